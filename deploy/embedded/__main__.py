@@ -1,0 +1,91 @@
+"""`python -m deploy.embedded up`: run the whole station on this machine until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from deploy.embedded.stack import CATALOG_DIR, REPO_ROOT, SERVICES, StackConfig, StationStack
+from services.common.catalog import load_catalog
+
+
+def summary(stack: StationStack) -> str:
+    demo = stack.demo
+    lines = [
+        "",
+        "Gare numérique — station stack is up",
+        f"  gateway      {stack.gateway_url}   (docs {stack.gateway_url}/docs, readiness {stack.gateway_url}/readyz)",
+    ]
+    lines += [f"  {s.name:<12} {stack.url(s.name)}" for s in SERVICES]
+    lines += [f"  nats         {stack.nats_url}", f"  redis        {stack.redis_url}", ""]
+    lines.append(f"  stations     {', '.join(demo['stations'])}")
+    lines.append("  accounts     (POST /auth/token, grant_type=password)")
+    lines += [f"    {a['username']:<40} {a['password']:<20} {a['role']}" for a in demo["accounts"]]
+    lines.append("  devices      (grant_type=client_credentials)")
+    lines += [f"    {d['client_id']:<40} {d['client_secret']:<20} {d['kind']}" for d in demo["devices"]]
+    lines += [
+        "",
+        f"  Everything a client needs is in {stack.var / 'demo.json'}; logs are in {stack.logs}/.",
+        "  Try: curl -s "
+        + f"{stack.gateway_url}/api/v1/stations/{demo['stations'][0]}/mobility/vehicle-stations",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m deploy.embedded")
+    parser.add_argument("command", choices=["up"])
+    parser.add_argument("--var", type=Path, default=REPO_ROOT / "var", help="state folder (default: var/)")
+    parser.add_argument(
+        "--stations", default="", help="comma-separated station slugs (default: every station of the catalog)"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    stations = [s for s in args.stations.split(",") if s] or [s.slug for s in load_catalog(CATALOG_DIR)]
+    stack = StationStack(
+        StackConfig(
+            var_dir=args.var,
+            stations=stations,
+            nats_url=os.environ.get("NATS_URL"),
+            redis_url=os.environ.get("REDIS_URL"),
+            database_url=os.environ.get("DATABASE_URL"),
+            overrides=dict(os.environ),
+        )
+    )
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start()
+        print(summary(stack), flush=True)
+        while not stopping.wait(1.0):
+            for name, process in stack.processes.items():
+                if not process.running:
+                    print(
+                        f"{name} stopped unexpectedly; last lines of its log:\n{process.tail()}",
+                        file=sys.stderr,
+                    )
+                    stopping.set()
+    except Exception as exc:
+        print(f"station stack failed to start: {exc}", file=sys.stderr)
+        stack.stop()
+        sys.exit(1)
+    print("stopping the station stack...", flush=True)
+    stack.stop()
+    print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

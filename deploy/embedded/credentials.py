@@ -1,0 +1,48 @@
+"""Demo accounts and device secrets: generated once per var/ folder, kept in var/demo.json."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from services.common.catalog import demo_device_ids
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def demo_credentials(stations: list[str], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """Accounts and devices for `stations`, reusing the secrets of an earlier run when there are some."""
+    old_accounts = {a["username"]: a for a in (previous or {}).get("accounts", [])}
+    old_devices = {d["client_id"]: d for d in (previous or {}).get("devices", [])}
+
+    def account(username: str, role: str, on: list[str]) -> dict[str, Any]:
+        password = old_accounts.get(username, {}).get("password") or _secret()
+        return {"role": role, "username": username, "password": password, "stations": on}
+
+    accounts = [account("admin", "admin", ["*"]), account("courier", "courier", list(stations))]
+    accounts += [account(f"operator-{slug}", "operator", [slug]) for slug in stations]
+    devices = []
+    for slug in stations:
+        for kind, client_id in demo_device_ids(slug).items():
+            secret = old_devices.get(client_id, {}).get("client_secret") or _secret()
+            devices.append(
+                {
+                    "role": "device",
+                    "kind": kind,
+                    "client_id": client_id,
+                    "client_secret": secret,
+                    "station": slug,
+                }
+            )
+    return {"accounts": accounts, "devices": devices}
+
+
+def read_previous(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None

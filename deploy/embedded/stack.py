@@ -1,0 +1,248 @@
+"""StationStack: starts a whole station (infra, migrations, demo data, services, gateway, devices)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deploy.embedded.credentials import demo_credentials, read_previous
+from deploy.embedded.infra import NatsServer, RedisServer
+from deploy.embedded.ports import pick_port
+from deploy.embedded.processes import ManagedProcess, run_all, wait_until
+
+log = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CATALOG_DIR = REPO_ROOT / "deploy" / "stations"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    module: str
+    env_prefix: str
+    default_port: int
+
+
+SERVICES = (
+    Component("parcel_lockers", "services.parcel_lockers", "PARCEL_LOCKERS_", 8101),
+    Component("signage", "services.signage", "SIGNAGE_", 8102),
+    Component("bike_share", "services.bike_share", "BIKE_SHARE_", 8103),
+    Component("info_kiosk", "services.info_kiosk", "INFO_KIOSK_", 8104),
+)
+GATEWAY = Component("gateway", "gateway", "GATEWAY_", 8080)
+
+
+@dataclass
+class StackConfig:
+    var_dir: Path
+    stations: list[str]
+    nats_url: str | None = None
+    redis_url: str | None = None
+    # A PostgreSQL URL puts every component in its own schema of that database; None means SQLite files.
+    database_url: str | None = None
+    schema_prefix: str = ""
+    preferred_ports: bool = True
+    with_devices: bool = True
+    # Extra environment per component name ("gateway", "bike_share", ...), e.g. shorter timeouts in tests.
+    component_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Environment given to the stack by the person running it (NATS_URL, BIKE_SHARE_DATABASE_URL...).
+    overrides: dict[str, str] = field(default_factory=dict)
+    log_level: str = "INFO"
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+class StationStack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.var = config.var_dir.resolve()
+        self.logs = self.var / "logs"
+        self._ports: set[int] = set()
+        self.nats: NatsServer | None = None
+        self.redis: RedisServer | None = None
+        self.processes: dict[str, ManagedProcess] = {}
+        self.ports: dict[str, int] = {}
+        self.nats_url = config.nats_url or ""
+        self.redis_url = config.redis_url or ""
+        self.demo: dict[str, Any] = {}
+
+    # -- addresses -------------------------------------------------------------------------
+    def url(self, component: str) -> str:
+        return f"http://127.0.0.1:{self.ports[component]}"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url("gateway")
+
+    # -- environment -----------------------------------------------------------------------
+    def _database_env(self, component: Component) -> dict[str, str]:
+        if self.config.database_url:
+            return {
+                "DATABASE_URL": self.config.database_url,
+                "DATABASE_SCHEMA": f"{self.config.schema_prefix}{component.name}",
+            }
+        return {"DATABASE_URL": f"sqlite+aiosqlite:///{self.var / 'db' / f'{component.name}.sqlite'}"}
+
+    def component_env(self, component: Component) -> dict[str, str]:
+        values = {
+            "PORT": str(self.ports[component.name]),
+            "NATS_URL": self.nats_url,
+            "REDIS_URL": self.redis_url,
+            "STATIONS": ",".join(self.config.stations),
+            "LOG_LEVEL": self.config.log_level,
+            "ENVIRONMENT": "development",
+            **self._database_env(component),
+        }
+        if component is GATEWAY:
+            values |= {
+                "PUBLIC_URL": self.gateway_url,
+                "KEYS_DIR": str(self.var / "keys" / "gateway"),
+                "SECRETS_DIR": str(self.var / "secrets"),
+            }
+            values |= {f"{s.name.upper()}_URL": self.url(s.name) for s in SERVICES}
+        else:
+            values["JWKS_URL"] = f"{self.gateway_url}/.well-known/jwks.json"
+        values |= self.config.component_env.get(component.name, {})
+        env = {k: v for k, v in os.environ.items() if not k.startswith(component.env_prefix)}
+        env |= {f"{component.env_prefix}{k}": v for k, v in values.items()}
+        # What the person running the stack set explicitly wins over our defaults.
+        env |= {k: v for k, v in self.config.overrides.items() if k.startswith(component.env_prefix)}
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def _command(self, component: Component, *args: str) -> list[str]:
+        return [sys.executable, "-m", component.module, *args]
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        started = time.monotonic()
+        self.var.mkdir(parents=True, exist_ok=True)
+        self._start_infra()
+        for component in (*SERVICES, GATEWAY):
+            preferred = component.default_port if self.config.preferred_ports else None
+            self.ports[component.name] = pick_port(preferred, self._ports)
+        self._prepare_databases()
+        for component in SERVICES:
+            self._spawn(component, "serve")
+        self._spawn(GATEWAY, "serve")
+        self.wait_ready()
+        if self.config.with_devices:
+            self._spawn_devices()
+        log.info("station stack ready", extra={"seconds": round(time.monotonic() - started, 1)})
+
+    def _start_infra(self) -> None:
+        if not self.nats_url:
+            self.nats = NatsServer(
+                port=pick_port(4222 if self.config.preferred_ports else None, self._ports),
+                store_dir=self.var / "nats",
+                log_dir=self.logs,
+                cwd=REPO_ROOT,
+            )
+            self.nats.start()
+            self.nats_url = self.nats.url
+        if not self.redis_url:
+            self.redis = RedisServer(
+                port=pick_port(6379 if self.config.preferred_ports else None, self._ports),
+                data_dir=self.var / "redis",
+                log_dir=self.logs,
+                cwd=REPO_ROOT,
+            )
+            self.redis.start()
+            self.redis_url = self.redis.url
+        if self.nats:
+            self.nats.wait_ready()
+        if self.redis:
+            self.redis.wait_ready()
+
+    def _prepare_databases(self) -> None:
+        components = (*SERVICES, GATEWAY)
+        run_all(
+            {f"migrate-{c.name}": (self._command(c, "migrate"), self.component_env(c)) for c in components},
+            cwd=REPO_ROOT,
+            log_dir=self.logs,
+        )
+        demo_path = self.var / "demo.json"
+        credentials = demo_credentials(self.config.stations, read_previous(demo_path))
+        self.demo = {
+            "gateway": self.gateway_url,
+            "stations": list(self.config.stations),
+            **credentials,
+            "services": {c.name: self.url(c.name) for c in SERVICES},
+            "nats_url": self.nats_url,
+            "redis_url": self.redis_url,
+        }
+        demo_path.write_text(json.dumps(self.demo, indent=2, ensure_ascii=False) + "\n")
+        demo_path.chmod(0o600)
+        seeds: dict[str, tuple[list[str], dict[str, str]]] = {
+            f"seed-{c.name}": (
+                self._command(c, "seed-demo", "--catalog", str(CATALOG_DIR)),
+                self.component_env(c),
+            )
+            for c in SERVICES
+        }
+        seeds["seed-gateway"] = (
+            self._command(GATEWAY, "load-accounts", str(demo_path)),
+            self.component_env(GATEWAY),
+        )
+        run_all(seeds, cwd=REPO_ROOT, log_dir=self.logs)
+
+    def _spawn(self, component: Component, *args: str) -> ManagedProcess:
+        process = ManagedProcess(
+            name=component.name,
+            argv=self._command(component, *args),
+            env=self.component_env(component),
+            log_path=self.logs / f"{component.name}.log",
+            cwd=REPO_ROOT,
+        )
+        process.start()
+        self.processes[component.name] = process
+        return process
+
+    def _spawn_devices(self) -> None:
+        process = ManagedProcess(
+            name="devices",
+            argv=[sys.executable, "-m", "devices", "--demo", str(self.var / "demo.json")],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            log_path=self.logs / "devices.log",
+            cwd=REPO_ROOT,
+        )
+        process.start()
+        self.processes["devices"] = process
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def all_ready() -> bool:
+            for name, process in self.processes.items():
+                if name != "devices" and not process.running:
+                    raise RuntimeError(f"{name} exited during start-up:\n{process.tail()}")
+            return _http_ok(f"{self.gateway_url}/readyz")
+
+        wait_until(all_ready, timeout=timeout, what="station stack (gateway /readyz)", interval=0.25)
+
+    def stop_component(self, name: str) -> None:
+        self.processes[name].stop()
+
+    def start_component(self, name: str) -> None:
+        component = next(c for c in (*SERVICES, GATEWAY) if c.name == name)
+        self._spawn(component, "serve")
+        wait_until(lambda: _http_ok(f"{self.url(name)}/healthz"), timeout=30, what=name)
+
+    def stop(self) -> None:
+        for name in ("devices", "gateway", *(c.name for c in SERVICES)):
+            if name in self.processes:
+                self.processes[name].stop()
+        for server in (self.redis, self.nats):
+            if server is not None:
+                server.stop()

@@ -1,0 +1,92 @@
+"""The gateway's rules, without I/O: where a path goes, who may call it, what a token grants."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from services.common.auth import Role
+
+# Path prefix token -> the service that owns it (DESIGN.md, "Public HTTP contract").
+DOMAIN_SERVICES = {
+    "lockers": "parcel_lockers",
+    "signage": "signage",
+    "mobility": "bike_share",
+    "kiosk": "info_kiosk",
+}
+# Reads anyone may do without a token: availability, maps, points of interest, open data.
+PUBLIC_READ_DOMAINS = frozenset({"mobility", "kiosk"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+_STATION_PATH = re.compile(r"^/api/v1/stations/(?P<station>[^/]+)/(?P<domain>[^/]+)(?:/.*)?$")
+_GBFS_PATH = re.compile(r"^/gbfs(?:/(?P<station>[^/]+))?(?:/.*)?$")
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    service: str
+    domain: str
+    station_id: str | None
+
+
+def resolve(path: str) -> RouteMatch | None:
+    """The upstream for a public path, or None when no service serves it."""
+    if m := _STATION_PATH.match(path):
+        service = DOMAIN_SERVICES.get(m["domain"])
+        return RouteMatch(service, m["domain"], m["station"]) if service else None
+    if m := _GBFS_PATH.match(path):
+        return RouteMatch("bike_share", "gbfs", m["station"])
+    return None
+
+
+def needs_token(match: RouteMatch, method: str) -> bool:
+    if match.domain == "gbfs":
+        return False
+    return not (method in SAFE_METHODS and match.domain in PUBLIC_READ_DOMAINS)
+
+
+RateClass = Literal["anonymous", "authenticated", "write", "auth"]
+
+
+def rate_class(method: str, *, authenticated: bool) -> RateClass:
+    if method not in SAFE_METHODS:
+        return "write"
+    return "authenticated" if authenticated else "anonymous"
+
+
+def rate_key(rate: RateClass, group: str, client: str) -> str:
+    """One bucket per client and route group, e.g. `rl:anonymous:mobility:ip:10.0.0.7`."""
+    return f"rl:{rate}:{group}:{client}"
+
+
+ROLE_SCOPES: dict[Role, tuple[str, ...]] = {
+    "traveller": ("parcels:collect", "profile"),
+    "courier": ("parcels:deposit", "lockers:read"),
+    "operator": ("station:operate",),
+    "admin": ("station:operate", "network:admin"),
+    "device": (),
+}
+DEVICE_KINDS = {
+    "screen": ("signage:play",),
+    "kiosk": ("kiosk:display",),
+    "locker_controller": ("lockers:control",),
+    "mobility_feed": ("mobility:report",),
+}
+STAFF_ROLES: frozenset[Role] = frozenset({"operator", "courier", "admin"})
+
+
+def scopes_for(role: Role, device_kind: str | None = None) -> str:
+    scopes = ROLE_SCOPES[role] + (DEVICE_KINDS.get(device_kind or "", ()) if role == "device" else ())
+    return " ".join(scopes)
+
+
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def normalize_phone_number(raw: str) -> str | None:
+    """E.164, accepting the spaces, dots and dashes people type; a French 0X number becomes +33X."""
+    compact = re.sub(r"[\s.\-()]", "", raw)
+    if re.fullmatch(r"0[1-9][0-9]{8}", compact):
+        compact = "+33" + compact[1:]
+    return compact if _E164.match(compact) else None

@@ -1,0 +1,122 @@
+"""Forwarding to the services over pooled HTTP/1.1 connections; down is 503, slow is 504."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import httpx
+from prometheus_client import Counter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.common.errors import problem_response
+from services.common.observability import current_request_id
+
+log = logging.getLogger(__name__)
+UPSTREAM_FAILURES = Counter(
+    "gare_gateway_upstream_failures_total", "Upstream calls that failed", ["service", "kind"]
+)
+
+# RFC 9110 §7.6.1 connection-specific fields, plus those the gateway sets itself.
+_DROP_REQUEST = frozenset(
+    {
+        b"host",
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+        b"x-request-id",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"forwarded",
+    }
+)
+_DROP_RESPONSE = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "content-length",
+        # httpx hands over the decoded body, so its encoding no longer applies.
+        "content-encoding",
+        "x-request-id",
+        # The gateway's server sets its own.
+        "date",
+        "server",
+    }
+)
+
+
+def new_upstream_client(*, max_connections: int, connect_timeout: float, timeout: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        timeout=httpx.Timeout(timeout, connect=connect_timeout, pool=connect_timeout),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def forwarded_headers(request: Request, client_ip: str) -> list[tuple[bytes, bytes]]:
+    headers = [(k, v) for k, v in request.headers.raw if k not in _DROP_REQUEST]
+    headers.append((b"x-forwarded-for", client_ip.encode()))
+    headers.append((b"x-forwarded-proto", request.url.scheme.encode()))
+    headers.append((b"x-forwarded-host", request.headers.get("host", "").encode()))
+    headers.append((b"x-request-id", (current_request_id() or "").encode()))
+    return headers
+
+
+def response_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    # A list, not a dict: repeated fields (Set-Cookie, Vary...) must all pass.
+    return [(k.lower().encode(), v.encode("latin-1")) for k, v in headers if k.lower() not in _DROP_RESPONSE]
+
+
+async def forward(
+    request: Request, *, client: httpx.AsyncClient, service: str, base_url: str, client_ip: str
+) -> Response:
+    body = await request.body()
+    url = base_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    try:
+        upstream = await client.request(
+            request.method, url, headers=forwarded_headers(request, client_ip), content=body
+        )
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        UPSTREAM_FAILURES.labels(service, "unavailable").inc()
+        log.warning("upstream unavailable", extra={"upstream": service, "error": repr(exc)})
+        return problem_response(
+            status=503,
+            slug="upstream-unavailable",
+            detail=f"The {service} service is not reachable; try again shortly.",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+    except httpx.TimeoutException:
+        UPSTREAM_FAILURES.labels(service, "timeout").inc()
+        log.warning("upstream timed out", extra={"upstream": service})
+        return problem_response(
+            status=504,
+            slug="upstream-timeout",
+            detail=f"The {service} service did not answer in time.",
+            instance=request.url.path,
+        )
+    except httpx.TransportError as exc:
+        UPSTREAM_FAILURES.labels(service, "broken").inc()
+        log.warning("upstream connection broke", extra={"upstream": service, "error": repr(exc)})
+        return problem_response(
+            status=503,
+            slug="upstream-unavailable",
+            detail=f"The connection to the {service} service broke; try again.",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
+    response = Response(content=upstream.content, status_code=upstream.status_code)
+    response.raw_headers.extend(response_headers(upstream.headers.multi_items()))
+    return response

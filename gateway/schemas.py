@@ -1,0 +1,34 @@
+"""The gateway's HTTP shapes (OAuth2 token endpoint, one-time codes)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+GRANT_PASSWORD = "password"
+GRANT_CLIENT_CREDENTIALS = "client_credentials"
+GRANT_PHONE_OTP = "urn:gare-numerique:params:oauth:grant-type:phone-otp"
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str
+
+
+class OtpRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone_number: str = Field(min_length=6, max_length=32, examples=["+33612345678"])
+
+
+class OtpSent(BaseModel):
+    phone_number: str
+    expires_in: int
+    code_digits: int
+
+
+class NotifierMessage(BaseModel):
+    to: str
+    text: str
+    sent_at: str

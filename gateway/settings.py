@@ -1,0 +1,82 @@
+"""Gateway settings (env prefix GATEWAY_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from services.common.settings import Environment, split_list
+
+
+class RateLimit(BaseModel):
+    """A sustained rate with a burst allowance (GCRA)."""
+
+    per_second: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
+
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    database_url: str = "sqlite+aiosqlite:///var/db/gateway.sqlite"
+    database_schema: str | None = None
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    nats_url: str = "nats://127.0.0.1:4222"
+    keys_dir: Path = Path("var/keys/gateway")
+    secrets_dir: Path = Path("var/secrets")
+
+    token_issuer: str = "urn:gare-numerique:gateway"
+    token_audience: str = "gare-numerique"
+    staff_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    device_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    traveller_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    otp_ttl_seconds: int = Field(default=300, ge=60, le=900)
+    otp_max_attempts: int = Field(default=5, ge=1, le=10)
+
+    parcel_lockers_url: str = "http://127.0.0.1:8101"
+    signage_url: str = "http://127.0.0.1:8102"
+    bike_share_url: str = "http://127.0.0.1:8103"
+    info_kiosk_url: str = "http://127.0.0.1:8104"
+    upstream_connect_timeout: float = Field(default=1.0, gt=0)
+    upstream_timeout: float = Field(default=10.0, gt=0)
+    upstream_max_connections: int = Field(default=256, ge=1)
+
+    rate_limit_anonymous: RateLimit = RateLimit(per_second=20, burst=40)
+    rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
+    rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
+    rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    cors_origins: Annotated[list[str], NoDecode] = ["*"]
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    dev_notifier_inbox: bool = True
+    log_level: str = "INFO"
+
+    _split = field_validator("trusted_proxies", "cors_origins", mode="before")(split_list)
+
+    @model_validator(mode="after")
+    def _production_is_locked_down(self) -> GatewaySettings:
+        if self.environment == "production":
+            if self.dev_notifier_inbox:
+                raise ValueError("the development notifier inbox must be off in production")
+            if "*" in self.cors_origins:
+                raise ValueError("production lists its CORS origins explicitly")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production runs on PostgreSQL, not SQLite")
+        return self
+
+    def upstreams(self) -> dict[str, str]:
+        """Service name -> base URL."""
+        return {
+            "parcel_lockers": self.parcel_lockers_url,
+            "signage": self.signage_url,
+            "bike_share": self.bike_share_url,
+            "info_kiosk": self.info_kiosk_url,
+        }

@@ -1,0 +1,1 @@
+"""bike_share: live availability of shared bikes and other vehicles near the station (GBFS)."""

@@ -1,0 +1,84 @@
+"""Demo data: the real Vélib' stations near each catalog station, with their snapshot counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.bike_share import domain, service
+from services.bike_share.models import VehicleStation, VehicleType
+from services.bike_share.schemas import StatusReportIn, VehicleStationCreate
+from services.common.catalog import load_catalog
+from services.common.contracts.mobility import VehicleTypeCount
+from services.common.db import utcnow
+from services.common.settings import ServiceSettings
+
+VELIB_TYPES = [
+    {
+        "id": "velib-mechanical",
+        "system_id": "velib-metropole",
+        "form_factor": "bicycle",
+        "propulsion_type": "human",
+        "name": {"fr": "Vélib' mécanique", "en": "Vélib' bike"},
+    },
+    {
+        "id": "velib-ebike",
+        "system_id": "velib-metropole",
+        "form_factor": "bicycle",
+        "propulsion_type": "electric_assist",
+        "name": {"fr": "Vélib' électrique", "en": "Vélib' e-bike"},
+        "max_range_meters": 50_000,
+    },
+]
+
+
+async def load_demo(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings, catalog: Path
+) -> None:
+    async with sessionmaker() as session:
+        for vehicle_type in VELIB_TYPES:
+            await service.ensure_vehicle_type(session=session, vehicle_type=VehicleType(**vehicle_type))
+        for station in load_catalog(catalog):
+            if station.slug not in settings.stations:
+                continue
+            for velib in station.vehicle_stations:
+                vs_id = domain.vehicle_station_id(velib.system_id, velib.external_id)
+                if await session.get(VehicleStation, vs_id) is None:
+                    await service.register_vehicle_station(
+                        session=session,
+                        station_id=station.slug,
+                        station_in=VehicleStationCreate(
+                            system_id=velib.system_id,
+                            external_id=velib.external_id,
+                            name=velib.name,
+                            lat=velib.lat,
+                            lon=velib.lon,
+                            capacity=velib.capacity,
+                            distance_m=velib.distance_m,
+                        ),
+                    )
+                existing = await service.get_vehicle_station_or_raise(
+                    session=session, station_id=station.slug, vehicle_station_id=vs_id
+                )
+                if existing.status is None:
+                    # The snapshot's counts, reported now: the demo starts "live".
+                    await service.report_status(
+                        session=session,
+                        station_id=station.slug,
+                        vehicle_station_id=vs_id,
+                        report_in=StatusReportIn(
+                            num_vehicles_available=velib.mechanical_available + velib.ebike_available,
+                            vehicle_types_available=[
+                                VehicleTypeCount(
+                                    vehicle_type_id="velib-mechanical", count=velib.mechanical_available
+                                ),
+                                VehicleTypeCount(vehicle_type_id="velib-ebike", count=velib.ebike_available),
+                            ],
+                            num_docks_available=velib.docks_available,
+                            is_installed=velib.is_installed,
+                            is_renting=velib.is_renting,
+                            is_returning=velib.is_returning,
+                            last_reported=utcnow(),
+                        ),
+                    )

@@ -1,0 +1,73 @@
+"""bike_share's rules, without I/O: what makes a status report acceptable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# A device clock a little ahead is tolerated; further ahead the report is refused.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    num_vehicles_available: int
+    vehicle_types_available: tuple[tuple[str, int], ...]
+    num_docks_available: int | None
+    is_installed: bool
+    is_renting: bool
+    is_returning: bool
+    last_reported: datetime
+
+
+def vehicle_station_id(system_id: str, external_id: str) -> str:
+    """Our public id of an operator's station: stable, and unique across systems."""
+    return f"{system_id}-{external_id}"
+
+
+def status_report_problems(
+    report: StatusReport, *, capacity: int | None, known_vehicle_types: set[str], now: datetime
+) -> list[FieldProblem]:
+    """Everything wrong with a report, so the client can fix it in one round."""
+    problems: list[FieldProblem] = []
+    type_ids = [type_id for type_id, _ in report.vehicle_types_available]
+    repeated = sorted({t for t in type_ids if type_ids.count(t) > 1})
+    if repeated:
+        problems.append(
+            FieldProblem("vehicle_types_available", f"listed more than once: {', '.join(repeated)}")
+        )
+    unknown = sorted(set(type_ids) - known_vehicle_types)
+    if unknown:
+        problems.append(
+            FieldProblem("vehicle_types_available", f"unknown vehicle types: {', '.join(unknown)}")
+        )
+    total = sum(count for _, count in report.vehicle_types_available)
+    if total != report.num_vehicles_available:
+        problems.append(
+            FieldProblem(
+                "num_vehicles_available",
+                f"is {report.num_vehicles_available} but vehicle_types_available adds up to {total}",
+            )
+        )
+    if capacity is not None and report.num_docks_available is not None:
+        used = report.num_vehicles_available + report.num_docks_available
+        if used > capacity:
+            problems.append(
+                FieldProblem(
+                    "num_docks_available", f"vehicles + free docks = {used}, over the capacity {capacity}"
+                )
+            )
+    if report.last_reported > now + MAX_CLOCK_SKEW:
+        problems.append(FieldProblem("last_reported", "is in the future"))
+    return problems
+
+
+def is_stale(report: StatusReport, previous_last_reported: datetime | None) -> bool:
+    """Reports may arrive out of order; an older one never overwrites a newer one."""
+    return previous_last_reported is not None and report.last_reported < previous_last_reported

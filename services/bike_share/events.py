@@ -1,0 +1,33 @@
+"""What bike_share publishes on NATS."""
+
+from __future__ import annotations
+
+from services.bike_share.models import VehicleStation, VehicleStationStatus
+from services.common.contracts import mobility
+from services.common.events import OutgoingEvent, new_event
+
+
+def status_changed(station: VehicleStation, status: VehicleStationStatus) -> OutgoingEvent:
+    data = mobility.VehicleStationStatusChanged(
+        vehicle_station_id=station.id,
+        system_id=station.system_id,
+        name=station.name,
+        lat=station.lat,
+        lon=station.lon,
+        capacity=station.capacity,
+        num_vehicles_available=status.num_vehicles_available,
+        vehicle_types_available=[mobility.VehicleTypeCount(**c) for c in status.vehicle_types_available],
+        num_docks_available=status.num_docks_available,
+        is_installed=status.is_installed,
+        is_renting=status.is_renting,
+        is_returning=status.is_returning,
+        last_reported=status.last_reported,
+    )
+    return new_event(
+        station_id=station.station_id,
+        domain=mobility.DOMAIN,
+        entity=mobility.VEHICLE_STATION,
+        verb=mobility.STATUS_CHANGED,
+        data=data,
+        subject=station.id,
+    )

@@ -1,0 +1,86 @@
+"""bike_share's HTTP shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.common.contracts.mobility import VehicleTypeCount
+
+Count = Annotated[int, Field(ge=0, le=10_000)]
+FormFactor = Literal[
+    "bicycle", "cargo_bicycle", "car", "moped", "scooter_standing", "scooter_seated", "other"
+]
+PropulsionType = Literal[
+    "human", "electric_assist", "electric", "combustion", "combustion_diesel", "hybrid", "plug_in_hybrid"
+]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class VehicleTypePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    system_id: str
+    form_factor: FormFactor
+    propulsion_type: PropulsionType
+    name: dict[str, str]
+
+
+class VehicleStationStatusPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    num_vehicles_available: int
+    vehicle_types_available: list[VehicleTypeCount]
+    num_docks_available: int | None
+    is_installed: bool
+    is_renting: bool
+    is_returning: bool
+    last_reported: datetime
+
+
+class VehicleStationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    system_id: str
+    name: str
+    lat: float
+    lon: float
+    capacity: int | None
+    distance_m: int | None
+    status: VehicleStationStatusPublic | None
+
+
+class VehicleStationList(BaseModel):
+    station_id: str
+    vehicle_stations: list[VehicleStationPublic]
+    vehicle_types: list[VehicleTypePublic]
+
+
+class VehicleStationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    system_id: Identifier
+    external_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    capacity: Count | None = None
+    distance_m: Annotated[int, Field(ge=0, le=50_000)] | None = None
+
+
+class StatusReportIn(BaseModel):
+    """A station's availability as its operator or device reports it (GBFS station_status fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_vehicles_available: Count
+    vehicle_types_available: list[VehicleTypeCount] = Field(max_length=50)
+    num_docks_available: Count | None = None
+    is_installed: bool = True
+    is_renting: bool = True
+    is_returning: bool = True
+    last_reported: AwareDatetime

@@ -1,0 +1,153 @@
+"""bike_share's use cases: load, check with domain rules, store, and stage events in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.bike_share import domain, events
+from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus, VehicleType
+from services.bike_share.schemas import StatusReportIn, VehicleStationCreate
+from services.common.db import utcnow
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.outbox import stage
+
+
+async def list_vehicle_stations(*, session: AsyncSession, station_id: str) -> Sequence[VehicleStation]:
+    """The station's vehicle stations, nearest first, each with its latest status."""
+    result = await session.scalars(
+        select(VehicleStation)
+        .where(VehicleStation.station_id == station_id)
+        .order_by(VehicleStation.distance_m.is_(None), VehicleStation.distance_m, VehicleStation.name)
+    )
+    return result.unique().all()
+
+
+async def list_vehicle_types(
+    *, session: AsyncSession, system_ids: set[str] | None = None
+) -> Sequence[VehicleType]:
+    query = select(VehicleType).order_by(VehicleType.id)
+    if system_ids is not None:
+        query = query.where(VehicleType.system_id.in_(system_ids))
+    return (await session.scalars(query)).all()
+
+
+async def get_vehicle_station_or_raise(
+    *, session: AsyncSession, station_id: str, vehicle_station_id: str
+) -> VehicleStation:
+    found = await session.scalar(
+        select(VehicleStation).where(
+            VehicleStation.id == vehicle_station_id, VehicleStation.station_id == station_id
+        )
+    )
+    if found is None:
+        raise NotFound(f"No vehicle station {vehicle_station_id!r} at {station_id}.")
+    return found
+
+
+async def ensure_vehicle_type(*, session: AsyncSession, vehicle_type: VehicleType) -> None:
+    if await session.get(VehicleType, vehicle_type.id) is None:
+        session.add(vehicle_type)
+        await session.commit()
+
+
+async def register_vehicle_station(
+    *, session: AsyncSession, station_id: str, station_in: VehicleStationCreate
+) -> VehicleStation:
+    station = VehicleStation(
+        id=domain.vehicle_station_id(station_in.system_id, station_in.external_id),
+        station_id=station_id,
+        **station_in.model_dump(),
+    )
+    session.add(station)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"Vehicle station {station.id!r} is already registered.") from exc
+    return await get_vehicle_station_or_raise(
+        session=session, station_id=station_id, vehicle_station_id=station.id
+    )
+
+
+async def report_status(
+    *,
+    session: AsyncSession,
+    station_id: str,
+    vehicle_station_id: str,
+    report_in: StatusReportIn,
+    now: datetime | None = None,
+) -> VehicleStation:
+    """Accept a status report: validate it, keep it if newer than what we have, publish the change."""
+    station = await get_vehicle_station_or_raise(
+        session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
+    )
+    report = domain.StatusReport(
+        num_vehicles_available=report_in.num_vehicles_available,
+        vehicle_types_available=tuple(
+            (c.vehicle_type_id, c.count) for c in report_in.vehicle_types_available
+        ),
+        num_docks_available=report_in.num_docks_available,
+        is_installed=report_in.is_installed,
+        is_renting=report_in.is_renting,
+        is_returning=report_in.is_returning,
+        last_reported=report_in.last_reported,
+    )
+    known = {t.id for t in await list_vehicle_types(session=session, system_ids={station.system_id})}
+    problems = domain.status_report_problems(
+        report, capacity=station.capacity, known_vehicle_types=known, now=now or utcnow()
+    )
+    if problems:
+        raise InvalidInput(
+            "The status report is inconsistent; see `errors`.",
+            errors=[{"in": "body", "field": p.field, "detail": p.detail} for p in problems],
+        )
+    previous = station.status.last_reported if station.status else None
+    if domain.is_stale(report, previous):
+        raise Conflict(
+            f"A newer report (last_reported {previous.isoformat()}) is already recorded.", slug="stale-report"
+        )
+    values = {
+        "num_vehicles_available": report.num_vehicles_available,
+        "vehicle_types_available": [
+            {"vehicle_type_id": type_id, "count": count}
+            for type_id, count in sorted(report.vehicle_types_available)
+        ],
+        "num_docks_available": report.num_docks_available,
+        "is_installed": report.is_installed,
+        "is_renting": report.is_renting,
+        "is_returning": report.is_returning,
+        "last_reported": report.last_reported,
+        "updated_at": utcnow(),
+    }
+    if station.status is None:
+        station.status = VehicleStationStatus(vehicle_station_id=station.id, **values)
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            await session.rollback()
+            raise Conflict(
+                "Another first report was recorded meanwhile; retry.", slug="stale-report"
+            ) from exc
+    else:
+        # Conditional update: a newer report committed meanwhile wins, whatever the backend.
+        result = await session.execute(
+            update(VehicleStationStatus)
+            .where(
+                VehicleStationStatus.vehicle_station_id == station.id,
+                VehicleStationStatus.last_reported <= report.last_reported,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 0:
+            await session.rollback()
+            raise Conflict("A newer report was recorded meanwhile.", slug="stale-report")
+        await session.refresh(station.status)
+    await stage(session, OUTBOX, events.status_changed(station, station.status))
+    await session.commit()
+    return station

@@ -1,0 +1,1 @@
+"""Shared kernel of every station service: settings, db, auth, bus, errors, observability."""

@@ -1,0 +1,59 @@
+"""The station catalog: which stations exist, where they are, and the demo data derived from open data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from services.common.stations import STATION_SLUG_PATTERN
+
+
+class CatalogVehicleStation(BaseModel):
+    """A docking station of a vehicle-sharing system near the metro station (snapshot of open data)."""
+
+    system_id: str
+    external_id: str
+    code: str | None = None
+    name: str
+    lat: float
+    lon: float
+    capacity: int = Field(ge=0)
+    distance_m: int = Field(ge=0)
+    mechanical_available: int = Field(ge=0)
+    ebike_available: int = Field(ge=0)
+    docks_available: int = Field(ge=0)
+    is_installed: bool
+    is_renting: bool
+    is_returning: bool
+    last_reported: int
+
+
+class CatalogStation(BaseModel):
+    slug: str = Field(pattern=STATION_SLUG_PATTERN)
+    name: str
+    lat: float
+    lon: float
+    lines: list[str]
+    idfm_id_gares: str
+    idfm_zdc: str
+    timezone: str = "Europe/Paris"
+    vehicle_stations: list[CatalogVehicleStation] = []
+    sources: list[str] = []
+
+
+def load_catalog(folder: Path) -> list[CatalogStation]:
+    return [
+        CatalogStation.model_validate_json(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.json"))
+    ]
+
+
+def demo_device_ids(station_slug: str) -> dict[str, str]:
+    """Client ids of the simulated devices of a station, by device kind (demo and tests)."""
+    return {
+        "screen": f"screen-{station_slug}-hall",
+        "kiosk": f"kiosk-{station_slug}-entrance",
+        "locker_controller": f"lockers-{station_slug}-bank-a",
+        "mobility_feed": f"mobility-feed-{station_slug}",
+    }

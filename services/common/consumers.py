@@ -1,0 +1,154 @@
+"""Durable JetStream consumers that handle each event once (inbox table in the same transaction)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.bus import NatsBus
+from services.common.db import utcnow
+from services.common.events import CloudEvent, StreamSpec
+from services.common.observability import bind_request_id, reset_request_id
+
+log = logging.getLogger(__name__)
+
+EVENTS_HANDLED = Counter(
+    "gare_events_handled_total", "Events taken from JetStream", ["service", "consumer", "outcome"]
+)
+
+EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class EventConsumer:
+    """A durable consumer: `durable` names it on the server, so restarts resume where they stopped."""
+
+    durable: str
+    stream: StreamSpec
+    filter_subject: str
+    handler: EventHandler
+    max_deliver: int = 20
+    ack_wait_seconds: float = 30.0
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        service: str,
+        bus: NatsBus,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        consumers: list[EventConsumer],
+        fetch_timeout: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.bus = bus
+        self.sessionmaker = sessionmaker
+        self.inbox = inbox
+        self.consumers = consumers
+        self.fetch_timeout = fetch_timeout
+        self._tasks: list[asyncio.Task[None]] = []
+        self.subscribed: set[str] = set()
+
+    def start(self) -> None:
+        for consumer in self.consumers:
+            self._tasks.append(
+                asyncio.create_task(self._consume(consumer), name=f"consumer-{consumer.durable}")
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _consume(self, consumer: EventConsumer) -> None:
+        while True:
+            try:
+                await self.bus.wait_connected(timeout=3600)
+                subscription = await self.bus.jetstream.pull_subscribe(
+                    consumer.filter_subject,
+                    durable=consumer.durable,
+                    stream=consumer.stream.name,
+                    config=ConsumerConfig(
+                        durable_name=consumer.durable,
+                        deliver_policy=DeliverPolicy.ALL,
+                        ack_policy=AckPolicy.EXPLICIT,
+                        ack_wait=consumer.ack_wait_seconds,
+                        max_deliver=consumer.max_deliver,
+                        filter_subject=consumer.filter_subject,
+                    ),
+                )
+                self.subscribed.add(consumer.durable)
+                while True:
+                    try:
+                        messages = await subscription.fetch(batch=50, timeout=self.fetch_timeout)
+                    except TimeoutError:
+                        continue
+                    for message in messages:
+                        await self.handle(consumer, message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.subscribed.discard(consumer.durable)
+                log.warning(
+                    "consumer interrupted, resuming", extra={"consumer": consumer.durable, "error": repr(exc)}
+                )
+                await asyncio.sleep(0.5)
+
+    async def handle(self, consumer: EventConsumer, message: Msg) -> None:
+        try:
+            event = CloudEvent.model_validate_json(message.data)
+        except ValidationError:
+            # Redelivering a malformed envelope cannot fix it.
+            log.error("dropping a message that is not a CloudEvent", extra={"subject": message.subject})
+            EVENTS_HANDLED.labels(self.service, consumer.durable, "malformed").inc()
+            await message.term()
+            return
+        outcome = await self.handle_event(consumer, event)
+        if outcome == "failed":
+            delivered = message.metadata.num_delivered if message.metadata else 1
+            await message.nak(delay=min(0.5 * 2**delivered, 30))
+        else:
+            await message.ack()
+
+    async def handle_event(self, consumer: EventConsumer, event: CloudEvent) -> str:
+        """Run the handler and record the event id in one transaction; a repeat is skipped."""
+        token = bind_request_id(event.requestid)
+        try:
+            async with self.sessionmaker() as session:
+                try:
+                    await session.execute(
+                        insert(self.inbox).values(
+                            consumer=consumer.durable, event_id=event.id, handled_at=utcnow()
+                        )
+                    )
+                except IntegrityError:
+                    await session.rollback()
+                    EVENTS_HANDLED.labels(self.service, consumer.durable, "duplicate").inc()
+                    return "duplicate"
+                # A concurrent delivery of the same id blocks on the insert above until the
+                # other transaction ends, so a duplicate is always caught there.
+                await consumer.handler(session, event)
+                await session.commit()
+            EVENTS_HANDLED.labels(self.service, consumer.durable, "handled").inc()
+            return "handled"
+        except Exception:
+            log.exception("event handler failed", extra={"consumer": consumer.durable, "event_id": event.id})
+            EVENTS_HANDLED.labels(self.service, consumer.durable, "failed").inc()
+            return "failed"
+        finally:
+            reset_request_id(token)

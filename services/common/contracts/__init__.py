@@ -1,0 +1,1 @@
+"""Event payloads shared between services: the one place a publisher and its consumers agree on."""

@@ -1,0 +1,39 @@
+"""Events of bike_share (subject token `mobility`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+DOMAIN = "mobility"
+VEHICLE_STATION = "vehicle_station"
+STATUS_CHANGED = "status_changed"
+REGISTERED = "registered"
+
+
+class VehicleTypeCount(BaseModel):
+    vehicle_type_id: str
+    count: int = Field(ge=0)
+
+
+class VehicleStationStatusChanged(BaseModel):
+    """Carries the whole state a consumer needs to show availability, so no one reads bike_share's DB."""
+
+    vehicle_station_id: str
+    system_id: str
+    name: str
+    lat: float
+    lon: float
+    capacity: int | None
+    num_vehicles_available: int
+    vehicle_types_available: list[VehicleTypeCount]
+    num_docks_available: int | None
+    is_installed: bool
+    is_renting: bool
+    is_returning: bool
+    last_reported: datetime
+
+
+def status_changed_subject_filter(station_id: str = "*") -> str:
+    return f"gare.{station_id}.{DOMAIN}.{VEHICLE_STATION}.{STATUS_CHANGED}"

@@ -1,0 +1,81 @@
+"""FastAPI dependencies every service uses: session, station, caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal, Role, require_station
+from services.common.errors import Forbidden, NotFound, Unauthorized
+from services.common.runtime import ServiceRuntime
+from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from the gateway's POST /auth/token")
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def valid_station(
+    runtime: RuntimeDep,
+    station_id: Annotated[
+        str,
+        Path(
+            pattern=STATION_SLUG_PATTERN,
+            max_length=STATION_SLUG_MAX_LENGTH,
+            description="Station slug, e.g. saint-denis-pleyel",
+            examples=["saint-denis-pleyel"],
+        ),
+    ],
+) -> str:
+    if station_id not in runtime.settings.stations:
+        raise NotFound(f"Station {station_id!r} is not served here.", slug="unknown-station")
+    return station_id
+
+
+StationId = Annotated[str, Depends(valid_station)]
+
+
+async def optional_principal(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return await runtime.verifier.verify(credentials.credentials)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency giving the caller when their role is one of `roles` (admin always is) and,
+    on station paths, their token covers that station."""
+
+    async def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
+        if principal is None:
+            raise Unauthorized("This operation needs a bearer token.")
+        if principal.role != "admin" and principal.role not in roles:
+            raise Forbidden(f"Role {principal.role!r} may not do this; allowed: {', '.join(roles)}.")
+        station_id = request.path_params.get("station_id")
+        if station_id is not None:
+            require_station(principal, station_id)
+        return principal
+
+    return dependency

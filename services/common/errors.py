@@ -1,0 +1,219 @@
+"""RFC 9457 problem+json: one shape for every error of every service and the gateway."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.common.observability import current_request_id
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def problem_type(slug: str) -> str:
+    # A relative URI reference (RFC 9457 §3.1.1): docs/problems.md explains each slug.
+    return f"/problems/{slug}"
+
+
+class Problem(Exception):
+    """An error the client can act on. Subclasses name the common kinds."""
+
+    status: int = 400
+    slug: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        slug: str | None = None,
+        title: str | None = None,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.extensions = dict(extensions or {})
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if slug is not None:
+            self.slug = slug
+        self.title = title or HTTPStatus(self.status).phrase
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+
+
+class BadRequest(Problem):
+    status, slug = 400, "bad-request"
+
+
+class Unauthorized(Problem):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="gare-numerique"'})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(Problem):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+
+
+class Conflict(Problem):
+    status, slug = 409, "conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, slug = 413, "payload-too-large"
+
+
+class InvalidInput(Problem):
+    status, slug = 422, "validation-error"
+
+
+class TooManyRequests(Problem):
+    status, slug = 429, "rate-limited"
+
+
+class ServiceUnavailable(Problem):
+    status, slug = 503, "service-unavailable"
+
+
+def problem_body(
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        **(extensions or {}),
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = list(errors)
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    slug: str,
+    detail: str,
+    title: str | None = None,
+    instance: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body = problem_body(
+        status=status,
+        slug=slug,
+        title=title or HTTPStatus(status).phrase,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+        extensions=extensions,
+    )
+    return JSONResponse(
+        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def validation_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[bool, list[dict[str, Any]]]:
+    """Pydantic's errors as problem `errors` entries; also tells whether the body was not JSON at all."""
+    malformed = False
+    out: list[dict[str, Any]] = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        where = loc[0] if loc else "body"
+        field = ".".join(loc[1:])
+        if err.get("type") == "json_invalid":
+            malformed = True
+        entry = {"in": where, "field": field, "detail": err.get("msg", "invalid"), "type": err.get("type")}
+        out.append(entry)
+    return malformed, out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error leaves as problem+json, including the framework's own 404/405/422 and crashes."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            status=exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+            extensions=exc.extensions,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed, errors = validation_errors(exc.errors())
+        if malformed:
+            return problem_response(
+                status=400,
+                slug="malformed-json",
+                detail="The request body is not valid JSON.",
+                instance=request.url.path,
+                errors=errors,
+            )
+        return problem_response(
+            status=422,
+            slug="validation-error",
+            detail="The request has invalid fields; see `errors`.",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No resource at {request.url.path}."
+        return problem_response(
+            status=exc.status_code,
+            slug=slug,
+            detail=detail,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            status=500,
+            slug="internal-error",
+            detail="An unexpected error occurred; it has been logged with the request id.",
+            instance=request.url.path,
+        )

@@ -1,0 +1,165 @@
+"""Transactional outbox: an event is written with the state change, then relayed to JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from services.common.bus import BusUnavailable, NatsBus
+from services.common.db import utcnow
+from services.common.events import OutgoingEvent
+
+log = logging.getLogger(__name__)
+
+EVENTS_PUBLISHED = Counter("gare_events_published_total", "Events relayed from the outbox", ["service"])
+OUTBOX_PENDING = Gauge("gare_outbox_pending", "Events written but not yet accepted by JetStream", ["service"])
+
+_STAGED = "outbox_staged"
+_WAKE = "outbox_wake"
+PUBLISHED_RETENTION = timedelta(days=1)
+
+
+async def stage(session: AsyncSession, outbox: Table, *events: OutgoingEvent) -> None:
+    """Add events to the caller's transaction; they reach NATS only if it commits."""
+    for outgoing in events:
+        await session.execute(
+            insert(outbox).values(
+                event_id=outgoing.event.id,
+                subject=outgoing.nats_subject,
+                payload=outgoing.to_json(),
+                created_at=outgoing.event.time,
+                attempts=0,
+            )
+        )
+    session.info[_STAGED] = True
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relay_after_commit(session: Session) -> None:
+    if session.info.pop(_STAGED, False):
+        wake = session.info.get(_WAKE)
+        if wake is not None:
+            wake()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_staged_after_rollback(session: Session) -> None:
+    session.info.pop(_STAGED, None)
+
+
+def relay_session_info(relay: OutboxRelay) -> dict[str, Any]:
+    """Session info that makes every commit with staged events wake the relay at once."""
+    return {_WAKE: relay.wake}
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in order; NATS down means waiting, never dropping."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessionmaker: async_sessionmaker[AsyncSession] | None,
+        bus: NatsBus,
+        outbox: Table,
+        poll_interval: float = 1.0,
+        batch_size: int = 100,
+    ) -> None:
+        self.service = service
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self.outbox = outbox
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        rounds = 0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+            try:
+                if self.bus.connected:
+                    while await self.publish_pending() == self.batch_size:
+                        pass
+                rounds += 1
+                if rounds % 600 == 0:
+                    await self.prune_published()
+                OUTBOX_PENDING.labels(self.service).set(await self.pending_count())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay round failed")
+
+    async def publish_pending(self) -> int:
+        """Publish one batch in creation order; stop at the first failure to keep the order."""
+        assert self.sessionmaker is not None
+        published = 0
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(self.outbox.c.event_id, self.outbox.c.subject, self.outbox.c.payload)
+                    .where(self.outbox.c.published_at.is_(None))
+                    .order_by(self.outbox.c.created_at, self.outbox.c.event_id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            for event_id, subject, payload in rows:
+                try:
+                    await self.bus.publish(subject, payload.encode(), msg_id=event_id, headers={})
+                except BusUnavailable as exc:
+                    await session.execute(
+                        update(self.outbox)
+                        .where(self.outbox.c.event_id == event_id)
+                        .values(attempts=self.outbox.c.attempts + 1, last_error=str(exc)[:500])
+                    )
+                    break
+                await session.execute(
+                    update(self.outbox)
+                    .where(self.outbox.c.event_id == event_id)
+                    .values(published_at=utcnow(), attempts=self.outbox.c.attempts + 1, last_error=None)
+                )
+                published += 1
+            await session.commit()
+        if published:
+            EVENTS_PUBLISHED.labels(self.service).inc(published)
+        return published
+
+    async def pending_count(self) -> int:
+        assert self.sessionmaker is not None
+        async with self.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+            )
+        return int(count or 0)
+
+    async def prune_published(self) -> None:
+        assert self.sessionmaker is not None
+        async with self.sessionmaker() as session:
+            await session.execute(
+                delete(self.outbox).where(self.outbox.c.published_at < utcnow() - PUBLISHED_RETENTION)
+            )
+            await session.commit()

@@ -1,0 +1,162 @@
+"""create_service_app: wires a service's routers onto the shared kernel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import MetaData, text
+
+from services.common.auth import JwksClient, TokenVerifier
+from services.common.bus import NatsBus
+from services.common.consumers import ConsumerRunner, EventConsumer
+from services.common.db import create_engine, create_sessionmaker
+from services.common.errors import install_problem_handlers
+from services.common.events import STREAMS, StreamSpec
+from services.common.health import Check, CheckResult, health_router
+from services.common.limits import BodySizeLimitMiddleware
+from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from services.common.outbox import OutboxRelay, relay_session_info
+from services.common.runtime import ServiceRuntime
+from services.common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+ConsumerFactory = Callable[[ServiceRuntime], list[EventConsumer]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes one service different from the others; everything else is the kernel."""
+
+    name: str
+    domain: str
+    title: str
+    description: str
+    version: str
+    metadata: MetaData
+    routers: Sequence[APIRouter]
+    consumed_streams: Sequence[StreamSpec] = ()
+    consumers: ConsumerFactory = field(default=lambda runtime: [])
+
+
+def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(definition.name, settings.log_level)
+        runtime = build_runtime(definition, settings)
+        app.state.runtime = runtime
+        runtime.bus.start()
+        runtime.relay.start()
+        runtime.consumers.start()
+        log.info("service started", extra={"port": settings.port, "stations": settings.stations})
+        try:
+            yield
+        finally:
+            await runtime.consumers.stop()
+            await runtime.relay.stop()
+            await runtime.bus.close()
+            await runtime.http.aclose()
+            if runtime.redis is not None:
+                await runtime.redis.aclose()
+            await runtime.engine.dispose()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=definition.name)
+    app.include_router(
+        health_router(definition.name, lambda request: service_checks(request.app.state.runtime))
+    )
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> ServiceRuntime:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    bus = NatsBus(
+        settings.nats_url,
+        name=definition.name,
+        streams=[STREAMS[definition.domain], *definition.consumed_streams],
+    )
+    relay = OutboxRelay(
+        service=definition.name, sessionmaker=None, bus=bus, outbox=definition.metadata.tables["outbox"]
+    )
+    sessionmaker = create_sessionmaker(engine, **relay_session_info(relay))
+    relay.sessionmaker = sessionmaker
+    http = httpx.AsyncClient()
+    jwks = JwksClient(settings.jwks_url, http=http)
+    verifier = TokenVerifier(
+        key_lookup=jwks.key, issuer=settings.token_issuer, audience=settings.token_audience
+    )
+    redis = (
+        Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        if settings.redis_url
+        else None
+    )
+    runtime = ServiceRuntime(
+        name=definition.name,
+        domain=definition.domain,
+        settings=settings,
+        metadata=definition.metadata,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        bus=bus,
+        relay=relay,
+        consumers=None,  # type: ignore[arg-type]  # set below: consumers need the runtime
+        http=http,
+        jwks=jwks,
+        verifier=verifier,
+        redis=redis,
+    )
+    runtime.consumers = ConsumerRunner(
+        service=definition.name,
+        bus=bus,
+        sessionmaker=sessionmaker,
+        inbox=runtime.inbox,
+        consumers=definition.consumers(runtime),
+    )
+    return runtime
+
+
+def service_checks(runtime: ServiceRuntime) -> list[Check]:
+    async def database() -> CheckResult:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True, None
+
+    async def nats() -> CheckResult:
+        if not runtime.bus.connected:
+            return False, "not connected; events wait in the outbox"
+        pending = await runtime.relay.pending_count()
+        return True, f"{pending} events pending in the outbox" if pending else None
+
+    async def redis() -> CheckResult:
+        assert runtime.redis is not None
+        await runtime.redis.ping()
+        return True, None
+
+    async def consumers() -> CheckResult:
+        waiting = [
+            c.durable for c in runtime.consumers.consumers if c.durable not in runtime.consumers.subscribed
+        ]
+        return (not waiting), (f"not consuming: {', '.join(waiting)}" if waiting else None)
+
+    checks = [Check("database", database), Check("nats", nats, required=False)]
+    if runtime.redis is not None:
+        checks.append(Check("redis", redis, required=False))
+    if runtime.consumers.consumers:
+        checks.append(Check("consumers", consumers, required=False))
+    return checks
