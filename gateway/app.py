@@ -30,7 +30,7 @@ from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import install_problem_handlers
-from services.common.health import Check, CheckResult, health_router
+from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.notifier import RedisInboxNotifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
@@ -97,7 +97,7 @@ def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
     async def nats() -> CheckResult:
         return runtime.bus.connected, None if runtime.bus.connected else "not connected"
 
-    def upstream_probe(name: str, url: str):
+    def upstream_probe(name: str, url: str) -> Probe:
         async def probe() -> CheckResult:
             try:
                 response = await runtime.upstream.get(f"{url}/readyz", timeout=1.0)

@@ -50,6 +50,7 @@ class StackConfig:
     schema_prefix: str = ""
     preferred_ports: bool = True
     with_devices: bool = True
+    device_args: list[str] = field(default_factory=list)
     # Extra environment per component name ("gateway", "bike_share", ...), e.g. shorter timeouts in tests.
     component_env: dict[str, dict[str, str]] = field(default_factory=dict)
     # Environment given to the stack by the person running it (NATS_URL, BIKE_SHARE_DATABASE_URL...).
@@ -214,7 +215,14 @@ class StationStack:
     def _spawn_devices(self) -> None:
         process = ManagedProcess(
             name="devices",
-            argv=[sys.executable, "-m", "devices", "--demo", str(self.var / "demo.json")],
+            argv=[
+                sys.executable,
+                "-m",
+                "devices",
+                "--demo",
+                str(self.var / "demo.json"),
+                *self.config.device_args,
+            ],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             log_path=self.logs / "devices.log",
             cwd=REPO_ROOT,
@@ -231,6 +239,23 @@ class StationStack:
 
         wait_until(all_ready, timeout=timeout, what="station stack (gateway /readyz)", interval=0.25)
 
+    def start_extra_gateway(self, name: str, env: dict[str, str]) -> tuple[ManagedProcess, str]:
+        """A second gateway in front of the same services, with its own settings (e.g. tight rate limits)."""
+        port = pick_port(None, self._ports)
+        extra = {f"{GATEWAY.env_prefix}{k}": v for k, v in env.items()}
+        process = ManagedProcess(
+            name=name,
+            argv=self._command(GATEWAY, "serve"),
+            env={**self.component_env(GATEWAY), f"{GATEWAY.env_prefix}PORT": str(port), **extra},
+            log_path=self.logs / f"{name}.log",
+            cwd=REPO_ROOT,
+        )
+        process.start()
+        self.processes[name] = process
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _http_ok(f"{url}/healthz"), timeout=30, what=name)
+        return process, url
+
     def stop_component(self, name: str) -> None:
         self.processes[name].stop()
 
@@ -240,7 +265,9 @@ class StationStack:
         wait_until(lambda: _http_ok(f"{self.url(name)}/healthz"), timeout=30, what=name)
 
     def stop(self) -> None:
-        for name in ("devices", "gateway", *(c.name for c in SERVICES)):
+        core = [GATEWAY.name, *(c.name for c in SERVICES)]
+        extras = [name for name in self.processes if name not in core]
+        for name in [*extras, *core]:
             if name in self.processes:
                 self.processes[name].stop()
         for server in (self.redis, self.nats):

@@ -57,3 +57,7 @@ def demo_device_ids(station_slug: str) -> dict[str, str]:
         "locker_controller": f"lockers-{station_slug}-bank-a",
         "mobility_feed": f"mobility-feed-{station_slug}",
     }
+
+
+# The screen the demo's simulated player drives at each station (signage demo data registers it).
+DEMO_SCREEN_CODE = "hall"

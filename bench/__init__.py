@@ -1,0 +1,1 @@
+"""Benchmarks: one script per scenario, results in bench/results/."""

@@ -1,0 +1,11 @@
+"""`python -m bench <scenario> [args]`: run one benchmark scenario."""
+
+import runpy
+import sys
+
+SCENARIOS = {"gateway_overhead": "bench.gateway_overhead"}
+
+if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
+    sys.exit(f"usage: python -m bench {{{','.join(SCENARIOS)}}} [args]")
+scenario = sys.argv.pop(1)
+runpy.run_module(SCENARIOS[scenario], run_name="__main__")

@@ -1,0 +1,124 @@
+"""What every benchmark shares: a stack to measure, wrk runs, and the results format of DESIGN.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
+from services.common.catalog import load_catalog
+
+BENCH_DIR = Path(__file__).parent
+RESULTS_DIR = BENCH_DIR / "results"
+UNLIMITED = {"PER_SECOND": "1000000", "BURST": "1000000"}
+
+
+@dataclass(frozen=True)
+class WrkRun:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo") as f:
+        total_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    return {"cores": os.cpu_count(), "memory_gib": round(total_kb / 1024 / 1024, 1)}
+
+
+@contextmanager
+def bench_stack(**component_env: dict[str, str]) -> Iterator[StationStack]:
+    """A station stack for measuring: SQLite, its own NATS and Redis, no simulated devices,
+    rate limits out of the way (they are still evaluated on every request)."""
+    limits = {
+        f"RATE_LIMIT_{n}__{k}": v
+        for n in ("ANONYMOUS", "AUTHENTICATED", "WRITE", "AUTH")
+        for k, v in UNLIMITED.items()
+    }
+    var = Path(tempfile.mkdtemp(prefix="gare-bench-"))
+    stack = StationStack(
+        StackConfig(
+            var_dir=var,
+            stations=[s.slug for s in load_catalog(CATALOG_DIR)],
+            preferred_ports=False,
+            with_devices=False,
+            component_env={"gateway": {**limits, **component_env.get("gateway", {})}},
+            log_level="WARNING",
+        )
+    )
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str] | None = None) -> WrkRun:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    argv = [
+        "wrk",
+        f"--threads={min(connections, 2)}",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={BENCH_DIR / 'wrk_report.lua'}",
+    ]
+    for name, value in (headers or {}).items():
+        argv += ["--header", f"{name}: {value}"]
+    output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    report = json.loads(next(line for line in reversed(output.splitlines()) if line.startswith("{")))
+    return WrkRun(
+        requests_per_second=report["requests"] / (report["duration_us"] / 1e6),
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+        errors=report["socket_errors"] + report["non_2xx"],
+    )
+
+
+def median_run(runs: list[WrkRun]) -> WrkRun:
+    return WrkRun(
+        requests_per_second=statistics.median(r.requests_per_second for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
+
+
+def metric(value: float, unit: str, target: str | None = None) -> dict[str, Any]:
+    return {"value": round(value, 3), "unit": unit, "target": target}
+
+
+def record(scenario: str, command: str, metrics: dict[str, dict[str, Any]], summary: str) -> Path:
+    """Write bench/results/<scenario>.json and add a line to bench/results/README.md."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = RESULTS_DIR / f"{scenario}.json"
+    document = {
+        "scenario": scenario,
+        "command": command,
+        "machine": machine(),
+        "date": now,
+        "metrics": metrics,
+    }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    readme = RESULTS_DIR / "README.md"
+    if not readme.exists():
+        readme.write_text(
+            "# Benchmark results\n\nOne line per run, newest last; details in `<scenario>.json`.\n\n"
+        )
+    with readme.open("a") as f:
+        f.write(f"- {now} `{scenario}` ({machine()['cores']} cores): {summary}\n")
+    return path

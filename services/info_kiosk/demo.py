@@ -1,0 +1,135 @@
+"""Demo data: a few places inside each catalog station, and the real Vélib' stations around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import cos, radians
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.catalog import CatalogStation, load_catalog
+from services.common.geo import EARTH_RADIUS_M
+from services.common.settings import ServiceSettings
+from services.info_kiosk import service
+from services.info_kiosk.schemas import PointOfInterestCreate
+
+
+@dataclass(frozen=True)
+class DemoPlace:
+    """A place inside the station, set `north_m` and `east_m` metres from the station's point."""
+
+    category: str
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    level: int
+    north_m: float
+    east_m: float
+    step_free: bool
+
+
+IN_STATION = [
+    DemoPlace(
+        category="information",
+        names={"fr": "Accueil / Information", "en": "Welcome / Information"},
+        descriptions={"fr": "Agents, plans et objets trouvés", "en": "Staff, maps and lost property"},
+        level=0,
+        north_m=4,
+        east_m=-3,
+        step_free=True,
+    ),
+    DemoPlace(
+        category="toilets",
+        names={"fr": "Toilettes", "en": "Toilets"},
+        descriptions={"fr": "Accessibles en fauteuil roulant", "en": "Wheelchair accessible"},
+        level=-1,
+        north_m=-6,
+        east_m=5,
+        step_free=True,
+    ),
+    DemoPlace(
+        category="lift",
+        names={"fr": "Ascenseur quai", "en": "Platform lift"},
+        descriptions={"fr": "De la salle d'échanges aux quais", "en": "From the concourse to the platforms"},
+        level=-1,
+        north_m=-2,
+        east_m=8,
+        step_free=True,
+    ),
+    DemoPlace(
+        category="lift",
+        names={"fr": "Ascenseur rue", "en": "Street lift"},
+        descriptions={"fr": "De la rue à la salle d'échanges", "en": "From the street to the concourse"},
+        level=0,
+        north_m=9,
+        east_m=6,
+        step_free=True,
+    ),
+    DemoPlace(
+        category="exit",
+        names={"fr": "Sortie 1", "en": "Exit 1"},
+        descriptions={},
+        level=0,
+        north_m=12,
+        east_m=-8,
+        step_free=False,
+    ),
+]
+
+
+def metres_away(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
+    """The point a few metres north and east of (lat, lon); flat-earth is exact enough at this scale."""
+    metres_per_degree = radians(1) * EARTH_RADIUS_M
+    return lat + north_m / metres_per_degree, lon + east_m / (metres_per_degree * cos(radians(lat)))
+
+
+def demo_points(station: CatalogStation) -> list[PointOfInterestCreate]:
+    points = []
+    for place in IN_STATION:
+        lat, lon = metres_away(station.lat, station.lon, place.north_m, place.east_m)
+        points.append(
+            PointOfInterestCreate(
+                category=place.category,
+                names=place.names,
+                descriptions=place.descriptions,
+                level=place.level,
+                lat=lat,
+                lon=lon,
+                step_free=place.step_free,
+            )
+        )
+    for velib in station.vehicle_stations:
+        points.append(
+            PointOfInterestCreate(
+                category="bike_share",
+                names={"fr": velib.name},
+                descriptions={
+                    "fr": f"Station Vélib' à {velib.distance_m} m, {velib.capacity} bornes",
+                    "en": f"Vélib' station {velib.distance_m} m away, {velib.capacity} docks",
+                },
+                level=0,
+                lat=velib.lat,
+                lon=velib.lon,
+                step_free=True,
+            )
+        )
+    return points
+
+
+async def load_demo(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings, catalog: Path
+) -> None:
+    async with sessionmaker() as session:
+        for station in load_catalog(catalog):
+            if station.slug not in settings.stations:
+                continue
+            # Identified by category and French name, so a second run adds nothing.
+            existing = {
+                (point.category, point.names.get("fr"))
+                for point in await service.list_points_of_interest(session=session, station_id=station.slug)
+            }
+            for point_in in demo_points(station):
+                if (point_in.category, point_in.names.get("fr")) not in existing:
+                    await service.create_point_of_interest(
+                        session=session, station_id=station.slug, point_in=point_in
+                    )

@@ -1,0 +1,89 @@
+"""parcel_lockers' HTTP shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+
+from services.common.contracts.lockers import CompartmentSize, CompartmentState
+from services.parcel_lockers import domain
+
+# Codes and labels are printed on the doors and appear in paths: short, upper-case, no punctuation.
+BANK_CODE_PATTERN = r"^[A-Z0-9]{1,8}$"
+LABEL_PATTERN = r"^[A-Z0-9]{1,8}$"
+BankCode = Annotated[str, Field(pattern=BANK_CODE_PATTERN, examples=["A"])]
+Label = Annotated[str, Field(pattern=LABEL_PATTERN, examples=["A01"])]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class CompartmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    label: str
+    size: CompartmentSize
+    state: CompartmentState
+    out_of_service_reason: str | None
+    updated_at: datetime
+
+
+class SizeAvailability(BaseModel):
+    free: int
+    total: int
+
+
+class BankPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    name: str
+    location: str
+    level: int
+    controller_client_id: str | None
+    availability: dict[CompartmentSize, SizeAvailability]
+    compartments: list[CompartmentPublic]
+
+
+class BankList(BaseModel):
+    station_id: str
+    banks: list[BankPublic]
+
+
+class CompartmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Label
+    size: CompartmentSize
+
+
+class BankCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: BankCode
+    name: Text = Field(examples=["Consigne colis — hall principal"])
+    location: Text = Field(examples=["Hall nord, niveau -1"])
+    level: int = Field(ge=-10, le=10, description="Station level, 0 at street level, negative below.")
+    controller_client_id: ClientId | None = Field(
+        default=None, description="Client id of the locker controller device that drives the doors."
+    )
+    compartments: list[CompartmentIn] = Field(
+        min_length=domain.MIN_COMPARTMENTS, max_length=domain.MAX_COMPARTMENTS
+    )
+
+
+class ServiceStateIn(BaseModel):
+    """Put a compartment out of service (with a reason) or back into service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    in_service: StrictBool
+    reason: str | None = Field(
+        default=None,
+        max_length=domain.MAX_REASON_LENGTH,
+        description="Required to take the compartment out of service: what is wrong with it.",
+        examples=["Porte bloquée — intervention prévue"],
+    )

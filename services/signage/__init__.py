@@ -1,0 +1,1 @@
+"""signage: the station's screens and the content they rotate (messages, artworks, live widgets)."""

@@ -1,0 +1,158 @@
+"""signage's HTTP shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+
+from services.common.i18n import is_language_tag
+from services.common.stations import STATION_SLUG_PATTERN
+from services.signage.domain import (
+    MAX_DURATION_SECONDS,
+    MIN_DURATION_SECONDS,
+    ContentKind,
+    Orientation,
+    WidgetName,
+)
+
+Tags = TypeVar("Tags", list[str], dict[str, str])
+
+
+def _language_tag(tag: str) -> str:
+    if not is_language_tag(tag):
+        raise ValueError(f"{tag!r} is not a BCP 47 language tag such as 'fr' or 'pt-BR'")
+    return tag
+
+
+def _distinct_languages(tags: Tags) -> Tags:
+    # Tags compare case-insensitively (RFC 5646 §2.1.1): "fr" and "FR" are the same language.
+    lowered = [tag.lower() for tag in tags]
+    repeated = sorted({tag for tag in lowered if lowered.count(tag) > 1})
+    if repeated:
+        raise ValueError(f"languages listed more than once: {', '.join(repeated)}")
+    return tags
+
+
+LanguageTag = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language_tag)]
+# No control characters: PostgreSQL refuses NUL in text, and screens cannot show the others.
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+# Messages may break lines; nothing else invisible.
+MessageText = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=1000, pattern=r"^[^\x00-\x09\x0b-\x1f\x7f]+$"
+    ),
+]
+# Screen codes are slugs, like station ids: "hall-nord", "quai-2".
+ScreenCode = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
+Resolution = Annotated[str, Field(pattern=r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$", examples=["1920x1080"])]
+EntityId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+Duration = Annotated[int, Field(ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS)]
+
+
+class ScreenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: ScreenCode
+    name: Label
+    location: Label
+    orientation: Orientation
+    resolution: Resolution
+    languages: Annotated[
+        list[LanguageTag],
+        Field(min_length=1, max_length=10, description="Preferred first, e.g. ['fr', 'en']"),
+        AfterValidator(_distinct_languages),
+    ]
+    device_client_id: ClientId | None = Field(default=None, description="Client id of the player device")
+    playlist_id: EntityId | None = Field(default=None, description="Else the station's default playlist")
+
+
+class ScreenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    station_id: str
+    code: str
+    name: str
+    location: str
+    orientation: Orientation
+    resolution: str
+    languages: list[str]
+    playlist_id: str | None
+    device_client_id: str | None
+    registered_at: datetime
+
+
+class ScreenStatus(ScreenPublic):
+    last_seen_at: datetime | None = Field(description="Last playlist fetch by its device, within a day")
+
+
+class ScreenList(BaseModel):
+    station_id: str
+    screens: list[ScreenStatus]
+
+
+class ContentItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ContentKind
+    title: Label
+    texts: Annotated[
+        dict[LanguageTag, MessageText], Field(max_length=20), AfterValidator(_distinct_languages)
+    ] = {}
+    media_url: HttpUrl | None = None
+    credit: Label | None = Field(default=None, description="Artist or author of the work shown")
+    widget: WidgetName | None = None
+    duration_seconds: Duration
+
+
+class PlaylistEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_item_id: EntityId
+    duration_seconds: Duration | None = Field(default=None, description="Else the content's own duration")
+
+
+class PlaylistCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Label
+    is_default: bool = False
+    items: list[PlaylistEntryIn] = Field(max_length=200)
+
+
+class PlaylistItemPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    content_item_id: str
+    kind: ContentKind
+    title: str
+    language: str | None = Field(description="Language of `text`, the best for the screen")
+    text: str | None
+    texts: dict[str, str]
+    media_url: str | None
+    credit: str | None
+    widget: WidgetName | None
+    duration_seconds: int
+
+
+class PlaylistPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    version: str = Field(description="Changes whenever anything shown changes; also the ETag")
+    items: list[PlaylistItemPublic]
+
+
+class ScreenPlaylist(BaseModel):
+    screen: ScreenPublic
+    playlist: PlaylistPublic | None = Field(description="None when the station has no default playlist")
+    generated_at: datetime

@@ -1,0 +1,170 @@
+from dataclasses import replace
+
+import pytest
+
+from services.signage.domain import (
+    Content,
+    Playlist,
+    Slot,
+    content_problems,
+    etag,
+    has_current_version,
+    is_player_of,
+    item_duration,
+    playlist_for,
+    render,
+    version_of,
+)
+
+WELCOME = Content(
+    id="welcome",
+    kind="message",
+    title="Bienvenue",
+    texts={"fr": "Bienvenue", "en": "Welcome", "de": "Willkommen"},
+    media_url=None,
+    credit=None,
+    widget=None,
+    duration_seconds=12,
+)
+CLOCK = Content(
+    id="clock",
+    kind="widget",
+    title="Horloge",
+    texts={},
+    media_url=None,
+    credit=None,
+    widget="clock",
+    duration_seconds=10,
+)
+MAIN_LOOP = Playlist(
+    id="main",
+    name="Boucle principale",
+    is_default=True,
+    slots=(Slot(position=2, content=CLOCK), Slot(position=1, content=WELCOME, duration_seconds=20)),
+)
+HALL_ONLY = Playlist(id="hall", name="Hall", is_default=False, slots=(Slot(position=1, content=CLOCK),))
+
+
+def fields(kind: str, **given: object) -> list[str]:
+    values = {"texts": {}, "media_url": None, "widget": None} | given
+    return [p.field for p in content_problems(kind=kind, **values)]  # type: ignore[arg-type]
+
+
+def test_complete_content_of_each_kind_has_no_problem() -> None:
+    assert fields("message", texts={"fr": "Bonjour"}) == []
+    assert fields("image", media_url="https://example.org/oeuvre.jpg") == []
+    assert fields("widget", widget="clock") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "expected"),
+    [
+        ("message", {}, ["texts"]),
+        ("image", {}, ["media_url"]),
+        ("widget", {}, ["widget"]),
+        ("message", {"texts": {"fr": "Bonjour"}, "widget": "clock"}, ["widget"]),
+        ("widget", {"widget": "clock", "media_url": "https://example.org/a.jpg"}, ["media_url"]),
+        ("image", {"widget": "clock"}, ["media_url", "widget"]),
+    ],
+)
+def test_content_missing_or_foreign_fields_are_named(kind: str, given: dict, expected: list[str]) -> None:
+    assert fields(kind, **given) == expected
+
+
+def test_item_duration_is_the_override_else_the_content_own() -> None:
+    assert item_duration(Slot(position=1, content=WELCOME, duration_seconds=20)) == 20
+    assert item_duration(Slot(position=1, content=WELCOME)) == 12
+
+
+def test_screen_plays_its_own_playlist_before_the_default() -> None:
+    assert playlist_for("hall", [MAIN_LOOP, HALL_ONLY]) is HALL_ONLY
+
+
+def test_screen_without_its_own_playlist_plays_the_default() -> None:
+    assert playlist_for(None, [HALL_ONLY, MAIN_LOOP]) is MAIN_LOOP
+    assert playlist_for("gone", [MAIN_LOOP]) is MAIN_LOOP
+
+
+def test_screen_plays_nothing_without_own_or_default_playlist() -> None:
+    assert playlist_for(None, [HALL_ONLY]) is None
+    assert playlist_for(None, []) is None
+
+
+def test_only_the_bound_device_plays_a_screen() -> None:
+    assert is_player_of("screen-hall", "screen-hall")
+    assert not is_player_of("screen-quai", "screen-hall")
+    assert not is_player_of(None, None)
+
+
+def test_render_orders_items_and_applies_durations() -> None:
+    items = render(MAIN_LOOP, ["fr"]).items
+    assert [(i.position, i.content_item_id, i.duration_seconds) for i in items] == [
+        (1, "welcome", 20),
+        (2, "clock", 10),
+    ]
+
+
+def test_render_picks_the_screen_language_and_keeps_every_text() -> None:
+    welcome = render(MAIN_LOOP, ["de", "fr"]).items[0]
+    assert (welcome.language, welcome.text) == ("de", "Willkommen")
+    assert welcome.texts == {"fr": "Bienvenue", "en": "Welcome", "de": "Willkommen"}
+
+
+def test_render_falls_back_when_the_screen_language_is_missing() -> None:
+    welcome = render(MAIN_LOOP, ["es"]).items[0]
+    assert (welcome.language, welcome.text) == ("fr", "Bienvenue")
+
+
+def test_items_without_text_have_no_language() -> None:
+    clock = render(MAIN_LOOP, ["fr"]).items[1]
+    assert (clock.language, clock.text, clock.widget) == (None, None, "clock")
+
+
+def test_version_is_stable_when_nothing_changed() -> None:
+    same_loop = replace(MAIN_LOOP, slots=tuple(reversed(MAIN_LOOP.slots)))
+    assert render(MAIN_LOOP, ["fr"]).version == render(same_loop, ["fr"]).version
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        replace(MAIN_LOOP, name="Boucle du soir"),
+        replace(MAIN_LOOP, slots=(Slot(position=1, content=replace(WELCOME, texts={"fr": "Salut"})),)),
+        replace(MAIN_LOOP, slots=(Slot(position=1, content=CLOCK), Slot(position=2, content=WELCOME))),
+        replace(MAIN_LOOP, slots=(MAIN_LOOP.slots[0], replace(MAIN_LOOP.slots[1], duration_seconds=None))),
+        replace(
+            MAIN_LOOP,
+            slots=(MAIN_LOOP.slots[0], replace(MAIN_LOOP.slots[1], content=replace(WELCOME, credit="X"))),
+        ),
+    ],
+    ids=["name", "text", "order", "duration", "credit"],
+)
+def test_version_changes_when_anything_shown_changes(changed: Playlist) -> None:
+    assert render(changed, ["fr"]).version != render(MAIN_LOOP, ["fr"]).version
+
+
+def test_version_follows_the_screen_language() -> None:
+    assert render(MAIN_LOOP, ["fr"]).version != render(MAIN_LOOP, ["en"]).version
+
+
+def test_no_playlist_has_its_own_version() -> None:
+    assert version_of(None) == version_of(None)
+    assert version_of(None) != version_of(render(MAIN_LOOP, ["fr"]))
+
+
+@pytest.mark.parametrize(
+    ("header", "current"),
+    [
+        (None, False),
+        ("", False),
+        ('"abc"', True),
+        ('W/"abc"', True),
+        ('"old", "abc"', True),
+        ("*", True),
+        ('"old"', False),
+        ("abc", False),
+    ],
+)
+def test_player_has_the_current_version(header: str | None, current: bool) -> None:
+    assert etag("abc") == '"abc"'
+    assert has_current_version(header, "abc") is current

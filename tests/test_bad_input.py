@@ -1,0 +1,135 @@
+"""Bad input through the gateway: a clear 4xx problem, and nothing written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.support import SAINT_DENIS, assert_problem, bearer
+
+MOBILITY = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"
+CARREFOUR_PLEYEL = "velib-metropole-653046369"
+
+
+def vehicle_station(gateway: str) -> dict:
+    response = httpx.get(f"{gateway}{MOBILITY}/{CARREFOUR_PLEYEL}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def put_status(gateway: str, token: str, **kwargs) -> httpx.Response:
+    return httpx.put(f"{gateway}{MOBILITY}/{CARREFOUR_PLEYEL}/status", headers=bearer(token), **kwargs)
+
+
+def valid_report(**overrides) -> dict:
+    return {
+        "num_vehicles_available": 3,
+        "vehicle_types_available": [
+            {"vehicle_type_id": "velib-mechanical", "count": 1},
+            {"vehicle_type_id": "velib-ebike", "count": 2},
+        ],
+        "num_docks_available": 40,
+        "last_reported": datetime.now(UTC).isoformat(),
+    } | overrides
+
+
+def test_malformed_json_is_400_and_changes_nothing(gateway, tokens):
+    before = vehicle_station(gateway)
+    response = put_status(
+        gateway,
+        tokens.operator(),
+        content=b'{"num_vehicles_available": 3,',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 400, "malformed-json")
+    assert vehicle_station(gateway) == before
+
+
+@pytest.mark.parametrize(
+    ("report", "field"),
+    [
+        ({"num_vehicles_available": "many"}, "num_vehicles_available"),
+        ({"num_docks_available": -1}, "num_docks_available"),
+        ({"last_reported": "yesterday"}, "last_reported"),
+        ({"last_reported": "2026-11-25T10:00:00"}, "last_reported"),  # no time zone
+        ({"colour": "green"}, "colour"),
+    ],
+)
+def test_wrong_types_are_422_with_the_field_named(gateway, tokens, report, field):
+    before = vehicle_station(gateway)
+    body = assert_problem(
+        put_status(gateway, tokens.operator(), json=valid_report(**report)), 422, "validation-error"
+    )
+    assert any(error["field"].split(".")[0] == field for error in body["errors"]), body["errors"]
+    assert vehicle_station(gateway) == before
+
+
+@pytest.mark.parametrize(
+    ("report", "field"),
+    [
+        ({"num_vehicles_available": 5}, "num_vehicles_available"),  # the types add up to 3
+        ({"num_docks_available": 66}, "num_docks_available"),  # 3 + 66 > capacity 68
+        (
+            {"vehicle_types_available": [{"vehicle_type_id": "hoverboard", "count": 3}]},
+            "vehicle_types_available",
+        ),
+        ({"last_reported": (datetime.now(UTC) + timedelta(hours=2)).isoformat()}, "last_reported"),
+    ],
+)
+def test_inconsistent_reports_are_422_and_change_nothing(gateway, tokens, report, field):
+    before = vehicle_station(gateway)
+    body = assert_problem(
+        put_status(gateway, tokens.operator(), json=valid_report(**report)), 422, "validation-error"
+    )
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert vehicle_station(gateway) == before
+
+
+def test_an_older_report_does_not_overwrite_a_newer_one(gateway, tokens):
+    accepted = put_status(gateway, tokens.operator(), json=valid_report())
+    assert accepted.status_code == 200, accepted.text
+    stale = valid_report(
+        num_vehicles_available=1, vehicle_types_available=[{"vehicle_type_id": "velib-ebike", "count": 1}]
+    )
+    stale["last_reported"] = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    assert_problem(put_status(gateway, tokens.operator(), json=stale), 409, "stale-report")
+    assert vehicle_station(gateway)["status"] == accepted.json()["status"]
+
+
+def test_unknown_station_is_404(gateway):
+    assert_problem(
+        httpx.get(f"{gateway}/api/v1/stations/gare-de-nulle-part/mobility/vehicle-stations"),
+        404,
+        "unknown-station",
+    )
+    assert_problem(httpx.get(f"{gateway}/api/v1/stations/Not A Slug/kiosk/points-of-interest"), 422)
+
+
+def test_unknown_routes_are_problems_too(gateway):
+    assert_problem(httpx.get(f"{gateway}/api/v1/stations/{SAINT_DENIS}/teleport/now"), 404, "not-found")
+    assert_problem(httpx.get(f"{gateway}/nothing-here"), 404, "not-found")
+    assert_problem(httpx.delete(f"{gateway}{MOBILITY}"), 401)  # writes need a token before anything else
+
+
+def test_oversized_body_is_413_at_the_gateway_and_at_the_service(stack, gateway, tokens):
+    huge = b'{"padding": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    headers = {"content-type": "application/json", **bearer(tokens.operator())}
+    for base in (gateway, stack.url("bike_share")):
+        response = httpx.put(f"{base}{MOBILITY}/{CARREFOUR_PLEYEL}/status", content=huge, headers=headers)
+        assert_problem(response, 413, "payload-too-large")
+
+
+def test_registering_the_same_vehicle_station_twice_is_409(gateway, tokens):
+    station = {
+        "system_id": "velib-metropole",
+        "external_id": "653046369",
+        "name": "Carrefour Pleyel",
+        "lat": 48.92,
+        "lon": 2.34,
+    }
+    response = httpx.post(f"{gateway}{MOBILITY}", json=station, headers=bearer(tokens.operator()))
+    assert_problem(response, 409, "conflict")
+    listed = httpx.get(f"{gateway}{MOBILITY}").json()["vehicle_stations"]
+    assert [s["id"] for s in listed].count(CARREFOUR_PLEYEL) == 1

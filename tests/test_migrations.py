@@ -1,0 +1,59 @@
+"""Migrations are the schema: applied, they match the models exactly, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
+
+from deploy.embedded.stack import GATEWAY, REPO_ROOT, SERVICES
+from services.common.db import create_engine, is_sqlite
+from services.common.migrations import alembic_config
+
+
+def component_metadata(name: str) -> MetaData:
+    module = importlib.import_module("gateway.models" if name == "gateway" else f"services.{name}.models")
+    return module.Base.metadata
+
+
+COMPONENTS = [*SERVICES, GATEWAY]
+
+
+def migrations_dir(name: str) -> Path:
+    return REPO_ROOT / ("gateway" if name == "gateway" else f"services/{name}") / "migrations"
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.name)
+def test_applied_migrations_match_the_models(stack, component):
+    env = stack.component_env(component)
+    url = env[f"{component.env_prefix}DATABASE_URL"]
+    schema = env.get(f"{component.env_prefix}DATABASE_SCHEMA")
+    metadata = component_metadata(component.name)
+
+    async def differences() -> list:
+        engine = create_engine(url, schema=schema)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: compare_metadata(
+                        MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(differences()) == []
+    if not is_sqlite(url):
+        assert schema and schema.endswith(component.name)  # one schema per service
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.name)
+def test_each_component_has_one_migration_head(component):
+    config = alembic_config(migrations_dir(component.name), "sqlite://", None)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
