@@ -19,8 +19,9 @@ def vehicle_station(gateway: str) -> dict:
     return response.json()
 
 
-def put_status(gateway: str, token: str, **kwargs) -> httpx.Response:
-    return httpx.put(f"{gateway}{MOBILITY}/{CARREFOUR_PLEYEL}/status", headers=bearer(token), **kwargs)
+def put_status(gateway: str, token: str, headers: dict[str, str] | None = None, **kwargs) -> httpx.Response:
+    url = f"{gateway}{MOBILITY}/{CARREFOUR_PLEYEL}/status"
+    return httpx.put(url, headers={**bearer(token), **(headers or {})}, **kwargs)
 
 
 def valid_report(**overrides) -> dict:

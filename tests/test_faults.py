@@ -128,7 +128,11 @@ def test_a_redelivered_event_is_handled_once(stack, gateway, tokens):
         js = nc.jetstream()
         got: asyncio.Queue = asyncio.Queue()
         subject = f"gare.{SAINT_DENIS}.mobility.vehicle_station.status_changed"
-        await nc.subscribe(subject, cb=lambda m: got.put(m.data))
+
+        async def on_message(msg: nats.aio.msg.Msg) -> None:
+            await got.put(msg.data)
+
+        await nc.subscribe(subject, cb=on_message)
         await nc.flush()
         response = await asyncio.to_thread(
             httpx.put,
