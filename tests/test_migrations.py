@@ -57,3 +57,20 @@ def test_applied_migrations_match_the_models(stack, component):
 def test_each_component_has_one_migration_head(component):
     config = alembic_config(migrations_dir(component.name), "sqlite://", None)
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.name)
+def test_migrations_go_down_to_nothing_and_up_again(tmp_path, component):
+    from alembic import command
+    from sqlalchemy import create_engine as create_sync_engine
+    from sqlalchemy import inspect
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.sqlite'}"
+    config = alembic_config(migrations_dir(component.name), url, None)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    engine = create_sync_engine(url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert set(component_metadata(component.name).tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()

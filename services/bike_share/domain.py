@@ -5,14 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.common.rules import FieldProblem
+
 # A device clock a little ahead is tolerated; further ahead the report is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    detail: str
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.common.contracts.mobility import VehicleTypeCount
+from services.common.fields import Label
 
 Count = Annotated[int, Field(ge=0, le=10_000)]
 FormFactor = Literal[
@@ -65,7 +66,7 @@ class VehicleStationCreate(BaseModel):
 
     system_id: Identifier
     external_id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: Label
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     capacity: Count | None = None

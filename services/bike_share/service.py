@@ -102,10 +102,7 @@ async def report_status(
         report, capacity=station.capacity, known_vehicle_types=known, now=now or utcnow()
     )
     if problems:
-        raise InvalidInput(
-            "The status report is inconsistent; see `errors`.",
-            errors=[{"in": "body", "field": p.field, "detail": p.detail} for p in problems],
-        )
+        raise InvalidInput.from_problems("The status report is inconsistent; see `errors`.", problems)
     previous = station.status.last_reported if station.status else None
     if domain.is_stale(report, previous):
         raise Conflict(

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -51,7 +52,8 @@ class ConsumerRunner:
         sessionmaker: async_sessionmaker[AsyncSession],
         inbox: Table,
         consumers: list[EventConsumer],
-        fetch_timeout: float = 1.0,
+        # Short pulls: a delivery never waits long behind a pull request that is about to expire.
+        fetch_timeout: float = 0.25,
     ) -> None:
         self.service = service
         self.bus = bus
@@ -60,6 +62,7 @@ class ConsumerRunner:
         self.consumers = consumers
         self.fetch_timeout = fetch_timeout
         self._tasks: list[asyncio.Task[None]] = []
+        self._subscriptions: list[JetStreamContext.PullSubscription] = []
         self.subscribed: set[str] = set()
 
     def start(self) -> None:
@@ -69,6 +72,10 @@ class ConsumerRunner:
             )
 
     async def stop(self) -> None:
+        # Unsubscribe first: draining the connection with a pull subscription open waits for its timeout.
+        for subscription in self._subscriptions:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -92,6 +99,7 @@ class ConsumerRunner:
                         filter_subject=consumer.filter_subject,
                     ),
                 )
+                self._subscriptions.append(subscription)
                 self.subscribed.add(consumer.durable)
                 while True:
                     try:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.observability import current_request_id
+from services.common.rules import FieldProblem
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -82,6 +83,11 @@ class PayloadTooLarge(Problem):
 
 class InvalidInput(Problem):
     status, slug = 422, "validation-error"
+
+    @classmethod
+    def from_problems(cls, detail: str, problems: Sequence[FieldProblem]) -> InvalidInput:
+        """The problems a domain rule found in the request body, as one 422."""
+        return cls(detail, errors=[{"in": "body", "field": p.field, "detail": p.detail} for p in problems])
 
 
 class TooManyRequests(Problem):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.db import utcnow
 from services.common.observability import current_request_id
@@ -40,8 +40,9 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     specversion: Literal["1.0"] = "1.0"
-    id: str
-    source: str
+    id: str = Field(min_length=1, max_length=64)
+    # /stations/{station_id}/{domain}: a consumer can rely on finding the station here.
+    source: str = Field(pattern=r"^/stations/[a-z0-9]+(?:-[a-z0-9]+)*/[a-z_]+$")
     type: str
     time: datetime
     subject: str | None = None

@@ -70,3 +70,39 @@ def run_migrations(context: Any, target_metadata: MetaData) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+def create_bus_tables() -> None:
+    """The outbox and inbox tables (bus_tables.py, version 1), for each service's first migration."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from services.common.db import UTCDateTime
+
+    op.create_table(
+        "outbox",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_outbox")),
+    )
+    op.create_index("ix_outbox_pending", "outbox", ["published_at", "created_at"], unique=False)
+    op.create_table(
+        "processed_event",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("handled_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_processed_event")),
+    )
+
+
+def drop_bus_tables() -> None:
+    from alembic import op
+
+    op.drop_table("processed_event")
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    op.drop_table("outbox")

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from services.common.i18n import parse_accept_language
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    detail: str
+from services.common.rules import FieldProblem
 
 
 class DirectoryEntry(Protocol):

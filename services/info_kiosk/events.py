@@ -51,9 +51,8 @@ def vehicle_availability_consumer(stations: Collection[str]) -> EventConsumer:
             status = mobility.VehicleStationStatusChanged.model_validate(event.data)
         except ValidationError:
             status = None
-        # Redelivering a payload that breaks the contract cannot fix it; a time without
-        # an offset cannot be ordered against the others.
-        if status is None or status.last_reported.tzinfo is None:
+        # Redelivering a payload that breaks the contract cannot fix it.
+        if status is None:
             log.error("dropping a status event that breaks the contract", extra={"event_id": event.id})
             return
         await service.record_vehicle_status(

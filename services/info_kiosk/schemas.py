@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common import i18n
-from services.common.contracts.mobility import VehicleTypeCount
+from services.common.contracts.mobility import VehicleStationStatusChanged
+from services.common.fields import Label, LanguageTag
 from services.info_kiosk.models import PointOfInterest
 
 Category = Literal[
@@ -31,16 +32,8 @@ Category = Literal[
 ]
 
 
-def _language_tag(tag: str) -> str:
-    if not i18n.is_language_tag(tag):
-        raise ValueError(f"{tag!r} is not a BCP 47 language tag (e.g. fr, en, pt-BR)")
-    return tag
-
-
-LanguageTag = Annotated[str, StringConstraints(max_length=35), AfterValidator(_language_tag)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Room for every language a kiosk offers, not for a dump.
-LocalizedTexts = Annotated[dict[LanguageTag, Text], Field(max_length=30)]
+LocalizedTexts = Annotated[dict[LanguageTag, Label], Field(max_length=30)]
 
 
 class PointOfInterestCreate(BaseModel):
@@ -95,22 +88,11 @@ class PointOfInterestList(BaseModel):
     points_of_interest: list[PointOfInterestPublic]
 
 
-class VehicleAvailabilityPublic(BaseModel):
+class VehicleAvailabilityPublic(VehicleStationStatusChanged):
+    """The read model row: what bike_share's last event said, and when the kiosk learnt it."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    vehicle_station_id: str
-    system_id: str
-    name: str
-    lat: float
-    lon: float
-    capacity: int | None
-    num_vehicles_available: int
-    vehicle_types_available: list[VehicleTypeCount]
-    num_docks_available: int | None
-    is_installed: bool
-    is_renting: bool
-    is_returning: bool
-    last_reported: datetime
     updated_at: datetime
 
 

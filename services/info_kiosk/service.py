@@ -34,10 +34,7 @@ async def create_point_of_interest(
     """Add a point of interest to the station's map and publish it."""
     problems = domain.point_of_interest_problems(names=point_in.names, descriptions=point_in.descriptions)
     if problems:
-        raise InvalidInput(
-            "The point of interest is inconsistent; see `errors`.",
-            errors=[{"in": "body", "field": p.field, "detail": p.detail} for p in problems],
-        )
+        raise InvalidInput.from_problems("The point of interest is inconsistent; see `errors`.", problems)
     point = PointOfInterest(id=uuid.uuid4().hex, station_id=station_id, **point_in.model_dump())
     session.add(point)
     await stage(session, OUTBOX, events.point_of_interest_published(point))

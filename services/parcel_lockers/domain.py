@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import get_args
 
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
+from services.common.rules import FieldProblem
 
 SIZES: tuple[CompartmentSize, ...] = get_args(CompartmentSize)
 STATES: tuple[CompartmentState, ...] = get_args(CompartmentState)
 MAX_REASON_LENGTH = 200
 MIN_COMPARTMENTS, MAX_COMPARTMENTS = 1, 200
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    detail: str
 
 
 class CompartmentBusy(Exception):

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
+from services.common.fields import ClientId, Label
 from services.parcel_lockers import domain
 
 # Codes and labels are printed on the doors and appear in paths: short, upper-case, no punctuation.
 BANK_CODE_PATTERN = r"^[A-Z0-9]{1,8}$"
 LABEL_PATTERN = r"^[A-Z0-9]{1,8}$"
 BankCode = Annotated[str, Field(pattern=BANK_CODE_PATTERN, examples=["A"])]
-Label = Annotated[str, Field(pattern=LABEL_PATTERN, examples=["A01"])]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+CompartmentLabel = Annotated[str, Field(pattern=LABEL_PATTERN, examples=["A01"])]
 
 
 class CompartmentPublic(BaseModel):
@@ -56,7 +55,7 @@ class BankList(BaseModel):
 class CompartmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    label: Label
+    label: CompartmentLabel
     size: CompartmentSize
 
 
@@ -64,8 +63,8 @@ class BankCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: BankCode
-    name: Text = Field(examples=["Consigne colis — hall principal"])
-    location: Text = Field(examples=["Hall nord, niveau -1"])
+    name: Label = Field(examples=["Consigne colis — hall principal"])
+    location: Label = Field(examples=["Hall nord, niveau -1"])
     level: int = Field(ge=-10, le=10, description="Station level, 0 at street level, negative below.")
     controller_client_id: ClientId | None = Field(
         default=None, description="Client id of the locker controller device that drives the doors."

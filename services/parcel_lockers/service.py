@@ -17,12 +17,6 @@ from services.parcel_lockers.models import OUTBOX, Compartment, LockerBank
 from services.parcel_lockers.schemas import BankCreate, ServiceStateIn
 
 
-def _invalid(detail: str, problems: list[domain.FieldProblem]) -> InvalidInput:
-    return InvalidInput(
-        detail, errors=[{"in": "body", "field": p.field, "detail": p.detail} for p in problems]
-    )
-
-
 def _state_after(compartment: Compartment, *, in_service: bool) -> CompartmentState:
     try:
         return domain.service_state_after(compartment.state, in_service=in_service)
@@ -62,7 +56,7 @@ async def register_bank(*, session: AsyncSession, station_id: str, bank_in: Bank
     """Register a bank whose compartments all start free; publish bank.registered."""
     problems = domain.new_bank_problems([c.label for c in bank_in.compartments])
     if problems:
-        raise _invalid("The bank's compartments are inconsistent; see `errors`.", problems)
+        raise InvalidInput.from_problems("The bank's compartments are inconsistent; see `errors`.", problems)
     bank = LockerBank(
         station_id=station_id,
         code=bank_in.code,
@@ -96,7 +90,7 @@ async def set_service_state(
     if not state_in.in_service:
         problems = domain.out_of_service_reason_problems(state_in.reason)
         if problems:
-            raise _invalid("A reason is needed; see `errors`.", problems)
+            raise InvalidInput.from_problems("A reason is needed; see `errors`.", problems)
     reason = (state_in.reason or "").strip() or None
     bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
     compartment = next((c for c in bank.compartments if c.label == label), None)

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from services.common.i18n import pick
+from services.common.rules import FieldProblem
 
 ContentKind = Literal["message", "image", "widget"]
 WidgetName = Literal["clock", "vehicle_availability", "next_departures"]
@@ -17,12 +18,6 @@ Orientation = Literal["landscape", "portrait"]
 # Under 3 s nobody can read a message; over 5 min the loop stops feeling like one.
 MIN_DURATION_SECONDS = 3
 MAX_DURATION_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    detail: str
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
-from services.common.i18n import is_language_tag
+from services.common.fields import ClientId, Label, LanguageTag, MultilineText, distinct_languages
 from services.common.stations import STATION_SLUG_PATTERN
 from services.signage.domain import (
     MAX_DURATION_SECONDS,
@@ -17,42 +17,10 @@ from services.signage.domain import (
     WidgetName,
 )
 
-Tags = TypeVar("Tags", list[str], dict[str, str])
-
-
-def _language_tag(tag: str) -> str:
-    if not is_language_tag(tag):
-        raise ValueError(f"{tag!r} is not a BCP 47 language tag such as 'fr' or 'pt-BR'")
-    return tag
-
-
-def _distinct_languages(tags: Tags) -> Tags:
-    # Tags compare case-insensitively (RFC 5646 §2.1.1): "fr" and "FR" are the same language.
-    lowered = [tag.lower() for tag in tags]
-    repeated = sorted({tag for tag in lowered if lowered.count(tag) > 1})
-    if repeated:
-        raise ValueError(f"languages listed more than once: {', '.join(repeated)}")
-    return tags
-
-
-LanguageTag = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language_tag)]
-# No control characters: PostgreSQL refuses NUL in text, and screens cannot show the others.
-Label = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
-]
-# Messages may break lines; nothing else invisible.
-MessageText = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=1000, pattern=r"^[^\x00-\x09\x0b-\x1f\x7f]+$"
-    ),
-]
 # Screen codes are slugs, like station ids: "hall-nord", "quai-2".
 ScreenCode = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
 Resolution = Annotated[str, Field(pattern=r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$", examples=["1920x1080"])]
 EntityId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 Duration = Annotated[int, Field(ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS)]
 
 
@@ -67,7 +35,7 @@ class ScreenCreate(BaseModel):
     languages: Annotated[
         list[LanguageTag],
         Field(min_length=1, max_length=10, description="Preferred first, e.g. ['fr', 'en']"),
-        AfterValidator(_distinct_languages),
+        AfterValidator(distinct_languages),
     ]
     device_client_id: ClientId | None = Field(default=None, description="Client id of the player device")
     playlist_id: EntityId | None = Field(default=None, description="Else the station's default playlist")
@@ -104,7 +72,7 @@ class ContentItemCreate(BaseModel):
     kind: ContentKind
     title: Label
     texts: Annotated[
-        dict[LanguageTag, MessageText], Field(max_length=20), AfterValidator(_distinct_languages)
+        dict[LanguageTag, MultilineText], Field(max_length=20), AfterValidator(distinct_languages)
     ] = {}
     media_url: HttpUrl | None = None
     credit: Label | None = Field(default=None, description="Artist or author of the work shown")

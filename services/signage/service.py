@@ -93,10 +93,7 @@ async def create_content_item(
         kind=content_in.kind, texts=content_in.texts, media_url=media_url, widget=content_in.widget
     )
     if problems:
-        raise InvalidInput(
-            f"The {content_in.kind} is incomplete; see `errors`.",
-            errors=[{"in": "body", "field": p.field, "detail": p.detail} for p in problems],
-        )
+        raise InvalidInput.from_problems(f"The {content_in.kind} is incomplete; see `errors`.", problems)
     item = ContentItem(
         station_id=station_id,
         created_at=utcnow(),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 DOMAIN = "mobility"
 VEHICLE_STATION = "vehicle_station"
 STATUS_CHANGED = "status_changed"
-REGISTERED = "registered"
 
 
 class VehicleTypeCount(BaseModel):
@@ -32,7 +29,7 @@ class VehicleStationStatusChanged(BaseModel):
     is_installed: bool
     is_renting: bool
     is_returning: bool
-    last_reported: datetime
+    last_reported: AwareDatetime
 
 
 def status_changed_subject_filter(station_id: str = "*") -> str:
