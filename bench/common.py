@@ -38,9 +38,9 @@ def machine() -> dict[str, Any]:
 
 
 @contextmanager
-def bench_stack(**component_env: dict[str, str]) -> Iterator[StationStack]:
-    """A station stack for measuring: SQLite, its own NATS and Redis, no simulated devices,
-    rate limits out of the way (they are still evaluated on every request)."""
+def bench_stack(database_url: str | None = None, **component_env: dict[str, str]) -> Iterator[StationStack]:
+    """A station stack for measuring: SQLite (or the PostgreSQL given), its own NATS and Redis, no
+    simulated devices, rate limits out of the way (they are still evaluated on every request)."""
     limits = {
         f"RATE_LIMIT_{n}__{k}": v
         for n in ("ANONYMOUS", "AUTHENTICATED", "WRITE", "AUTH")
@@ -51,6 +51,8 @@ def bench_stack(**component_env: dict[str, str]) -> Iterator[StationStack]:
         StackConfig(
             var_dir=var,
             stations=[s.slug for s in load_catalog(CATALOG_DIR)],
+            database_url=database_url,
+            schema_prefix=f"bench{os.getpid()}_",
             preferred_ports=False,
             with_devices=False,
             component_env={"gateway": {**limits, **component_env.get("gateway", {})}},
@@ -63,6 +65,26 @@ def bench_stack(**component_env: dict[str, str]) -> Iterator[StationStack]:
     finally:
         stack.stop()
         shutil.rmtree(var, ignore_errors=True)
+        if database_url:
+            drop_schemas(database_url, f"bench{os.getpid()}_")
+
+
+def drop_schemas(database_url: str, prefix: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            for row in await connection.fetch(
+                "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", prefix
+            ):
+                await connection.execute(f'DROP SCHEMA "{row["nspname"]}" CASCADE')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
 
 
 def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str] | None = None) -> WrkRun:

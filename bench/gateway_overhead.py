@@ -3,7 +3,10 @@
 Both are measured in the same run, alternating, at 1, 16 and 64 concurrent connections (wrk), and the
 median of `--rounds` runs is recorded. Target: the gateway keeps at least 0.6 of the direct throughput.
 
-    ./dev bench -- gateway_overhead [--seconds 10] [--rounds 3] [--profile]
+    ./dev bench -- gateway_overhead [--seconds 10] [--rounds 3] [--postgres URL] [--profile]
+
+With --postgres the whole scenario runs a second time with every service on PostgreSQL (the
+production database); metric names carry the backend.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
+from collections import Counter
 from pathlib import Path
 
 from bench.common import RESULTS_DIR, bench_stack, median_run, metric, record, wrk
@@ -21,9 +26,37 @@ CONCURRENCY = (1, 16, 64)
 TARGET_RATIO = 0.6
 
 
+def summarize_profile(raw: Path, top: int = 25) -> str:
+    """Share of samples under each frame (inclusive), from py-spy's collapsed stacks."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for frame in set(stack.split(";")):
+            inclusive[frame] += int(count)
+    interesting = [
+        (frame, n) for frame, n in inclusive.most_common() if any(k in frame for k in PROFILE_FRAMES)
+    ][:top]
+    rows = [f"| {n / total:.0%} | `{frame}` |" for frame, n in interesting]
+    return "\n".join(["| share of samples | frame |", "| --- | --- |", *rows])
+
+
+PROFILE_FRAMES = (
+    "gateway/",
+    "httpx/_client",
+    "httpcore/_async",
+    "redis/",
+    "starlette/",
+    "fastapi/",
+    "observability",
+)
+
+
 def profile_gateway(stack: StationStack, seconds: int) -> Path:
-    """Sample the gateway with py-spy while wrk loads it at 64 connections; writes collapsed stacks."""
-    out = RESULTS_DIR / "gateway_overhead.profile.txt"
+    """Sample the gateway with py-spy while wrk loads it at 16 connections; writes a summary table."""
+    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
+    out = RESULTS_DIR / "gateway_overhead.profile.md"
     pid = stack.processes["gateway"].pid
     spy = subprocess.Popen(
         [
@@ -38,14 +71,18 @@ def profile_gateway(stack: StationStack, seconds: int) -> Path:
             "--format",
             "raw",
             "--output",
-            str(out),
+            str(raw),
             "--nonblocking",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wrk(f"{stack.gateway_url}{READ_PATH}", connections=64, seconds=seconds)
+    wrk(f"{stack.gateway_url}{READ_PATH}", connections=16, seconds=seconds)
     spy.wait(timeout=seconds + 30)
+    out.write_text(
+        "# Where the gateway spends its time (py-spy, 16 connections)\n\n" + summarize_profile(raw) + "\n"
+    )
+    raw.unlink()
     return out
 
 
@@ -53,12 +90,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench gateway_overhead")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", metavar="URL", help="also measure with the services on this PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="also sample the gateway with py-spy")
     args = parser.parse_args()
 
-    metrics = {}
-    lines = []
-    with bench_stack() as stack:
+    metrics: dict = {}
+    lines: list[str] = []
+    backends = {"sqlite": None} | ({"postgres": args.postgres} if args.postgres else {})
+    for backend, database_url in backends.items():
+        measure(backend, database_url, args, metrics, lines)
+    command = "./dev bench -- gateway_overhead " + " ".join(sys.argv[1:])
+    print(record("gateway_overhead", command.strip(), metrics, "; ".join(lines)))
+
+
+def measure(
+    backend: str, database_url: str | None, args: argparse.Namespace, metrics: dict, lines: list[str]
+) -> None:
+    with bench_stack(database_url) as stack:
         direct_url = f"{stack.url('bike_share')}{READ_PATH}"
         gateway_url = f"{stack.gateway_url}{READ_PATH}"
         wrk(gateway_url, connections=16, seconds=2)  # warm up pools and caches
@@ -69,7 +117,7 @@ def main() -> None:
                 gateway_runs.append(wrk(gateway_url, connections=connections, seconds=args.seconds))
             direct, through = median_run(direct_runs), median_run(gateway_runs)
             ratio = through.requests_per_second / direct.requests_per_second
-            c = f"c{connections}"
+            c = f"{backend}_c{connections}"
             metrics |= {
                 f"direct_rps_{c}": metric(direct.requests_per_second, "requests/s"),
                 f"gateway_rps_{c}": metric(through.requests_per_second, "requests/s"),
@@ -81,15 +129,13 @@ def main() -> None:
                 f"errors_{c}": metric(direct.errors + through.errors, "requests", "0"),
             }
             line = (
-                f"c={connections}: direct {direct.requests_per_second:.0f} req/s (p50 {direct.p50_ms:.1f} ms, p99 {direct.p99_ms:.1f} ms), "
+                f"{backend} c={connections}: direct {direct.requests_per_second:.0f} req/s (p50 {direct.p50_ms:.1f} ms, p99 {direct.p99_ms:.1f} ms), "
                 f"gateway {through.requests_per_second:.0f} req/s (p50 {through.p50_ms:.1f} ms, p99 {through.p99_ms:.1f} ms), ratio {ratio:.2f}"
             )
             lines.append(line)
             print(line, flush=True)
-        if args.profile:
+        if args.profile and backend == "sqlite":
             print(f"profile: {profile_gateway(stack, args.seconds)}")
-    command = "./dev bench -- gateway_overhead " + " ".join(sys.argv[1:])
-    print(record("gateway_overhead", command.strip(), metrics, "; ".join(lines)))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from gateway.edge import PROXIED_METHODS, edge
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
-from gateway.proxy import new_upstream_client
+from gateway.proxy import UpstreamPool
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
@@ -53,11 +53,8 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
     redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     keyring = KeyRing(settings.keys_dir)
     keyring.load()
-    upstream = new_upstream_client(
-        max_connections=settings.upstream_max_connections,
-        connect_timeout=settings.upstream_connect_timeout,
-        timeout=settings.upstream_timeout,
-    )
+    # For readiness probes and the OpenAPI merge; the proxied traffic uses the pool below.
+    http = httpx.AsyncClient(timeout=3.0, trust_env=False)
     return GatewayRuntime(
         settings=settings,
         engine=engine,
@@ -69,7 +66,12 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
         ),
         limiter=RateLimiter(redis),
-        upstream=upstream,
+        upstream_pool=UpstreamPool(
+            max_connections=settings.upstream_max_connections,
+            connect_timeout=settings.upstream_connect_timeout,
+            timeout=settings.upstream_timeout,
+        ),
+        http=http,
         otp=OneTimeCodes(
             redis,
             pepper=read_or_create_secret(settings.secrets_dir, "otp-pepper"),
@@ -77,7 +79,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             max_attempts=settings.otp_max_attempts,
         ),
         notifier=RedisInboxNotifier(redis),
-        openapi=MergedOpenAPI(http=upstream, upstreams=settings.upstreams()),
+        openapi=MergedOpenAPI(http=http, upstreams=settings.upstreams()),
         upstream_urls=settings.upstreams(),
     )
 
@@ -100,7 +102,7 @@ def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
     def upstream_probe(name: str, url: str) -> Probe:
         async def probe() -> CheckResult:
             try:
-                response = await runtime.upstream.get(f"{url}/readyz", timeout=1.0)
+                response = await runtime.http.get(f"{url}/readyz", timeout=1.0)
             except httpx.HTTPError as exc:
                 return False, f"unreachable: {type(exc).__name__}"
             state = (
@@ -131,7 +133,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await runtime.bus.close()
-            await runtime.upstream.aclose()
+            await runtime.upstream_pool.aclose()
+            await runtime.http.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 

@@ -49,7 +49,7 @@ async def edge(request: Request) -> Response:
 
     response = await forward(
         request,
-        client=runtime.upstream,
+        pool=runtime.upstream_pool,
         service=match.service,
         base_url=runtime.upstream_urls[match.service],
         client_ip=ip,

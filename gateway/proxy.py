@@ -39,30 +39,53 @@ _DROP_REQUEST = frozenset(
 )
 _DROP_RESPONSE = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "te",
-        "trailer",
-        "upgrade",
-        "content-length",
-        # httpx hands over the decoded body, so its encoding no longer applies.
-        "content-encoding",
-        "x-request-id",
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"te",
+        b"trailer",
+        b"upgrade",
+        b"content-length",
+        b"x-request-id",
         # The gateway's server sets its own.
-        "date",
-        "server",
+        b"date",
+        b"server",
     }
 )
 
 
-def new_upstream_client(*, max_connections: int, connect_timeout: float, timeout: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        timeout=httpx.Timeout(timeout, connect=connect_timeout, pool=connect_timeout),
-        follow_redirects=False,
-        trust_env=False,
-    )
+class UpstreamPool:
+    """Pooled HTTP/1.1 connections to the services, used at transport level: a proxy needs none of
+    the client's cookie jar, redirects or auth, and skipping them is most of the per-request cost."""
+
+    def __init__(self, *, max_connections: int, connect_timeout: float, timeout: float) -> None:
+        self.transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            retries=0,
+        )
+        self.timeouts = {
+            "connect": connect_timeout,
+            "read": timeout,
+            "write": timeout,
+            "pool": connect_timeout,
+        }
+
+    async def send(
+        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        request = httpx.Request(
+            method, url, headers=headers, content=body, extensions={"timeout": self.timeouts}
+        )
+        response = await self.transport.handle_async_request(request)
+        try:
+            # Raw bytes, encoding untouched: the client gets exactly what the service sent.
+            content = b"".join([chunk async for chunk in response.aiter_raw()])
+        finally:
+            await response.aclose()
+        return response.status_code, response.headers.raw, content
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
 
 
 def forwarded_headers(request: Request, client_ip: str) -> list[tuple[bytes, bytes]]:
@@ -74,19 +97,19 @@ def forwarded_headers(request: Request, client_ip: str) -> list[tuple[bytes, byt
     return headers
 
 
-def response_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+def response_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     # A list, not a dict: repeated fields (Set-Cookie, Vary...) must all pass.
-    return [(k.lower().encode(), v.encode("latin-1")) for k, v in headers if k.lower() not in _DROP_RESPONSE]
+    return [(k.lower(), v) for k, v in headers if k.lower() not in _DROP_RESPONSE]
 
 
 async def forward(
-    request: Request, *, client: httpx.AsyncClient, service: str, base_url: str, client_ip: str
+    request: Request, *, pool: UpstreamPool, service: str, base_url: str, client_ip: str
 ) -> Response:
     body = await request.body()
     url = base_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
-        upstream = await client.request(
-            request.method, url, headers=forwarded_headers(request, client_ip), content=body
+        status, headers, content = await pool.send(
+            request.method, url, forwarded_headers(request, client_ip), body
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         UPSTREAM_FAILURES.labels(service, "unavailable").inc()
@@ -117,6 +140,6 @@ async def forward(
             instance=request.url.path,
             headers={"Retry-After": "1"},
         )
-    response = Response(content=upstream.content, status_code=upstream.status_code)
-    response.raw_headers.extend(response_headers(upstream.headers.multi_items()))
+    response = Response(content=content, status_code=status)
+    response.raw_headers.extend(response_headers(headers))
     return response

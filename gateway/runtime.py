@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.proxy import UpstreamPool
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from services.common.auth import TokenVerifier
@@ -28,7 +29,8 @@ class GatewayRuntime:
     keyring: KeyRing
     verifier: TokenVerifier
     limiter: RateLimiter
-    upstream: httpx.AsyncClient
+    upstream_pool: UpstreamPool
+    http: httpx.AsyncClient
     otp: OneTimeCodes
     notifier: RedisInboxNotifier
     openapi: MergedOpenAPI

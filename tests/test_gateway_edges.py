@@ -32,7 +32,9 @@ def test_request_id_is_kept_end_to_end(stack, gateway):
     response = httpx.get(f"{gateway}{PUBLIC_READ}", headers={"X-Request-ID": "kiosk-42.abc"})
     assert response.headers["x-request-id"] == "kiosk-42.abc"
     # The service logs the request under the same id (the line is written once the answer is sent).
-    eventually(lambda: '"request_id": "kiosk-42.abc"' in (stack.logs / "bike_share.log").read_text(), timeout=5)
+    eventually(
+        lambda: '"request_id": "kiosk-42.abc"' in (stack.logs / "bike_share.log").read_text(), timeout=5
+    )
     # An id we cannot trust (spaces, too long) is replaced, not echoed.
     replaced = httpx.get(f"{gateway}{PUBLIC_READ}", headers={"X-Request-ID": "x" * 300})
     assert replaced.headers["x-request-id"] != "x" * 300

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -9,6 +11,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when the stack's process dies, even by SIGKILL; no orphans."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -32,6 +42,7 @@ class ManagedProcess:
             stdin=subprocess.DEVNULL,
             # Own process group: Ctrl-C in the terminal reaches the stack, which stops children in order.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
 
