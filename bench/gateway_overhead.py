@@ -26,31 +26,30 @@ CONCURRENCY = (1, 16, 64)
 TARGET_RATIO = 0.6
 
 
-def summarize_profile(raw: Path, top: int = 25) -> str:
-    """Share of samples under each frame (inclusive), from py-spy's collapsed stacks."""
-    inclusive: Counter[str] = Counter()
+def summarize_profile(raw: Path, top: int = 15) -> str:
+    """Where the gateway's CPU goes, from py-spy's collapsed stacks: samples by the package of the
+    innermost frame (self time), then the busiest functions."""
+    by_package: Counter[str] = Counter()
+    by_function: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        innermost = stack.split(";")[-1]
         total += int(count)
-        for frame in set(stack.split(";")):
-            inclusive[frame] += int(count)
-    interesting = [
-        (frame, n) for frame, n in inclusive.most_common() if any(k in frame for k in PROFILE_FRAMES)
-    ][:top]
-    rows = [f"| {n / total:.0%} | `{frame}` |" for frame, n in interesting]
-    return "\n".join(["| share of samples | frame |", "| --- | --- |", *rows])
+        by_function[innermost] += int(count)
+        by_package[package_of(innermost)] += int(count)
+    rows = ["| share of samples | package (self time) |", "| --- | --- |"]
+    rows += [f"| {n / total:.0%} | {name} |" for name, n in by_package.most_common(top)]
+    rows += ["", "| share of samples | function (self time) |", "| --- | --- |"]
+    rows += [f"| {n / total:.1%} | `{name}` |" for name, n in by_function.most_common(top)]
+    return "\n".join(rows)
 
 
-PROFILE_FRAMES = (
-    "gateway/",
-    "httpx/_client",
-    "httpcore/_async",
-    "redis/",
-    "starlette/",
-    "fastapi/",
-    "observability",
-)
+def package_of(frame: str) -> str:
+    """`send (httpcore/_async/http11.py:80)` -> `httpcore`."""
+    location = frame.rpartition("(")[2]
+    path = location.split(":")[0]
+    return path.split("/")[0] if "/" in path else (path or "other")
 
 
 def profile_gateway(stack: StationStack, seconds: int) -> Path:

@@ -66,11 +66,14 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
         ),
         limiter=RateLimiter(redis),
-        upstream_pool=UpstreamPool(
-            max_connections=settings.upstream_max_connections,
-            connect_timeout=settings.upstream_connect_timeout,
-            timeout=settings.upstream_timeout,
-        ),
+        upstream_pools={
+            name: UpstreamPool(
+                max_in_flight=settings.upstream_max_in_flight,
+                connect_timeout=settings.upstream_connect_timeout,
+                timeout=settings.upstream_timeout,
+            )
+            for name in settings.upstreams()
+        },
         http=http,
         otp=OneTimeCodes(
             redis,
@@ -133,7 +136,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await runtime.bus.close()
-            await runtime.upstream_pool.aclose()
+            for pool in runtime.upstream_pools.values():
+                await pool.aclose()
             await runtime.http.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()

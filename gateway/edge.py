@@ -49,7 +49,7 @@ async def edge(request: Request) -> Response:
 
     response = await forward(
         request,
-        pool=runtime.upstream_pool,
+        pool=runtime.upstream_pools[match.service],
         service=match.service,
         base_url=runtime.upstream_urls[match.service],
         client_ip=ip,

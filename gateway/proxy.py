@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -55,14 +56,20 @@ _DROP_RESPONSE = frozenset(
 
 
 class UpstreamPool:
-    """Pooled HTTP/1.1 connections to the services, used at transport level: a proxy needs none of
-    the client's cookie jar, redirects or auth, and skipping them is most of the per-request cost."""
+    """The gateway's connections to one service, used at httpx's transport level: a proxy needs none
+    of the client's cookie jar, redirects or auth, and skipping them is most of the per-request cost.
 
-    def __init__(self, *, max_connections: int, connect_timeout: float, timeout: float) -> None:
+    At most `max_in_flight` requests go to the service at once; the others wait here, not in the
+    connection pool, whose bookkeeping grows with every request it holds. One pool per service, so a
+    slow service cannot take the connections the others need."""
+
+    def __init__(self, *, max_in_flight: int, connect_timeout: float, timeout: float) -> None:
         self.transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
             retries=0,
         )
+        self.slots = asyncio.Semaphore(max_in_flight)
+        self.queue_timeout = timeout
         self.timeouts = {
             "connect": connect_timeout,
             "read": timeout,
@@ -73,19 +80,31 @@ class UpstreamPool:
     async def send(
         self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        request = httpx.Request(
-            method, url, headers=headers, content=body, extensions={"timeout": self.timeouts}
-        )
-        response = await self.transport.handle_async_request(request)
         try:
-            # Raw bytes, encoding untouched: the client gets exactly what the service sent.
-            content = b"".join([chunk async for chunk in response.aiter_raw()])
+            async with asyncio.timeout(self.queue_timeout):
+                await self.slots.acquire()
+        except TimeoutError as exc:
+            raise UpstreamBusy from exc
+        try:
+            request = httpx.Request(
+                method, url, headers=headers, content=body, extensions={"timeout": self.timeouts}
+            )
+            response = await self.transport.handle_async_request(request)
+            try:
+                # Raw bytes, encoding untouched: the client gets exactly what the service sent.
+                content = b"".join([chunk async for chunk in response.aiter_raw()])
+            finally:
+                await response.aclose()
         finally:
-            await response.aclose()
+            self.slots.release()
         return response.status_code, response.headers.raw, content
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+class UpstreamBusy(Exception):
+    """Every slot to the service stayed taken for the whole timeout."""
 
 
 def forwarded_headers(request: Request, client_ip: str) -> list[tuple[bytes, bytes]]:
@@ -110,6 +129,15 @@ async def forward(
     try:
         status, headers, content = await pool.send(
             request.method, url, forwarded_headers(request, client_ip), body
+        )
+    except UpstreamBusy:
+        UPSTREAM_FAILURES.labels(service, "busy").inc()
+        return problem_response(
+            status=503,
+            slug="upstream-busy",
+            detail=f"The {service} service is overloaded; try again shortly.",
+            instance=request.url.path,
+            headers={"Retry-After": "2"},
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         UPSTREAM_FAILURES.labels(service, "unavailable").inc()

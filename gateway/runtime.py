@@ -29,7 +29,7 @@ class GatewayRuntime:
     keyring: KeyRing
     verifier: TokenVerifier
     limiter: RateLimiter
-    upstream_pool: UpstreamPool
+    upstream_pools: dict[str, UpstreamPool]
     http: httpx.AsyncClient
     otp: OneTimeCodes
     notifier: RedisInboxNotifier

@@ -46,7 +46,8 @@ class GatewaySettings(BaseSettings):
     info_kiosk_url: str = "http://127.0.0.1:8104"
     upstream_connect_timeout: float = Field(default=1.0, gt=0)
     upstream_timeout: float = Field(default=10.0, gt=0)
-    upstream_max_connections: int = Field(default=256, ge=1)
+    # Concurrent requests the gateway sends to each service; more only queue inside the service.
+    upstream_max_in_flight: int = Field(default=8, ge=1, le=1024)
 
     rate_limit_anonymous: RateLimit = RateLimit(per_second=20, burst=40)
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
