@@ -6,7 +6,9 @@ import asyncio
 import json
 import re
 import signal
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
@@ -175,3 +177,28 @@ def test_redis_down_degrades_rate_limits_but_keeps_serving(stack, gateway, token
         stack.redis.start()
         stack.redis.wait_ready()
     wait_ready(gateway)
+
+
+def test_a_saturated_service_sheds_load_with_503_busy(stack, tokens):
+    """One request in flight per service: the next waits its turn, the one after gives up with 503."""
+    process, url = stack.start_extra_gateway(
+        "gateway-one-slot", {"UPSTREAM_MAX_IN_FLIGHT": "1", "UPSTREAM_TIMEOUT": "1.5"}
+    )
+    signage = stack.processes["signage"]
+    headers = bearer(tokens.operator())
+    signage.signal(signal.SIGSTOP)
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            calls = []
+            for _ in range(3):
+                calls.append(
+                    pool.submit(httpx.get, f"{url}{BASE}/signage/screens", headers=headers, timeout=10)
+                )
+                time.sleep(0.3)
+            responses = [call.result() for call in calls]
+    finally:
+        signage.signal(signal.SIGCONT)
+        process.stop()
+    assert [r.status_code for r in responses] == [504, 504, 503]
+    assert_problem(responses[2], 503, "upstream-busy")
+    assert responses[2].headers["retry-after"]
