@@ -87,6 +87,22 @@ async def test_outbox_waits_for_nats_then_delivers_in_order(nats_server, databas
     assert received == [e.event.id for e in events]
 
 
+def consumer_runner(nats_server, database, handler) -> tuple[ConsumerRunner, EventConsumer]:
+    """A runner with one durable consumer on the mobility stream, over the test database."""
+    metadata, _, sessionmaker = database
+    consumer = EventConsumer(
+        durable="test-consumer", stream=STREAM, filter_subject="gare.*.mobility.>", handler=handler
+    )
+    runner = ConsumerRunner(
+        service="test",
+        bus=NatsBus(nats_server.url, name="test", streams=[STREAM]),
+        sessionmaker=sessionmaker,
+        inbox=metadata.tables["processed_event"],
+        consumers=[consumer],
+    )
+    return runner, consumer
+
+
 async def test_a_redelivered_event_is_handled_once(nats_server, database):
     metadata, _, sessionmaker = database
     handled: list[str] = []
@@ -94,17 +110,7 @@ async def test_a_redelivered_event_is_handled_once(nats_server, database):
     async def handler(session, event: CloudEvent) -> None:
         handled.append(event.id)
 
-    bus = NatsBus(nats_server.url, name="test", streams=[STREAM])
-    consumer = EventConsumer(
-        durable="test-consumer", stream=STREAM, filter_subject="gare.*.mobility.>", handler=handler
-    )
-    runner = ConsumerRunner(
-        service="test",
-        bus=bus,
-        sessionmaker=sessionmaker,
-        inbox=metadata.tables["processed_event"],
-        consumers=[consumer],
-    )
+    runner, consumer = consumer_runner(nats_server, database, handler)
     event = sample_event().event
     assert await runner.handle_event(consumer, event) == "handled"
     assert await runner.handle_event(consumer, event) == "duplicate"
@@ -115,7 +121,6 @@ async def test_a_redelivered_event_is_handled_once(nats_server, database):
 
 
 async def test_a_failing_handler_leaves_the_event_to_be_retried(nats_server, database):
-    metadata, _, sessionmaker = database
     attempts = 0
 
     async def flaky(session, event: CloudEvent) -> None:
@@ -124,17 +129,7 @@ async def test_a_failing_handler_leaves_the_event_to_be_retried(nats_server, dat
         if attempts == 1:
             raise RuntimeError("database hiccup")
 
-    bus = NatsBus(nats_server.url, name="test", streams=[STREAM])
-    consumer = EventConsumer(
-        durable="flaky", stream=STREAM, filter_subject="gare.*.mobility.>", handler=flaky
-    )
-    runner = ConsumerRunner(
-        service="test",
-        bus=bus,
-        sessionmaker=sessionmaker,
-        inbox=metadata.tables["processed_event"],
-        consumers=[consumer],
-    )
+    runner, consumer = consumer_runner(nats_server, database, flaky)
     event = sample_event().event
     assert await runner.handle_event(consumer, event) == "failed"
     # The failed attempt did not mark the event as handled, so the retry runs the handler.
