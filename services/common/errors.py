@@ -53,10 +53,6 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
-class BadRequest(Problem):
-    status, slug = 400, "bad-request"
-
-
 class Unauthorized(Problem):
     status, slug = 401, "unauthorized"
 
@@ -92,10 +88,6 @@ class InvalidInput(Problem):
 
 class TooManyRequests(Problem):
     status, slug = 429, "rate-limited"
-
-
-class ServiceUnavailable(Problem):
-    status, slug = 503, "service-unavailable"
 
 
 def problem_body(

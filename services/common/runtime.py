@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.common.auth import JwksClient, TokenVerifier
 from services.common.bus import NatsBus
-from services.common.bus_tables import OUTBOX, PROCESSED_EVENT
 from services.common.consumers import ConsumerRunner
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceSettings
@@ -33,12 +31,3 @@ class ServiceRuntime:
     jwks: JwksClient
     verifier: TokenVerifier
     redis: Redis | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def outbox(self) -> Table:
-        return self.metadata.tables[OUTBOX]
-
-    @property
-    def inbox(self) -> Table:
-        return self.metadata.tables[PROCESSED_EVENT]

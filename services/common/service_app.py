@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, text
 
 from services.common.auth import JwksClient, TokenVerifier
 from services.common.bus import NatsBus
+from services.common.bus_tables import OUTBOX, PROCESSED_EVENT
 from services.common.consumers import ConsumerRunner, EventConsumer
 from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import install_problem_handlers
@@ -92,7 +93,7 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
         streams=[STREAMS[definition.domain], *definition.consumed_streams],
     )
     relay = OutboxRelay(
-        service=definition.name, sessionmaker=None, bus=bus, outbox=definition.metadata.tables["outbox"]
+        service=definition.name, sessionmaker=None, bus=bus, outbox=definition.metadata.tables[OUTBOX]
     )
     sessionmaker = create_sessionmaker(engine, **relay_session_info(relay))
     relay.sessionmaker = sessionmaker
@@ -115,19 +116,20 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
         sessionmaker=sessionmaker,
         bus=bus,
         relay=relay,
-        consumers=None,  # type: ignore[arg-type]  # set below: consumers need the runtime
+        consumers=ConsumerRunner(
+            service=definition.name,
+            bus=bus,
+            sessionmaker=sessionmaker,
+            inbox=definition.metadata.tables[PROCESSED_EVENT],
+            consumers=[],
+        ),
         http=http,
         jwks=jwks,
         verifier=verifier,
         redis=redis,
     )
-    runtime.consumers = ConsumerRunner(
-        service=definition.name,
-        bus=bus,
-        sessionmaker=sessionmaker,
-        inbox=runtime.inbox,
-        consumers=definition.consumers(runtime),
-    )
+    # Handlers may need the runtime (settings, clients), so they are made once it exists.
+    runtime.consumers.consumers = definition.consumers(runtime)
     return runtime
 
 
