@@ -19,15 +19,15 @@ def summary(stack: StationStack) -> str:
     lines = [
         "",
         "Gare numérique — station stack is up",
-        f"  gateway      {stack.gateway_url}   (docs {stack.gateway_url}/docs, readiness {stack.gateway_url}/readyz)",
+        f"  {'gateway':<16}{stack.gateway_url}   (docs {stack.gateway_url}/docs, readiness {stack.gateway_url}/readyz)",
     ]
-    lines += [f"  {s.name:<12} {stack.url(s.name)}" for s in SERVICES]
-    lines += [f"  nats         {stack.nats_url}", f"  redis        {stack.redis_url}", ""]
-    lines.append(f"  stations     {', '.join(demo['stations'])}")
-    lines.append("  accounts     (POST /auth/token, grant_type=password)")
-    lines += [f"    {a['username']:<40} {a['password']:<20} {a['role']}" for a in demo["accounts"]]
-    lines.append("  devices      (grant_type=client_credentials)")
-    lines += [f"    {d['client_id']:<40} {d['client_secret']:<20} {d['kind']}" for d in demo["devices"]]
+    lines += [f"  {s.name:<16}{stack.url(s.name)}" for s in SERVICES]
+    lines += [f"  {'nats':<16}{stack.nats_url}", f"  {'redis':<16}{stack.redis_url}", ""]
+    lines.append(f"  {'stations':<16}{', '.join(demo['stations'])}")
+    lines.append(f"  {'accounts':<16}(POST /auth/token, grant_type=password)")
+    lines += [f"    {a['username']:<50} {a['password']:<20} {a['role']}" for a in demo["accounts"]]
+    lines.append(f"  {'devices':<16}(grant_type=client_credentials)")
+    lines += [f"    {d['client_id']:<50} {d['client_secret']:<20} {d['kind']}" for d in demo["devices"]]
     lines += [
         "",
         f"  Everything a client needs is in {stack.var / 'demo.json'}; logs are in {stack.logs}/.",
