@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 
@@ -30,10 +31,11 @@ class DeviceSession:
             self._expires_at = time.monotonic() + body["expires_in"]
         return self._token
 
-    async def request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
-        headers["Authorization"] = f"Bearer {await self.token()}"
-        response = await self.http.request(method, f"{self.gateway}{path}", headers=headers, **kwargs)  # type: ignore[arg-type]
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, json: Any = None
+    ) -> httpx.Response:
+        headers = {**(headers or {}), "Authorization": f"Bearer {await self.token()}"}
+        response = await self.http.request(method, f"{self.gateway}{path}", headers=headers, json=json)
         if response.status_code == 401:
             self._token = None
         return response

@@ -24,7 +24,6 @@ class GatewaySettings(BaseSettings):
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8080
-    public_url: str = "http://127.0.0.1:8080"
     database_url: str = "sqlite+aiosqlite:///var/db/gateway.sqlite"
     database_schema: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"

@@ -109,7 +109,6 @@ class StationStack:
         }
         if component is GATEWAY:
             values |= {
-                "PUBLIC_URL": self.gateway_url,
                 "KEYS_DIR": str(self.var / "keys" / "gateway"),
                 "SECRETS_DIR": str(self.var / "secrets"),
             }

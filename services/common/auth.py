@@ -126,23 +126,22 @@ class JwksClient:
         self.max_age = max_age_seconds
         self.min_refetch_interval = min_refetch_interval
         self._keys: dict[str, PyJWK] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = -max_age_seconds  # stale until the first fetch
+        self._next_attempt = 0.0
         self._lock = asyncio.Lock()
 
-    @property
-    def fetched(self) -> bool:
-        return self._fetched_at > 0
-
     async def key(self, kid: str) -> PyJWK | None:
-        stale = time.monotonic() - self._fetched_at > self.max_age
-        if kid not in self._keys or stale:
-            await self.refresh(force=stale)
+        if kid not in self._keys or time.monotonic() - self._fetched_at > self.max_age:
+            await self.refresh()
         return self._keys.get(kid)
 
-    async def refresh(self, *, force: bool = False) -> None:
+    async def refresh(self) -> None:
+        """Fetch the JWKS, at most once per `min_refetch_interval` whatever the outcome."""
         async with self._lock:
-            if not force and time.monotonic() - self._fetched_at < self.min_refetch_interval:
+            now = time.monotonic()
+            if now < self._next_attempt:
                 return
+            self._next_attempt = now + self.min_refetch_interval
             try:
                 response = await self.http.get(self.url, timeout=3.0)
                 response.raise_for_status()
@@ -150,10 +149,9 @@ class JwksClient:
             except (httpx.HTTPError, ValueError) as exc:
                 # Keep the keys we had: the gateway being briefly away must not reject valid tokens.
                 log.warning("JWKS fetch failed", extra={"url": self.url, "error": repr(exc)})
-                self._fetched_at = time.monotonic() - self.max_age + self.min_refetch_interval
                 return
             self._keys = keys
-            self._fetched_at = time.monotonic()
+            self._fetched_at = now
 
 
 def parse_jwks(document: Any) -> dict[str, PyJWK]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -12,10 +12,6 @@ from services.common.db import utcnow
 INBOX_KEY = "notifier:inbox"
 INBOX_LIMIT = 1000
 INBOX_TTL_SECONDS = 24 * 3600
-
-
-class Notifier(Protocol):
-    async def send_sms(self, to: str, text: str) -> None: ...
 
 
 class RedisInboxNotifier:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -48,8 +49,6 @@ class ServiceSettings(BaseSettings):
     @field_validator("stations")
     @classmethod
     def _stations_are_slugs(cls, stations: list[str]) -> list[str]:
-        import re
-
         bad = [s for s in stations if not re.fullmatch(STATION_SLUG_PATTERN, s)]
         if bad:
             raise ValueError(f"not station slugs: {bad}")
