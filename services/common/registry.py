@@ -1,0 +1,56 @@
+"""The one list of the station's components: names, tokens, ports. Everything else derives from it.
+
+A service has one name in code, settings and docs (`bike_share`) and one token in paths and NATS
+subjects (`mobility`): `/api/v1/stations/{station}/mobility/...`, `gare.{station}.mobility....`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Component:
+    """A process of the station stack."""
+
+    name: str
+    default_port: int
+
+    @property
+    def module(self) -> str:
+        """`python -m <module>` runs it."""
+        return self.name if self.name == "gateway" else f"services.{self.name}"
+
+    @property
+    def env_prefix(self) -> str:
+        """Its settings come from env vars with this prefix (BIKE_SHARE_PORT...)."""
+        return f"{self.name.upper()}_"
+
+
+@dataclass(frozen=True)
+class Service(Component):
+    """A service behind the gateway."""
+
+    # Path and subject token: /api/v1/stations/{station}/{domain}/..., gare.{station}.{domain}....
+    domain: str = ""
+    # Reads (GET, HEAD) under its station prefix that need no token.
+    public_reads: bool = False
+    # Top-level path prefixes it serves besides /api/v1/stations/{station}/{domain} (all public).
+    extra_prefixes: tuple[str, ...] = ()
+
+    @property
+    def path_prefix(self) -> str:
+        return f"/api/v1/stations/{{station_id}}/{self.domain}"
+
+
+PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers")
+SIGNAGE = Service("signage", 8102, domain="signage")
+BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
+INFO_KIOSK = Service("info_kiosk", 8104, domain="kiosk", public_reads=True)
+
+SERVICES: tuple[Service, ...] = (PARCEL_LOCKERS, SIGNAGE, BIKE_SHARE, INFO_KIOSK)
+GATEWAY = Component("gateway", 8080)
+COMPONENTS: tuple[Component, ...] = (*SERVICES, GATEWAY)
+
+SERVICE_BY_NAME = {s.name: s for s in SERVICES}
+SERVICE_BY_DOMAIN = {s.domain: s for s in SERVICES}
