@@ -112,7 +112,7 @@ class StationStack:
                 "KEYS_DIR": str(self.var / "keys" / "gateway"),
                 "SECRETS_DIR": str(self.var / "secrets"),
             }
-            values |= {f"{s.name.upper()}_URL": self.url(s.name) for s in SERVICES}
+            values |= {f"UPSTREAM_URLS__{s.name.upper()}": self.url(s.name) for s in SERVICES}
         else:
             values["JWKS_URL"] = f"{self.gateway_url}/.well-known/jwks.json"
         values |= self.config.component_env.get(component.name, {})
