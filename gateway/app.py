@@ -9,6 +9,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from redis.asyncio import Redis
 from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api import dev_router
 from gateway.api import router as auth_router
@@ -217,6 +219,43 @@ def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
     app.add_route("/metrics", metrics, include_in_schema=False)
 
 
+class GatewayApp(FastAPI):
+    """The gateway: FastAPI for its own routes, behind one front every request goes through.
+
+    The front is request ids and metrics, CORS, the body limit, then the edge (gateway/edge.py),
+    which checks every path and answers the proxied ones itself: a proxied request pays for none
+    of FastAPI's per-request machinery. Any other request goes on to FastAPI."""
+
+    def __init__(self, settings: GatewaySettings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.front: ASGIApp = RequestContextMiddleware(
+            CORSMiddleware(
+                BodySizeLimitMiddleware(Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes),
+                allow_origins=settings.cors_origins,
+                allow_methods=PROXIED_METHODS,
+                allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "Retry-After",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "ETag",
+                ],
+                max_age=600,
+            ),
+            service="gateway",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def _fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
 
@@ -246,7 +285,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 
-    app = FastAPI(
+    app = GatewayApp(
+        settings,
         title="Gare numérique — station API",
         description=(
             "One entry point for the station's services: parcel lockers, signage, vehicle sharing and the "
@@ -261,18 +301,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_problem_handlers(app)
-    # Innermost: the proxied paths leave here, before FastAPI's routing.
-    app.add_middleware(Edge)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=PROXIED_METHODS,
-        allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "ETag"],
-        max_age=600,
-    )
-    app.add_middleware(RequestContextMiddleware, service="gateway")
     health_routes(app, settings)
     metrics_route(app, settings)
     app.include_router(auth_router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.clients import client_address
@@ -36,8 +37,11 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class Edge:
-    def __init__(self, app: ASGIApp) -> None:
+    """Checks every path; forwards the proxied ones; hands the others to `app` (FastAPI)."""
+
+    def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
+        self.state = state  # the app's state: the runtime is there once the lifespan has started
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,11 +61,21 @@ class Edge:
         if not is_proxied(raw):
             await self.app(scope, receive, send)
             return
-        runtime: GatewayRuntime = scope["app"].state.gateway
+        runtime: GatewayRuntime = self.state.gateway
         try:
             status, headers, body = await self._proxy(runtime, scope, receive, raw, segments)
         except Problem as problem:
             await _send_problem(problem, raw, scope, receive, send)
+            return
+        except Exception:
+            # Outside FastAPI, so its crash handler is not there: the same answer, with the id.
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            crash = Problem(
+                "An unexpected error occurred; it has been logged with the request id.",
+                status=500,
+                slug="internal-error",
+            )
+            await _send_problem(crash, raw, scope, receive, send)
             return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

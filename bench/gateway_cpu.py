@@ -1,0 +1,205 @@
+"""Scenario gateway_cpu: the gateway's own CPU per proxied request, and what it serves per second.
+
+The gateway's cost is measured apart from the service's: a second gateway of the bench stack sends
+the public read `GET /api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations` to a stand-in
+bike_share that answers from memory (raw asyncio + httptools, its own process), so the service is
+never the bottleneck. For each concurrency, wrk loads the gateway for `--seconds`, and
+
+    CPU per request = (utime + stime of the gateway process, from /proc/<pid>/stat) / requests served
+
+The same read through the stack's real gateway and real bike_share is measured too, for the
+realistic picture (bounded by the service until its reads are served from ready bytes).
+
+    ./dev bench -- gateway_cpu [--seconds 10] [--rounds 3] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import BENCH_DIR, RESULTS_DIR, bench_stack, metric, record, wrk
+from bench.gateway_overhead import summarize_profile
+
+READ_PATH = "/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
+CONCURRENCY = (16, 64)
+TARGET_CPU_MS = 0.5
+BODY = json.dumps(
+    {
+        "station_id": "saint-denis-pleyel",
+        "vehicle_stations": [
+            {"id": f"velib-metropole-65304{i}", "name": f"Station {i}", "num_vehicles_available": 7 + i}
+            for i in range(8)
+        ],
+    }
+).encode()
+
+
+def serve_stand_in(port: int) -> None:
+    """A bike_share that answers every read from memory; /openapi.json names the read."""
+    import asyncio
+
+    import httptools
+    import uvloop
+
+    openapi = json.dumps(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "stand-in", "version": "0"},
+            "paths": {
+                "/api/v1/stations/{station_id}/mobility/vehicle-stations": {
+                    "get": {"responses": {"200": {"description": "ok"}}}
+                }
+            },
+        }
+    ).encode()
+
+    def answer(body: bytes) -> bytes:
+        return (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b'etag: "v1"\r\ncache-control: public, max-age=5\r\n\r\n%s' % (len(body), body)
+        )
+
+    read, document = answer(BODY), answer(openapi)
+    ready = answer(b'{"status": "ready"}')
+
+    class Protocol(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+            self.parser = httptools.HttpRequestParser(self)
+            self.url = b""
+
+        def data_received(self, data: bytes) -> None:
+            self.parser.feed_data(data)
+
+        def on_url(self, url: bytes) -> None:
+            self.url = url
+
+        def on_message_complete(self) -> None:
+            reply = document if self.url == b"/openapi.json" else ready if self.url == b"/readyz" else read
+            self.transport.write(reply)  # type: ignore[attr-defined]
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Protocol, "127.0.0.1", port)
+        await server.serve_forever()
+
+    uvloop.run(main())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_gateway(pid: int, url: str, connections: int, seconds: int) -> tuple[float, float, float]:
+    """(CPU ms per request, requests/s, p99 ms) of one wrk run."""
+    before = cpu_seconds(pid)
+    run = wrk(url, connections=connections, seconds=seconds)
+    used = cpu_seconds(pid) - before
+    served = run.requests_per_second * seconds
+    if run.errors:
+        raise SystemExit(f"{run.errors} errors at {url}")
+    return used / served * 1000, run.requests_per_second, run.p99_ms
+
+
+def profile(pid: int, url: str, seconds: int) -> Path:
+    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
+    spy = subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    wrk(url, connections=16, seconds=seconds)
+    spy.wait(timeout=seconds + 30)
+    out = RESULTS_DIR / "gateway_cpu.profile.md"
+    out.write_text(
+        "# Where the gateway spends its time (py-spy, 16 connections, stand-in service)\n\n"
+        + summarize_profile(raw)
+        + "\n"
+    )
+    raw.unlink()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench gateway_cpu")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="also sample the gateway with py-spy")
+    args = parser.parse_args()
+
+    from deploy.embedded.ports import any_free_port
+
+    port = any_free_port()
+    stand_in = subprocess.Popen(
+        [sys.executable, "-c", f"from bench.gateway_cpu import serve_stand_in; serve_stand_in({port})"],
+        cwd=BENCH_DIR.parent,
+    )
+    metrics: dict = {}
+    lines: list[str] = []
+    try:
+        with bench_stack() as stack:
+            stand_in_url = f"http://127.0.0.1:{port}"
+            process, url = stack.start_extra_gateway(
+                "gateway-cpu",
+                # Both spellings: the settings' name changed with the registry-driven upstreams.
+                {"UPSTREAM_URLS__BIKE_SHARE": stand_in_url, "BIKE_SHARE_URL": stand_in_url},
+            )
+            targets = {
+                "stand_in": (process.pid, url),
+                "real_service": (stack.processes["gateway"].pid, stack.gateway_url),
+            }
+            for name, (pid, base) in targets.items():
+                wrk(f"{base}{READ_PATH}", connections=16, seconds=2)  # warm up
+                for connections in CONCURRENCY:
+                    runs = [
+                        measure_gateway(pid, f"{base}{READ_PATH}", connections, args.seconds)
+                        for _ in range(args.rounds)
+                    ]
+                    cpu = statistics.median(r[0] for r in runs)
+                    rps = statistics.median(r[1] for r in runs)
+                    p99 = statistics.median(r[2] for r in runs)
+                    key = f"{name}_c{connections}"
+                    metrics |= {
+                        f"gateway_cpu_ms_per_request_{key}": metric(cpu, "ms CPU", f"< {TARGET_CPU_MS}"),
+                        f"gateway_rps_{key}": metric(rps, "requests/s"),
+                        f"gateway_p99_{key}": metric(p99, "ms"),
+                    }
+                    lines.append(
+                        f"{name} c={connections}: {cpu:.3f} ms CPU/request, {rps:.0f} req/s, p99 {p99:.1f} ms"
+                    )
+                    print(lines[-1], flush=True)
+            if args.profile:
+                print(f"profile: {profile(process.pid, f'{url}{READ_PATH}', args.seconds)}")
+            process.stop()
+    finally:
+        stand_in.terminate()
+    command = "./dev bench -- gateway_cpu " + " ".join(sys.argv[1:])
+    print(record("gateway_cpu", command.strip(), metrics, "; ".join(lines)))
+
+
+if __name__ == "__main__":
+    main()
