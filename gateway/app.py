@@ -36,7 +36,7 @@ from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation, load_catalog
 from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import NotFound, Unauthorized, install_problem_handlers
-from services.common.health import Check, CheckResult, Probe, readiness
+from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.notifier import RedisInboxNotifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
@@ -188,19 +188,6 @@ def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
     return checks
 
 
-def health_routes(app: FastAPI, settings: GatewaySettings) -> None:
-    """/healthz names this gateway (Contract 4); /readyz says what it depends on."""
-
-    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers, and which gateway it is")
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive", "component": "gateway", "instance": settings.instance_id}
-
-    @app.get("/readyz", tags=["health"], summary="Readiness, with the state of each dependency")
-    async def readyz(request: Request) -> JSONResponse:
-        status, body = await readiness("gateway", gateway_checks(request.app.state.gateway))
-        return JSONResponse(body, status_code=status)
-
-
 def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
     """Prometheus metrics, off the public surface in production: behind a bearer token of their
     own when GATEWAY_METRICS_TOKEN is set, else open in development and absent in production."""
@@ -301,7 +288,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_problem_handlers(app)
-    health_routes(app, settings)
+    app.include_router(
+        health_router(
+            "gateway",
+            lambda request: gateway_checks(request.app.state.gateway),
+            instance=settings.instance_id,
+        )
+    )
     metrics_route(app, settings)
     app.include_router(auth_router)
     app.include_router(directory_router)

@@ -37,6 +37,8 @@ class GatewaySettings(BaseSettings):
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8080
+    # Tells this gateway from another one answering on the same address (the runner checks it).
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=64)
     database_url: str = "sqlite+aiosqlite:///var/db/gateway.sqlite"
     database_schema: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -52,8 +54,6 @@ class GatewaySettings(BaseSettings):
     otp_ttl_seconds: int = Field(default=300, ge=60, le=900)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
 
-    # Tells this gateway from any other (GET /healthz): the embedded runner checks it is its own.
-    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:16], pattern=r"^[A-Za-z0-9._-]{1,64}$")
     # The stations this gateway serves (empty: every station of the catalog) and the services
     # behind it (GATEWAY_SERVICES; default every service of services/common/registry.py).
     stations: Annotated[list[str], NoDecode] = []
