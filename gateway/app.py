@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -21,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api import dev_router
 from gateway.api import router as auth_router
+from gateway.cors import Cors
 from gateway.directory import router as directory_router
 from gateway.edge import PROXIED_METHODS, Edge
 from gateway.keys import KeyRing
@@ -216,7 +216,7 @@ class GatewayApp(FastAPI):
     def __init__(self, settings: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.front: ASGIApp = RequestContextMiddleware(
-            CORSMiddleware(
+            Cors(
                 BodySizeLimitMiddleware(Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes),
                 allow_origins=settings.cors_origins,
                 allow_methods=PROXIED_METHODS,

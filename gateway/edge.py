@@ -107,6 +107,7 @@ class Edge:
             )
 
         authorization = host = forwarded_for = None
+        has_body = False
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value
@@ -114,6 +115,8 @@ class Edge:
                 host = value
             elif name == b"x-forwarded-for":
                 forwarded_for = value
+            elif name == b"content-length" or name == b"transfer-encoding":
+                has_body = True
         public = target.is_public(method)
         principal = None
         if not public:  # on a public read any token is ignored: public stays public
@@ -148,7 +151,7 @@ class Edge:
                 },
             )
 
-        body = await _read_body(receive)
+        body = await _read_body(receive) if has_body else b""
         query = scope["query_string"]
         forwarded = request_headers(
             scope["headers"],

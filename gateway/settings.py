@@ -71,8 +71,8 @@ class GatewaySettings(BaseSettings):
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
     rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
     rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
-    # Tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
-    rate_limit_lease: int = Field(default=8, ge=1, le=1000)
+    # Most tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
+    rate_limit_lease: int = Field(default=64, ge=1, le=1000)
     # Prefix of the rate-limit keys in Redis: gateways with the same one share their clients' buckets.
     rate_limit_namespace: str = Field(default="gare", pattern=r"^[A-Za-z0-9_-]{1,32}$")
     trusted_proxies: Annotated[list[str], NoDecode] = []
