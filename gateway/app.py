@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api import dev_router
 from gateway.api import router as auth_router
+from gateway.cache import EdgeCache
 from gateway.cors import Cors
 from gateway.directory import router as directory_router
 from gateway.edge import PROXIED_METHODS, Edge
@@ -74,12 +75,13 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         for name, url in upstreams.items()
     }
     stations = served_stations(settings)
+    bus = NatsBus(settings.nats_url, name="gateway", streams=[])
     return GatewayRuntime(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         redis=redis,
-        bus=NatsBus(settings.nats_url, name="gateway", streams=[]),
+        bus=bus,
         keyring=keyring,
         verifier=TokenVerifier(
             key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
@@ -112,6 +114,9 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             rate: getattr(settings, f"rate_limit_{rate}") for rate in ("anonymous", "authenticated", "write")
         },
         trusted_proxies=tuple(settings.trusted_proxies),
+        edge_cache=EdgeCache(bus, max_entries=settings.edge_cache_entries)
+        if settings.edge_cache_entries
+        else None,
     )
 
 
@@ -252,7 +257,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime = build_runtime(settings)
         app.state.gateway = runtime
         runtime.bus.start()
-        routes = asyncio.create_task(keep_routes_current(runtime), name="gateway-routes")
+        tasks = [asyncio.create_task(keep_routes_current(runtime), name="gateway-routes")]
+        if runtime.edge_cache is not None:
+            tasks.append(asyncio.create_task(runtime.edge_cache.listen(), name="gateway-edge-cache"))
         log.info(
             "gateway started",
             extra={
@@ -264,7 +271,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            routes.cancel()
+            for task in tasks:
+                task.cancel()
             await runtime.bus.close()
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()

@@ -13,6 +13,7 @@ import logging
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.cache import Answer
 from gateway.clients import client_address
 from gateway.domain import rate_class, rate_key
 from gateway.proxy import Header, request_headers, response_headers, upstream_problem
@@ -26,7 +27,7 @@ from gateway.routing import (
     resolve,
 )
 from gateway.runtime import GatewayRuntime
-from gateway.upstream import UpstreamError
+from gateway.upstream import UpstreamError, UpstreamResponse
 from services.common.auth import bearer_token, require_station
 from services.common.errors import Problem, TooManyRequests, Unauthorized, problem_response
 from services.common.observability import current_request_id
@@ -153,6 +154,9 @@ class Edge:
 
         body = await _read_body(receive) if has_body else b""
         query = scope["query_string"]
+        path = raw + b"?" + query if query else raw
+        pool = runtime.upstream_pools[service]
+        cache = runtime.edge_cache
         forwarded = request_headers(
             scope["headers"],
             public=public,
@@ -160,16 +164,38 @@ class Edge:
             scheme=scope["scheme"],
             host=host or b"",
             request_id=current_request_id() or "",
+            cached=cache is not None and public,
         )
-        try:
+
+        async def fetch(if_none_match: bytes | None = None) -> UpstreamResponse:
             # HEAD is a GET whose body the client does not want (RFC 9110 §9.3.2): the services
             # route GET only, so the gateway asks for the GET and keeps the headers.
-            answer = await runtime.upstream_pools[service].send(
-                "GET" if method == "HEAD" else method, raw + b"?" + query if query else raw, forwarded, body
+            headers = [*forwarded, (b"if-none-match", if_none_match)] if if_none_match else forwarded
+            try:
+                answer = await pool.send("GET" if method == "HEAD" else method, path, headers, body)
+            except UpstreamError as exc:
+                raise upstream_problem(service, exc) from None
+            answer.headers = response_headers(answer.headers, upstream_origins=runtime.upstream_origins)
+            return answer
+
+        answer: UpstreamResponse | Answer | None = None
+        if cache is not None and public and cache.usable():
+            scope_of_read = (target.station_id, target.service.domain) if target.station_id else None
+            answer = await cache.answer(
+                target=path, scope=scope_of_read, request_headers=scope["headers"], fetch=fetch
             )
-        except UpstreamError as exc:
-            raise upstream_problem(service, exc) from None
-        headers = response_headers(answer.headers, upstream_origins=runtime.upstream_origins)
+        if answer is None:
+            if cache is not None and public:  # not the cache's: the client's own conditions go on
+                forwarded = request_headers(
+                    scope["headers"],
+                    public=True,
+                    client_ip=ip,
+                    scheme=scope["scheme"],
+                    host=host or b"",
+                    request_id=current_request_id() or "",
+                )
+            answer = await fetch()
+        headers = answer.headers
         headers.append((b"ratelimit-limit", b"%d" % decision.limit))
         headers.append((b"ratelimit-remaining", b"%d" % decision.remaining))
         if answer.status not in _NO_BODY_STATUSES:

@@ -8,6 +8,7 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway.cache import EdgeCache
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
@@ -49,3 +50,5 @@ class GatewayRuntime:
     upstream_origins: tuple[bytes, ...] = ()
     rate_limits: dict[str, RateLimit] = field(default_factory=dict)
     trusted_proxies: tuple[str, ...] = ()
+    # Public reads answered from the services' last answers (None: off).
+    edge_cache: EdgeCache | None = None

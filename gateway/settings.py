@@ -64,6 +64,8 @@ class GatewaySettings(BaseSettings):
     upstream_urls: dict[str, str] = {}
     upstream_connect_timeout: float = Field(default=1.0, gt=0)
     upstream_timeout: float = Field(default=10.0, gt=0)
+    # Public reads kept by the gateway (gateway/cache.py), at most this many answers; 0 turns it off.
+    edge_cache_entries: int = Field(default=1024, ge=0, le=1_000_000)
     # Concurrent requests the gateway sends to each service; more only queue inside the service.
     upstream_max_in_flight: int = Field(default=8, ge=1, le=1024)
 
