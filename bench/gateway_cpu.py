@@ -168,9 +168,11 @@ def main() -> None:
                 # Both spellings: the settings' name changed with the registry-driven upstreams.
                 {"UPSTREAM_URLS__BIKE_SHARE": stand_in_url, "BIKE_SHARE_URL": stand_in_url},
             )
+            pids = {"stand_in": process.pid, "real_service": stack.processes["gateway"].pid}
+            assert all(pids.values()), "the gateways run"
             targets = {
-                "stand_in": (process.pid, url),
-                "real_service": (stack.processes["gateway"].pid, stack.gateway_url),
+                "stand_in": (process.pid or 0, url),
+                "real_service": (stack.processes["gateway"].pid or 0, stack.gateway_url),
             }
             for name, (pid, base) in targets.items():
                 wrk(f"{base}{READ_PATH}", connections=16, seconds=2)  # warm up
@@ -193,7 +195,7 @@ def main() -> None:
                     )
                     print(lines[-1], flush=True)
             if args.profile:
-                print(f"profile: {profile(process.pid, f'{url}{READ_PATH}', args.seconds)}")
+                print(f"profile: {profile(process.pid or 0, f'{url}{READ_PATH}', args.seconds)}")
             process.stop()
     finally:
         stand_in.terminate()

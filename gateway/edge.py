@@ -87,7 +87,12 @@ class Edge:
         try:
             target = resolve(segments, stations=runtime.stations, services=runtime.services_by_domain)
         except NoRoute as exc:
-            raise Problem(str(exc), status=404, slug=exc.slug) from None
+            errors = (
+                [{"in": "path", "field": "station_id", "detail": str(exc), "type": "string_pattern_mismatch"}]
+                if exc.status == 422
+                else None
+            )
+            raise Problem(str(exc), status=exc.status, slug=exc.slug, errors=errors) from None
         service = target.service.name
         scope["route_template"] = runtime.route_templates[target.route_group]
         method: str = scope["method"]

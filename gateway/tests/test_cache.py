@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -57,7 +58,7 @@ def cache(clock: Clock | None = None, **kw) -> EdgeCache:
     return EdgeCache(bus=None, clock=clock or Clock(), **kw)  # type: ignore[arg-type]
 
 
-async def read(edge: EdgeCache, service: Service, headers=(), target: bytes = READ):
+async def read(edge: EdgeCache, service: Service, headers=(), target: bytes = READ) -> Any:
     return await edge.answer(target=target, scope=SCOPE, request_headers=list(headers), fetch=service.fetch)
 
 
@@ -133,7 +134,8 @@ async def test_errors_are_not_stored():
         service.calls.append(if_none_match)
         return UpstreamResponse(404, [(b"content-type", b"application/problem+json")], b"{}")
 
-    assert (await edge.answer(target=READ, scope=SCOPE, request_headers=[], fetch=not_found)).status == 404
+    answer = await edge.answer(target=READ, scope=SCOPE, request_headers=[], fetch=not_found)
+    assert answer is not None and answer.status == 404
     assert len(edge) == 0
 
 
@@ -146,12 +148,13 @@ async def test_each_language_gets_its_own_answer():
         return UpstreamResponse(200, headers, b"hello in " + language)
 
     edge = cache()
-    answers = {}
+    answers: dict[bytes, set[bytes]] = {}
     for language in (b"fr", b"en", b"fr", b"en"):
         languages.append(language)
         answer = await edge.answer(
             target=READ, scope=SCOPE, request_headers=[(b"accept-language", language)], fetch=localized
         )
+        assert answer is not None
         answers.setdefault(language, set()).add(answer.body)
     assert answers == {b"fr": {b"hello in fr"}, b"en": {b"hello in en"}}
     assert len(edge) == 2

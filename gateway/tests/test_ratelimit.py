@@ -67,4 +67,5 @@ def test_a_new_lease_clears_a_remembered_refusal():
     allowance = Allowance()
     allowance.leased(0.0, granted=0, wait_seconds=5, left=0)
     allowance.leased(5.0, granted=2, wait_seconds=0, left=0)
-    assert allowance.take(5.0, limit=3).allowed
+    decision = allowance.take(5.0, limit=3)
+    assert decision is not None and decision.allowed
