@@ -80,9 +80,7 @@ async def get_caller(
 CallerDep = Annotated[Principal, Depends(get_caller)]
 
 
-async def _throttle(
-    request: Request, gateway: GatewayRuntime, group: str, limit: RateLimit, who: str
-) -> None:
+async def _throttle(gateway: GatewayRuntime, group: str, limit: RateLimit, who: str) -> None:
     decision = await gateway.limiter.check(
         domain.rate_key("auth", group, who), per_second=limit.per_second, burst=limit.burst
     )
@@ -99,9 +97,7 @@ def _ip(request: Request, gateway: GatewayRuntime) -> str:
 
 async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
     """Per-address throttle on sign-in and code requests: guessing passwords or codes stays slow."""
-    await _throttle(
-        request, gateway, request.url.path, gateway.settings.rate_limit_auth, _ip(request, gateway)
-    )
+    await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, _ip(request, gateway))
 
 
 def base_url(request: Request, gateway: GatewayRuntime) -> str:
@@ -152,7 +148,8 @@ async def token(
     # Secrets a person chose or a code they typed are throttled hard; 256-bit tokens need not be.
     guessable = grant_type not in (GRANT_REFRESH_TOKEN, GRANT_DEVICE_CODE)
     limit = settings.rate_limit_auth if guessable else settings.rate_limit_refresh
-    await _throttle(request, gateway, f"/auth/token:{grant_type[:40]}", limit, _ip(request, gateway))
+    group = grant_type if grant_type in GRANT_TYPES else "other"
+    await _throttle(gateway, f"/auth/token:{group}", limit, _ip(request, gateway))
     user_agent = _user_agent(request)
     if grant_type == GRANT_PASSWORD:
         if not username or not password:
@@ -197,9 +194,7 @@ async def revoke(
 ) -> Response:
     if not token:
         raise OAuthError("invalid_request", "`token` is missing.")
-    await _throttle(
-        request, gateway, "/auth/revoke", gateway.settings.rate_limit_refresh, _ip(request, gateway)
-    )
+    await _throttle(gateway, "/auth/revoke", gateway.settings.rate_limit_refresh, _ip(request, gateway))
     now = utcnow()
     async with gateway.sessionmaker() as db:
         if token.count(".") == 2:
@@ -404,9 +399,7 @@ def device_public(device: DeviceClient) -> DevicePublic:
 
 async def limit_code_guesses(request: Request, gateway: GatewayDep, caller: CallerDep) -> None:
     """Claiming is guessing to someone who has no code: per operator, as slow as sign-in attempts."""
-    await _throttle(
-        request, gateway, request.url.path, gateway.settings.rate_limit_auth, f"sub:{caller.subject}"
-    )
+    await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, f"sub:{caller.subject}")
 
 
 @devices_router.post(
@@ -513,6 +506,11 @@ def require_admin(caller: CallerDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
+def _is_self(admin: Principal, username: str) -> bool:
+    """Admins must not lock the network out by removing the last way in: their own account."""
+    return admin.subject == f"admin:{username}"
+
+
 def account_public(account: Account) -> AccountPublic:
     return AccountPublic(
         username=account.username,
@@ -562,13 +560,15 @@ async def get_account(username: UsernamePath, gateway: GatewayDep, admin: AdminD
 async def update_account(
     username: UsernamePath, changes: AccountUpdate, gateway: GatewayDep, admin: AdminDep
 ) -> AccountPublic:
+    if _is_self(admin, username) and (changes.disabled or changes.role not in (None, "admin")):
+        raise Problem("An admin cannot disable or demote their own account.", status=409, slug="conflict")
     async with gateway.sessionmaker() as db:
         return account_public(await accounts.update(db, username=username, changes=changes))
 
 
 @accounts_router.delete("/{username}", status_code=204, summary="Delete a staff account and end its sign-ins")
 async def delete_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> Response:
-    if username == admin.subject.partition(":")[2]:
+    if _is_self(admin, username):
         raise Problem("An admin cannot delete their own account.", status=409, slug="conflict")
     async with gateway.sessionmaker() as db:
         await accounts.delete(db, username=username)

@@ -83,6 +83,10 @@ class PollResult:
     client_id: str | None = None
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class PairingCodes:
     def __init__(self, redis: Redis, *, ttl_seconds: int, interval_seconds: int) -> None:
         self.redis = redis
@@ -117,7 +121,7 @@ class PairingCodes:
             "requested_at": str(time.time()),
         }
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._device_key(digest), mapping=record)
+            pipe.hset(self._device_key(digest), items=[part for pair in record.items() for part in pair])
             pipe.expire(self._device_key(digest), self.ttl)
             await pipe.execute()
         return DeviceAuthorization(device_code, user_code, self.ttl, self.interval)
@@ -127,8 +131,8 @@ class PairingCodes:
         digest = await self.redis.get(self._user_key(user_code))
         if digest is None:
             return None
-        key = self._device_key(digest.decode())
-        record = {k.decode(): v.decode() for k, v in (await self.redis.hgetall(key)).items()}
+        key = self._device_key(_text(digest))
+        record = {_text(k): _text(v) for k, v in (await self.redis.hgetall(key)).items()}
         if not record:
             return None
         return PendingPairing(

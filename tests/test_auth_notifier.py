@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from deploy.embedded.ports import pick_port
@@ -71,7 +72,7 @@ def provider() -> Iterator[FakeProvider]:
 
 def http_settings(url: str, **overrides: Any) -> NotifierSettings:
     return NotifierSettings(
-        backend="http", url=url, secret="provider-token", backoff_seconds=0.01, **overrides
+        backend="http", url=url, secret=SecretStr("provider-token"), backoff_seconds=0.01, **overrides
     )
 
 
