@@ -17,7 +17,7 @@ from tests.auth_support import (
     phone_sign_in,
     refresh,
 )
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
+from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 LOCKERS = f"/api/v1/stations/{SAINT_DENIS}/lockers/banks"
@@ -307,3 +307,26 @@ def test_the_gateway_publishes_its_oauth_metadata(gateway, tokens):
     assert httpx.post(document["token_endpoint"], data={}).json()["error"] == "invalid_request"
     assert httpx.post(document["revocation_endpoint"], data={"token": "x"}).status_code == 200
     assert httpx.post(document["device_authorization_endpoint"]).status_code == 200
+
+
+def test_without_redis_codes_are_unavailable_but_sign_ins_and_refreshes_go_on(stack, gateway):
+    signed_in = operator_sign_in(stack, gateway)
+    assert stack.redis is not None
+    stack.redis.stop()
+    try:
+        otp = httpx.post(f"{gateway}/auth/otp", json={"phone_number": "+33612000000"}, timeout=10)
+        assert_problem(otp, 503, "auth-store-unavailable")
+        assert otp.headers["retry-after"]
+        pairing = httpx.post(f"{gateway}/auth/device_authorization", timeout=10)
+        assert_problem(pairing, 503, "auth-store-unavailable")
+        # Refresh tokens and passwords live in the database.
+        refreshed = refresh(gateway, signed_in["refresh_token"])
+        assert refreshed.status_code == 200, refreshed.text
+        assert operator_sign_in(stack, gateway)["refresh_token"]
+        revoked = httpx.post(f"{gateway}/auth/revoke", data={"token": refreshed.json()["refresh_token"]})
+        assert revoked.status_code == 200
+    finally:
+        stack.redis.start()
+        stack.redis.wait_ready()
+    eventually(lambda: httpx.get(f"{gateway}/readyz", timeout=10).status_code == 200, timeout=30, interval=0.2)
+    assert_problem(refresh(gateway, refreshed.json()["refresh_token"]), 400, "oauth-invalid-grant")
