@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -56,9 +57,17 @@ accounts_router = APIRouter(prefix="/auth/accounts", tags=["accounts"])
 dev_router = APIRouter(tags=["development"])
 
 PAGE_LIMIT = Annotated[int, Query(ge=1, le=200, description="Items per page")]
-CURSOR = Annotated[str | None, Query(max_length=100, description="`next_cursor` of the previous page")]
-ClientIdPath = Annotated[str, Path(max_length=100, examples=["screen-saint-denis-pleyel-hall"])]
-UsernamePath = Annotated[str, Path(max_length=100)]
+# Identifiers as the gateway writes them; anything else (control characters, NUL that PostgreSQL
+# refuses) is a 422 before it reaches a query.
+IDENTIFIER = r"^[A-Za-z0-9._:@-]+$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+CURSOR = Annotated[
+    str | None, Query(max_length=100, pattern=IDENTIFIER, description="`next_cursor` of the previous page")
+]
+ClientIdPath = Annotated[
+    str, Path(max_length=100, pattern=IDENTIFIER, examples=["screen-saint-denis-pleyel-hall"])
+]
+UsernamePath = Annotated[str, Path(max_length=100, pattern=IDENTIFIER)]
 
 
 def get_gateway(request: Request) -> GatewayRuntime:
@@ -112,6 +121,8 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         client_id, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise OAuthError("invalid_client", "Malformed Basic credentials.", status=401) from exc
+    if not re.fullmatch(PRINTABLE, client_id):
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", status=401)
     return client_id, secret
 
 
@@ -132,9 +143,9 @@ async def token(
     request: Request,
     gateway: GatewayDep,
     grant_type: Annotated[str | None, Form(max_length=100)] = None,
-    username: Annotated[str | None, Form(max_length=100)] = None,
+    username: Annotated[str | None, Form(max_length=100, pattern=PRINTABLE)] = None,
     password: Annotated[str | None, Form(max_length=200)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_id: Annotated[str | None, Form(max_length=100, pattern=PRINTABLE)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
     phone_number: Annotated[str | None, Form(max_length=32)] = None,
     code: Annotated[str | None, Form(max_length=12)] = None,
@@ -367,7 +378,7 @@ async def list_sessions(gateway: GatewayDep, caller: CallerDep) -> list[SessionP
 
 @router.delete("/auth/sessions/{session_id}", status_code=204, summary="End one of the caller's sign-ins")
 async def end_session(
-    gateway: GatewayDep, caller: CallerDep, session_id: Annotated[str, Path(max_length=32)]
+    gateway: GatewayDep, caller: CallerDep, session_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ) -> Response:
     now = utcnow()
     async with gateway.sessionmaker() as db:
@@ -448,7 +459,7 @@ async def list_devices(
     caller: CallerDep,
     station: Annotated[StationSlug, Query()],
     kind: Annotated[domain.DeviceKind | None, Query()] = None,
-    binding: Annotated[str | None, Query(max_length=64)] = None,
+    binding: Annotated[str | None, Query(max_length=64, pattern=IDENTIFIER)] = None,
     include_unpaired: Annotated[bool, Query()] = False,
     cursor: CURSOR = None,
     limit: PAGE_LIMIT = 50,

@@ -313,3 +313,23 @@ def test_pairing_requests_are_rate_limited(stack):
         assert httpx.post(f"{url}/auth/device_authorization", headers=other).status_code == 200
     finally:
         process.stop()
+
+
+def test_identifiers_with_control_characters_are_refused_before_any_query(gateway, tokens):
+    headers = bearer(tokens.operator())
+    for response in (
+        httpx.get(f"{gateway}/auth/devices/screen%00hall", headers=headers),
+        httpx.delete(f"{gateway}/auth/devices/screen%0Ahall", headers=headers),
+        httpx.get(
+            f"{gateway}/auth/devices", params={"station": SAINT_DENIS, "cursor": "a\x00b"}, headers=headers
+        ),
+        httpx.get(f"{gateway}/auth/accounts/ad%00min", headers=bearer(tokens.admin())),
+        httpx.post(
+            f"{gateway}/auth/token", data={"grant_type": "password", "username": "ad\x00min", "password": "x"}
+        ),
+    ):
+        assert_problem(response, 422, "validation-error")
+    basic = httpx.post(
+        f"{gateway}/auth/token", data={"grant_type": "client_credentials"}, auth=("scr\x00een", "x")
+    )
+    assert_problem(basic, 401, "oauth-invalid-client")

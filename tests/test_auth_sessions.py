@@ -328,5 +328,7 @@ def test_without_redis_codes_are_unavailable_but_sign_ins_and_refreshes_go_on(st
     finally:
         stack.redis.start()
         stack.redis.wait_ready()
-    eventually(lambda: httpx.get(f"{gateway}/readyz", timeout=10).status_code == 200, timeout=30, interval=0.2)
+    eventually(
+        lambda: httpx.get(f"{gateway}/readyz", timeout=10).status_code == 200, timeout=30, interval=0.2
+    )
     assert_problem(refresh(gateway, refreshed.json()["refresh_token"]), 400, "oauth-invalid-grant")
