@@ -213,11 +213,9 @@ async def revoke(
             try:
                 principal = await gateway.verifier.verify(token)
             except Problem:
-                principal = None
-            sid = principal.claims.get("sid") if principal else None
-            session = await db.get(AuthSession, sid) if isinstance(sid, str) else None
-            if session is not None and principal is not None and session.subject == principal.subject:
-                await sessions.revoke(db, session, reason="revoked", now=now)
+                principal = None  # RFC 7009 §2.2: an invalid token is answered 200 too
+            if principal is not None:
+                await sessions.end_of(db, principal, reason="revoked", now=now)
         else:
             await sessions.revoke_by_token(db, token=token, now=now)
         await db.commit()
@@ -348,10 +346,8 @@ async def logout(
     async with gateway.sessionmaker() as db:
         if everywhere:
             await sessions.revoke_all(db, subject=caller.subject, reason="signed-out", now=now)
-        elif isinstance(sid := caller.claims.get("sid"), str):
-            session = await db.get(AuthSession, sid)
-            if session is not None and session.subject == caller.subject:
-                await sessions.revoke(db, session, reason="signed-out", now=now)
+        else:
+            await sessions.end_of(db, caller, reason="signed-out", now=now)
         await db.commit()
     return Response(status_code=204)
 
@@ -380,12 +376,9 @@ async def list_sessions(gateway: GatewayDep, caller: CallerDep) -> list[SessionP
 async def end_session(
     gateway: GatewayDep, caller: CallerDep, session_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ) -> Response:
-    now = utcnow()
     async with gateway.sessionmaker() as db:
-        session = await sessions.get_live(db, session_id, now=now)
-        if session is None or session.subject != caller.subject:
+        if not await sessions.end_of(db, caller, reason="signed-out", now=utcnow(), session_id=session_id):
             raise NotFound("No such sign-in of yours.", slug="unknown-session")
-        await sessions.revoke(db, session, reason="signed-out", now=now)
         await db.commit()
     return Response(status_code=204)
 

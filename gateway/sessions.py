@@ -19,6 +19,7 @@ from gateway import domain
 from gateway.models import AuthSession, RefreshToken
 from gateway.settings import SessionLifetime
 from gateway.tokens import new_opaque_token, token_digest
+from services.common.auth import Principal
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,19 @@ async def rotate(
 async def revoke(db: AsyncSession, session: AuthSession, *, reason: str, now: datetime) -> None:
     if session.revoked_at is None:
         session.revoked_at, session.revoked_reason = now, reason
+
+
+async def end_of(
+    db: AsyncSession, principal: Principal, *, reason: str, now: datetime, session_id: str | None = None
+) -> bool:
+    """End a sign-in of `principal`: the one named, else the one its token came from (`sid`).
+    False when there is no such live sign-in of theirs."""
+    sid = session_id or principal.claims.get("sid")
+    session = await get_live(db, sid, now=now) if isinstance(sid, str) else None
+    if session is None or session.subject != principal.subject:
+        return False
+    await revoke(db, session, reason=reason, now=now)
+    return True
 
 
 async def revoke_by_token(db: AsyncSession, *, token: str, now: datetime) -> bool:
