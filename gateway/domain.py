@@ -77,7 +77,6 @@ DEVICE_KIND_SCOPES: dict[DeviceKind, tuple[str, ...]] = {
     "locker_controller": ("lockers:control",),
     "mobility_feed": ("mobility:report",),
 }
-DEVICE_KINDS: tuple[DeviceKind, ...] = tuple(DEVICE_KIND_SCOPES)
 STAFF_ROLES: frozenset[Role] = frozenset({"operator", "courier", "admin"})
 OPERATE_SCOPE = "station:operate"
 ADMIN_SCOPE = "network:admin"
@@ -104,6 +103,12 @@ def narrow_scope(granted: str, requested: str | None) -> str | None:
     if not set(asked) <= set(allowed):
         return None
     return " ".join(s for s in allowed if s in asked)
+
+
+def intersect_scopes(current: str, granted_at_sign_in: str) -> str:
+    """At refresh: what the role gives today, never more than the sign-in was granted."""
+    kept = set(granted_at_sign_in.split())
+    return " ".join(s for s in current.split() if s in kept)
 
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -215,9 +220,3 @@ def refresh_verdict(
 def refresh_token_expiry(*, now: datetime, idle_seconds: int, session_expires_at: datetime) -> datetime:
     """A refresh token lives for the idle lifetime, never past the sign-in's absolute lifetime."""
     return min(now + timedelta(seconds=idle_seconds), session_expires_at)
-
-
-def intersect_scopes(current: str, granted_at_sign_in: str) -> str:
-    """At refresh: what the role gives today, never more than the sign-in was granted."""
-    kept = set(granted_at_sign_in.split())
-    return " ".join(s for s in current.split() if s in kept)
