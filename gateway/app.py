@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api import dev_router
+from gateway.api import accounts_router, dev_router, devices_router
 from gateway.api import router as auth_router
 from gateway.cache import EdgeCache
 from gateway.cors import Cors
@@ -27,6 +27,7 @@ from gateway.edge import PROXIED_METHODS, Edge
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
@@ -39,7 +40,7 @@ from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import NotFound, Unauthorized, install_problem_handlers
 from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
-from services.common.notifier import RedisInboxNotifier
+from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from services.common.registry import SERVICES
 
@@ -97,7 +98,12 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             ttl_seconds=settings.otp_ttl_seconds,
             max_attempts=settings.otp_max_attempts,
         ),
-        notifier=RedisInboxNotifier(redis),
+        notifier=build_notifier(settings.notifier, redis=redis),
+        pairing=PairingCodes(
+            redis,
+            ttl_seconds=settings.pairing_code_ttl_seconds,
+            interval_seconds=settings.pairing_poll_interval_seconds,
+        ),
         openapi=MergedOpenAPI(http=http, upstreams=upstreams),
         upstream_urls=upstreams,
         stations_catalog=stations,
@@ -277,6 +283,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()
             await runtime.http.aclose()
+            await runtime.notifier.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 
@@ -305,8 +312,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     metrics_route(app, settings)
     app.include_router(auth_router)
+    app.include_router(devices_router)
+    app.include_router(accounts_router)
     app.include_router(directory_router)
-    if settings.dev_notifier_inbox:
+    if settings.notifier.backend == "inbox":
         app.include_router(dev_router)
 
     @app.get("/openapi.json", include_in_schema=False)

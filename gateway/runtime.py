@@ -12,6 +12,7 @@ from gateway.cache import EdgeCache
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.routing import MethodTable
 from gateway.settings import GatewaySettings, RateLimit
@@ -19,7 +20,7 @@ from gateway.upstream import UpstreamPool
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation
-from services.common.notifier import RedisInboxNotifier
+from services.common.notifier import Notifier
 from services.common.registry import Service
 
 
@@ -36,7 +37,8 @@ class GatewayRuntime:
     upstream_pools: dict[str, UpstreamPool]
     http: httpx.AsyncClient
     otp: OneTimeCodes
-    notifier: RedisInboxNotifier
+    notifier: Notifier
+    pairing: PairingCodes
     openapi: MergedOpenAPI
     upstream_urls: dict[str, str]
     # The stations served, as the catalog describes them (the station directory).
