@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -83,7 +84,7 @@ def mount_web_clients(app: FastAPI, web_dir: Path, *, csp: str) -> None:
         )
 
 
-def _redirect_to(location: str):  # type: ignore[no-untyped-def]
+def _redirect_to(location: str) -> Callable[[], Awaitable[RedirectResponse]]:
     async def redirect() -> RedirectResponse:
         # A path, not an absolute URL: the client stays on the address it used.
         return RedirectResponse(location, status_code=308)
