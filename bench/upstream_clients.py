@@ -154,7 +154,15 @@ def main() -> None:
         [sys.executable, "-c", f"from bench.upstream_clients import serve; serve({port})"],
         cwd=BENCH_DIR.parent,
     )
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while True:  # until the server accepts connections
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     base = f"http://127.0.0.1:{port}"
     results: dict[str, list[tuple[float, float]]] = {}
     try:

@@ -172,7 +172,9 @@ class EdgeCache:
             response = await asyncio.shield(pending)
             outcome = "shared"
         else:
-            response, outcome = await self._fetch(key, scope, entry, request_headers, fetch)
+            response, outcome = await self._fetch(
+                key, scope, entry, request_headers, fetch, share=names is not None
+            )
         EDGE_CACHE.labels(outcome).inc()
         stored = self._entries.get((target, *_values(request_headers, self._vary.get(target, ()))))
         if response.status == 200 and stored is not None:
@@ -186,20 +188,32 @@ class EdgeCache:
         stale: Entry | None,
         request_headers: Sequence[Header],
         fetch: Fetch,
+        *,
+        share: bool,
     ) -> tuple[UpstreamResponse, str]:
-        """The whole answer (a 304 to our revalidation becomes the stale entry's 200)."""
-        future: asyncio.Future[UpstreamResponse] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        """The whole answer (a 304 to our revalidation becomes the stale entry's 200); with
+        `share`, clients missing the same key meanwhile wait for this one."""
+        future: asyncio.Future[UpstreamResponse] | None = None
+        if share:
+            future = self._inflight[key] = asyncio.get_running_loop().create_future()
         try:
             response, outcome = await self._fetch_and_store(key, scope, stale, request_headers, fetch)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # marked retrieved: each follower re-raises it
+        except asyncio.CancelledError:
+            if future is not None:
+                future.cancel()
             raise
+        except Exception as exc:
+            if future is not None:
+                future.set_exception(exc)
+                future.exception()  # marked retrieved: each follower re-raises it
+            raise
+        else:
+            if future is not None:
+                future.set_result(response)
+            return response, outcome
         finally:
-            del self._inflight[key]
-        future.set_result(response)
-        return response, outcome
+            if future is not None and self._inflight.get(key) is future:
+                del self._inflight[key]
 
     async def _fetch_and_store(
         self,

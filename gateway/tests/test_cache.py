@@ -180,6 +180,34 @@ async def test_concurrent_misses_of_one_key_make_one_request():
     assert len(service.calls) == 2
 
 
+async def test_concurrent_first_reads_of_an_unknown_path_each_get_their_answer():
+    """Before the first answer says what it varies on, nothing is shared, and nothing breaks."""
+    for service in (Service(), Service(b"no-store")):
+        service.delay = 0.02
+        edge = cache()
+        answers = await asyncio.gather(*(read(edge, service) for _ in range(10)))
+        assert [a.status for a in answers] == [200] * 10
+        assert len(service.calls) == 10
+
+
+async def test_a_failed_fetch_fails_every_client_waiting_for_it():
+    clock, service = Clock(), Service()
+    edge = cache(clock)
+    await read(edge, service)
+    clock.now += 10
+
+    async def down(if_none_match: bytes | None) -> UpstreamResponse:
+        await asyncio.sleep(0.02)
+        raise RuntimeError("service down")
+
+    outcomes = await asyncio.gather(
+        *(edge.answer(target=READ, scope=SCOPE, request_headers=[], fetch=down) for _ in range(5)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert (await read(edge, service)).status == 200  # and the next one tries again
+
+
 async def test_an_invalidation_drops_that_stations_domain_only():
     service = Service()
     edge = cache()
