@@ -41,7 +41,7 @@ pytestmark = pytest.mark.e2e
 
 CUT, OTHER = SAINT_DENIS, VILLEJUIF
 NEW_STATION = "pont-de-sevres"
-MANIFEST_SCHEMA = REPO_ROOT / "deploy" / "hub" / "schemas" / "gbfs-3.0-manifest.json"
+MANIFEST_SCHEMA = REPO_ROOT / "deploy" / "hub" / "reference" / "gbfs-3.0-manifest.json"
 
 
 class LinkGate:
