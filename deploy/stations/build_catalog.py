@@ -141,6 +141,7 @@ def network_station(entry: dict[str, str], idfm: IdfmPoints) -> NetworkStation:
         position=position,  # type: ignore[arg-type]  # checked by the model
         idfm_id_gares=entry["idfm_id_gares"] or None,
         idfm_point=point,
+        services=entry["services"].split() if entry.get("services") else None,
     )
 
 
@@ -165,6 +166,8 @@ def write_json(path: Path, document: Any) -> None:
 
 
 def main(sources: Path = SOURCES) -> None:
+    from deploy.k8s.generate import write_manifests
+
     idfm = read_idfm(sources / "idfm" / "emplacement-des-gares-idf.csv")
     info = json.loads((sources / "velib-metropole" / "station_information.json").read_text())
     status = json.loads((sources / "velib-metropole" / "station_status.json").read_text())
@@ -178,6 +181,7 @@ def main(sources: Path = SOURCES) -> None:
     write_json(NETWORK_FILE, network.model_dump(mode="json"))
     located = sum(1 for s in network.stations if s.position is not None)
     print(f"{NETWORK_FILE.name}: {len(network.stations)} stations, {located} with coordinates from open data")
+    print(f"deploy/k8s/stations/: {write_manifests(network)} overlays")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from services.common.registry import SERVICE_BY_NAME
 from services.common.stations import STATION_SLUG_PATTERN
 
 NETWORK_FILE = Path(__file__).parent / "network" / "gpe-stations.json"
@@ -31,6 +32,16 @@ class NetworkStation(BaseModel):
     idfm_id_gares: str | None = None
     # The IDFM point used, as "name (line)", so a reader can check it without the CSV.
     idfm_point: str | None = None
+    # The services the station runs (names of services/common/registry.py); None: all of them.
+    services: list[str] | None = None
+
+    @field_validator("services")
+    @classmethod
+    def _services_exist(cls, services: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(services or ()) - set(SERVICE_BY_NAME))
+        if unknown:
+            raise ValueError(f"unknown services {unknown}; known: {sorted(SERVICE_BY_NAME)}")
+        return services
 
     @model_validator(mode="after")
     def _coordinates_say_where_they_come_from(self) -> NetworkStation:
