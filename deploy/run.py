@@ -65,10 +65,10 @@ async def migrate_under_lock(name: str, url: str, argv: list[str]) -> int:
         await connection.close()  # releases the lock
 
 
-def healthcheck(live: bool) -> int:
+def healthcheck(live: bool, cmdline: Path = Path("/proc/1/cmdline")) -> int:
     """Probe the server of this container (PID 1): /readyz, or /healthz with --live."""
     try:
-        argv = Path("/proc/1/cmdline").read_bytes().split(b"\0")
+        argv = cmdline.read_bytes().split(b"\0")
         module = argv[argv.index(b"-m") + 1].decode()
     except (OSError, ValueError, IndexError):
         print("healthcheck: no component runs as PID 1", file=sys.stderr)
