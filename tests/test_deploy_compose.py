@@ -5,6 +5,7 @@ Needs Debian's docker-compose (`apt-get install -y docker-compose`), which .ci/r
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,12 +16,13 @@ import pytest
 import yaml
 
 from deploy.embedded.stack import REPO_ROOT
+from gateway.settings import GatewaySettings
 from services.common.registry import GATEWAY, SERVICES
 
 COMPOSE = REPO_ROOT / "deploy" / "compose" / "compose.yaml"
 EXAMPLE = REPO_ROOT / "deploy" / "compose" / "station.env.example"
 OURS = {"nats-setup", GATEWAY.name} | {s.name.replace("_", "-") for s in SERVICES}
-SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "NATS_PASSWORD", "NATS_SYS_PASSWORD")
+SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "NATS_PASSWORD", "NATS_SYS_PASSWORD", "SMS_PROVIDER_SECRET")
 
 
 def container(name: str) -> str:
@@ -103,9 +105,21 @@ def test_the_gateway_routes_to_each_service_of_the_station(rendered):
     env = rendered["services"]["gateway"]["environment"]
     assert env["GATEWAY_SERVICES"].split(",") == [s.name for s in SERVICES]
     for s in SERVICES:
-        assert (
-            env[f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}"] == f"http://{container(s.name)}:{s.default_port}"
-        )
+        url = f"http://{container(s.name)}:{s.default_port}"
+        assert env[f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}"] == env[f"GATEWAY_{s.name.upper()}_URL"] == url
+
+
+def test_the_gateway_and_its_migration_get_production_settings_that_validate(rendered, monkeypatch):
+    services = rendered["services"]
+    assert services["migrate-gateway"]["environment"] == services["gateway"]["environment"]
+    for name in [n for n in os.environ if n.startswith(GATEWAY.env_prefix)]:
+        monkeypatch.delenv(name)
+    for name, value in services["gateway"]["environment"].items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("GATEWAY_ENVIRONMENT", "production")  # the image's default
+    settings = GatewaySettings()
+    assert settings.notifier.backend == "http"
+    assert settings.public_url == "https://saint-denis-pleyel.stations.example.org"
 
 
 def test_every_container_of_ours_is_unprivileged_and_read_only(rendered):

@@ -4,6 +4,8 @@ every object, pinned images, secrets only from Secrets."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +17,7 @@ import yaml
 
 from deploy.k8s.generate import K8S, generated_files, k8s_name, station_overlay, station_services
 from deploy.stations.network import NetworkStation, load_network
+from gateway.settings import GatewaySettings
 from services.common.registry import GATEWAY, PARCEL_LOCKERS, SERVICES
 
 NETWORK = load_network()
@@ -115,7 +118,10 @@ def test_pods_are_hardened_with_probes_and_resources(rendered):
                 image = container["image"]
                 assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), where
                 for variable in container.get("env", []):
-                    if any(word in variable["name"] for word in ("PASSWORD", "DATABASE_URL", "SECRET")):
+                    name = variable["name"]
+                    if any(w in name for w in ("PASSWORD", "DATABASE_URL", "SECRET")) and not name.endswith(
+                        "_FILE"
+                    ):
                         assert "secretKeyRef" in variable.get("valueFrom", {}), (*where, variable["name"])
             main = spec["containers"][0]
             assert main["livenessProbe"] and main["readinessProbe"], (slug, name)
@@ -208,3 +214,56 @@ def test_a_station_lists_only_services_that_exist():
         NetworkStation.model_validate(
             NETWORK.station("saint-denis-pleyel").model_dump() | {"services": ["lockerz"]}
         )
+
+
+def resolved_env(objects: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, str]:
+    """A container's environment as the kubelet builds it: config maps read, $(VAR) expanded in order
+    (secrets stand in as a placeholder word)."""
+    maps = {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"}
+    env: dict[str, str] = {}
+    for variable in container["env"]:
+        source = variable.get("valueFrom", {})
+        if "configMapKeyRef" in source:
+            value = maps[source["configMapKeyRef"]["name"]][source["configMapKeyRef"]["key"]]
+        elif "secretKeyRef" in source:
+            value = (
+                "ksecret"
+                if "url" not in source["secretKeyRef"]["key"]
+                else "postgresql://gare:k@db:5432/gare"
+            )
+        else:
+            value = re.sub(r"\$\((\w+)\)", lambda m: env.get(m[1], m[0]), variable["value"])
+        env[variable["name"]] = value
+    return env
+
+
+def image_env() -> dict[str, str]:
+    """The ENV of the image's last stage (the Dockerfile at the root)."""
+    dockerfile = (K8S.parents[1] / "Dockerfile").read_text().replace("\\\n", " ")
+    last_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    env = {}
+    for line in last_stage.splitlines():
+        if line.startswith("ENV "):
+            env |= dict(re.findall(r"(\w+)=(\S+)", line))
+    return env
+
+
+def test_the_gateway_of_a_station_gets_production_settings_that_validate(rendered, monkeypatch):
+    objects = rendered["bondy"]
+    gateway = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "gateway")
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    for name in [n for n in os.environ if n.startswith(GATEWAY.env_prefix)]:
+        monkeypatch.delenv(name)
+    for name, value in image_env().items():
+        if name not in os.environ or name.startswith(GATEWAY.env_prefix):
+            monkeypatch.setenv(name, value)
+    for name, value in resolved_env(objects, container).items():
+        monkeypatch.setenv(name, value)
+    settings = GatewaySettings()
+    assert settings.environment == "production"
+    assert settings.public_url == "https://bondy.stations.example.org"
+    assert settings.cors_origins == ["https://bondy.stations.example.org"]
+    assert settings.notifier.backend == "http"
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert str(settings.notifier.secret_file.parent) in mounts
+    assert str(settings.keys_dir) in mounts

@@ -75,16 +75,20 @@ def component_env(component: Component) -> list[dict[str, Any]]:
         env += [
             {"name": "GARE_PUBLIC_DOMAIN", **from_config("network", "GARE_PUBLIC_DOMAIN")},
             {"name": "GATEWAY_SERVICES", **from_config("station", "GATEWAY_SERVICES")},
+            {"name": "GATEWAY_PUBLIC_URL", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
             {"name": "GATEWAY_CORS_ORIGINS", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
-            {"name": "GATEWAY_DEV_NOTIFIER_INBOX", "value": "false"},
+            # Text messages (one-time codes, pickup codes) through the SMS provider's HTTP API.
+            {"name": "GATEWAY_NOTIFIER__BACKEND", "value": "http"},
+            {"name": "GATEWAY_NOTIFIER__URL", **from_config("network", "GARE_SMS_PROVIDER_URL")},
+            {"name": "GATEWAY_NOTIFIER__SECRET_FILE", "value": "/var/lib/gare/secrets/sms-provider-secret"},
         ]
-        env += [
-            {
-                "name": f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}",
-                "value": f"http://{k8s_name(s)}:{s.default_port}",
-            }
-            for s in SERVICES
-        ]
+        for s in SERVICES:
+            url = f"http://{k8s_name(s)}:{s.default_port}"
+            # Under both names the gateway's settings have had (GATEWAY_UPSTREAM_URLS__X, GATEWAY_X_URL).
+            env += [
+                {"name": f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}", "value": url},
+                {"name": f"GATEWAY_{s.name.upper()}_URL", "value": url},
+            ]
     else:
         env.append(
             {"name": f"{p}JWKS_URL", "value": f"http://gateway:{GATEWAY.default_port}/.well-known/jwks.json"}
