@@ -45,6 +45,12 @@ def rendered() -> dict[str, list[dict[str, Any]]]:
     return dict(zip(stations, objects, strict=True))
 
 
+@pytest.fixture(scope="module")
+def everything(rendered: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Every station and the hub."""
+    return rendered | {"hub": kustomize(K8S / "hub")}
+
+
 def pod_specs(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return [(o["metadata"]["name"], o["spec"]["template"]) for o in objects if o["kind"] in WORKLOADS]
 
@@ -99,8 +105,8 @@ def test_each_station_runs_the_gateway_its_services_and_its_infrastructure(rende
         assert config["data"]["GATEWAY_SERVICES"] == ",".join(s.name for s in services)
 
 
-def test_pods_are_hardened_with_probes_and_resources(rendered):
-    for slug, objects in rendered.items():
+def test_pods_are_hardened_with_probes_and_resources(everything):
+    for slug, objects in everything.items():
         for name, template in pod_specs(objects):
             spec = template["spec"]
             pod = spec["securityContext"]
@@ -143,8 +149,8 @@ def test_the_services_probe_healthz_and_readyz_and_migrate_first(rendered):
         assert deployment["spec"]["replicas"] >= 2
 
 
-def test_every_workload_has_a_disruption_budget_and_a_network_policy(rendered):
-    for slug, objects in rendered.items():
+def test_every_workload_has_a_disruption_budget_and_a_network_policy(everything):
+    for slug, objects in everything.items():
         budgets = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
         policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
         for name, template in pod_specs(objects):
@@ -267,3 +273,31 @@ def test_the_gateway_of_a_station_gets_production_settings_that_validate(rendere
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert str(settings.notifier.secret_file.parent) in mounts
     assert str(settings.keys_dir) in mounts
+
+
+def test_the_hub_runs_three_nats_nodes_from_the_tested_config_and_the_network_view(everything):
+    objects = everything["hub"]
+    namespace = next(o for o in objects if o["kind"] == "Namespace")
+    assert namespace["metadata"]["name"] == "gare-hub"
+    nats = next(o for o in objects if o["kind"] == "StatefulSet")
+    assert nats["spec"]["replicas"] == 3
+    env = {e["name"]: e.get("value") for e in nats["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert [env[f"GARE_NATS_ROUTE_{i}"] for i in (1, 2, 3)] == [
+        f"nats-route://nats-hub-{i}.nats-hub-headless:6222" for i in range(3)
+    ]
+    config = next(
+        o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("nats-hub-config")
+    )
+    assert config["data"]["nats.conf"] == (K8S.parent / "nats" / "hub" / "nats.conf").read_text()
+    budget = next(
+        o for o in objects if o["kind"] == "PodDisruptionBudget" and o["metadata"]["name"] == "nats-hub"
+    )
+    assert budget["spec"]["maxUnavailable"] == 1  # two of three keep the quorum
+    leaf = next(
+        o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "nats-hub-leafnodes"
+    )
+    assert leaf["spec"]["type"] == "LoadBalancer" and leaf["spec"]["ports"][0]["port"] == 7422
+    view = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "hub")
+    spec = view["spec"]["template"]["spec"]
+    assert spec["initContainers"][0]["args"] == ["nats", "hub-setup"]
+    assert spec["containers"][0]["args"] == ["hub", "serve"]
