@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
@@ -146,7 +147,9 @@ class NetworkFeed:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
 
-    def _tracking(self, name: str, handler: Any) -> Any:
+    def _tracking(self, name: str, handler: Callable[[Msg], None]) -> Callable[[Msg], Awaitable[None]]:
+        """The subscription's callback: applies a message, and notes when the replay has caught up."""
+
         async def on_message(msg: Msg) -> None:
             try:
                 handler(msg)
