@@ -247,7 +247,7 @@ def image_env() -> dict[str, str]:
     """The ENV of the image's last stage (the Dockerfile at the root)."""
     dockerfile = (K8S.parents[1] / "Dockerfile").read_text().replace("\\\n", " ")
     last_stage = dockerfile.rsplit("\nFROM ", 1)[1]
-    env = {}
+    env: dict[str, str] = {}
     for line in last_stage.splitlines():
         if line.startswith("ENV "):
             env |= dict(re.findall(r"(\w+)=(\S+)", line))
@@ -271,6 +271,7 @@ def test_the_gateway_of_a_station_gets_production_settings_that_validate(rendere
     assert settings.cors_origins == ["https://bondy.stations.example.org"]
     assert settings.notifier.backend == "http"
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert settings.notifier.secret_file is not None
     assert str(settings.notifier.secret_file.parent) in mounts
     assert str(settings.keys_dir) in mounts
 

@@ -127,7 +127,7 @@ async def _stream_events(url: str, stream: str, subject: str) -> list[dict[str, 
         sub = await js.subscribe(
             subject, stream=stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL, cb=on_message
         )
-        if (await sub.consumer_info()).num_pending > 0:
+        if (await sub.consumer_info()).num_pending:
             await asyncio.wait_for(done.wait(), 20)
         await sub.unsubscribe()
         return events
@@ -307,8 +307,10 @@ def test_a_cut_station_keeps_serving_and_the_hub_catches_up_exactly_once(network
     base = f"{stack.gateway_url}/api/v1/stations/{CUT}"
 
     # Linked: the hub sees both stations, and already holds what the cut station has (its demo data).
-    for slug in (CUT, OTHER):
-        eventually(lambda s=slug: overview(net, admin, s)["link"]["state"] == "connected", timeout=30)
+    def linked(slug: str) -> bool:
+        return overview(net, admin, slug)["link"]["state"] == "connected"
+
+    eventually(lambda: linked(CUT) and linked(OTHER), timeout=30)
     before = station_events(leaf)
     eventually(lambda: Counter(ids(hub_events(net.hub, CUT))) == Counter(ids(before)), timeout=30)
 

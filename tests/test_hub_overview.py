@@ -135,7 +135,7 @@ def test_the_last_event_time_only_moves_forward():
     first = view.last_event_at
     assert first is not None
     change(view, "c0", "free", "occupied")
-    assert view.last_event_at >= first
+    assert view.last_event_at is not None and view.last_event_at >= first
     assert view.events == {"lockers": 2}
 
 
