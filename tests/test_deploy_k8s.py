@@ -190,6 +190,18 @@ def test_the_leaf_node_runs_the_config_the_hub_test_runs(rendered):
         env["GARE_NATS_HUB_URL"]["value"]
         == "nats-leaf://station:$(GARE_NATS_LEAF_PASSWORD)@$(GARE_NATS_HUB_ADDRESS)"
     )
+    # The link runs over TLS, trusting the CA that the pod mounts.
+    ca_file = re.search(r'ca_file: "([^"]+)"', config["data"]["hub-tls.conf"])
+    assert ca_file is not None
+    assert mounted(nats, "nats", Path(ca_file[1]).parent) == {"configMap": {"name": "hub-ca"}}
+
+
+def mounted(workload: dict[str, Any], container: str, path: Path) -> dict[str, Any]:
+    """The volume (without its name) mounted at `path` in that container of the workload."""
+    spec = workload["spec"]["template"]["spec"]
+    mounts = next(c for c in spec["containers"] if c["name"] == container)["volumeMounts"]
+    name = next(m["name"] for m in mounts if m["mountPath"] == str(path))
+    return {k: v for k, v in next(v for v in spec["volumes"] if v["name"] == name).items() if k != "name"}
 
 
 def test_a_station_without_lockers_leaves_their_component_out(tmp_path):
@@ -298,6 +310,10 @@ def test_the_hub_runs_three_nats_nodes_from_the_tested_config_and_the_network_vi
         o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "nats-hub-leafnodes"
     )
     assert leaf["spec"]["type"] == "LoadBalancer" and leaf["spec"]["ports"][0]["port"] == 7422
+    tls = re.findall(r'(?:cert|key)_file: "([^"]+)"', config["data"]["leafnodes-tls.conf"])
+    assert len(tls) == 2
+    for path in tls:
+        assert mounted(nats, "nats", Path(path).parent)["secret"]["secretName"] == "hub-leafnodes-tls"
     view = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "hub")
     spec = view["spec"]["template"]["spec"]
     assert spec["initContainers"][0]["args"] == ["nats", "hub-setup"]

@@ -1,5 +1,6 @@
 """The network for real on loopback: a 3-node hub cluster, two stations each with its leaf node and its
-whole stack, one station's link to the hub cut while it keeps serving, then restored.
+whole stack (links over TLS, as deployed), one station's link to the hub cut while it keeps serving,
+then restored.
 
 Every event of the cut must reach the hub exactly once, config published at the hub during the cut
 must reach the station, and the hub's network view must tell the cut station, then its full lockers.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import ipaddress
 import json
 import os
 import secrets
@@ -26,13 +29,17 @@ import httpx
 import jsonschema
 import nats
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from nats.js.api import DeliverPolicy
 
 from deploy.embedded.ports import listening_socket
 from deploy.embedded.processes import ManagedProcess, wait_until
 from deploy.embedded.stack import REPO_ROOT, StackConfig, StationStack
 from deploy.nats import topology
-from deploy.nats.local import HubCluster, StationLeaf
+from deploy.nats.local import LEAF_CONF, HubCluster, LinkTls, StationLeaf, configs_with_tls
 from services.common.events import STREAMS
 from tests.conftest import BACKENDS, POSTGRES_URL, _postgres_schemas
 from tests.support import SAINT_DENIS, VILLEJUIF, Tokens, bearer, eventually
@@ -41,6 +48,8 @@ pytestmark = pytest.mark.e2e
 
 CUT, OTHER = SAINT_DENIS, VILLEJUIF
 NEW_STATION = "pont-de-sevres"
+# NATS's longest retry delay for a stalled source or mirror, plus room for a loaded machine.
+CATCH_UP_SECONDS = 150
 MANIFEST_SCHEMA = REPO_ROOT / "deploy" / "hub" / "reference" / "gbfs-3.0-manifest.json"
 
 
@@ -106,6 +115,44 @@ class LinkGate:
         self._closed = True
         self.cut()
         self._listener.close()
+
+
+def link_tls(folder: Path) -> LinkTls:
+    """A certificate authority and the hub's certificate (for 127.0.0.1), as a deployment has."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    valid = {"not_valid_before": now - dt.timedelta(minutes=5), "not_valid_after": now + dt.timedelta(days=1)}
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Gare numérique test CA")])
+    ca = (
+        x509.CertificateBuilder(subject_name=ca_name, issuer_name=ca_name, **valid)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    hub = (
+        x509.CertificateBuilder(
+            subject_name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hub")]),
+            issuer_name=ca_name,
+            **valid,
+        )
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = LinkTls(folder / "ca.pem", folder / "hub.pem", folder / "hub-key.pem")
+    files.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.cert_file.write_bytes(hub.public_bytes(serialization.Encoding.PEM))
+    files.key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return files
 
 
 # -- NATS helpers ---------------------------------------------------------------------------------
@@ -188,7 +235,9 @@ class Network:
     def __init__(self, root: Path, backend: str) -> None:
         self.root = root
         self.backend = backend
-        self.hub = HubCluster(root / "hub")
+        # The stations' links to the hub run over TLS, configured the way a deployment does it.
+        self.hub_conf, self.leaf_conf = configs_with_tls(root / "conf", link_tls(root / "certs"))
+        self.hub = HubCluster(root / "hub", conf=self.hub_conf)
         self.gates: dict[str, LinkGate] = {}
         self.leaves: dict[str, StationLeaf] = {}
         self.stacks: dict[str, StationStack] = {}
@@ -202,7 +251,11 @@ class Network:
         for slug in (CUT, OTHER):
             self.gates[slug] = LinkGate(self.hub.leaf_ports)
             leaf = StationLeaf(
-                slug, self.root / "stations", f"127.0.0.1:{self.gates[slug].port}", self.hub.leaf_password
+                slug,
+                self.root / "stations",
+                f"127.0.0.1:{self.gates[slug].port}",
+                self.hub.leaf_password,
+                conf=self.leaf_conf,
             )
             leaf.start()
             self.leaves[slug] = leaf
@@ -315,6 +368,7 @@ def test_a_cut_station_keeps_serving_and_the_hub_catches_up_exactly_once(network
     eventually(lambda: Counter(ids(hub_events(net.hub, CUT))) == Counter(ids(before)), timeout=30)
 
     net.gates[CUT].cut()
+    cut_at = time.monotonic()
     view, _ = eventually(
         lambda: (v := overview(net, admin, CUT))["status"] == "unreachable" and v, timeout=20, interval=0.2
     )
@@ -401,12 +455,18 @@ def test_a_cut_station_keeps_serving_and_the_hub_catches_up_exactly_once(network
         at_hub = Counter(ids(hub_events(net.hub, CUT)))
         return at_hub if cut_ids <= set(at_hub) else None
 
-    at_hub, _ = eventually(hub_has_every_event, timeout=60, interval=0.5)
-    caught_up_in = time.monotonic() - restored
+    # NATS retries a stalled source or mirror with a delay that grows with the failed attempts (up to
+    # 2 minutes), so how soon both sides catch up depends on how long the cut lasted.
+    at_hub, _ = eventually(hub_has_every_event, timeout=CATCH_UP_SECONDS, interval=0.5)
+    events_in = time.monotonic() - restored
     # Exactly once: every event the station holds, each once at the hub, and nothing else.
     assert at_hub == Counter(ids(during)), "events lost or doubled at the hub"
-    eventually(lambda: NEW_STATION in directory(leaf.url), timeout=30, interval=0.2)
-    print(f"\nhub caught up {len(cut_ids)} events of the cut in {caught_up_in:.1f}s after the link returned")
+    eventually(lambda: NEW_STATION in directory(leaf.url), timeout=CATCH_UP_SECONDS, interval=0.5)
+    config_in = time.monotonic() - restored
+    print(
+        f"\nafter a cut of {restored - cut_at:.0f}s: the hub had the {len(cut_ids)} events of the cut "
+        f"{events_in:.1f}s after the link returned, the station the new config {config_in:.1f}s after"
+    )
 
     # The hub's view: the station is back, and its bank A is full.
     view, _ = eventually(
@@ -453,3 +513,26 @@ def test_the_overview_is_for_network_operators_only(network: Network) -> None:
     assert sum(listed["counts"].values()) == len(slugs)
     missing = httpx.get(f"{url}/chatelet", headers=bearer(tokens.admin()), timeout=5)
     assert missing.status_code == 404
+
+
+def test_a_leaf_node_that_does_not_trust_the_hub_certificate_is_refused(network: Network) -> None:
+    stranger = StationLeaf(
+        "bondy",
+        network.root / "stranger",
+        f"127.0.0.1:{network.hub.leaf_ports[0]}",
+        network.hub.leaf_password,
+    )
+    assert stranger.conf == LEAF_CONF  # the repository's file, without the CA of this hub
+    stranger.start()
+    try:
+        assert stranger.node is not None
+        log = stranger.node.log_path
+
+        def refused() -> bool:
+            return "certificate signed by unknown authority" in log.read_text()
+
+        eventually(refused, timeout=20, interval=0.2)
+        leafs = httpx.get(f"{network.hub.monitor_url(0)}/leafz", timeout=5).json()["leafs"]
+        assert "station-bondy" not in {leaf["name"] for leaf in leafs}
+    finally:
+        stranger.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,11 +58,34 @@ def _json(url: str) -> dict:
         return {}
 
 
+@dataclass(frozen=True)
+class LinkTls:
+    """TLS of the stations' links to the hub: the hub's certificate, and the CA the stations trust."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+def configs_with_tls(root: Path, tls: LinkTls) -> tuple[Path, Path]:
+    """Copies of the hub and leaf config folders with their TLS includes filled in, as a deployment
+    does (docs/operations.md); returns the hub's and the leaf's nats.conf."""
+    hub, leaf = root / "hub", root / "leaf"
+    shutil.copytree(HUB_CONF.parent, hub)
+    shutil.copytree(LEAF_CONF.parent, leaf)
+    (hub / "leafnodes-tls.conf").write_text(
+        f'tls {{\n  cert_file: "{tls.cert_file}"\n  key_file: "{tls.key_file}"\n  timeout: 5\n}}\n'
+    )
+    (leaf / "hub-tls.conf").write_text(f'tls {{\n  ca_file: "{tls.ca_file}"\n}}\n')
+    return hub / HUB_CONF.name, leaf / LEAF_CONF.name
+
+
 @dataclass
 class HubCluster:
     """Three hub nodes with JetStream (domain `hub`), routes between them, a leaf node port each."""
 
     root: Path
+    conf: Path = HUB_CONF
     leaf_password: str = field(default_factory=new_password)
     hub_password: str = field(default_factory=new_password)
     nodes: list[ConfiguredNats] = field(default_factory=list)
@@ -80,7 +104,7 @@ class HubCluster:
         for i, ports in enumerate(self.ports):
             node = ConfiguredNats(
                 server_name=f"hub-{i + 1}",
-                conf=HUB_CONF,
+                conf=self.conf,
                 port=ports["client"],
                 log_dir=self.root / "logs",
                 env={
@@ -133,6 +157,7 @@ class StationLeaf:
     root: Path
     hub_address: str  # host:port of a hub leaf node port (or of whatever stands in the way)
     leaf_password: str
+    conf: Path = LEAF_CONF
     password: str = field(default_factory=new_password)
     node: ConfiguredNats | None = None
     port: int = 0
@@ -142,7 +167,7 @@ class StationLeaf:
         self.port, monitor = pick_port(None, taken), pick_port(None, taken)
         self.node = ConfiguredNats(
             server_name=f"station-{self.slug}",
-            conf=LEAF_CONF,
+            conf=self.conf,
             port=self.port,
             log_dir=self.root / "logs",
             env={
