@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.common.auth import Principal, Scope
 from services.common.rules import FieldProblem
 
 # A device clock a little ahead is tolerated; further ahead the report is refused.
@@ -67,3 +68,12 @@ def status_report_problems(
 def is_stale(report: StatusReport, previous_last_reported: datetime | None) -> bool:
     """Reports may arrive out of order; an older one never overwrites a newer one."""
     return previous_last_reported is not None and report.last_reported < previous_last_reported
+
+
+def may_report(reporter: Principal, *, system_id: str) -> bool:
+    """Operators report any station; a feed device only those of the system it is bound to."""
+    if reporter.has_any_scope(Scope.OPERATE):
+        return True
+    return reporter.has_any_scope(Scope.REPORT_MOBILITY) and reporter.is_device_bound_to(
+        "mobility_feed", system_id
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -18,15 +18,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def new_metadata() -> MetaData:
-    """A service's own metadata, with the outbox and inbox tables every service carries."""
-    from services.common.bus_tables import add_bus_tables
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    add_bus_tables(metadata)
-    return metadata
 
 
 def utcnow() -> datetime:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.db import utcnow
 from services.common.observability import current_request_id
+from services.common.registry import SERVICES
 
 SUBJECT_ROOT = "gare"
 
@@ -29,9 +30,8 @@ def stream_for(domain: str) -> StreamSpec:
     return StreamSpec(name=f"GARE_{domain.upper()}", subjects=(f"{SUBJECT_ROOT}.*.{domain}.>",))
 
 
-# The subject token of each service, as in `gare.{station}.{domain}.{entity}.{verb}`.
-LOCKERS, SIGNAGE, MOBILITY, KIOSK = "lockers", "signage", "mobility", "kiosk"
-STREAMS = {domain: stream_for(domain) for domain in (LOCKERS, SIGNAGE, MOBILITY, KIOSK)}
+# One stream per service, by its subject token (`gare.{station}.{domain}.{entity}.{verb}`).
+STREAMS = {service.domain: stream_for(service.domain) for service in SERVICES}
 
 
 class CloudEvent(BaseModel):
