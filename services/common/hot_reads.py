@@ -84,6 +84,10 @@ class ReadRequest:
     query: QueryParams
     headers: Headers
 
+    @classmethod
+    def of(cls, request: Request) -> ReadRequest:
+        return cls(request.path_params, request.query_params, request.headers)
+
     @property
     def station_id(self) -> str:
         return self.params["station_id"]
@@ -264,7 +268,7 @@ class HotReadCache:
 
     async def entry_for(self, read: HotRead, request: Request, render: Render) -> Entry:
         """The cached entry for this request, rendered once by whoever asks first."""
-        read_request = ReadRequest(request.path_params, request.query_params, request.headers)
+        read_request = ReadRequest.of(request)
         key = read.key(read_request)
         station_id = read_request.station_id
         tags = frozenset(read.tags(read_request))

@@ -47,6 +47,24 @@ class BankPublic(BaseModel):
     compartments: list[CompartmentPublic]
 
 
+class BankAvailability(BaseModel):
+    """What anyone may know of a bank: where it is and how many compartments of each size are free;
+    nothing about parcels or compartments."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    location: str
+    level: int
+    availability: dict[CompartmentSize, SizeAvailability]
+
+
+class AvailabilityBoard(BaseModel):
+    station_id: str
+    banks: list[BankAvailability]
+
+
 class BankList(BaseModel):
     station_id: str
     banks: list[BankPublic]
