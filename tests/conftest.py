@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from deploy.embedded.infra import NatsServer
 from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
 from services.common.catalog import load_catalog
+from services.common.testing import SigningKey, running_nats
 from tests.support import Tokens
 
 POSTGRES_URL = os.environ.get("GARE_TEST_POSTGRES_URL", "")
@@ -27,6 +29,13 @@ _postgres_passed = 0
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError("GARE_REQUIRE_POSTGRES=1 but GARE_TEST_POSTGRES_URL is not set")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the whole stack is `e2e`, so `-m "not e2e"` is the fast tier."""
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -108,3 +117,17 @@ def tokens(stack: StationStack) -> Tokens:
 @pytest.fixture
 def gateway(stack: StationStack) -> str:
     return stack.gateway_url
+
+
+# -- in-process tests (tests/test_hot_reads.py): see services/common/testing.py ----------------------
+
+
+@pytest.fixture
+def keys() -> SigningKey:
+    return SigningKey()
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    with running_nats(tmp_path) as server:
+        yield server
