@@ -9,9 +9,13 @@ import subprocess
 import time
 
 import httpx
+import pytest
 
 from deploy.embedded.stack import REPO_ROOT
 from tests.support import SAINT_DENIS
+
+# It starts a whole stack itself (`./dev up`).
+pytestmark = pytest.mark.e2e
 
 
 def test_dev_up_serves_readyz_and_stops_on_ctrl_c(tmp_path):
@@ -40,7 +44,7 @@ def test_dev_up_serves_readyz_and_stops_on_ctrl_c(tmp_path):
                     break
             time.sleep(0.5)
         assert ready, (
-            process.stdout.read().decode() if process.poll() is not None else "not ready within 60 s"
+            process.communicate()[0].decode() if process.poll() is not None else "not ready within 60 s"
         )
         demo = json.loads((var / "demo.json").read_text())
         assert demo["stations"] == [SAINT_DENIS]

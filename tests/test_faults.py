@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import httpx
 import nats
+from nats.aio.msg import Msg
 
 from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
 
@@ -131,7 +132,7 @@ def test_a_redelivered_event_is_handled_once(stack, gateway, tokens):
         got: asyncio.Queue = asyncio.Queue()
         subject = f"gare.{SAINT_DENIS}.mobility.vehicle_station.status_changed"
 
-        async def on_message(msg: nats.aio.msg.Msg) -> None:
+        async def on_message(msg: Msg) -> None:
             await got.put(msg.data)
 
         await nc.subscribe(subject, cb=on_message)

@@ -192,7 +192,9 @@ async def test_one_vehicle_station_follows_its_reports_on_both_replicas(bike_sha
 async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share, nats_server):
     writer, other = bike_share
     await report(writer, 1)
-    assert (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 1
+    assert (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"][
+        "num_vehicles_available"
+    ] == 1
     assert len(other.runtime.hot) == 1
     nats_server.stop()
     await asyncio.sleep(0.3)

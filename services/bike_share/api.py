@@ -17,7 +17,7 @@ from services.bike_share.schemas import (
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden
-from services.common.hot_reads import HotRead, Rendered
+from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
 from services.common.registry import BIKE_SHARE
 from services.common.stations import STATION_SLUG_PATTERN
 
@@ -26,7 +26,6 @@ VEHICLE_STATION_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 VehicleStationPath = Annotated[str, Path(min_length=1, max_length=64, pattern=VEHICLE_STATION_ID_PATTERN)]
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
 Reporter = Annotated[Principal, Depends(require_scopes(Scope.OPERATE, Scope.REPORT_MOBILITY))]
-NOT_MODIFIED = {304: {"description": "Unchanged since the version named in If-None-Match (its ETag)"}}
 # Availability moves every few minutes; apps and aggregators may reuse an answer for 5 s, then
 # revalidate with its ETag (GBFS feeds use a `ttl` in the same spirit).
 LIVE = "public, max-age=5"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,7 +15,7 @@ from services.common.contracts.mobility import VehicleTypeCount
 from services.common.db import utcnow
 from services.common.settings import ServiceSettings
 
-VELIB_TYPES = [
+VELIB_TYPES: list[dict[str, Any]] = [
     {
         "id": "velib-mechanical",
         "system_id": "velib-metropole",

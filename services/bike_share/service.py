@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.bike_share import domain, events
 from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate
-from services.common.db import utcnow
+from services.common.db import rows_changed, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
@@ -133,7 +133,7 @@ async def report_status(
     if problems:
         raise InvalidInput.from_problems("The status report is inconsistent; see `errors`.", problems)
     previous = station.status.last_reported if station.status else None
-    if domain.is_stale(report, previous):
+    if previous is not None and domain.is_stale(report, previous):
         raise Conflict(
             f"A newer report (last_reported {previous.isoformat()}) is already recorded.", slug="stale-report"
         )
@@ -170,7 +170,7 @@ async def report_status(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 0:
+        if rows_changed(result) == 0:
             await session.rollback()
             raise Conflict("A newer report was recorded meanwhile.", slug="stale-report")
         await session.refresh(station.status)

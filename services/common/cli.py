@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from services.common.observability import configure_logging
 from services.common.settings import ServiceSettings
 
 DemoLoader = Callable[[async_sessionmaker[AsyncSession], ServiceSettings, Path], Awaitable[None]]
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:
@@ -36,8 +38,8 @@ def serve(app: FastAPI, host: str, port: int) -> None:
 def run_cli(
     *,
     name: str,
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings], FastAPI],
+    settings_factory: Callable[[], S],
+    app_factory: Callable[[S], FastAPI],
     migrations_dir: Path,
     demo_loader: DemoLoader | None = None,
 ) -> None:

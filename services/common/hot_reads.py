@@ -57,6 +57,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SUBJECT_ROOT = "gare-cache"
+# For the `responses` of a hot read's route, so its OpenAPI says it may answer 304.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Unchanged since the version named in If-None-Match (its ETag)"}
+}
 HOT_READS = Counter(
     "gare_hot_reads_total", "Hot reads by how they were answered", ["service", "read", "outcome"]
 )
@@ -92,12 +96,10 @@ class ReadRequest:
     def station_id(self) -> str:
         return self.params["station_id"]
 
-    def single_query(self, name: str) -> str | bool | None:
-        """The one value of a query parameter, None when absent, False when repeated (ambiguous)."""
-        values = self.query.getlist(name)
-        if not values:
-            return None
-        return values[0] if len(values) == 1 else False
+    def repeats_query(self, *names: str) -> bool:
+        """Whether one of these query parameters comes more than once (which value wins is the
+        framework's business: such a request goes to the route)."""
+        return any(len(self.query.getlist(name)) > 1 for name in names)
 
 
 Key = Hashable

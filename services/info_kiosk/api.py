@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
-from services.common.hot_reads import HotRead, Key, ReadRequest, Rendered
+from services.common.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
 from services.common.registry import INFO_KIOSK
 from services.common.stations import STATION_SLUG_PATTERN
 from services.info_kiosk import domain, service
@@ -26,15 +26,16 @@ from services.info_kiosk.schemas import (
 router = APIRouter(prefix=INFO_KIOSK.path_prefix, tags=["kiosk"])
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
 AcceptLanguage = Annotated[str | None, Header(description="Used when `lang` is not given.")]
-NOT_MODIFIED = {304: {"description": "Unchanged since the version named in If-None-Match (its ETag)"}}
 CATEGORIES = frozenset(get_args(Category))
 _LANGUAGE_TAG = TypeAdapter(LanguageTag)
 
 
 def points_of_interest_key(request: ReadRequest) -> Key | None:
     """Station, category and the languages the caller prefers; None for what the route must judge."""
-    category, lang = request.single_query("category"), request.single_query("lang")
-    if category is False or lang is False or (category is not None and category not in CATEGORIES):
+    if request.repeats_query("category", "lang"):
+        return None
+    category, lang = request.query.get("category"), request.query.get("lang")
+    if category is not None and category not in CATEGORIES:
         return None
     if lang is not None:
         try:

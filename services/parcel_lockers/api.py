@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden
-from services.common.hot_reads import HotRead, Rendered
+from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
 from services.common.registry import PARCEL_LOCKERS
 from services.common.stations import STATION_SLUG_PATTERN
 from services.parcel_lockers import domain, service
@@ -33,7 +33,6 @@ Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
 Reader = Annotated[
     Principal, Depends(require_scopes(Scope.OPERATE, Scope.READ_LOCKERS, Scope.CONTROL_LOCKERS))
 ]
-NOT_MODIFIED = {304: {"description": "Unchanged since the version named in If-None-Match (its ETag)"}}
 # Free compartments change with every deposit and pickup: reuse an answer for a few seconds at most.
 AVAILABILITY_CACHE_CONTROL = "public, max-age=5"
 

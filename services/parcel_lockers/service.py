@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.contracts.lockers import CompartmentState
-from services.common.db import utcnow
+from services.common.db import rows_changed, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
@@ -132,7 +132,7 @@ async def set_service_state(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:
+    if rows_changed(result) == 0:
         # Someone changed it first: judge the request again against what they left.
         await session.rollback()
         await session.refresh(compartment)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden
-from services.common.hot_reads import HotRead, ReadRequest, Rendered
+from services.common.hot_reads import NOT_MODIFIED, HotRead, ReadRequest, Rendered
 from services.common.registry import SIGNAGE
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
@@ -86,7 +86,7 @@ async def list_screens(
     "/screens/{code}/playlist",
     response_model=ScreenPlaylist,
     summary="What a screen plays; its bound device polls it with If-None-Match",
-    responses={304: {"description": "The player already has this version (its ETag)"}},
+    responses=NOT_MODIFIED,
 )
 async def screen_playlist(
     station_id: StationId,

@@ -203,7 +203,7 @@ async def test_replicas_drop_what_another_committed_and_ignore_noise(nats_server
         broadcasters.append(broadcaster)
     try:
         for broadcaster in broadcasters:
-            await wait_until(lambda b=broadcaster: b.listening)
+            await wait_until(lambda: broadcaster.listening)  # noqa: B023  (awaited within the loop)
         a, b = caches
         for cache in caches:
             await cache.entry_for(READ, request_for(), Renderer())
@@ -271,7 +271,8 @@ def test_the_path_pattern_takes_the_routes_own_patterns():
         cache_control="no-cache",
     )
     pattern = read.pattern()
-    assert pattern.match("/api/v1/stations/abc/things/A1")["code"] == "A1"
+    matched = pattern.match("/api/v1/stations/abc/things/A1")
+    assert matched is not None and matched["code"] == "A1"
     for path in (
         "/api/v1/stations/abc/things/a1",
         "/api/v1/stations/abc/things/A1/",
