@@ -46,12 +46,16 @@ async def readiness(component: str, checks: list[Check]) -> tuple[int, dict[str,
     return (503 if required_down else 200), {"status": status, "component": component, "checks": by_name}
 
 
-def health_router(component: str, checks: Callable[[Request], list[Check]]) -> APIRouter:
+def health_router(
+    component: str, checks: Callable[[Request], list[Check]], *, instance: str | None = None
+) -> APIRouter:
+    """`instance` names this process, so whoever started it can tell it from another on the same port."""
     router = APIRouter(tags=["health"])
+    alive = {"status": "alive", "component": component} | ({"instance": instance} if instance else {})
 
     @router.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
-        return {"status": "alive", "component": component}
+        return alive
 
     @router.get("/readyz", summary="Readiness, with the state of each dependency")
     async def readyz(request: Request) -> JSONResponse:
