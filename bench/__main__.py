@@ -3,7 +3,7 @@
 import runpy
 import sys
 
-SCENARIOS = {"gateway_overhead": "bench.gateway_overhead"}
+SCENARIOS = {"gateway_overhead": "bench.gateway_overhead", "hot_reads": "bench.hot_reads"}
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
     sys.exit(f"usage: python -m bench {{{','.join(SCENARIOS)}}} [args]")

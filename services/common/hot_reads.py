@@ -50,6 +50,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.common.auth import Principal, bearer_token
 from services.common.bus import NatsBus
 from services.common.errors import Problem
+from services.common.observability import QUIET_ACCESS_LOG
 
 if TYPE_CHECKING:
     from services.common.runtime import ServiceRuntime
@@ -526,6 +527,7 @@ class HotReadMiddleware:
             if principal is None or not read.authorize(principal, request, entry.meta):
                 return False
         scope["route_template"] = read.path
+        scope[QUIET_ACCESS_LOG] = True
         HOT_READS.labels(runtime.name, read.name, "fast").inc()
         if read.on_serve is not None:
             read.on_serve(runtime, request, principal)
