@@ -152,10 +152,12 @@ class NatsBus:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            # nats.connect, retrying a server that is down, may not give in to the cancellation at
+            # once: shutting down must not wait for NATS.
+            await asyncio.wait({self._task}, timeout=2.0)
         if self._nc is not None:
-            with contextlib.suppress(Exception):
-                await self._nc.drain()
+            if self._nc.is_connected:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._nc.drain(), 5.0)
             with contextlib.suppress(Exception):
                 await self._nc.close()

@@ -17,8 +17,10 @@ from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTE
 _bearer = HTTPBearer(auto_error=False, description="Access token from the gateway's POST /auth/token")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # async: FastAPI would run a plain function in a worker thread, for every request.
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]

@@ -203,7 +203,7 @@ async def test_replicas_drop_what_another_committed_and_ignore_noise(nats_server
         broadcasters.append(broadcaster)
     try:
         for broadcaster in broadcasters:
-            await wait_until(lambda: broadcaster.listening)  # noqa: B023  (awaited within the loop)
+            await wait_until(lambda: broadcaster.listening, timeout=15)  # noqa: B023  (awaited within the loop)
         a, b = caches
         for cache in caches:
             await cache.entry_for(READ, request_for(), Renderer())
@@ -229,8 +229,8 @@ async def test_replicas_drop_what_another_committed_and_ignore_noise(nats_server
         await nc.flush()
         a.changed("saint-denis-pleyel", ["things"])
         assert len(a) == 0
-        await wait_until(lambda: len(b) == 0)
-        await wait_until(lambda: bool(seen))
+        await wait_until(lambda: len(b) == 0, timeout=15)
+        await wait_until(lambda: bool(seen), timeout=15)
         assert seen[0] == {
             "service": "test",
             "station": "saint-denis-pleyel",
