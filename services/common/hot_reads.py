@@ -278,21 +278,36 @@ class HotReadCache:
         if key is None:  # not a request the cache vouches for: render it, keep nothing
             HOT_READS.labels(self.service, read.name, "uncached").inc()
             return Entry.build(read, None, station_id, tags, await render(), self.clock())
-        entry = self.get(read, key)
-        if entry is not None:
-            HOT_READS.labels(self.service, read.name, "hit").inc()
-            return entry
-        pending = self._inflight.get((read.name, key))
-        if pending is not None:
+        while True:
+            entry = self.get(read, key)
+            if entry is not None:
+                HOT_READS.labels(self.service, read.name, "hit").inc()
+                return entry
+            pending = self._inflight.get((read.name, key))
+            if pending is None:
+                return await self._render(read, key, station_id, tags, render)
             HOT_READS.labels(self.service, read.name, "joined").inc()
-            return await asyncio.shield(pending)
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # we were cancelled ourselves
+                # The request that was rendering went away: look again, and render if need be.
+
+    async def _render(
+        self, read: HotRead, key: Key, station_id: str, tags: frozenset[str], render: Render
+    ) -> Entry:
         HOT_READS.labels(self.service, read.name, "miss").inc()
         future: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
         self._inflight[(read.name, key)] = future
         started = self._generation
         try:
             entry = Entry.build(read, key, station_id, tags, await render(), self.clock())
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: joiners re-raise it, nobody else needs to
             raise

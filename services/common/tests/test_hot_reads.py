@@ -279,3 +279,18 @@ def test_the_path_pattern_takes_the_routes_own_patterns():
         "/api/v1/stations/a-b/things/A",
     ):
         assert pattern.match(path) is None
+
+
+async def test_waiters_render_themselves_when_the_first_request_goes_away():
+    cache, render = HotReadCache(service="test", domain="things"), Renderer()
+    render.gate = asyncio.Event()
+    first = asyncio.create_task(cache.entry_for(READ, request_for(), render))
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(cache.entry_for(READ, request_for(), render))
+    await asyncio.sleep(0.01)
+    first.cancel()  # its client disconnected mid-render
+    await asyncio.sleep(0.01)
+    render.gate.set()
+    assert (await waiter).body == b'{"version": 2}'
+    assert first.cancelled()
+    assert len(cache) == 1

@@ -39,7 +39,9 @@ def imported_modules(tree: ast.AST, known: set[str]) -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(p): p for p in (ROOT / "services").rglob("*.py") if "migrations" not in p.parts}
     known = set(files)
-    return {name: imported_modules(ast.parse(path.read_text()), known) - {name} for name, path in files.items()}
+    return {
+        name: imported_modules(ast.parse(path.read_text()), known) - {name} for name, path in files.items()
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
