@@ -200,6 +200,8 @@ def test_a_saturated_service_sheds_load_with_503_busy(stack, tokens):
     finally:
         signage.signal(signal.SIGCONT)
         process.stop()
-    assert [r.status_code for r in responses] == [504, 504, 503]
-    assert_problem(responses[2], 503, "upstream-busy")
-    assert responses[2].headers["retry-after"]
+    # Which one is shed depends on when each reached the gateway on a loaded machine: one of them.
+    assert sorted(r.status_code for r in responses) == [503, 504, 504]
+    shed = next(r for r in responses if r.status_code == 503)
+    assert_problem(shed, 503, "upstream-busy")
+    assert shed.headers["retry-after"]

@@ -192,10 +192,13 @@ async def test_one_vehicle_station_follows_its_reports_on_both_replicas(bike_sha
 async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share, nats_server):
     writer, other = bike_share
     await report(writer, 1)
-    assert (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"][
-        "num_vehicles_available"
-    ] == 1
-    assert len(other.runtime.hot) == 1
+
+    async def other_holds_it() -> bool:  # and keeps it: the broadcasts of earlier writes have come
+        seen = (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"]
+        await asyncio.sleep(0.3)
+        return seen["num_vehicles_available"] == 1 and len(other.runtime.hot) == 1
+
+    await eventually(other_holds_it, timeout=10)
     nats_server.stop()
     await asyncio.sleep(0.3)
     await report(writer, 9)  # its broadcast cannot flow now

@@ -371,6 +371,11 @@ class HotReadCache:
         if self.broadcaster is not None:
             self.broadcaster.send(station_id, tags)
 
+    @property
+    def generation(self) -> int:
+        """Grows with every invalidation this process has applied (its own or another replica's)."""
+        return self._generation
+
     def __len__(self) -> int:
         return sum(len(entries) for entries in self._entries.values())
 
