@@ -157,6 +157,7 @@ class Rendered:
     last_modified: datetime | None = None
     # For authorisation on a hit without the database, e.g. the device registered to a screen.
     meta: Mapping[str, Any] = field(default_factory=dict)
+    media_type: str = "application/json"
 
     @classmethod
     def of(cls, model: BaseModel, *, last_modified: datetime | None = None, **meta: Any) -> Rendered:
@@ -218,7 +219,7 @@ class Entry:
             meta=rendered.meta,
             expires_at=now + read.ttl_seconds,
             headers_200=[
-                (b"content-type", b"application/json"),
+                (b"content-type", rendered.media_type.encode()),
                 (b"content-length", str(len(rendered.body)).encode()),
                 *validators,
             ],
