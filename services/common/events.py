@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common import registry
 from services.common.db import utcnow
 from services.common.observability import current_request_id
-from services.common.registry import SERVICES
 
 SUBJECT_ROOT = "gare"
 
@@ -30,8 +30,14 @@ def stream_for(domain: str) -> StreamSpec:
     return StreamSpec(name=f"GARE_{domain.upper()}", subjects=(f"{SUBJECT_ROOT}.*.{domain}.>",))
 
 
-# One stream per service, by its subject token (`gare.{station}.{domain}.{entity}.{verb}`).
-STREAMS = {service.domain: stream_for(service.domain) for service in SERVICES}
+# The subject token of each service (`gare.{station}.{domain}.{entity}.{verb}`), and one stream each.
+LOCKERS, SIGNAGE, MOBILITY, KIOSK = (
+    registry.PARCEL_LOCKERS.domain,
+    registry.SIGNAGE.domain,
+    registry.BIKE_SHARE.domain,
+    registry.INFO_KIOSK.domain,
+)
+STREAMS = {service.domain: stream_for(service.domain) for service in registry.SERVICES}
 
 
 class CloudEvent(BaseModel):
