@@ -24,6 +24,7 @@ from gateway.schemas import (
 )
 from gateway.tokens import issue_access_token
 from services.common.errors import NotFound, Problem, TooManyRequests
+from services.common.openapi import RATE_LIMITED, declares
 
 router = APIRouter(tags=["auth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -50,6 +51,7 @@ class OAuthError(Problem):
         )
 
 
+@declares({429: RATE_LIMITED})
 async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
     """Per-address throttle on sign-in and code requests: guessing passwords or codes stays slow."""
     ip = client_ip(request, gateway.settings.trusted_proxies)

@@ -1,18 +1,87 @@
-"""One OpenAPI document for the station: the gateway's own paths plus every service's, as served."""
+"""One OpenAPI document for the station: the gateway's own paths plus every service's, as served,
+with the problems the gateway itself adds to every operation it proxies."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import logging
+import re
 import time
 from typing import Any
 
 import httpx
 
+from gateway import domain
+from services.common.openapi import (
+    FORBIDDEN,
+    RATE_LIMITED,
+    RETRY_AFTER_HEADER,
+    WWW_AUTHENTICATE_HEADER,
+    add_problem,
+)
+
 log = logging.getLogger(__name__)
 # Paths each service serves for itself only; the gateway has its own.
 _LOCAL_PATHS = ("/healthz", "/readyz", "/metrics")
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+# What the gateway answers on any proxied operation, before or instead of the service.
+HOSTILE_PATH = (
+    "`invalid-path`: the path has an encoded slash, a dot segment or a control character; "
+    "the gateway forwards no such path."
+)
+BAD_TOKEN = "`unauthorized`: the gateway refuses an expired, forged or malformed bearer token on any path."
+UPSTREAM_DOWN = [
+    "`upstream-unavailable`: the service behind the gateway is not reachable; retry after `Retry-After`.",
+    "`upstream-busy`: the service has as many requests in flight as the gateway allows; retry shortly.",
+]
+UPSTREAM_SLOW = "`upstream-timeout`: the service behind the gateway did not answer in time."
+RATE_LIMIT_HEADERS = {
+    "Retry-After": RETRY_AFTER_HEADER,
+    "RateLimit-Limit": {"description": "Requests allowed in the window.", "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "Requests left in the window.", "schema": {"type": "integer"}},
+}
+
+
+def add_gateway_problems(path: str, item: dict[str, Any]) -> None:
+    """Document, on each operation of a proxied path, the problems the gateway adds to the service's."""
+    route = domain.resolve(path)
+    for method, operation in item.items():
+        if method not in HTTP_METHODS:
+            continue
+        add_problem(operation, 400, HOSTILE_PATH)
+        add_problem(operation, 401, BAD_TOKEN, headers={"WWW-Authenticate": WWW_AUTHENTICATE_HEADER})
+        if route is not None and domain.needs_token(route, method.upper()):
+            add_problem(operation, 403, FORBIDDEN)
+        add_problem(operation, 429, RATE_LIMITED, headers=RATE_LIMIT_HEADERS)
+        for note in UPSTREAM_DOWN:
+            add_problem(operation, 503, note, headers={"Retry-After": RETRY_AFTER_HEADER})
+        add_problem(operation, 504, UPSTREAM_SLOW)
+        operation["responses"] = dict(sorted(operation["responses"].items()))
+
+
+def allowed_methods(document: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """{path template: the methods it serves}, from an OpenAPI document: what a 405's `Allow` lists."""
+    return {
+        path: frozenset(method.upper() for method in item if method in HTTP_METHODS)
+        for path, item in document.get("paths", {}).items()
+    }
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A path template as a regex: each `{parameter}` is one non-empty path segment."""
+    parts = re.split(r"(\{[^}/]+\})", template)
+    return re.compile(
+        "^" + "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts) + "$"
+    )
+
+
+def methods_at(table: dict[str, frozenset[str]], path: str) -> frozenset[str] | None:
+    """The methods served at a concrete path, or None when no template matches it. Like the services'
+    routers, every template that matches counts: `/screens/new` may match a literal and `{code}`."""
+    matching = [methods for template, methods in table.items() if template_pattern(template).match(path)]
+    return frozenset().union(*matching) if matching else None
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -51,6 +120,7 @@ def merge_openapi(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> 
             if path in _LOCAL_PATHS:
                 continue
             paths[path] = _rename_refs(item, renames)
+            add_gateway_problems(path, paths[path])
         security.update(document.get("components", {}).get("securitySchemes", {}))
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
@@ -73,14 +143,26 @@ class MergedOpenAPI:
         self._lock = asyncio.Lock()
 
     async def document(self, base: dict[str, Any]) -> dict[str, Any]:
-        async with self._lock:
-            if time.monotonic() - self._fetched_at > self.ttl or len(self._documents) < len(self.upstreams):
-                await self._refresh()
-        merged = merge_openapi(base, self._documents)
+        merged = merge_openapi(base, await self._fresh_documents())
         missing = sorted(set(self.upstreams) - set(self._documents))
         if missing:
             merged.setdefault("info", {})["x-missing-services"] = missing
         return merged
+
+    async def methods(self) -> dict[str, frozenset[str]]:
+        """{path template: methods} of every proxied path, from the services' documents."""
+        return {
+            path: methods
+            for document in (await self._fresh_documents()).values()
+            for path, methods in allowed_methods(document).items()
+            if path not in _LOCAL_PATHS
+        }
+
+    async def _fresh_documents(self) -> dict[str, dict[str, Any]]:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at > self.ttl or len(self._documents) < len(self.upstreams):
+                await self._refresh()
+        return self._documents
 
     async def _refresh(self) -> None:
         async def fetch(name: str, url: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
+
+from services.common.fields import PhoneNumber, PhoneNumberInput, StrictInput
 
 GRANT_PASSWORD = "password"
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
@@ -16,14 +18,12 @@ class TokenResponse(BaseModel):
     scope: str
 
 
-class OtpRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    phone_number: str = Field(min_length=6, max_length=32, examples=["+33612345678"])
+class OtpRequest(StrictInput):
+    phone_number: PhoneNumberInput
 
 
 class OtpSent(BaseModel):
-    phone_number: str
+    phone_number: PhoneNumber
     expires_in: int
     code_digits: int
 

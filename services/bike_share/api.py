@@ -16,6 +16,7 @@ from services.bike_share.schemas import (
 )
 from services.common.auth import Principal
 from services.common.deps import SessionDep, StationId, require_roles
+from services.common.openapi import problem_responses
 
 router = APIRouter(prefix="/api/v1/stations/{station_id}/mobility", tags=["mobility"])
 VehicleStationPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -48,6 +49,7 @@ async def get_vehicle_station(
     "/vehicle-stations",
     status_code=status.HTTP_201_CREATED,
     summary="Register a vehicle station of an operator near the station",
+    responses=problem_responses({409: "`conflict`: this vehicle station is already registered."}),
 )
 async def register_vehicle_station(
     station_id: StationId, station_in: VehicleStationCreate, session: SessionDep, _: Operator
@@ -61,6 +63,7 @@ async def register_vehicle_station(
 @router.put(
     "/vehicle-stations/{vehicle_station_id}/status",
     summary="Report a vehicle station's availability; publishes vehicle_station.status_changed",
+    responses=problem_responses({409: "`stale-report`: a newer report is already recorded."}),
 )
 async def report_status(
     station_id: StationId,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role, require_station
 from services.common.errors import Forbidden, NotFound, Unauthorized
+from services.common.openapi import FORBIDDEN, declares
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
@@ -68,6 +69,7 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     """A dependency giving the caller when their role is one of `roles` (admin always is) and,
     on station paths, their token covers that station."""
 
+    @declares({403: FORBIDDEN})
     async def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise Unauthorized("This operation needs a bearer token.")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, status
 
 from services.common.auth import Principal
 from services.common.deps import SessionDep, StationId, require_roles
+from services.common.openapi import problem_responses
 from services.parcel_lockers import service
 from services.parcel_lockers.schemas import (
     LABEL_PATTERN,
@@ -41,6 +42,7 @@ async def get_bank(station_id: StationId, bank_id: BankIdPath, session: SessionD
     "/banks",
     status_code=status.HTTP_201_CREATED,
     summary="Register a locker bank and its compartments; publishes bank.registered",
+    responses=problem_responses({409: "`duplicate-bank-code`: the station has a bank with this code."}),
 )
 async def register_bank(
     station_id: StationId, bank_in: BankCreate, session: SessionDep, _: Operator
@@ -52,6 +54,14 @@ async def register_bank(
 @router.put(
     "/banks/{bank_id}/compartments/{label}/service-state",
     summary="Take a compartment out of service or return it; publishes compartment.state_changed",
+    responses=problem_responses(
+        {
+            409: [
+                "`compartment-busy`: a parcel is in or reserved for the compartment.",
+                "`compartment-changed`: its state changed meanwhile; read it again.",
+            ]
+        }
+    ),
 )
 async def set_service_state(
     station_id: StationId,

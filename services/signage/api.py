@@ -10,6 +10,7 @@ from services.common.auth import Principal
 from services.common.db import utcnow
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_roles
 from services.common.errors import Forbidden
+from services.common.openapi import problem_responses
 from services.common.stations import STATION_SLUG_PATTERN
 from services.signage import domain, heartbeats, service
 from services.signage.schemas import (
@@ -33,6 +34,15 @@ PLAYLIST_CACHE_CONTROL = "no-cache"
     "/screens",
     status_code=status.HTTP_201_CREATED,
     summary="Register a screen of the station; publishes screen.registered",
+    responses=problem_responses(
+        {
+            409: [
+                "`screen-code-taken`: the station has a screen with this code.",
+                "`device-already-bound`: the device plays another screen.",
+                "`conflict`: either was registered meanwhile; retry.",
+            ]
+        }
+    ),
 )
 async def register_screen(
     station_id: StationId, screen_in: ScreenCreate, session: SessionDep, _: Operator
@@ -60,7 +70,10 @@ async def list_screens(
     "/screens/{code}/playlist",
     response_model=ScreenPlaylist,
     summary="What a screen plays; its bound device polls it with If-None-Match",
-    responses={304: {"description": "The player already has this version (its ETag)"}},
+    responses={
+        304: {"description": "The player already has this version (its ETag)"},
+        **problem_responses({404: "`unknown-screen`: the station has no screen with this code."}),
+    },
 )
 async def screen_playlist(
     station_id: StationId,
