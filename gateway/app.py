@@ -165,7 +165,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, service="gateway")
-    app.include_router(health_router("gateway", lambda request: gateway_checks(request.app.state.gateway)))
+    app.include_router(
+        health_router(
+            "gateway",
+            lambda request: gateway_checks(request.app.state.gateway),
+            instance=settings.instance_id,
+        )
+    )
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(auth_router)
     if settings.dev_notifier_inbox:

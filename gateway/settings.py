@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,8 @@ class GatewaySettings(BaseSettings):
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8080
+    # Tells this gateway from another one answering on the same address (the runner checks it).
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=64)
     database_url: str = "sqlite+aiosqlite:///var/db/gateway.sqlite"
     database_schema: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"

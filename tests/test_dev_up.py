@@ -1,4 +1,4 @@
-"""`./dev up` as a person runs it: ready within a minute, stopped cleanly by Ctrl-C."""
+"""`./dev up` as a person runs it: ready within a minute, stopped cleanly by Ctrl-C, one per state folder."""
 
 from __future__ import annotations
 
@@ -7,48 +7,84 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 
 from deploy.embedded.stack import REPO_ROOT
 from tests.support import SAINT_DENIS
 
+pytestmark = pytest.mark.e2e
+ENV = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "REDIS_URL", "DATABASE_URL")}
+
+
+def dev_up_command(var: Path) -> list[str]:
+    return ["./dev", "up", "--", "--var", str(var), "--stations", SAINT_DENIS]
+
+
+class DevUp:
+    """`./dev up` in its own process group, like a terminal's foreground job."""
+
+    def __init__(self, var: Path) -> None:
+        self.var = var
+        self.process = subprocess.Popen(
+            dev_up_command(var),
+            cwd=REPO_ROOT,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def demo(self) -> dict:
+        return json.loads((self.var / "demo.json").read_text())
+
+    def wait_ready(self) -> str:
+        """The gateway's URL once it is ready. The bound is for a hung start, not a timing."""
+        started = time.monotonic()
+        while time.monotonic() - started < 120 and self.process.poll() is None:
+            if (self.var / "demo.json").exists():
+                gateway = self.demo["gateway"]
+                try:
+                    if httpx.get(f"{gateway}/readyz", timeout=2).status_code == 200:
+                        return gateway
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.5)
+        output = self.process.stdout.read().decode() if self.process.poll() is not None else ""
+        raise AssertionError(f"not ready within 120 s\n{output}")
+
+    def ctrl_c(self) -> str:
+        os.killpg(self.process.pid, signal.SIGINT)
+        output = self.process.communicate(timeout=40)[0].decode()
+        assert self.process.returncode == 0, output
+        return output
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
 
 def test_dev_up_serves_readyz_and_stops_on_ctrl_c(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "REDIS_URL", "DATABASE_URL")}
     var = tmp_path / "var"
-    process = subprocess.Popen(
-        ["./dev", "up", "--", "--var", str(var), "--stations", SAINT_DENIS],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, like a terminal's foreground job
-    )
+    stack = DevUp(var)
     try:
-        started = time.monotonic()
-        ready = False
-        while time.monotonic() - started < 60 and process.poll() is None:
-            demo_file = var / "demo.json"
-            if demo_file.exists():
-                gateway = json.loads(demo_file.read_text())["gateway"]
-                try:
-                    ready = httpx.get(f"{gateway}/readyz", timeout=2).status_code == 200
-                except httpx.HTTPError:
-                    ready = False
-                if ready:
-                    break
-            time.sleep(0.5)
-        assert ready, (
-            process.stdout.read().decode() if process.poll() is not None else "not ready within 60 s"
-        )
-        demo = json.loads((var / "demo.json").read_text())
+        gateway = stack.wait_ready()
+        demo = stack.demo
         assert demo["stations"] == [SAINT_DENIS]
         assert {a["role"] for a in demo["accounts"]} >= {"admin", "operator", "courier"}
 
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
-        output = process.communicate(timeout=40)[0].decode()
-        assert process.returncode == 0, output
+        # A second stack on the same state folder would run a second nats-server on the same store.
+        second = subprocess.run(
+            dev_up_command(var), cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert "already runs on" in second.stderr and "--var" in second.stderr
+        assert httpx.get(f"{gateway}/readyz", timeout=5).status_code == 200  # the first one is untouched
+
+        output = stack.ctrl_c()
         assert "Gare numérique — station stack is up" in output
         assert "stopped." in output
         # Nothing of the stack is left behind.
@@ -56,8 +92,26 @@ def test_dev_up_serves_readyz_and_stops_on_ctrl_c(tmp_path):
         assert leftovers == []
         assert not _answers(gateway)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        stack.kill()
+
+
+def test_two_stacks_started_at_once_each_serve_on_the_ports_they_report(tmp_path):
+    """Both want 8080 and 8101-8104: each binds what it reports and waits for its own gateway."""
+    stacks = [DevUp(tmp_path / "one"), DevUp(tmp_path / "two")]
+    try:
+        gateways = [stack.wait_ready() for stack in stacks]
+        assert gateways[0] != gateways[1]
+        for stack in stacks:
+            services = stack.demo["services"]
+            for name, url in services.items():
+                assert httpx.get(f"{url}/healthz", timeout=5).json()["component"] == name
+        ports = [{url.rsplit(":", 1)[1] for url in stack.demo["services"].values()} for stack in stacks]
+        assert ports[0].isdisjoint(ports[1])
+        for stack in stacks:
+            assert "stopped." in stack.ctrl_c()
+    finally:
+        for stack in stacks:
+            stack.kill()
 
 
 def _answers(url: str) -> bool:

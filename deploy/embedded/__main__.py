@@ -10,7 +10,15 @@ import sys
 import threading
 from pathlib import Path
 
-from deploy.embedded.stack import CATALOG_DIR, REPO_ROOT, SERVICES, StackConfig, StationStack
+from deploy.embedded.stack import (
+    CATALOG_DIR,
+    REPO_ROOT,
+    SERVICES,
+    StackAlreadyRunning,
+    StackConfig,
+    StationStack,
+)
+from deploy.embedded.supervisor import GaveUp
 from services.common.catalog import load_catalog
 
 
@@ -69,22 +77,25 @@ def main() -> None:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         stack.start()
-        print(summary(stack), flush=True)
-        while not stopping.wait(1.0):
-            for name, process in stack.processes.items():
-                if not process.running:
-                    print(
-                        f"{name} stopped unexpectedly; last lines of its log:\n{process.tail()}",
-                        file=sys.stderr,
-                    )
-                    stopping.set()
+    except StackAlreadyRunning as exc:
+        print(str(exc), file=sys.stderr)
+        sys.exit(1)
     except Exception as exc:
         print(f"station stack failed to start: {exc}", file=sys.stderr)
         stack.stop()
         sys.exit(1)
+    print(summary(stack), flush=True)
+    exit_code = 0
+    try:
+        # A crashed component is restarted with backoff; one that keeps crashing stops the station.
+        stack.supervisor().run(stopping)
+    except GaveUp as exc:
+        print(str(exc), file=sys.stderr)
+        exit_code = 1
     print("stopping the station stack...", flush=True)
     stack.stop()
     print("stopped.", flush=True)
+    sys.exit(exit_code)
 
 
 if __name__ == "__main__":

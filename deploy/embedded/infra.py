@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import sys
+import uuid
 from pathlib import Path
 
 from deploy.embedded.processes import ManagedProcess, wait_until
@@ -32,19 +34,48 @@ def redis_server_binary() -> str:
     return REDIS_SERVER_PATH
 
 
-def _answers(port: int, greeting: bytes, probe: bytes | None = None) -> bool:
+class ServerExited(RuntimeError):
+    """The server stopped while starting, most often because another process took its port."""
+
+
+def _exchange(port: int, probe: bytes | None, *, enough: bytes) -> bytes:
+    """What a server says on `port` (after `probe`), read until `enough` is seen; b"" if none answers."""
+    received = b""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
             if probe:
                 sock.sendall(probe)
-            return sock.recv(64).startswith(greeting)
+            while enough not in received and len(received) < 65536:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
     except OSError:
-        return False
+        pass
+    return received
 
 
-class NatsServer(ManagedProcess):
+class OwnServer(ManagedProcess):
+    """A server we start; ready means *our* process answers on its port, not another one there."""
+
+    port: int
+
+    def is_us(self) -> bool:
+        raise NotImplementedError
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        def ready() -> bool:
+            if not self.running:
+                raise ServerExited(f"{self.name} exited during start-up:\n{self.tail(10)}")
+            return self.is_us()
+
+        wait_until(ready, timeout=timeout, what=self.name)
+
+
+class NatsServer(OwnServer):
     def __init__(self, *, port: int, store_dir: Path, log_dir: Path, cwd: Path) -> None:
         store_dir.mkdir(parents=True, exist_ok=True)
+        self.server_name = f"gare-embedded-{uuid.uuid4().hex[:12]}"
         super().__init__(
             name="nats",
             argv=[
@@ -57,7 +88,7 @@ class NatsServer(ManagedProcess):
                 "--store_dir",
                 str(store_dir),
                 "--server_name",
-                f"gare-embedded-{port}",
+                self.server_name,
             ],
             env=dict(os.environ),
             log_path=log_dir / "nats.log",
@@ -69,11 +100,17 @@ class NatsServer(ManagedProcess):
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout: float = 20) -> None:
-        wait_until(lambda: _answers(self.port, b"INFO"), timeout=timeout, what="nats-server")
+    def is_us(self) -> bool:
+        greeting = _exchange(self.port, None, enough=b"\r\n")
+        if not greeting.startswith(b"INFO "):
+            return False
+        try:
+            return json.loads(greeting[5:]).get("server_name") == self.server_name
+        except ValueError:
+            return False
 
 
-class RedisServer(ManagedProcess):
+class RedisServer(OwnServer):
     def __init__(self, *, port: int, data_dir: Path, log_dir: Path, cwd: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         super().__init__(
@@ -102,5 +139,7 @@ class RedisServer(ManagedProcess):
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def wait_ready(self, timeout: float = 20) -> None:
-        wait_until(lambda: _answers(self.port, b"+PONG", b"PING\r\n"), timeout=timeout, what="redis-server")
+    def is_us(self) -> bool:
+        # The INFO reply is a bulk string; its process_id tells whose redis-server answers.
+        reply = _exchange(self.port, b"INFO server\r\n", enough=b"run_id:")
+        return f"process_id:{self.pid}\r\n".encode() in reply

@@ -1,11 +1,16 @@
-"""Ports: the usual one when it is free, another free one when the machine already uses it."""
+"""Ports: the usual one when it is free, another free one when the machine already uses it.
+
+The runner binds a service's listening socket itself and hands it to the process (`GARE_LISTEN_FD`),
+so the port it reports is the port it holds: two stacks started at once cannot pick the same one."""
 
 from __future__ import annotations
 
 import socket
 
+LOOPBACK = "127.0.0.1"
 
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -15,14 +20,16 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def any_free_port(host: str = "127.0.0.1") -> int:
+def any_free_port(host: str = LOOPBACK) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
 def pick_port(preferred: int | None, taken: set[int]) -> int:
-    """`preferred` if free and not already handed out, else any free port; records the choice."""
+    """`preferred` if free and not already handed out, else any free port; records the choice.
+
+    For servers that bind by themselves (nats-server, redis-server): the caller retries on a clash."""
     if preferred is not None and preferred not in taken and port_is_free(preferred):
         port = preferred
     else:
@@ -31,3 +38,27 @@ def pick_port(preferred: int | None, taken: set[int]) -> int:
             port = any_free_port()
     taken.add(port)
     return port
+
+
+def listening_socket(port: int, host: str = LOOPBACK) -> socket.socket:
+    """A bound, listening, inheritable TCP socket on `port` (0: any free port); raises OSError if taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def reserve_port(preferred: int | None) -> socket.socket:
+    """A listening socket on `preferred` when it is free, else on any free port."""
+    if preferred is not None:
+        try:
+            return listening_socket(preferred)
+        except OSError:
+            pass
+    return listening_socket(0)

@@ -28,6 +28,8 @@ class ManagedProcess:
     env: dict[str, str]
     log_path: Path
     cwd: Path
+    # Open files the process inherits under the same numbers (a listening socket).
+    pass_fds: tuple[int, ...] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self) -> None:
@@ -43,6 +45,7 @@ class ManagedProcess:
             # Own process group: Ctrl-C in the terminal reaches the stack, which stops children in order.
             start_new_session=True,
             preexec_fn=_die_with_parent,
+            pass_fds=self.pass_fds,
         )
         log.close()
 

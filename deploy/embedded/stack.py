@@ -2,41 +2,37 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from deploy.embedded.credentials import demo_credentials, read_previous
-from deploy.embedded.infra import NatsServer, RedisServer
-from deploy.embedded.ports import pick_port
+from deploy.embedded.infra import NatsServer, OwnServer, RedisServer, ServerExited
+from deploy.embedded.ports import listening_socket, pick_port, reserve_port
 from deploy.embedded.processes import ManagedProcess, run_all, wait_until
+from deploy.embedded.supervisor import Supervisor
+from services.common.cli import LISTEN_FD_ENV
+from services.common.registry import COMPONENTS, GATEWAY, SERVICES, Component
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO_ROOT / "deploy" / "stations"
+LOCK_FILE = "stack.lock"
+DEVICES = "devices"
 
 
-@dataclass(frozen=True)
-class Component:
-    name: str
-    module: str
-    env_prefix: str
-    default_port: int
-
-
-SERVICES = (
-    Component("parcel_lockers", "services.parcel_lockers", "PARCEL_LOCKERS_", 8101),
-    Component("signage", "services.signage", "SIGNAGE_", 8102),
-    Component("bike_share", "services.bike_share", "BIKE_SHARE_", 8103),
-    Component("info_kiosk", "services.info_kiosk", "INFO_KIOSK_", 8104),
-)
-GATEWAY = Component("gateway", "gateway", "GATEWAY_", 8080)
+class StackAlreadyRunning(RuntimeError):
+    """Another station stack runs on the same state folder: two nats-servers must never share a store."""
 
 
 @dataclass
@@ -59,11 +55,16 @@ class StackConfig:
 
 
 def _http_ok(url: str) -> bool:
+    return _http_json(url) is not None
+
+
+def _http_json(url: str) -> Any:
+    """The JSON body of a 200 answer, else None."""
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
+            return json.loads(response.read()) if response.status == 200 else None
     except (OSError, ValueError):
-        return False
+        return None
 
 
 class StationStack:
@@ -79,6 +80,11 @@ class StationStack:
         self.nats_url = config.nats_url or ""
         self.redis_url = config.redis_url or ""
         self.demo: dict[str, Any] = {}
+        # Listening sockets bound here and handed to each component as it starts.
+        self._sockets: dict[str, socket.socket] = {}
+        self._lock: IO[str] | None = None
+        # The gateway tells it on /healthz: the readiness wait never mistakes another stack's for ours.
+        self.instance_id = uuid.uuid4().hex
 
     # -- addresses -------------------------------------------------------------------------
     def url(self, component: str) -> str:
@@ -111,6 +117,7 @@ class StationStack:
             values |= {
                 "KEYS_DIR": str(self.var / "keys" / "gateway"),
                 "SECRETS_DIR": str(self.var / "secrets"),
+                "INSTANCE_ID": self.instance_id,
             }
             values |= {f"{s.name.upper()}_URL": self.url(s.name) for s in SERVICES}
         else:
@@ -130,10 +137,13 @@ class StationStack:
     def start(self) -> None:
         started = time.monotonic()
         self.var.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
         self._start_infra()
-        for component in (*SERVICES, GATEWAY):
+        for component in COMPONENTS:
             preferred = component.default_port if self.config.preferred_ports else None
-            self.ports[component.name] = pick_port(preferred, self._ports)
+            sock = reserve_port(preferred)
+            self._sockets[component.name] = sock
+            self.ports[component.name] = sock.getsockname()[1]
         self._prepare_databases()
         for component in SERVICES:
             self._spawn(component, "serve")
@@ -143,32 +153,61 @@ class StationStack:
             self._spawn_devices()
         log.info("station stack ready", extra={"seconds": round(time.monotonic() - started, 1)})
 
+    def _take_lock(self) -> None:
+        lock = (self.var / LOCK_FILE).open("a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            lock.close()
+            raise StackAlreadyRunning(
+                f"A station stack already runs on {self.var} (pid {holder}). Stop it first (Ctrl-C in its "
+                "terminal), or give this one its own state folder with --var."
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        self._lock = lock
+
     def _start_infra(self) -> None:
         if not self.nats_url:
-            self.nats = NatsServer(
-                port=pick_port(4222 if self.config.preferred_ports else None, self._ports),
-                store_dir=self.var / "nats",
-                log_dir=self.logs,
-                cwd=REPO_ROOT,
+            self.nats = self._start_server(
+                lambda port: NatsServer(
+                    port=port, store_dir=self.var / "nats", log_dir=self.logs, cwd=REPO_ROOT
+                ),
+                preferred=4222,
             )
-            self.nats.start()
             self.nats_url = self.nats.url
         if not self.redis_url:
-            self.redis = RedisServer(
-                port=pick_port(6379 if self.config.preferred_ports else None, self._ports),
-                data_dir=self.var / "redis",
-                log_dir=self.logs,
-                cwd=REPO_ROOT,
+            self.redis = self._start_server(
+                lambda port: RedisServer(
+                    port=port, data_dir=self.var / "redis", log_dir=self.logs, cwd=REPO_ROOT
+                ),
+                preferred=6379,
             )
-            self.redis.start()
             self.redis_url = self.redis.url
-        if self.nats:
-            self.nats.wait_ready()
-        if self.redis:
-            self.redis.wait_ready()
+
+    def _start_server(self, make: Callable[[int], OwnServer], *, preferred: int) -> Any:
+        """nats-server and redis-server bind by themselves: on a clash with a port taken meanwhile,
+        try another one."""
+        candidate: int | None = preferred if self.config.preferred_ports else None
+        for attempt in range(3):
+            server = make(pick_port(candidate, self._ports))
+            server.start()
+            try:
+                server.wait_ready()
+                return server
+            except (ServerExited, TimeoutError):
+                server.stop()
+                if attempt == 2:
+                    raise
+                candidate = None
+        raise AssertionError("unreachable")
 
     def _prepare_databases(self) -> None:
-        components = (*SERVICES, GATEWAY)
+        components = COMPONENTS
         run_all(
             {f"migrate-{c.name}": (self._command(c, "migrate"), self.component_env(c)) for c in components},
             cwd=REPO_ROOT,
@@ -200,20 +239,27 @@ class StationStack:
         run_all(seeds, cwd=REPO_ROOT, log_dir=self.logs)
 
     def _spawn(self, component: Component, *args: str) -> ManagedProcess:
-        process = ManagedProcess(
-            name=component.name,
-            argv=self._command(component, *args),
-            env=self.component_env(component),
-            log_path=self.logs / f"{component.name}.log",
-            cwd=REPO_ROOT,
-        )
-        process.start()
+        """Start a component on the socket bound for it; a restart binds its port again."""
+        sock = self._sockets.pop(component.name, None) or listening_socket(self.ports[component.name])
+        try:
+            process = ManagedProcess(
+                name=component.name,
+                argv=self._command(component, *args),
+                env={**self.component_env(component), LISTEN_FD_ENV: str(sock.fileno())},
+                log_path=self.logs / f"{component.name}.log",
+                cwd=REPO_ROOT,
+                pass_fds=(sock.fileno(),),
+            )
+            process.start()
+        finally:
+            # The child holds its copy; ours would keep accepting connections nobody serves when it dies.
+            sock.close()
         self.processes[component.name] = process
         return process
 
     def _spawn_devices(self) -> None:
         process = ManagedProcess(
-            name="devices",
+            name=DEVICES,
             argv=[
                 sys.executable,
                 "-m",
@@ -227,39 +273,70 @@ class StationStack:
             cwd=REPO_ROOT,
         )
         process.start()
-        self.processes["devices"] = process
+        self.processes[DEVICES] = process
 
     def wait_ready(self, timeout: float = 60) -> None:
         def all_ready() -> bool:
             for name, process in self.processes.items():
-                if name != "devices" and not process.running:
+                if name != DEVICES and not process.running:
                     raise RuntimeError(f"{name} exited during start-up:\n{process.tail()}")
+            health = _http_json(f"{self.gateway_url}/healthz")
+            if health is None:
+                return False
+            if health.get("instance") != self.instance_id:
+                raise RuntimeError(f"{self.gateway_url} is answered by another gateway than this stack's")
             return _http_ok(f"{self.gateway_url}/readyz")
 
         wait_until(all_ready, timeout=timeout, what="station stack (gateway /readyz)", interval=0.25)
 
     def start_extra_gateway(self, name: str, env: dict[str, str]) -> tuple[ManagedProcess, str]:
         """A second gateway in front of the same services, with its own settings (e.g. tight rate limits)."""
-        port = pick_port(None, self._ports)
+        sock = listening_socket(0)
+        port = sock.getsockname()[1]
         extra = {f"{GATEWAY.env_prefix}{k}": v for k, v in env.items()}
-        process = ManagedProcess(
-            name=name,
-            argv=self._command(GATEWAY, "serve"),
-            env={**self.component_env(GATEWAY), f"{GATEWAY.env_prefix}PORT": str(port), **extra},
-            log_path=self.logs / f"{name}.log",
-            cwd=REPO_ROOT,
-        )
-        process.start()
+        try:
+            process = ManagedProcess(
+                name=name,
+                argv=self._command(GATEWAY, "serve"),
+                env={
+                    **self.component_env(GATEWAY),
+                    f"{GATEWAY.env_prefix}PORT": str(port),
+                    f"{GATEWAY.env_prefix}INSTANCE_ID": uuid.uuid4().hex,
+                    LISTEN_FD_ENV: str(sock.fileno()),
+                    **extra,
+                },
+                log_path=self.logs / f"{name}.log",
+                cwd=REPO_ROOT,
+                pass_fds=(sock.fileno(),),
+            )
+            process.start()
+        finally:
+            sock.close()
         self.processes[name] = process
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _http_ok(f"{url}/healthz"), timeout=30, what=name)
         return process, url
 
+    def supervisor(self) -> Supervisor:
+        """Restarts this stack's services, gateway and device simulators when they crash."""
+        supervised = {c.name for c in COMPONENTS} | {DEVICES}
+        return Supervisor(
+            running=lambda: {n: p.running for n, p in self.processes.items() if n in supervised},
+            restart=self.restart_component,
+            tail=lambda name: self.processes[name].tail(),
+        )
+
+    def restart_component(self, name: str) -> None:
+        if name == DEVICES:
+            self._spawn_devices()
+        else:
+            self._spawn(next(c for c in COMPONENTS if c.name == name), "serve")
+
     def stop_component(self, name: str) -> None:
         self.processes[name].stop()
 
     def start_component(self, name: str) -> None:
-        component = next(c for c in (*SERVICES, GATEWAY) if c.name == name)
+        component = next(c for c in COMPONENTS if c.name == name)
         self._spawn(component, "serve")
         wait_until(lambda: _http_ok(f"{self.url(name)}/healthz"), timeout=30, what=name)
 
@@ -272,3 +349,9 @@ class StationStack:
         for server in (self.redis, self.nats):
             if server is not None:
                 server.stop()
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
+        if self._lock is not None:
+            self._lock.close()  # releases the flock
+            self._lock = None

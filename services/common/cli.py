@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -19,8 +21,13 @@ from services.common.settings import ServiceSettings
 DemoLoader = Callable[[async_sessionmaker[AsyncSession], ServiceSettings, Path], Awaitable[None]]
 
 
+# A listening socket handed over by the process that started us (the embedded runner): serving on
+# it means the port that runner reported is the one we answer on, with no window for a clash.
+LISTEN_FD_ENV = "GARE_LISTEN_FD"
+
+
 def serve(app: FastAPI, host: str, port: int) -> None:
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -31,6 +38,9 @@ def serve(app: FastAPI, host: str, port: int) -> None:
         server_header=False,
         timeout_graceful_shutdown=5,
     )
+    inherited = os.environ.pop(LISTEN_FD_ENV, None)
+    sockets = [socket.socket(fileno=int(inherited))] if inherited else None
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 def run_cli(

@@ -59,12 +59,16 @@ class Readiness(BaseModel):
     checks: dict[str, CheckState]
 
 
-def health_router(component: str, checks: Callable[[Request], list[Check]]) -> APIRouter:
+def health_router(
+    component: str, checks: Callable[[Request], list[Check]], *, instance: str | None = None
+) -> APIRouter:
+    """`instance` names this process, so whoever started it can tell it from another on the same port."""
     router = APIRouter(tags=["health"])
+    alive = {"status": "alive", "component": component} | ({"instance": instance} if instance else {})
 
     @router.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
-        return {"status": "alive", "component": component}
+        return alive
 
     @router.get(
         "/readyz",
