@@ -275,16 +275,19 @@ def _drop_unused_schemas(document: dict[str, Any], names: Iterable[str]) -> None
 
 
 def document_problems(app: FastAPI) -> None:
-    """Make `app.openapi()` document every operation's problems (built once, on first use)."""
+    """Make `app.openapi()` document every operation's problems; rebuilt whenever FastAPI rebuilds
+    its own document (a route added later is documented too)."""
     generate = app.openapi
-    documented: dict[str, Any] | None = None
+    generated: dict[str, Any] | None = None
+    documented: dict[str, Any] = {}
 
     def openapi() -> dict[str, Any]:
-        nonlocal documented
-        if documented is None or app.openapi_schema is not documented:
-            app.openapi_schema = None
-            documented = with_problems(generate(), app)
-            app.openapi_schema = documented
+        nonlocal generated, documented
+        app.openapi_schema = generated  # FastAPI keeps it while the routes are unchanged
+        fresh = generate()
+        if fresh is not generated:
+            generated, documented = fresh, with_problems(fresh, app)
+        app.openapi_schema = documented
         return documented
 
     app.openapi = openapi  # type: ignore[method-assign]
