@@ -6,32 +6,26 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import re
 import time
 from typing import Any
 
 import httpx
 
-from gateway import domain
-from services.common.openapi import (
-    FORBIDDEN,
-    RATE_LIMITED,
-    RETRY_AFTER_HEADER,
-    WWW_AUTHENTICATE_HEADER,
-    add_problem,
-)
+from services.common.openapi import RATE_LIMITED, RETRY_AFTER_HEADER, add_problem
 
 log = logging.getLogger(__name__)
 # Paths each service serves for itself only; the gateway has its own.
 _LOCAL_PATHS = ("/healthz", "/readyz", "/metrics")
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
-# What the gateway answers on any proxied operation, before or instead of the service.
-HOSTILE_PATH = (
+# What the gateway answers on any operation it proxies, before or instead of the service. (A token
+# the operation needs is the service's to document: the gateway's 401 and 403 say the same.)
+BAD_PATH = [
     "`invalid-path`: the path has an encoded slash, a dot segment or a control character; "
-    "the gateway forwards no such path."
-)
-BAD_TOKEN = "`unauthorized`: the gateway refuses an expired, forged or malformed bearer token on any path."
+    "the gateway forwards no such path.",
+    "`invalid-query`: the query has a NUL character.",
+]
+TOO_LONG = "`uri-too-long`: the path is longer than the gateway accepts."
 UPSTREAM_DOWN = [
     "`upstream-unavailable`: the service behind the gateway is not reachable; retry after `Retry-After`.",
     "`upstream-busy`: the service has as many requests in flight as the gateway allows; retry shortly.",
@@ -44,16 +38,14 @@ RATE_LIMIT_HEADERS = {
 }
 
 
-def add_gateway_problems(path: str, item: dict[str, Any]) -> None:
+def add_gateway_problems(item: dict[str, Any]) -> None:
     """Document, on each operation of a proxied path, the problems the gateway adds to the service's."""
-    route = domain.resolve(path)
     for method, operation in item.items():
         if method not in HTTP_METHODS:
             continue
-        add_problem(operation, 400, HOSTILE_PATH)
-        add_problem(operation, 401, BAD_TOKEN, headers={"WWW-Authenticate": WWW_AUTHENTICATE_HEADER})
-        if route is not None and domain.needs_token(route, method.upper()):
-            add_problem(operation, 403, FORBIDDEN)
+        for note in BAD_PATH:
+            add_problem(operation, 400, note)
+        add_problem(operation, 414, TOO_LONG)
         add_problem(operation, 429, RATE_LIMITED, headers=RATE_LIMIT_HEADERS)
         for note in UPSTREAM_DOWN:
             add_problem(operation, 503, note, headers={"Retry-After": RETRY_AFTER_HEADER})
@@ -67,21 +59,6 @@ def allowed_methods(document: dict[str, Any]) -> dict[str, frozenset[str]]:
         path: frozenset(method.upper() for method in item if method in HTTP_METHODS)
         for path, item in document.get("paths", {}).items()
     }
-
-
-def template_pattern(template: str) -> re.Pattern[str]:
-    """A path template as a regex: each `{parameter}` is one non-empty path segment."""
-    parts = re.split(r"(\{[^}/]+\})", template)
-    return re.compile(
-        "^" + "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts) + "$"
-    )
-
-
-def methods_at(table: dict[str, frozenset[str]], path: str) -> frozenset[str] | None:
-    """The methods served at a concrete path, or None when no template matches it. Like the services'
-    routers, every template that matches counts: `/screens/new` may match a literal and `{code}`."""
-    matching = [methods for template, methods in table.items() if template_pattern(template).match(path)]
-    return frozenset().union(*matching) if matching else None
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -120,7 +97,7 @@ def merge_openapi(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> 
             if path in _LOCAL_PATHS:
                 continue
             paths[path] = _rename_refs(item, renames)
-            add_gateway_problems(path, paths[path])
+            add_gateway_problems(paths[path])
         security.update(document.get("components", {}).get("securitySchemes", {}))
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
@@ -148,15 +125,6 @@ class MergedOpenAPI:
         if missing:
             merged.setdefault("info", {})["x-missing-services"] = missing
         return merged
-
-    async def methods(self) -> dict[str, frozenset[str]]:
-        """{path template: methods} of every proxied path, from the services' documents."""
-        return {
-            path: methods
-            for document in (await self._fresh_documents()).values()
-            for path, methods in allowed_methods(document).items()
-            if path not in _LOCAL_PATHS
-        }
 
     async def _fresh_documents(self) -> dict[str, dict[str, Any]]:
         async with self._lock:
