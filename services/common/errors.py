@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def problem_type(slug: str) -> str:
-    # A relative URI reference (RFC 9457 §3.1.1): docs/problems.md explains each slug.
+    # A relative URI reference (RFC 9457 §3.1.1): docs/api-contract.md explains each slug.
     return f"/problems/{slug}"
 
 
