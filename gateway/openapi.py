@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 _LOCAL_PATHS = ("/healthz", "/readyz", "/metrics")
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
-# What the gateway answers on any operation it proxies, before or instead of the service. (A token
-# the operation needs is the service's to document: the gateway's 401 and 403 say the same.)
+# What the gateway answers itself: on any path, before routing; then on the operations it forwards.
+# (A token an operation needs is the service's to document: the gateway's 401 and 403 say the same.)
 BAD_PATH = [
     "`invalid-path`: the path has an encoded slash, a dot segment or a control character; "
     "the gateway forwards no such path.",
@@ -38,19 +38,25 @@ RATE_LIMIT_HEADERS = {
 }
 
 
-def add_gateway_problems(item: dict[str, Any]) -> None:
-    """Document, on each operation of a proxied path, the problems the gateway adds to the service's."""
-    for method, operation in item.items():
-        if method not in HTTP_METHODS:
-            continue
+def _operations(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [operation for method, operation in item.items() if method in HTTP_METHODS]
+
+
+def add_edge_problems(item: dict[str, Any]) -> None:
+    """What the gateway refuses on any path, its own or proxied, before anything else."""
+    for operation in _operations(item):
         for note in BAD_PATH:
             add_problem(operation, 400, note)
         add_problem(operation, 414, TOO_LONG)
+
+
+def add_proxy_problems(item: dict[str, Any]) -> None:
+    """What the gateway adds to the service's answers on the operations it forwards."""
+    for operation in _operations(item):
         add_problem(operation, 429, RATE_LIMITED, headers=RATE_LIMIT_HEADERS)
         for note in UPSTREAM_DOWN:
             add_problem(operation, 503, note, headers={"Retry-After": RETRY_AFTER_HEADER})
         add_problem(operation, 504, UPSTREAM_SLOW)
-        operation["responses"] = dict(sorted(operation["responses"].items()))
 
 
 def allowed_methods(document: dict[str, Any]) -> dict[str, frozenset[str]]:
@@ -97,10 +103,14 @@ def merge_openapi(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> 
             if path in _LOCAL_PATHS:
                 continue
             paths[path] = _rename_refs(item, renames)
-            add_gateway_problems(paths[path])
+            add_proxy_problems(paths[path])
         security.update(document.get("components", {}).get("securitySchemes", {}))
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
+    for item in paths.values():
+        add_edge_problems(item)
+        for operation in _operations(item):
+            operation["responses"] = dict(sorted(operation["responses"].items()))
     if tags:
         merged["tags"] = list(tags.values())
     return merged

@@ -206,9 +206,10 @@ def test_the_merge_adds_what_the_gateway_answers_on_every_proxied_operation():
         assert "Retry-After" in operation["responses"]["503"]["headers"]
     assert {"401", "403"} <= set(write["responses"])
     assert not {"401", "403"} & set(public_read["responses"])  # public stays public
-    # The gateway's own operations keep their own problems only.
-    assert "504" not in merged["paths"]["/auth/token"]["post"]["responses"]
-    assert "429" in merged["paths"]["/auth/token"]["post"]["responses"]
+    # The gateway's own operations: refused paths, but no upstream to be down.
+    token = merged["paths"]["/auth/token"]["post"]["responses"]
+    assert {"400", "414", "429"} <= set(token) and "504" not in token
+    assert "`invalid-query`" in merged["paths"]["/healthz"]["get"]["responses"]["400"]["description"]
 
 
 def test_the_gateway_learns_each_paths_methods_from_the_documents():
