@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from gateway.api import dev_router
+from gateway.api import accounts_router, dev_router, devices_router
 from gateway.api import router as auth_router
 from gateway.edge import PROXIED_METHODS, edge
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.pairing import PairingCodes
 from gateway.proxy import UpstreamPool
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
@@ -32,7 +33,7 @@ from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import install_problem_handlers
 from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
-from services.common.notifier import RedisInboxNotifier
+from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,12 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             ttl_seconds=settings.otp_ttl_seconds,
             max_attempts=settings.otp_max_attempts,
         ),
-        notifier=RedisInboxNotifier(redis),
+        notifier=build_notifier(settings.notifier, redis=redis),
+        pairing=PairingCodes(
+            redis,
+            ttl_seconds=settings.pairing_code_ttl_seconds,
+            interval_seconds=settings.pairing_poll_interval_seconds,
+        ),
         openapi=MergedOpenAPI(http=http, upstreams=settings.upstreams()),
         upstream_urls=settings.upstreams(),
     )
@@ -139,6 +145,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()
             await runtime.http.aclose()
+            await runtime.notifier.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 
@@ -174,7 +181,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(auth_router)
-    if settings.dev_notifier_inbox:
+    app.include_router(devices_router)
+    app.include_router(accounts_router)
+    if settings.notifier.backend == "inbox":
         app.include_router(dev_router)
 
     @app.get("/openapi.json", include_in_schema=False)

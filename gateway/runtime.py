@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.pairing import PairingCodes
 from gateway.proxy import UpstreamPool
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
-from services.common.notifier import RedisInboxNotifier
+from services.common.notifier import Notifier
 
 
 @dataclass
@@ -32,6 +33,7 @@ class GatewayRuntime:
     upstream_pools: dict[str, UpstreamPool]
     http: httpx.AsyncClient
     otp: OneTimeCodes
-    notifier: RedisInboxNotifier
+    notifier: Notifier
+    pairing: PairingCodes
     openapi: MergedOpenAPI
     upstream_urls: dict[str, str]

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.notifier import NotifierSettings
 from services.common.settings import Environment, split_list
 
 
@@ -17,6 +18,22 @@ class RateLimit(BaseModel):
 
     per_second: float = Field(gt=0)
     burst: int = Field(ge=1)
+
+
+class SessionLifetime(BaseModel):
+    """How long a sign-in lasts: unused for `idle_seconds` it ends; it never outlives `max_seconds`."""
+
+    idle_seconds: int = Field(ge=1)
+    max_seconds: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _idle_within_max(self) -> SessionLifetime:
+        if self.idle_seconds > self.max_seconds:
+            raise ValueError("idle_seconds cannot exceed max_seconds")
+        return self
+
+
+DAY = 86400
 
 
 class GatewaySettings(BaseSettings):
@@ -37,10 +54,23 @@ class GatewaySettings(BaseSettings):
     token_issuer: str = "urn:gare-numerique:gateway"
     token_audience: str = "gare-numerique"
     staff_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
-    device_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    # Devices refresh now: a short access token bounds how long an unpaired one keeps working.
+    device_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
     traveller_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     otp_ttl_seconds: int = Field(default=300, ge=60, le=900)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
+    # Refresh-token families: staff for a working day, travellers for weeks, paired devices for a year.
+    session_staff: SessionLifetime = SessionLifetime(idle_seconds=8 * 3600, max_seconds=DAY)
+    session_traveller: SessionLifetime = SessionLifetime(idle_seconds=30 * DAY, max_seconds=90 * DAY)
+    session_device: SessionLifetime = SessionLifetime(idle_seconds=30 * DAY, max_seconds=365 * DAY)
+    # Device pairing (RFC 8628): how long a code waits for an operator, how often a device polls.
+    pairing_code_ttl_seconds: int = Field(default=600, ge=2, le=3600)
+    pairing_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
+    pairing_verification_path: str = "/console/pair"
+    # The gateway's address as clients see it (OAuth metadata, pairing links); else the request's.
+    public_url: str | None = None
+    # Stations served here; devices are paired for these only (empty: any station a token covers).
+    stations: Annotated[list[str], NoDecode] = []
 
     parcel_lockers_url: str = "http://127.0.0.1:8101"
     signage_url: str = "http://127.0.0.1:8102"
@@ -55,20 +85,24 @@ class GatewaySettings(BaseSettings):
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
     rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
     rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
+    # Refresh tokens cannot be guessed; this only keeps one address from hammering the database.
+    rate_limit_refresh: RateLimit = RateLimit(per_second=10, burst=50)
     trusted_proxies: Annotated[list[str], NoDecode] = []
 
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    dev_notifier_inbox: bool = True
+    notifier: NotifierSettings = NotifierSettings()
     log_level: str = "INFO"
 
-    _split = field_validator("trusted_proxies", "cors_origins", mode="before")(split_list)
+    _split = field_validator("trusted_proxies", "cors_origins", "stations", mode="before")(split_list)
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> GatewaySettings:
         if self.environment == "production":
-            if self.dev_notifier_inbox:
-                raise ValueError("the development notifier inbox must be off in production")
+            if problem := self.notifier.production_problem():
+                raise ValueError(problem)
+            if not self.public_url or not self.public_url.startswith("https://"):
+                raise ValueError("production names its public https URL (GATEWAY_PUBLIC_URL)")
             if "*" in self.cors_origins:
                 raise ValueError("production lists its CORS origins explicitly")
             if self.database_url.startswith("sqlite"):
