@@ -50,9 +50,11 @@ from services.common.auth import Principal
 from services.common.db import utcnow
 from services.common.errors import Forbidden, NotFound, Problem, TooManyRequests, Unauthorized
 from services.common.notifier import MessageRejected, NotifierError, RedisInboxNotifier
-from services.common.openapi import FORBIDDEN, RATE_LIMITED, declares
+from services.common.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
 
 router = APIRouter(tags=["auth"])
+# Codes, pairings and refresh checks live in Redis: routes that need it say what its absence answers.
+STORE_DOWN = "`auth-store-unavailable`: codes and pairings cannot be checked for a moment (`Retry-After`)."
 devices_router = APIRouter(prefix="/auth/devices", tags=["devices"])
 accounts_router = APIRouter(prefix="/auth/accounts", tags=["accounts"])
 dev_router = APIRouter(tags=["development"])
@@ -139,7 +141,11 @@ def _user_agent(request: Request) -> str | None:
     "/auth/token",
     summary="OAuth 2.0 token endpoint: password, phone code, client credentials, refresh token, device code",
     response_model=TokenResponse,
-    responses={400: {"description": "OAuth 2.0 error (`error` member)"}, 401: {"description": "Bad client"}},
+    responses={
+        400: {"description": "OAuth 2.0 error (`error` member)"},
+        401: {"description": "Bad client"},
+        **problem_responses({429: RATE_LIMITED, 503: STORE_DOWN}),
+    },
 )
 async def token(
     request: Request,
@@ -197,7 +203,10 @@ async def token(
 @router.post(
     "/auth/revoke",
     summary="Revoke a refresh token, or the sign-in of an access token (RFC 7009)",
-    responses={200: {"description": "Revoked, or the token was not valid anyway (RFC 7009 §2.2)"}},
+    responses={
+        200: {"description": "Revoked, or the token was not valid anyway (RFC 7009 §2.2)"},
+        **problem_responses({429: RATE_LIMITED}),
+    },
 )
 async def revoke(
     request: Request,
@@ -229,6 +238,7 @@ async def revoke(
     summary="Start pairing a screen, kiosk or locker controller (RFC 8628 device authorization)",
     response_model=DeviceAuthorizationResponse,
     dependencies=[Depends(limit_auth_attempts)],
+    responses=problem_responses({503: STORE_DOWN}),
 )
 async def device_authorization(
     request: Request,
@@ -290,6 +300,12 @@ async def jwks(gateway: GatewayDep) -> JSONResponse:
     status_code=202,
     summary="Send a one-time sign-in code to a traveller's phone",
     dependencies=[Depends(limit_auth_attempts)],
+    responses=problem_responses(
+        {
+            422: "`sms-refused`: the text-message provider refused this number for good.",
+            503: [STORE_DOWN, "`notifier-unavailable`: the text-message provider is away (`Retry-After`)."],
+        }
+    ),
 )
 async def send_code(otp_request: OtpRequest, request: Request, gateway: GatewayDep) -> OtpSent:
     number = domain.normalize_phone_number(otp_request.phone_number)
@@ -415,6 +431,7 @@ async def limit_code_guesses(request: Request, gateway: GatewayDep, caller: Call
     summary="Pair the device showing this code with a screen, kiosk or locker bank of the station",
     dependencies=[Depends(limit_code_guesses)],
     responses={
+        **problem_responses({503: STORE_DOWN}),
         403: {"description": "Not an operator of that station"},
         404: {"description": "No device is waiting with this code (mistyped, expired or used)"},
         409: {"description": "Code already claimed, or the screen/bank already has a device"},
@@ -440,6 +457,7 @@ async def claim_device(
     status_code=204,
     summary="Refuse the code a device shows: its next poll gets `access_denied`",
     dependencies=[Depends(limit_code_guesses)],
+    responses=problem_responses({503: STORE_DOWN}),
 )
 async def deny_device(denial: DeviceDenial, gateway: GatewayDep, caller: CallerDep) -> Response:
     async with needs_redis("Device pairing"):
