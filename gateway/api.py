@@ -53,8 +53,12 @@ from services.common.notifier import MessageRejected, NotifierError, RedisInboxN
 from services.common.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
 
 router = APIRouter(tags=["auth"])
-# Codes, pairings and refresh checks live in Redis: routes that need it say what its absence answers.
+# What the routes below answer besides what their shape says (services/common/openapi.py derives that).
 STORE_DOWN = "`auth-store-unavailable`: codes and pairings cannot be checked for a moment (`Retry-After`)."
+NOT_ITS_OPERATOR = "`forbidden`: the token is not an operator's of the device's station."
+UNKNOWN_DEVICE = "`unknown-device`: no device client with this id."
+UNKNOWN_ACCOUNT = "`unknown-account`: no staff account with this username."
+OWN_ACCOUNT = "`conflict`: an admin cannot disable, demote or delete their own account."
 devices_router = APIRouter(prefix="/auth/devices", tags=["devices"])
 accounts_router = APIRouter(prefix="/auth/accounts", tags=["accounts"])
 dev_router = APIRouter(tags=["development"])
@@ -203,6 +207,7 @@ async def token(
 @router.post(
     "/auth/revoke",
     summary="Revoke a refresh token, or the sign-in of an access token (RFC 7009)",
+    response_class=Response,  # an empty 200: no body to describe
     responses={
         200: {"description": "Revoked, or the token was not valid anyway (RFC 7009 §2.2)"},
         **problem_responses({429: RATE_LIMITED}),
@@ -390,7 +395,12 @@ async def list_sessions(gateway: GatewayDep, caller: CallerDep) -> list[SessionP
     return [_session_public(s, caller) for s in found]
 
 
-@router.delete("/auth/sessions/{session_id}", status_code=204, summary="End one of the caller's sign-ins")
+@router.delete(
+    "/auth/sessions/{session_id}",
+    status_code=204,
+    summary="End one of the caller's sign-ins",
+    responses=problem_responses({404: "`unknown-session`: no such sign-in of yours."}),
+)
 async def end_session(
     gateway: GatewayDep, caller: CallerDep, session_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ) -> Response:
@@ -457,7 +467,14 @@ async def claim_device(
     status_code=204,
     summary="Refuse the code a device shows: its next poll gets `access_denied`",
     dependencies=[Depends(limit_code_guesses)],
-    responses=problem_responses({503: STORE_DOWN}),
+    responses=problem_responses(
+        {
+            403: NOT_ITS_OPERATOR,
+            404: "`pairing-code-unknown`: no device is waiting with this code.",
+            409: "`pairing-code-used`: the code was already claimed or refused.",
+            503: STORE_DOWN,
+        }
+    ),
 )
 async def deny_device(denial: DeviceDenial, gateway: GatewayDep, caller: CallerDep) -> Response:
     async with needs_redis("Device pairing"):
@@ -467,7 +484,11 @@ async def deny_device(denial: DeviceDenial, gateway: GatewayDep, caller: CallerD
     return Response(status_code=204)
 
 
-@devices_router.get("", summary="The station's devices, in client id order")
+@devices_router.get(
+    "",
+    summary="The station's devices, in client id order",
+    responses=problem_responses({403: NOT_ITS_OPERATOR}),
+)
 async def list_devices(
     gateway: GatewayDep,
     caller: CallerDep,
@@ -492,14 +513,29 @@ async def list_devices(
     return DevicePage(station=station, items=[device_public(d) for d in page], next_cursor=next_cursor)
 
 
-@devices_router.get("/{client_id}", summary="One device")
+@devices_router.get(
+    "/{client_id}",
+    summary="One device",
+    responses=problem_responses({403: NOT_ITS_OPERATOR, 404: UNKNOWN_DEVICE}),
+)
 async def get_device(client_id: ClientIdPath, gateway: GatewayDep, caller: CallerDep) -> DevicePublic:
     async with gateway.sessionmaker() as db:
         return device_public(await devices.get(db, principal=caller, client_id=client_id))
 
 
 @devices_router.patch(
-    "/{client_id}", summary="Rename or rebind a device (its next refresh carries the binding)"
+    "/{client_id}",
+    summary="Rename or rebind a device (its next refresh carries the binding)",
+    responses=problem_responses(
+        {
+            403: NOT_ITS_OPERATOR,
+            404: UNKNOWN_DEVICE,
+            409: [
+                "`device-binding-taken`: another active device serves that screen or bank.",
+                "`device-unpaired`: the device is unpaired; pair it again instead.",
+            ],
+        }
+    ),
 )
 async def update_device(
     client_id: ClientIdPath, changes: DeviceUpdate, gateway: GatewayDep, caller: CallerDep
@@ -512,6 +548,7 @@ async def update_device(
     "/{client_id}",
     status_code=204,
     summary="Unpair a device: disable it and revoke its refresh tokens (its access token ends at expiry)",
+    responses=problem_responses({403: NOT_ITS_OPERATOR, 404: UNKNOWN_DEVICE}),
 )
 async def unpair_device(client_id: ClientIdPath, gateway: GatewayDep, caller: CallerDep) -> Response:
     async with gateway.sessionmaker() as db:
@@ -563,7 +600,12 @@ async def list_accounts(
     return AccountPage(items=[account_public(a) for a in page], next_cursor=next_cursor)
 
 
-@accounts_router.post("", status_code=201, summary="Create a staff account")
+@accounts_router.post(
+    "",
+    status_code=201,
+    summary="Create a staff account",
+    responses=problem_responses({409: "`username-taken`: a staff account has this username."}),
+)
 async def create_account(
     account_in: AccountCreate, response: Response, gateway: GatewayDep, admin: AdminDep
 ) -> AccountPublic:
@@ -573,7 +615,9 @@ async def create_account(
     return account_public(account)
 
 
-@accounts_router.get("/{username}", summary="One staff account")
+@accounts_router.get(
+    "/{username}", summary="One staff account", responses=problem_responses({404: UNKNOWN_ACCOUNT})
+)
 async def get_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> AccountPublic:
     async with gateway.sessionmaker() as db:
         return account_public(await accounts.get_or_404(db, username=username))
@@ -582,6 +626,7 @@ async def get_account(username: UsernamePath, gateway: GatewayDep, admin: AdminD
 @accounts_router.patch(
     "/{username}",
     summary="Change a staff account; a new password, a new role or disabling ends its sign-ins",
+    responses=problem_responses({404: UNKNOWN_ACCOUNT, 409: OWN_ACCOUNT}),
 )
 async def update_account(
     username: UsernamePath, changes: AccountUpdate, gateway: GatewayDep, admin: AdminDep
@@ -592,7 +637,12 @@ async def update_account(
         return account_public(await accounts.update(db, username=username, changes=changes))
 
 
-@accounts_router.delete("/{username}", status_code=204, summary="Delete a staff account and end its sign-ins")
+@accounts_router.delete(
+    "/{username}",
+    status_code=204,
+    summary="Delete a staff account and end its sign-ins",
+    responses=problem_responses({404: UNKNOWN_ACCOUNT, 409: OWN_ACCOUNT}),
+)
 async def delete_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> Response:
     if _is_self(admin, username):
         raise Problem("An admin cannot delete their own account.", status=409, slug="conflict")

@@ -36,6 +36,7 @@ MAX_EXAMPLES = int(os.environ.get("GARE_FUZZ_EXAMPLES", "40"))
 SEED = int(os.environ.get("GARE_FUZZ_SEED", "20261125"))
 CHECKS_LEFT_OUT = ["positive_data_acceptance"]
 CARREFOUR_PLEYEL = "velib-metropole-653046369"
+KIOSK_DEVICE = f"kiosk-{SAINT_DENIS}-entrance"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -71,9 +72,14 @@ def fuzz_config(stack: StationStack) -> str:
             {"path.vehicle_station_id": CARREFOUR_PLEYEL},
         ),
     }
+    # Staff accounts are an admin's to manage.
+    admin_routes = {r"^/auth/accounts": (tokens.admin(), {})}
     pinned = {
         r"/lockers/banks/\{bank_id\}": {"path.bank_id": bank_a["id"], "path.label": "A01"},
         r"/mobility/vehicle-stations/\{vehicle_station_id\}$": {"path.vehicle_station_id": CARREFOUR_PLEYEL},
+        # The kiosk's device: nothing else in this run uses it, so unpairing it breaks nothing.
+        r"^/auth/devices/\{client_id\}$": {"path.client_id": KIOSK_DEVICE},
+        r"^/auth/devices$": {"query.station": SAINT_DENIS},
     }
     lines = [
         f"base-url = {toml_string(stack.gateway_url)}",
@@ -91,14 +97,17 @@ def fuzz_config(stack: StationStack) -> str:
         "[auth.openapi.HTTPBearer]",
         f"bearer = {toml_string(operator)}",
     ]
-    for path_regex, (token, parameters) in device_routes.items():
+    for path_regex, (token, parameters) in (device_routes | admin_routes).items():
         lines += [
             "[[operations]]",
             f"include-path-regex = {toml_string(path_regex)}",
             f"headers = {{ Authorization = {toml_string('Bearer ' + token)} }}",
-            "[operations.parameters]",
-            *(f"{toml_string(name)} = {toml_string(value)}" for name, value in parameters.items()),
         ]
+        if parameters:
+            lines += [
+                "[operations.parameters]",
+                *(f"{toml_string(name)} = {toml_string(value)}" for name, value in parameters.items()),
+            ]
     for path_regex, parameters in pinned.items():
         lines += [
             "[[operations]]",
