@@ -257,3 +257,13 @@ def test_taking_a_compartment_out_of_service_without_a_reason_is_422(gateway, to
     body = assert_problem(httpx.put(url, json=state, headers=bearer(operator)), 422, "validation-error")
     assert [error["field"] for error in body["errors"]] == ["reason"]
     assert compartment_a01(gateway, operator)[1] == before
+
+
+def test_a_vehicle_station_id_too_long_to_store_is_422(gateway, tokens):
+    # Our id is `{system_id}-{external_id}`: 0-000...0 (65 characters) was a 500 on PostgreSQL.
+    before = vehicle_station_ids(gateway)
+    station = {"system_id": "0", "external_id": "0" * 63, "name": "Quai", "lat": 48.9, "lon": 2.3}
+    response = httpx.post(f"{gateway}{MOBILITY}", json=station, headers=bearer(tokens.operator()))
+    body = assert_problem(response, 422, "validation-error")
+    assert [error["field"] for error in body["errors"]] == ["external_id"]
+    assert vehicle_station_ids(gateway) == before

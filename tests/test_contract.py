@@ -49,7 +49,8 @@ def test_every_error_of_every_operation_is_a_documented_problem(merged):
         if any(p["in"] == "path" for p in operation.get("parameters", [])):
             assert "404" in responses, (method, path)
         if operation.get("security"):
-            assert {"401", "403"} <= set(responses), (method, path)
+            assert "401" in responses, (method, path)
+            assert "WWW-Authenticate" in responses["401"]["headers"], (method, path)
         assert {"400", "414"} <= set(responses), (method, path)  # paths the gateway refuses
         if path.startswith(PROXIED_PREFIXES):
             assert {"429", "503", "504"} <= set(responses), (method, path)

@@ -18,6 +18,10 @@ PropulsionType = Literal[
     "human", "electric_assist", "electric", "combustion", "combustion_diesel", "hybrid", "plug_in_hybrid"
 ]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+# Our id of a vehicle station is `{system_id}-{external_id}` (domain.vehicle_station_id), 64 characters at
+# most: a GBFS system id is short ("velib-metropole"), a station id may be a UUID (36).
+SystemId = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9._-]+$")]
+ExternalId = Annotated[str, Field(min_length=1, max_length=39, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class VehicleTypePublic(BaseModel):
@@ -62,8 +66,8 @@ class VehicleStationList(BaseModel):
 
 
 class VehicleStationCreate(StrictInput):
-    system_id: Identifier
-    external_id: Identifier
+    system_id: SystemId
+    external_id: ExternalId
     name: Label
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
