@@ -126,14 +126,12 @@ def problem_responses(problems: Notes | int, *more: int) -> dict[int | str, dict
     return {status: problem_response_doc(*lines) for status, lines in notes.items()}
 
 
-def problem_response_doc(*notes: str, headers: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+def problem_response_doc(*notes: str) -> dict[str, Any]:
+    """A problem+json response whose description lists its problem types, one note each."""
+    return {
         "description": "\n".join(f"- {n}" for n in notes if n) or "A problem (RFC 9457).",
         "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
     }
-    if headers:
-        doc["headers"] = dict(headers)
-    return doc
 
 
 RETRY_AFTER_HEADER = {
