@@ -9,6 +9,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,10 +89,10 @@ def stack_config(var_dir: Path, backend: str, **overrides: object) -> StackConfi
     return config
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StationStack]:
-    backend = request.param
-    config = stack_config(tmp_path_factory.mktemp(f"stack-{backend}"), backend)
+@contextmanager
+def running_stack(var_dir: Path, backend: str, **overrides: object) -> Iterator[StationStack]:
+    """A whole station stack on `backend`, stopped (and its PostgreSQL schemas dropped) afterwards."""
+    config = stack_config(var_dir, backend, **overrides)
     if backend == "postgres":
         try:
             asyncio.run(_postgres_schemas(POSTGRES_URL, config.schema_prefix, drop=False))
@@ -103,10 +104,19 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     except Exception:
         station.stop()
         raise
-    yield station
-    station.stop()
-    if backend == "postgres":
-        asyncio.run(_postgres_schemas(POSTGRES_URL, config.schema_prefix, drop=True))
+    try:
+        yield station
+    finally:
+        station.stop()
+        if backend == "postgres":
+            asyncio.run(_postgres_schemas(POSTGRES_URL, config.schema_prefix, drop=True))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StationStack]:
+    backend = request.param
+    with running_stack(tmp_path_factory.mktemp(f"stack-{backend}"), backend) as station:
+        yield station
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from services.common.openapi import problem_responses
 from services.common.registry import BIKE_SHARE
 from services.common.stations import STATION_SLUG_PATTERN
 
@@ -99,6 +100,7 @@ async def get_vehicle_station(
     "/vehicle-stations",
     status_code=status.HTTP_201_CREATED,
     summary="Register a vehicle station of an operator near the station",
+    responses=problem_responses({409: "`conflict`: this vehicle station is already registered."}),
 )
 async def register_vehicle_station(
     station_id: StationId, station_in: VehicleStationCreate, session: SessionDep, _: Operator
@@ -112,6 +114,7 @@ async def register_vehicle_station(
 @router.put(
     "/vehicle-stations/{vehicle_station_id}/status",
     summary="Report a vehicle station's availability; publishes vehicle_station.status_changed",
+    responses=problem_responses({409: "`stale-report`: a newer report is already recorded."}),
 )
 async def report_status(
     station_id: StationId,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.common.auth import Principal, Scope
-from services.common.rules import FieldProblem
+from services.common.rules import EARLIEST_TIMESTAMP, FieldProblem
 
 # A device clock a little ahead is tolerated; further ahead the report is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -62,6 +62,8 @@ def status_report_problems(
             )
     if report.last_reported > now + MAX_CLOCK_SKEW:
         problems.append(FieldProblem("last_reported", "is in the future"))
+    if report.last_reported < EARLIEST_TIMESTAMP:
+        problems.append(FieldProblem("last_reported", "is before 2000: the device's clock is not set"))
     return problems
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, require_station
 from services.common.errors import Forbidden, NotFound, Unauthorized
+from services.common.openapi import FORBIDDEN, declares
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
@@ -73,6 +74,7 @@ def require_scopes(*scopes: str) -> Callable[..., Coroutine[Any, Any, Principal]
     if not scopes:
         raise ValueError("require_scopes needs at least one scope")
 
+    @declares({403: FORBIDDEN})
     async def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise Unauthorized("This operation needs a bearer token.")

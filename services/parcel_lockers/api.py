@@ -10,6 +10,7 @@ from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from services.common.openapi import problem_responses
 from services.common.registry import PARCEL_LOCKERS
 from services.common.stations import STATION_SLUG_PATTERN
 from services.parcel_lockers import domain, service
@@ -118,6 +119,7 @@ async def get_bank(
     "/banks",
     status_code=status.HTTP_201_CREATED,
     summary="Register a locker bank and its compartments; publishes bank.registered",
+    responses=problem_responses({409: "`duplicate-bank-code`: the station has a bank with this code."}),
 )
 async def register_bank(
     station_id: StationId, bank_in: BankCreate, session: SessionDep, _: Operator
@@ -129,6 +131,14 @@ async def register_bank(
 @router.put(
     "/banks/{bank_id}/compartments/{label}/service-state",
     summary="Take a compartment out of service or return it; publishes compartment.state_changed",
+    responses=problem_responses(
+        {
+            409: [
+                "`compartment-busy`: a parcel is in or reserved for the compartment.",
+                "`compartment-changed`: its state changed meanwhile; read it again.",
+            ]
+        }
+    ),
 )
 async def set_service_state(
     station_id: StationId,

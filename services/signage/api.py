@@ -11,6 +11,7 @@ from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden
 from services.common.hot_reads import NOT_MODIFIED, HotRead, ReadRequest, Rendered
+from services.common.openapi import problem_responses
 from services.common.registry import SIGNAGE
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
@@ -59,6 +60,15 @@ HOT_READS = (PLAYLIST,)
     "/screens",
     status_code=status.HTTP_201_CREATED,
     summary="Register a screen of the station; publishes screen.registered",
+    responses=problem_responses(
+        {
+            409: [
+                "`screen-code-taken`: the station has a screen with this code.",
+                "`device-already-bound`: the device plays another screen.",
+                "`conflict`: either was registered meanwhile; retry.",
+            ]
+        }
+    ),
 )
 async def register_screen(
     station_id: StationId, screen_in: ScreenCreate, session: SessionDep, _: Operator
@@ -86,7 +96,10 @@ async def list_screens(
     "/screens/{code}/playlist",
     response_model=ScreenPlaylist,
     summary="What a screen plays; its bound device polls it with If-None-Match",
-    responses=NOT_MODIFIED,
+    responses={
+        **NOT_MODIFIED,
+        **problem_responses({404: "`unknown-screen`: the station has no screen with this code."}),
+    },
 )
 async def screen_playlist(
     station_id: StationId,
