@@ -5,6 +5,7 @@ import sys
 
 SCENARIOS = {
     "gateway_overhead": "bench.gateway_overhead",
+    "hot_reads": "bench.hot_reads",
     "upstream_clients": "bench.upstream_clients",
     "gateway_cpu": "bench.gateway_cpu",
 }

@@ -50,8 +50,15 @@ from services.common.auth import Principal
 from services.common.db import utcnow
 from services.common.errors import Forbidden, NotFound, Problem, TooManyRequests, Unauthorized
 from services.common.notifier import MessageRejected, NotifierError, RedisInboxNotifier
+from services.common.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
 
 router = APIRouter(tags=["auth"])
+# What the routes below answer besides what their shape says (services/common/openapi.py derives that).
+STORE_DOWN = "`auth-store-unavailable`: codes and pairings cannot be checked for a moment (`Retry-After`)."
+NOT_ITS_OPERATOR = "`forbidden`: the token is not an operator's of the device's station."
+UNKNOWN_DEVICE = "`unknown-device`: no device client with this id."
+UNKNOWN_ACCOUNT = "`unknown-account`: no staff account with this username."
+OWN_ACCOUNT = "`conflict`: an admin cannot disable, demote or delete their own account."
 devices_router = APIRouter(prefix="/auth/devices", tags=["devices"])
 accounts_router = APIRouter(prefix="/auth/accounts", tags=["accounts"])
 dev_router = APIRouter(tags=["development"])
@@ -104,6 +111,7 @@ def _ip(request: Request, gateway: GatewayRuntime) -> str:
     return f"ip:{client_ip(request, gateway.settings.trusted_proxies)}"
 
 
+@declares({429: RATE_LIMITED})
 async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
     """Per-address throttle on sign-in and code requests: guessing passwords or codes stays slow."""
     await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, _ip(request, gateway))
@@ -137,7 +145,11 @@ def _user_agent(request: Request) -> str | None:
     "/auth/token",
     summary="OAuth 2.0 token endpoint: password, phone code, client credentials, refresh token, device code",
     response_model=TokenResponse,
-    responses={400: {"description": "OAuth 2.0 error (`error` member)"}, 401: {"description": "Bad client"}},
+    responses={
+        400: {"description": "OAuth 2.0 error (`error` member)"},
+        401: {"description": "Bad client"},
+        **problem_responses({429: RATE_LIMITED, 503: STORE_DOWN}),
+    },
 )
 async def token(
     request: Request,
@@ -195,7 +207,11 @@ async def token(
 @router.post(
     "/auth/revoke",
     summary="Revoke a refresh token, or the sign-in of an access token (RFC 7009)",
-    responses={200: {"description": "Revoked, or the token was not valid anyway (RFC 7009 §2.2)"}},
+    response_class=Response,  # an empty 200: no body to describe
+    responses={
+        200: {"description": "Revoked, or the token was not valid anyway (RFC 7009 §2.2)"},
+        **problem_responses({429: RATE_LIMITED}),
+    },
 )
 async def revoke(
     request: Request,
@@ -227,6 +243,7 @@ async def revoke(
     summary="Start pairing a screen, kiosk or locker controller (RFC 8628 device authorization)",
     response_model=DeviceAuthorizationResponse,
     dependencies=[Depends(limit_auth_attempts)],
+    responses=problem_responses({503: STORE_DOWN}),
 )
 async def device_authorization(
     request: Request,
@@ -288,6 +305,12 @@ async def jwks(gateway: GatewayDep) -> JSONResponse:
     status_code=202,
     summary="Send a one-time sign-in code to a traveller's phone",
     dependencies=[Depends(limit_auth_attempts)],
+    responses=problem_responses(
+        {
+            422: "`sms-refused`: the text-message provider refused this number for good.",
+            503: [STORE_DOWN, "`notifier-unavailable`: the text-message provider is away (`Retry-After`)."],
+        }
+    ),
 )
 async def send_code(otp_request: OtpRequest, request: Request, gateway: GatewayDep) -> OtpSent:
     number = domain.normalize_phone_number(otp_request.phone_number)
@@ -372,7 +395,12 @@ async def list_sessions(gateway: GatewayDep, caller: CallerDep) -> list[SessionP
     return [_session_public(s, caller) for s in found]
 
 
-@router.delete("/auth/sessions/{session_id}", status_code=204, summary="End one of the caller's sign-ins")
+@router.delete(
+    "/auth/sessions/{session_id}",
+    status_code=204,
+    summary="End one of the caller's sign-ins",
+    responses=problem_responses({404: "`unknown-session`: no such sign-in of yours."}),
+)
 async def end_session(
     gateway: GatewayDep, caller: CallerDep, session_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ) -> Response:
@@ -401,6 +429,7 @@ def device_public(device: DeviceClient) -> DevicePublic:
     )
 
 
+@declares({429: RATE_LIMITED})
 async def limit_code_guesses(request: Request, gateway: GatewayDep, caller: CallerDep) -> None:
     """Claiming is guessing to someone who has no code: per operator, as slow as sign-in attempts."""
     await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, f"sub:{caller.subject}")
@@ -412,6 +441,7 @@ async def limit_code_guesses(request: Request, gateway: GatewayDep, caller: Call
     summary="Pair the device showing this code with a screen, kiosk or locker bank of the station",
     dependencies=[Depends(limit_code_guesses)],
     responses={
+        **problem_responses({503: STORE_DOWN}),
         403: {"description": "Not an operator of that station"},
         404: {"description": "No device is waiting with this code (mistyped, expired or used)"},
         409: {"description": "Code already claimed, or the screen/bank already has a device"},
@@ -437,6 +467,14 @@ async def claim_device(
     status_code=204,
     summary="Refuse the code a device shows: its next poll gets `access_denied`",
     dependencies=[Depends(limit_code_guesses)],
+    responses=problem_responses(
+        {
+            403: NOT_ITS_OPERATOR,
+            404: "`pairing-code-unknown`: no device is waiting with this code.",
+            409: "`pairing-code-used`: the code was already claimed or refused.",
+            503: STORE_DOWN,
+        }
+    ),
 )
 async def deny_device(denial: DeviceDenial, gateway: GatewayDep, caller: CallerDep) -> Response:
     async with needs_redis("Device pairing"):
@@ -446,7 +484,11 @@ async def deny_device(denial: DeviceDenial, gateway: GatewayDep, caller: CallerD
     return Response(status_code=204)
 
 
-@devices_router.get("", summary="The station's devices, in client id order")
+@devices_router.get(
+    "",
+    summary="The station's devices, in client id order",
+    responses=problem_responses({403: NOT_ITS_OPERATOR}),
+)
 async def list_devices(
     gateway: GatewayDep,
     caller: CallerDep,
@@ -471,14 +513,29 @@ async def list_devices(
     return DevicePage(station=station, items=[device_public(d) for d in page], next_cursor=next_cursor)
 
 
-@devices_router.get("/{client_id}", summary="One device")
+@devices_router.get(
+    "/{client_id}",
+    summary="One device",
+    responses=problem_responses({403: NOT_ITS_OPERATOR, 404: UNKNOWN_DEVICE}),
+)
 async def get_device(client_id: ClientIdPath, gateway: GatewayDep, caller: CallerDep) -> DevicePublic:
     async with gateway.sessionmaker() as db:
         return device_public(await devices.get(db, principal=caller, client_id=client_id))
 
 
 @devices_router.patch(
-    "/{client_id}", summary="Rename or rebind a device (its next refresh carries the binding)"
+    "/{client_id}",
+    summary="Rename or rebind a device (its next refresh carries the binding)",
+    responses=problem_responses(
+        {
+            403: NOT_ITS_OPERATOR,
+            404: UNKNOWN_DEVICE,
+            409: [
+                "`device-binding-taken`: another active device serves that screen or bank.",
+                "`device-unpaired`: the device is unpaired; pair it again instead.",
+            ],
+        }
+    ),
 )
 async def update_device(
     client_id: ClientIdPath, changes: DeviceUpdate, gateway: GatewayDep, caller: CallerDep
@@ -491,6 +548,7 @@ async def update_device(
     "/{client_id}",
     status_code=204,
     summary="Unpair a device: disable it and revoke its refresh tokens (its access token ends at expiry)",
+    responses=problem_responses({403: NOT_ITS_OPERATOR, 404: UNKNOWN_DEVICE}),
 )
 async def unpair_device(client_id: ClientIdPath, gateway: GatewayDep, caller: CallerDep) -> Response:
     async with gateway.sessionmaker() as db:
@@ -501,6 +559,7 @@ async def unpair_device(client_id: ClientIdPath, gateway: GatewayDep, caller: Ca
 # -- staff accounts (network admins) ------------------------------------------------------------
 
 
+@declares({403: FORBIDDEN})
 def require_admin(caller: CallerDep) -> Principal:
     if domain.ADMIN_SCOPE not in caller.scopes:
         raise Forbidden(f"Managing accounts needs the {domain.ADMIN_SCOPE!r} scope.")
@@ -541,7 +600,12 @@ async def list_accounts(
     return AccountPage(items=[account_public(a) for a in page], next_cursor=next_cursor)
 
 
-@accounts_router.post("", status_code=201, summary="Create a staff account")
+@accounts_router.post(
+    "",
+    status_code=201,
+    summary="Create a staff account",
+    responses=problem_responses({409: "`username-taken`: a staff account has this username."}),
+)
 async def create_account(
     account_in: AccountCreate, response: Response, gateway: GatewayDep, admin: AdminDep
 ) -> AccountPublic:
@@ -551,7 +615,9 @@ async def create_account(
     return account_public(account)
 
 
-@accounts_router.get("/{username}", summary="One staff account")
+@accounts_router.get(
+    "/{username}", summary="One staff account", responses=problem_responses({404: UNKNOWN_ACCOUNT})
+)
 async def get_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> AccountPublic:
     async with gateway.sessionmaker() as db:
         return account_public(await accounts.get_or_404(db, username=username))
@@ -560,6 +626,7 @@ async def get_account(username: UsernamePath, gateway: GatewayDep, admin: AdminD
 @accounts_router.patch(
     "/{username}",
     summary="Change a staff account; a new password, a new role or disabling ends its sign-ins",
+    responses=problem_responses({404: UNKNOWN_ACCOUNT, 409: OWN_ACCOUNT}),
 )
 async def update_account(
     username: UsernamePath, changes: AccountUpdate, gateway: GatewayDep, admin: AdminDep
@@ -570,7 +637,12 @@ async def update_account(
         return account_public(await accounts.update(db, username=username, changes=changes))
 
 
-@accounts_router.delete("/{username}", status_code=204, summary="Delete a staff account and end its sign-ins")
+@accounts_router.delete(
+    "/{username}",
+    status_code=204,
+    summary="Delete a staff account and end its sign-ins",
+    responses=problem_responses({404: UNKNOWN_ACCOUNT, 409: OWN_ACCOUNT}),
+)
 async def delete_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> Response:
     if _is_self(admin, username):
         raise Problem("An admin cannot delete their own account.", status=409, slug="conflict")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway import domain
 from services.common.auth import Role
-from services.common.fields import Label
+from services.common.fields import Label, PhoneNumber, PhoneNumberInput, StrictInput
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 GRANT_PASSWORD = "password"
@@ -90,14 +90,12 @@ class AuthorizationServerMetadata(BaseModel):
     phone_code_endpoint: str = Field(description="Sends the code of the phone-otp grant (not an RFC member)")
 
 
-class OtpRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    phone_number: str = Field(min_length=6, max_length=32, examples=["+33612345678"])
+class OtpRequest(StrictInput):
+    phone_number: PhoneNumberInput
 
 
 class OtpSent(BaseModel):
-    phone_number: str
+    phone_number: PhoneNumber
     expires_in: int
     code_digits: int
 
@@ -111,10 +109,8 @@ class NotifierMessage(BaseModel):
 # -- devices ------------------------------------------------------------------------------------
 
 
-class DeviceClaim(BaseModel):
+class DeviceClaim(StrictInput):
     """An operator claims the code a screen, kiosk or locker controller shows."""
-
-    model_config = ConfigDict(extra="forbid")
 
     user_code: str = Field(min_length=8, max_length=12, examples=["BCDF-GHJK"])
     station: StationSlug
@@ -126,16 +122,12 @@ class DeviceClaim(BaseModel):
     )
 
 
-class DeviceDenial(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DeviceDenial(StrictInput):
     user_code: str = Field(min_length=8, max_length=12, examples=["BCDF-GHJK"])
     station: StationSlug
 
 
-class DeviceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DeviceUpdate(StrictInput):
     binding: Binding | None = None
     label: Label | None = None
     replace: bool = False
@@ -165,18 +157,14 @@ class DevicePage(BaseModel):
 # -- accounts -----------------------------------------------------------------------------------
 
 
-class AccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AccountCreate(StrictInput):
     username: Username
     password: Password
     role: StaffRole
     stations: list[StationSlug] = Field(default=[], max_length=100)
 
 
-class AccountUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AccountUpdate(StrictInput):
     password: Password | None = None
     role: StaffRole | None = None
     stations: list[StationSlug] | None = Field(default=None, max_length=100)

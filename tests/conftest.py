@@ -9,12 +9,15 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from deploy.embedded.infra import NatsServer
 from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
 from services.common.catalog import load_catalog
+from services.common.testing import SigningKey, running_nats
 from tests.support import Tokens
 
 POSTGRES_URL = os.environ.get("GARE_TEST_POSTGRES_URL", "")
@@ -27,6 +30,13 @@ _postgres_passed = 0
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError("GARE_REQUIRE_POSTGRES=1 but GARE_TEST_POSTGRES_URL is not set")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the whole stack is `e2e`, so `-m "not e2e"` is the fast tier."""
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -79,10 +89,10 @@ def stack_config(var_dir: Path, backend: str, **overrides: object) -> StackConfi
     return config
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StationStack]:
-    backend = request.param
-    config = stack_config(tmp_path_factory.mktemp(f"stack-{backend}"), backend)
+@contextmanager
+def running_stack(var_dir: Path, backend: str, **overrides: object) -> Iterator[StationStack]:
+    """A whole station stack on `backend`, stopped (and its PostgreSQL schemas dropped) afterwards."""
+    config = stack_config(var_dir, backend, **overrides)
     if backend == "postgres":
         try:
             asyncio.run(_postgres_schemas(POSTGRES_URL, config.schema_prefix, drop=False))
@@ -94,10 +104,19 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     except Exception:
         station.stop()
         raise
-    yield station
-    station.stop()
-    if backend == "postgres":
-        asyncio.run(_postgres_schemas(POSTGRES_URL, config.schema_prefix, drop=True))
+    try:
+        yield station
+    finally:
+        station.stop()
+        if backend == "postgres":
+            asyncio.run(_postgres_schemas(POSTGRES_URL, config.schema_prefix, drop=True))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StationStack]:
+    backend = request.param
+    with running_stack(tmp_path_factory.mktemp(f"stack-{backend}"), backend) as station:
+        yield station
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +127,17 @@ def tokens(stack: StationStack) -> Tokens:
 @pytest.fixture
 def gateway(stack: StationStack) -> str:
     return stack.gateway_url
+
+
+# -- in-process tests (tests/test_hot_reads.py): see services/common/testing.py ----------------------
+
+
+@pytest.fixture
+def keys() -> SigningKey:
+    return SigningKey()
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    with running_nats(tmp_path) as server:
+        yield server

@@ -12,14 +12,10 @@ import httpx
 import nats
 
 from deploy.embedded.stack import StationStack
+from services.common.testing import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
 
+__all__ = ["SAINT_DENIS", "VILLEJUIF", "EventCatcher", "Tokens", "assert_problem", "bearer", "eventually"]
 T = TypeVar("T")
-SAINT_DENIS = "saint-denis-pleyel"
-VILLEJUIF = "villejuif-institut-gustave-roussy"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 class Tokens:
@@ -76,19 +72,6 @@ def eventually(probe: Callable[[], T | None], *, timeout: float, interval: float
         if time.monotonic() - started > timeout:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str | None = None) -> dict[str, Any]:
-    """The response is an RFC 9457 problem with that status (and type)."""
-    assert response.status_code == status, f"{response.status_code}: {response.text}"
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"] and body["detail"]
-    assert body["request_id"] == response.headers["x-request-id"]
-    if slug is not None:
-        assert body["type"] == f"/problems/{slug}", body
-    return body
 
 
 class EventCatcher:

@@ -27,7 +27,9 @@ def claims_of(token: str) -> dict:
 
 def signing_key(stack) -> tuple[str, Ed25519PrivateKey]:
     newest = sorted((stack.var / "keys" / "gateway").glob("*.pem"))[-1]
-    return newest.stem, serialization.load_pem_private_key(newest.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(newest.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return newest.stem, key
 
 
 def mint(stack, *, key=None, kid=None, **overrides) -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import httpx
 import nats
+from nats.aio.msg import Msg
 
 from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
 
@@ -131,7 +132,7 @@ def test_a_redelivered_event_is_handled_once(stack, gateway, tokens):
         got: asyncio.Queue = asyncio.Queue()
         subject = f"gare.{SAINT_DENIS}.mobility.vehicle_station.status_changed"
 
-        async def on_message(msg: nats.aio.msg.Msg) -> None:
+        async def on_message(msg: Msg) -> None:
             await got.put(msg.data)
 
         await nc.subscribe(subject, cb=on_message)
@@ -199,6 +200,8 @@ def test_a_saturated_service_sheds_load_with_503_busy(stack, tokens):
     finally:
         signage.signal(signal.SIGCONT)
         process.stop()
-    assert [r.status_code for r in responses] == [504, 504, 503]
-    assert_problem(responses[2], 503, "upstream-busy")
-    assert responses[2].headers["retry-after"]
+    # Which one is shed depends on when each reached the gateway on a loaded machine: one of them.
+    assert sorted(r.status_code for r in responses) == [503, 504, 504]
+    shed = next(r for r in responses if r.status_code == 503)
+    assert_problem(shed, 503, "upstream-busy")
+    assert shed.headers["retry-after"]

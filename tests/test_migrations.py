@@ -12,17 +12,15 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
-from deploy.embedded.stack import GATEWAY, REPO_ROOT, SERVICES
+from deploy.embedded.stack import REPO_ROOT
 from services.common.db import create_engine, is_sqlite
 from services.common.migrations import alembic_config
+from services.common.registry import COMPONENTS
 
 
 def component_metadata(name: str) -> MetaData:
     module = importlib.import_module("gateway.models" if name == "gateway" else f"services.{name}.models")
     return module.Base.metadata
-
-
-COMPONENTS = [*SERVICES, GATEWAY]
 
 
 def migrations_dir(name: str) -> Path:

@@ -185,3 +185,40 @@ def test_operator_publishes_a_point_of_interest(stack, gateway, tokens):
     assert event["type"] == "fr.gare.kiosk.point_of_interest.published.v1"
     listed = httpx.get(url, params={"category": "pharmacy", "lang": "en"}).json()["points_of_interest"]
     assert [p["name"] for p in listed] == ["Forecourt pharmacy"]
+
+
+# -- devices act only on what they are bound to (tokens from the real gateway) --------------------
+
+
+def test_a_screen_token_cannot_report_availability_but_the_stations_feed_can(gateway, tokens):
+    url = f"{gateway}{BASE}/mobility/vehicle-stations/velib-metropole-653042442/status"
+    current = httpx.get(url.removesuffix("/status")).json()["status"]
+    report = {
+        "num_vehicles_available": current["num_vehicles_available"],
+        "vehicle_types_available": current["vehicle_types_available"],
+        "num_docks_available": current["num_docks_available"],
+        "last_reported": datetime.now(UTC).isoformat(),
+    }
+    assert_problem(httpx.put(url, json=report, headers=bearer(tokens.device("screen"))), 403, "forbidden")
+    assert_problem(httpx.put(url, json=report, headers=bearer(tokens.device("kiosk"))), 403, "forbidden")
+    accepted = httpx.put(url, json=report, headers=bearer(tokens.device("mobility_feed")))
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_locker_controller_sees_only_its_own_bank(gateway, tokens):
+    listing = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(tokens.device("locker_controller")))
+    assert listing.status_code == 200, listing.text
+    assert [bank["code"] for bank in listing.json()["banks"]] == ["A"]
+
+
+def test_locker_availability_is_public_and_follows_the_compartments(gateway, tokens):
+    board = httpx.get(f"{gateway}{BASE}/lockers/availability")
+    assert board.status_code == 200, board.text
+    assert board.headers["etag"] and board.headers["cache-control"].startswith("public")
+    banks = {bank["code"]: bank for bank in board.json()["banks"]}
+    assert banks["B"]["availability"]["M"]["total"] == 4
+    assert "compartments" not in banks["A"]
+    again = httpx.get(
+        f"{gateway}{BASE}/lockers/availability", headers={"If-None-Match": board.headers["etag"]}
+    )
+    assert again.status_code == 304

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +95,9 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, inte
     raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
 
 
-def run_all(commands: dict[str, tuple[Sequence[str], dict[str, str]]], *, cwd: Path, log_dir: Path) -> None:
+def run_all(
+    commands: Mapping[str, tuple[Sequence[str], dict[str, str]]], *, cwd: Path, log_dir: Path
+) -> None:
     """Run one-shot commands (migrations, seeds) in parallel; raise with the log of any that fails."""
     running = {}
     for name, (argv, env) in commands.items():

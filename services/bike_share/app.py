@@ -7,17 +7,17 @@ from fastapi import FastAPI
 from services.bike_share import api
 from services.bike_share.models import Base
 from services.bike_share.settings import Settings
-from services.common.contracts.mobility import DOMAIN
+from services.common.registry import BIKE_SHARE
 from services.common.service_app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
-    name="bike_share",
-    domain=DOMAIN,
+    service=BIKE_SHARE,
     title="Gare numérique — vehicle sharing",
     description="Live availability of bikes, e-bikes, cargo bikes and shared cars near the station.",
     version="0.1.0",
     metadata=Base.metadata,
     routers=[api.router],
+    hot_reads=api.HOT_READS,
 )
 
 

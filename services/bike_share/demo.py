@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.bike_share import domain, service
 from services.bike_share.models import VehicleStation, VehicleType
-from services.bike_share.schemas import StatusReportIn, VehicleStationCreate
+from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleTypeCountIn
 from services.common.catalog import load_catalog
-from services.common.contracts.mobility import VehicleTypeCount
 from services.common.db import utcnow
 from services.common.settings import ServiceSettings
 
-VELIB_TYPES = [
+VELIB_TYPES: list[dict[str, Any]] = [
     {
         "id": "velib-mechanical",
         "system_id": "velib-metropole",
@@ -70,10 +70,12 @@ async def load_demo(
                         report_in=StatusReportIn(
                             num_vehicles_available=velib.mechanical_available + velib.ebike_available,
                             vehicle_types_available=[
-                                VehicleTypeCount(
+                                VehicleTypeCountIn(
                                     vehicle_type_id="velib-mechanical", count=velib.mechanical_available
                                 ),
-                                VehicleTypeCount(vehicle_type_id="velib-ebike", count=velib.ebike_available),
+                                VehicleTypeCountIn(
+                                    vehicle_type_id="velib-ebike", count=velib.ebike_available
+                                ),
                             ],
                             num_docks_available=velib.docks_available,
                             is_installed=velib.is_installed,

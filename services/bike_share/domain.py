@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.common.rules import FieldProblem
+from services.common.auth import Principal, Scope
+from services.common.rules import EARLIEST_TIMESTAMP, FieldProblem
 
 # A device clock a little ahead is tolerated; further ahead the report is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -61,9 +62,20 @@ def status_report_problems(
             )
     if report.last_reported > now + MAX_CLOCK_SKEW:
         problems.append(FieldProblem("last_reported", "is in the future"))
+    if report.last_reported < EARLIEST_TIMESTAMP:
+        problems.append(FieldProblem("last_reported", "is before 2000: the device's clock is not set"))
     return problems
 
 
 def is_stale(report: StatusReport, previous_last_reported: datetime | None) -> bool:
     """Reports may arrive out of order; an older one never overwrites a newer one."""
     return previous_last_reported is not None and report.last_reported < previous_last_reported
+
+
+def may_report(reporter: Principal, *, system_id: str) -> bool:
+    """Operators report any station; a feed device only those of the system it is bound to."""
+    if reporter.has_any_scope(Scope.OPERATE):
+        return True
+    return reporter.has_any_scope(Scope.REPORT_MOBILITY) and reporter.is_device_bound_to(
+        "mobility_feed", system_id
+    )

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import UTCDateTime, new_metadata, utcnow
+from services.common.bus_tables import new_metadata
+from services.common.db import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

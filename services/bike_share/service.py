@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -12,9 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.bike_share import domain, events
 from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate
-from services.common.db import utcnow
+from services.common.db import rows_changed, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
+
+# What the hot reads show (api.py), within a station: a commit that changes it marks it.
+VEHICLE_STATIONS = "vehicle-stations"
+
+
+def vehicle_station_tag(vehicle_station_id: str) -> str:
+    return f"vehicle-station:{vehicle_station_id}"
+
+
+def mark_vehicle_station_changed(session: AsyncSession, station: VehicleStation) -> None:
+    mark_changed(session, station.station_id, VEHICLE_STATIONS, vehicle_station_tag(station.id))
+
+
+def last_change(stations: Iterable[VehicleStation], types: Iterable[VehicleType] = ()) -> datetime | None:
+    """When what a listing shows last changed: a registration, a type, or a status report."""
+    moments = [s.created_at for s in stations]
+    moments += [s.status.updated_at for s in stations if s.status is not None]
+    moments += [t.created_at for t in types]
+    return max(moments, default=None)
 
 
 async def list_vehicle_stations(*, session: AsyncSession, station_id: str) -> Sequence[VehicleStation]:
@@ -50,8 +70,16 @@ async def get_vehicle_station_or_raise(
 
 
 async def ensure_vehicle_type(*, session: AsyncSession, vehicle_type: VehicleType) -> None:
+    """Add a vehicle type unless it exists; every station listing its system shows it."""
     if await session.get(VehicleType, vehicle_type.id) is None:
         session.add(vehicle_type)
+        showing = await session.scalars(
+            select(VehicleStation.station_id)
+            .where(VehicleStation.system_id == vehicle_type.system_id)
+            .distinct()
+        )
+        for station_id in showing:
+            mark_changed(session, station_id, VEHICLE_STATIONS)
         await session.commit()
 
 
@@ -64,6 +92,7 @@ async def register_vehicle_station(
         **station_in.model_dump(),
     )
     session.add(station)
+    mark_vehicle_station_changed(session, station)
     try:
         await session.commit()
     except IntegrityError as exc:
@@ -104,7 +133,7 @@ async def report_status(
     if problems:
         raise InvalidInput.from_problems("The status report is inconsistent; see `errors`.", problems)
     previous = station.status.last_reported if station.status else None
-    if domain.is_stale(report, previous):
+    if previous is not None and domain.is_stale(report, previous):
         raise Conflict(
             f"A newer report (last_reported {previous.isoformat()}) is already recorded.", slug="stale-report"
         )
@@ -141,10 +170,11 @@ async def report_status(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 0:
+        if rows_changed(result) == 0:
             await session.rollback()
             raise Conflict("A newer report was recorded meanwhile.", slug="stale-report")
         await session.refresh(station.status)
     await stage(session, OUTBOX, events.status_changed(station, station.status))
+    mark_vehicle_station_changed(session, station)
     await session.commit()
     return station

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,8 +20,27 @@ log = logging.getLogger(__name__)
 
 Role = Literal["traveller", "courier", "operator", "device", "admin"]
 ROLES: tuple[Role, ...] = ("traveller", "courier", "operator", "device", "admin")
+DeviceKind = Literal["screen", "kiosk", "locker_controller", "mobility_feed"]
+DEVICE_KINDS: tuple[DeviceKind, ...] = ("screen", "kiosk", "locker_controller", "mobility_feed")
 ALL_STATIONS = "*"
 SIGNING_ALGORITHMS = ["EdDSA", "RS256"]
+
+
+class Scope:
+    """What a token lets its holder do (docs/architecture.md, "Auth"). Services authorise by scope,
+    never by role: the gateway alone decides which scopes a role or a device kind gets."""
+
+    OPERATE = "station:operate"
+    NETWORK_ADMIN = "network:admin"
+    COLLECT_PARCELS = "parcels:collect"
+    SEND_PARCELS = "parcels:send"
+    DEPOSIT_PARCELS = "parcels:deposit"
+    READ_LOCKERS = "lockers:read"
+    # Devices: one scope per kind, on what the device is bound to (`device_binding`).
+    PLAY_SIGNAGE = "signage:play"
+    DISPLAY_KIOSK = "kiosk:display"
+    CONTROL_LOCKERS = "lockers:control"
+    REPORT_MOBILITY = "mobility:report"
 
 
 @dataclass(frozen=True)
@@ -31,10 +51,22 @@ class Principal:
     role: Role
     stations: tuple[str, ...]
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # Devices only: their client id, kind, and what they are bound to (a screen or bank code, a
+    # vehicle-sharing system id); None for people.
+    client_id: str | None = None
+    device_kind: DeviceKind | None = None
+    device_binding: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def may_act_on(self, station_id: str) -> bool:
         return ALL_STATIONS in self.stations or station_id in self.stations
+
+    def has_any_scope(self, *scopes: str) -> bool:
+        return not self.scopes.isdisjoint(scopes)
+
+    def is_device_bound_to(self, kind: DeviceKind, binding: str) -> bool:
+        """A device of that kind, bound to exactly that screen, bank or system."""
+        return self.device_kind == kind and self.device_binding is not None and self.device_binding == binding
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -47,11 +79,18 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if not isinstance(stations, list) or not all(isinstance(s, str) for s in stations):
         raise Unauthorized("The token has no valid station list.")
     scope = claims.get("scope", "")
+    device_kind = claims.get("device_kind")
+    if role == "device" and device_kind not in DEVICE_KINDS:
+        raise Unauthorized("The device token names no valid device kind.")
+    client_id, binding = claims.get("client_id"), claims.get("device_binding")
     return Principal(
         subject=str(claims.get("sub", "")),
         role=role,
         stations=tuple(stations),
         scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+        client_id=client_id if role == "device" and isinstance(client_id, str) else None,
+        device_kind=device_kind if role == "device" else None,
+        device_binding=binding if role == "device" and isinstance(binding, str) else None,
         claims=claims,
     )
 
@@ -60,15 +99,46 @@ KeyLookup = Callable[[str], Awaitable[PyJWK | None]]
 
 
 class TokenVerifier:
-    """Checks signature (by `kid`), expiry, issuer and audience; raises 401 problems."""
+    """Checks signature (by `kid`), expiry, issuer and audience; raises 401 problems.
 
-    def __init__(self, *, key_lookup: KeyLookup, issuer: str, audience: str, leeway_seconds: int = 5) -> None:
+    Verified tokens are remembered (bounded LRU, keyed by the token itself) until their `exp`:
+    a device polling every few seconds costs one signature check per token, not one per request.
+    A refused token is never remembered, so its next use is checked again."""
+
+    def __init__(
+        self,
+        *,
+        key_lookup: KeyLookup,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 5,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.key_lookup = key_lookup
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
+        self.cache_size = cache_size
+        self.clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if self.clock() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal = await self._verify_signature_and_claims(token)
+        if self.cache_size > 0:
+            self._verified[token] = (principal, float(principal.claims["exp"]))
+            if len(self._verified) > self.cache_size:
+                self._verified.popitem(last=False)
+        return principal
+
+    async def _verify_signature_and_claims(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import nats
@@ -34,6 +34,7 @@ class NatsBus:
         self._js: JetStreamContext | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._connect_listeners: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def connected(self) -> bool:
@@ -50,6 +51,17 @@ class NatsBus:
         if self._nc is None or not self.connected:
             raise BusUnavailable("NATS is not connected")
         return self._nc
+
+    def add_connect_listener(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Called after the first connection and after every reconnection."""
+        self._connect_listeners.append(listener)
+
+    async def _notify_connected(self) -> None:
+        for listener in self._connect_listeners:
+            try:
+                await listener()
+            except Exception:
+                log.exception("a NATS connect listener failed")
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect_until_done(), name=f"{self.name}-nats-connect")
@@ -81,6 +93,7 @@ class NatsBus:
                 await self.ensure_streams()
                 self._ready.set()
                 log.info("connected to NATS", extra={"nats_url": self.url})
+                await self._notify_connected()
                 return
             except asyncio.CancelledError:
                 raise
@@ -118,6 +131,7 @@ class NatsBus:
         # A server that lost its store (a fresh node) gets the streams back.
         with contextlib.suppress(Exception):
             await self.ensure_streams()
+        await self._notify_connected()
 
     async def _on_error(self, exc: Exception) -> None:
         log.debug("NATS error", extra={"error": repr(exc)})
@@ -138,10 +152,12 @@ class NatsBus:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            # nats.connect, retrying a server that is down, may not give in to the cancellation at
+            # once: shutting down must not wait for NATS.
+            await asyncio.wait({self._task}, timeout=2.0)
         if self._nc is not None:
-            with contextlib.suppress(Exception):
-                await self._nc.drain()
+            if self._nc.is_connected:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._nc.drain(), 5.0)
             with contextlib.suppress(Exception):
                 await self._nc.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
-from services.common.db import UTCDateTime
+from services.common.db import NAMING_CONVENTION, UTCDateTime
 
 OUTBOX = "outbox"
 PROCESSED_EVENT = "processed_event"
@@ -30,3 +30,10 @@ def add_bus_tables(metadata: MetaData) -> None:
         Column("event_id", String(64), primary_key=True),
         Column("handled_at", UTCDateTime(), nullable=False),
     )
+
+
+def new_metadata() -> MetaData:
+    """A service's own metadata, with the outbox and inbox tables every service carries."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    add_bus_tables(metadata)
+    return metadata

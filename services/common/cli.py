@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from services.common.observability import configure_logging
 from services.common.settings import ServiceSettings
 
 DemoLoader = Callable[[async_sessionmaker[AsyncSession], ServiceSettings, Path], Awaitable[None]]
+S = TypeVar("S", bound=ServiceSettings)
 
 
 # A listening socket handed over by the process that started us (the embedded runner): serving on
@@ -46,8 +48,8 @@ def serve(app: FastAPI, host: str, port: int) -> None:
 def run_cli(
     *,
     name: str,
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings], FastAPI],
+    settings_factory: Callable[[], S],
+    app_factory: Callable[[S], FastAPI],
     migrations_dir: Path,
     demo_loader: DemoLoader | None = None,
 ) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -18,15 +18,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def new_metadata() -> MetaData:
-    """A service's own metadata, with the outbox and inbox tables every service carries."""
-    from services.common.bus_tables import add_bus_tables
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    add_bus_tables(metadata)
-    return metadata
 
 
 def utcnow() -> datetime:
@@ -50,6 +41,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (its result is a CursorResult; the async API types it as Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def is_sqlite(url: str) -> bool:

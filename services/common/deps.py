@@ -9,16 +9,19 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Principal, Role, require_station
+from services.common.auth import Principal, require_station
 from services.common.errors import Forbidden, NotFound, Unauthorized
+from services.common.openapi import FORBIDDEN, declares
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from the gateway's POST /auth/token")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # async: FastAPI would run a plain function in a worker thread, for every request.
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
@@ -64,15 +67,19 @@ async def optional_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A dependency giving the caller when their role is one of `roles` (admin always is) and,
-    on station paths, their token covers that station."""
+def require_scopes(*scopes: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency giving the caller when their token holds at least one of `scopes` and, on
+    station paths, covers that station. What a device is bound to is the route's to check
+    (`Principal.is_device_bound_to`): only the route knows which screen, bank or system it touches."""
+    if not scopes:
+        raise ValueError("require_scopes needs at least one scope")
 
+    @declares({403: FORBIDDEN})
     async def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise Unauthorized("This operation needs a bearer token.")
-        if principal.role != "admin" and principal.role not in roles:
-            raise Forbidden(f"Role {principal.role!r} may not do this; allowed: {', '.join(roles)}.")
+        if not principal.has_any_scope(*scopes):
+            raise Forbidden(f"This token lacks the scope for this operation; one of: {', '.join(scopes)}.")
         station_id = request.path_params.get("station_id")
         if station_id is not None:
             require_station(principal, station_id)

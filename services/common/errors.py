@@ -13,14 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.observability import bind_request_id, current_request_id, request_id_of, reset_request_id
+from services.common.openapi import PROBLEM_CONTENT_TYPE, allowed_methods, document_problems
 from services.common.rules import FieldProblem
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
 
 
 def problem_type(slug: str) -> str:
-    # A relative URI reference (RFC 9457 §3.1.1): docs/problems.md explains each slug.
+    # A relative URI reference (RFC 9457 §3.1.1): docs/api-contract.md explains each slug.
     return f"/problems/{slug}"
 
 
@@ -157,8 +157,22 @@ def validation_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[bool, list[d
     return malformed, out
 
 
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _body_not_json(errors: Sequence[Mapping[str, Any]]) -> bool:
+    """FastAPI hands the raw bytes to validation when the body's media type is not JSON."""
+    return any(
+        tuple(err.get("loc", ())) == ("body",) and isinstance(err.get("input"), bytes) for err in errors
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Every error leaves as problem+json, including the framework's own 404/405/422 and crashes."""
+    """Every error leaves as problem+json, including the framework's own 404/405/422 and crashes, and
+    the app's OpenAPI document says which problems each operation can answer."""
+    document_problems(app)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -176,6 +190,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         malformed, errors = validation_errors(exc.errors())
+        if _body_not_json(exc.errors()):
+            return problem_response(
+                status=415,
+                slug="unsupported-media-type",
+                detail="The body must be JSON, sent as `Content-Type: application/json`.",
+                instance=request.url.path,
+            )
         if malformed:
             return problem_response(
                 status=400,
@@ -194,16 +215,27 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        slug = {400: "bad-request", 404: "not-found", 405: "method-not-allowed"}.get(
+            exc.status_code, "http-error"
+        )
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 400 and _is_json(request):
+            # FastAPI's answer to a body it cannot decode (not UTF-8, say): for a JSON body, not JSON.
+            slug, detail = "malformed-json", "The request body is not valid JSON (UTF-8)."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}."
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route at this path only; several routes may share it.
+            allowed = allowed_methods(request.app, request.scope)
+            headers["Allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}."
         return problem_response(
             status=exc.status_code,
             slug=slug,
             detail=detail,
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

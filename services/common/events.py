@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common import registry
 from services.common.db import utcnow
 from services.common.observability import current_request_id
 
@@ -29,9 +30,14 @@ def stream_for(domain: str) -> StreamSpec:
     return StreamSpec(name=f"GARE_{domain.upper()}", subjects=(f"{SUBJECT_ROOT}.*.{domain}.>",))
 
 
-# The subject token of each service, as in `gare.{station}.{domain}.{entity}.{verb}`.
-LOCKERS, SIGNAGE, MOBILITY, KIOSK = "lockers", "signage", "mobility", "kiosk"
-STREAMS = {domain: stream_for(domain) for domain in (LOCKERS, SIGNAGE, MOBILITY, KIOSK)}
+# The subject token of each service (`gare.{station}.{domain}.{entity}.{verb}`), and one stream each.
+LOCKERS, SIGNAGE, MOBILITY, KIOSK = (
+    registry.PARCEL_LOCKERS.domain,
+    registry.SIGNAGE.domain,
+    registry.BIKE_SHARE.domain,
+    registry.INFO_KIOSK.domain,
+)
+STREAMS = {service.domain: stream_for(service.domain) for service in registry.SERVICES}
 
 
 class CloudEvent(BaseModel):

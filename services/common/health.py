@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 CheckResult = tuple[bool, str | None]
 Probe = Callable[[], Awaitable[CheckResult]]
@@ -46,6 +47,18 @@ async def readiness(component: str, checks: list[Check]) -> tuple[int, dict[str,
     return (503 if required_down else 200), {"status": status, "component": component, "checks": by_name}
 
 
+class CheckState(BaseModel):
+    status: Literal["up", "down"]
+    required: bool
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded", "unavailable"]
+    component: str
+    checks: dict[str, CheckState]
+
+
 def health_router(
     component: str, checks: Callable[[Request], list[Check]], *, instance: str | None = None
 ) -> APIRouter:
@@ -57,7 +70,12 @@ def health_router(
     async def healthz() -> dict[str, str]:
         return alive
 
-    @router.get("/readyz", summary="Readiness, with the state of each dependency")
+    @router.get(
+        "/readyz",
+        summary="Readiness, with the state of each dependency",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A required dependency is down."}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         status, body = await readiness(component, checks(request))
         return JSONResponse(body, status_code=status)

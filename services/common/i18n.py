@@ -7,7 +7,17 @@ from collections.abc import Mapping
 
 DEFAULT_LANGUAGE = "fr"
 FALLBACK_LANGUAGE = "en"
-_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+# RFC 5646 §2.1 "langtag": language (ISO 639, with up to three extended subtags), script, region,
+# variants, extensions, private use. Grandfathered tags and 4-8 letter languages (none in use) are left out.
+LANGUAGE_TAG_PATTERN = (
+    r"^[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}"
+    r"(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$"
+)
+_TAG = re.compile(LANGUAGE_TAG_PATTERN)
 
 LocalizedText = Mapping[str, str]
 

@@ -17,6 +17,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
+# Set in the ASGI scope by a layer that answered from ready bytes (hot_reads.py): its access line
+# is written at DEBUG. Writing the line costs more than answering the hit (bench/hot_reads.py), and a
+# hit repeats an answer whose render was logged; every hit is still counted in the metrics by route
+# and status, and still carries its request id.
+QUIET_ACCESS_LOG = "gare.quiet_access_log"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -149,8 +154,10 @@ class RequestContextMiddleware:
                 )
             samples[0].inc()
             samples[1].observe(elapsed)
-            if self.log.isEnabledFor(logging.INFO) and route not in ("/healthz", "/metrics"):
-                self.log.info(
+            level = logging.DEBUG if scope.get(QUIET_ACCESS_LOG) else logging.INFO
+            if self.log.isEnabledFor(level) and route not in ("/healthz", "/metrics"):
+                self.log.log(
+                    level,
                     "%s %s %s",
                     method,
                     scope["path"],

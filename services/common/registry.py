@@ -35,6 +35,9 @@ class Service(Component):
     domain: str = ""
     # Reads (GET, HEAD) under its station prefix that need no token.
     public_reads: bool = False
+    # When not all its reads are public: the sub-paths of its station prefix whose reads are
+    # (`/availability` covers `.../lockers/availability` and everything below it).
+    public_read_paths: tuple[str, ...] = ()
     # Top-level path prefixes it serves besides /api/v1/stations/{station}/{domain} (all public).
     extra_prefixes: tuple[str, ...] = ()
 
@@ -42,8 +45,14 @@ class Service(Component):
     def path_prefix(self) -> str:
         return f"/api/v1/stations/{{station_id}}/{self.domain}"
 
+    def is_public_read(self, rest: str) -> bool:
+        """Whether a GET of `rest` (the path after `/api/v1/stations/{station}/{domain}`) needs no token."""
+        if self.public_reads:
+            return True
+        return any(rest == path or rest.startswith(f"{path}/") for path in self.public_read_paths)
 
-PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers")
+
+PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 SIGNAGE = Service("signage", 8102, domain="signage")
 BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
 INFO_KIOSK = Service("info_kiosk", 8104, domain="kiosk", public_reads=True)

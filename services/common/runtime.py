@@ -1,4 +1,4 @@
-"""What a running service holds: its settings, database, bus, relay, consumers and verifier."""
+"""What a running service holds: settings, database, bus, relay, consumers, verifier, hot-read cache."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.common.auth import JwksClient, TokenVerifier
 from services.common.bus import NatsBus
 from services.common.consumers import ConsumerRunner
+from services.common.hot_reads import CacheBroadcaster, HotReadCache
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceSettings
 
@@ -30,4 +31,6 @@ class ServiceRuntime:
     http: httpx.AsyncClient
     jwks: JwksClient
     verifier: TokenVerifier
+    hot: HotReadCache
+    broadcaster: CacheBroadcaster
     redis: Redis | None = None

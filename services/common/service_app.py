@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import MetaData, text
 
-from services.common.auth import JwksClient, TokenVerifier
+from services.common.auth import JwksClient, KeyLookup, TokenVerifier
 from services.common.bus import NatsBus
 from services.common.bus_tables import OUTBOX, PROCESSED_EVENT
 from services.common.consumers import ConsumerRunner, EventConsumer
@@ -20,9 +20,17 @@ from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import install_problem_handlers
 from services.common.events import STREAMS, StreamSpec
 from services.common.health import Check, CheckResult, health_router
+from services.common.hot_reads import (
+    CacheBroadcaster,
+    HotRead,
+    HotReadCache,
+    HotReadMiddleware,
+    hot_read_session_info,
+)
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from services.common.outbox import OutboxRelay, relay_session_info
+from services.common.registry import Service
 from services.common.runtime import ServiceRuntime
 from services.common.settings import ServiceSettings
 
@@ -35,32 +43,47 @@ ConsumerFactory = Callable[[ServiceRuntime], list[EventConsumer]]
 class ServiceDefinition:
     """What makes one service different from the others; everything else is the kernel."""
 
-    name: str
-    domain: str
+    service: Service
     title: str
     description: str
     version: str
     metadata: MetaData
     routers: Sequence[APIRouter]
+    # Reads served from ready bytes (services/common/hot_reads.py); their routes render the misses.
+    hot_reads: Sequence[HotRead] = ()
     consumed_streams: Sequence[StreamSpec] = ()
     consumers: ConsumerFactory = field(default=lambda runtime: [])
 
+    @property
+    def name(self) -> str:
+        return self.service.name
 
-def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    @property
+    def domain(self) -> str:
+        return self.service.domain
+
+
+def create_service_app(
+    definition: ServiceDefinition, settings: ServiceSettings, *, key_lookup: KeyLookup | None = None
+) -> FastAPI:
+    """The service's ASGI app. `key_lookup` replaces the gateway's JWKS (in-process tests)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(definition.name, settings.log_level)
-        runtime = build_runtime(definition, settings)
+        runtime = build_runtime(definition, settings, key_lookup=key_lookup)
         app.state.runtime = runtime
         runtime.bus.start()
         runtime.relay.start()
         runtime.consumers.start()
+        runtime.broadcaster.start()
         log.info("service started", extra={"port": settings.port, "stations": settings.stations})
         try:
             yield
         finally:
             await runtime.consumers.stop()
             await runtime.relay.stop()
+            await runtime.broadcaster.stop()
             await runtime.bus.close()
             await runtime.http.aclose()
             if runtime.redis is not None:
@@ -72,8 +95,12 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        # A trailing slash is a 404 problem, never a redirect to the service's own address.
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
+    # Innermost first: hits leave before routing, but inside the request id, metrics and log.
+    app.add_middleware(HotReadMiddleware, reads=definition.hot_reads)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     app.include_router(
@@ -85,7 +112,9 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     return app
 
 
-def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> ServiceRuntime:
+def build_runtime(
+    definition: ServiceDefinition, settings: ServiceSettings, *, key_lookup: KeyLookup | None = None
+) -> ServiceRuntime:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     bus = NatsBus(
         settings.nats_url,
@@ -95,12 +124,14 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
     relay = OutboxRelay(
         service=definition.name, sessionmaker=None, bus=bus, outbox=definition.metadata.tables[OUTBOX]
     )
-    sessionmaker = create_sessionmaker(engine, **relay_session_info(relay))
+    hot = HotReadCache(service=definition.name, domain=definition.domain)
+    broadcaster = CacheBroadcaster(hot, bus)
+    sessionmaker = create_sessionmaker(engine, **relay_session_info(relay), **hot_read_session_info(hot))
     relay.sessionmaker = sessionmaker
     http = httpx.AsyncClient()
     jwks = JwksClient(settings.jwks_url, http=http)
     verifier = TokenVerifier(
-        key_lookup=jwks.key, issuer=settings.token_issuer, audience=settings.token_audience
+        key_lookup=key_lookup or jwks.key, issuer=settings.token_issuer, audience=settings.token_audience
     )
     redis = (
         Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
@@ -126,6 +157,8 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
         http=http,
         jwks=jwks,
         verifier=verifier,
+        hot=hot,
+        broadcaster=broadcaster,
         redis=redis,
     )
     # Handlers may need the runtime (settings, clients), so they are made once it exists.

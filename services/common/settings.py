@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.registry import Service
 from services.common.stations import STATION_SLUG_PATTERN
 
 Environment = Literal["development", "test", "production"]
@@ -61,3 +62,13 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and any(h in self.jwks_url for h in _DEVELOPMENT_ONLY_HOSTS):
             raise ValueError("production needs the gateway's real JWKS URL")
         return self
+
+
+def settings_config(service: Service) -> SettingsConfigDict:
+    """A service's settings come from env vars with its prefix (BIKE_SHARE_PORT...)."""
+    return SettingsConfigDict(env_prefix=service.env_prefix, extra="ignore", env_file=None)
+
+
+def default_database_url(service: Service) -> str:
+    """The embedded run's SQLite file of a service, under var/db/."""
+    return f"sqlite+aiosqlite:///var/db/{service.name}.sqlite"

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.common.events import KIOSK, MOBILITY, STREAMS
+from services.common.contracts import mobility
+from services.common.events import STREAMS
+from services.common.registry import INFO_KIOSK
 from services.common.service_app import ServiceDefinition, create_service_app
-from services.info_kiosk import api, events
+from services.info_kiosk import api, consumers
 from services.info_kiosk.models import Base
 from services.info_kiosk.settings import Settings
 
 DEFINITION = ServiceDefinition(
-    name="info_kiosk",
-    domain=KIOSK,
+    service=INFO_KIOSK,
     title="Gare numérique — information kiosk",
     description="Points of interest of the station and around it, and live availability of shared vehicles.",
     version="0.1.0",
     metadata=Base.metadata,
     routers=[api.router],
-    consumed_streams=[STREAMS[MOBILITY]],
-    consumers=lambda runtime: [events.vehicle_availability_consumer(runtime.settings.stations)],
+    hot_reads=api.HOT_READS,
+    consumed_streams=[STREAMS[mobility.DOMAIN]],
+    consumers=consumers.consumers,
 )
 
 

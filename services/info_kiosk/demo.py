@@ -12,14 +12,14 @@ from services.common.catalog import CatalogStation, load_catalog
 from services.common.geo import EARTH_RADIUS_M
 from services.common.settings import ServiceSettings
 from services.info_kiosk import service
-from services.info_kiosk.schemas import PointOfInterestCreate
+from services.info_kiosk.schemas import Category, PointOfInterestCreate
 
 
 @dataclass(frozen=True)
 class DemoPlace:
     """A place inside the station, set `north_m` and `east_m` metres from the station's point."""
 
-    category: str
+    category: Category
     names: dict[str, str]
     descriptions: dict[str, str]
     level: int

@@ -12,9 +12,14 @@ from services.common.rules import FieldProblem
 
 
 class DirectoryEntry(Protocol):
-    level: int
-    category: str
-    name: str
+    @property
+    def level(self) -> int: ...
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 def repeated_language_tags(texts: Mapping[str, str]) -> list[str]:

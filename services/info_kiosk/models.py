@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UTCDateTime, new_metadata, utcnow
+from services.common.bus_tables import new_metadata
+from services.common.db import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

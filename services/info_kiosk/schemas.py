@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common import i18n
 from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.fields import Label, LanguageTag
+from services.common.fields import JSON_INTEGER, ByLanguage, Label, StrictInput
+from services.common.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
 from services.info_kiosk.models import PointOfInterest
 
 Category = Literal[
@@ -33,18 +34,20 @@ Category = Literal[
 
 
 # Room for every language a kiosk offers, not for a dump.
-LocalizedTexts = Annotated[dict[LanguageTag, Label], Field(max_length=30)]
+LocalizedTexts = Annotated[ByLanguage[Label], Field(max_length=30)]
 
 
-class PointOfInterestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PointOfInterestCreate(StrictInput):
     category: Category
     names: Annotated[
         LocalizedTexts, Field(min_length=1, examples=[{"fr": "Ascenseur quai", "en": "Platform lift"}])
     ]
     descriptions: LocalizedTexts = {}
-    level: int = Field(ge=-20, le=20, description="0 is the street; negative levels are underground.")
+    level: Annotated[
+        int,
+        Field(ge=-20, le=20, description="0 is the street; negative levels are underground."),
+        JSON_INTEGER,
+    ]
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
     step_free: bool

@@ -11,10 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.contracts.mobility import VehicleStationStatusChanged
 from services.common.db import utcnow
 from services.common.errors import InvalidInput
+from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
 from services.info_kiosk import domain, events
 from services.info_kiosk.models import OUTBOX, PointOfInterest, VehicleAvailability
 from services.info_kiosk.schemas import PointOfInterestCreate
+
+# What the hot reads show (api.py), within a station: a commit that changes it marks it.
+POINTS_OF_INTEREST = "points-of-interest"
+VEHICLE_AVAILABILITY = "vehicle-availability"
 
 
 async def list_points_of_interest(
@@ -38,6 +43,7 @@ async def create_point_of_interest(
     point = PointOfInterest(id=uuid.uuid4().hex, station_id=station_id, **point_in.model_dump())
     session.add(point)
     await stage(session, OUTBOX, events.point_of_interest_published(point))
+    mark_changed(session, station_id, POINTS_OF_INTEREST)
     await session.commit()
     return point
 
@@ -62,6 +68,7 @@ async def record_vehicle_status(
     stored = await session.get(VehicleAvailability, status.vehicle_station_id)
     if stored is not None and not domain.supersedes(status.last_reported, stored.last_reported):
         return
+    mark_changed(session, station_id, VEHICLE_AVAILABILITY)
     # Field by field: a field added to the contract later must not break this consumer.
     values = {
         "station_id": station_id,

@@ -1,10 +1,11 @@
-from pydantic_settings import SettingsConfigDict
+"""info_kiosk's settings: the kernel's, with its env prefix (INFO_KIOSK_...) and default port from the registry."""
 
-from services.common.settings import ServiceSettings
+from services.common.registry import INFO_KIOSK
+from services.common.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="INFO_KIOSK_")
+    model_config = settings_config(INFO_KIOSK)
 
-    port: int = 8104
-    database_url: str = "sqlite+aiosqlite:///var/db/info_kiosk.sqlite"
+    port: int = INFO_KIOSK.default_port
+    database_url: str = default_database_url(INFO_KIOSK)

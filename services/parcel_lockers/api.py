@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from services.common.auth import Principal
-from services.common.deps import SessionDep, StationId, require_roles
-from services.parcel_lockers import service
+from services.common.auth import Principal, Scope
+from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
+from services.common.errors import Forbidden
+from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from services.common.openapi import problem_responses
+from services.common.registry import PARCEL_LOCKERS
+from services.common.stations import STATION_SLUG_PATTERN
+from services.parcel_lockers import domain, service
 from services.parcel_lockers.schemas import (
+    BANK_CODE_PATTERN,
     LABEL_PATTERN,
+    AvailabilityBoard,
+    BankAvailability,
     BankCreate,
     BankList,
     BankPublic,
@@ -18,22 +26,92 @@ from services.parcel_lockers.schemas import (
     ServiceStateIn,
 )
 
-router = APIRouter(prefix="/api/v1/stations/{station_id}/lockers", tags=["lockers"])
+router = APIRouter(prefix=PARCEL_LOCKERS.path_prefix, tags=["lockers"])
 BankIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The bank's id (32 hex digits)")]
+BankCodePath = Annotated[str, Path(pattern=BANK_CODE_PATTERN, description="The bank's code, e.g. A")]
 LabelPath = Annotated[str, Path(pattern=LABEL_PATTERN, description="The compartment's label, e.g. A01")]
-Operator = Annotated[Principal, Depends(require_roles("operator"))]
-Reader = Annotated[Principal, Depends(require_roles("operator", "courier", "device"))]
+Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
+Reader = Annotated[
+    Principal, Depends(require_scopes(Scope.OPERATE, Scope.READ_LOCKERS, Scope.CONTROL_LOCKERS))
+]
+# Free compartments change with every deposit and pickup: reuse an answer for a few seconds at most.
+AVAILABILITY_CACHE_CONTROL = "public, max-age=5"
+
+AVAILABILITY = HotRead(
+    name="lockers-availability",
+    path=f"{PARCEL_LOCKERS.path_prefix}/availability",
+    params={"station_id": STATION_SLUG_PATTERN},
+    tags=lambda request: [service.BANKS],
+    cache_control=AVAILABILITY_CACHE_CONTROL,
+)
+BANK_AVAILABILITY = HotRead(
+    name="bank-availability",
+    path=f"{PARCEL_LOCKERS.path_prefix}/availability/{{code}}",
+    params={"station_id": STATION_SLUG_PATTERN, "code": BANK_CODE_PATTERN},
+    tags=lambda request: [service.bank_tag(request.params["code"])],
+    cache_control=AVAILABILITY_CACHE_CONTROL,
+)
+HOT_READS = (AVAILABILITY, BANK_AVAILABILITY)
+
+
+@router.get(
+    "/availability",
+    response_model=AvailabilityBoard,
+    responses=NOT_MODIFIED,
+    summary="Free compartments by size in each bank (public: no parcel or compartment detail)",
+)
+async def availability(
+    station_id: StationId, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    async def render() -> Rendered:
+        banks = await service.list_banks(session=session, station_id=station_id)
+        return Rendered.of(
+            AvailabilityBoard(
+                station_id=station_id, banks=[BankAvailability.model_validate(b) for b in banks]
+            )
+        )
+
+    entry = await runtime.hot.entry_for(AVAILABILITY, request, render)
+    return entry.response(request)
+
+
+@router.get(
+    "/availability/{code}",
+    response_model=BankAvailability,
+    responses=NOT_MODIFIED,
+    summary="Free compartments by size in one bank, by its code (public)",
+)
+async def bank_availability(
+    station_id: StationId, code: BankCodePath, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    async def render() -> Rendered:
+        bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=code)
+        return Rendered.of(BankAvailability.model_validate(bank))
+
+    entry = await runtime.hot.entry_for(BANK_AVAILABILITY, request, render)
+    return entry.response(request)
 
 
 @router.get("/banks", summary="The station's locker banks, with their compartments and availability")
-async def list_banks(station_id: StationId, session: SessionDep, _: Reader) -> BankList:
+async def list_banks(station_id: StationId, session: SessionDep, caller: Reader) -> BankList:
     banks = await service.list_banks(session=session, station_id=station_id)
-    return BankList(station_id=station_id, banks=[BankPublic.model_validate(b) for b in banks])
+    return BankList(
+        station_id=station_id,
+        banks=[
+            BankPublic.model_validate(b)
+            for b in banks
+            if domain.may_see_bank(caller, code=b.code, controller_client_id=b.controller_client_id)
+        ],
+    )
 
 
 @router.get("/banks/{bank_id}", summary="One locker bank with its compartments and availability")
-async def get_bank(station_id: StationId, bank_id: BankIdPath, session: SessionDep, _: Reader) -> BankPublic:
+async def get_bank(
+    station_id: StationId, bank_id: BankIdPath, session: SessionDep, caller: Reader
+) -> BankPublic:
     bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    if not domain.may_see_bank(caller, code=bank.code, controller_client_id=bank.controller_client_id):
+        raise Forbidden(f"This controller does not drive bank {bank.code!r}.")
     return BankPublic.model_validate(bank)
 
 
@@ -41,6 +119,7 @@ async def get_bank(station_id: StationId, bank_id: BankIdPath, session: SessionD
     "/banks",
     status_code=status.HTTP_201_CREATED,
     summary="Register a locker bank and its compartments; publishes bank.registered",
+    responses=problem_responses({409: "`duplicate-bank-code`: the station has a bank with this code."}),
 )
 async def register_bank(
     station_id: StationId, bank_in: BankCreate, session: SessionDep, _: Operator
@@ -52,6 +131,14 @@ async def register_bank(
 @router.put(
     "/banks/{bank_id}/compartments/{label}/service-state",
     summary="Take a compartment out of service or return it; publishes compartment.state_changed",
+    responses=problem_responses(
+        {
+            409: [
+                "`compartment-busy`: a parcel is in or reserved for the compartment.",
+                "`compartment-changed`: its state changed meanwhile; read it again.",
+            ]
+        }
+    ),
 )
 async def set_service_state(
     station_id: StationId,

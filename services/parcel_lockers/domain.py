@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import get_args
 
+from services.common.auth import Principal, Scope
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
 from services.common.rules import FieldProblem
 
@@ -67,3 +68,16 @@ def availability(
         if state == "free":
             counts[size]["free"] += 1
     return counts
+
+
+def may_see_bank(caller: Principal, *, code: str, controller_client_id: str | None) -> bool:
+    """Operators and couriers see every bank of their station; a controller only the bank it drives:
+    the one the gateway bound it to, or the one registered with it as controller."""
+    if caller.has_any_scope(Scope.OPERATE, Scope.READ_LOCKERS):
+        return True
+    if not caller.has_any_scope(Scope.CONTROL_LOCKERS):
+        return False
+    registered = controller_client_id is not None and caller.client_id == controller_client_id
+    return caller.is_device_bound_to("locker_controller", code) or (
+        caller.device_kind == "locker_controller" and registered
+    )

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.common.bus_tables import new_metadata
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.db import UTCDateTime, new_metadata, utcnow
+from services.common.db import UTCDateTime, utcnow
 from services.parcel_lockers import domain
 
 

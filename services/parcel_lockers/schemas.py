@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.fields import ClientId, Label
+from services.common.fields import JSON_INTEGER, ClientId, Label, StrictInput
 from services.parcel_lockers import domain
 
 # Codes and labels are printed on the doors and appear in paths: short, upper-case, no punctuation.
@@ -47,25 +47,43 @@ class BankPublic(BaseModel):
     compartments: list[CompartmentPublic]
 
 
+class BankAvailability(BaseModel):
+    """What anyone may know of a bank: where it is and how many compartments of each size are free;
+    nothing about parcels or compartments."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    location: str
+    level: int
+    availability: dict[CompartmentSize, SizeAvailability]
+
+
+class AvailabilityBoard(BaseModel):
+    station_id: str
+    banks: list[BankAvailability]
+
+
 class BankList(BaseModel):
     station_id: str
     banks: list[BankPublic]
 
 
-class CompartmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CompartmentIn(StrictInput):
     label: CompartmentLabel
     size: CompartmentSize
 
 
-class BankCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BankCreate(StrictInput):
     code: BankCode
     name: Label = Field(examples=["Consigne colis — hall principal"])
     location: Label = Field(examples=["Hall nord, niveau -1"])
-    level: int = Field(ge=-10, le=10, description="Station level, 0 at street level, negative below.")
+    level: Annotated[
+        int,
+        Field(ge=-10, le=10, description="Station level, 0 at street level, negative below."),
+        JSON_INTEGER,
+    ]
     controller_client_id: ClientId | None = Field(
         default=None, description="Client id of the locker controller device that drives the doors."
     )
@@ -74,15 +92,21 @@ class BankCreate(BaseModel):
     )
 
 
-class ServiceStateIn(BaseModel):
+class ServiceStateIn(StrictInput):
     """Put a compartment out of service (with a reason) or back into service."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema says what the domain checks (domain.out_of_service_reason_problems): no reason, no
+    # taking out of service.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"in_service": {"const": False}}, "required": ["in_service"]},
+            "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+        }
+    )
 
-    in_service: StrictBool
-    reason: str | None = Field(
+    in_service: bool
+    reason: Annotated[Label, Field(max_length=domain.MAX_REASON_LENGTH)] | None = Field(
         default=None,
-        max_length=domain.MAX_REASON_LENGTH,
         description="Required to take the compartment out of service: what is wrong with it.",
         examples=["Porte bloquée — intervention prévue"],
     )

@@ -9,12 +9,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.contracts.lockers import CompartmentState
-from services.common.db import utcnow
+from services.common.db import rows_changed, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
 from services.parcel_lockers import domain, events
 from services.parcel_lockers.models import OUTBOX, Compartment, LockerBank
 from services.parcel_lockers.schemas import BankCreate, ServiceStateIn
+
+# What the hot reads show (api.py), within a station: a commit that changes it marks it.
+BANKS = "banks"
+
+
+def bank_tag(code: str) -> str:
+    return f"bank:{code}"
+
+
+def mark_bank_changed(session: AsyncSession, bank: LockerBank) -> None:
+    mark_changed(session, bank.station_id, BANKS, bank_tag(bank.code))
 
 
 def _state_after(compartment: Compartment, *, in_service: bool) -> CompartmentState:
@@ -40,6 +52,14 @@ async def find_bank_by_code(*, session: AsyncSession, station_id: str, code: str
     return await session.scalar(
         select(LockerBank).where(LockerBank.station_id == station_id, LockerBank.code == code)
     )
+
+
+async def get_bank_by_code_or_raise(*, session: AsyncSession, station_id: str, code: str) -> LockerBank:
+    """The station's bank with that code (404 otherwise)."""
+    found = await find_bank_by_code(session=session, station_id=station_id, code=code)
+    if found is None:
+        raise NotFound(f"No locker bank {code!r} at {station_id}.", slug="unknown-bank")
+    return found
 
 
 async def get_bank_or_raise(*, session: AsyncSession, station_id: str, bank_id: str) -> LockerBank:
@@ -79,6 +99,7 @@ async def register_bank(*, session: AsyncSession, station_id: str, bank_in: Bank
             f"Station {station_id} already has a locker bank {bank_in.code!r}.", slug="duplicate-bank-code"
         ) from exc
     await stage(session, OUTBOX, events.bank_registered(bank))
+    mark_bank_changed(session, bank)
     await session.commit()
     return bank
 
@@ -111,7 +132,7 @@ async def set_service_state(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:
+    if rows_changed(result) == 0:
         # Someone changed it first: judge the request again against what they left.
         await session.rollback()
         await session.refresh(compartment)
@@ -124,5 +145,6 @@ async def set_service_state(
         OUTBOX,
         events.compartment_state_changed(bank, compartment, previous_state=previous, reason=reason),
     )
+    mark_bank_changed(session, bank)
     await session.commit()
     return compartment

@@ -1,10 +1,11 @@
-from pydantic_settings import SettingsConfigDict
+"""parcel_lockers's settings: the kernel's, with its env prefix (PARCEL_LOCKERS_...) and default port from the registry."""
 
-from services.common.settings import ServiceSettings
+from services.common.registry import PARCEL_LOCKERS
+from services.common.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="PARCEL_LOCKERS_")
+    model_config = settings_config(PARCEL_LOCKERS)
 
-    port: int = 8101
-    database_url: str = "sqlite+aiosqlite:///var/db/parcel_lockers.sqlite"
+    port: int = PARCEL_LOCKERS.default_port
+    database_url: str = default_database_url(PARCEL_LOCKERS)

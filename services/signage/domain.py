@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from services.common.auth import Principal, Scope
 from services.common.i18n import pick
 from services.common.rules import FieldProblem
 
@@ -90,9 +91,15 @@ def content_problems(
     return problems
 
 
-def is_player_of(client_id: object, device_client_id: str | None) -> bool:
-    """Whether a device is the player bound to a screen; a screen with no device has no player."""
-    return device_client_id is not None and client_id == device_client_id
+def may_view_playlist(viewer: Principal, *, code: str, registered_player: str | None) -> bool:
+    """Operators preview any screen of their station; a screen device plays only its own screen: the
+    one the gateway bound it to, or the one registered with it as player (`device_client_id`)."""
+    if viewer.has_any_scope(Scope.OPERATE):
+        return True
+    if not viewer.has_any_scope(Scope.PLAY_SIGNAGE) or viewer.device_kind != "screen":
+        return False
+    registered = registered_player is not None and viewer.client_id == registered_player
+    return viewer.is_device_bound_to("screen", code) or registered
 
 
 def item_duration(slot: Slot) -> int:
@@ -131,23 +138,6 @@ def render(playlist: Playlist, languages: list[str]) -> RenderedPlaylist:
     return RenderedPlaylist(id=playlist.id, name=playlist.name, version=_digest(shown), items=tuple(items))
 
 
-def version_of(rendered: RenderedPlaylist | None) -> str:
-    """The version of what a screen shows, nothing included: its strong ETag."""
-    return rendered.version if rendered is not None else _digest(None)
-
-
 def _digest(shown: object) -> str:
     canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def etag(version: str) -> str:
-    return f'"{version}"'
-
-
-def has_current_version(if_none_match: str | None, version: str) -> bool:
-    """Whether the player's If-None-Match names this version (weak comparison, RFC 9110 §13.1.2)."""
-    if not if_none_match:
-        return False
-    tags = [tag.strip() for tag in if_none_match.split(",")]
-    return "*" in tags or any(tag.removeprefix("W/") == etag(version) for tag in tags)

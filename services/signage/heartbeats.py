@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common.db import utcnow
+
 log = logging.getLogger(__name__)
 
 # A screen silent for a day is simply "never seen"; the key then cleans itself up.
 HEARTBEAT_TTL = timedelta(days=1)
+# A player polling every second needs one write every few seconds, not one per poll.
+NOTE_INTERVAL_SECONDS = 5.0
+_last_noted: dict[tuple[str, str], float] = {}
+_writing: set[asyncio.Task[None]] = set()
 
 
 def heartbeat_key(station_id: str, code: str) -> str:
@@ -47,3 +55,17 @@ async def last_seen(redis: Redis | None, *, station_id: str, codes: Sequence[str
         except ValueError:
             log.warning("ignoring a malformed heartbeat", extra={"screen": code})
     return seen
+
+
+def note(redis: Redis | None, *, station_id: str, code: str) -> None:
+    """Note a fetch without making the player wait: written in the background, at most once per
+    screen every NOTE_INTERVAL_SECONDS (so `last_seen_at` is that precise)."""
+    if redis is None:
+        return
+    now = time.monotonic()
+    if now - _last_noted.get((station_id, code), float("-inf")) < NOTE_INTERVAL_SECONDS:
+        return
+    _last_noted[(station_id, code)] = now
+    task = asyncio.create_task(record(redis, station_id=station_id, code=code, at=utcnow()))
+    _writing.add(task)
+    task.add_done_callback(_writing.discard)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import UTCDateTime, new_metadata, utcnow
+from services.common.bus_tables import new_metadata
+from services.common.db import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
-from services.common.fields import ClientId, Label, LanguageTag, MultilineText, distinct_languages
+from services.common.fields import (
+    JSON_INTEGER,
+    ByLanguage,
+    ClientId,
+    Label,
+    LanguageTag,
+    MultilineText,
+    StrictInput,
+    distinct_languages,
+)
 from services.common.stations import STATION_SLUG_PATTERN
 from services.signage.domain import (
     MAX_DURATION_SECONDS,
@@ -21,12 +30,10 @@ from services.signage.domain import (
 ScreenCode = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
 Resolution = Annotated[str, Field(pattern=r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$", examples=["1920x1080"])]
 EntityId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-Duration = Annotated[int, Field(ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS)]
+Duration = Annotated[int, Field(ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS), JSON_INTEGER]
 
 
-class ScreenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScreenCreate(StrictInput):
     code: ScreenCode
     name: Label
     location: Label
@@ -66,30 +73,22 @@ class ScreenList(BaseModel):
     screens: list[ScreenStatus]
 
 
-class ContentItemCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ContentItemCreate(StrictInput):
     kind: ContentKind
     title: Label
-    texts: Annotated[
-        dict[LanguageTag, MultilineText], Field(max_length=20), AfterValidator(distinct_languages)
-    ] = {}
+    texts: Annotated[ByLanguage[MultilineText], Field(max_length=20), AfterValidator(distinct_languages)] = {}
     media_url: HttpUrl | None = None
     credit: Label | None = Field(default=None, description="Artist or author of the work shown")
     widget: WidgetName | None = None
     duration_seconds: Duration
 
 
-class PlaylistEntryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlaylistEntryIn(StrictInput):
     content_item_id: EntityId
     duration_seconds: Duration | None = Field(default=None, description="Else the content's own duration")
 
 
-class PlaylistCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlaylistCreate(StrictInput):
     name: Label
     is_default: bool = False
     items: list[PlaylistEntryIn] = Field(max_length=200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -10,10 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
 from services.signage import domain, events
 from services.signage.models import OUTBOX, ContentItem, Playlist, PlaylistItem, Screen
 from services.signage.schemas import ContentItemCreate, PlaylistCreate, ScreenCreate
+
+# What the hot reads show (api.py), within a station: a commit that changes it marks it.
+PLAYLISTS = "playlists"
+
+
+def screen_tag(code: str) -> str:
+    return f"screen:{code}"
 
 
 async def list_screens(*, session: AsyncSession, station_id: str) -> Sequence[Screen]:
@@ -62,6 +71,7 @@ async def register_screen(*, session: AsyncSession, station_id: str, screen_in: 
             )
     screen = Screen(station_id=station_id, registered_at=utcnow(), **screen_in.model_dump())
     session.add(screen)
+    mark_changed(session, station_id, screen_tag(screen.code))
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -149,6 +159,8 @@ async def create_playlist(*, session: AsyncSession, station_id: str, playlist_in
         ],
     )
     session.add(playlist)
+    # Every screen of the station may play it (its own, or the default).
+    mark_changed(session, station_id, PLAYLISTS)
     try:
         await session.commit()
     except IntegrityError as exc:
@@ -158,16 +170,28 @@ async def create_playlist(*, session: AsyncSession, station_id: str, playlist_in
     return playlist
 
 
-async def render_screen_playlist(*, session: AsyncSession, screen: Screen) -> domain.RenderedPlaylist | None:
-    """What the screen shows now: its playlist (else the default), rendered in its languages."""
-    candidates = await session.scalars(
-        select(Playlist).where(
-            Playlist.station_id == screen.station_id,
-            or_(Playlist.id == screen.playlist_id, Playlist.is_default.is_(True)),
+async def render_screen_playlist(
+    *, session: AsyncSession, screen: Screen
+) -> tuple[domain.RenderedPlaylist | None, datetime]:
+    """What the screen shows now: its playlist (else the default), rendered in its languages, and
+    when what it shows last changed (the screen, its playlist or their content)."""
+    candidates = {
+        playlist.id: playlist
+        for playlist in await session.scalars(
+            select(Playlist).where(
+                Playlist.station_id == screen.station_id,
+                or_(Playlist.id == screen.playlist_id, Playlist.is_default.is_(True)),
+            )
         )
+    }
+    chosen = domain.playlist_for(screen.playlist_id, [_as_domain(p) for p in candidates.values()])
+    if chosen is None:
+        return None, screen.registered_at
+    stored = candidates[chosen.id]
+    changed_at = max(
+        [screen.registered_at, stored.updated_at, *(item.content.created_at for item in stored.items)]
     )
-    chosen = domain.playlist_for(screen.playlist_id, [_as_domain(p) for p in candidates])
-    return domain.render(chosen, screen.languages) if chosen is not None else None
+    return domain.render(chosen, screen.languages), changed_at
 
 
 def _as_domain(playlist: Playlist) -> domain.Playlist:

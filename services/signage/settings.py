@@ -1,10 +1,11 @@
-from pydantic_settings import SettingsConfigDict
+"""signage's settings: the kernel's, with its env prefix (SIGNAGE_...) and default port from the registry."""
 
-from services.common.settings import ServiceSettings
+from services.common.registry import SIGNAGE
+from services.common.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="SIGNAGE_")
+    model_config = settings_config(SIGNAGE)
 
-    port: int = 8102
-    database_url: str = "sqlite+aiosqlite:///var/db/signage.sqlite"
+    port: int = SIGNAGE.default_port
+    database_url: str = default_database_url(SIGNAGE)

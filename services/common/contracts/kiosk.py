@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-DOMAIN = "kiosk"
+from services.common.registry import INFO_KIOSK
+
+DOMAIN = INFO_KIOSK.domain
 POINT_OF_INTEREST = "point_of_interest"
 PUBLISHED = "published"
 

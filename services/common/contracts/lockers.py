@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-DOMAIN = "lockers"
+from services.common.registry import PARCEL_LOCKERS
+
+DOMAIN = PARCEL_LOCKERS.domain
 BANK = "bank"
 COMPARTMENT = "compartment"
 REGISTERED = "registered"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-DOMAIN = "mobility"
+from services.common.registry import BIKE_SHARE
+
+DOMAIN = BIKE_SHARE.domain
 VEHICLE_STATION = "vehicle_station"
 STATUS_CHANGED = "status_changed"
 

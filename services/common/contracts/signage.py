@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-DOMAIN = "signage"
+from services.common.registry import SIGNAGE
+
+DOMAIN = SIGNAGE.domain
 SCREEN = "screen"
 REGISTERED = "registered"
 

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from deploy.embedded.infra import NatsServer
-from deploy.embedded.ports import any_free_port
-from services.common.db import create_engine, create_sessionmaker, new_metadata
-
-
-@pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(port=any_free_port(), store_dir=tmp_path / "nats", log_dir=tmp_path, cwd=tmp_path)
-    server.start()
-    server.wait_ready()
-    yield server
-    server.stop()
+from services.common.bus_tables import new_metadata
+from services.common.db import create_engine, create_sessionmaker
 
 
 @pytest.fixture

@@ -2,18 +2,16 @@ from dataclasses import replace
 
 import pytest
 
+from services.common.auth import Principal
 from services.signage.domain import (
     Content,
     Playlist,
     Slot,
     content_problems,
-    etag,
-    has_current_version,
-    is_player_of,
     item_duration,
+    may_view_playlist,
     playlist_for,
     render,
-    version_of,
 )
 
 WELCOME = Content(
@@ -90,10 +88,35 @@ def test_screen_plays_nothing_without_own_or_default_playlist() -> None:
     assert playlist_for(None, []) is None
 
 
-def test_only_the_bound_device_plays_a_screen() -> None:
-    assert is_player_of("screen-hall", "screen-hall")
-    assert not is_player_of("screen-quai", "screen-hall")
-    assert not is_player_of(None, None)
+def screen_device(client_id: str, binding: str | None) -> Principal:
+    return Principal(
+        subject=f"device:{client_id}",
+        role="device",
+        stations=("saint-denis-pleyel",),
+        scopes=frozenset({"signage:play"}),
+        client_id=client_id,
+        device_kind="screen",
+        device_binding=binding,
+    )
+
+
+def test_a_screen_device_plays_only_its_own_screen() -> None:
+    assert may_view_playlist(screen_device("player-1", "hall"), code="hall", registered_player=None)
+    assert may_view_playlist(screen_device("player-1", None), code="hall", registered_player="player-1")
+    assert not may_view_playlist(screen_device("player-1", "quai-1"), code="hall", registered_player=None)
+    assert not may_view_playlist(screen_device("player-2", None), code="hall", registered_player="player-1")
+    assert not may_view_playlist(screen_device("player-1", None), code="hall", registered_player=None)
+
+
+def test_operators_preview_every_screen_and_other_devices_none() -> None:
+    operator = Principal(
+        subject="operator:x", role="operator", stations=("*",), scopes=frozenset({"station:operate"})
+    )
+    assert may_view_playlist(operator, code="hall", registered_player="player-1")
+    kiosk = replace(
+        screen_device("kiosk-1", "hall"), device_kind="kiosk", scopes=frozenset({"kiosk:display"})
+    )
+    assert not may_view_playlist(kiosk, code="hall", registered_player="kiosk-1")
 
 
 def test_render_orders_items_and_applies_durations() -> None:
@@ -145,26 +168,3 @@ def test_version_changes_when_anything_shown_changes(changed: Playlist) -> None:
 
 def test_version_follows_the_screen_language() -> None:
     assert render(MAIN_LOOP, ["fr"]).version != render(MAIN_LOOP, ["en"]).version
-
-
-def test_no_playlist_has_its_own_version() -> None:
-    assert version_of(None) == version_of(None)
-    assert version_of(None) != version_of(render(MAIN_LOOP, ["fr"]))
-
-
-@pytest.mark.parametrize(
-    ("header", "current"),
-    [
-        (None, False),
-        ("", False),
-        ('"abc"', True),
-        ('W/"abc"', True),
-        ('"old", "abc"', True),
-        ("*", True),
-        ('"old"', False),
-        ("abc", False),
-    ],
-)
-def test_player_has_the_current_version(header: str | None, current: bool) -> None:
-    assert etag("abc") == '"abc"'
-    assert has_current_version(header, "abc") is current
