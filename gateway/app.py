@@ -25,7 +25,7 @@ from gateway.cors import Cors
 from gateway.directory import router as directory_router
 from gateway.edge import PROXIED_METHODS, Edge
 from gateway.keys import KeyRing
-from gateway.openapi import MergedOpenAPI
+from gateway.openapi import MergedOpenAPI, allowed_methods
 from gateway.otp import OneTimeCodes
 from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
@@ -142,7 +142,7 @@ async def refresh_routes(runtime: GatewayRuntime) -> None:
     """Learn each service's paths and methods from its OpenAPI document (the merge's cache)."""
     document = await runtime.openapi.document({"openapi": "3.1.0", "info": {}, "paths": {}})
     missing = set(document.get("info", {}).get("x-missing-services", []))
-    runtime.methods.load(document.get("paths", {}), [s for s in runtime.services if s.name not in missing])
+    runtime.methods.load(allowed_methods(document), [s for s in runtime.services if s.name not in missing])
 
 
 async def keep_routes_current(runtime: GatewayRuntime) -> None:
