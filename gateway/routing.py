@@ -111,6 +111,8 @@ class Target:
     station_id: str | None
     # One of the service's own top-level prefixes (`gbfs`): public reads, like open data.
     extra_prefix: str | None = None
+    # The path after the service's prefix (`/availability/A`), decoded.
+    rest: str = ""
 
     @property
     def route_group(self) -> str:
@@ -119,7 +121,9 @@ class Target:
 
     def is_public(self, method: str) -> bool:
         """A read anyone may do without a token; any token sent with it is ignored."""
-        return method in SAFE_METHODS and (self.service.public_reads or self.extra_prefix is not None)
+        return method in SAFE_METHODS and (
+            self.extra_prefix is not None or self.service.is_public_read(self.rest)
+        )
 
 
 class NoRoute(LookupError):
@@ -143,7 +147,7 @@ def resolve(segments: list[str], *, stations: frozenset[str], services: Mapping[
         service = services.get(domain)
         if service is None:
             raise NoRoute(f"No service of station {station!r} is called {domain!r}.")
-        return Target(service, station)
+        return Target(service, station, rest="/" + "/".join(segments[5:]) if len(segments) > 5 else "")
     for service in services.values():
         for prefix in service.extra_prefixes:
             name = prefix.strip("/")

@@ -129,7 +129,11 @@ def test_public_reads_ignore_bad_tokens(stack, gateway, which):
         "garbage": "Bearer not.a.jwt",
         "malformed-header": "Basic dXNlcjpwYXNz",
     }[which]
-    for path in (f"{BASE}/mobility/vehicle-stations", f"{BASE}/kiosk/points-of-interest"):
+    for path in (
+        f"{BASE}/mobility/vehicle-stations",
+        f"{BASE}/kiosk/points-of-interest",
+        f"{BASE}/lockers/availability",
+    ):
         response = httpx.get(f"{gateway}{path}", headers={"Authorization": authorization})
         assert response.status_code == 200, (path, response.text)
         head = httpx.head(f"{gateway}{path}", headers={"Authorization": authorization})

@@ -119,6 +119,20 @@ def test_resolve_by_domain_and_station():
     assert signage.service is SIGNAGE and not signage.is_public("GET")
 
 
+def test_a_service_may_have_some_public_reads_only():
+    def target(path: str):
+        return resolve(
+            check_path(f"{BASE}/lockers{path}".encode()), stations=STATIONS, services=SERVICE_BY_DOMAIN
+        )
+
+    assert target("/availability").is_public("GET")
+    assert target("/availability/A").is_public("HEAD")
+    assert not target("/availability").is_public("POST")
+    assert not target("/banks").is_public("GET")
+    assert not target("/availability-secret").is_public("GET")
+    assert not target("").is_public("GET")
+
+
 def test_gbfs_is_public_and_names_a_station_only_when_it_is_one():
     feed = resolve(["gbfs", "saint-denis-pleyel", "gbfs.json"], stations=STATIONS, services=SERVICE_BY_DOMAIN)
     assert feed.service is BIKE_SHARE and feed.station_id == "saint-denis-pleyel"
