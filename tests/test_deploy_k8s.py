@@ -24,6 +24,10 @@ NETWORK = load_network()
 STATION_LABEL = "gare-numerique/station"
 WORKLOADS = ("Deployment", "StatefulSet")
 
+# Renders the deployment of every station of the network with kubectl (half a minute): a whole-network
+# test, kept out of the fast tier.
+pytestmark = pytest.mark.e2e
+
 
 def kustomize(folder: Path) -> list[dict[str, Any]]:
     kubectl = shutil.which("kubectl")
