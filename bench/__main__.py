@@ -3,7 +3,10 @@
 import runpy
 import sys
 
-SCENARIOS = {"gateway_overhead": "bench.gateway_overhead"}
+SCENARIOS = {
+    "gateway_overhead": "bench.gateway_overhead",
+    "upstream_clients": "bench.upstream_clients",
+}
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
     sys.exit(f"usage: python -m bench {{{','.join(SCENARIOS)}}} [args]")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -11,29 +13,32 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from redis.asyncio import Redis
 from sqlalchemy import text
 
 from gateway.api import dev_router
 from gateway.api import router as auth_router
-from gateway.edge import PROXIED_METHODS, edge
+from gateway.directory import router as directory_router
+from gateway.edge import PROXIED_METHODS, Edge
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
-from gateway.proxy import UpstreamPool
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
+from gateway.upstream import UpstreamPool
+from gateway.web import mount_docs, mount_web_clients
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
+from services.common.catalog import CatalogStation, load_catalog
 from services.common.db import create_engine, create_sessionmaker
-from services.common.errors import install_problem_handlers
-from services.common.health import Check, CheckResult, Probe, health_router
+from services.common.errors import NotFound, Unauthorized, install_problem_handlers
+from services.common.health import Check, CheckResult, Probe, readiness
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.notifier import RedisInboxNotifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from services.common.registry import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,20 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
     redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     keyring = KeyRing(settings.keys_dir)
     keyring.load()
-    # For readiness probes and the OpenAPI merge; the proxied traffic uses the pool below.
+    # For readiness probes and the OpenAPI merge; the proxied traffic uses the pools below.
     http = httpx.AsyncClient(timeout=3.0, trust_env=False)
+    upstreams = settings.upstreams()
+    services = [s for s in SERVICES if s.name in upstreams]
+    pools = {
+        name: UpstreamPool(
+            url,
+            max_in_flight=settings.upstream_max_in_flight,
+            connect_timeout=settings.upstream_connect_timeout,
+            timeout=settings.upstream_timeout,
+        )
+        for name, url in upstreams.items()
+    }
+    stations = served_stations(settings)
     return GatewayRuntime(
         settings=settings,
         engine=engine,
@@ -65,15 +82,10 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         verifier=TokenVerifier(
             key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
         ),
-        limiter=RateLimiter(redis),
-        upstream_pools={
-            name: UpstreamPool(
-                max_in_flight=settings.upstream_max_in_flight,
-                connect_timeout=settings.upstream_connect_timeout,
-                timeout=settings.upstream_timeout,
-            )
-            for name in settings.upstreams()
-        },
+        limiter=RateLimiter(
+            redis, namespace=settings.rate_limit_namespace, max_lease=settings.rate_limit_lease
+        ),
+        upstream_pools=pools,
         http=http,
         otp=OneTimeCodes(
             redis,
@@ -82,9 +94,53 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             max_attempts=settings.otp_max_attempts,
         ),
         notifier=RedisInboxNotifier(redis),
-        openapi=MergedOpenAPI(http=http, upstreams=settings.upstreams()),
-        upstream_urls=settings.upstreams(),
+        openapi=MergedOpenAPI(http=http, upstreams=upstreams),
+        upstream_urls=upstreams,
+        stations_catalog=stations,
+        stations=frozenset(s.slug for s in stations),
+        services=services,
+        services_by_domain={s.domain: s for s in services},
+        route_templates={
+            group: f"/{group} -> {s.name}"
+            for s in services
+            for group in (s.domain, *(p.strip("/") for p in s.extra_prefixes))
+        },
+        upstream_origins=tuple(pool.origin for pool in pools.values()),
+        rate_limits={
+            rate: getattr(settings, f"rate_limit_{rate}") for rate in ("anonymous", "authenticated", "write")
+        },
+        trusted_proxies=tuple(settings.trusted_proxies),
     )
+
+
+def served_stations(settings: GatewaySettings) -> list[CatalogStation]:
+    """The catalog's entries for the stations this gateway serves (all of them when none is set)."""
+    catalog = load_catalog(settings.catalog_dir)
+    if not settings.stations:
+        return catalog
+    by_slug = {s.slug: s for s in catalog}
+    missing = [slug for slug in settings.stations if slug not in by_slug]
+    if missing:
+        raise RuntimeError(f"stations not in the catalog at {settings.catalog_dir}: {missing}")
+    return [by_slug[slug] for slug in settings.stations]
+
+
+async def refresh_routes(runtime: GatewayRuntime) -> None:
+    """Learn each service's paths and methods from its OpenAPI document (the merge's cache)."""
+    document = await runtime.openapi.document({"openapi": "3.1.0", "info": {}, "paths": {}})
+    missing = set(document.get("info", {}).get("x-missing-services", []))
+    runtime.methods.load(document.get("paths", {}), [s for s in runtime.services if s.name not in missing])
+
+
+async def keep_routes_current(runtime: GatewayRuntime) -> None:
+    """Every few seconds until every service's paths are known, then every minute (deployments)."""
+    while True:
+        try:
+            await refresh_routes(runtime)
+        except Exception:
+            log.exception("could not refresh the services' paths")
+        complete = runtime.methods.services >= {s.name for s in runtime.services}
+        await asyncio.sleep(60 if complete else 2)
 
 
 def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
@@ -101,6 +157,13 @@ def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
 
     async def nats() -> CheckResult:
         return runtime.bus.connected, None if runtime.bus.connected else "not connected"
+
+    async def routes() -> CheckResult:
+        expected = {s.name for s in runtime.services}
+        if not runtime.methods.services >= expected:
+            await refresh_routes(runtime)
+        unknown = sorted(expected - runtime.methods.services)
+        return not unknown, f"paths not known yet for {', '.join(unknown)}" if unknown else None
 
     def upstream_probe(name: str, url: str) -> Probe:
         async def probe() -> CheckResult:
@@ -119,7 +182,39 @@ def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
 
     checks = [Check("database", database), Check("redis", redis), Check("nats", nats)]
     checks += [Check(name, upstream_probe(name, url)) for name, url in runtime.upstream_urls.items()]
+    checks.append(Check("routes", routes))
     return checks
+
+
+def health_routes(app: FastAPI, settings: GatewaySettings) -> None:
+    """/healthz names this gateway (Contract 4); /readyz says what it depends on."""
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers, and which gateway it is")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "component": "gateway", "instance": settings.instance_id}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness, with the state of each dependency")
+    async def readyz(request: Request) -> JSONResponse:
+        status, body = await readiness("gateway", gateway_checks(request.app.state.gateway))
+        return JSONResponse(body, status_code=status)
+
+
+def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
+    """Prometheus metrics, off the public surface in production: behind a bearer token of their
+    own when GATEWAY_METRICS_TOKEN is set, else open in development and absent in production."""
+    token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
+
+    async def metrics(request: Request) -> Response:
+        if token is None:
+            if settings.environment == "production":
+                raise NotFound("No resource at /metrics.")
+        else:
+            supplied = request.headers.get("authorization", "").encode("latin-1")
+            if not hmac.compare_digest(supplied, b"Bearer " + token):
+                raise Unauthorized("The metrics need the metrics bearer token.")
+        return await metrics_endpoint(request)
+
+    app.add_route("/metrics", metrics, include_in_schema=False)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -131,10 +226,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime = build_runtime(settings)
         app.state.gateway = runtime
         runtime.bus.start()
-        log.info("gateway started", extra={"port": settings.port, "upstreams": runtime.upstream_urls})
+        routes = asyncio.create_task(keep_routes_current(runtime), name="gateway-routes")
+        log.info(
+            "gateway started",
+            extra={
+                "port": settings.port,
+                "upstreams": runtime.upstream_urls,
+                "instance": settings.instance_id,
+            },
+        )
         try:
             yield
         finally:
+            routes.cancel()
             await runtime.bus.close()
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()
@@ -153,8 +257,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # A trailing slash is a 404 like in the services, never a redirect.
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
+    # Innermost: the proxied paths leave here, before FastAPI's routing.
+    app.add_middleware(Edge)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
@@ -165,15 +273,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, service="gateway")
-    app.include_router(
-        health_router(
-            "gateway",
-            lambda request: gateway_checks(request.app.state.gateway),
-            instance=settings.instance_id,
-        )
-    )
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    health_routes(app, settings)
+    metrics_route(app, settings)
     app.include_router(auth_router)
+    app.include_router(directory_router)
     if settings.dev_notifier_inbox:
         app.include_router(dev_router)
 
@@ -182,10 +285,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime: GatewayRuntime = request.app.state.gateway
         return JSONResponse(await runtime.openapi.document(app.openapi()))
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Gare numérique — API")
-
-    for path in ("/api/v1/stations/{rest:path}", "/gbfs", "/gbfs/{rest:path}"):
-        app.router.add_route(path, edge, methods=PROXIED_METHODS, include_in_schema=False)
+    mount_docs(app, title="Gare numérique — API")
+    mount_web_clients(app, settings.web_dir, csp=settings.web_csp)
     return app

@@ -1,49 +1,15 @@
-"""The gateway's rules, without I/O: where a path goes, who may call it, what a token grants."""
+"""The gateway's rules, without I/O: which rate a request pays, what a token grants.
+
+Where a path goes and what it may do there is in gateway/routing.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from services.common.auth import Role
 
-# Path prefix token -> the service that owns it (DESIGN.md, "Public HTTP contract").
-DOMAIN_SERVICES = {
-    "lockers": "parcel_lockers",
-    "signage": "signage",
-    "mobility": "bike_share",
-    "kiosk": "info_kiosk",
-}
-# Reads anyone may do without a token: availability, maps, points of interest, open data.
-PUBLIC_READ_DOMAINS = frozenset({"mobility", "kiosk"})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-
-_STATION_PATH = re.compile(r"^/api/v1/stations/(?P<station>[^/]+)/(?P<domain>[^/]+)(?:/.*)?$")
-_GBFS_PATH = re.compile(r"^/gbfs(?:/(?P<station>[^/]+))?(?:/.*)?$")
-
-
-@dataclass(frozen=True)
-class RouteMatch:
-    service: str
-    domain: str
-    station_id: str | None
-
-
-def resolve(path: str) -> RouteMatch | None:
-    """The upstream for a public path, or None when no service serves it."""
-    if m := _STATION_PATH.match(path):
-        service = DOMAIN_SERVICES.get(m["domain"])
-        return RouteMatch(service, m["domain"], m["station"]) if service else None
-    if m := _GBFS_PATH.match(path):
-        return RouteMatch("bike_share", "gbfs", m["station"])
-    return None
-
-
-def needs_token(match: RouteMatch, method: str) -> bool:
-    if match.domain == "gbfs":
-        return False
-    return not (method in SAFE_METHODS and match.domain in PUBLIC_READ_DOMAINS)
 
 
 RateClass = Literal["anonymous", "authenticated", "write", "auth"]

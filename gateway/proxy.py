@@ -1,23 +1,21 @@
-"""Forwarding to the services over pooled HTTP/1.1 connections; down is 503, slow is 504."""
+"""What passes between client and service: header filtering, redirects kept in front of the gateway,
+and the problems for a service that is down (503), overloaded (503) or too slow (504)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-import httpx
 from prometheus_client import Counter
-from starlette.requests import Request
-from starlette.responses import Response
 
-from services.common.errors import problem_response
-from services.common.observability import current_request_id
+from gateway.upstream import UpstreamBusy, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from services.common.errors import Problem
 
 log = logging.getLogger(__name__)
 UPSTREAM_FAILURES = Counter(
     "gare_gateway_upstream_failures_total", "Upstream calls that failed", ["service", "kind"]
 )
+Header = tuple[bytes, bytes]
 
 # RFC 9110 §7.6.1 connection-specific fields, plus those the gateway sets itself.
 _DROP_REQUEST = frozenset(
@@ -26,10 +24,12 @@ _DROP_REQUEST = frozenset(
         b"connection",
         b"keep-alive",
         b"proxy-connection",
+        b"proxy-authorization",
         b"te",
         b"trailer",
         b"transfer-encoding",
         b"upgrade",
+        b"expect",
         b"content-length",
         b"x-request-id",
         b"x-forwarded-for",
@@ -38,10 +38,13 @@ _DROP_REQUEST = frozenset(
         b"forwarded",
     }
 )
+# A public read reaches the service with no credential: public stays public, and cacheable.
+_DROP_PUBLIC_REQUEST = _DROP_REQUEST | {b"authorization", b"cookie"}
 _DROP_RESPONSE = frozenset(
     {
         b"connection",
         b"keep-alive",
+        b"proxy-connection",
         b"transfer-encoding",
         b"te",
         b"trailer",
@@ -53,121 +56,93 @@ _DROP_RESPONSE = frozenset(
         b"server",
     }
 )
+_LOCATIONS = frozenset({b"location", b"content-location"})
 
 
-class UpstreamPool:
-    """The gateway's connections to one service, used at httpx's transport level: a proxy needs none
-    of the client's cookie jar, redirects or auth, and skipping them is most of the per-request cost.
-
-    At most `max_in_flight` requests go to the service at once; the others wait here, not in the
-    connection pool, whose bookkeeping grows with every request it holds. One pool per service, so a
-    slow service cannot take the connections the others need."""
-
-    def __init__(self, *, max_in_flight: int, connect_timeout: float, timeout: float) -> None:
-        self.transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
-            retries=0,
-        )
-        self.slots = asyncio.Semaphore(max_in_flight)
-        self.queue_timeout = timeout
-        self.timeouts = {
-            "connect": connect_timeout,
-            "read": timeout,
-            "write": timeout,
-            "pool": connect_timeout,
-        }
-
-    async def send(
-        self, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        try:
-            async with asyncio.timeout(self.queue_timeout):
-                await self.slots.acquire()
-        except TimeoutError as exc:
-            raise UpstreamBusy from exc
-        try:
-            request = httpx.Request(
-                method, url, headers=headers, content=body, extensions={"timeout": self.timeouts}
-            )
-            response = await self.transport.handle_async_request(request)
-            try:
-                # Raw bytes, encoding untouched: the client gets exactly what the service sent.
-                content = b"".join([chunk async for chunk in response.aiter_raw()])
-            finally:
-                await response.aclose()
-        finally:
-            self.slots.release()
-        return response.status_code, response.headers.raw, content
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()
+def _listed_in_connection(headers: Iterable[Header]) -> set[bytes]:
+    """Fields the sender named in `Connection` are for this hop only (RFC 9110 §7.6.1)."""
+    named: set[bytes] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            named.update(token.strip().lower() for token in value.split(b","))
+    return named
 
 
-class UpstreamBusy(Exception):
-    """Every slot to the service stayed taken for the whole timeout."""
+def request_headers(
+    headers: Sequence[Header],
+    *,
+    public: bool,
+    client_ip: str,
+    scheme: str,
+    host: bytes,
+    request_id: str,
+) -> list[Header]:
+    """The client's headers as the service gets them (uvicorn gives names in lower case)."""
+    drop = _DROP_PUBLIC_REQUEST if public else _DROP_REQUEST
+    named = _listed_in_connection(headers) if any(k == b"connection" for k, _ in headers) else ()
+    out = [(k, v) for k, v in headers if k not in drop and k not in named]
+    out.append((b"x-forwarded-for", client_ip.encode("latin-1")))
+    out.append((b"x-forwarded-proto", scheme.encode("latin-1")))
+    out.append((b"x-forwarded-host", host))
+    out.append((b"x-request-id", request_id.encode("latin-1")))
+    return out
 
 
-def forwarded_headers(request: Request, client_ip: str) -> list[tuple[bytes, bytes]]:
-    headers = [(k, v) for k, v in request.headers.raw if k not in _DROP_REQUEST]
-    headers.append((b"x-forwarded-for", client_ip.encode()))
-    headers.append((b"x-forwarded-proto", request.url.scheme.encode()))
-    headers.append((b"x-forwarded-host", request.headers.get("host", "").encode()))
-    headers.append((b"x-request-id", (current_request_id() or "").encode()))
-    return headers
+def response_headers(headers: Iterable[Header], *, upstream_origins: Sequence[bytes]) -> list[Header]:
+    """The service's headers as the client gets them. A list, not a dict: repeated fields (Vary,
+    Set-Cookie...) all pass. A Location naming a service's own address becomes a path on the
+    gateway: a client never leaves the gateway for an address behind it."""
+    headers = list(headers)
+    named = _listed_in_connection(headers)
+    out = []
+    for k, v in headers:
+        name = k.lower()
+        if name in _DROP_RESPONSE or name in named:
+            continue
+        if name in _LOCATIONS:
+            v = behind_the_gateway(v, upstream_origins)
+        out.append((name, v))
+    return out
 
 
-def response_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    # A list, not a dict: repeated fields (Set-Cookie, Vary...) must all pass.
-    return [(k.lower(), v) for k, v in headers if k.lower() not in _DROP_RESPONSE]
+def behind_the_gateway(location: bytes, upstream_origins: Sequence[bytes]) -> bytes:
+    """`http://127.0.0.1:8104/x?y` -> `/x?y` when that origin is a service's; others unchanged."""
+    lowered = location.lower()
+    for origin in upstream_origins:
+        if lowered.startswith(origin) and lowered[len(origin) : len(origin) + 1] in (b"", b"/", b"?", b"#"):
+            rest = location[len(origin) :]
+            return rest if rest.startswith(b"/") else b"/" + rest
+    return location
 
 
-async def forward(
-    request: Request, *, pool: UpstreamPool, service: str, base_url: str, client_ip: str
-) -> Response:
-    body = await request.body()
-    url = base_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    try:
-        status, headers, content = await pool.send(
-            request.method, url, forwarded_headers(request, client_ip), body
-        )
-    except UpstreamBusy:
+def upstream_problem(service: str, exc: UpstreamError) -> Problem:
+    """The problem a client gets when the service gave no answer, counted by kind."""
+    if isinstance(exc, UpstreamBusy):
         UPSTREAM_FAILURES.labels(service, "busy").inc()
-        return problem_response(
+        return Problem(
+            f"The {service} service is overloaded; try again shortly.",
             status=503,
             slug="upstream-busy",
-            detail=f"The {service} service is overloaded; try again shortly.",
-            instance=request.url.path,
             headers={"Retry-After": "2"},
         )
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+    if isinstance(exc, UpstreamUnavailable):
         UPSTREAM_FAILURES.labels(service, "unavailable").inc()
-        log.warning("upstream unavailable", extra={"upstream": service, "error": repr(exc)})
-        return problem_response(
+        log.warning("upstream unavailable", extra={"upstream": service, "error": str(exc)})
+        return Problem(
+            f"The {service} service is not reachable; try again shortly.",
             status=503,
             slug="upstream-unavailable",
-            detail=f"The {service} service is not reachable; try again shortly.",
-            instance=request.url.path,
             headers={"Retry-After": "5"},
         )
-    except httpx.TimeoutException:
+    if isinstance(exc, UpstreamTimeout):
         UPSTREAM_FAILURES.labels(service, "timeout").inc()
         log.warning("upstream timed out", extra={"upstream": service})
-        return problem_response(
-            status=504,
-            slug="upstream-timeout",
-            detail=f"The {service} service did not answer in time.",
-            instance=request.url.path,
-        )
-    except httpx.TransportError as exc:
-        UPSTREAM_FAILURES.labels(service, "broken").inc()
-        log.warning("upstream connection broke", extra={"upstream": service, "error": repr(exc)})
-        return problem_response(
-            status=503,
-            slug="upstream-unavailable",
-            detail=f"The connection to the {service} service broke; try again.",
-            instance=request.url.path,
-            headers={"Retry-After": "1"},
-        )
-    response = Response(content=content, status_code=status)
-    response.raw_headers.extend(response_headers(headers))
-    return response
+        return Problem(f"The {service} service did not answer in time.", status=504, slug="upstream-timeout")
+    UPSTREAM_FAILURES.labels(service, "broken").inc()
+    log.warning("upstream connection broke", extra={"upstream": service, "error": str(exc)})
+    return Problem(
+        f"The connection to the {service} service broke; try again.",
+        status=503,
+        slug="upstream-unavailable",
+        headers={"Retry-After": "1"},
+    )

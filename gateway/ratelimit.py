@@ -1,10 +1,22 @@
-"""Rate limiting in Redis with GCRA: one key per client and route group, exact Retry-After."""
+"""Rate limits: GCRA in Redis, spent from a small local allowance so most requests skip Redis.
+
+The bucket of each client and route group lives in Redis (one key, the theoretical arrival time,
+Redis's clock), shared by every gateway replica. A replica takes tokens from it a few at a time (a
+lease) and spends them locally; it asks Redis again only when its lease is spent. A refusal is
+remembered locally until the next token is due, so a client being refused costs no round trip.
+
+The bound, across any number of replicas: a client never gets more than its limit (every token is
+taken from Redis before it is spent). A replica holds at most `lease` unspent tokens of a client
+(at most a quarter of its burst), so a client spread over R replicas may get up to (R - 1) * lease
+fewer than its limit, until the bucket refills at its rate. With lease 1 the limiter is exact.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prometheus_client import Counter
@@ -16,26 +28,28 @@ RATE_LIMITER_UNAVAILABLE = Counter(
     "gare_gateway_rate_limiter_unavailable_total", "Requests let through because Redis did not answer"
 )
 
-# Generic cell rate algorithm: the key holds the theoretical arrival time (TAT) in microseconds.
-# Redis's own clock is used so that several gateways agree.
-_GCRA = """
+# GCRA taking up to ARGV[3] tokens at once. The key holds the theoretical arrival time (TAT) in
+# microseconds of Redis's clock. Returns {granted, microseconds until the next token, left after}.
+_GCRA_LEASE = """
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - tolerance
-if allow_at > now then
-  return {0, allow_at - now, 0}
+local available = math.floor((now + tolerance - tat) / interval)
+if available < 1 then
+  return {0, tat + interval - tolerance - now, 0}
 end
+local granted = math.min(want, available)
+local new_tat = tat + granted * interval
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
-return {1, 0, math.floor((tolerance - (new_tat - now)) / interval)}
+return {granted, 0, available - granted}
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     retry_after_seconds: int
@@ -44,27 +58,102 @@ class Decision:
     degraded: bool = False
 
 
+@dataclass(slots=True)
+class Allowance:
+    """What this replica holds of one client's bucket."""
+
+    tokens: int = 0  # leased from Redis, not spent yet
+    left_in_redis: int = 0  # what the bucket still had after the last lease
+    denied_until: float = 0.0  # local monotonic time before which Redis has no token for it
+
+    def take(self, now: float, limit: int) -> Decision | None:
+        """Decide locally, or None when Redis must be asked."""
+        if self.tokens > 0:
+            self.tokens -= 1
+            return Decision(True, 0, self.left_in_redis + self.tokens, limit)
+        if now < self.denied_until:
+            return Decision(False, retry_after(self.denied_until - now), 0, limit)
+        return None
+
+    def leased(self, now: float, granted: int, wait_seconds: float, left: int) -> None:
+        self.tokens += granted
+        self.left_in_redis = left
+        self.denied_until = now + wait_seconds if granted == 0 else 0.0
+
+
+def lease_size(burst: int, max_lease: int) -> int:
+    """Tokens taken from Redis at once: at most a quarter of the burst, so the tokens a replica may
+    hold unspent stay a small part of what the client is allowed."""
+    return max(1, min(max_lease, burst // 4))
+
+
+def retry_after(seconds: float) -> int:
+    """Whole seconds a client waits (RFC 9110 Retry-After), never 0 for a refusal."""
+    return max(1, math.ceil(seconds))
+
+
+def gcra_parameters(per_second: float, burst: int) -> tuple[int, int]:
+    """(emission interval, tolerance) in microseconds."""
+    interval = max(1, int(1_000_000 / per_second))
+    return interval, interval * burst
+
+
 class RateLimiter:
-    def __init__(self, redis: Redis) -> None:
+    # Allowances kept; past this they are forgotten (harmless: the tokens were already counted).
+    MAX_CLIENTS = 50_000
+    # After Redis failed, requests pass without asking it for this long (no timeout per request).
+    REDIS_BACKOFF_SECONDS = 1.0
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        namespace: str = "gare",
+        max_lease: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.redis = redis
-        self._script = redis.register_script(_GCRA)
+        self.namespace = namespace
+        self.max_lease = max_lease
+        self.clock = clock
+        self._script = redis.register_script(_GCRA_LEASE)
+        self._allowances: dict[str, Allowance] = {}
+        self._redis_down_until = 0.0
         self._last_warning = 0.0
 
     async def check(self, key: str, *, per_second: float, burst: int) -> Decision:
-        interval = int(1_000_000 / per_second)
-        tolerance = interval * burst
+        now = self.clock()
+        allowance = self._allowances.get(key)
+        if allowance is not None:
+            decision = allowance.take(now, burst)
+            if decision is not None:
+                return decision
+        if now < self._redis_down_until:
+            return self._let_through(burst)
+        interval, tolerance = gcra_parameters(per_second, burst)
         try:
-            allowed, wait_us, remaining = await self._script(keys=[key], args=[interval, tolerance])
+            granted, wait_us, left = await self._script(
+                keys=[f"{self.namespace}:{key}"],
+                args=[interval, tolerance, lease_size(burst, self.max_lease)],
+            )
         except (RedisError, OSError) as exc:
-            # Availability over strictness: without Redis the station keeps serving, unthrottled.
-            RATE_LIMITER_UNAVAILABLE.inc()
-            if time.monotonic() - self._last_warning > 10:
-                self._last_warning = time.monotonic()
+            self._redis_down_until = self.clock() + self.REDIS_BACKOFF_SECONDS
+            if now - self._last_warning > 10:
+                self._last_warning = now
                 log.warning("rate limiter unavailable, letting requests through", extra={"error": repr(exc)})
-            return Decision(True, 0, burst, burst, degraded=True)
-        return Decision(
-            allowed=bool(allowed),
-            retry_after_seconds=max(1, math.ceil(int(wait_us) / 1_000_000)) if not allowed else 0,
-            remaining=int(remaining),
-            limit=burst,
-        )
+            return self._let_through(burst)
+        now = self.clock()
+        if allowance is None:
+            if len(self._allowances) >= self.MAX_CLIENTS:
+                self._allowances.clear()
+            allowance = self._allowances[key] = Allowance()
+        allowance.leased(now, int(granted), int(wait_us) / 1_000_000, int(left))
+        decision = allowance.take(now, burst)
+        assert decision is not None
+        return decision
+
+    @staticmethod
+    def _let_through(burst: int) -> Decision:
+        # Availability over strictness: without Redis the station keeps serving, unthrottled.
+        RATE_LIMITER_UNAVAILABLE.inc()
+        return Decision(True, 0, burst, burst, degraded=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from redis.asyncio import Redis
@@ -11,12 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
-from gateway.proxy import UpstreamPool
 from gateway.ratelimit import RateLimiter
-from gateway.settings import GatewaySettings
+from gateway.routing import MethodTable
+from gateway.settings import GatewaySettings, RateLimit
+from gateway.upstream import UpstreamPool
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
+from services.common.catalog import CatalogStation
 from services.common.notifier import RedisInboxNotifier
+from services.common.registry import Service
 
 
 @dataclass
@@ -35,3 +38,14 @@ class GatewayRuntime:
     notifier: RedisInboxNotifier
     openapi: MergedOpenAPI
     upstream_urls: dict[str, str]
+    # The stations served, as the catalog describes them (the station directory).
+    stations_catalog: list[CatalogStation] = field(default_factory=list)
+    # Derived once at start, read on every proxied request.
+    methods: MethodTable = field(default_factory=MethodTable)
+    services: list[Service] = field(default_factory=list)
+    stations: frozenset[str] = frozenset()
+    services_by_domain: dict[str, Service] = field(default_factory=dict)
+    route_templates: dict[str, str] = field(default_factory=dict)
+    upstream_origins: tuple[bytes, ...] = ()
+    rate_limits: dict[str, RateLimit] = field(default_factory=dict)
+    trusted_proxies: tuple[str, ...] = ()

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.registry import SERVICES
 from services.common.settings import Environment, split_list
+from services.common.stations import STATION_SLUG_PATTERN
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# What the gateway's web pages may load: their own origin only, images and media also from blobs
+# and data URLs (QR codes, cached media of the signage player), no framing by other sites.
+DEFAULT_WEB_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+    "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 class RateLimit(BaseModel):
@@ -25,8 +37,6 @@ class GatewaySettings(BaseSettings):
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8080
-    # Tells this gateway from another one answering on the same address (the runner checks it).
-    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=64)
     database_url: str = "sqlite+aiosqlite:///var/db/gateway.sqlite"
     database_schema: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -42,10 +52,16 @@ class GatewaySettings(BaseSettings):
     otp_ttl_seconds: int = Field(default=300, ge=60, le=900)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
 
-    parcel_lockers_url: str = "http://127.0.0.1:8101"
-    signage_url: str = "http://127.0.0.1:8102"
-    bike_share_url: str = "http://127.0.0.1:8103"
-    info_kiosk_url: str = "http://127.0.0.1:8104"
+    # Tells this gateway from any other (GET /healthz): the embedded runner checks it is its own.
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:16], pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    # The stations this gateway serves (empty: every station of the catalog) and the services
+    # behind it (GATEWAY_SERVICES; default every service of services/common/registry.py).
+    stations: Annotated[list[str], NoDecode] = []
+    services: Annotated[list[str], NoDecode] = [s.name for s in SERVICES]
+    catalog_dir: Path = REPO_ROOT / "deploy" / "stations"
+    # Service name -> base URL (GATEWAY_UPSTREAM_URLS__BIKE_SHARE=http://...); a service not
+    # listed is at 127.0.0.1 on its default port.
+    upstream_urls: dict[str, str] = {}
     upstream_connect_timeout: float = Field(default=1.0, gt=0)
     upstream_timeout: float = Field(default=10.0, gt=0)
     # Concurrent requests the gateway sends to each service; more only queue inside the service.
@@ -55,14 +71,53 @@ class GatewaySettings(BaseSettings):
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
     rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
     rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
+    # Tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
+    rate_limit_lease: int = Field(default=8, ge=1, le=1000)
+    # Prefix of the rate-limit keys in Redis: gateways with the same one share their clients' buckets.
+    rate_limit_namespace: str = Field(default="gare", pattern=r"^[A-Za-z0-9_-]{1,32}$")
     trusted_proxies: Annotated[list[str], NoDecode] = []
 
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # /metrics: with a token, only `Authorization: Bearer <token>` reads it; without one it is open
+    # in development and test, and not served in production (docs/gateway.md).
+    metrics_token: SecretStr | None = None
+    # The static web clients (/app/, /kiosk/, /player/, /console/, /common/) and their CSP.
+    web_dir: Path = REPO_ROOT / "web"
+    web_csp: str = DEFAULT_WEB_CSP
     dev_notifier_inbox: bool = True
     log_level: str = "INFO"
 
-    _split = field_validator("trusted_proxies", "cors_origins", mode="before")(split_list)
+    _split = field_validator("trusted_proxies", "cors_origins", "stations", "services", mode="before")(
+        split_list
+    )
+
+    @field_validator("stations")
+    @classmethod
+    def _stations_are_slugs(cls, stations: list[str]) -> list[str]:
+        bad = [s for s in stations if not re.fullmatch(STATION_SLUG_PATTERN, s)]
+        if bad:
+            raise ValueError(f"not station slugs: {bad}")
+        return stations
+
+    @field_validator("services")
+    @classmethod
+    def _services_are_known(cls, services: list[str]) -> list[str]:
+        unknown = sorted(set(services) - {s.name for s in SERVICES})
+        if unknown or not services:
+            raise ValueError(f"unknown services: {unknown}" if unknown else "at least one service")
+        return services
+
+    @field_validator("upstream_urls")
+    @classmethod
+    def _upstreams_are_services(cls, urls: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(urls) - {s.name for s in SERVICES})
+        if unknown:
+            raise ValueError(f"upstream URLs for unknown services: {unknown}")
+        bad = [u for u in urls.values() if not re.fullmatch(r"http://[^/?#\s]+/?", u)]
+        if bad:
+            raise ValueError(f"an upstream is an http://host:port URL, not {bad}")
+        return urls
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> GatewaySettings:
@@ -76,10 +131,9 @@ class GatewaySettings(BaseSettings):
         return self
 
     def upstreams(self) -> dict[str, str]:
-        """Service name -> base URL."""
+        """Service name -> base URL, for the services behind this gateway."""
         return {
-            "parcel_lockers": self.parcel_lockers_url,
-            "signage": self.signage_url,
-            "bike_share": self.bike_share_url,
-            "info_kiosk": self.info_kiosk_url,
+            s.name: self.upstream_urls.get(s.name, f"http://127.0.0.1:{s.default_port}").rstrip("/")
+            for s in SERVICES
+            if s.name in self.services
         }

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 
 import httpx
+import pytest
 
 from tests.support import SAINT_DENIS, assert_problem, eventually
 
+pytestmark = pytest.mark.e2e
 PUBLIC_READ = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"
 
 
@@ -25,9 +28,26 @@ def test_readyz_reports_every_dependency(gateway):
         "signage",
         "bike_share",
         "info_kiosk",
+        "routes",
     }
     assert all(check["status"] == "up" for check in checks.values())
     assert httpx.get(f"{gateway}/healthz").json()["status"] == "alive"
+
+
+def test_healthz_says_which_gateway_answers(stack, gateway):
+    """Contract 4: an instance id per gateway, set by GATEWAY_INSTANCE_ID or random per process."""
+    own = httpx.get(f"{gateway}/healthz").json()
+    assert own["component"] == "gateway" and own["instance"]
+    process, url = stack.start_extra_gateway("gateway-named", {"INSTANCE_ID": "station-test-7"})
+    try:
+        assert httpx.get(f"{url}/healthz").json() == {
+            "status": "alive",
+            "component": "gateway",
+            "instance": "station-test-7",
+        }
+    finally:
+        process.stop()
+    assert own["instance"] != "station-test-7"
 
 
 def test_request_id_is_kept_end_to_end(stack, gateway):
@@ -57,24 +77,57 @@ def test_cors_preflight_from_the_mobile_web_app(gateway):
 
 
 def test_rate_limit_per_client_and_route_with_retry_after(stack):
+    # One token every 4 s, 3 at once: the test cannot be slow enough for the bucket to refill
+    # between the 3rd and the 5th request, however loaded the machine.
     process, url = stack.start_extra_gateway(
         "gateway-tight-limits",
-        {"RATE_LIMIT_ANONYMOUS__PER_SECOND": "2", "RATE_LIMIT_ANONYMOUS__BURST": "3"},
+        {
+            "RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.25",
+            "RATE_LIMIT_ANONYMOUS__BURST": "3",
+            # Its own buckets: the stack's gateway and devices share this client address.
+            "RATE_LIMIT_NAMESPACE": f"tight{uuid.uuid4().hex[:8]}",
+        },
     )
     try:
         statuses = [httpx.get(f"{url}{PUBLIC_READ}").status_code for _ in range(5)]
-        assert statuses[:3] == [200, 200, 200]
-        assert statuses[3:] == [429, 429]
+        assert statuses == [200, 200, 200, 429, 429]
         limited = httpx.get(f"{url}{PUBLIC_READ}")
         assert_problem(limited, 429, "rate-limited")
         retry_after = int(limited.headers["retry-after"])
-        assert 1 <= retry_after <= 2
+        assert 1 <= retry_after <= 4
+        assert limited.headers["ratelimit-remaining"] == "0"
         # Another route group has its own bucket.
         assert httpx.get(f"{url}/api/v1/stations/{SAINT_DENIS}/kiosk/points-of-interest").status_code == 200
         time.sleep(retry_after)
         assert httpx.get(f"{url}{PUBLIC_READ}").status_code == 200
     finally:
         process.stop()
+
+
+def test_replicas_share_a_limit_and_never_exceed_it(stack):
+    """Two gateways on one Redis, each spending tokens leased 4 at a time from the same bucket of 16
+    (one token per 100 s, so none comes back during the test): together they allow at most 16."""
+    limits = {
+        "RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.01",
+        "RATE_LIMIT_ANONYMOUS__BURST": "16",
+        "RATE_LIMIT_LEASE": "4",
+        "RATE_LIMIT_NAMESPACE": f"replicas{uuid.uuid4().hex[:8]}",
+    }
+    a, url_a = stack.start_extra_gateway("gateway-replica-a", limits)
+    b, url_b = stack.start_extra_gateway("gateway-replica-b", limits)
+    path = f"/api/v1/stations/{SAINT_DENIS}/kiosk/mobility"
+    try:
+        first_a = [httpx.get(f"{url_a}{path}").status_code for _ in range(10)]
+        then_b = [httpx.get(f"{url_b}{path}").status_code for _ in range(10)]
+        rest_a = [httpx.get(f"{url_a}{path}").status_code for _ in range(4)]
+    finally:
+        a.stop()
+        b.stop()
+    # A leased 12 and spent 10; B found 4 left in Redis; A still spends the 2 it holds.
+    assert first_a == [200] * 10
+    assert then_b == [200] * 4 + [429] * 6
+    assert rest_a == [200, 200, 429, 429]
+    assert (first_a + then_b + rest_a).count(200) == 16
 
 
 def test_merged_openapi_documents_every_service(gateway):
@@ -95,6 +148,17 @@ def test_merged_openapi_documents_every_service(gateway):
     assert refs and refs <= set(schemas), sorted(refs - set(schemas))
     docs = httpx.get(f"{gateway}/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_metrics_behind_a_token_when_one_is_set(stack):
+    process, url = stack.start_extra_gateway("gateway-metrics-token", {"METRICS_TOKEN": "scrape-me-1234"})
+    try:
+        assert_problem(httpx.get(f"{url}/metrics"), 401, "unauthorized")
+        assert_problem(httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer nope"}), 401)
+        scraped = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer scrape-me-1234"})
+        assert scraped.status_code == 200 and "gare_http_requests_total" in scraped.text
+    finally:
+        process.stop()
 
 
 def test_metrics_count_requests_by_route(stack, gateway):

@@ -119,7 +119,7 @@ class StationStack:
                 "SECRETS_DIR": str(self.var / "secrets"),
                 "INSTANCE_ID": self.instance_id,
             }
-            values |= {f"{s.name.upper()}_URL": self.url(s.name) for s in SERVICES}
+            values |= {f"UPSTREAM_URLS__{s.name.upper()}": self.url(s.name) for s in SERVICES}
         else:
             values["JWKS_URL"] = f"{self.gateway_url}/.well-known/jwks.json"
         values |= self.config.component_env.get(component.name, {})

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.observability import current_request_id
+from services.common.observability import bind_request_id, current_request_id, request_id_of, reset_request_id
 from services.common.rules import FieldProblem
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -208,10 +208,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            status=500,
-            slug="internal-error",
-            detail="An unexpected error occurred; it has been logged with the request id.",
-            instance=request.url.path,
-        )
+        # Starlette runs this outside every middleware, after the request's context has ended:
+        # take its id back so the log line, the body and the X-Request-ID header all carry it.
+        token = bind_request_id(request_id_of(request.scope))
+        try:
+            log.exception("unhandled error", extra={"path": request.url.path})
+            request_id = current_request_id() or ""
+            return problem_response(
+                status=500,
+                slug="internal-error",
+                detail="An unexpected error occurred; it has been logged with the request id.",
+                instance=request.url.path,
+                headers={"X-Request-ID": request_id},
+            )
+        finally:
+            reset_request_id(token)

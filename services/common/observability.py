@@ -46,6 +46,12 @@ def reset_request_id(token: contextvars.Token[str | None]) -> None:
     _request_id.reset(token)
 
 
+def request_id_of(scope: Scope) -> str | None:
+    """The id RequestContextMiddleware gave the request, also where its context has ended (the
+    crash handler runs outside it)."""
+    return scope.get("state", {}).get("request_id")
+
+
 class JsonLogFormatter(logging.Formatter):
     """One JSON object per line: what log shippers and `jq` read without parsing rules."""
 
@@ -113,6 +119,7 @@ class RequestContextMiddleware:
                 break
         token = bind_request_id(incoming)
         request_id = current_request_id() or ""
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
 

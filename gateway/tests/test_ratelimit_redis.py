@@ -1,0 +1,72 @@
+"""The rate limiter against a real redis-server: leases, shared buckets, Redis going away."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from deploy.embedded.infra import RedisServer
+from deploy.embedded.ports import any_free_port
+from gateway.ratelimit import RateLimiter
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(port=any_free_port(), data_dir=tmp_path / "redis", log_dir=tmp_path, cwd=tmp_path)
+    server.start()
+    server.wait_ready()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_server.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    yield client
+    await client.aclose()
+
+
+async def test_exact_with_a_lease_of_one(redis):
+    limiter = RateLimiter(redis, max_lease=1)
+    decisions = [await limiter.check("k", per_second=0.01, burst=3) for _ in range(5)]
+    assert [d.allowed for d in decisions] == [True, True, True, False, False]
+    assert [d.remaining for d in decisions[:3]] == [2, 1, 0]
+    assert 99 <= decisions[3].retry_after_seconds <= 100
+
+
+async def test_a_lease_saves_round_trips_and_replicas_never_exceed_the_limit(redis):
+    commands = 0
+    a = RateLimiter(redis, max_lease=8)
+    b = RateLimiter(redis, max_lease=8)
+    before = int((await redis.info("stats"))["total_commands_processed"])
+    allowed = 0
+    for i in range(120):
+        limiter = a if i % 3 else b
+        allowed += (await limiter.check("shared", per_second=0.01, burst=40)).allowed
+    commands = int((await redis.info("stats"))["total_commands_processed"]) - before
+    assert allowed <= 40
+    # Each replica may hold back at most one lease (8 = 40 // 4 + ... capped at 8) unspent.
+    assert allowed >= 40 - 8
+    # Leases of 8 and remembered refusals: far fewer scripts than requests.
+    assert commands < 30, commands
+
+
+async def test_namespaces_keep_buckets_apart(redis):
+    one = RateLimiter(redis, namespace="one", max_lease=1)
+    two = RateLimiter(redis, namespace="two", max_lease=1)
+    assert (await one.check("k", per_second=0.01, burst=1)).allowed
+    assert not (await one.check("k", per_second=0.01, burst=1)).allowed
+    assert (await two.check("k", per_second=0.01, burst=1)).allowed
+
+
+async def test_without_redis_requests_pass_and_redis_is_not_asked_for_a_while(redis, redis_server):
+    limiter = RateLimiter(redis, max_lease=1)
+    redis_server.stop()
+    first = await limiter.check("k", per_second=0.01, burst=1)
+    assert first.allowed and first.degraded
+    assert limiter._redis_down_until > 0
+    second = await limiter.check("k", per_second=0.01, burst=1)
+    assert second.allowed and second.degraded
