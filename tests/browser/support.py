@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -62,6 +63,17 @@ def launch_chromium() -> Iterator[Browser]:
 # -- signing in through the real gateway ------------------------------------------------------------
 
 
+def new_phone_number() -> str:
+    """A French mobile number no other test uses (the gateway sends at most 3 codes per number)."""
+    return f"+336{secrets.randbelow(10**8):08d}"
+
+
+def gateway_offers_refresh_tokens(gateway_url: str) -> bool:
+    """Whether this gateway issues refresh tokens (its RFC 8414 metadata says so)."""
+    response = httpx.get(f"{gateway_url}/.well-known/oauth-authorization-server", timeout=5)
+    return response.status_code == 200 and "refresh_token" in response.json().get("grant_types_supported", [])
+
+
 def sms_code(gateway_url: str, phone_number: str, *, after: str | None = None, timeout: float = 5.0) -> str:
     """The newest one-time code texted to `phone_number`, read from the development SMS inbox.
 
@@ -82,11 +94,17 @@ def sms_code(gateway_url: str, phone_number: str, *, after: str | None = None, t
 
 
 def sign_in_by_phone(
-    page: Page, gateway_url: str, phone_number: str, *, storage_key: str = APP_SESSION_KEY
+    page: Page,
+    gateway_url: str,
+    phone_number: str,
+    *,
+    storage_key: str = APP_SESSION_KEY,
+    reload: bool = True,
 ) -> dict:
     """Sign `page` in as a traveller with the page's own client (web/common/auth.js), without the UI.
 
-    The page must already be on the gateway's origin (any of its pages). Returns the token's claims."""
+    The page must already be on the gateway's origin (any of its pages); it is reloaded after, so
+    that it starts signed in. Returns the token's claims."""
     page.evaluate(
         """async ([key, phone]) => {
             const { Session } = await import("/common/auth.js");
@@ -95,24 +113,34 @@ def sign_in_by_phone(
         [storage_key, phone_number],
     )
     code = sms_code(gateway_url, phone_number)
-    return page.evaluate(
+    claims = page.evaluate(
         """async ([key, phone, code]) => {
             const { Session } = await import("/common/auth.js");
             return new Session({ storageKey: key }).signInWithPhoneCode(phone, code);
         }""",
         [storage_key, phone_number, code],
     )
+    if reload:
+        page.reload()
+    return claims
 
 
-def sign_in_with_password(page: Page, username: str, password: str, *, storage_key: str) -> dict:
-    """Sign `page` in as staff (operator, courier, admin) with web/common/auth.js; returns the claims."""
-    return page.evaluate(
+def sign_in_with_password(
+    page: Page, username: str, password: str, *, storage_key: str, reload: bool = True
+) -> dict:
+    """Sign `page` in as staff (operator, courier, admin) with web/common/auth.js; returns the claims.
+
+    Reloads the page after, so that it starts signed in."""
+    claims = page.evaluate(
         """async ([key, username, password]) => {
             const { Session } = await import("/common/auth.js");
             return new Session({ storageKey: key }).signInWithPassword(username, password);
         }""",
         [storage_key, username, password],
     )
+    if reload:
+        page.reload()
+    return claims
 
 
 def stored_session(page: Page, storage_key: str = APP_SESSION_KEY) -> dict[str, Any] | None:

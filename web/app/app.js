@@ -198,3 +198,6 @@ main().catch((error) => {
   console.error(error);
   replace(outlet, problemNotice(error, { onRetry: () => location.reload() }));
 });
+
+// The page's instances, for the browser tests and the console of a curious developer.
+export { api, prefs, router, session, stations };

@@ -6,11 +6,11 @@ import { i18n, t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { openDialog } from "./ui.js";
 
-/** "METRO 14" -> {mode: "metro", code: "14"}; "RER B" -> {mode: "rer", code: "B"}. */
+/** "METRO 14" -> {mode: "metro", code: "14"}; "RER B" -> {mode: "rer", code: "B"}; "T11" -> {mode: "other"}. */
 export function parseLine(line) {
-  const match = /^\s*(METRO|RER|TRAM|TRAIN|BUS)?\s*([A-Z0-9]+)\s*$/i.exec(String(line));
-  if (!match) return { mode: "other", code: String(line) };
-  return { mode: (match[1] ?? "metro").toLowerCase(), code: match[2].toUpperCase() };
+  const match = /^\s*(METRO|RER|TRAM|TRAIN|BUS)\s+([A-Z0-9]+)\s*$/i.exec(String(line));
+  if (!match) return { mode: "other", code: String(line).trim() };
+  return { mode: match[1].toLowerCase(), code: match[2].toUpperCase() };
 }
 
 /** The line's roundel: "14" on the line's colour, announced as "Ligne 14". */

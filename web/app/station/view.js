@@ -5,7 +5,7 @@
 import { h } from "../../common/dom.js";
 import { icon } from "../../common/icons.js";
 import { lineBadge } from "../../common/stations.js";
-import { badge, button, emptyState, list } from "../../common/ui.js";
+import { button, emptyState, list } from "../../common/ui.js";
 
 const SERVICE_ICONS = { lockers: "parcel", signage: "info", mobility: "bike", kiosk: "route" };
 
@@ -21,7 +21,6 @@ function services(ctx, station) {
         h("p", { class: "list__title" }, t(`station.service.${service.domain}`)),
         h("p", { class: "list__meta" }, t(`station.serviceText.${service.domain}`)),
       ),
-      service.public_reads ? badge(t("station.open"), "success") : badge(t("station.signInNeeded"), "info", { icon: "lock" }),
     ],
     { label: t("station.services") },
   );
@@ -62,7 +61,8 @@ export default {
           "section",
           { class: "card", "aria-labelledby": "station-where" },
           h("h2", { class: "card__title", id: "station-where" }, t("station.where")),
-          h("p", { class: "ltr mono" }, `${i18n.formatNumber(current.lat, { maximumFractionDigits: 5 })}, ${i18n.formatNumber(current.lon, { maximumFractionDigits: 5 })}`),
+          // Coordinates as GPS apps write them, whatever the language: decimal points, north and east.
+          h("p", { class: "ltr mono" }, `${current.lat.toFixed(5)}° N, ${current.lon.toFixed(5)}° E`),
           h("p", { class: "muted" }, t("station.timeZone", { zone: current.timezone })),
         ),
       );
