@@ -66,9 +66,16 @@ class PageErrors:
         return page
 
     def on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
         # A failed request is the test's business (401s and 404s are often what it provokes).
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(f"console: {message.text}")
+        if message.text.startswith("Failed to load resource"):
+            return
+        # Scripts the test itself evaluated (axe-core trying to add its styles) have no URL; the
+        # page's own scripts, inline or not, always do.
+        if not message.location.get("url"):
+            return
+        self.errors.append(f"console: {message.text} ({message.location.get('url')})")
 
     def expect(self, fragment: str) -> None:
         """An error message containing `fragment` is part of the test."""

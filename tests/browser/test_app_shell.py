@@ -214,7 +214,9 @@ def test_problems_are_shown_in_the_reader_language_with_their_reference(page: Pa
     notice = page.locator(".notice--danger")
     expect(notice).to_be_visible()
     expect(notice).to_have_attribute("role", "alert")
-    expect(notice.locator(".notice__title")).to_have_text("Trop de tentatives. Patientez un peu.")
+    expect(notice.locator(".notice__title")).to_have_text(
+        "Trop de demandes. Patientez un peu avant de réessayer."
+    )
     expect(notice).to_contain_text("Too many codes sent to this number")  # the API's own detail
     expect(notice).to_contain_text("Réessayez dans 600 secondes.")
     expect(notice.locator(".notice__reference")).to_contain_text(request_id)  # quoted to support

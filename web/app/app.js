@@ -120,7 +120,7 @@ function renderHeader() {
   stationButton.setAttribute("aria-label", station ? t("app.stationButton", { name: station.name }) : t("stations.pick"));
   const languageButton = $("#language-button");
   replace(languageButton, icon("globe"), h("span", { class: "language-code", "aria-hidden": "true" }, i18n.locale.toUpperCase()));
-  languageButton.setAttribute("aria-label", t("app.languageButton", { language: autonym(i18n.locale) }));
+  languageButton.setAttribute("aria-label", t("app.languageButton", { code: i18n.locale.toUpperCase(), language: autonym(i18n.locale) }));
   languageButton.title = t("language.label");
   const account = $("#account-link");
   replace(account, icon("user"));

@@ -91,7 +91,7 @@ export function phoneSignIn({ session, onSignedIn, phoneNumber = "" }) {
     let remaining = RESEND_AFTER_SECONDS;
     const tick = () => {
       resend.disabled = remaining > 0;
-      resend.textContent = remaining > 0 ? t("signin.resendIn", { seconds: remaining }) : t("signin.resend");
+      resend.textContent = remaining > 0 ? t("signin.resendIn", { count: remaining }) : t("signin.resend");
       remaining -= 1;
       if (remaining >= 0 && root.isConnected) setTimeout(tick, 1000);
     };

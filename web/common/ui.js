@@ -221,7 +221,7 @@ export function problemNotice(error, { onRetry, title } = {}) {
   if (api?.errors.length) {
     details.push(h("ul", null, api.errors.map((e) => h("li", { lang: "en" }, e.field ? t("problem.field", { field: e.field, detail: e.detail }) : e.detail))));
   }
-  if (api?.retryAfter) details.push(h("p", null, t("problem.retryAfter", { seconds: api.retryAfter })));
+  if (api?.retryAfter) details.push(h("p", null, t("problem.retryAfter", { count: api.retryAfter })));
   return h(
     "div",
     { class: "notice notice--danger", role: "alert" },
