@@ -59,6 +59,53 @@ class MemoryStorage {
   }
 }
 
+/**
+ * A copy of each sign-in in IndexedDB. Tabs run in different processes and see another tab's
+ * localStorage writes a moment later; IndexedDB reads see every committed write at once. Inside the
+ * refresh lock it tells which refresh token is current, so a tab never spends one another tab has
+ * just rotated (which the gateway takes for a stolen token, and ends the sign-in).
+ */
+class Vault {
+  constructor() {
+    this.db = null;
+  }
+
+  open() {
+    if (!this.db) {
+      this.db = new Promise((resolve) => {
+        try {
+          const request = indexedDB.open("gare-sessions", 1);
+          request.onupgradeneeded = () => request.result.createObjectStore("sessions");
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => resolve(null);
+        } catch {
+          resolve(null); // no IndexedDB: localStorage alone
+        }
+      });
+    }
+    return this.db;
+  }
+
+  async run(mode, work) {
+    const db = await this.open();
+    if (!db) return null;
+    return new Promise((resolve) => {
+      const transaction = db.transaction("sessions", mode);
+      const request = work(transaction.objectStore("sessions"));
+      transaction.oncomplete = () => resolve(request.result ?? null);
+      transaction.onerror = transaction.onabort = () => resolve(null);
+    });
+  }
+
+  get(key) {
+    return this.run("readonly", (store) => store.get(key));
+  }
+
+  put(key, state) {
+    return this.run("readwrite", (store) => (state ? store.put(state, key) : store.delete(key)));
+  }
+}
+
 function defaultStorage() {
   try {
     localStorage.setItem("gare.probe", "1");
@@ -80,6 +127,7 @@ export class Session extends EventTarget {
     this.base = base || location.origin;
     this.storage = storage;
     this.state = this.read();
+    this.vault = new Vault();
     this.refreshing = null;
     this.reauthenticating = null;
     this.reauthHandler = null;
@@ -99,11 +147,22 @@ export class Session extends EventTarget {
     }
   }
 
+  /** Keep `state` (null: signed out); resolves once every tab can read it. */
   write(state, reason) {
+    if (state) state.version = (this.state?.version ?? 0) + 1;
     this.state = state;
     if (state) this.storage.setItem(this.storageKey, JSON.stringify(state));
     else this.storage.removeItem(this.storageKey);
     this.emit(reason);
+    return this.vault.put(this.storageKey, state);
+  }
+
+  /** The newest sign-in any tab wrote: IndexedDB's copy when it is newer than this tab's localStorage. */
+  async latest() {
+    const local = this.read();
+    const shared = await this.vault.get(this.storageKey);
+    if (shared && (shared.version ?? 0) > (local?.version ?? 0)) return shared;
+    return local;
   }
 
   emit(reason) {
@@ -171,7 +230,7 @@ export class Session extends EventTarget {
   }
 
   async refreshNow(rejected) {
-    const stored = this.read();
+    const stored = await this.latest();
     if (!stored) {
       this.state = null;
       return null;
@@ -186,11 +245,12 @@ export class Session extends EventTarget {
     if (!stored.refresh_token) return null;
     try {
       const body = await this.tokenRequest({ grant_type: "refresh_token", refresh_token: stored.refresh_token });
-      this.write(this.stateFrom(body, stored), "refresh");
+      this.state = stored;
+      await this.write(this.stateFrom(body, stored), "refresh"); // before the lock goes to another tab
       return body.access_token;
     } catch (error) {
       if (error instanceof ApiError && (error.oauthError === "invalid_grant" || error.status === 401)) {
-        this.write(null, "expired"); // revoked, expired, or reused: this sign-in is over
+        await this.write(null, "expired"); // revoked, expired, or reused: this sign-in is over
         return null;
       }
       throw error; // offline, 5xx, 429: keep the tokens and let the caller retry later
@@ -241,7 +301,7 @@ export class Session extends EventTarget {
 
   async signIn(form) {
     const body = await this.tokenRequest(form);
-    this.write(this.stateFrom(body), "signin");
+    await this.write(this.stateFrom(body), "signin");
     return this.claims;
   }
 
@@ -300,7 +360,7 @@ export class Session extends EventTarget {
    */
   async signOut({ everywhere = false } = {}) {
     const state = this.state;
-    this.write(null, "signout");
+    await this.write(null, "signout");
     if (!state) return;
     try {
       if (everywhere && state.expires_at > Date.now()) {
