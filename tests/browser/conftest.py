@@ -18,8 +18,13 @@ from tests.browser.support import (
 )
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="package")
+def browser(stack: StationStack) -> Iterator[Browser]:
+    """One Chromium for the browser tests of one stack (SQLite, then PostgreSQL).
+
+    Package-scoped, and set up after the stack: playwright's synchronous API keeps an asyncio loop
+    marked as running in this thread while it lives, and the stack's own setup and teardown (and
+    other tests) call asyncio.run(); so the browser closes when the browser tests are done."""
     missing = chromium_missing_reason()
     if missing:
         pytest.fail(missing)

@@ -326,3 +326,32 @@ def test_the_station_directory_reads_lines_and_distances(blank: Page) -> None:
     assert result["allowed"] == [SAINT_DENIS]
     assert result["current"] == SAINT_DENIS  # the only station allowed is chosen
     assert result["badge"] == ["14", "Métro ligne 14", "14"]
+
+
+def test_the_router_matches_views_with_parameters_and_builds_links(blank: Page) -> None:
+    result = blank.evaluate(
+        """async () => {
+            const { Router, parseHash, hashFor } = await import('/common/router.js');
+            const router = new Router({ outlet: document.createElement('div') });
+            const view = (id, path) => ({ id, path, render() {} });
+            router.register(view('home', '/')).register(view('parcels', '/parcels/:id?')).register(view('route', '/route/:from/:to'));
+            const match = (path) => { const m = router.match(path); return m ? [m.view.id, m.params] : null; };
+            let refused = null;
+            try { router.register({ id: 'broken' }); } catch (e) { refused = e.constructor.name; }
+            return {
+                home: match('/'), list: match('/parcels'), one: match('/parcels/P%2042'), route: match('/route/a/b'),
+                none: match('/route/a'), refused,
+                parsed: parseHash('#/route/a/b?station=saint-denis-pleyel&step=2'), notRoute: parseHash('#main'),
+                built: hashFor('/route', { station: 'x y', empty: '', none: null }),
+            };
+        }"""
+    )
+    assert result["home"] == ["home", {}]
+    assert result["list"] == ["parcels", {"id": None}]
+    assert result["one"] == ["parcels", {"id": "P 42"}]
+    assert result["route"] == ["route", {"from": "a", "to": "b"}]
+    assert result["none"] is None
+    assert result["refused"] == "TypeError"
+    assert result["parsed"] == {"path": "/route/a/b", "query": {"station": "saint-denis-pleyel", "step": "2"}}
+    assert result["notRoute"] == {"path": "/", "query": {}}
+    assert result["built"] == "#/route?station=x+y"

@@ -33,7 +33,7 @@ function compile(pattern) {
 
 /** "#/a/b?x=1" -> {path: "/a/b", query: {x: "1"}} */
 export function parseHash(hash = location.hash) {
-  const raw = hash.replace(/^#/, "") || "/";
+  const raw = hash.startsWith("#/") ? hash.slice(1) : "/";
   const [path, search = ""] = raw.split("?");
   return { path: path.startsWith("/") ? path : `/${path}`, query: Object.fromEntries(new URLSearchParams(search)) };
 }
@@ -59,7 +59,9 @@ export class Router extends EventTarget {
     this.views = [];
     this.current = null;
     this.controller = null;
-    this.onHashChange = () => this.render();
+    this.hasRendered = false;
+    // Only "#/..." is a route: "#main" (a skip link) or "#top" stay ordinary in-page links.
+    this.onHashChange = () => (location.hash === "" || location.hash.startsWith("#/")) && this.render();
   }
 
   /** Add a view (see the top of this file); later views with the same id replace earlier ones. */
