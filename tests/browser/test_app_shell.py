@@ -347,7 +347,8 @@ def test_the_station_picker_finds_stations_by_name_or_position_and_remembers_the
 def test_the_example_view_keeps_its_station_current_with_conditional_requests(page: Page) -> None:
     statuses: list[int] = []
     page.on("response", lambda r: f"/api/v1/stations/{SAINT_DENIS}" in r.url and statuses.append(r.status))
-    open_app(page, f"#/station?station={SAINT_DENIS}")
+    with page.expect_response(lambda r: r.url.endswith(f"/api/v1/stations/{SAINT_DENIS}")):
+        open_app(page, f"#/station?station={SAINT_DENIS}")  # the view's first poll
     expect(page.locator("h1")).to_have_text(SAINT_DENIS_NAME)
     expect(page.get_by_role("list", name="Services de la gare").locator("li")).to_have_count(4)
     page.evaluate(
