@@ -6,6 +6,7 @@ import sys
 SCENARIOS = {
     "gateway_overhead": "bench.gateway_overhead",
     "upstream_clients": "bench.upstream_clients",
+    "gateway_cpu": "bench.gateway_cpu",
 }
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:

@@ -39,6 +39,7 @@ async def load_accounts(settings: GatewaySettings, path: Path) -> None:
                     client_secret=d["client_secret"],
                     kind=d["kind"],
                     station_id=d["station"],
+                    binding=d.get("binding"),
                 )
     finally:
         await engine.dispose()

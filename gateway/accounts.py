@@ -1,4 +1,5 @@
-"""Accounts and device clients: stored as argon2 hashes, checked in constant time."""
+"""Accounts and device clients: secrets stored as argon2 hashes, checked in constant time; staff
+accounts as network admins manage them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway import sessions
 from gateway.models import Account, DeviceClient
+from gateway.schemas import AccountCreate, AccountUpdate
+from services.common.auth import ALL_STATIONS
+from services.common.db import utcnow
+from services.common.errors import Conflict, InvalidInput, NotFound
 
 _hasher = PasswordHasher()
 # Checked when the user is unknown, so timing does not tell which usernames exist.
@@ -28,6 +35,7 @@ class VerifiedDevice:
     client_id: str
     kind: str
     station_id: str
+    binding: str | None
 
 
 def hash_secret(secret: str) -> str:
@@ -63,12 +71,13 @@ async def verify_device(
     *, session: AsyncSession, client_id: str, client_secret: str
 ) -> VerifiedDevice | None:
     device = await session.get(DeviceClient, client_id)
-    if device is None or device.disabled:
+    # Paired devices have no secret: they refresh, they never use client credentials.
+    if device is None or device.disabled or device.secret_hash is None:
         await _matches_off_loop(_DUMMY_HASH, client_secret)
         return None
     if not await _matches_off_loop(device.secret_hash, client_secret):
         return None
-    return VerifiedDevice(device.client_id, device.kind, device.station_id)
+    return VerifiedDevice(device.client_id, device.kind, device.station_id, device.binding)
 
 
 async def upsert_account(
@@ -87,17 +96,115 @@ async def upsert_account(
 
 
 async def upsert_device(
-    *, session: AsyncSession, client_id: str, client_secret: str, kind: str, station_id: str
+    *,
+    session: AsyncSession,
+    client_id: str,
+    client_secret: str,
+    kind: str,
+    station_id: str,
+    binding: str | None,
 ) -> None:
     device = await session.get(DeviceClient, client_id)
     if device is None:
         session.add(
             DeviceClient(
-                client_id=client_id, secret_hash=hash_secret(client_secret), kind=kind, station_id=station_id
+                client_id=client_id,
+                secret_hash=hash_secret(client_secret),
+                kind=kind,
+                station_id=station_id,
+                binding=binding,
             )
         )
     else:
-        if not _matches(device.secret_hash, client_secret):
+        if device.secret_hash is None or not _matches(device.secret_hash, client_secret):
             device.secret_hash = hash_secret(client_secret)
-        device.kind, device.station_id, device.disabled = kind, station_id, False
+        device.kind, device.station_id, device.binding = kind, station_id, binding
+        device.disabled, device.disabled_at = False, None
     await session.commit()
+
+
+# -- staff accounts, as network admins manage them ---------------------------------------------
+
+
+def _stations_for(role: str, stations: list[str]) -> list[str]:
+    if role == "admin":
+        return [ALL_STATIONS]
+    if not stations:
+        raise InvalidInput(
+            f"An {role} works at one station at least.",
+            errors=[{"in": "body", "field": "stations", "detail": "at least one station"}],
+        )
+    return sorted(set(stations))
+
+
+async def get_or_404(db: AsyncSession, *, username: str) -> Account:
+    account = await db.get(Account, username)
+    if account is None:
+        raise NotFound(f"No account {username!r}.", slug="unknown-account")
+    return account
+
+
+async def list_page(
+    db: AsyncSession, *, role: str | None, station: str | None, after: str | None, limit: int
+) -> tuple[list[Account], str | None]:
+    query = select(Account)
+    if role is not None:
+        query = query.where(Account.role == role)
+    if after is not None:
+        query = query.where(Account.username > after)
+    # Stations are a JSON list (portable across SQLite and PostgreSQL), filtered here: staff
+    # accounts number in the hundreds, not millions.
+    found = [
+        account
+        for account in await db.scalars(query.order_by(Account.username))
+        if station is None or station in account.stations or ALL_STATIONS in account.stations
+    ][: limit + 1]
+    page = found[:limit]
+    return page, (page[-1].username if len(found) > limit else None)
+
+
+async def create(db: AsyncSession, *, account_in: AccountCreate) -> Account:
+    if await db.get(Account, account_in.username) is not None:
+        raise Conflict(f"An account {account_in.username!r} exists already.", slug="username-taken")
+    account = Account(
+        username=account_in.username,
+        password_hash=await asyncio.to_thread(hash_secret, account_in.password),
+        role=account_in.role,
+        stations=_stations_for(account_in.role, account_in.stations),
+    )
+    db.add(account)
+    await db.commit()
+    return account
+
+
+async def update(db: AsyncSession, *, username: str, changes: AccountUpdate) -> Account:
+    """A new password, a new role or disabling ends the account's sign-ins; stations apply at next refresh."""
+    account = await get_or_404(db, username=username)
+    ends_sign_ins = False
+    if changes.password is not None:
+        account.password_hash = await asyncio.to_thread(hash_secret, changes.password)
+        ends_sign_ins = True
+    if changes.role is not None and changes.role != account.role:
+        account.role = changes.role
+        ends_sign_ins = True
+    if changes.role is not None or changes.stations is not None:
+        stations = (
+            changes.stations
+            if changes.stations is not None
+            else [s for s in account.stations if s != ALL_STATIONS]
+        )
+        account.stations = _stations_for(account.role, stations)
+    if changes.disabled is not None:
+        ends_sign_ins |= changes.disabled and not account.disabled
+        account.disabled = changes.disabled
+    if ends_sign_ins:
+        await sessions.revoke_all(db, username=username, reason="account-changed", now=utcnow())
+    await db.commit()
+    return account
+
+
+async def delete(db: AsyncSession, *, username: str) -> None:
+    account = await get_or_404(db, username=username)
+    await sessions.revoke_all(db, username=username, reason="account-deleted", now=utcnow())
+    await db.delete(account)
+    await db.commit()

@@ -1,32 +1,73 @@
-"""The gateway's own routes: token issuer, JWKS, one-time codes, development inbox."""
+"""The gateway's own routes: the OAuth 2.0 authorization server (token, revocation, device
+authorization, metadata, JWKS), sign-in codes, the caller's sign-ins, a station's devices, staff
+accounts, and the development inbox. Routes stay thin: `grants`, `devices`, `accounts` do the work."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway import accounts, domain
+from gateway import accounts, devices, domain, grants, sessions
 from gateway.clients import client_ip
+from gateway.grants import NO_STORE, OAuthError, needs_redis
+from gateway.models import Account, AuthSession, DeviceClient
 from gateway.otp import CODE_DIGITS, TooManyCodes
 from gateway.runtime import GatewayRuntime
 from gateway.schemas import (
     GRANT_CLIENT_CREDENTIALS,
+    GRANT_DEVICE_CODE,
     GRANT_PASSWORD,
     GRANT_PHONE_OTP,
+    GRANT_REFRESH_TOKEN,
+    GRANT_TYPES,
+    AccountCreate,
+    AccountPage,
+    AccountPublic,
+    AccountUpdate,
+    AuthorizationServerMetadata,
+    DeviceAuthorizationResponse,
+    DeviceClaim,
+    DeviceDenial,
+    DevicePage,
+    DevicePublic,
+    DeviceUpdate,
     NotifierMessage,
     OtpRequest,
     OtpSent,
+    SessionPublic,
+    StationSlug,
     TokenResponse,
 )
-from gateway.tokens import issue_access_token
-from services.common.errors import NotFound, Problem, TooManyRequests
+from gateway.settings import RateLimit
+from services.common.auth import Principal
+from services.common.db import utcnow
+from services.common.errors import Forbidden, NotFound, Problem, TooManyRequests, Unauthorized
+from services.common.notifier import MessageRejected, NotifierError, RedisInboxNotifier
 
 router = APIRouter(tags=["auth"])
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+devices_router = APIRouter(prefix="/auth/devices", tags=["devices"])
+accounts_router = APIRouter(prefix="/auth/accounts", tags=["accounts"])
+dev_router = APIRouter(tags=["development"])
+
+PAGE_LIMIT = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+# Identifiers as the gateway writes them; anything else (control characters, NUL that PostgreSQL
+# refuses) is a 422 before it reaches a query.
+IDENTIFIER = r"^[A-Za-z0-9._:@-]+$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+CURSOR = Annotated[
+    str | None, Query(max_length=100, pattern=IDENTIFIER, description="`next_cursor` of the previous page")
+]
+ClientIdPath = Annotated[
+    str, Path(max_length=100, pattern=IDENTIFIER, examples=["screen-saint-denis-pleyel-hall"])
+]
+UsernamePath = Annotated[str, Path(max_length=100, pattern=IDENTIFIER)]
 
 
 def get_gateway(request: Request) -> GatewayRuntime:
@@ -34,34 +75,42 @@ def get_gateway(request: Request) -> GatewayRuntime:
 
 
 GatewayDep = Annotated[GatewayRuntime, Depends(get_gateway)]
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/token")
 
 
-class OAuthError(Problem):
-    """RFC 6749 §5.2 errors, as problem+json with the OAuth `error` member kept for OAuth clients."""
-
-    def __init__(self, error: str, description: str, *, status: int = 400) -> None:
-        headers = {"WWW-Authenticate": 'Basic realm="gare-numerique"'} if status == 401 else None
-        super().__init__(
-            description,
-            status=status,
-            slug=f"oauth-{error.replace('_', '-')}",
-            headers={**NO_STORE, **(headers or {})},
-            extensions={"error": error, "error_description": description},
-        )
+async def get_caller(
+    gateway: GatewayDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("This operation needs a bearer token.")
+    return await gateway.verifier.verify(credentials.credentials)
 
 
-async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
-    """Per-address throttle on sign-in and code requests: guessing passwords or codes stays slow."""
-    ip = client_ip(request, gateway.settings.trusted_proxies)
-    limit = gateway.settings.rate_limit_auth
+CallerDep = Annotated[Principal, Depends(get_caller)]
+
+
+async def _throttle(gateway: GatewayRuntime, group: str, limit: RateLimit, who: str) -> None:
     decision = await gateway.limiter.check(
-        domain.rate_key("auth", request.url.path, f"ip:{ip}"), per_second=limit.per_second, burst=limit.burst
+        domain.rate_key("auth", group, who), per_second=limit.per_second, burst=limit.burst
     )
     if not decision.allowed:
         raise TooManyRequests(
             "Too many attempts; wait before trying again.",
             headers={"Retry-After": str(decision.retry_after_seconds)},
         )
+
+
+def _ip(request: Request, gateway: GatewayRuntime) -> str:
+    return f"ip:{client_ip(request, gateway.settings.trusted_proxies)}"
+
+
+async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
+    """Per-address throttle on sign-in and code requests: guessing passwords or codes stays slow."""
+    await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, _ip(request, gateway))
+
+
+def base_url(request: Request, gateway: GatewayRuntime) -> str:
+    return (gateway.settings.public_url or str(request.base_url)).rstrip("/")
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -72,47 +121,52 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         client_id, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise OAuthError("invalid_client", "Malformed Basic credentials.", status=401) from exc
+    if not re.fullmatch(PRINTABLE, client_id):
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", status=401)
     return client_id, secret
+
+
+def _user_agent(request: Request) -> str | None:
+    return request.headers.get("user-agent")
+
+
+# -- OAuth 2.0 ----------------------------------------------------------------------------------
 
 
 @router.post(
     "/auth/token",
-    summary="OAuth2 token endpoint: password, client_credentials, phone one-time code",
-    dependencies=[Depends(limit_auth_attempts)],
-    responses={400: {"description": "OAuth2 error"}, 401: {"description": "Bad client credentials"}},
+    summary="OAuth 2.0 token endpoint: password, phone code, client credentials, refresh token, device code",
+    response_model=TokenResponse,
+    responses={400: {"description": "OAuth 2.0 error (`error` member)"}, 401: {"description": "Bad client"}},
 )
 async def token(
     request: Request,
     gateway: GatewayDep,
     grant_type: Annotated[str | None, Form(max_length=100)] = None,
-    username: Annotated[str | None, Form(max_length=100)] = None,
+    username: Annotated[str | None, Form(max_length=100, pattern=PRINTABLE)] = None,
     password: Annotated[str | None, Form(max_length=200)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_id: Annotated[str | None, Form(max_length=100, pattern=PRINTABLE)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
     phone_number: Annotated[str | None, Form(max_length=32)] = None,
     code: Annotated[str | None, Form(max_length=12)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=200)] = None,
+    device_code: Annotated[str | None, Form(max_length=200)] = None,
+    scope: Annotated[str | None, Form(max_length=500)] = None,
 ) -> JSONResponse:
     if not grant_type:
         raise OAuthError("invalid_request", "`grant_type` is missing.")
     settings = gateway.settings
-    issue = {"issuer": settings.token_issuer, "audience": settings.token_audience}
+    # Secrets a person chose or a code they typed are throttled hard; 256-bit tokens need not be.
+    guessable = grant_type not in (GRANT_REFRESH_TOKEN, GRANT_DEVICE_CODE)
+    limit = settings.rate_limit_auth if guessable else settings.rate_limit_refresh
+    group = grant_type if grant_type in GRANT_TYPES else "other"
+    await _throttle(gateway, f"/auth/token:{group}", limit, _ip(request, gateway))
+    user_agent = _user_agent(request)
     if grant_type == GRANT_PASSWORD:
         if not username or not password:
             raise OAuthError("invalid_request", "The password grant needs `username` and `password`.")
-        async with gateway.sessionmaker() as session:
-            account = await accounts.verify_password(session=session, username=username, password=password)
-        if account is None or account.role not in domain.STAFF_ROLES:
-            raise OAuthError("invalid_grant", "Unknown user or wrong password.")
-        ttl = settings.staff_token_ttl_seconds
-        scope = domain.scopes_for(account.role)  # type: ignore[arg-type]
-        access = issue_access_token(
-            gateway.keyring,
-            **issue,
-            subject=f"{account.role}:{account.username}",
-            role=account.role,  # type: ignore[arg-type]
-            stations="*" if account.role == "admin" else account.stations,
-            scope=scope,
-            ttl_seconds=ttl,
+        body = await grants.password_grant(
+            gateway, username=username, password=password, scope=scope, user_agent=user_agent
         )
     elif grant_type == GRANT_CLIENT_CREDENTIALS:
         basic = _basic_credentials(request)
@@ -120,46 +174,113 @@ async def token(
             client_id, client_secret = basic
         if not client_id or not client_secret:
             raise OAuthError("invalid_client", "Client credentials are missing.", status=401)
-        async with gateway.sessionmaker() as session:
-            device = await accounts.verify_device(
-                session=session, client_id=client_id, client_secret=client_secret
-            )
-        if device is None:
-            raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
-        ttl = settings.device_token_ttl_seconds
-        scope = domain.scopes_for("device", device.kind)
-        access = issue_access_token(
-            gateway.keyring,
-            **issue,
-            subject=f"device:{device.client_id}",
-            role="device",
-            stations=[device.station_id],
-            scope=scope,
-            ttl_seconds=ttl,
-            extra_claims={"client_id": device.client_id, "device_kind": device.kind},
+        body = await grants.client_credentials_grant(
+            gateway, client_id=client_id, client_secret=client_secret, scope=scope
         )
     elif grant_type == GRANT_PHONE_OTP:
-        number = domain.normalize_phone_number(phone_number or "")
-        if number is None or not code:
-            raise OAuthError("invalid_request", "This grant needs `phone_number` (E.164) and `code`.")
-        if not await gateway.otp.redeem(number, code.strip()):
-            raise OAuthError("invalid_grant", "The code is wrong or has expired; ask for a new one.")
-        ttl = settings.traveller_token_ttl_seconds
-        scope = domain.scopes_for("traveller")
-        access = issue_access_token(
-            gateway.keyring,
-            **issue,
-            subject=gateway.otp.subject_for(number),
-            role="traveller",
-            stations="*",
-            scope=scope,
-            ttl_seconds=ttl,
-            extra_claims={"phone_number": number},
+        body = await grants.phone_code_grant(
+            gateway, phone_number=phone_number, code=code, scope=scope, user_agent=user_agent
         )
+    elif grant_type == GRANT_REFRESH_TOKEN:
+        body = await grants.refresh_token_grant(
+            gateway, refresh_token=refresh_token, client_id=client_id, scope=scope
+        )
+    elif grant_type == GRANT_DEVICE_CODE:
+        body = await grants.device_code_grant(gateway, device_code=device_code, user_agent=user_agent)
     else:
         raise OAuthError("unsupported_grant_type", f"Grant type {grant_type!r} is not supported.")
-    body = TokenResponse(access_token=access, expires_in=ttl, scope=scope)
+    return JSONResponse(body.model_dump(exclude_none=True), headers=NO_STORE)
+
+
+@router.post(
+    "/auth/revoke",
+    summary="Revoke a refresh token, or the sign-in of an access token (RFC 7009)",
+    responses={200: {"description": "Revoked, or the token was not valid anyway (RFC 7009 §2.2)"}},
+)
+async def revoke(
+    request: Request,
+    gateway: GatewayDep,
+    token: Annotated[str | None, Form(max_length=4096)] = None,
+    token_type_hint: Annotated[str | None, Form(max_length=40)] = None,
+) -> Response:
+    if not token:
+        raise OAuthError("invalid_request", "`token` is missing.")
+    await _throttle(gateway, "/auth/revoke", gateway.settings.rate_limit_refresh, _ip(request, gateway))
+    now = utcnow()
+    async with gateway.sessionmaker() as db:
+        if token.count(".") == 2:
+            # An access token cannot be recalled, but the sign-in it came from can end: no refresh.
+            try:
+                principal = await gateway.verifier.verify(token)
+            except Problem:
+                principal = None  # RFC 7009 §2.2: an invalid token is answered 200 too
+            if principal is not None:
+                await sessions.end_of(db, principal, reason="revoked", now=now)
+        else:
+            await sessions.revoke_by_token(db, token=token, now=now)
+        await db.commit()
+    return Response(status_code=200, headers=NO_STORE)
+
+
+@router.post(
+    "/auth/device_authorization",
+    summary="Start pairing a screen, kiosk or locker controller (RFC 8628 device authorization)",
+    response_model=DeviceAuthorizationResponse,
+    dependencies=[Depends(limit_auth_attempts)],
+)
+async def device_authorization(
+    request: Request,
+    gateway: GatewayDep,
+    client_id: Annotated[
+        str | None, Form(max_length=100, description="The player software, if it names itself")
+    ] = None,
+    scope: Annotated[str | None, Form(max_length=200, description="e.g. `signage:play` for a screen")] = None,
+) -> JSONResponse:
+    device_scopes = {s for kind in domain.PAIRABLE_KINDS for s in domain.DEVICE_KIND_SCOPES[kind]}
+    if scope and not set(scope.split()) <= device_scopes:
+        raise OAuthError("invalid_scope", f"A paired device may ask for: {' '.join(sorted(device_scopes))}.")
+    async with needs_redis("Device pairing"):
+        started = await gateway.pairing.start(scope=scope)
+    user_code = domain.format_user_code(started.user_code)
+    verification_uri = base_url(request, gateway) + gateway.settings.pairing_verification_path
+    body = DeviceAuthorizationResponse(
+        device_code=started.device_code,
+        user_code=user_code,
+        verification_uri=verification_uri,
+        verification_uri_complete=f"{verification_uri}?user_code={quote(user_code)}",
+        expires_in=started.expires_in,
+        interval=started.interval,
+    )
     return JSONResponse(body.model_dump(), headers=NO_STORE)
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    summary="OAuth 2.0 authorization server metadata (RFC 8414)",
+    response_model=AuthorizationServerMetadata,
+)
+async def metadata(request: Request, gateway: GatewayDep) -> JSONResponse:
+    base = base_url(request, gateway)
+    body = AuthorizationServerMetadata(
+        issuer=gateway.settings.token_issuer,
+        token_endpoint=f"{base}/auth/token",
+        revocation_endpoint=f"{base}/auth/revoke",
+        device_authorization_endpoint=f"{base}/auth/device_authorization",
+        jwks_uri=f"{base}/.well-known/jwks.json",
+        grant_types_supported=GRANT_TYPES,
+        response_types_supported=[],  # no authorization endpoint: no browser redirects
+        scopes_supported=domain.all_scopes(),
+        token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post", "none"],
+        revocation_endpoint_auth_methods_supported=["none"],
+        service_documentation=f"{base}/docs",
+        phone_code_endpoint=f"{base}/auth/otp",
+    )
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/jwks.json", summary="Public keys that verify the gateway's tokens")
+async def jwks(gateway: GatewayDep) -> JSONResponse:
+    return JSONResponse(gateway.keyring.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
 @router.post(
@@ -168,7 +289,7 @@ async def token(
     summary="Send a one-time sign-in code to a traveller's phone",
     dependencies=[Depends(limit_auth_attempts)],
 )
-async def send_code(otp_request: OtpRequest, gateway: GatewayDep) -> OtpSent:
+async def send_code(otp_request: OtpRequest, request: Request, gateway: GatewayDep) -> OtpSent:
     number = domain.normalize_phone_number(otp_request.phone_number)
     if number is None:
         raise Problem(
@@ -178,24 +299,287 @@ async def send_code(otp_request: OtpRequest, gateway: GatewayDep) -> OtpSent:
             errors=[{"in": "body", "field": "phone_number", "detail": "not an E.164 phone number"}],
         )
     try:
-        sent = await gateway.otp.issue(number)
+        async with needs_redis("Sign-in by phone code"):
+            sent = await gateway.otp.issue(number)
     except TooManyCodes as exc:
         raise TooManyRequests(
             "Too many codes sent to this number; wait a few minutes.", headers={"Retry-After": "600"}
         ) from exc
-    await gateway.notifier.send_sms(
-        number,
-        f"Gare numérique : votre code est {sent.code}. Il expire dans {sent.expires_in // 60} minutes.",
-    )
+    text = f"Gare numérique : votre code est {sent.code}. Il expire dans {sent.expires_in // 60} minutes."
+    if gateway.settings.public_url:
+        # WebOTP (origin-bound one-time codes): the web app can fill the code in by itself.
+        text += f"\n\n@{urlsplit(gateway.settings.public_url).hostname} #{sent.code}"
+    try:
+        await gateway.notifier.send_sms(number, text)
+    except MessageRejected as exc:
+        raise Problem(
+            "The text-message provider refused this number.", status=422, slug="sms-refused"
+        ) from exc
+    except NotifierError as exc:
+        raise Problem(
+            "The code could not be sent right now; try again in a minute.",
+            status=503,
+            slug="notifier-unavailable",
+            headers={"Retry-After": "30"},
+        ) from exc
     return OtpSent(phone_number=number, expires_in=sent.expires_in, code_digits=CODE_DIGITS)
 
 
-@router.get("/.well-known/jwks.json", summary="Public keys that verify the gateway's tokens")
-async def jwks(gateway: GatewayDep) -> JSONResponse:
-    return JSONResponse(gateway.keyring.jwks(), headers={"Cache-Control": "public, max-age=60"})
+# -- the caller's sign-ins ----------------------------------------------------------------------
 
 
-dev_router = APIRouter(tags=["development"])
+def _session_kind(principal: Principal) -> str:
+    return {"traveller": "traveller", "device": "device"}.get(principal.role, "account")
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    summary="Sign out: end this sign-in (its refresh token stops working), or every sign-in of the caller",
+)
+async def logout(
+    gateway: GatewayDep,
+    caller: CallerDep,
+    everywhere: Annotated[bool, Query(description="End all of the caller's sign-ins")] = False,
+) -> Response:
+    now = utcnow()
+    async with gateway.sessionmaker() as db:
+        if everywhere:
+            await sessions.revoke_all(db, subject=caller.subject, reason="signed-out", now=now)
+        else:
+            await sessions.end_of(db, caller, reason="signed-out", now=now)
+        await db.commit()
+    return Response(status_code=204)
+
+
+def _session_public(session: AuthSession, caller: Principal) -> SessionPublic:
+    return SessionPublic(
+        id=session.id,
+        kind=session.kind,
+        user_agent=session.user_agent,
+        created_at=session.created_at,
+        last_used_at=session.last_used_at,
+        expires_at=session.expires_at,
+        current=session.id == caller.claims.get("sid"),
+    )
+
+
+@router.get("/auth/sessions", summary="The caller's sign-ins that can still refresh")
+async def list_sessions(gateway: GatewayDep, caller: CallerDep) -> list[SessionPublic]:
+    idle = grants.lifetimes(gateway.settings)[_session_kind(caller)].idle_seconds
+    async with gateway.sessionmaker() as db:
+        found = await sessions.list_live(db, subject=caller.subject, idle_seconds=idle, now=utcnow())
+    return [_session_public(s, caller) for s in found]
+
+
+@router.delete("/auth/sessions/{session_id}", status_code=204, summary="End one of the caller's sign-ins")
+async def end_session(
+    gateway: GatewayDep, caller: CallerDep, session_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+) -> Response:
+    async with gateway.sessionmaker() as db:
+        if not await sessions.end_of(db, caller, reason="signed-out", now=utcnow(), session_id=session_id):
+            raise NotFound("No such sign-in of yours.", slug="unknown-session")
+        await db.commit()
+    return Response(status_code=204)
+
+
+# -- a station's devices ------------------------------------------------------------------------
+
+
+def device_public(device: DeviceClient) -> DevicePublic:
+    return DevicePublic(
+        client_id=device.client_id,
+        station=device.station_id,
+        kind=device.kind,
+        binding=device.binding,
+        label=device.label,
+        credential="secret" if device.secret_hash else "paired",
+        paired_by=device.paired_by,
+        status="unpaired" if device.disabled else "active",
+        created_at=device.created_at,
+        unpaired_at=device.disabled_at,
+    )
+
+
+async def limit_code_guesses(request: Request, gateway: GatewayDep, caller: CallerDep) -> None:
+    """Claiming is guessing to someone who has no code: per operator, as slow as sign-in attempts."""
+    await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, f"sub:{caller.subject}")
+
+
+@devices_router.post(
+    "/claim",
+    status_code=201,
+    summary="Pair the device showing this code with a screen, kiosk or locker bank of the station",
+    dependencies=[Depends(limit_code_guesses)],
+    responses={
+        403: {"description": "Not an operator of that station"},
+        404: {"description": "No device is waiting with this code (mistyped, expired or used)"},
+        409: {"description": "Code already claimed, or the screen/bank already has a device"},
+    },
+)
+async def claim_device(
+    claim_in: DeviceClaim, response: Response, gateway: GatewayDep, caller: CallerDep
+) -> DevicePublic:
+    async with needs_redis("Device pairing"), gateway.sessionmaker() as db:
+        device = await devices.claim(
+            db,
+            gateway.pairing,
+            principal=caller,
+            claim_in=claim_in,
+            served_stations=gateway.settings.stations,
+        )
+    response.headers["Location"] = f"/auth/devices/{device.client_id}"
+    return device_public(device)
+
+
+@devices_router.post(
+    "/deny",
+    status_code=204,
+    summary="Refuse the code a device shows: its next poll gets `access_denied`",
+    dependencies=[Depends(limit_code_guesses)],
+)
+async def deny_device(denial: DeviceDenial, gateway: GatewayDep, caller: CallerDep) -> Response:
+    async with needs_redis("Device pairing"):
+        await devices.deny(
+            gateway.pairing, principal=caller, user_code=denial.user_code, station_id=denial.station
+        )
+    return Response(status_code=204)
+
+
+@devices_router.get("", summary="The station's devices, in client id order")
+async def list_devices(
+    gateway: GatewayDep,
+    caller: CallerDep,
+    station: Annotated[StationSlug, Query()],
+    kind: Annotated[domain.DeviceKind | None, Query()] = None,
+    binding: Annotated[str | None, Query(max_length=64, pattern=IDENTIFIER)] = None,
+    include_unpaired: Annotated[bool, Query()] = False,
+    cursor: CURSOR = None,
+    limit: PAGE_LIMIT = 50,
+) -> DevicePage:
+    async with gateway.sessionmaker() as db:
+        page, next_cursor = await devices.list_page(
+            db,
+            principal=caller,
+            station_id=station,
+            kind=kind,
+            binding=binding,
+            include_unpaired=include_unpaired,
+            after=cursor,
+            limit=limit,
+        )
+    return DevicePage(station=station, items=[device_public(d) for d in page], next_cursor=next_cursor)
+
+
+@devices_router.get("/{client_id}", summary="One device")
+async def get_device(client_id: ClientIdPath, gateway: GatewayDep, caller: CallerDep) -> DevicePublic:
+    async with gateway.sessionmaker() as db:
+        return device_public(await devices.get(db, principal=caller, client_id=client_id))
+
+
+@devices_router.patch(
+    "/{client_id}", summary="Rename or rebind a device (its next refresh carries the binding)"
+)
+async def update_device(
+    client_id: ClientIdPath, changes: DeviceUpdate, gateway: GatewayDep, caller: CallerDep
+) -> DevicePublic:
+    async with gateway.sessionmaker() as db:
+        return device_public(await devices.update(db, principal=caller, client_id=client_id, changes=changes))
+
+
+@devices_router.delete(
+    "/{client_id}",
+    status_code=204,
+    summary="Unpair a device: disable it and revoke its refresh tokens (its access token ends at expiry)",
+)
+async def unpair_device(client_id: ClientIdPath, gateway: GatewayDep, caller: CallerDep) -> Response:
+    async with gateway.sessionmaker() as db:
+        await devices.unpair(db, principal=caller, client_id=client_id)
+    return Response(status_code=204)
+
+
+# -- staff accounts (network admins) ------------------------------------------------------------
+
+
+def require_admin(caller: CallerDep) -> Principal:
+    if domain.ADMIN_SCOPE not in caller.scopes:
+        raise Forbidden(f"Managing accounts needs the {domain.ADMIN_SCOPE!r} scope.")
+    return caller
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+def _is_self(admin: Principal, username: str) -> bool:
+    """Admins must not lock the network out by removing the last way in: their own account."""
+    return admin.subject == f"admin:{username}"
+
+
+def account_public(account: Account) -> AccountPublic:
+    return AccountPublic(
+        username=account.username,
+        role=account.role,  # type: ignore[arg-type]
+        stations=list(account.stations),
+        disabled=account.disabled,
+        created_at=account.created_at,
+    )
+
+
+@accounts_router.get("", summary="Staff accounts, in username order")
+async def list_accounts(
+    gateway: GatewayDep,
+    admin: AdminDep,
+    role: Annotated[str | None, Query(pattern="^(operator|courier|admin)$")] = None,
+    station: Annotated[StationSlug | None, Query()] = None,
+    cursor: CURSOR = None,
+    limit: PAGE_LIMIT = 50,
+) -> AccountPage:
+    async with gateway.sessionmaker() as db:
+        page, next_cursor = await accounts.list_page(
+            db, role=role, station=station, after=cursor, limit=limit
+        )
+    return AccountPage(items=[account_public(a) for a in page], next_cursor=next_cursor)
+
+
+@accounts_router.post("", status_code=201, summary="Create a staff account")
+async def create_account(
+    account_in: AccountCreate, response: Response, gateway: GatewayDep, admin: AdminDep
+) -> AccountPublic:
+    async with gateway.sessionmaker() as db:
+        account = await accounts.create(db, account_in=account_in)
+    response.headers["Location"] = f"/auth/accounts/{account.username}"
+    return account_public(account)
+
+
+@accounts_router.get("/{username}", summary="One staff account")
+async def get_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> AccountPublic:
+    async with gateway.sessionmaker() as db:
+        return account_public(await accounts.get_or_404(db, username=username))
+
+
+@accounts_router.patch(
+    "/{username}",
+    summary="Change a staff account; a new password, a new role or disabling ends its sign-ins",
+)
+async def update_account(
+    username: UsernamePath, changes: AccountUpdate, gateway: GatewayDep, admin: AdminDep
+) -> AccountPublic:
+    if _is_self(admin, username) and (changes.disabled or changes.role not in (None, "admin")):
+        raise Problem("An admin cannot disable or demote their own account.", status=409, slug="conflict")
+    async with gateway.sessionmaker() as db:
+        return account_public(await accounts.update(db, username=username, changes=changes))
+
+
+@accounts_router.delete("/{username}", status_code=204, summary="Delete a staff account and end its sign-ins")
+async def delete_account(username: UsernamePath, gateway: GatewayDep, admin: AdminDep) -> Response:
+    if _is_self(admin, username):
+        raise Problem("An admin cannot delete their own account.", status=409, slug="conflict")
+    async with gateway.sessionmaker() as db:
+        await accounts.delete(db, username=username)
+    return Response(status_code=204)
+
+
+# -- development --------------------------------------------------------------------------------
 
 
 @dev_router.get(
@@ -207,7 +591,7 @@ async def notifier_messages(
     to: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[NotifierMessage]:
-    if not gateway.settings.dev_notifier_inbox:
+    if not isinstance(gateway.notifier, RedisInboxNotifier):
         raise NotFound("No development inbox in this deployment.")
     number = domain.normalize_phone_number(to) if to else None
     messages: list[dict[str, Any]] = await gateway.notifier.messages(to=number or to, limit=limit)

@@ -9,21 +9,25 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from redis.asyncio import Redis
 from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api import dev_router
+from gateway.api import accounts_router, dev_router, devices_router
 from gateway.api import router as auth_router
+from gateway.cache import EdgeCache
+from gateway.cors import Cors
 from gateway.directory import router as directory_router
 from gateway.edge import PROXIED_METHODS, Edge
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
@@ -34,9 +38,9 @@ from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation, load_catalog
 from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import NotFound, Unauthorized, install_problem_handlers
-from services.common.health import Check, CheckResult, Probe, readiness
+from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
-from services.common.notifier import RedisInboxNotifier
+from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from services.common.registry import SERVICES
 
@@ -72,12 +76,13 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         for name, url in upstreams.items()
     }
     stations = served_stations(settings)
+    bus = NatsBus(settings.nats_url, name="gateway", streams=[])
     return GatewayRuntime(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         redis=redis,
-        bus=NatsBus(settings.nats_url, name="gateway", streams=[]),
+        bus=bus,
         keyring=keyring,
         verifier=TokenVerifier(
             key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
@@ -93,7 +98,12 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             ttl_seconds=settings.otp_ttl_seconds,
             max_attempts=settings.otp_max_attempts,
         ),
-        notifier=RedisInboxNotifier(redis),
+        notifier=build_notifier(settings.notifier, redis=redis),
+        pairing=PairingCodes(
+            redis,
+            ttl_seconds=settings.pairing_code_ttl_seconds,
+            interval_seconds=settings.pairing_poll_interval_seconds,
+        ),
         openapi=MergedOpenAPI(http=http, upstreams=upstreams),
         upstream_urls=upstreams,
         stations_catalog=stations,
@@ -110,6 +120,9 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             rate: getattr(settings, f"rate_limit_{rate}") for rate in ("anonymous", "authenticated", "write")
         },
         trusted_proxies=tuple(settings.trusted_proxies),
+        edge_cache=EdgeCache(bus, max_entries=settings.edge_cache_entries)
+        if settings.edge_cache_entries
+        else None,
     )
 
 
@@ -186,19 +199,6 @@ def gateway_checks(runtime: GatewayRuntime) -> list[Check]:
     return checks
 
 
-def health_routes(app: FastAPI, settings: GatewaySettings) -> None:
-    """/healthz names this gateway (Contract 4); /readyz says what it depends on."""
-
-    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers, and which gateway it is")
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive", "component": "gateway", "instance": settings.instance_id}
-
-    @app.get("/readyz", tags=["health"], summary="Readiness, with the state of each dependency")
-    async def readyz(request: Request) -> JSONResponse:
-        status, body = await readiness("gateway", gateway_checks(request.app.state.gateway))
-        return JSONResponse(body, status_code=status)
-
-
 def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
     """Prometheus metrics, off the public surface in production: behind a bearer token of their
     own when GATEWAY_METRICS_TOKEN is set, else open in development and absent in production."""
@@ -217,6 +217,43 @@ def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
     app.add_route("/metrics", metrics, include_in_schema=False)
 
 
+class GatewayApp(FastAPI):
+    """The gateway: FastAPI for its own routes, behind one front every request goes through.
+
+    The front is request ids and metrics, CORS, the body limit, then the edge (gateway/edge.py),
+    which checks every path and answers the proxied ones itself: a proxied request pays for none
+    of FastAPI's per-request machinery. Any other request goes on to FastAPI."""
+
+    def __init__(self, settings: GatewaySettings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.front: ASGIApp = RequestContextMiddleware(
+            Cors(
+                BodySizeLimitMiddleware(Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes),
+                allow_origins=settings.cors_origins,
+                allow_methods=PROXIED_METHODS,
+                allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "Retry-After",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "ETag",
+                ],
+                max_age=600,
+            ),
+            service="gateway",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def _fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
 
@@ -226,7 +263,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime = build_runtime(settings)
         app.state.gateway = runtime
         runtime.bus.start()
-        routes = asyncio.create_task(keep_routes_current(runtime), name="gateway-routes")
+        tasks = [asyncio.create_task(keep_routes_current(runtime), name="gateway-routes")]
+        if runtime.edge_cache is not None:
+            tasks.append(asyncio.create_task(runtime.edge_cache.listen(), name="gateway-edge-cache"))
         log.info(
             "gateway started",
             extra={
@@ -238,15 +277,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            routes.cancel()
+            for task in tasks:
+                task.cancel()
             await runtime.bus.close()
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()
             await runtime.http.aclose()
+            await runtime.notifier.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 
-    app = FastAPI(
+    app = GatewayApp(
+        settings,
         title="Gare numérique — station API",
         description=(
             "One entry point for the station's services: parcel lockers, signage, vehicle sharing and the "
@@ -261,23 +303,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_problem_handlers(app)
-    # Innermost: the proxied paths leave here, before FastAPI's routing.
-    app.add_middleware(Edge)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=PROXIED_METHODS,
-        allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "ETag"],
-        max_age=600,
+    app.include_router(
+        health_router(
+            "gateway",
+            lambda request: gateway_checks(request.app.state.gateway),
+            instance=settings.instance_id,
+        )
     )
-    app.add_middleware(RequestContextMiddleware, service="gateway")
-    health_routes(app, settings)
     metrics_route(app, settings)
     app.include_router(auth_router)
+    app.include_router(devices_router)
+    app.include_router(accounts_router)
     app.include_router(directory_router)
-    if settings.dev_notifier_inbox:
+    if settings.notifier.backend == "inbox":
         app.include_router(dev_router)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -5,6 +5,8 @@ Where a path goes and what it may do there is in gateway/routing.py."""
 from __future__ import annotations
 
 import re
+import secrets
+from datetime import datetime, timedelta
 from typing import Literal
 
 from services.common.auth import Role
@@ -26,25 +28,53 @@ def rate_key(rate: RateClass, group: str, client: str) -> str:
     return f"rl:{rate}:{group}:{client}"
 
 
+# Contract 2: roles and device kinds decide the scopes, here and nowhere else; services check scopes.
 ROLE_SCOPES: dict[Role, tuple[str, ...]] = {
-    "traveller": ("parcels:collect", "profile"),
+    "traveller": ("parcels:collect", "parcels:send"),
     "courier": ("parcels:deposit", "lockers:read"),
     "operator": ("station:operate",),
     "admin": ("station:operate", "network:admin"),
     "device": (),
 }
-DEVICE_KINDS = {
+DeviceKind = Literal["screen", "kiosk", "locker_controller", "mobility_feed"]
+DEVICE_KIND_SCOPES: dict[DeviceKind, tuple[str, ...]] = {
     "screen": ("signage:play",),
     "kiosk": ("kiosk:display",),
     "locker_controller": ("lockers:control",),
     "mobility_feed": ("mobility:report",),
 }
 STAFF_ROLES: frozenset[Role] = frozenset({"operator", "courier", "admin"})
+OPERATE_SCOPE = "station:operate"
+ADMIN_SCOPE = "network:admin"
 
 
 def scopes_for(role: Role, device_kind: str | None = None) -> str:
-    scopes = ROLE_SCOPES[role] + (DEVICE_KINDS.get(device_kind or "", ()) if role == "device" else ())
+    scopes = ROLE_SCOPES[role]
+    if role == "device" and device_kind in DEVICE_KIND_SCOPES:
+        scopes += DEVICE_KIND_SCOPES[device_kind]  # type: ignore[index]
     return " ".join(scopes)
+
+
+def all_scopes() -> list[str]:
+    """Every scope the gateway can grant (the metadata document lists them)."""
+    found = [s for scopes in (*ROLE_SCOPES.values(), *DEVICE_KIND_SCOPES.values()) for s in scopes]
+    return sorted(set(found))
+
+
+def narrow_scope(granted: str, requested: str | None) -> str | None:
+    """RFC 6749 §3.3: a client may ask for less than it is granted, never more (None: refused)."""
+    if requested is None or not requested.strip():
+        return granted
+    allowed, asked = granted.split(), requested.split()
+    if not set(asked) <= set(allowed):
+        return None
+    return " ".join(s for s in allowed if s in asked)
+
+
+def intersect_scopes(current: str, granted_at_sign_in: str) -> str:
+    """At refresh: what the role gives today, never more than the sign-in was granted."""
+    kept = set(granted_at_sign_in.split())
+    return " ".join(s for s in current.split() if s in kept)
 
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -56,3 +86,103 @@ def normalize_phone_number(raw: str) -> str | None:
     if re.fullmatch(r"0[1-9][0-9]{8}", compact):
         compact = "+33" + compact[1:]
     return compact if _E164.match(compact) else None
+
+
+# -- devices: what a device is bound to, and how a paired one is named ---------------------------
+
+# What `device_binding` names for each kind: a screen code (screens and kiosks show a screen), a
+# locker bank code, a vehicle-sharing system id.
+BINDING_PATTERNS: dict[DeviceKind, str] = {
+    "screen": r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "kiosk": r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "locker_controller": r"^[A-Z0-9]{1,8}$",
+    "mobility_feed": r"^[A-Za-z0-9._-]+$",
+}
+BINDING_MAX_LENGTH = 64
+BINDING_EXAMPLES: dict[DeviceKind, str] = {
+    "screen": "hall",
+    "kiosk": "entrance",
+    "locker_controller": "A",
+    "mobility_feed": "velib-metropole",
+}
+# Kinds an operator may pair with a code shown by the device; feeds are server integrations.
+PAIRABLE_KINDS: tuple[DeviceKind, ...] = ("screen", "kiosk", "locker_controller")
+_CLIENT_ID_PREFIX: dict[DeviceKind, str] = {
+    "screen": "screen",
+    "kiosk": "kiosk",
+    "locker_controller": "lockers",
+    "mobility_feed": "mobility-feed",
+}
+CLIENT_ID_MAX_LENGTH = 100
+
+
+def binding_problem(kind: DeviceKind, binding: str) -> str | None:
+    """Why `binding` cannot name what a device of this kind serves, or None when it can."""
+    if not 1 <= len(binding) <= BINDING_MAX_LENGTH or not re.match(BINDING_PATTERNS[kind], binding):
+        return (
+            f"a {kind} is bound to a code like {BINDING_EXAMPLES[kind]!r} (pattern {BINDING_PATTERNS[kind]})"
+        )
+    return None
+
+
+def paired_client_id(kind: DeviceKind, station_id: str, binding: str, suffix: str) -> str:
+    """`screen-<station>-<binding>-<suffix>`: readable in logs, unique by its random suffix."""
+    middle = (
+        f"{station_id}-bank-{binding.lower()}" if kind == "locker_controller" else f"{station_id}-{binding}"
+    )
+    stem = f"{_CLIENT_ID_PREFIX[kind]}-{middle}"
+    stem = stem[: CLIENT_ID_MAX_LENGTH - len(suffix) - 1].rstrip("-._")
+    return f"{stem}-{suffix}"
+
+
+# -- pairing codes (RFC 8628 §6.1): short, typed by a person, hard to guess --------------------
+
+# Base-20 consonants: no vowels (no words), no digits (no 0/O, 1/I); 20^8 ≈ 2.6e10 codes.
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+USER_CODE_LENGTH = 8
+
+
+def new_user_code() -> str:
+    return "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+
+
+def format_user_code(code: str) -> str:
+    half = USER_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def normalize_user_code(raw: str) -> str | None:
+    """What a person typed (any case, spaces or dashes) as the stored code, or None if it cannot be one."""
+    compact = re.sub(r"[\s\-]", "", raw).upper()
+    if len(compact) != USER_CODE_LENGTH or any(c not in USER_CODE_ALPHABET for c in compact):
+        return None
+    return compact
+
+
+# -- refresh tokens: one family per sign-in, each use rotates ------------------------------------
+
+RefreshVerdict = Literal["valid", "reused", "revoked", "expired"]
+
+
+def refresh_verdict(
+    *,
+    spent_at: datetime | None,
+    token_expires_at: datetime,
+    session_revoked_at: datetime | None,
+    session_expires_at: datetime,
+    now: datetime,
+) -> RefreshVerdict:
+    """What a presented refresh token is worth. A spent one means two holders (RFC 6749 §10.4):
+    the family is revoked, even when that token has expired since."""
+    if session_revoked_at is not None:
+        return "revoked"
+    if spent_at is not None:
+        return "reused"
+    if now >= token_expires_at or now >= session_expires_at:
+        return "expired"
+    return "valid"
+
+
+def refresh_token_expiry(*, now: datetime, idle_seconds: int, session_expires_at: datetime) -> datetime:
+    """A refresh token lives for the idle lifetime, never past the sign-in's absolute lifetime."""
+    return min(now + timedelta(seconds=idle_seconds), session_expires_at)

@@ -1,22 +1,28 @@
 """The path every service request takes: check the raw path, route, authenticate, limit, forward.
 
-A plain ASGI layer in front of FastAPI's routing (the innermost middleware of the gateway's app):
-a proxied request pays for none of FastAPI's per-request machinery (routing, dependency
-resolution, Request and Response objects), only for what the gateway must decide. Every other
-path goes on to FastAPI, after the same path check.
+A plain ASGI handler at the end of the gateway's front (gateway/app.py), before FastAPI: a proxied
+request pays for none of FastAPI's per-request machinery (routing, dependency resolution, Request
+and Response objects), only for what the gateway must decide. Every other path goes on to
+FastAPI, after the same path check.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from functools import partial
 
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.cache import Answer
 from gateway.clients import client_address
 from gateway.domain import rate_class, rate_key
 from gateway.proxy import Header, request_headers, response_headers, upstream_problem
+from gateway.ratelimit import Decision
 from gateway.routing import (
     NoRoute,
+    Target,
     UnsafePath,
     allow_header,
     check_path,
@@ -25,8 +31,8 @@ from gateway.routing import (
     resolve,
 )
 from gateway.runtime import GatewayRuntime
-from gateway.upstream import UpstreamError
-from services.common.auth import bearer_token, require_station
+from gateway.upstream import UpstreamError, UpstreamResponse
+from services.common.auth import Principal, bearer_token, require_station
 from services.common.errors import Problem, TooManyRequests, Unauthorized, problem_response
 from services.common.observability import current_request_id
 
@@ -36,8 +42,11 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class Edge:
-    def __init__(self, app: ASGIApp) -> None:
+    """Checks every path; forwards the proxied ones; hands the others to `app` (FastAPI)."""
+
+    def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
+        self.state = state  # the app's state: the runtime is there once the lifespan has started
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,11 +66,21 @@ class Edge:
         if not is_proxied(raw):
             await self.app(scope, receive, send)
             return
-        runtime: GatewayRuntime = scope["app"].state.gateway
+        runtime: GatewayRuntime = self.state.gateway
         try:
             status, headers, body = await self._proxy(runtime, scope, receive, raw, segments)
         except Problem as problem:
             await _send_problem(problem, raw, scope, receive, send)
+            return
+        except Exception:
+            # Outside FastAPI, so its crash handler is not there: the same answer, with the id.
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            crash = Problem(
+                "An unexpected error occurred; it has been logged with the request id.",
+                status=500,
+                slug="internal-error",
+            )
+            await _send_problem(crash, raw, scope, receive, send)
             return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -69,95 +88,177 @@ class Edge:
     async def _proxy(
         self, runtime: GatewayRuntime, scope: Scope, receive: Receive, raw: bytes, segments: list[str]
     ) -> tuple[int, list[Header], bytes]:
-        try:
-            target = resolve(segments, stations=runtime.stations, services=runtime.services_by_domain)
-        except NoRoute as exc:
-            raise Problem(str(exc), status=404, slug=exc.slug) from None
-        service = target.service.name
-        scope["route_template"] = runtime.route_templates[target.route_group]
         method: str = scope["method"]
-
+        target = _target(runtime, segments)
+        scope["route_template"] = runtime.route_templates[target.route_group]
         # The path's methods come before any token: 404 and 405 say the same to everyone.
-        allowed = runtime.methods.allowed(service, segments)
-        if allowed is not None and method not in allowed:
-            if not allowed:
-                raise Problem(f"No resource at {raw.decode('latin-1')}.", status=404, slug="not-found")
-            allow = allow_header(allowed)
-            if method == "OPTIONS":
-                return 204, [(b"allow", allow.encode())], b""
-            raise Problem(
-                f"{method} is not allowed here; allowed: {allow}.",
-                status=405,
-                slug="method-not-allowed",
-                headers={"Allow": allow},
-            )
-
-        authorization = host = forwarded_for = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value
-            elif name == b"host":
-                host = value
-            elif name == b"x-forwarded-for":
-                forwarded_for = value
+        allow = _allowed(runtime, target, segments, method, raw)
+        if allow is not None:
+            return 204, [(b"allow", allow.encode())], b""
+        head = RequestHead.of(scope)
         public = target.is_public(method)
-        principal = None
-        if not public:  # on a public read any token is ignored: public stays public
-            token = bearer_token(authorization.decode("latin-1") if authorization else None)
-            if token is None:
-                raise Unauthorized("This operation needs a bearer token.")
-            principal = await runtime.verifier.verify(token)
-            if target.station_id is not None:
-                require_station(principal, target.station_id)
-
-        peer = scope["client"][0] if scope.get("client") else "unknown"
-        ip = (
-            client_address(
-                peer, forwarded_for.decode("latin-1") if forwarded_for else None, runtime.trusted_proxies
-            )
-            if runtime.trusted_proxies
-            else peer
-        )
-        rate = rate_class(method, authenticated=principal is not None)
-        limit = runtime.rate_limits[rate]
-        who = f"sub:{principal.subject}" if principal else f"ip:{ip}"
-        decision = await runtime.limiter.check(
-            rate_key(rate, target.route_group, who), per_second=limit.per_second, burst=limit.burst
-        )
-        if not decision.allowed:
-            raise TooManyRequests(
-                f"Rate limit reached for {target.route_group}; retry in {decision.retry_after_seconds}s.",
-                headers={
-                    "Retry-After": str(decision.retry_after_seconds),
-                    "RateLimit-Limit": str(decision.limit),
-                    "RateLimit-Remaining": "0",
-                },
-            )
-
-        body = await _read_body(receive)
-        query = scope["query_string"]
-        forwarded = request_headers(
-            scope["headers"],
-            public=public,
-            client_ip=ip,
-            scheme=scope["scheme"],
-            host=host or b"",
-            request_id=current_request_id() or "",
-        )
-        try:
-            # HEAD is a GET whose body the client does not want (RFC 9110 §9.3.2): the services
-            # route GET only, so the gateway asks for the GET and keeps the headers.
-            answer = await runtime.upstream_pools[service].send(
-                "GET" if method == "HEAD" else method, raw + b"?" + query if query else raw, forwarded, body
-            )
-        except UpstreamError as exc:
-            raise upstream_problem(service, exc) from None
-        headers = response_headers(answer.headers, upstream_origins=runtime.upstream_origins)
+        principal = None if public else await _caller(runtime, target, head)
+        ip = head.client_ip(scope, runtime.trusted_proxies)
+        decision = await _within_limits(runtime, target, method, principal, ip)
+        body = await _read_body(receive) if head.has_body else b""
+        answer = await _answer(runtime, target, scope, head, public, ip, raw, body)
+        headers = answer.headers
         headers.append((b"ratelimit-limit", b"%d" % decision.limit))
         headers.append((b"ratelimit-remaining", b"%d" % decision.remaining))
         if answer.status not in _NO_BODY_STATUSES:
             headers.append((b"content-length", b"%d" % len(answer.body)))
         return answer.status, headers, b"" if method == "HEAD" else answer.body
+
+
+@dataclass(slots=True)
+class RequestHead:
+    """What the edge reads from the request's headers, in one pass."""
+
+    authorization: bytes | None = None
+    host: bytes = b""
+    forwarded_for: bytes | None = None
+    has_body: bool = False
+
+    @classmethod
+    def of(cls, scope: Scope) -> RequestHead:
+        head = cls()
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                head.authorization = value
+            elif name == b"host":
+                head.host = value
+            elif name == b"x-forwarded-for":
+                head.forwarded_for = value
+            elif name == b"content-length" or name == b"transfer-encoding":
+                head.has_body = True
+        return head
+
+    def client_ip(self, scope: Scope, trusted_proxies: tuple[str, ...]) -> str:
+        peer: str = scope["client"][0] if scope.get("client") else "unknown"
+        if not trusted_proxies:
+            return peer
+        forwarded_for = self.forwarded_for.decode("latin-1") if self.forwarded_for else None
+        return client_address(peer, forwarded_for, trusted_proxies)
+
+
+def _target(runtime: GatewayRuntime, segments: list[str]) -> Target:
+    try:
+        return resolve(segments, stations=runtime.stations, services=runtime.services_by_domain)
+    except NoRoute as exc:
+        errors = (
+            [{"in": "path", "field": "station_id", "detail": str(exc), "type": "string_pattern_mismatch"}]
+            if exc.status == 422
+            else None
+        )
+        raise Problem(str(exc), status=exc.status, slug=exc.slug, errors=errors) from None
+
+
+def _allowed(
+    runtime: GatewayRuntime, target: Target, segments: list[str], method: str, raw: bytes
+) -> str | None:
+    """None when the path has the method (or its service's paths are not known yet); the Allow
+    value for an OPTIONS; else the 404 or 405 problem."""
+    allowed = runtime.methods.allowed(target.service.name, segments)
+    if allowed is None or method in allowed:
+        return None
+    if not allowed:
+        raise Problem(f"No resource at {raw.decode('latin-1')}.", status=404, slug="not-found")
+    allow = allow_header(allowed)
+    if method == "OPTIONS":
+        return allow
+    raise Problem(
+        f"{method} is not allowed here; allowed: {allow}.",
+        status=405,
+        slug="method-not-allowed",
+        headers={"Allow": allow},
+    )
+
+
+async def _caller(runtime: GatewayRuntime, target: Target, head: RequestHead) -> Principal:
+    """The verified caller, allowed on the path's station (the service checks its scopes)."""
+    token = bearer_token(head.authorization.decode("latin-1") if head.authorization else None)
+    if token is None:
+        raise Unauthorized("This operation needs a bearer token.")
+    principal = await runtime.verifier.verify(token)
+    if target.station_id is not None:
+        require_station(principal, target.station_id)
+    return principal
+
+
+async def _within_limits(
+    runtime: GatewayRuntime, target: Target, method: str, principal: Principal | None, ip: str
+) -> Decision:
+    rate = rate_class(method, authenticated=principal is not None)
+    limit = runtime.rate_limits[rate]
+    who = f"sub:{principal.subject}" if principal else f"ip:{ip}"
+    decision = await runtime.limiter.check(
+        rate_key(rate, target.route_group, who), per_second=limit.per_second, burst=limit.burst
+    )
+    if not decision.allowed:
+        raise TooManyRequests(
+            f"Rate limit reached for {target.route_group}; retry in {decision.retry_after_seconds}s.",
+            headers={
+                "Retry-After": str(decision.retry_after_seconds),
+                "RateLimit-Limit": str(decision.limit),
+                "RateLimit-Remaining": "0",
+            },
+        )
+    return decision
+
+
+async def _answer(
+    runtime: GatewayRuntime,
+    target: Target,
+    scope: Scope,
+    head: RequestHead,
+    public: bool,
+    ip: str,
+    raw: bytes,
+    body: bytes,
+) -> UpstreamResponse | Answer:
+    """The edge cache's answer for a public read it keeps, else the service's."""
+    method: str = scope["method"]
+    query: bytes = scope["query_string"]
+    path = raw + b"?" + query if query else raw
+    service = target.service.name
+    pool = runtime.upstream_pools[service]
+    cache = runtime.edge_cache if public else None
+
+    def forwarded(*, cached: bool) -> list[Header]:
+        return request_headers(
+            scope["headers"],
+            public=public,
+            client_ip=ip,
+            scheme=scope["scheme"],
+            host=head.host,
+            request_id=current_request_id() or "",
+            cached=cached,
+        )
+
+    async def fetch(headers: list[Header], if_none_match: bytes | None = None) -> UpstreamResponse:
+        if if_none_match:
+            headers = [*headers, (b"if-none-match", if_none_match)]
+        try:
+            # HEAD is a GET whose body the client does not want (RFC 9110 §9.3.2): the services
+            # route GET only, so the gateway asks for the GET and keeps the headers.
+            answer = await pool.send("GET" if method == "HEAD" else method, path, headers, body)
+        except UpstreamError as exc:
+            raise upstream_problem(service, exc) from None
+        answer.headers = response_headers(answer.headers, upstream_origins=runtime.upstream_origins)
+        return answer
+
+    if cache is not None and cache.usable():
+        # The cache's own request to the service: none of the client's conditions.
+        headers = forwarded(cached=True)
+        answer = await cache.answer(
+            target=path,
+            scope=(target.station_id, target.service.domain) if target.station_id else None,
+            request_headers=scope["headers"],
+            fetch=partial(fetch, headers),
+        )
+        if answer is not None:
+            return answer
+    return await fetch(forwarded(cached=False))
 
 
 async def _read_body(receive: Receive) -> bytes:

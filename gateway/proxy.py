@@ -40,6 +40,14 @@ _DROP_REQUEST = frozenset(
 )
 # A public read reaches the service with no credential: public stays public, and cacheable.
 _DROP_PUBLIC_REQUEST = _DROP_REQUEST | {b"authorization", b"cookie"}
+# A read the edge cache fetches is the cache's request, not the client's: no client conditions.
+_DROP_CACHED_REQUEST = _DROP_PUBLIC_REQUEST | {
+    b"if-none-match",
+    b"if-modified-since",
+    b"if-match",
+    b"if-unmodified-since",
+    b"if-range",
+}
 _DROP_RESPONSE = frozenset(
     {
         b"connection",
@@ -76,9 +84,10 @@ def request_headers(
     scheme: str,
     host: bytes,
     request_id: str,
+    cached: bool = False,
 ) -> list[Header]:
     """The client's headers as the service gets them (uvicorn gives names in lower case)."""
-    drop = _DROP_PUBLIC_REQUEST if public else _DROP_REQUEST
+    drop = _DROP_CACHED_REQUEST if cached else _DROP_PUBLIC_REQUEST if public else _DROP_REQUEST
     named = _listed_in_connection(headers) if any(k == b"connection" for k, _ in headers) else ()
     out = [(k, v) for k, v in headers if k not in drop and k not in named]
     out.append((b"x-forwarded-for", client_ip.encode("latin-1")))

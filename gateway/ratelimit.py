@@ -5,10 +5,13 @@ Redis's clock), shared by every gateway replica. A replica takes tokens from it 
 lease) and spends them locally; it asks Redis again only when its lease is spent. A refusal is
 remembered locally until the next token is due, so a client being refused costs no round trip.
 
+A lease is sized to what the client spends in LEASE_SECONDS at its recent pace, between 1 (a
+client's first request, or a slow client: exact, one round trip each) and min(max_lease, burst/4).
+
 The bound, across any number of replicas: a client never gets more than its limit (every token is
-taken from Redis before it is spent). A replica holds at most `lease` unspent tokens of a client
-(at most a quarter of its burst), so a client spread over R replicas may get up to (R - 1) * lease
-fewer than its limit, until the bucket refills at its rate. With lease 1 the limiter is exact.
+taken from Redis before it is spent). A replica holds at most min(max_lease, burst/4) unspent tokens
+of a client, so a client spread over R replicas may get up to (R - 1) * min(max_lease, burst/4)
+fewer than its limit, until the bucket refills at its rate. With max_lease 1 the limiter is exact.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ return {granted, 0, available - granted}
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     allowed: bool
     retry_after_seconds: int
@@ -65,6 +68,8 @@ class Allowance:
     tokens: int = 0  # leased from Redis, not spent yet
     left_in_redis: int = 0  # what the bucket still had after the last lease
     denied_until: float = 0.0  # local monotonic time before which Redis has no token for it
+    size: int = 0  # tokens of the last lease
+    leased_at: float = 0.0
 
     def take(self, now: float, limit: int) -> Decision | None:
         """Decide locally, or None when Redis must be asked."""
@@ -79,11 +84,23 @@ class Allowance:
         self.tokens += granted
         self.left_in_redis = left
         self.denied_until = now + wait_seconds if granted == 0 else 0.0
+        if granted:
+            self.size, self.leased_at = granted, now
+
+    def next_lease(self, now: float, cap: int) -> int:
+        """Tokens to ask for: what the client spent in LEASE_SECONDS at the pace of its last lease."""
+        if not self.size:
+            return 1
+        spent_in = max(now - self.leased_at, 1e-6)
+        return max(1, min(cap, math.ceil(self.size / spent_in * LEASE_SECONDS)))
 
 
-def lease_size(burst: int, max_lease: int) -> int:
-    """Tokens taken from Redis at once: at most a quarter of the burst, so the tokens a replica may
-    hold unspent stay a small part of what the client is allowed."""
+LEASE_SECONDS = 0.05
+
+
+def lease_cap(burst: int, max_lease: int) -> int:
+    """The most tokens taken from Redis at once: at most a quarter of the burst, so the tokens a
+    replica may hold unspent stay a small part of what the client is allowed."""
     return max(1, min(max_lease, burst // 4))
 
 
@@ -109,7 +126,7 @@ class RateLimiter:
         redis: Redis,
         *,
         namespace: str = "gare",
-        max_lease: int = 8,
+        max_lease: int = 64,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.redis = redis
@@ -131,10 +148,10 @@ class RateLimiter:
         if now < self._redis_down_until:
             return self._let_through(burst)
         interval, tolerance = gcra_parameters(per_second, burst)
+        want = allowance.next_lease(now, lease_cap(burst, self.max_lease)) if allowance else 1
         try:
             granted, wait_us, left = await self._script(
-                keys=[f"{self.namespace}:{key}"],
-                args=[interval, tolerance, lease_size(burst, self.max_lease)],
+                keys=[f"{self.namespace}:{key}"], args=[interval, tolerance, want]
             )
         except (RedisError, OSError) as exc:
             self._redis_down_until = self.clock() + self.REDIS_BACKOFF_SECONDS

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from services.common.registry import SERVICES, Service
+from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 MAX_PATH_BYTES = 2048
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -24,6 +24,7 @@ STATIONS_PREFIX = b"/api/v1/stations/"
 # ("." or "..") is excluded by the look-ahead.
 _PLAIN_SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+"
 _PLAIN_PATH = re.compile(rf"(?:/{_PLAIN_SEGMENT})+/?|/")
+_STATION_SLUG = re.compile(STATION_SLUG_PATTERN)
 _PCHAR_OR_PERCENT = re.compile(rb"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*")
 
 
@@ -124,15 +125,19 @@ class Target:
 class NoRoute(LookupError):
     """No service of this gateway serves the path; the message says why."""
 
-    def __init__(self, detail: str, *, slug: str = "not-found") -> None:
+    def __init__(self, detail: str, *, slug: str = "not-found", status: int = 404) -> None:
         super().__init__(detail)
         self.slug = slug
+        self.status = status
 
 
 def resolve(segments: list[str], *, stations: frozenset[str], services: Mapping[str, Service]) -> Target:
     """The service for a checked path (decoded segments). `services` by domain, those this gateway serves."""
     if segments[:3] == ["api", "v1", "stations"] and len(segments) >= 5:
         station, domain = segments[3], segments[4]
+        if len(station) > STATION_SLUG_MAX_LENGTH or not _STATION_SLUG.fullmatch(station):
+            # What the service's own path validation says, so both answer alike.
+            raise NoRoute(f"{station!r} is not a station slug.", slug="validation-error", status=422)
         if station not in stations:
             raise NoRoute(f"Station {station!r} is not served here.", slug="unknown-station")
         service = services.get(domain)
@@ -143,8 +148,8 @@ def resolve(segments: list[str], *, stations: frozenset[str], services: Mapping[
         for prefix in service.extra_prefixes:
             name = prefix.strip("/")
             if segments[0] == name:
-                station = segments[1] if len(segments) > 1 and segments[1] in stations else None
-                return Target(service, station, extra_prefix=name)
+                named = segments[1] if len(segments) > 1 and segments[1] in stations else None
+                return Target(service, named, extra_prefix=name)
     raise NoRoute(f"No service serves /{'/'.join(segments)}.")
 
 
@@ -166,8 +171,8 @@ class MethodTable:
         """Services whose paths are known."""
         return frozenset(self._templates)
 
-    def load(self, paths: Mapping[str, Mapping[str, Any]], services: Iterable[Service]) -> None:
-        """Learn the paths of the given services from an OpenAPI `paths` object."""
+    def load(self, paths: Mapping[str, Iterable[str]], services: Iterable[Service]) -> None:
+        """Learn the paths of the given services: {path template: the methods it serves}."""
         templates: dict[str, list[tuple[tuple[str | None, ...], frozenset[str]]]] = {
             s.name: [] for s in services
         }

@@ -8,9 +8,11 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway.cache import EdgeCache
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI
 from gateway.otp import OneTimeCodes
+from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.routing import MethodTable
 from gateway.settings import GatewaySettings, RateLimit
@@ -18,7 +20,7 @@ from gateway.upstream import UpstreamPool
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation
-from services.common.notifier import RedisInboxNotifier
+from services.common.notifier import Notifier
 from services.common.registry import Service
 
 
@@ -35,7 +37,8 @@ class GatewayRuntime:
     upstream_pools: dict[str, UpstreamPool]
     http: httpx.AsyncClient
     otp: OneTimeCodes
-    notifier: RedisInboxNotifier
+    notifier: Notifier
+    pairing: PairingCodes
     openapi: MergedOpenAPI
     upstream_urls: dict[str, str]
     # The stations served, as the catalog describes them (the station directory).
@@ -49,3 +52,5 @@ class GatewayRuntime:
     upstream_origins: tuple[bytes, ...] = ()
     rate_limits: dict[str, RateLimit] = field(default_factory=dict)
     trusted_proxies: tuple[str, ...] = ()
+    # Public reads answered from the services' last answers (None: off).
+    edge_cache: EdgeCache | None = None

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.notifier import NotifierSettings
 from services.common.registry import SERVICES
 from services.common.settings import Environment, split_list
 from services.common.stations import STATION_SLUG_PATTERN
@@ -31,12 +32,30 @@ class RateLimit(BaseModel):
     burst: int = Field(ge=1)
 
 
+class SessionLifetime(BaseModel):
+    """How long a sign-in lasts: unused for `idle_seconds` it ends; it never outlives `max_seconds`."""
+
+    idle_seconds: int = Field(ge=1)
+    max_seconds: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _idle_within_max(self) -> SessionLifetime:
+        if self.idle_seconds > self.max_seconds:
+            raise ValueError("idle_seconds cannot exceed max_seconds")
+        return self
+
+
+DAY = 86400
+
+
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
     environment: Environment = "development"
     host: str = "127.0.0.1"
     port: int = 8080
+    # Tells this gateway from another one answering on the same address (the runner checks it).
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=64)
     database_url: str = "sqlite+aiosqlite:///var/db/gateway.sqlite"
     database_schema: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -47,16 +66,26 @@ class GatewaySettings(BaseSettings):
     token_issuer: str = "urn:gare-numerique:gateway"
     token_audience: str = "gare-numerique"
     staff_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
-    device_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    # Devices refresh now: a short access token bounds how long an unpaired one keeps working.
+    device_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
     traveller_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     otp_ttl_seconds: int = Field(default=300, ge=60, le=900)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
-
-    # Tells this gateway from any other (GET /healthz): the embedded runner checks it is its own.
-    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:16], pattern=r"^[A-Za-z0-9._-]{1,64}$")
-    # The stations this gateway serves (empty: every station of the catalog) and the services
-    # behind it (GATEWAY_SERVICES; default every service of services/common/registry.py).
+    # Refresh-token families: staff for a working day, travellers for weeks, paired devices for a year.
+    session_staff: SessionLifetime = SessionLifetime(idle_seconds=8 * 3600, max_seconds=DAY)
+    session_traveller: SessionLifetime = SessionLifetime(idle_seconds=30 * DAY, max_seconds=90 * DAY)
+    session_device: SessionLifetime = SessionLifetime(idle_seconds=30 * DAY, max_seconds=365 * DAY)
+    # Device pairing (RFC 8628): how long a code waits for an operator, how often a device polls.
+    pairing_code_ttl_seconds: int = Field(default=600, ge=2, le=3600)
+    pairing_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
+    pairing_verification_path: str = "/console/pair"
+    # The gateway's address as clients see it (OAuth metadata, pairing links); else the request's.
+    public_url: str | None = None
+    # Stations served here (empty: every station of the catalog): the station directory and the
+    # proxied paths; devices are paired for these only (empty: any station a token covers).
     stations: Annotated[list[str], NoDecode] = []
+
+    # The services behind this gateway (default every service of services/common/registry.py).
     services: Annotated[list[str], NoDecode] = [s.name for s in SERVICES]
     catalog_dir: Path = REPO_ROOT / "deploy" / "stations"
     # Service name -> base URL (GATEWAY_UPSTREAM_URLS__BIKE_SHARE=http://...); a service not
@@ -64,6 +93,8 @@ class GatewaySettings(BaseSettings):
     upstream_urls: dict[str, str] = {}
     upstream_connect_timeout: float = Field(default=1.0, gt=0)
     upstream_timeout: float = Field(default=10.0, gt=0)
+    # Public reads kept by the gateway (gateway/cache.py), at most this many answers; 0 turns it off.
+    edge_cache_entries: int = Field(default=1024, ge=0, le=1_000_000)
     # Concurrent requests the gateway sends to each service; more only queue inside the service.
     upstream_max_in_flight: int = Field(default=8, ge=1, le=1024)
 
@@ -71,10 +102,12 @@ class GatewaySettings(BaseSettings):
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
     rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
     rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
-    # Tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
-    rate_limit_lease: int = Field(default=8, ge=1, le=1000)
+    # Most tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
+    rate_limit_lease: int = Field(default=64, ge=1, le=1000)
     # Prefix of the rate-limit keys in Redis: gateways with the same one share their clients' buckets.
     rate_limit_namespace: str = Field(default="gare", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    # Refresh tokens cannot be guessed; this only keeps one address from hammering the database.
+    rate_limit_refresh: RateLimit = RateLimit(per_second=10, burst=50)
     trusted_proxies: Annotated[list[str], NoDecode] = []
 
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
@@ -85,7 +118,7 @@ class GatewaySettings(BaseSettings):
     # The static web clients (/app/, /kiosk/, /player/, /console/, /common/) and their CSP.
     web_dir: Path = REPO_ROOT / "web"
     web_csp: str = DEFAULT_WEB_CSP
-    dev_notifier_inbox: bool = True
+    notifier: NotifierSettings = NotifierSettings()
     log_level: str = "INFO"
 
     _split = field_validator("trusted_proxies", "cors_origins", "stations", "services", mode="before")(
@@ -122,8 +155,10 @@ class GatewaySettings(BaseSettings):
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> GatewaySettings:
         if self.environment == "production":
-            if self.dev_notifier_inbox:
-                raise ValueError("the development notifier inbox must be off in production")
+            if problem := self.notifier.production_problem():
+                raise ValueError(problem)
+            if not self.public_url or not self.public_url.startswith("https://"):
+                raise ValueError("production names its public https URL (GATEWAY_PUBLIC_URL)")
             if "*" in self.cors_origins:
                 raise ValueError("production lists its CORS origins explicitly")
             if self.database_url.startswith("sqlite"):

@@ -94,14 +94,43 @@ def test_device_signs_in_with_client_credentials_in_form_or_basic(stack, gateway
     )
     for response in (form, basic):
         assert response.status_code == 200, response.text
+        assert "refresh_token" not in response.json()  # a provisioned device holds its secret instead
         claims = claims_of(response.json()["access_token"])
         assert claims["role"] == "device"
         assert claims["client_id"] == device["client_id"]
         assert claims["stations"] == [device["station"]]
+        assert claims["device_kind"] == "screen" and claims["device_binding"] == "hall"
+        assert claims["scope"] == "signage:play"
     wrong = httpx.post(
         f"{gateway}/auth/token", data={"grant_type": "client_credentials"}, auth=(device["client_id"], "nope")
     )
     assert_problem(wrong, 401, "oauth-invalid-client")
+
+
+@pytest.mark.parametrize(
+    ("kind", "binding", "scope"),
+    [
+        ("screen", "hall", "signage:play"),
+        ("kiosk", "entrance", "kiosk:display"),
+        ("locker_controller", "A", "lockers:control"),
+        ("mobility_feed", "velib-metropole", "mobility:report"),
+    ],
+)
+def test_device_tokens_say_what_the_device_is_bound_to(stack, tokens, kind, binding, scope):
+    """Contract 2: the binding comes from demo.json through `load-accounts`."""
+    device = next(d for d in stack.demo["devices"] if d["kind"] == kind and d["station"] == SAINT_DENIS)
+    assert device["binding"] == binding
+    claims = claims_of(tokens.device(kind))
+    assert (claims["device_kind"], claims["device_binding"], claims["scope"]) == (kind, binding, scope)
+    assert claims["exp"] - claims["iat"] == 900
+
+
+@pytest.mark.parametrize(
+    ("username", "scope"),
+    [("admin", "station:operate network:admin"), ("courier", "parcels:deposit lockers:read")],
+)
+def test_staff_scopes_come_from_their_role(tokens, username, scope):
+    assert claims_of(tokens.account(username))["scope"] == scope
 
 
 def test_unknown_or_missing_grant_type(gateway):

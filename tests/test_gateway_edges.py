@@ -77,12 +77,12 @@ def test_cors_preflight_from_the_mobile_web_app(gateway):
 
 
 def test_rate_limit_per_client_and_route_with_retry_after(stack):
-    # One token every 4 s, 3 at once: the test cannot be slow enough for the bucket to refill
-    # between the 3rd and the 5th request, however loaded the machine.
+    # One token every 10 s, 3 at once: the five requests cannot take long enough for the bucket
+    # to refill before the 5th, however loaded the machine.
     process, url = stack.start_extra_gateway(
         "gateway-tight-limits",
         {
-            "RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.25",
+            "RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.1",
             "RATE_LIMIT_ANONYMOUS__BURST": "3",
             # Its own buckets: the stack's gateway and devices share this client address.
             "RATE_LIMIT_NAMESPACE": f"tight{uuid.uuid4().hex[:8]}",
@@ -94,7 +94,7 @@ def test_rate_limit_per_client_and_route_with_retry_after(stack):
         limited = httpx.get(f"{url}{PUBLIC_READ}")
         assert_problem(limited, 429, "rate-limited")
         retry_after = int(limited.headers["retry-after"])
-        assert 1 <= retry_after <= 4
+        assert 1 <= retry_after <= 10
         assert limited.headers["ratelimit-remaining"] == "0"
         # Another route group has its own bucket.
         assert httpx.get(f"{url}/api/v1/stations/{SAINT_DENIS}/kiosk/points-of-interest").status_code == 200
@@ -105,8 +105,9 @@ def test_rate_limit_per_client_and_route_with_retry_after(stack):
 
 
 def test_replicas_share_a_limit_and_never_exceed_it(stack):
-    """Two gateways on one Redis, each spending tokens leased 4 at a time from the same bucket of 16
-    (one token per 100 s, so none comes back during the test): together they allow at most 16."""
+    """Two gateways on one Redis, each spending tokens leased (at most 4 at a time) from the same
+    bucket of 16, one token per 100 s so none comes back during the test: together they allow
+    exactly 16, and a replica holds back at most one lease from the other."""
     limits = {
         "RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.01",
         "RATE_LIMIT_ANONYMOUS__BURST": "16",
@@ -119,15 +120,18 @@ def test_replicas_share_a_limit_and_never_exceed_it(stack):
     try:
         first_a = [httpx.get(f"{url_a}{path}").status_code for _ in range(10)]
         then_b = [httpx.get(f"{url_b}{path}").status_code for _ in range(10)]
-        rest_a = [httpx.get(f"{url_a}{path}").status_code for _ in range(4)]
+        rest_a = [httpx.get(f"{url_a}{path}").status_code for _ in range(5)]
     finally:
         a.stop()
         b.stop()
-    # A leased 12 and spent 10; B found 4 left in Redis; A still spends the 2 it holds.
     assert first_a == [200] * 10
-    assert then_b == [200] * 4 + [429] * 6
-    assert rest_a == [200, 200, 429, 429]
-    assert (first_a + then_b + rest_a).count(200) == 16
+    # B gets what A did not lease: at least 16 - 10 - 4, then refusals.
+    allowed_b = then_b.count(200)
+    assert then_b == [200] * allowed_b + [429] * (10 - allowed_b) and allowed_b >= 2
+    # A spends what it still holds, then is refused too.
+    allowed_a = rest_a.count(200)
+    assert rest_a == [200] * allowed_a + [429] * (5 - allowed_a)
+    assert 10 + allowed_b + allowed_a == 16
 
 
 def test_merged_openapi_documents_every_service(gateway):

@@ -7,10 +7,12 @@ import logging
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from services.common.errors import install_problem_handlers
+from services.common.notifier import NotifierSettings
 from services.common.observability import JsonLogFormatter, RequestContextMiddleware
 
 
@@ -65,7 +67,8 @@ async def test_production_keeps_metrics_off_the_public_surface():
     settings = GatewaySettings(
         environment="production",
         database_url="postgresql+asyncpg://gateway@db/gare",
-        dev_notifier_inbox=False,
+        notifier=NotifierSettings(backend="http", url="https://sms.example/send", secret=SecretStr("s")),
+        public_url="https://gare.example",
         cors_origins=["https://app.example"],
     )
     transport = httpx.ASGITransport(app=create_app(settings))

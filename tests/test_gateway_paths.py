@@ -24,7 +24,7 @@ def raw_request(
 ) -> httpx.Response:
     """Send `target` exactly as written (no client-side normalisation of dots or escapes)."""
     parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     try:
         connection.request(method, target, headers=headers or {})
         answer = connection.getresponse()

@@ -9,6 +9,14 @@ from typing import Any
 
 from services.common.catalog import demo_device_ids
 
+# Contract 2: what each demo device is bound to (screen code, bank code, vehicle-sharing system).
+DEMO_BINDINGS = {
+    "screen": "hall",
+    "kiosk": "entrance",
+    "locker_controller": "A",
+    "mobility_feed": "velib-metropole",
+}
+
 
 def _secret() -> str:
     return secrets.token_urlsafe(12)
@@ -36,6 +44,7 @@ def demo_credentials(stations: list[str], previous: dict[str, Any] | None) -> di
                     "client_id": client_id,
                     "client_secret": secret,
                     "station": slug,
+                    "binding": DEMO_BINDINGS[kind],
                 }
             )
     return {"accounts": accounts, "devices": devices}

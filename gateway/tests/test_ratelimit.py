@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.ratelimit import Allowance, gcra_parameters, lease_size, retry_after
+from gateway.ratelimit import LEASE_SECONDS, Allowance, gcra_parameters, lease_cap, retry_after
 
 
 @pytest.mark.parametrize(
@@ -12,7 +12,20 @@ from gateway.ratelimit import Allowance, gcra_parameters, lease_size, retry_afte
     [(3, 8, 1), (4, 8, 1), (16, 4, 4), (40, 8, 8), (20, 8, 5), (1_000_000, 8, 8), (1, 8, 1)],
 )
 def test_a_lease_is_at_most_a_quarter_of_the_burst(burst, max_lease, lease):
-    assert lease_size(burst, max_lease) == lease
+    assert lease_cap(burst, max_lease) == lease
+
+
+def test_a_lease_follows_the_clients_pace():
+    allowance = Allowance()
+    assert allowance.next_lease(0.0, cap=10) == 1  # a first request: exact
+    allowance.leased(0.0, granted=1, wait_seconds=0, left=39)
+    # One request a second: a lease of one, exact.
+    assert allowance.next_lease(1.0, cap=10) == 1
+    # The last token went in 5 ms (200/s): what 200/s spends in LEASE_SECONDS.
+    assert allowance.next_lease(0.005, cap=100) == round(200 * LEASE_SECONDS)
+    # Never more than the cap, however fast.
+    allowance.leased(1.0, granted=8, wait_seconds=0, left=10)
+    assert allowance.next_lease(1.0001, cap=10) == 10
 
 
 def test_gcra_parameters_in_microseconds():
@@ -54,4 +67,5 @@ def test_a_new_lease_clears_a_remembered_refusal():
     allowance = Allowance()
     allowance.leased(0.0, granted=0, wait_seconds=5, left=0)
     allowance.leased(5.0, granted=2, wait_seconds=0, left=0)
-    assert allowance.take(5.0, limit=3).allowed
+    decision = allowance.take(5.0, limit=3)
+    assert decision is not None and decision.allowed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gateway.routing import (
@@ -140,6 +142,17 @@ def test_unknown_stations_and_domains_have_no_route(segments, slug):
     assert missing.value.slug == slug
 
 
+@pytest.mark.parametrize("station", ["Not A Slug", "UPPER", "a--b", "x" * 65])
+def test_a_station_segment_that_is_no_slug_is_a_validation_error(station):
+    with pytest.raises(NoRoute) as invalid:
+        resolve(
+            ["api", "v1", "stations", station, "kiosk", "points-of-interest"],
+            stations=STATIONS,
+            services=SERVICE_BY_DOMAIN,
+        )
+    assert (invalid.value.status, invalid.value.slug) == (422, "validation-error")
+
+
 def test_a_service_not_behind_this_gateway_has_no_route():
     with pytest.raises(NoRoute):
         resolve(
@@ -149,7 +162,7 @@ def test_a_service_not_behind_this_gateway_has_no_route():
         )
 
 
-PATHS = {
+PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/stations/{station_id}/mobility/vehicle-stations": {"get": {}},
     "/api/v1/stations/{station_id}/mobility/vehicle-stations/{vehicle_station_id}": {"get": {}},
     "/api/v1/stations/{station_id}/mobility/vehicle-stations/{vehicle_station_id}/status": {
@@ -174,15 +187,16 @@ def segments(path: str) -> list[str]:
 
 def test_methods_of_a_path_come_from_its_templates():
     methods = table()
-    assert methods.allowed("bike_share", segments(f"{BASE}/mobility/vehicle-stations")) == {"GET", "HEAD"}
+    assert methods.allowed("bike_share", segments(f"{BASE}/mobility/vehicle-stations")) == frozenset(
+        {"GET", "HEAD"}
+    )
     status = segments(f"{BASE}/mobility/vehicle-stations/velib-1/status")
-    assert methods.allowed("bike_share", status) == {"PUT"}
-    assert methods.allowed("info_kiosk", segments(f"{BASE}/kiosk/points-of-interest")) == {
-        "GET",
-        "HEAD",
-        "POST",
-    }
-    assert methods.allowed("bike_share", segments("/gbfs/saint-denis-pleyel/gbfs.json")) == {"GET", "HEAD"}
+    assert methods.allowed("bike_share", status) == frozenset({"PUT"})
+    kiosk = segments(f"{BASE}/kiosk/points-of-interest")
+    assert methods.allowed("info_kiosk", kiosk) == frozenset({"GET", "HEAD", "POST"})
+    assert methods.allowed("bike_share", segments("/gbfs/saint-denis-pleyel/gbfs.json")) == frozenset(
+        {"GET", "HEAD"}
+    )
 
 
 def test_a_path_no_template_has_gets_no_methods():
@@ -201,11 +215,11 @@ def test_a_service_without_a_known_document_is_not_checked():
 def test_reloading_replaces_a_services_paths():
     methods = table()
     path = segments(f"{BASE}/mobility/vehicle-stations")
-    assert methods.allowed("bike_share", path) == {"GET", "HEAD"}
+    assert methods.allowed("bike_share", path) == frozenset({"GET", "HEAD"})
     methods.load(
         {"/api/v1/stations/{station_id}/mobility/vehicle-stations": {"get": {}, "post": {}}}, [BIKE_SHARE]
     )
-    assert methods.allowed("bike_share", path) == {"GET", "HEAD", "POST"}
+    assert methods.allowed("bike_share", path) == frozenset({"GET", "HEAD", "POST"})
 
 
 def test_allow_lists_methods_in_a_stable_order():
