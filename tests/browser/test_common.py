@@ -4,11 +4,14 @@ Server-Sent Events client. Each test imports the modules the way a page does."""
 
 from __future__ import annotations
 
+import secrets
+
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import new_context
-from tests.support import SAINT_DENIS
+from tests.support import SAINT_DENIS, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -355,3 +358,49 @@ def test_the_router_matches_views_with_parameters_and_builds_links(blank: Page) 
     assert result["parsed"] == {"path": "/route/a/b", "query": {"station": "saint-denis-pleyel", "step": "2"}}
     assert result["notRoute"] == {"path": "/", "query": {}}
     assert result["built"] == "#/route?station=x+y"
+
+
+def test_a_page_pairs_as_a_device_with_the_code_an_operator_claims(blank: Page, web: str, tokens) -> None:
+    # RFC 8628 as the player and kiosk pages use it: show a code, wait for an operator's claim.
+    blank.evaluate(
+        """() => {
+            window.__pairing = import('/common/auth.js').then(({ Session }) => {
+                const session = new Session({ storageKey: 'gare.session.test-player' });
+                return session.pairDevice({ scope: 'signage:play', onCode: (started) => { window.__code = started.user_code; } })
+                    .then((claims) => ({ claims, details: session.details, signedIn: session.signedIn }));
+            });
+        }"""
+    )
+    code, _ = eventually(lambda: blank.evaluate("window.__code"), timeout=10)
+    binding = f"web-test-{secrets.token_hex(4)}"
+    claimed = httpx.post(
+        f"{web}/auth/devices/claim",
+        json={"user_code": code, "station": SAINT_DENIS, "kind": "screen", "binding": binding},
+        headers={"Authorization": f"Bearer {tokens.operator()}"},
+        timeout=10,
+    )
+    assert claimed.status_code == 201, claimed.text
+    paired = blank.evaluate("window.__pairing")
+    assert paired["signedIn"]
+    assert paired["claims"]["device_kind"] == "screen" and "signage:play" in paired["claims"]["scope"]
+    assert paired["details"]["station"] == SAINT_DENIS and paired["details"]["device_binding"] == binding
+
+    # A code an operator refuses ends the pairing with the gateway's access_denied.
+    blank.evaluate(
+        """() => {
+            window.__code = null;
+            window.__refused = import('/common/auth.js').then(({ Session }) =>
+                new Session({ storageKey: 'gare.session.test-kiosk' })
+                    .pairDevice({ scope: 'kiosk:display', onCode: (started) => { window.__code = started.user_code; } })
+                    .then(() => 'paired', (error) => error.oauthError));
+        }"""
+    )
+    code, _ = eventually(lambda: blank.evaluate("window.__code"), timeout=10)
+    denied = httpx.post(
+        f"{web}/auth/devices/deny",
+        json={"user_code": code, "station": SAINT_DENIS},
+        headers={"Authorization": f"Bearer {tokens.operator()}"},
+        timeout=10,
+    )
+    assert denied.status_code == 204, denied.text
+    assert blank.evaluate("window.__refused") == "access_denied"
