@@ -97,7 +97,7 @@ def test_a_service_killed_during_writes_is_restarted_and_keeps_every_accepted_wr
 
     writer = threading.Thread(target=write_until_resumed, daemon=True)
     writer.start()
-    # The supervisor runs on the test's own thread: a child dies with the thread that started it (Linux).
+    # The supervisor does its rounds on the test's thread while the writer writes.
     while not done.wait(0.2):
         supervisor.check()
     writer.join()

@@ -55,6 +55,17 @@ def _exchange(port: int, probe: bytes | None, *, enough: bytes) -> bytes:
     return received
 
 
+def nats_server_name(port: int) -> str | None:
+    """The `server_name` a nats-server on `port` announces in its INFO greeting; None if none answers."""
+    greeting = _exchange(port, None, enough=b"\r\n")
+    if not greeting.startswith(b"INFO "):
+        return None
+    try:
+        return json.loads(greeting[5:]).get("server_name")
+    except ValueError:
+        return None
+
+
 class OwnServer(ManagedProcess):
     """A server we start; ready means *our* process answers on its port, not another one there."""
 
@@ -101,13 +112,7 @@ class NatsServer(OwnServer):
         return f"nats://127.0.0.1:{self.port}"
 
     def is_us(self) -> bool:
-        greeting = _exchange(self.port, None, enough=b"\r\n")
-        if not greeting.startswith(b"INFO "):
-            return False
-        try:
-            return json.loads(greeting[5:]).get("server_name") == self.server_name
-        except ValueError:
-            return False
+        return nats_server_name(self.port) == self.server_name
 
 
 class RedisServer(OwnServer):

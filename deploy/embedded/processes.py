@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ctypes
 import os
@@ -21,6 +22,12 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+# Linux sends the parent-death signal when the *thread* that forked the child ends, not the process.
+# Every child is forked from this one thread, which lives as long as the process: stacks may then be
+# started (and components restarted) from any thread.
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
+
+
 @dataclass
 class ManagedProcess:
     name: str
@@ -35,7 +42,8 @@ class ManagedProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
+        self.process = _SPAWNER.submit(
+            subprocess.Popen,
             list(self.argv),
             env=self.env,
             cwd=self.cwd,
@@ -46,7 +54,7 @@ class ManagedProcess:
             start_new_session=True,
             preexec_fn=_die_with_parent,
             pass_fds=self.pass_fds,
-        )
+        ).result()
         log.close()
 
     @property

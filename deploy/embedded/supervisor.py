@@ -94,9 +94,6 @@ class Supervisor:
             watched.restart_at = now + delay
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
-        """Check until `stop` is set; raises GaveUp when a component cannot be kept running.
-
-        Run it on a thread that lives as long as the stack: a restarted process gets SIGTERM when the
-        thread that started it ends (Linux's parent-death signal is per thread)."""
+        """Check until `stop` is set; raises GaveUp when a component cannot be kept running."""
         while not stop.wait(interval):
             self.check()
