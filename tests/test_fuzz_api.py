@@ -35,10 +35,6 @@ MAX_EXAMPLES = int(os.environ.get("GARE_FUZZ_EXAMPLES", "10"))
 # GARE_FUZZ_SEED to explore further.
 SEED = int(os.environ.get("GARE_FUZZ_SEED", "20261125"))
 CHECKS_LEFT_OUT = ["positive_data_acceptance"]
-# Until the gateway answers 405 and OPTIONS from the services' documents before it looks at a token
-# (the `edge` branch), these two hold at the services only (tests/test_contract.py,
-# tests/test_contract_rules.py). Empty this list when that branch is merged.
-CHECKS_LEFT_OUT += ["unsupported_method", "allow_header_conformance"]
 CARREFOUR_PLEYEL = "velib-metropole-653046369"
 KIOSK_DEVICE = f"kiosk-{SAINT_DENIS}-entrance"
 
