@@ -51,7 +51,7 @@ ADMIN_SCOPE = "network:admin"
 def scopes_for(role: Role, device_kind: str | None = None) -> str:
     scopes = ROLE_SCOPES[role]
     if role == "device" and device_kind in DEVICE_KIND_SCOPES:
-        scopes += DEVICE_KIND_SCOPES[device_kind]  # type: ignore[index]
+        scopes += DEVICE_KIND_SCOPES[device_kind]
     return " ".join(scopes)
 
 

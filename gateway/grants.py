@@ -154,7 +154,7 @@ async def password_grant(
         grant = account_grant(
             gateway.settings,
             username=account.username,
-            role=account.role,  # type: ignore[arg-type]
+            role=account.role,
             stations=account.stations,
         )
         return await _sign_in(
@@ -216,7 +216,7 @@ async def _current_grant(
         if account is None or account.disabled or account.role not in domain.STAFF_ROLES:
             return None
         role = account.role
-        return account_grant(settings, username=account.username, role=role, stations=account.stations), None  # type: ignore[arg-type]
+        return account_grant(settings, username=account.username, role=role, stations=account.stations), None
     if session.kind == "traveller" and session.phone_number:
         return traveller_grant(settings, subject=session.subject, phone_number=session.phone_number), None
     if session.kind == "device" and session.client_id:

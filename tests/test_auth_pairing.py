@@ -275,11 +275,11 @@ def test_operators_list_their_station_devices_page_by_page(gateway, tokens):
             == 201
         )
     seen: list[str] = []
-    cursor = None
+    cursor: str | None = None
     while True:
-        params = {"station": SAINT_DENIS, "kind": "locker_controller", "limit": 2} | (
-            {"cursor": cursor} if cursor else {}
-        )
+        params: dict[str, str | int] = {"station": SAINT_DENIS, "kind": "locker_controller", "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
         page = httpx.get(f"{gateway}/auth/devices", params=params, headers=bearer(operator)).json()
         assert len(page["items"]) <= 2 and page["station"] == SAINT_DENIS
         seen += [d["client_id"] for d in page["items"]]

@@ -53,7 +53,10 @@ class DevUp:
                 except httpx.HTTPError:
                     pass
             time.sleep(0.5)
-        output = self.process.stdout.read().decode() if self.process.poll() is not None else ""
+        output = ""
+        if self.process.poll() is not None:
+            assert self.process.stdout is not None  # stdout=PIPE
+            output = self.process.stdout.read().decode()
         raise AssertionError(f"not ready within 120 s\n{output}")
 
     def ctrl_c(self) -> str:

@@ -122,11 +122,13 @@ def link_tls(folder: Path) -> LinkTls:
     """A certificate authority and the hub's certificate (for 127.0.0.1), as a deployment has."""
     folder.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
-    valid = {"not_valid_before": now - dt.timedelta(minutes=5), "not_valid_after": now + dt.timedelta(days=1)}
+    not_before, not_after = now - dt.timedelta(minutes=5), now + dt.timedelta(days=1)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Gare numérique test CA")])
     ca = (
-        x509.CertificateBuilder(subject_name=ca_name, issuer_name=ca_name, **valid)
+        x509.CertificateBuilder(
+            subject_name=ca_name, issuer_name=ca_name, not_valid_before=not_before, not_valid_after=not_after
+        )
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -136,7 +138,8 @@ def link_tls(folder: Path) -> LinkTls:
         x509.CertificateBuilder(
             subject_name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hub")]),
             issuer_name=ca_name,
-            **valid,
+            not_valid_before=not_before,
+            not_valid_after=not_after,
         )
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

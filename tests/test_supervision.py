@@ -70,7 +70,7 @@ def test_a_service_killed_during_writes_is_restarted_and_keeps_every_accepted_wr
     supervisor = stack.supervisor()
     accepted: list[datetime] = []
     refused: list[int] = []
-    state = {"killed_at": None}
+    state: dict[str, int | None] = {"killed_at": None}
     done = threading.Event()
 
     def write_until_resumed() -> None:
@@ -104,6 +104,7 @@ def test_a_service_killed_during_writes_is_restarted_and_keeps_every_accepted_wr
     killed_at = state["killed_at"]
 
     assert supervisor.restarts.get("bike_share", 0) >= 1, "bike_share was not restarted"
+    assert killed_at is not None, "bike_share was never killed"
     assert len(accepted) >= killed_at + 5, f"writes did not resume after the restart: {refused[-5:]}"
     # While it was down the gateway said so (503/504), never a 500.
     assert refused and set(refused) <= {503, 504, 0}, refused

@@ -149,6 +149,13 @@ def stored_session(page: Page, storage_key: str = APP_SESSION_KEY) -> dict[str, 
     return json.loads(raw) if raw else None
 
 
+def signed_in_session(page: Page, storage_key: str = APP_SESSION_KEY) -> dict[str, Any]:
+    """The tokens of a page that must be signed in (the test fails here when it keeps none)."""
+    session = stored_session(page, storage_key)
+    assert session is not None, "the page keeps no session"
+    return session
+
+
 def expire_access_token(page: Page, storage_key: str = APP_SESSION_KEY) -> None:
     """Make the page believe its access token has expired (its refresh token is untouched)."""
     page.evaluate(

@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Request, Response, expect
 
 from tests.browser.conftest import new_context
 from tests.browser.support import (
@@ -21,6 +21,7 @@ from tests.browser.support import (
     gateway_offers_refresh_tokens,
     new_phone_number,
     sign_in_by_phone,
+    signed_in_session,
     sms_code,
     stored_session,
 )
@@ -81,7 +82,7 @@ def test_sign_in_by_sms_code_and_stay_signed_in_across_a_reload(page: Page, web:
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     expect(page.locator("h1")).to_have_text("Mon compte")
-    assert stored_session(page)["access_token"]
+    assert signed_in_session(page)["access_token"]
 
 
 def test_a_view_that_needs_a_sign_in_sends_there_first_and_comes_back(page: Page, web: str) -> None:
@@ -105,7 +106,7 @@ def test_sign_out_forgets_the_tokens_and_revokes_the_sign_in(page: Page, web: st
     open_app(page)
     sign_in_by_phone(page, web, new_phone_number())
     open_app(page, "#/account")
-    refresh_token = stored_session(page)["refresh_token"]
+    refresh_token = signed_in_session(page)["refresh_token"]
     with page.expect_request(lambda r: r.url.endswith("/auth/revoke")) as revoked:
         page.click("button[data-action=sign-out]")
     expect(page.locator("h1")).to_have_text("Bonjour")
@@ -129,14 +130,19 @@ def test_an_expired_access_token_is_refreshed_once_for_every_tab(
     second = context.new_page()
     open_app(page)
     open_app(second)
-    before = stored_session(page)
+    before = signed_in_session(page)
     expire_access_token(page)  # the other tab hears of it (storage event); this one reloads
     open_app(page)
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     token_requests: list[str] = []
+
+    def record_token_request(request: Request) -> None:
+        if request.url.endswith("/auth/token"):
+            token_requests.append(request.post_data or "")
+
     for p in (page, second):
-        p.on("request", lambda r: r.url.endswith("/auth/token") and token_requests.append(r.post_data or ""))
+        p.on("request", record_token_request)
     # Both tabs and two calls in each need a token at the same moment: one refresh serves them all.
     calls = """() => {
         window.__calls = import('/app/app.js').then(({ api }) =>
@@ -148,7 +154,7 @@ def test_an_expired_access_token_is_refreshed_once_for_every_tab(
     second_result = second.evaluate("window.__calls")
     assert len(first_result) == 2 and len(second_result) == 2
     assert len(token_requests) == 1 and "grant_type=refresh_token" in token_requests[0]
-    after = stored_session(page)
+    after = signed_in_session(page)
     assert after["refresh_token"] != before["refresh_token"]  # rotated
     assert after["expires_at"] > before["expires_at"]
     # Still signed in after a reload, on the rotated refresh token (a reuse would have ended it).
@@ -167,15 +173,20 @@ def test_a_tab_that_has_not_yet_seen_a_rotation_does_not_spend_the_old_refresh_t
     open_app(page)
     sign_in_by_phone(page, web, new_phone_number())
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
-    old = stored_session(page)
+    old = signed_in_session(page)
     rotated = page.evaluate("async () => (await import('/app/app.js')).session.refresh({ rejected: 'any' })")
-    assert rotated and stored_session(page)["refresh_token"] != old["refresh_token"]
+    assert rotated and signed_in_session(page)["refresh_token"] != old["refresh_token"]
     old["expires_at"] = 0  # and it believes its access token has expired
     page.evaluate(
         "([key, state]) => localStorage.setItem(key, JSON.stringify(state))", [APP_SESSION_KEY, old]
     )
     token_requests: list[str] = []
-    page.on("request", lambda r: r.url.endswith("/auth/token") and token_requests.append(r.post_data or ""))
+
+    def record_token_request(request: Request) -> None:
+        if request.url.endswith("/auth/token"):
+            token_requests.append(request.post_data or "")
+
+    page.on("request", record_token_request)
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     sessions = page.evaluate("async () => (await import('/app/app.js')).api.get('/auth/sessions')")
@@ -198,7 +209,7 @@ def test_when_the_sign_in_has_ended_a_dialog_signs_in_again_and_the_page_keeps_i
             document.querySelector('.view').append(input);
         }"""
     )
-    state = stored_session(page)
+    state = signed_in_session(page)
     httpx.post(f"{web}/auth/revoke", data={"token": state["refresh_token"] or state["access_token"]})
     page.evaluate(
         """key => {
@@ -224,7 +235,7 @@ def test_when_the_sign_in_has_ended_a_dialog_signs_in_again_and_the_page_keeps_i
     assert page.evaluate("window.__call") >= 2
     expect(dialog).to_have_count(0)
     expect(page.locator("#draft")).to_have_value("not lost")
-    assert stored_session(page)["expires_at"] > state["expires_at"]
+    assert signed_in_session(page)["expires_at"] > state["expires_at"]
 
 
 def test_problems_are_shown_in_the_reader_language_with_their_reference(page: Page, web: str) -> None:
@@ -346,7 +357,12 @@ def test_the_station_picker_finds_stations_by_name_or_position_and_remembers_the
 
 def test_the_example_view_keeps_its_station_current_with_conditional_requests(page: Page) -> None:
     statuses: list[int] = []
-    page.on("response", lambda r: f"/api/v1/stations/{SAINT_DENIS}" in r.url and statuses.append(r.status))
+
+    def record_status(response: Response) -> None:
+        if f"/api/v1/stations/{SAINT_DENIS}" in response.url:
+            statuses.append(response.status)
+
+    page.on("response", record_status)
     with page.expect_response(lambda r: r.url.endswith(f"/api/v1/stations/{SAINT_DENIS}")):
         open_app(page, f"#/station?station={SAINT_DENIS}")  # the view's first poll
     expect(page.locator("h1")).to_have_text(SAINT_DENIS_NAME)

@@ -8,7 +8,7 @@ import secrets
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Request, Response, Route, expect
 
 from tests.browser.conftest import new_context
 from tests.support import SAINT_DENIS, eventually
@@ -172,9 +172,12 @@ def test_the_dom_helper_never_turns_data_into_markup_or_script(blank: Page) -> N
 
 def test_a_problem_answer_becomes_an_api_error_with_its_fields_and_request_id(blank: Page) -> None:
     sent: list[str] = []
-    blank.on(
-        "request", lambda r: "/api/v1/stations/no-such" in r.url and sent.append(r.headers["x-request-id"])
-    )
+
+    def record_request_id(request: Request) -> None:
+        if "/api/v1/stations/no-such" in request.url:
+            sent.append(request.headers["x-request-id"])
+
+    blank.on("request", record_request_id)
     error = blank.evaluate(
         """async () => {
             const { Api, ApiError } = await import('/common/api.js');
@@ -216,7 +219,12 @@ def test_no_answer_at_all_is_a_network_error_not_an_api_error(context: BrowserCo
 
 def test_conditional_gets_and_polling_send_the_etag_and_report_only_changes(blank: Page) -> None:
     statuses: list[int] = []
-    blank.on("response", lambda r: r.url.endswith("/api/v1/stations") and statuses.append(r.status))
+
+    def record_status(response: Response) -> None:
+        if response.url.endswith("/api/v1/stations"):
+            statuses.append(response.status)
+
+    blank.on("response", record_status)
     result = blank.evaluate(
         """async () => {
             const { Api } = await import('/common/api.js');
