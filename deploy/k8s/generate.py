@@ -85,7 +85,10 @@ def component_env(component: Component) -> list[dict[str, Any]]:
             {"name": "GATEWAY_METRICS_TOKEN", **from_secret("metrics-token")},
         ]
         env += [
-            {"name": f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}", "value": f"http://{k8s_name(s)}:{s.default_port}"}
+            {
+                "name": f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}",
+                "value": f"http://{k8s_name(s)}:{s.default_port}",
+            }
             for s in SERVICES
         ]
     else:
