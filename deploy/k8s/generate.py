@@ -81,14 +81,16 @@ def component_env(component: Component) -> list[dict[str, Any]]:
             {"name": "GATEWAY_NOTIFIER__BACKEND", "value": "http"},
             {"name": "GATEWAY_NOTIFIER__URL", **from_config("network", "GARE_SMS_PROVIDER_URL")},
             {"name": "GATEWAY_NOTIFIER__SECRET_FILE", "value": "/var/lib/gare/secrets/sms-provider-secret"},
+            # In production the gateway's /metrics answers only with this bearer token (Prometheus has it).
+            {"name": "GATEWAY_METRICS_TOKEN", **from_secret("metrics-token")},
         ]
-        for s in SERVICES:
-            url = f"http://{k8s_name(s)}:{s.default_port}"
-            # Under both names the gateway's settings have had (GATEWAY_UPSTREAM_URLS__X, GATEWAY_X_URL).
-            env += [
-                {"name": f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}", "value": url},
-                {"name": f"GATEWAY_{s.name.upper()}_URL", "value": url},
-            ]
+        env += [
+            {
+                "name": f"GATEWAY_UPSTREAM_URLS__{s.name.upper()}",
+                "value": f"http://{k8s_name(s)}:{s.default_port}",
+            }
+            for s in SERVICES
+        ]
     else:
         env.append(
             {"name": f"{p}JWKS_URL", "value": f"http://gateway:{GATEWAY.default_port}/.well-known/jwks.json"}
