@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from pydantic import BaseModel
 
 from services.common.registry import INFO_KIOSK
@@ -22,3 +25,24 @@ class PointOfInterestPublished(BaseModel):
     lat: float
     lon: float
     step_free: bool
+
+
+EQUIPMENT = "equipment"
+STATUS_CHANGED = "status_changed"
+EquipmentKind = Literal["lift", "escalator", "travelator", "fare_gate"]
+EquipmentStatus = Literal["in_service", "out_of_service"]
+
+
+class EquipmentStatusChanged(BaseModel):
+    """Subject `gare.{station}.kiosk.equipment.status_changed`: a lift, escalator or gate out of service
+    or back; routing avoids it at once, screens can show it in their outage widget."""
+
+    place_code: str
+    kind: EquipmentKind
+    names: dict[str, str]
+    level: int
+    status: EquipmentStatus
+    reason: str | None
+    # When the operator expects it back, if known.
+    until: datetime | None
+    changed_at: datetime

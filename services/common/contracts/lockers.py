@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -48,3 +49,26 @@ class CompartmentStateChanged(BaseModel):
     previous_state: CompartmentState
     state: CompartmentState
     reason: str | None
+
+
+AVAILABILITY_CHANGED = "availability_changed"
+
+
+class SizeAvailability(BaseModel):
+    free: int
+    total: int
+
+
+class BankAvailabilityChanged(BaseModel):
+    """Free compartments of one bank per size after any change (deposit, collection, out of service).
+
+    Subject `gare.{station}.lockers.bank.availability_changed`; the kiosk and screens keep their
+    locker panels from this alone.
+    """
+
+    bank_id: str
+    bank_code: str
+    name: str
+    level: int
+    availability: dict[CompartmentSize, SizeAvailability]
+    changed_at: datetime

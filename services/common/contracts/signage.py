@@ -27,3 +27,36 @@ class ScreenRegistered(BaseModel):
     playlist_id: str | None
     device_client_id: str | None
     registered_at: datetime
+
+
+ALERT = "alert"
+RAISED = "raised"
+CLEARED = "cleared"
+AlertSeverity = Literal["info", "warning", "emergency"]
+
+
+class AlertTargets(BaseModel):
+    """Which screens an alert is for; all empty means every screen (and kiosk) of the station."""
+
+    screens: list[str] = []
+    zones: list[str] = []
+    tags: list[str] = []
+
+
+class AlertRaised(BaseModel):
+    """Subject `gare.{station}.signage.alert.raised`: screens show it, the kiosk shows it too."""
+
+    alert_id: str
+    severity: AlertSeverity
+    # BCP 47 language tag -> text.
+    text: dict[str, str]
+    targets: AlertTargets
+    raised_at: datetime
+    expires_at: datetime | None
+
+
+class AlertCleared(BaseModel):
+    """Subject `gare.{station}.signage.alert.cleared` (by an operator, or at its expiry)."""
+
+    alert_id: str
+    cleared_at: datetime
