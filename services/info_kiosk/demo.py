@@ -135,7 +135,10 @@ async def load_demo(
             if station.slug not in settings.stations:
                 continue
             feed = demo_feed(station.slug)
-            if feed is not None and await service.graph_version(session=session, station_id=station.slug) is None:
+            if (
+                feed is not None
+                and await service.graph_version(session=session, station_id=station.slug) is None
+            ):
                 await service.replace_graph(session=session, station_id=station.slug, feed=feed)
             # Identified by category and French name, so a second run adds nothing.
             existing = {

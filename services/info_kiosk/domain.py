@@ -108,6 +108,8 @@ STAIRS_SPEED = 0.5
 DEFAULT_TRAVERSAL_S = 20.0
 # least_walking: a metre carried by a machine costs this much of a metre walked.
 CARRIED_METRE = 0.1
+# How many landmarks A* measures from: more is a tighter estimate, and a slower first route per profile.
+LANDMARKS = 6
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,7 @@ class RoutingGraph:
         places: Sequence[PlaceRecord],
         pathways: Sequence[PathwayRecord],
         closed: Collection[str] = (),
+        same_as: RoutingGraph | None = None,
     ) -> None:
         self.levels = {level.code: level for level in levels}
         self.places = list(places)
@@ -241,6 +244,12 @@ class RoutingGraph:
         lat0 = sum(p.lat for p in places) / len(places) if places else 0.0
         lon0 = sum(p.lon for p in places) / len(places) if places else 0.0
         self.xy = [local_metres(lat0, lon0, p.lat, p.lon) for p in self.places]
+        self.xs = [x for x, _ in self.xy]
+        self.ys = [y for _, y in self.xy]
+        self._landmarks: dict[Profile, tuple[list[list[float]], list[list[float]]]] = {}
+        if same_as is not None and same_as.places == self.places and same_as.pathways == self.pathways:
+            # Only the outages differ: the landmark distances (taken with everything open) still hold.
+            self._landmarks = same_as._landmarks
         # adjacency[profile][node] = [(neighbour, cost, pathway index)]
         self.adjacency: dict[Profile, list[list[tuple[int, float, int]]]] = {}
         # The largest straight-line metres per unit of cost: A*'s estimate never overshoots with it.
@@ -273,25 +282,24 @@ class RoutingGraph:
     def shortest(
         self, source: int, target: int, profile: Profile, closed: frozenset[int] | None = None
     ) -> list[tuple[int, int]] | None:
-        """A* from source to target: the [(node, pathway index)] after the source, or None."""
+        """A* from source to target: the [(node, pathway index)] after the source, or None.
+
+        The estimate is ALT's (landmarks and the triangle inequality), which sees that a platform two
+        levels down is far even when it is right below; closed equipment only lengthens routes, so
+        landmark distances computed with everything open stay lower bounds."""
         closed = self.closed_nodes if closed is None else closed
         edges = self.adjacency[profile]
-        reach = self.reach[profile]
-        xy = self.xy
-        tx, ty = xy[target]
-
-        def estimate(node: int) -> float:
-            if reach <= 0:
-                return 0.0
-            x, y = xy[node]
-            return math.hypot(x - tx, y - ty) / reach
-
-        best = {source: 0.0}
+        forward, backward = self.landmarks(profile)
+        # Only landmarks that know the target bound anything.
+        terms = [(f, f[target]) for f in forward if f[target] < math.inf]
+        terms += [(b, -b[target]) for b in backward if b[target] < math.inf]
+        push, pop = heapq.heappush, heapq.heappop
+        best = [math.inf] * len(self.places)
         came: dict[int, tuple[int, int]] = {}
-        queue = [(estimate(source), 0.0, source)]
-        done: set[int] = set()
+        best[source] = 0.0
+        queue = [(0.0, 0.0, source)]
         while queue:
-            _, spent, node = heapq.heappop(queue)
+            _, spent, node = pop(queue)
             if node == target:
                 path: list[tuple[int, int]] = []
                 while node != source:
@@ -300,18 +308,64 @@ class RoutingGraph:
                     node = previous
                 path.reverse()
                 return path
-            if node in done:
+            if spent > best[node]:
                 continue
-            done.add(node)
             for neighbour, step, via in edges[node]:
-                if neighbour in closed and neighbour != target:
-                    continue
                 total = spent + step
-                if total < best.get(neighbour, math.inf):
+                if total < best[neighbour]:
+                    if closed and neighbour in closed and neighbour != target:
+                        continue
                     best[neighbour] = total
                     came[neighbour] = (node, via)
-                    heapq.heappush(queue, (total + estimate(neighbour), total, neighbour))
+                    # forward: d(L,t) - d(L,v); backward: d(v,L) - d(t,L); the largest bound wins.
+                    estimate = 0.0
+                    for distances, anchor in terms:
+                        bound = (
+                            anchor - distances[neighbour] if anchor >= 0 else distances[neighbour] + anchor
+                        )
+                        if bound > estimate:
+                            estimate = bound
+                    push(queue, (total + estimate, total, neighbour))
         return None
+
+    def landmarks(self, profile: Profile) -> tuple[list[list[float]], list[list[float]]]:
+        """Distances from and to a few far-apart places, per profile, computed on first use."""
+        cached = self._landmarks.get(profile)
+        if cached is not None:
+            return cached
+        forward: list[list[float]] = []
+        backward: list[list[float]] = []
+        if self.places:
+            reverse = self._reversed(profile)
+            chosen = [max(range(len(self.places)), key=lambda i: self.xy[i][0] + self.xy[i][1])]
+            while len(chosen) <= LANDMARKS:
+                forward.append(self._distances(chosen[-1], self.adjacency[profile]))
+                backward.append(self._distances(chosen[-1], reverse))
+                if len(chosen) == LANDMARKS:
+                    break
+                # The next landmark: the place farthest from all chosen so far.
+                nearest = [min(f[i] for f in forward) for i in range(len(self.places))]
+                candidates = [i for i in range(len(self.places)) if nearest[i] < math.inf and i not in chosen]
+                if not candidates:
+                    break
+                chosen.append(max(candidates, key=nearest.__getitem__))
+        self._landmarks[profile] = (forward, backward)
+        return forward, backward
+
+    def _distances(self, source: int, edges: list[list[tuple[int, float, int]]]) -> list[float]:
+        best = [math.inf] * len(self.places)
+        best[source] = 0.0
+        queue = [(0.0, source)]
+        while queue:
+            spent, node = heapq.heappop(queue)
+            if spent > best[node]:
+                continue
+            for neighbour, step, _ in edges[node]:
+                total = spent + step
+                if total < best[neighbour]:
+                    best[neighbour] = total
+                    heapq.heappush(queue, (total, neighbour))
+        return best
 
     def reachable(self, source: int, profile: Profile, *, reverse: bool = False) -> set[int]:
         """Every node reachable from source (or, reversed, every node that reaches it)."""

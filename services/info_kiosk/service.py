@@ -202,7 +202,8 @@ async def routing_graph(*, session: AsyncSession, station_id: str) -> tuple[str 
     if graph is None:
         feed = await load_feed(session=session, station_id=station_id)
         closed = [outage.place_code for outage in await outages(session=session, station_id=station_id)]
-        graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways, closed)
+        previous = next((g for k, g in reversed(_GRAPHS.items()) if k.startswith(f"{station_id}:")), None)
+        graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways, closed, same_as=previous)
         _GRAPHS[key] = graph
         while len(_GRAPHS) > _GRAPHS_KEPT:
             _GRAPHS.popitem(last=False)
