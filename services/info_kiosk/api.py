@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
+import qrcode  # type: ignore[import-untyped]  # no stubs published
+import qrcode.image.svg  # type: ignore[import-untyped]
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_
@@ -794,3 +797,39 @@ async def live_panels(
 
 
 HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD, STATION_MAP, LIVE_PANELS)
+
+
+# -- hand-off to a phone --------------------------------------------------------------------------
+
+SVG = "image/svg+xml"
+
+
+@router.get(
+    "/route/qr",
+    response_class=Response,
+    responses={
+        200: {"content": {SVG: {}}, "description": "A QR code of the route's link in the traveller app"}
+    },
+    summary="A QR code that opens this route in the traveller app (/app/) on a phone",
+)
+async def route_qr(
+    station_id: StationId,
+    request: Request,
+    session: SessionDep,
+    from_code: Annotated[Code, Query(alias="from")],
+    to_code: Annotated[Code, Query(alias="to")],
+    profile: Annotated[Profile, Query()] = "fastest",
+    lang: Language = None,
+) -> Response:
+    _, graph = await service.routing_graph(session=session, station_id=station_id)
+    await _known_place(session, station_id, graph, from_code, "from")
+    await _known_place(session, station_id, graph, to_code, "to")
+    query = {"station": station_id, "from": from_code, "to": to_code, "profile": profile}
+    if lang:
+        query["lang"] = lang
+    # The gateway's own address as the phone will reach it: the same host the kiosk loaded.
+    link = f"{str(request.base_url).rstrip('/')}/app/#/route?{urlencode(query)}"
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return Response(
+        image.to_string(), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"}
+    )
