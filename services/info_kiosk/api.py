@@ -827,8 +827,12 @@ async def route_qr(
     query = {"station": station_id, "from": from_code, "to": to_code, "profile": profile}
     if lang:
         query["lang"] = lang
-    # The gateway's own address as the phone will reach it: the same host the kiosk loaded.
-    link = f"{str(request.base_url).rstrip('/')}/app/#/route?{urlencode(query)}"
+    # The address the kiosk reached the gateway at, which the gateway sets (it replaces any the
+    # client sent); a service called directly falls back to its own.
+    host = request.headers.get("x-forwarded-host")
+    proto = request.headers.get("x-forwarded-proto", "https")
+    origin = f"{proto}://{host}" if host and proto in ("http", "https") else str(request.base_url).rstrip("/")
+    link = f"{origin}/app/#/route?{urlencode(query)}"
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return Response(
         image.to_string(), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"}
