@@ -6,7 +6,7 @@
   as GTFS);
 - time from a lift outage (PUT /equipment/{code}) to the first route that avoids it.
 
-    ./dev bench -- wayfinding [--routes 400] [--seconds 5]
+    ./dev bench -- wayfinding [--routes 400] [--seconds 5] [--rounds 3]
 
 Targets are issue 10's: p99 under 5 ms per route on 5,000 places, outage respected in under 1 s.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -108,20 +109,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def route_times(feed: gtfs.Feed, routes: int) -> dict[str, tuple[float, float]]:
+def route_times(feed: gtfs.Feed, routes: int) -> dict[str, tuple[float, float, float]]:
     graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways)
     rng = random.Random(1)
     codes = [place.code for place in feed.places]
     pairs = [(rng.choice(codes), rng.choice(codes)) for _ in range(routes)]
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, tuple[float, float, float]] = {}
     for profile in domain.PROFILES:
         graph.landmarks(profile)  # built once per graph version, like the adjacency
-        times = []
+        times, cpu = [], []
         for a, b in pairs:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             domain.route(graph, a, b, profile, ["fr"])
+            cpu.append((time.thread_time() - started_cpu) * 1000)
             times.append((time.perf_counter() - started) * 1000)
-        results[profile] = (statistics.median(times), percentile(times, 0.99))
+        results[profile] = (statistics.median(times), percentile(times, 0.99), percentile(cpu, 0.99))
     return results
 
 
@@ -197,27 +199,42 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--routes", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     feed = generated_feed()
     assert len(feed.places) == LEVELS * ROWS * COLUMNS
     metrics = {}
-    times = route_times(feed, args.routes)
-    for profile, (p50, p99) in times.items():
+    # The median of each number over the rounds: a shared machine has noisy neighbours.
+    rounds = [route_times(feed, args.routes) for _ in range(args.rounds)]
+    times = {
+        profile: (
+            statistics.median(r[profile][0] for r in rounds),
+            statistics.median(r[profile][1] for r in rounds),
+            statistics.median(r[profile][2] for r in rounds),
+        )
+        for profile in domain.PROFILES
+    }
+    for profile, (p50, p99, cpu_p99) in times.items():
         metrics[f"route_{profile}_p50_ms"] = metric(p50, "ms")
+        # The CPU the route itself took: what the wall-clock p99 would be without neighbours.
+        metrics[f"route_{profile}_cpu_p99_ms"] = metric(cpu_p99, "ms")
         metrics[f"route_{profile}_p99_ms"] = metric(p99, "ms", f"< {P99_TARGET_MS}")
         metrics[f"route_{profile}_p99_ms"]["met"] = p99 < P99_TARGET_MS
     per_second, outage_s = asyncio.run(through_http(feed, args.seconds))
     metrics["routes_per_second_http_in_process"] = metric(per_second, "routes/s")
     metrics["outage_respected_s"] = metric(outage_s, "s", f"< {OUTAGE_TARGET_S}")
     metrics["outage_respected_s"]["met"] = outage_s < OUTAGE_TARGET_S
-    worst = max(p99 for _, p99 in times.values())
+    worst = max(p99 for _, p99, _ in times.values())
+    worst_cpu = max(cpu for _, _, cpu in times.values())
+    metrics["load_average_1m"] = metric(os.getloadavg()[0], "runnable processes")
     summary = (
-        f"5,000 places: worst p99 per profile {worst:.2f} ms (target < {P99_TARGET_MS}), "
+        f"5,000 places: worst p99 per profile {worst:.2f} ms (target < {P99_TARGET_MS}; its CPU time "
+        f"{worst_cpu:.2f} ms; load average {os.getloadavg()[0]:.1f} on this 2-core machine), "
         f"{per_second:.0f} routes/s over HTTP in process, outage respected in {outage_s * 1000:.0f} ms"
     )
     path = record(
         "wayfinding",
-        f"./dev bench -- wayfinding --routes {args.routes} --seconds {args.seconds}",
+        f"./dev bench -- wayfinding --routes {args.routes} --seconds {args.seconds} --rounds {args.rounds}",
         metrics,
         summary,
     )
