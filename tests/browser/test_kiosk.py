@@ -18,7 +18,7 @@ VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"
 def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
     page: Page, web: str, tokens, screenshots: Screenshots
 ) -> None:
-    page.set_viewport_size(KIOSK)
+    page.set_viewport_size({"width": KIOSK["width"], "height": KIOSK["height"]})
     page.goto(f"/kiosk/?station={VILLEJUIF}&here=exit-bd-maxime-gorki")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     page.click("[data-lang=ar]")
