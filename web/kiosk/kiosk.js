@@ -38,7 +38,8 @@ function projector(places) {
   const cos = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
   const width = Math.max((maxLon - minLon) * cos, 1e-9);
   const height = Math.max(maxLat - minLat, 1e-9);
-  const scale = 90 / Math.max(width, height);
+  // Room on the east side for the labels.
+  const scale = Math.min(75 / width, 80 / height);
   // North up, east right (as the station's signs draw it), whatever the page's direction.
   return (place) => [5 + (place.lon - minLon) * cos * scale, 5 + (maxLat - place.lat) * scale];
 }
@@ -46,10 +47,15 @@ function projector(places) {
 function drawPlan() {
   const map = state.map;
   if (!map) return;
-  const project = projector(map.places);
   const byCode = new Map(map.places.map((p) => [p.code, p]));
   const level = state.level ?? byCode.get(here)?.level_code ?? map.levels[0]?.code;
   state.level = level;
+  // Each level fills the plan: its places and the landings its pathways reach on other levels.
+  const shown = new Set(map.places.filter((p) => p.level_code === level).map((p) => p.code));
+  for (const p of map.pathways) {
+    if (shown.has(p.from_code) || shown.has(p.to_code)) shown.add(p.from_code).add(p.to_code);
+  }
+  const project = projector(map.places.filter((p) => shown.has(p.code)));
   $("#levels").replaceChildren(
     ...map.levels.map((lv) =>
       h(
@@ -99,7 +105,10 @@ function drawPlan() {
         "g",
         { "data-place": p.code },
         svg("circle", { cx: x, cy: y, r: p.code === here ? 2.6 : 1.8, class: p.code === here ? "plan__here" : classes }),
-        svg("text", { x: x + 2.5, y: y + 1, class: "plan__label" }, p.name),
+        // Labels of places on the east side go west of them, so that they stay on the plan.
+        x > 60
+          ? svg("text", { x: x - 2.5, y: y + 1, class: "plan__label", "text-anchor": "end" }, p.name)
+          : svg("text", { x: x + 2.5, y: y + 1, class: "plan__label" }, p.name),
       );
     });
   const title = map.levels.find((lv) => lv.code === level)?.name ?? "";
