@@ -31,6 +31,7 @@ from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
+from gateway.streams import StreamSlots
 from gateway.upstream import UpstreamPool
 from gateway.web import mount_docs, mount_web_clients
 from services.common.auth import TokenVerifier
@@ -93,6 +94,8 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         ),
         upstream_pools=pools,
         http=http,
+        stream_client=httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_connections=None)),
+        stream_slots={name: StreamSlots(settings.max_streams_per_service) for name in upstreams},
         otp=OneTimeCodes(
             redis,
             pepper=read_or_create_secret(settings.secrets_dir, "otp-pepper"),
@@ -284,6 +287,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()
             await runtime.http.aclose()
+            if runtime.stream_client is not None:
+                await runtime.stream_client.aclose()
             await runtime.notifier.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
