@@ -111,7 +111,7 @@ DEFAULT_TRAVERSAL_S = 20.0
 # least_walking: a metre carried by a machine costs this much of a metre walked.
 CARRIED_METRE = 0.1
 # How many landmarks A* measures from: more is a tighter estimate, and a slower first route per profile.
-LANDMARKS = 10
+LANDMARKS = 16
 # A landmark distance of "never", finite so that differences stay numbers (far above any route).
 UNREACHABLE = 1e12
 
