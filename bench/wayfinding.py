@@ -22,7 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import metric, record
+import httpx
+
+from bench.common import bench_stack, metric, record
+from deploy.embedded.stack import StationStack
 from services.common.testing import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 from services.info_kiosk import domain, gtfs
 from services.info_kiosk.app import DEFINITION
@@ -127,72 +130,108 @@ def route_times(feed: gtfs.Feed, routes: int) -> dict[str, tuple[float, float, f
     return results
 
 
+async def measure_over(
+    http: httpx.AsyncClient, operator: dict[str, str], feed: gtfs.Feed, seconds: float, concurrency: int
+) -> tuple[float, float]:
+    """Import the generated graph, then routes per second (random pairs, fastest, `concurrency`
+    clients) and the seconds from a lift outage to the first route that avoids it."""
+    base = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
+    imported = await http.put(
+        f"{base}/graph/gtfs",
+        content=gtfs.write_feed(SAINT_DENIS, {}, feed),
+        headers={"Content-Type": "application/zip"} | operator,
+    )
+    assert imported.status_code == 200, imported.text
+    # The lift shaft between levels 0 and 1 gets a lift place on its top landing.
+    created = await http.post(
+        f"{base}/places",
+        headers=operator,
+        json={
+            "code": "lift-a",
+            "kind": "lift",
+            "names": {"fr": "Ascenseur A"},
+            "level_code": "L0",
+            "lat": 48.9 + 17 * SPACING_M / 111_195,
+            "lon": 2.35 + 20 * SPACING_M / 73_000,
+        },
+    )
+    assert created.status_code == 201, created.text
+    for code, a, b, mode in (("pa", "n0-17-20", "lift-a", "walkway"), ("pb", "lift-a", "n1-17-20", "lift")):
+        await http.post(
+            f"{base}/pathways",
+            headers=operator,
+            json={
+                "code": code,
+                "from_code": a,
+                "to_code": b,
+                "mode": mode,
+                "bidirectional": True,
+                "length_m": 1,
+                "traversal_time_s": 5,
+            },
+        )
+    params = {"from": "n0-17-19", "to": "n1-17-21", "profile": "step_free"}
+    for profile in domain.PROFILES:  # the first route of each profile measures its landmarks
+        await http.get(f"{base}/route", params={**params, "profile": profile}, timeout=60)
+    first = (await http.get(f"{base}/route", params=params)).json()
+    assert "lift-a" in first["route"]["places"], first
+    codes = [place.code for place in feed.places]
+    count = 0
+    started = time.perf_counter()
+
+    async def client(seed: int) -> None:
+        nonlocal count
+        rng = random.Random(seed)
+        while time.perf_counter() - started < seconds:
+            response = await http.get(
+                f"{base}/route",
+                params={"from": rng.choice(codes), "to": rng.choice(codes), "profile": "fastest"},
+            )
+            assert response.status_code == 200, response.text
+            count += 1
+
+    await asyncio.gather(*(client(seed) for seed in range(concurrency)))
+    per_second = count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    await http.put(f"{base}/equipment/lift-a", json={"status": "out_of_service"}, headers=operator)
+    while True:
+        answer = (await http.get(f"{base}/route", params=params)).json()
+        if answer["route"] is None or "lift-a" not in answer["route"]["places"]:
+            break
+    return per_second, time.perf_counter() - started
+
+
 async def through_http(feed: gtfs.Feed, seconds: float) -> tuple[float, float]:
     keys = SigningKey()
     with tempfile.TemporaryDirectory() as tmp:
         url = await migrated_sqlite_async(MIGRATIONS, Path(tmp) / "kiosk.sqlite")
         async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as kiosk:
-            base = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
-            op = bearer(keys.operator())
-            imported = await kiosk.http.put(
-                f"{base}/graph/gtfs",
-                content=gtfs.write_feed(SAINT_DENIS, {}, feed),
-                headers={"Content-Type": "application/zip"} | op,
-            )
-            assert imported.status_code == 200, imported.text
-            # The lift shaft between levels 0 and 1 gets a lift place on its top landing.
-            await kiosk.http.post(
-                f"{base}/places",
-                headers=op,
-                json={
-                    "code": "lift-a",
-                    "kind": "lift",
-                    "names": {"fr": "Ascenseur A"},
-                    "level_code": "L0",
-                    "lat": 48.9 + 17 * SPACING_M / 111_195,
-                    "lon": 2.35 + 20 * SPACING_M / 73_000,
-                },
-            )
-            for code, a, b, mode in (
-                ("pa", "n0-17-20", "lift-a", "walkway"),
-                ("pb", "lift-a", "n1-17-20", "lift"),
-            ):
-                await kiosk.http.post(
-                    f"{base}/pathways",
-                    headers=op,
-                    json={
-                        "code": code,
-                        "from_code": a,
-                        "to_code": b,
-                        "mode": mode,
-                        "bidirectional": True,
-                        "length_m": 1,
-                        "traversal_time_s": 5,
-                    },
-                )
-            params = {"from": "n0-17-19", "to": "n1-17-21", "profile": "step_free"}
-            for profile in domain.PROFILES:  # the first route of each profile measures its landmarks
-                await kiosk.http.get(f"{base}/route", params={**params, "profile": profile})
-            first = (await kiosk.http.get(f"{base}/route", params=params)).json()
-            assert "lift-a" in first["route"]["places"], first
-            count, started = 0, time.perf_counter()
-            rng = random.Random(2)
-            codes = [place.code for place in feed.places]
-            while time.perf_counter() - started < seconds:
-                response = await kiosk.http.get(
-                    f"{base}/route",
-                    params={"from": rng.choice(codes), "to": rng.choice(codes), "profile": "fastest"},
-                )
-                assert response.status_code == 200
-                count += 1
-            per_second = count / (time.perf_counter() - started)
-            started = time.perf_counter()
-            await kiosk.http.put(f"{base}/equipment/lift-a", json={"status": "out_of_service"}, headers=op)
-            while True:
-                answer = (await kiosk.http.get(f"{base}/route", params=params)).json()
-                if answer["route"] is None or "lift-a" not in answer["route"]["places"]:
-                    break
-            return per_second, time.perf_counter() - started
+            return await measure_over(kiosk.http, bearer(keys.operator()), feed, seconds, 1)
+
+
+def operator_token(stack: StationStack) -> str:
+    username = f"operator-{SAINT_DENIS}"
+    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
+    response = httpx.post(
+        f"{stack.gateway_url}/auth/token",
+        data={"grant_type": "password", "username": username, "password": account["password"]},
+        timeout=10,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def through_gateway(feed: gtfs.Feed, seconds: float, concurrency: int) -> tuple[float, float]:
+    """The same over the real stack (gateway, info_kiosk processes, SQLite, NATS, Redis)."""
+    with bench_stack() as stack:
+        operator = {"Authorization": f"Bearer {operator_token(stack)}"}
+
+        async def run() -> tuple[float, float]:
+            async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as http:
+                return await measure_over(http, operator, feed, seconds, concurrency)
+
+        return asyncio.run(run())
 
 
 def main() -> None:
@@ -200,6 +239,8 @@ def main() -> None:
     parser.add_argument("--routes", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8, help="clients through the gateway")
+    parser.add_argument("--no-gateway", action="store_true", help="skip the measurement on the real stack")
     args = parser.parse_args()
     feed = generated_feed()
     assert len(feed.places) == LEVELS * ROWS * COLUMNS
@@ -224,6 +265,16 @@ def main() -> None:
     metrics["routes_per_second_http_in_process"] = metric(per_second, "routes/s")
     metrics["outage_respected_s"] = metric(outage_s, "s", f"< {OUTAGE_TARGET_S}")
     metrics["outage_respected_s"]["met"] = outage_s < OUTAGE_TARGET_S
+    gateway_line = ""
+    if not args.no_gateway:
+        gateway_rps, gateway_outage_s = through_gateway(feed, args.seconds, args.concurrency)
+        metrics["routes_per_second_gateway"] = metric(gateway_rps, "routes/s")
+        metrics["outage_respected_gateway_s"] = metric(gateway_outage_s, "s", f"< {OUTAGE_TARGET_S}")
+        metrics["outage_respected_gateway_s"]["met"] = gateway_outage_s < OUTAGE_TARGET_S
+        gateway_line = (
+            f"; through the gateway ({args.concurrency} clients) {gateway_rps:.0f} routes/s, "
+            f"outage respected in {gateway_outage_s * 1000:.0f} ms"
+        )
     worst = max(p99 for _, p99, _ in times.values())
     worst_cpu = max(cpu for _, _, cpu in times.values())
     metrics["load_average_1m"] = metric(os.getloadavg()[0], "runnable processes")
@@ -231,10 +282,12 @@ def main() -> None:
         f"5,000 places: worst p99 per profile {worst:.2f} ms (target < {P99_TARGET_MS}; its CPU time "
         f"{worst_cpu:.2f} ms; load average {os.getloadavg()[0]:.1f} on this 2-core machine), "
         f"{per_second:.0f} routes/s over HTTP in process, outage respected in {outage_s * 1000:.0f} ms"
+        f"{gateway_line}"
     )
     path = record(
         "wayfinding",
-        f"./dev bench -- wayfinding --routes {args.routes} --seconds {args.seconds} --rounds {args.rounds}",
+        f"./dev bench -- wayfinding --routes {args.routes} --seconds {args.seconds} --rounds {args.rounds}"
+        f" --concurrency {args.concurrency}{' --no-gateway' if args.no_gateway else ''}",
         metrics,
         summary,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import heapq
 import math
+import operator
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -109,7 +111,9 @@ DEFAULT_TRAVERSAL_S = 20.0
 # least_walking: a metre carried by a machine costs this much of a metre walked.
 CARRIED_METRE = 0.1
 # How many landmarks A* measures from: more is a tighter estimate, and a slower first route per profile.
-LANDMARKS = 6
+LANDMARKS = 16
+# A landmark distance of "never", finite so that differences stay numbers (far above any route).
+UNREACHABLE = 1e12
 
 
 @dataclass(frozen=True)
@@ -231,25 +235,25 @@ class RoutingGraph:
         levels: Sequence[LevelRecord],
         places: Sequence[PlaceRecord],
         pathways: Sequence[PathwayRecord],
-        closed: Collection[str] = (),
+        closed: Collection[str] | Mapping[str, datetime | None] = (),
         same_as: RoutingGraph | None = None,
     ) -> None:
         self.levels = {level.code: level for level in levels}
         self.places = list(places)
         self.index = {place.code: i for i, place in enumerate(self.places)}
         self.pathways = list(pathways)
-        # Equipment out of service: its place cannot be passed through.
-        self.closed = frozenset(closed)
-        self.closed_nodes = frozenset(self.index[code] for code in self.closed if code in self.index)
+        self._set_outages(closed)
         lat0 = sum(p.lat for p in places) / len(places) if places else 0.0
         lon0 = sum(p.lon for p in places) / len(places) if places else 0.0
         self.xy = [local_metres(lat0, lon0, p.lat, p.lon) for p in self.places]
         self.xs = [x for x, _ in self.xy]
         self.ys = [y for _, y in self.xy]
         self._landmarks: dict[Profile, tuple[list[list[float]], list[list[float]]]] = {}
+        self._vectors: dict[Profile, tuple[list[tuple[float, ...]], list[tuple[float, ...]]]] = {}
         if same_as is not None and same_as.places == self.places and same_as.pathways == self.pathways:
             # Only the outages differ: the landmark distances (taken with everything open) still hold.
             self._landmarks = same_as._landmarks
+            self._vectors = same_as._vectors
         # adjacency[profile][node] = [(neighbour, cost, pathway index)]
         self.adjacency: dict[Profile, list[list[tuple[int, float, int]]]] = {}
         # The largest straight-line metres per unit of cost: A*'s estimate never overshoots with it.
@@ -271,6 +275,29 @@ class RoutingGraph:
             self.adjacency[profile] = edges
             self.reach[profile] = reach
 
+    def _set_outages(self, closed: Collection[str] | Mapping[str, datetime | None]) -> None:
+        # Equipment out of service: its place cannot be passed through; `until`, when given, is when
+        # the outage stops counting (the earliest is when this graph's outages next change).
+        self.outages: dict[str, datetime | None] = (
+            dict(closed) if isinstance(closed, Mapping) else dict.fromkeys(closed, None)
+        )
+        self.closed = frozenset(self.outages)
+        self.closed_nodes = frozenset(self.index[code] for code in self.closed if code in self.index)
+        self.outages_change_at = min((until for until in self.outages.values() if until), default=None)
+
+    def with_outages(self, closed: Collection[str] | Mapping[str, datetime | None]) -> RoutingGraph:
+        """The same graph with other equipment out of service: adjacency and landmarks shared, so
+        an outage costs a set, not a rebuild."""
+        graph = copy.copy(self)
+        graph._set_outages(closed)
+        return graph
+
+    def current(self, now: datetime) -> RoutingGraph:
+        """This graph, or the same without the outages whose `until` has passed."""
+        if self.outages_change_at is None or self.outages_change_at > now:
+            return self
+        return self.with_outages(current_outages(self.outages, now))
+
     def distance(self, a: int, b: int) -> float:
         (xa, ya), (xb, yb) = self.xy[a], self.xy[b]
         return math.hypot(xa - xb, ya - yb)
@@ -286,26 +313,31 @@ class RoutingGraph:
 
         The estimate is ALT's (landmarks and the triangle inequality), which sees that a platform two
         levels down is far even when it is right below; closed equipment only lengthens routes, so
-        landmark distances computed with everything open stay lower bounds."""
+        landmark distances computed with everything open stay lower bounds. Hot loop: integer nodes,
+        lists, each node's estimate computed once, the landmark terms as C-level map/max."""
         closed = self.closed_nodes if closed is None else closed
         edges = self.adjacency[profile]
-        forward, backward = self.landmarks(profile)
-        # Only landmarks that know the target bound anything.
-        terms = [(f, f[target]) for f in forward if f[target] < math.inf]
-        terms += [(b, -b[target]) for b in backward if b[target] < math.inf]
-        push, pop = heapq.heappush, heapq.heappop
-        best = [math.inf] * len(self.places)
-        came: dict[int, tuple[int, int]] = {}
+        from_landmarks, to_landmarks = self._landmark_vectors(profile)
+        # forward: d(L,t) - d(L,v); backward: d(v,L) - d(t,L); the largest bound wins.
+        target_from, target_to = from_landmarks[target], to_landmarks[target]
+        push, pop, sub = heapq.heappush, heapq.heappop, operator.sub
+        size = len(self.places)
+        best = [math.inf] * size
+        estimates = [-1.0] * size
+        came_node = [-1] * size
+        came_via = [-1] * size
         best[source] = 0.0
-        queue = [(0.0, 0.0, source)]
+        # Among equal estimates the deepest first (-spent): on a plateau of equal costs (a grid of
+        # corridors) A* then walks to the target instead of widening over the whole plateau.
+        queue = [(0.0, -0.0, source)]
         while queue:
             _, spent, node = pop(queue)
+            spent = -spent
             if node == target:
                 path: list[tuple[int, int]] = []
                 while node != source:
-                    previous, via = came[node]
-                    path.append((node, via))
-                    node = previous
+                    path.append((node, came_via[node]))
+                    node = came_node[node]
                 path.reverse()
                 return path
             if spent > best[node]:
@@ -316,17 +348,32 @@ class RoutingGraph:
                     if closed and neighbour in closed and neighbour != target:
                         continue
                     best[neighbour] = total
-                    came[neighbour] = (node, via)
-                    # forward: d(L,t) - d(L,v); backward: d(v,L) - d(t,L); the largest bound wins.
-                    estimate = 0.0
-                    for distances, anchor in terms:
-                        bound = (
-                            anchor - distances[neighbour] if anchor >= 0 else distances[neighbour] + anchor
+                    came_node[neighbour] = node
+                    came_via[neighbour] = via
+                    estimate = estimates[neighbour]
+                    if estimate < 0.0:
+                        estimate = max(
+                            max(map(sub, target_from, from_landmarks[neighbour]), default=0.0),
+                            max(map(sub, to_landmarks[neighbour], target_to), default=0.0),
+                            0.0,
                         )
-                        if bound > estimate:
-                            estimate = bound
-                    push(queue, (total + estimate, total, neighbour))
+                        estimates[neighbour] = estimate
+                    push(queue, (total + estimate, -total, neighbour))
         return None
+
+    def _landmark_vectors(self, profile: Profile) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
+        """Per node, its distances from and to the landmarks, with "never" as a large finite number
+        (inf - inf would be nan): an unreachable landmark then gives a bound that is still valid."""
+        cached = self._vectors.get(profile)
+        if cached is None:
+            forward, backward = self.landmarks(profile)
+            finite = [[d if d < math.inf else UNREACHABLE for d in row] for row in forward]
+            finite_back = [[d if d < math.inf else UNREACHABLE for d in row] for row in backward]
+            cached = (list(zip(*finite, strict=True)), list(zip(*finite_back, strict=True)))
+            if not forward:
+                cached = ([()] * len(self.places), [()] * len(self.places))
+            self._vectors[profile] = cached
+        return cached
 
     def landmarks(self, profile: Profile) -> tuple[list[list[float]], list[list[float]]]:
         """Distances from and to a few far-apart places, per profile, computed on first use."""
@@ -386,6 +433,15 @@ class RoutingGraph:
             for neighbour, step, via in edges:
                 reverse[neighbour].append((node, step, via))
         return reverse
+
+
+def outage_counts(until: datetime | None, now: datetime) -> bool:
+    """An outage counts until its `until` (none: until someone puts the equipment back)."""
+    return until is None or until > now
+
+
+def current_outages(outages: Mapping[str, datetime | None], now: datetime) -> dict[str, datetime | None]:
+    return {code: until for code, until in outages.items() if outage_counts(until, now)}
 
 
 def local_metres(lat0: float, lon0: float, lat: float, lon: float) -> tuple[float, float]:

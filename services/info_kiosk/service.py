@@ -130,20 +130,26 @@ LIVE = "live"
 # (a fresh uuid per write), so an entry is never stale, only unused.
 _GRAPHS: OrderedDict[str, domain.RoutingGraph] = OrderedDict()
 _GRAPHS_KEPT = 16
+# How much of a version names the structure of the graph (the rest changes with the outages).
+_STRUCTURE = 16
 
 
 async def graph_version(*, session: AsyncSession, station_id: str) -> str | None:
     return await session.scalar(select(StationGraph.version).where(StationGraph.station_id == station_id))
 
 
-async def _graph_changed(session: AsyncSession, station_id: str) -> None:
-    """A new version: every process's routing graph of the station is now out of date."""
+async def _graph_changed(session: AsyncSession, station_id: str, *, structure: bool = True) -> None:
+    """A new version: every process's routing graph of the station is now out of date.
+
+    The version is two halves: the structure (levels, places, pathways) and the outages. An outage
+    keeps the first half, so a process reuses its adjacency and only reads the outages again."""
     row = await session.get(StationGraph, station_id)
-    version = uuid.uuid4().hex
+    fresh = uuid.uuid4().hex
     if row is None:
-        session.add(StationGraph(station_id=station_id, version=version, updated_at=utcnow()))
+        session.add(StationGraph(station_id=station_id, version=fresh, updated_at=utcnow()))
     else:
-        row.version, row.updated_at = version, utcnow()
+        keep = row.version[:_STRUCTURE] if not structure else fresh[:_STRUCTURE]
+        row.version, row.updated_at = keep + fresh[_STRUCTURE:], utcnow()
     mark_changed(session, station_id, GRAPH, LIVE)
 
 
@@ -184,31 +190,49 @@ async def load_feed(*, session: AsyncSession, station_id: str) -> gtfs.Feed:
     )
 
 
-async def outages(*, session: AsyncSession, station_id: str) -> Sequence[EquipmentOutage]:
-    return (
+async def outages(
+    *, session: AsyncSession, station_id: str, now: datetime | None = None
+) -> Sequence[EquipmentOutage]:
+    """The outages that count now: one whose `until` has passed no longer does."""
+    now = now or utcnow()
+    rows = (
         await session.scalars(
             select(EquipmentOutage)
             .where(EquipmentOutage.station_id == station_id)
             .order_by(EquipmentOutage.place_code)
         )
     ).all()
+    return [row for row in rows if domain.outage_counts(row.until, now)]
 
 
 async def routing_graph(*, session: AsyncSession, station_id: str) -> tuple[str | None, domain.RoutingGraph]:
     """The station's routing graph at its current version: one small query when it is known."""
     version = await graph_version(session=session, station_id=station_id)
     key = f"{station_id}:{version}"
+    now = utcnow()
     graph = _GRAPHS.get(key)
     if graph is None:
-        feed = await load_feed(session=session, station_id=station_id)
-        closed = [outage.place_code for outage in await outages(session=session, station_id=station_id)]
-        previous = next((g for k, g in reversed(_GRAPHS.items()) if k.startswith(f"{station_id}:")), None)
-        graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways, closed, same_as=previous)
+        closed = {
+            outage.place_code: outage.until
+            for outage in await outages(session=session, station_id=station_id, now=now)
+        }
+        structure = f"{station_id}:{(version or '')[:_STRUCTURE]}"
+        same = next((g for k, g in reversed(_GRAPHS.items()) if version and k.startswith(structure)), None)
+        if same is not None:
+            # Only the outages changed: no need to read the graph again nor rebuild its adjacency.
+            graph = same.with_outages(closed)
+        else:
+            feed = await load_feed(session=session, station_id=station_id)
+            previous = next((g for k, g in reversed(_GRAPHS.items()) if k.startswith(f"{station_id}:")), None)
+            graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways, closed, same_as=previous)
         _GRAPHS[key] = graph
         while len(_GRAPHS) > _GRAPHS_KEPT:
             _GRAPHS.popitem(last=False)
     else:
         _GRAPHS.move_to_end(key)
+        current = graph.current(now)
+        if current is not graph:
+            _GRAPHS[key] = graph = current
     return version, graph
 
 
@@ -379,7 +403,7 @@ async def set_equipment_status(
             changed_at=now,
         ),
     )
-    await _graph_changed(session, station_id)
+    await _graph_changed(session, station_id, structure=False)
     await session.commit()
     return place, outage
 

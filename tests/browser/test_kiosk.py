@@ -34,10 +34,15 @@ def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
     expect(route).to_have_attribute(
         "data-places", "exit-bd-maxime-gorki lift-street hall gates mezzanine lift-15-b quai-15-b"
     )
-    expect(page.locator("#route-body li").last).to_have_text("خذ المصعد إلى أرصفة الخط 15 (-3) 1 د")
+    last = page.locator("#route-body li").last
+    expect(last.locator(".route__instruction")).to_have_text("خذ المصعد إلى أرصفة الخط 15 (-3)")
+    # Level changes carry the same number in the steps and on the plan.
+    expect(last).to_have_attribute("data-change", "2")
     # The plan turns to the platform's level and draws the last leg of the route on it.
     expect(page.locator("[role=tab][aria-selected=true]")).to_have_attribute("data-level", "L-3")
     expect(page.locator(".plan__route")).to_have_count(1)
+    expect(page.locator(".plan__marker--end")).to_have_count(1)
+    expect(page.locator("#plan [data-place=quai-15-a]")).to_have_count(1)
     screenshots.take(page, "kiosk-route-arabic", docs=True)
 
     # The QR code opens the same route in the app.
@@ -73,3 +78,14 @@ def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
     finally:
         httpx.put(f"{web}{VJ}/equipment/lift-15-b", json={"status": "in_service"}, headers=operator)
     expect(route).to_have_attribute("data-found", "true", timeout=10_000)
+
+    # In French, on the hall's level: every place of the level with its label, route from the start.
+    page.click("[data-lang=fr]")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("#route-body li").last).to_contain_text("Prenez l'ascenseur")
+    page.click("[role=tab][data-level=L-1]")
+    expect(page.locator("#plan [data-place=toilets-hall]")).to_have_count(1)
+    screenshots.take(page, "kiosk-route-french", docs=True)
+    page.click("[data-lang=zh]")
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    screenshots.take(page, "kiosk-route-chinese")

@@ -237,3 +237,111 @@ def test_edit_distance_counts_swaps_once():
     assert domain.edit_distance("toilets", "toilest", 2) == 1
     assert domain.edit_distance("aseos", "aseso", 1) == 1
     assert domain.edit_distance("lift", "stairs", 2) == 3
+
+
+def plain_dijkstra(graph: RoutingGraph, source: int, target: int, profile: domain.Profile):
+    """The textbook search, no estimate, no tricks: what the fast one must agree with."""
+    import heapq
+    import math
+
+    best = {source: 0.0}
+    came: dict[int, tuple[int, int]] = {}
+    queue = [(0.0, source)]
+    while queue:
+        spent, node = heapq.heappop(queue)
+        if node == target:
+            path = []
+            while node != source:
+                path.append((node, came[node][1]))
+                node = came[node][0]
+            return spent, path[::-1]
+        if spent > best[node]:
+            continue
+        for neighbour, step, via in graph.adjacency[profile][node]:
+            if neighbour in graph.closed_nodes and neighbour != target:
+                continue
+            if spent + step < best.get(neighbour, math.inf):
+                best[neighbour] = spent + step
+                came[neighbour] = (node, via)
+                heapq.heappush(queue, (spent + step, neighbour))
+    return math.inf, None
+
+
+def path_cost(graph: RoutingGraph, source: int, path, profile: domain.Profile) -> float:
+    total, node = 0.0, source
+    for neighbour, via in path:
+        steps = [c for n, c, k in graph.adjacency[profile][node] if n == neighbour and k == via]
+        assert steps, "the path uses a pathway the profile does not allow"
+        total, node = total + steps[0], neighbour
+    return total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_fast_search_finds_the_same_routes_as_plain_dijkstra(seed):
+    """Generated graphs with random lengths (so shortest paths are unique), one-way pathways, stairs
+    and lifts, and some equipment out of service: the same cost for every pair and profile, and the
+    same path."""
+    import random
+
+    rng = random.Random(seed)
+    levels = [LevelRecord(f"L{-i}", -i, {"fr": f"N{i}"}) for i in range(3)]
+    places = [
+        PlaceRecord(
+            f"p{i}",
+            "lift" if i % 7 == 0 else "node",
+            {"fr": f"P{i}"},
+            f"L{-(i % 3)}",
+            48.9 + rng.random() * 0.001,
+            2.35 + rng.random() * 0.001,
+        )
+        for i in range(120)
+    ]
+    modes = ["walkway", "walkway", "stairs", "escalator", "lift", "travelator"]
+    pathways = []
+    for k in range(300):
+        a, b = rng.sample(range(len(places)), 2)
+        pathways.append(
+            PathwayRecord(
+                f"w{k}",
+                places[a].code,
+                places[b].code,
+                rng.choice(modes),
+                rng.random() < 0.8,
+                round(rng.uniform(2, 80), 3),
+                None,
+                None,
+            )
+        )
+    closed = tuple(rng.sample([p.code for p in places if p.kind == "lift"], 3))
+    fast = RoutingGraph(levels, places, pathways, closed)
+    for profile in domain.PROFILES:
+        for _ in range(60):
+            source, target = rng.sample(range(len(places)), 2)
+            expected, expected_path = plain_dijkstra(fast, source, target, profile)
+            found = fast.shortest(source, target, profile)
+            if expected_path is None:
+                assert found is None
+                continue
+            assert found is not None
+            assert path_cost(fast, source, found, profile) == pytest.approx(expected, rel=1e-9)
+            assert found == expected_path
+
+
+def test_an_outage_whose_until_has_passed_no_longer_counts():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
+    later = now + timedelta(minutes=5)
+    villejuif = graph(VILLEJUIF).with_outages({"lift-15-b": later})
+    assert villejuif.current(now) is villejuif  # nothing passed yet: the same graph
+    blocked = domain.route(villejuif.current(now), "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["en"])
+    assert blocked.route is None
+    back = villejuif.current(later)  # `until` is when it stops counting
+    assert back.closed == frozenset() and back.outages_change_at is None
+    assert "lift-15-b" in places_of(
+        domain.route(back, "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["en"])
+    )
+    # An outage without `until` lasts until someone puts the equipment back.
+    assert graph(VILLEJUIF).with_outages({"lift-15-b": None}).current(later).closed == {"lift-15-b"}
+    assert domain.outage_counts(None, now) and domain.outage_counts(later, now)
+    assert not domain.outage_counts(now, now)

@@ -320,3 +320,37 @@ async def test_the_qr_code_opens_the_same_route_in_the_app(kiosk):
         "&from=exit-bd-maxime-gorki&to=quai-15-b&profile=step_free&lang=ar"
     )
     assert_problem(await kiosk.http.get(f"{VJ}/route/qr", params=params | {"to": "nowhere"}), 404)
+
+
+async def test_an_outage_stops_counting_when_its_until_passes(kiosk, keys):
+    """Routing, the outage list and the live panel: an outage past its `until` no longer counts,
+    including one that was counting a moment ago (the process's routing graph notices by itself)."""
+    from datetime import timedelta
+
+    operator = bearer(keys.operator(VILLEJUIF))
+    params = {"from": "exit-bd-maxime-gorki", "to": "quai-15-b", "profile": "step_free", "lang": "en"}
+    assert (await kiosk.http.get(f"{VJ}/route", params=params)).json()["found"]
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    put = await kiosk.http.put(
+        f"{VJ}/equipment/lift-15-b", json={"status": "out_of_service", "until": past}, headers=operator
+    )
+    assert put.status_code == 200, put.text
+    assert (await kiosk.http.get(f"{VJ}/route", params=params)).json()["found"]
+    assert (await kiosk.http.get(f"{VJ}/equipment")).json()["outages"] == []
+    assert (await kiosk.http.get(f"{VJ}/live")).json()["outages"] == []
+
+    soon = (datetime.now(UTC) + timedelta(seconds=1.5)).isoformat().replace("+00:00", "Z")
+    await kiosk.http.put(
+        f"{VJ}/equipment/lift-15-b", json={"status": "out_of_service", "until": soon}, headers=operator
+    )
+    blocked = (await kiosk.http.get(f"{VJ}/route", params=params)).json()
+    assert not blocked["found"] and blocked["explanation"]["equipment"] == ["lift-15-b"]
+    assert [o["place_code"] for o in (await kiosk.http.get(f"{VJ}/equipment")).json()["outages"]] == [
+        "lift-15-b"
+    ]
+
+    async def routed_again() -> bool:
+        return (await kiosk.http.get(f"{VJ}/route", params=params)).json()["found"]
+
+    await eventually(routed_again, timeout=10)
+    assert (await kiosk.http.get(f"{VJ}/equipment")).json()["outages"] == []
