@@ -1,5 +1,7 @@
 """bike_share's settings: the kernel's, with its env prefix (BIKE_SHARE_...) and default port from the registry."""
 
+from pydantic import Field
+
 from services.common.registry import BIKE_SHARE
 from services.common.settings import ServiceSettings, default_database_url, settings_config
 
@@ -9,3 +11,11 @@ class Settings(ServiceSettings):
 
     port: int = BIKE_SHARE.default_port
     database_url: str = default_database_url(BIKE_SHARE)
+    # Where open-data consumers reach the station's gateway: the GBFS files link to each other by it.
+    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^?#\s]+$")
+    gbfs_contact_email: str = "open-data@gare-numerique.example.org"
+    # External GBFS feeds: how often at least, and at most, a system's feed is pulled (its `ttl`
+    # decides in between), and how long a failing feed's last good data is still shown as stale.
+    ingest_min_interval_seconds: float = Field(default=10.0, ge=0.1)
+    ingest_max_interval_seconds: float = Field(default=300.0, ge=1.0)
+    ingest_enabled: bool = True
