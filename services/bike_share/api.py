@@ -453,7 +453,9 @@ GBFS_FILE = HotRead(
     cache_control=LIVE,
 )
 HOT_READS = (VEHICLE_STATIONS, VEHICLE_STATION, GBFS_FILE)
-FeedName = Annotated[str, Path(pattern=FEED_PATTERN, description="A GBFS 3.0 file name, without `.json`.")]
+FeedName = Annotated[
+    str, Path(max_length=40, pattern="^[a-z_]+$", description="A GBFS 3.0 file name, without `.json`.")
+]
 
 
 @gbfs_router.get(
@@ -464,6 +466,9 @@ FeedName = Annotated[str, Path(pattern=FEED_PATTERN, description="A GBFS 3.0 fil
 async def gbfs_file(
     station_id: StationId, feed: FeedName, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
+    if feed not in gbfs.RENDERERS:
+        raise NotFound(f"GBFS has no {feed}.json here.")
+
     async def render() -> Rendered:
         feeds = await service.station_feeds(session=session, station_id=station_id, settings=runtime.settings)
         if feed not in (*feeds.feeds(), "manifest"):

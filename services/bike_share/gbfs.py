@@ -233,7 +233,10 @@ def system_pricing_plans(feeds: StationFeeds) -> dict[str, Any]:
             "description": localized(p.description),
         }
         if p.per_min_pricing:
-            plan["per_min_pricing"] = p.per_min_pricing
+            # An open-ended segment has no `end` at all (GBFS forbids null).
+            plan["per_min_pricing"] = [
+                {k: v for k, v in seg.items() if v is not None} for seg in p.per_min_pricing
+            ]
         plans.append(plan)
     return envelope(feeds, "system_pricing_plans", {"plans": plans})
 

@@ -66,9 +66,7 @@ def mark_stations_changed(session: AsyncSession, stations: Iterable[str]) -> Non
         mark_changed(session, station_id, VEHICLE_STATIONS, GBFS)
 
 
-async def paged(
-    session: AsyncSession, query: Select[T], *, offset: int, limit: int
-) -> tuple[list[T], int]:
+async def paged(session: AsyncSession, query: Select[T], *, offset: int, limit: int) -> tuple[list[T], int]:
     """One page of a listing and the number of rows in all."""
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = (await session.scalars(query.offset(offset).limit(limit))).unique().all()
