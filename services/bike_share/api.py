@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
-from services.bike_share import domain, gbfs, service
+from services.bike_share import domain, gbfs, live, service
 from services.bike_share.schemas import (
     FeedStatePublic,
+    NearbyList,
     Page,
     PricingPlanCreate,
     PricingPlanList,
@@ -35,10 +37,11 @@ from services.bike_share.schemas import (
 )
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
 from services.common.openapi import problem_responses
 from services.common.registry import BIKE_SHARE
+from services.common.rules import FieldProblem
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
 
@@ -481,3 +484,56 @@ async def gbfs_file(
 
     entry = await runtime.hot.entry_for(GBFS_FILE, request, render)
     return entry.response(request)
+
+
+# -- live push and nearby ----------------------------------------------------------------------
+
+
+@router.get(
+    "/events",
+    summary="Server-Sent Events: availability of each vehicle station as it changes (Last-Event-ID resumes)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
+)
+async def availability_events(
+    station_id: StationId,
+    request: Request,
+    runtime: RuntimeDep,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    return StreamingResponse(
+        live.stream(
+            sessionmaker=runtime.sessionmaker,
+            pulse=live.pulse_of(runtime),
+            station_id=station_id,
+            last_event_id=last_event_id,
+            is_disconnected=request.is_disconnected,
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/nearby", summary="Vehicle stations and vehicles within a radius, nearest walk first")
+async def nearby(
+    station_id: StationId,
+    session: SessionDep,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_m: Annotated[int, Query(ge=10, le=5000)] = 500,
+    vehicle_type_id: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> NearbyList:
+    origin = (lat, lon) if lat is not None and lon is not None else service.station_position(station_id)
+    if origin is None:
+        raise InvalidInput.from_problems(
+            "This station's position is unknown: give lat and lon.", [FieldProblem("lat", "required here")]
+        )
+    places = await service.nearby(
+        session=session,
+        station_id=station_id,
+        lat=origin[0],
+        lon=origin[1],
+        radius_m=radius_m,
+        vehicle_type_ids=set(vehicle_type_id) if vehicle_type_id else None,
+    )
+    return NearbyList(station_id=station_id, lat=origin[0], lon=origin[1], radius_m=radius_m, places=places)

@@ -26,6 +26,7 @@ from services.bike_share.models import (
     VehicleType,
 )
 from services.bike_share.schemas import (
+    NearbyPlace,
     PricingPlanCreate,
     PricingPlanUpdate,
     StatusReportIn,
@@ -618,3 +619,71 @@ async def station_feeds(
         vehicles=vehicles,
         started_at=STARTED_AT,
     )
+
+
+async def nearby(
+    *,
+    session: AsyncSession,
+    station_id: str,
+    lat: float,
+    lon: float,
+    radius_m: int,
+    vehicle_type_ids: set[str] | None,
+) -> list[NearbyPlace]:
+    """What a traveller can take near a point: stations with a vehicle available, free vehicles."""
+    stations = {s.id: s for s in await list_vehicle_stations(session=session, station_id=station_id)}
+    vehicles = {v.id: v for v in await list_vehicles(session=session, station_id=station_id)}
+    places = [
+        domain.Place(
+            "vehicle_station",
+            s.id,
+            s.lat,
+            s.lon,
+            frozenset(c["vehicle_type_id"] for c in s.status.vehicle_types_available if c["count"] > 0),
+        )
+        for s in stations.values()
+        if s.status is not None and s.status.is_renting and s.status.num_vehicles_available > 0
+    ]
+    places += [
+        domain.Place("vehicle", v.id, v.lat, v.lon, frozenset({v.vehicle_type_id}))
+        for v in vehicles.values()
+        if not v.is_disabled and not v.is_reserved
+    ]
+    found = []
+    for place, walk in domain.nearby(
+        places, lat=lat, lon=lon, radius_m=radius_m, vehicle_type_ids=vehicle_type_ids
+    ):
+        if place.kind == "vehicle_station":
+            s = stations[place.id]
+            assert s.status is not None
+            found.append(
+                NearbyPlace(
+                    kind="vehicle_station",
+                    id=s.id,
+                    system_id=s.system_id,
+                    name=s.name,
+                    lat=s.lat,
+                    lon=s.lon,
+                    walking_distance_m=walk,
+                    walking_minutes=domain.walking_minutes(walk),
+                    vehicle_types_available=s.status.vehicle_types_available,  # type: ignore[arg-type]
+                    num_docks_available=s.status.num_docks_available,
+                    station_kind=s.kind,  # type: ignore[arg-type]
+                )
+            )
+        else:
+            v = vehicles[place.id]
+            found.append(
+                NearbyPlace(
+                    kind="vehicle",
+                    id=v.id,
+                    system_id=v.system_id,
+                    name=None,
+                    lat=v.lat,
+                    lon=v.lon,
+                    walking_distance_m=walk,
+                    walking_minutes=domain.walking_minutes(walk),
+                    vehicle_types_available=[{"vehicle_type_id": v.vehicle_type_id, "count": 1}],  # type: ignore[list-item]
+                )
+            )
+    return found
