@@ -7,9 +7,8 @@ import json
 from datetime import UTC, datetime
 
 from services.bike_share import live
-from services.bike_share.tests.test_operators_and_gbfs import (  # noqa: F401 (fixture)
+from services.bike_share.tests.test_operators_and_gbfs import (
     API,
-    bike_share,
     car_report,
     configure_car_sharing,
 )
@@ -30,10 +29,10 @@ async def next_frame(events) -> bytes:
             return frame
 
 
-async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_event(bike_share):
-    operator = await configure_car_sharing(bike_share)
-    await bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
-    runtime = bike_share.runtime
+async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_event(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
+    runtime = fresh_bike_share.runtime
 
     def open_stream(last_event_id: str | None):
         return live.stream(
@@ -48,27 +47,27 @@ async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_ev
     first_id, first = parse(await next_frame(events))
     assert first["status"]["num_vehicles_available"] == 2
     waiting = asyncio.ensure_future(next_frame(events))
-    await bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=operator)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=operator)
     second_id, second = parse(await waiting)
     assert second["status"]["num_vehicles_available"] == 1 and second_id > first_id
     await events.aclose()
 
     # Gone while two more changes happened: back with Last-Event-ID, the latest state comes at once.
-    await bike_share.http.put(f"{STATION}/status", json=car_report(0, 4), headers=operator)
-    await bike_share.http.put(f"{STATION}/status", json=car_report(3, 1), headers=operator)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(0, 4), headers=operator)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(3, 1), headers=operator)
     resumed = open_stream(second_id)
     _, latest = parse(await next_frame(resumed))
     assert latest["status"]["num_vehicles_available"] == 3
     await resumed.aclose()
 
 
-async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(bike_share):
-    operator = await configure_car_sharing(bike_share)
-    await bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
-    await bike_share.http.post(
+async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
+    await fresh_bike_share.http.post(
         f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=operator
     )
-    await bike_share.http.post(
+    await fresh_bike_share.http.post(
         f"{API}/vehicle-types",
         json={
             "id": "dott-scooter",
@@ -81,7 +80,7 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(bike_sh
         headers=operator,
     )
     for external_id, lat in (("near", 48.91850), ("far", 48.93000)):
-        await bike_share.http.post(
+        await fresh_bike_share.http.post(
             f"{API}/vehicles",
             json={
                 "system_id": "dott",
@@ -94,11 +93,11 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(bike_sh
             headers=operator,
         )
     here = {"lat": 48.9184, "lon": 2.3441, "radius_m": 300}
-    found = (await bike_share.http.get(f"{API}/nearby", params=here)).json()["places"]
+    found = (await fresh_bike_share.http.get(f"{API}/nearby", params=here)).json()["places"]
     assert [p["id"] for p in found] == ["dott-near", "getaround-pleyel-parking"]
     assert found[0]["walking_distance_m"] < found[1]["walking_distance_m"]
     cars = (
-        await bike_share.http.get(f"{API}/nearby", params={**here, "vehicle_type_id": "getaround-zoe"})
+        await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "vehicle_type_id": "getaround-zoe"})
     ).json()
     assert [p["id"] for p in cars["places"]] == ["getaround-pleyel-parking"]
-    assert_problem(await bike_share.http.get(f"{API}/nearby", params={**here, "radius_m": 99_999}), 422)
+    assert_problem(await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "radius_m": 99_999}), 422)

@@ -4,23 +4,16 @@ and the GBFS 3.0 files it publishes, each validated against the official schema.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
-from services.bike_share.app import DEFINITION
-from services.bike_share.settings import Settings
 from services.common.testing import (
     SAINT_DENIS,
     ServiceUnderTest,
-    SigningKey,
     assert_problem,
     bearer,
-    migrated_sqlite_async,
-    running_service,
 )
 
 API = f"/api/v1/stations/{SAINT_DENIS}/mobility"
@@ -33,13 +26,6 @@ def schema_errors(feed: str, document: dict) -> list[str]:
     schema = json.loads((SCHEMAS / f"{feed}.json").read_text())
     validator = Draft7Validator(schema, format_checker=FormatChecker())
     return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
-
-
-@pytest.fixture
-async def bike_share(tmp_path: Path, keys: SigningKey) -> AsyncIterator[ServiceUnderTest]:
-    url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
-    async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as running:
-        yield running
 
 
 async def configure_car_sharing(bike_share: ServiceUnderTest) -> dict[str, str]:
@@ -98,27 +84,29 @@ def car_report(available: int, docks: int, *, type_id: str = "getaround-zoe") ->
     }
 
 
-async def test_an_operator_configures_a_car_sharing_station_that_then_reports(bike_share):
-    operator = await configure_car_sharing(bike_share)
+async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
     station = f"{API}/vehicle-stations/getaround-pleyel-parking"
-    reported = await bike_share.http.put(f"{station}/status", json=car_report(2, 2), headers=operator)
+    reported = await fresh_bike_share.http.put(f"{station}/status", json=car_report(2, 2), headers=operator)
     assert reported.status_code == 200, reported.text
     assert reported.json()["status"]["vehicle_types_available"] == [
         {"vehicle_type_id": "getaround-zoe", "count": 2}
     ]
 
-    listed = await bike_share.http.get(f"{API}/vehicle-types", params={"system_id": "getaround", "limit": 1})
+    listed = await fresh_bike_share.http.get(
+        f"{API}/vehicle-types", params={"system_id": "getaround", "limit": 1}
+    )
     assert listed.json()["page"] == {"offset": 0, "limit": 1, "total": 1}
-    renamed = await bike_share.http.patch(
+    renamed = await fresh_bike_share.http.patch(
         f"{API}/vehicle-types/getaround-zoe", json={"name": {"fr": "Zoé"}}, headers=operator
     )
     assert renamed.json()["name"] == {"fr": "Zoé"}
     # Still in use: refused, nothing removed.
     assert_problem(
-        await bike_share.http.delete(f"{API}/systems/getaround", headers=operator), 409, "system-in-use"
+        await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=operator), 409, "system-in-use"
     )
     assert_problem(
-        await bike_share.http.delete(f"{API}/pricing-plans/getaround-hour", headers=operator),
+        await fresh_bike_share.http.delete(f"{API}/pricing-plans/getaround-hour", headers=operator),
         409,
         "pricing-plan-in-use",
     )
@@ -129,15 +117,17 @@ async def test_an_operator_configures_a_car_sharing_station_that_then_reports(bi
         "pricing-plans/getaround-hour",
         "systems/getaround",
     ):
-        assert (await bike_share.http.delete(f"{API}/{path}", headers=operator)).status_code == 204, path
-    assert_problem(await bike_share.http.get(f"{API}/systems/getaround"), 404)
+        assert (await fresh_bike_share.http.delete(f"{API}/{path}", headers=operator)).status_code == 204, (
+            path
+        )
+    assert_problem(await fresh_bike_share.http.get(f"{API}/systems/getaround"), 404)
 
 
-async def test_configuration_is_for_operators_and_checks_what_it_names(bike_share):
-    traveller = bearer(bike_share.keys.traveller())
+async def test_configuration_is_for_operators_and_checks_what_it_names(fresh_bike_share):
+    traveller = bearer(fresh_bike_share.keys.traveller())
     body = {"id": "cityscoot", "name": {"fr": "Cityscoot"}}
-    assert_problem(await bike_share.http.post(f"{API}/systems", json=body, headers=traveller), 403)
-    operator = bearer(bike_share.keys.operator())
+    assert_problem(await fresh_bike_share.http.post(f"{API}/systems", json=body, headers=traveller), 403)
+    operator = bearer(fresh_bike_share.keys.operator())
     scooter = {
         "id": "x-scooter",
         "system_id": "nobody",
@@ -147,46 +137,54 @@ async def test_configuration_is_for_operators_and_checks_what_it_names(bike_shar
         "max_range_meters": 20_000,
     }
     problem = assert_problem(
-        await bike_share.http.post(f"{API}/vehicle-types", json=scooter, headers=operator), 422
+        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=scooter, headers=operator), 422
     )
     assert problem["errors"][0]["field"] == "system_id"
     no_range = {**scooter, "system_id": "cityscoot"}
     del no_range["max_range_meters"]
-    assert_problem(await bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=operator), 422)
-    assert (await bike_share.http.get(f"{API}/systems")).json()["page"]["total"] == 0
+    assert_problem(
+        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=operator), 422
+    )
+    assert (await fresh_bike_share.http.get(f"{API}/systems")).json()["page"]["total"] == 0
 
 
-async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(bike_share):
-    operator = await configure_car_sharing(bike_share)
+async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
     station = f"{API}/vehicle-stations/getaround-pleyel-parking/status"
-    over = assert_problem(await bike_share.http.put(station, json=car_report(5, 0), headers=operator), 422)
+    over = assert_problem(
+        await fresh_bike_share.http.put(station, json=car_report(5, 0), headers=operator), 422
+    )
     assert {e["field"] for e in over["errors"]} == {"num_vehicles_available", "num_docks_available"}
     unknown = assert_problem(
-        await bike_share.http.put(station, json=car_report(1, 1, type_id="velib-ebike"), headers=operator),
+        await fresh_bike_share.http.put(
+            station, json=car_report(1, 1, type_id="velib-ebike"), headers=operator
+        ),
         422,
     )
     assert "unknown vehicle types" in unknown["errors"][0]["detail"]
     negative = car_report(1, 1)
     negative["num_docks_available"] = -1
-    assert_problem(await bike_share.http.put(station, json=negative, headers=operator), 422)
-    other_dock = bearer(bike_share.keys.device("mobility_feed", binding="getaround-elsewhere"))
-    assert_problem(await bike_share.http.put(station, json=car_report(1, 1), headers=other_dock), 403)
-    own_dock = bearer(bike_share.keys.device("mobility_feed", binding="getaround-pleyel-parking"))
-    assert (await bike_share.http.put(station, json=car_report(1, 1), headers=own_dock)).status_code == 200
-    assert (await bike_share.http.get(f"{API}/vehicle-stations/getaround-pleyel-parking")).json()["status"][
-        "num_vehicles_available"
-    ] == 1
+    assert_problem(await fresh_bike_share.http.put(station, json=negative, headers=operator), 422)
+    other_dock = bearer(fresh_bike_share.keys.device("mobility_feed", binding="getaround-elsewhere"))
+    assert_problem(await fresh_bike_share.http.put(station, json=car_report(1, 1), headers=other_dock), 403)
+    own_dock = bearer(fresh_bike_share.keys.device("mobility_feed", binding="getaround-pleyel-parking"))
+    assert (
+        await fresh_bike_share.http.put(station, json=car_report(1, 1), headers=own_dock)
+    ).status_code == 200
+    assert (await fresh_bike_share.http.get(f"{API}/vehicle-stations/getaround-pleyel-parking")).json()[
+        "status"
+    ]["num_vehicles_available"] == 1
 
 
-async def test_every_gbfs_file_validates_and_follows_each_change(bike_share):
-    operator = await configure_car_sharing(bike_share)
-    await bike_share.http.put(
+async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(
         f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(2, 2), headers=operator
     )
-    await bike_share.http.post(
+    await fresh_bike_share.http.post(
         f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=operator
     )
-    await bike_share.http.post(
+    await fresh_bike_share.http.post(
         f"{API}/vehicle-types",
         json={
             "id": "dott-scooter",
@@ -198,7 +196,7 @@ async def test_every_gbfs_file_validates_and_follows_each_change(bike_share):
         },
         headers=operator,
     )
-    vehicle = await bike_share.http.post(
+    vehicle = await fresh_bike_share.http.post(
         f"{API}/vehicles",
         json={
             "system_id": "dott",
@@ -213,27 +211,27 @@ async def test_every_gbfs_file_validates_and_follows_each_change(bike_share):
     )
     assert vehicle.status_code == 201, vehicle.text
 
-    discovery = (await bike_share.http.get(f"{GBFS}/gbfs.json")).json()
+    discovery = (await fresh_bike_share.http.get(f"{GBFS}/gbfs.json")).json()
     names = [f["name"] for f in discovery["data"]["feeds"]]
     assert "system_pricing_plans" in names and "station_status" in names
     for feed in ["manifest", *names]:
-        response = await bike_share.http.get(f"{GBFS}/{feed}.json")
+        response = await fresh_bike_share.http.get(f"{GBFS}/{feed}.json")
         assert response.status_code == 200, (feed, response.text)
         assert schema_errors(feed, response.json()) == [], feed
-    status = (await bike_share.http.get(f"{GBFS}/station_status.json")).json()
+    status = (await fresh_bike_share.http.get(f"{GBFS}/station_status.json")).json()
     assert status["data"]["stations"][0]["num_vehicles_available"] == 2
-    vehicles = (await bike_share.http.get(f"{GBFS}/vehicle_status.json")).json()["data"]["vehicles"]
+    vehicles = (await fresh_bike_share.http.get(f"{GBFS}/vehicle_status.json")).json()["data"]["vehicles"]
     assert [v["vehicle_id"] for v in vehicles] == ["dott-s-42"]
 
-    first = await bike_share.http.get(f"{GBFS}/station_status.json")
+    first = await fresh_bike_share.http.get(f"{GBFS}/station_status.json")
     etag = first.headers["etag"]
     assert (
-        await bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
+        await fresh_bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
     ).status_code == 304
-    await bike_share.http.put(
+    await fresh_bike_share.http.put(
         f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(1, 3), headers=operator
     )
-    changed = await bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
+    changed = await fresh_bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json()["data"]["stations"][0]["num_vehicles_available"] == 1
-    assert_problem(await bike_share.http.get(f"{GBFS}/system_alerts.json"), 404)
+    assert_problem(await fresh_bike_share.http.get(f"{GBFS}/system_alerts.json"), 404)
