@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.bike_share import api
+from services.bike_share.consumers import DockReports
 from services.bike_share.feeds import IngestLoop
 from services.bike_share.models import Base
 from services.bike_share.settings import Settings
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The kernel's lifespan builds the runtime; the ingest of external feeds runs inside it.
         async with kernel(app):
             runtime: ServiceRuntime = app.state.runtime
+            app.state.dock_reports = DockReports(runtime)
             loop = IngestLoop(
                 sessionmaker=runtime.sessionmaker,
                 http=runtime.http,
