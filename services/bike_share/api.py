@@ -447,30 +447,37 @@ async def delete_vehicle(
 # -- GBFS 3.0 publisher ------------------------------------------------------------------------
 
 gbfs_router = APIRouter(prefix="/gbfs/{station_id}", tags=["gbfs"])
-FEED_PATTERN = "^(" + "|".join(gbfs.RENDERERS) + ")$"
+# One path segment per file (`station_status.json`): the gateway matches whole segments.
+FILE_PATTERN = r"^(" + "|".join(gbfs.RENDERERS) + r")\.json$"
 GBFS_FILE = HotRead(
     name="gbfs",
-    path="/gbfs/{station_id}/{feed}.json",
-    params={"station_id": STATION_SLUG_PATTERN, "feed": FEED_PATTERN},
+    path="/gbfs/{station_id}/{file}",
+    params={"station_id": STATION_SLUG_PATTERN, "file": FILE_PATTERN},
     tags=lambda request: [service.GBFS],
     cache_control=LIVE,
 )
 HOT_READS = (VEHICLE_STATIONS, VEHICLE_STATION, GBFS_FILE)
-FeedName = Annotated[
-    str, Path(max_length=40, pattern="^[a-z_]+$", description="A GBFS 3.0 file name, without `.json`.")
+FileName = Annotated[
+    str,
+    Path(
+        max_length=40,
+        pattern=r"^[a-z_]+\.json$",
+        description="A GBFS 3.0 file: `gbfs.json`, `station_status.json`...",
+    ),
 ]
 
 
 @gbfs_router.get(
-    "/{feed}.json",
+    "/{file}",
     responses=NOT_MODIFIED,
-    summary="A GBFS 3.0 file of the station (manifest, gbfs, station_status, ...)",
+    summary="A GBFS 3.0 file of the station (manifest.json, gbfs.json, station_status.json, ...)",
 )
 async def gbfs_file(
-    station_id: StationId, feed: FeedName, request: Request, session: SessionDep, runtime: RuntimeDep
+    station_id: StationId, file: FileName, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
+    feed = file.removesuffix(".json")
     if feed not in gbfs.RENDERERS:
-        raise NotFound(f"GBFS has no {feed}.json here.")
+        raise NotFound(f"GBFS has no {file} here.")
 
     async def render() -> Rendered:
         feeds = await service.station_feeds(session=session, station_id=station_id, settings=runtime.settings)
