@@ -499,6 +499,10 @@ async def gbfs_file(
 @router.get(
     "/events",
     summary="Server-Sent Events: availability of each vehicle station as it changes (Last-Event-ID resumes)",
+    description=(
+        "With `Accept: text/event-stream` the stream stays open and pushes each change; otherwise it "
+        "answers the changes since `Last-Event-ID` (all current states without it) and ends."
+    ),
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
 )
@@ -514,7 +518,10 @@ async def availability_events(
             pulse=live.pulse_of(runtime),
             station_id=station_id,
             last_event_id=last_event_id,
-            is_disconnected=request.is_disconnected,
+            # EventSource and sse.js ask for an event stream; any other client gets the changes
+            # since its Last-Event-ID and the end of the answer (proxies that buffer whole
+            # answers, the gateway among them, can then poll it).
+            follow="text/event-stream" in request.headers.get("accept", ""),
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

@@ -106,9 +106,10 @@ async def stream(
     pulse: Pulse,
     station_id: str,
     last_event_id: str | None,
-    is_disconnected: object,
+    follow: bool = True,
 ) -> AsyncIterator[bytes]:
-    """Without Last-Event-ID: the current state of every vehicle station, then each change."""
+    """Without Last-Event-ID: the current state of every vehicle station, then each change.
+    Not following: what changed since Last-Event-ID, then the end (a catch-up for pollers)."""
     cursor = parse_event_id(last_event_id)
     yield b"retry: 2000\n\n"
     while True:
@@ -118,6 +119,8 @@ async def stream(
                 assert station.status is not None
                 cursor = max(cursor, station.status.updated_at) if cursor else station.status.updated_at
                 yield frame(station)
+        if not follow:
+            return
         try:
             await asyncio.wait_for(waiter.wait(), KEEP_ALIVE_SECONDS)
         except TimeoutError:

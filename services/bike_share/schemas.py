@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,7 +29,23 @@ VehicleStationKind = Literal["dock", "car_sharing", "charging"]
 Range = Annotated[int, Field(ge=0, le=2_000_000), JSON_INTEGER]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-LocalizedName = ByLanguage[Label]
+LocalizedName = Annotated[ByLanguage[Label], Field(max_length=30)]
+NAME_EXAMPLE = [{"fr": "Vélo cargo", "en": "Cargo bike"}]
+
+
+class PartialUpdate(StrictInput):
+    """A PATCH body: a field left out stays as it is; `null` clears only what may be empty."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_where_a_value_is_needed(self) -> Self:
+        nulls = sorted(f for f in self.model_fields_set & self.not_null if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"may not be null: {', '.join(nulls)}")
+        return self
+
+
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 # Our id of a vehicle station is `{system_id}-{external_id}` (domain.vehicle_station_id), 64 characters at
 # most: a GBFS system id is short ("velib-metropole"), a station id may be a UUID (36).
@@ -47,7 +63,7 @@ class Page(BaseModel):
 
 class SystemCreate(StrictInput):
     id: SystemId
-    name: LocalizedName = Field(min_length=1)
+    name: LocalizedName = Field(min_length=1, examples=NAME_EXAMPLE)
     operator: LocalizedName | None = None
     url: Annotated[str, Field(max_length=300, pattern=r"^https?://\S+$")] | None = None
     timezone: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$")] = "Europe/Paris"
@@ -56,8 +72,10 @@ class SystemCreate(StrictInput):
     )
 
 
-class SystemUpdate(StrictInput):
-    name: LocalizedName | None = Field(default=None, min_length=1)
+class SystemUpdate(PartialUpdate):
+    not_null = frozenset({"name", "timezone"})
+
+    name: LocalizedName | None = Field(default=None, min_length=1, examples=NAME_EXAMPLE)
     operator: LocalizedName | None = None
     url: Annotated[str, Field(max_length=300, pattern=r"^https?://\S+$")] | None = None
     timezone: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$")] | None = None
@@ -104,17 +122,19 @@ class PricingSegment(StrictInput):
 class PricingPlanCreate(StrictInput):
     id: Identifier
     system_id: SystemId
-    name: LocalizedName = Field(min_length=1)
-    description: LocalizedName = Field(min_length=1)
+    name: LocalizedName = Field(min_length=1, examples=NAME_EXAMPLE)
+    description: LocalizedName = Field(min_length=1, examples=NAME_EXAMPLE)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     price: float = Field(ge=0, le=10_000, allow_inf_nan=False)
     is_taxable: bool = False
     per_min_pricing: list[PricingSegment] = Field(default_factory=list, max_length=20)
 
 
-class PricingPlanUpdate(StrictInput):
-    name: LocalizedName | None = Field(default=None, min_length=1)
-    description: LocalizedName | None = Field(default=None, min_length=1)
+class PricingPlanUpdate(PartialUpdate):
+    not_null = frozenset({"name", "description", "currency", "price", "is_taxable", "per_min_pricing"})
+
+    name: LocalizedName | None = Field(default=None, min_length=1, examples=NAME_EXAMPLE)
+    description: LocalizedName | None = Field(default=None, min_length=1, examples=NAME_EXAMPLE)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     price: float | None = Field(default=None, ge=0, le=10_000, allow_inf_nan=False)
     is_taxable: bool | None = None
@@ -149,7 +169,7 @@ class VehicleTypeCreate(StrictInput):
     system_id: SystemId
     form_factor: FormFactor
     propulsion_type: PropulsionType
-    name: LocalizedName = Field(min_length=1)
+    name: LocalizedName = Field(min_length=1, examples=NAME_EXAMPLE)
     max_range_meters: Range | None = None
     pricing_plan_id: Identifier | None = None
 
@@ -159,10 +179,12 @@ class VehicleTypeCreate(StrictInput):
         return self
 
 
-class VehicleTypeUpdate(StrictInput):
+class VehicleTypeUpdate(PartialUpdate):
+    not_null = frozenset({"form_factor", "propulsion_type", "name"})
+
     form_factor: FormFactor | None = None
     propulsion_type: PropulsionType | None = None
-    name: LocalizedName | None = Field(default=None, min_length=1)
+    name: LocalizedName | None = Field(default=None, min_length=1, examples=NAME_EXAMPLE)
     max_range_meters: Range | None = None
     pricing_plan_id: Identifier | None = None
 
@@ -229,7 +251,9 @@ class VehicleStationCreate(StrictInput):
     kind: VehicleStationKind = "dock"
 
 
-class VehicleStationUpdate(StrictInput):
+class VehicleStationUpdate(PartialUpdate):
+    not_null = frozenset({"name", "lat", "lon", "kind"})
+
     name: Label | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
@@ -257,7 +281,9 @@ class VehicleCreate(StrictInput):
     last_reported: Timestamp
 
 
-class VehicleUpdate(StrictInput):
+class VehicleUpdate(PartialUpdate):
+    not_null = frozenset({"lat", "lon", "is_reserved", "is_disabled", "last_reported"})
+
     lat: Latitude | None = None
     lon: Longitude | None = None
     is_reserved: bool | None = None

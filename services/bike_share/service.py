@@ -137,7 +137,7 @@ async def update_system(
             feed.url, feed.state, feed.reason, feed.etags = system.feed_url, "pending", None, {}
     system.updated_at = utcnow()
     mark_stations_changed(session, stations)
-    await session.commit()
+    await commit_or_conflict(session, "The change conflicts with what is stored.")
     return system
 
 
@@ -200,7 +200,7 @@ async def update_pricing_plan(
     apply(plan, plan_in.model_dump(exclude_unset=True))
     plan.updated_at = utcnow()
     mark_stations_changed(session, stations)
-    await session.commit()
+    await commit_or_conflict(session, "The change conflicts with what is stored.")
     return plan
 
 
@@ -274,7 +274,7 @@ async def update_vehicle_type(
     apply(vehicle_type, changes)
     vehicle_type.updated_at = utcnow()
     mark_stations_changed(session, stations)
-    await session.commit()
+    await commit_or_conflict(session, "The change conflicts with what is stored.")
     return vehicle_type
 
 

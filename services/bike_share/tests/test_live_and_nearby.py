@@ -40,7 +40,6 @@ async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_ev
             pulse=live.pulse_of(runtime),
             station_id=SAINT_DENIS,
             last_event_id=last_event_id,
-            is_disconnected=None,
         )
 
     events = open_stream(None)
@@ -101,3 +100,19 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_b
     ).json()
     assert [p["id"] for p in cars["places"]] == ["getaround-pleyel-parking"]
     assert_problem(await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "radius_m": 99_999}), 422)
+
+
+async def test_a_client_that_cannot_stream_gets_the_changes_since_its_last_event_and_an_end(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
+    everything = await fresh_bike_share.http.get(f"{API}/events", headers={"Accept": "*/*"})
+    assert everything.headers["content-type"].startswith("text/event-stream")
+    frames = [f for f in everything.content.split(b"\n\n") if f.startswith(b"id:")]
+    last_id, state = parse(frames[-1])
+    assert state["status"]["num_vehicles_available"] == 2
+    nothing_new = await fresh_bike_share.http.get(f"{API}/events", headers={"Last-Event-ID": last_id})
+    assert b"id:" not in nothing_new.content
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=operator)
+    since = await fresh_bike_share.http.get(f"{API}/events", headers={"Last-Event-ID": last_id})
+    _, changed = parse(since.content.split(b"\n\n")[1])
+    assert changed["status"]["num_vehicles_available"] == 1

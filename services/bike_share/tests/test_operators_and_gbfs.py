@@ -235,3 +235,23 @@ async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_shar
     assert changed.status_code == 200
     assert changed.json()["data"]["stations"][0]["num_vehicles_available"] == 1
     assert_problem(await fresh_bike_share.http.get(f"{GBFS}/system_alerts.json"), 404)
+
+
+async def test_a_change_that_would_empty_a_required_field_is_refused_and_changes_nothing(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    for path, body in (
+        ("systems/getaround", {"name": None}),
+        ("pricing-plans/getaround-hour", {"price": None}),
+        ("vehicle-types/getaround-zoe", {"propulsion_type": None}),
+        ("vehicle-stations/getaround-pleyel-parking", {"lat": None}),
+    ):
+        assert_problem(await fresh_bike_share.http.patch(f"{API}/{path}", json=body, headers=operator), 422)
+    # A range may not go while the motor stays.
+    assert_problem(
+        await fresh_bike_share.http.patch(
+            f"{API}/vehicle-types/getaround-zoe", json={"max_range_meters": None}, headers=operator
+        ),
+        422,
+    )
+    system = (await fresh_bike_share.http.get(f"{API}/systems/getaround")).json()
+    assert system["name"] == {"fr": "Getaround", "en": "Getaround"}
