@@ -15,10 +15,9 @@ class Settings(ServiceSettings):
     # Unset, the gateway that issues our tokens (the JWKS URL's origin): right for the embedded run.
     public_url: str | None = Field(default=None, pattern=r"^https?://[^?#\s]+$")
     gbfs_contact_email: str = "open-data@gare-numerique.example.org"
-    # External GBFS feeds: how often at least, and at most, a system's feed is pulled (its `ttl`
-    # decides in between), and how long a failing feed's last good data is still shown as stale.
+    # External GBFS feeds: how often the ingest looks for feeds due (a feed is due when its `ttl`
+    # has passed since its last pull, 30 s after a failure).
     ingest_min_interval_seconds: float = Field(default=10.0, ge=0.1)
-    ingest_max_interval_seconds: float = Field(default=300.0, ge=1.0)
     ingest_enabled: bool = True
 
     @property
