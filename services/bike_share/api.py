@@ -225,7 +225,7 @@ async def delete_system(
 
 
 @router.get("/feeds", summary="State of each external GBFS feed ingested: ok, stale, failing (with why)")
-async def list_feeds(station_id: StationId, session: SessionDep, _: Operator) -> list[FeedStatePublic]:
+async def list_feeds(station_id: StationId, session: SessionDep) -> list[FeedStatePublic]:
     return [FeedStatePublic.model_validate(f) for f in await service.list_feed_states(session=session)]
 
 

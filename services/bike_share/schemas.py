@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.contracts.mobility import VehicleTypeCount
-from services.common.fields import JSON_INTEGER, ByLanguage, Label, StrictInput, Timestamp
+from services.common.fields import JSON_INTEGER, Label, StrictInput, Timestamp
 
 Count = Annotated[int, Field(ge=0, le=10_000), JSON_INTEGER]
 FormFactor = Literal[
@@ -29,7 +29,10 @@ VehicleStationKind = Literal["dock", "car_sharing", "charging"]
 Range = Annotated[int, Field(ge=0, le=2_000_000), JSON_INTEGER]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-LocalizedName = Annotated[ByLanguage[Label], Field(max_length=30)]
+# Names of systems, types and plans, in the languages the station's pages speak (the kiosk's
+# eight): operators publish these few, and a closed list keeps the bodies easy to check.
+Language = Literal["fr", "en", "es", "de", "it", "pt", "zh", "ar"]
+LocalizedName = Annotated[dict[Language, Label], Field(max_length=8)]
 NAME_EXAMPLE = [{"fr": "Vélo cargo", "en": "Cargo bike"}]
 
 
