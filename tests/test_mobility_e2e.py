@@ -135,3 +135,47 @@ def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby
         for path in reversed(created):
             httpx.delete(f"{gateway}{BASE}/{path}", headers=operator)
     assert_problem(httpx.get(f"{gateway}{BASE}/systems/e2e-cars"), 404)
+
+
+def read_events(url: str, last_event_id: str | None, wanted: int) -> list[tuple[str, dict]]:
+    """The first `wanted` availability events of a stream, with their ids."""
+    headers = {"Accept": "text/event-stream"} | ({"Last-Event-ID": last_event_id} if last_event_id else {})
+    events: list[tuple[str, dict]] = []
+    event_id = ""
+    with httpx.stream("GET", url, headers=headers, timeout=10) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("id: "):
+                event_id = line.removeprefix("id: ")
+            elif line.startswith("data: "):
+                events.append((event_id, json.loads(line.removeprefix("data: "))))
+                if len(events) == wanted:
+                    return events
+    return events
+
+
+def test_feeds_survive_redis_down_and_the_stream_resumes_across_a_restart(stack, gateway, tokens):
+    assert stack.redis is not None
+    stack.redis.stop()
+    try:
+        assert httpx.get(f"{gateway}{GBFS}/station_status.json").status_code == 200
+    finally:
+        stack.redis.start()
+        stack.redis.wait_ready()
+
+    stream_url = f"{stack.url('bike_share')}{BASE}/events"
+    (last_id, _), *_ = read_events(stream_url, None, 1)[-1:] or [("", {})]
+    stack.stop_component("bike_share")
+    stack.start_component("bike_share")
+
+    def reported() -> bool:
+        response = httpx.put(
+            f"{gateway}{BASE}/vehicle-stations/{VELIB}/status",
+            json=velib_report(1, 2),
+            headers=bearer(tokens.operator()),
+        )
+        return response.status_code == 200
+
+    eventually(reported, timeout=30, interval=0.2)
+    (resumed_id, event), *_ = read_events(stream_url, last_id, 1)
+    assert event["id"] == VELIB and event["status"]["num_vehicles_available"] == 3
+    assert resumed_id > last_id
