@@ -9,6 +9,7 @@ SCENARIOS = {
     "upstream_clients": "bench.upstream_clients",
     "gateway_cpu": "bench.gateway_cpu",
     "wayfinding": "bench.wayfinding",
+    "gbfs": "bench.gbfs",
 }
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
