@@ -212,10 +212,11 @@ DOOR_PROBLEMS = {
 }
 
 
-async def get_tools(request: Request, runtime: RuntimeDep) -> flows.Tools:
+def tools_of(app: Any) -> flows.Tools:
     """Built once per process: the signing key, the notifier."""
-    tools: flows.Tools | None = getattr(request.app.state, "lockers_tools", None)
+    tools: flows.Tools | None = getattr(app.state, "lockers_tools", None)
     if tools is None:
+        runtime = app.state.runtime
         settings = runtime.settings
         assert isinstance(settings, Settings)
         key = load_or_create_key(settings.unlock_key_file, create=settings.environment != "production")
@@ -228,8 +229,12 @@ async def get_tools(request: Request, runtime: RuntimeDep) -> flows.Tools:
             if runtime.redis is not None
             else None,
         )
-        request.app.state.lockers_tools = tools
+        app.state.lockers_tools = tools
     return tools
+
+
+async def get_tools(request: Request) -> flows.Tools:
+    return tools_of(request.app)
 
 
 ToolsDep = Annotated[flows.Tools, Depends(get_tools)]
