@@ -7,7 +7,6 @@ import pytest
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
 from services.parcel_lockers import domain
 
-
 Row = tuple[str, CompartmentSize, CompartmentState]
 
 
