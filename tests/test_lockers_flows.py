@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -67,7 +68,9 @@ def ask_controller(nats_url: str, controller: str, command: str, body: dict[str,
         finally:
             await nc.close()
 
-    return asyncio.run(ask())
+    # In a thread of its own: the browser tests' playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ask()).result()
 
 
 def scan(nats_url: str, controller: str, token: str) -> dict[str, Any]:
@@ -77,6 +80,10 @@ def scan(nats_url: str, controller: str, token: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def controller(stack: StationStack) -> str:
+    return answering_controller(stack)
+
+
+def answering_controller(stack: StationStack) -> str:
     """Bank A's simulated controller, once it answers (the devices start after the services)."""
     client_id = next(
         d["client_id"]
