@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from sqlalchemy import select
 
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
@@ -16,7 +17,7 @@ from services.common.openapi import problem_responses
 from services.common.registry import PARCEL_LOCKERS
 from services.common.stations import STATION_SLUG_PATTERN
 from services.parcel_lockers import domain, flows, service
-from services.parcel_lockers.models import LockerBank, Parcel
+from services.parcel_lockers.models import Compartment, LockerBank, Parcel
 from services.parcel_lockers.schemas import (
     BANK_CODE_PATTERN,
     LABEL_PATTERN,
@@ -241,9 +242,8 @@ ToolsDep = Annotated[flows.Tools, Depends(get_tools)]
 
 
 async def present(session: SessionDep, parcel: Parcel) -> ParcelPublic:
-    bank = await session.get(LockerBank, parcel.bank_id)
-    assert bank is not None
-    compartment = next((c for c in bank.compartments if c.id == parcel.compartment_id), None)
+    bank_code = await session.scalar(select(LockerBank.code).where(LockerBank.id == parcel.bank_id))
+    compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
     return ParcelPublic(
         id=parcel.id,
         direction=parcel.direction,
@@ -251,7 +251,7 @@ async def present(session: SessionDep, parcel: Parcel) -> ParcelPublic:
         carrier_reference=parcel.carrier_reference,
         size=parcel.size,
         status=parcel.status,
-        bank=bank.code,
+        bank=str(bank_code),
         compartment=compartment.label if compartment else None,
         recipient_phone=parcel.recipient_phone,
         expires_at=parcel.expires_at,

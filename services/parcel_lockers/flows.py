@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import noload
 
 from services.common.auth import Principal
 from services.common.bus import NatsBus
@@ -308,6 +309,7 @@ async def _open(
         )
     opening.outcome = "jammed"
     reason = f"door did not open: {error}"[:200]
+    await session.refresh(bank, ["compartments"])
     if purpose == "deposit":
         parcel.compartment_id = None
     await _set_compartment(session, bank, compartment, "out_of_service", reason)
@@ -335,9 +337,12 @@ async def open_parcel(
         raise Conflict(
             f"The parcel is {parcel.status}: its door does not open for you now.", slug="parcel-status"
         )
-    bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=parcel.bank_id)
-    compartment = _compartment(bank, parcel.compartment_id)
-    if compartment is None or bank.controller_client_id is None:
+    # The hot path of a pickup: the bank alone, not its compartments.
+    bank = await session.scalar(
+        select(LockerBank).where(LockerBank.id == parcel.bank_id).options(noload(LockerBank.compartments))
+    )
+    compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
+    if bank is None or compartment is None or bank.controller_client_id is None:
         raise Conflict("The parcel has no compartment that can be opened.", slug="parcel-status")
     if by_recipient and await keypad_lock_remaining(tools, parcel.station_id, f"parcel:{parcel.id}") > 0:
         raise TooManyRequests(
