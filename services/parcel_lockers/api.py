@@ -207,7 +207,6 @@ DOOR_PROBLEMS = {
         "`door-busy`: its door is being opened by someone else.",
         "`no-controller`: the bank has no controller.",
     ],
-    429: "`parcel-locked`: too many wrong codes; try later.",
     502: "`door-jammed`: the controller says the door did not open; the compartment is out of service.",
     504: "`controller-timeout`: the controller did not answer; nothing opened, try again.",
 }

@@ -344,10 +344,6 @@ async def open_parcel(
     compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
     if bank is None or compartment is None or bank.controller_client_id is None:
         raise Conflict("The parcel has no compartment that can be opened.", slug="parcel-status")
-    if by_recipient and await keypad_lock_remaining(tools, parcel.station_id, f"parcel:{parcel.id}") > 0:
-        raise TooManyRequests(
-            "This parcel is locked after too many wrong codes; try later.", slug="parcel-locked"
-        )
     opening = await _open(
         session, tools, bank, compartment, parcel, actor=caller.subject, method=method, purpose=purpose
     )
