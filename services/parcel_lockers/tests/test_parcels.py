@@ -514,3 +514,87 @@ async def test_a_traveller_sends_a_parcel_from_the_locker_and_the_carrier_collec
     done = await station.parcel(parcel["id"])
     assert done["status"] == "collected"
     assert [h["status"] for h in done["history"]] == ["announced", "deposited", "ready", "collected"]
+
+
+async def test_a_door_that_does_not_open_takes_the_compartment_out_of_service(station):
+    async def jammed(msg: Any) -> None:
+        await msg.respond(json.dumps({"ok": False, "error": "latch stuck"}).encode())
+
+    await station.controller.nats.subscribe(
+        f"gare.{SAINT_DENIS}.device.lockers-nobody-answers.open", cb=jammed
+    )
+    refused = await station.deposit("CP-J", code="B")
+    assert_problem(refused, 502, "door-jammed")
+    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["banks"]
+    b01 = next(c for c in banks[1]["compartments"] if c["label"] == "B01")
+    assert b01["state"] == "out_of_service" and "latch stuck" in b01["out_of_service_reason"]
+    await wait_for(lambda: station.events_of("door_fault"))
+    # The next deposit gets the next compartment.
+    assert_problem(await station.deposit("CP-J2", code="B"), 502, "door-jammed")
+    audit = (
+        await station.http.get(f"{BASE}/openings?bank=B", headers=bearer(station.keys.operator()))
+    ).json()
+    assert [o["outcome"] for o in audit["items"]] == ["jammed", "jammed"]
+
+
+async def test_a_reminder_goes_out_the_day_before_expiry_once(station):
+    parcel, _ = await station.ready_parcel("CP-R")
+    expires = (await station.parcel(parcel["id"]))["expires_at"]
+    from datetime import datetime
+
+    day_before = datetime.fromisoformat(expires) - timedelta(hours=12)
+    tools = api.tools_of(station.service.app)
+    for expected in (1, 0):
+        async with station.service.runtime.sessionmaker() as session:
+            swept = await flows.sweep(session=session, tools=tools, station_id=SAINT_DENIS, now=day_before)
+        assert swept == {"expired": 0, "reminded": expected, "door_faults": 0}
+    texts = [json.loads(m)["text"] for m in await station.redis.lrange(INBOX_KEY, 0, -1)]
+    assert sum("attend toujours" in t for t in texts) == 1
+
+
+async def test_a_couriers_round_is_deposited_parcel_by_parcel(station):
+    def one(reference: str, size: str) -> dict[str, Any]:
+        return {
+            "bank": "A",
+            "carrier": "chronopost",
+            "carrier_reference": reference,
+            "size": size,
+            "recipient_phone": PHONE,
+        }
+
+    response = await station.http.post(
+        f"{BASE}/deposits/bulk",
+        json={"parcels": [one("R-1", "S"), one("R-2", "XL"), one("R-1", "S")]},
+        headers=bearer(station.keys.courier()),
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [201, 422, 200]
+    assert results[0]["parcel"]["id"] == results[2]["parcel"]["id"]
+
+
+async def test_operators_update_and_retire_banks(station):
+    listing = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()[
+        "banks"
+    ]
+    bank_b = next(b for b in listing if b["code"] == "B")
+    path = f"{BASE}/banks/{bank_b['id']}"
+    operator = bearer(station.keys.operator())
+    changed = await station.http.patch(path, json={"retention_days": 7, "name": "Sortie 2"}, headers=operator)
+    assert changed.status_code == 200 and changed.json()["retention_days"] == 7
+    assert_problem(await station.http.patch(path, json={"retention_days": 0}, headers=operator), 422)
+    assert_problem(await station.http.patch(path, json={"name": None}, headers=operator), 422)
+    assert_problem(
+        await station.http.patch(path, json={"retention_days": 5}, headers=bearer(station.keys.courier())),
+        403,
+    )
+    assert (await station.http.get(f"{BASE}/availability/B")).json()["name"] == "Sortie 2"
+
+    deposited = (await station.deposit("CP-D")).json()["parcel"]
+    bank_a = next(b for b in listing if b["code"] == "A")
+    assert_problem(
+        await station.http.delete(f"{BASE}/banks/{bank_a['id']}", headers=operator), 409, "bank-in-use"
+    )
+    assert deposited["bank"] == "A"
+    assert (await station.http.delete(path, headers=operator)).status_code == 204
+    assert_problem(await station.http.get(f"{BASE}/availability/B"), 404)
