@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import raiseload
 
 from services.common.auth import Principal
 from services.common.bus import NatsBus
@@ -339,7 +339,7 @@ async def open_parcel(
         )
     # The hot path of a pickup: the bank alone, not its compartments.
     bank = await session.scalar(
-        select(LockerBank).where(LockerBank.id == parcel.bank_id).options(noload(LockerBank.compartments))
+        select(LockerBank).where(LockerBank.id == parcel.bank_id).options(raiseload(LockerBank.compartments))
     )
     compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
     if bank is None or compartment is None or bank.controller_client_id is None:
