@@ -154,3 +154,47 @@ def test_offline_collection_while_the_service_is_down_is_reconciled_once(stack, 
     audit = httpx.get(f"{gateway}{BASE}/openings?bank=A", headers=bearer(operator)).json()["items"]
     qr = [o for o in audit if o["parcel_id"] == parcel["id"] and o["method"] == "qr"]
     assert len(qr) == 1 and qr[0]["outcome"] == "closed"
+
+
+def test_a_traveller_sends_from_the_locker_and_the_carrier_picks_it_up(gateway, tokens, controller):
+    phone = new_phone()
+    traveller = phone_sign_in(gateway, phone)["access_token"]
+    reference = f"E2E-MR-{uuid.uuid4().hex[:8]}"
+    booked = httpx.post(
+        f"{gateway}{BASE}/shipments",
+        json={"bank": "A", "carrier": "mondial-relay", "carrier_reference": reference, "size": "S"},
+        headers=bearer(traveller),
+    )
+    assert booked.status_code == 201, booked.text
+    parcel, code = booked.json()["parcel"], booked.json()["drop_off_code"]
+    device = bearer(tokens.device("locker_controller"))
+    # At the bank: the code on the keypad opens the booked compartment; the door closes behind the parcel.
+    assert_problem(
+        httpx.post(f"{gateway}{BASE}/banks/A/keypad", json={"code": "00000000"}, headers=device), 403
+    )
+    opened = httpx.post(f"{gateway}{BASE}/banks/A/keypad", json={"code": code}, headers=device)
+    assert opened.status_code == 200, opened.text
+    assert opened.json() == {"compartment": parcel["compartment"], "parcel_id": parcel["id"]}
+    closed = httpx.post(
+        f"{gateway}{BASE}/banks/A/door-events",
+        json={
+            "events": [
+                {
+                    "id": uuid.uuid4().hex,
+                    "kind": "closed",
+                    "compartment": parcel["compartment"],
+                    "at": "2026-11-26T12:00:00Z",
+                }
+            ]
+        },
+        headers=device,
+    )
+    assert closed.json()["results"][0]["outcome"] == "applied", closed.text
+    operator = tokens.operator()
+    assert parcel_status(gateway, operator, parcel["id"]) == "ready"
+    # The carrier's courier opens it from the app; the controller closes the door and reports it.
+    picked = httpx.post(
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(tokens.courier()), timeout=10
+    )
+    assert picked.status_code == 200, picked.text
+    wait_status(gateway, operator, parcel["id"], "collected")
