@@ -9,6 +9,7 @@ SCENARIOS = {
     "upstream_clients": "bench.upstream_clients",
     "gateway_cpu": "bench.gateway_cpu",
     "locker_unlock": "bench.locker_unlock",
+    "wayfinding": "bench.wayfinding",
 }
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:

@@ -42,6 +42,7 @@ from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from services.common.openapi import refuse_other_methods_on_concrete_paths
 from services.common.registry import SERVICES
 
 log = logging.getLogger(__name__)
@@ -325,4 +326,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     mount_docs(app, title="Gare numérique — API")
     mount_web_clients(app, settings.web_dir, csp=settings.web_csp)
+    refuse_other_methods_on_concrete_paths(app)
     return app

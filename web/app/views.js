@@ -17,5 +17,5 @@ export const VIEW_MODULES = [
   // () => import("./vehicles/view.js"),
 
   // ── Extension point: route (issue 10, info kiosk): a route in the station, from a kiosk's QR ──
-  // () => import("./route/view.js"),
+  () => import("./route/view.js"),
 ];
