@@ -111,6 +111,14 @@ def test_deposit_notify_open_from_the_phone_then_collected(gateway, tokens, cont
     text, _ = eventually(lambda: sms_to(gateway, phone), timeout=10)
     assert re.search(r"Code de retrait : \d{8}\.", text), text
 
+    # The kiosk's locker panel follows bank.availability_changed to the same free counts.
+    def kiosk_agrees() -> bool:
+        lockers = httpx.get(f"{gateway}{BASE}/availability/A").json()["availability"]
+        live = httpx.get(f"{gateway}/api/v1/stations/{SAINT_DENIS}/kiosk/live").json()["lockers"]["items"]
+        return any(b["bank_code"] == "A" and b["availability"] == lockers for b in live)
+
+    eventually(kiosk_agrees, timeout=15, interval=0.2)
+
     traveller = phone_sign_in(gateway, phone)["access_token"]
     mine = httpx.get(f"{gateway}{BASE}/parcels/mine", headers=bearer(traveller)).json()["items"]
     assert [p["id"] for p in mine] == [parcel["id"]]
