@@ -219,6 +219,9 @@ def tools_of(app: Any) -> flows.Tools:
         runtime = app.state.runtime
         settings = runtime.settings
         assert isinstance(settings, Settings)
+        problem = settings.serving_problem()
+        if problem:
+            raise RuntimeError(problem)
         key = load_or_create_key(settings.unlock_key_file, create=settings.environment != "production")
         tools = flows.Tools(
             settings=settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from services.common.notifier import NotifierSettings
 from services.common.registry import PARCEL_LOCKERS
@@ -30,12 +30,13 @@ class Settings(ServiceSettings):
     reminder_hours_before_expiry: int = Field(default=24, ge=1, le=240)
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
 
-    @model_validator(mode="after")
-    def _production_keys_and_notifier(self) -> Settings:
-        if self.environment == "production":
-            problem = self.notifier.production_problem()
-            if problem:
-                raise ValueError(problem)
-            if not self.unlock_key_file.is_file():
-                raise ValueError(f"production needs the unlock signing key at {self.unlock_key_file}")
-        return self
+    def serving_problem(self) -> str | None:
+        """Why this process cannot serve in production (migrations run without these)."""
+        if self.environment != "production":
+            return None
+        problem = self.notifier.production_problem()
+        if problem:
+            return problem
+        if not self.unlock_key_file.is_file():
+            return f"production needs the unlock signing key at {self.unlock_key_file} (PARCEL_LOCKERS_UNLOCK_KEY_FILE)"
+        return None

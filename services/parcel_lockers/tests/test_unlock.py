@@ -61,3 +61,24 @@ def test_qr_codes_in_svg_and_png(signer):
     token, _ = signer.issue(parcel_id="p", compartment="A01", bank_code="A", station_id=STATION)
     assert qr_svg(token).lstrip().startswith("<")
     assert qr_png(token).startswith(b"\x89PNG")
+
+
+def test_production_serves_only_with_a_real_notifier_and_its_signing_key(tmp_path):
+    from services.parcel_lockers.settings import Settings
+
+    common = {
+        "environment": "production",
+        "database_url": "postgresql://db/gare",
+        "jwks_url": "https://gateway.example/.well-known/jwks.json",
+        "stations": [STATION],
+    }
+    assert "notifier" in (Settings(**common).serving_problem() or "").lower()
+    sms = {"backend": "http", "url": "https://sms.example/send", "secret": "s3cret"}
+    missing = Settings(**common, notifier=sms, unlock_key_file=tmp_path / "none.pem").serving_problem()
+    assert missing and "signing key" in missing
+    key = tmp_path / "unlock.pem"
+    from services.parcel_lockers.unlock import load_or_create_key
+
+    load_or_create_key(key, create=True)
+    assert Settings(**common, notifier=sms, unlock_key_file=key).serving_problem() is None
+    assert Settings(stations=[STATION], environment="development").serving_problem() is None
