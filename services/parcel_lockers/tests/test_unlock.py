@@ -1,13 +1,18 @@
 """Unlock tokens as a controller checks them, with the public key only."""
 
 import time
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import SecretStr
 
+from services.common.notifier import NotifierSettings
+from services.parcel_lockers.settings import Settings
 from services.parcel_lockers.unlock import (
     UnlockSigner,
     UnlockTokenInvalid,
+    load_or_create_key,
     qr_png,
     qr_svg,
     verify_unlock_token,
@@ -63,22 +68,22 @@ def test_qr_codes_in_svg_and_png(signer):
     assert qr_png(token).startswith(b"\x89PNG")
 
 
+def production(notifier: NotifierSettings | None = None, key: Path | None = None) -> Settings:
+    return Settings(
+        environment="production",
+        database_url="postgresql://db/gare",
+        jwks_url="https://gateway.example/.well-known/jwks.json",
+        stations=[STATION],
+        notifier=notifier or NotifierSettings(),
+        unlock_key_file=key or Path("/nonexistent/unlock.pem"),
+    )
+
+
 def test_production_serves_only_with_a_real_notifier_and_its_signing_key(tmp_path):
-    from services.parcel_lockers.settings import Settings
-
-    common = {
-        "environment": "production",
-        "database_url": "postgresql://db/gare",
-        "jwks_url": "https://gateway.example/.well-known/jwks.json",
-        "stations": [STATION],
-    }
-    assert "notifier" in (Settings(**common).serving_problem() or "").lower()
-    sms = {"backend": "http", "url": "https://sms.example/send", "secret": "s3cret"}
-    missing = Settings(**common, notifier=sms, unlock_key_file=tmp_path / "none.pem").serving_problem()
-    assert missing and "signing key" in missing
+    assert "notifier" in (production().serving_problem() or "")
+    sms = NotifierSettings(backend="http", url="https://sms.example/send", secret=SecretStr("s3cret"))
+    assert "signing key" in (production(sms).serving_problem() or "")
     key = tmp_path / "unlock.pem"
-    from services.parcel_lockers.unlock import load_or_create_key
-
     load_or_create_key(key, create=True)
-    assert Settings(**common, notifier=sms, unlock_key_file=key).serving_problem() is None
+    assert production(sms, key).serving_problem() is None
     assert Settings(stations=[STATION], environment="development").serving_problem() is None
