@@ -5,8 +5,9 @@ status update shows.
    (If-None-Match with the current ETag), at 64 connections: median of `--rounds` runs.
 2. `--updates` times: an operator's status report through the gateway, then the time until
    `station_status.json` (through the gateway) shows it, and until the availability stream
-   (Server-Sent Events, read from bike_share itself: the gateway answers whole responses) pushes
-   it; p50 and p99 from the moment the report is sent.
+   (Server-Sent Events, through the gateway's stream relay) pushes it; p50 and p99 from the moment
+   the report is sent. The report's own round trip (sent to answered) is recorded beside them: it
+   is the floor of the update path, the rest is the invalidation, the stream's wake-up and relay.
 
     ./dev bench -- gbfs [--seconds 3] [--rounds 3] [--updates 50]
 
@@ -97,7 +98,7 @@ async def visibility(stack: StationStack, args: argparse.Namespace, metrics: dic
         f"{stack.gateway_url}/api/v1/stations/{STATION}/mobility/vehicle-stations/{VEHICLE_STATION}/status"
     )
     status_url = f"{stack.gateway_url}{STATUS}"
-    stream_url = f"{stack.url('bike_share')}/api/v1/stations/{STATION}/mobility/events"
+    stream_url = f"{stack.gateway_url}/api/v1/stations/{STATION}/mobility/events"
     pushed: asyncio.Queue[tuple[int, float]] = asyncio.Queue()
 
     async def read_stream(client: httpx.AsyncClient) -> None:
@@ -110,6 +111,7 @@ async def visibility(stack: StationStack, args: argparse.Namespace, metrics: dic
                     if data["id"] == VEHICLE_STATION and data["status"]:
                         pushed.put_nowait((data["status"]["num_vehicles_available"], time.perf_counter()))
 
+    answered: list[float] = []
     to_status: list[float] = []
     to_stream: list[float] = []
     async with httpx.AsyncClient(timeout=10) as client:
@@ -131,6 +133,7 @@ async def visibility(stack: StationStack, args: argparse.Namespace, metrics: dic
             sent = time.perf_counter()
             response = await client.put(report_url, json=body, headers={"Authorization": f"Bearer {token}"})
             response.raise_for_status()
+            answered.append((time.perf_counter() - sent) * 1000)
             while True:
                 stations = (await client.get(status_url)).json()["data"]["stations"]
                 if (
@@ -147,10 +150,11 @@ async def visibility(stack: StationStack, args: argparse.Namespace, metrics: dic
                     to_stream.append((at - sent) * 1000)
                     break
         reader.cancel()
-    for name, values in (("station_status", to_status), ("sse", to_stream)):
+    for name, values in (("report_answered", answered), ("station_status", to_status), ("sse", to_stream)):
         p50, p99 = statistics.median(values), percentile(values, 0.99)
+        target = None if name == "report_answered" else f"< {VISIBLE_P99_MS}"
         metrics[f"update_to_{name}_p50_ms"] = metric(p50, "ms")
-        metrics[f"update_to_{name}_p99_ms"] = metric(p99, "ms", f"< {VISIBLE_P99_MS}")
+        metrics[f"update_to_{name}_p99_ms"] = metric(p99, "ms", target)
         lines.append(f"update to {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({len(values)} updates)")
         print(lines[-1], flush=True)
 

@@ -5,6 +5,7 @@ availability stream."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,11 +67,10 @@ def test_the_stations_gbfs_feed_validates_and_shows_a_report_and_the_stream_resu
 
     eventually(published, timeout=5)
 
-    # A client that was away comes back with its Last-Event-ID and gets the change at once
-    # (the stream is read from the service: the gateway answers whole responses only).
+    # A client that was away comes back with its Last-Event-ID and gets the change at once.
     with httpx.stream(
         "GET",
-        f"{stack.url('bike_share')}{BASE}/events",
+        f"{gateway}{BASE}/events",
         headers={"Last-Event-ID": just_before, "Accept": "text/event-stream"},
         timeout=10,
     ) as stream:
@@ -162,7 +162,7 @@ def test_feeds_survive_redis_down_and_the_stream_resumes_across_a_restart(stack,
         stack.redis.start()
         stack.redis.wait_ready()
 
-    stream_url = f"{stack.url('bike_share')}{BASE}/events"
+    stream_url = f"{gateway}{BASE}/events"
     (last_id, _), *_ = read_events(stream_url, None, 1)[-1:] or [("", {})]
     stack.stop_component("bike_share")
     stack.start_component("bike_share")
@@ -179,3 +179,56 @@ def test_feeds_survive_redis_down_and_the_stream_resumes_across_a_restart(stack,
     (resumed_id, event), *_ = read_events(stream_url, last_id, 1)
     assert event["id"] == VELIB and event["status"]["num_vehicles_available"] == 3
     assert resumed_id > last_id
+
+
+def open_streams(gateway: str) -> float:
+    """The gateway's count of event streams it relays to bike_share now."""
+    for line in httpx.get(f"{gateway}/metrics").text.splitlines():
+        if line.startswith('gare_gateway_open_streams{service="bike_share"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def next_event(lines: Iterator[str]) -> tuple[str, dict]:
+    """The next availability event of a stream being read, with its id."""
+    event_id = ""
+    for line in lines:
+        if line.startswith("id: "):
+            event_id = line.removeprefix("id: ")
+        elif line.startswith("data: "):
+            return event_id, json.loads(line.removeprefix("data: "))
+    raise AssertionError("the stream ended before an event")
+
+
+def test_the_availability_stream_passes_the_gateway_live_resumes_and_is_freed(gateway, tokens):
+    operator = bearer(tokens.operator())
+    stream_url = f"{gateway}{BASE}/events"
+    report = f"{gateway}{BASE}/vehicle-stations/{VELIB}/status"
+    baseline = open_streams(gateway)
+    # Starting from now: the stream sends nothing until a change, so the event read is the one
+    # posted below (a relay that buffered would leave the read waiting until its timeout).
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    with httpx.stream(
+        "GET", stream_url, headers={"Accept": "text/event-stream", "Last-Event-ID": now}, timeout=10
+    ) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 2000"  # the service's first bytes come through at once
+        assert open_streams(gateway) == baseline + 1
+        assert httpx.put(report, json=velib_report(5, 6), headers=operator).status_code == 200
+        seen_id, event = next_event(lines)
+        assert event["id"] == VELIB and event["status"]["num_vehicles_available"] == 11
+
+    # Closing the client frees the gateway's stream and its slot.
+    eventually(lambda: open_streams(gateway) == baseline, timeout=5)
+
+    # What changed while away comes at once on reconnection with Last-Event-ID, through the gateway.
+    assert httpx.put(report, json=velib_report(7, 1), headers=operator).status_code == 200
+    with httpx.stream(
+        "GET", stream_url, headers={"Accept": "text/event-stream", "Last-Event-ID": seen_id}, timeout=10
+    ) as stream:
+        missed_id, event = next_event(stream.iter_lines())
+    assert event["id"] == VELIB and event["status"]["num_vehicles_available"] == 8
+    assert missed_id > seen_id
+    eventually(lambda: open_streams(gateway) == baseline, timeout=5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from services.bike_share.models import VehicleStation, VehicleStationStatus
 from services.common.contracts import mobility
 from services.common.events import OutgoingEvent, new_event
@@ -31,3 +33,15 @@ def status_changed(station: VehicleStation, status: VehicleStationStatus) -> Out
         data=data,
         subject=station.id,
     )
+
+
+def configuration_changed(
+    stations: Iterable[str], entity: str, verb: str, *, id: str, system_id: str
+) -> list[OutgoingEvent]:
+    """One notice per station of the deployment (systems, types and plans are shared by them)."""
+    assert entity in mobility.CONFIGURATION_ENTITIES
+    data = mobility.ConfigurationChanged(id=id, system_id=system_id)
+    return [
+        new_event(station_id=station, domain=mobility.DOMAIN, entity=entity, verb=verb, data=data, subject=id)
+        for station in stations
+    ]

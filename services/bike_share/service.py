@@ -39,6 +39,7 @@ from services.bike_share.schemas import (
     VehicleTypeUpdate,
     VehicleUpdate,
 )
+from services.common.contracts import mobility
 from services.common.db import rows_changed, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.hot_reads import mark_changed
@@ -107,6 +108,15 @@ async def require_system(*, session: AsyncSession, system_id: str, field: str = 
     return found
 
 
+async def configuration_changed(
+    session: AsyncSession, stations: Iterable[str], entity: str, verb: str, id: str, system_id: str
+) -> None:
+    """The notice of a configuration change, in the change's transaction (outbox)."""
+    await stage(
+        session, OUTBOX, *events.configuration_changed(stations, entity, verb, id=id, system_id=system_id)
+    )
+
+
 async def list_systems(*, session: AsyncSession, offset: int, limit: int) -> tuple[list[System], int]:
     return await paged(session, select(System).order_by(System.id), offset=offset, limit=limit)
 
@@ -117,6 +127,7 @@ async def create_system(*, session: AsyncSession, system_in: SystemCreate, stati
     if system.feed_url:
         session.add(FeedState(system_id=system.id, url=system.feed_url, state="pending", etags={}))
     mark_stations_changed(session, stations)
+    await configuration_changed(session, stations, mobility.SYSTEM, mobility.CREATED, system.id, system.id)
     await commit_or_conflict(session, f"System {system.id!r} already exists.")
     return system
 
@@ -137,6 +148,7 @@ async def update_system(
             feed.url, feed.state, feed.reason, feed.etags = system.feed_url, "pending", None, {}
     system.updated_at = utcnow()
     mark_stations_changed(session, stations)
+    await configuration_changed(session, stations, mobility.SYSTEM, mobility.UPDATED, system.id, system.id)
     await commit_or_conflict(session, "The change conflicts with what is stored.")
     return system
 
@@ -156,6 +168,7 @@ async def delete_system(*, session: AsyncSession, system_id: str, stations: Iter
         await session.delete(feed)
     await session.delete(system)
     mark_stations_changed(session, stations)
+    await configuration_changed(session, stations, mobility.SYSTEM, mobility.DELETED, system.id, system.id)
     await session.commit()
 
 
@@ -189,6 +202,9 @@ async def create_pricing_plan(
     plan = PricingPlan(**plan_in.model_dump())
     session.add(plan)
     mark_stations_changed(session, stations)
+    await configuration_changed(
+        session, stations, mobility.PRICING_PLAN, mobility.CREATED, plan.id, plan.system_id
+    )
     await commit_or_conflict(session, f"Pricing plan {plan.id!r} already exists.")
     return plan
 
@@ -200,6 +216,9 @@ async def update_pricing_plan(
     apply(plan, plan_in.model_dump(exclude_unset=True))
     plan.updated_at = utcnow()
     mark_stations_changed(session, stations)
+    await configuration_changed(
+        session, stations, mobility.PRICING_PLAN, mobility.UPDATED, plan.id, plan.system_id
+    )
     await commit_or_conflict(session, "The change conflicts with what is stored.")
     return plan
 
@@ -213,6 +232,9 @@ async def delete_pricing_plan(*, session: AsyncSession, plan_id: str, stations: 
         )
     await session.delete(plan)
     mark_stations_changed(session, stations)
+    await configuration_changed(
+        session, stations, mobility.PRICING_PLAN, mobility.DELETED, plan.id, plan.system_id
+    )
     await session.commit()
 
 
@@ -254,6 +276,9 @@ async def create_vehicle_type(
     vehicle_type = VehicleType(**type_in.model_dump())
     session.add(vehicle_type)
     mark_stations_changed(session, stations)
+    await configuration_changed(
+        session, stations, mobility.VEHICLE_TYPE, mobility.CREATED, vehicle_type.id, vehicle_type.system_id
+    )
     await commit_or_conflict(session, f"Vehicle type {vehicle_type.id!r} already exists.")
     return vehicle_type
 
@@ -274,6 +299,9 @@ async def update_vehicle_type(
     apply(vehicle_type, changes)
     vehicle_type.updated_at = utcnow()
     mark_stations_changed(session, stations)
+    await configuration_changed(
+        session, stations, mobility.VEHICLE_TYPE, mobility.UPDATED, vehicle_type.id, vehicle_type.system_id
+    )
     await commit_or_conflict(session, "The change conflicts with what is stored.")
     return vehicle_type
 
@@ -287,6 +315,9 @@ async def delete_vehicle_type(
         raise Conflict(f"{vehicles} vehicle(s) are of type {vehicle_type_id!r}.", slug="vehicle-type-in-use")
     await session.delete(vehicle_type)
     mark_stations_changed(session, stations)
+    await configuration_changed(
+        session, stations, mobility.VEHICLE_TYPE, mobility.DELETED, vehicle_type.id, vehicle_type.system_id
+    )
     await session.commit()
 
 

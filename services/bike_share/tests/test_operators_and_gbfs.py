@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jsonschema import Draft7Validator, FormatChecker
+from sqlalchemy import select
 
+from services.bike_share.models import OUTBOX
 from services.common.testing import (
     SAINT_DENIS,
+    VILLEJUIF,
     ServiceUnderTest,
     assert_problem,
     bearer,
@@ -255,3 +258,25 @@ async def test_a_change_that_would_empty_a_required_field_is_refused_and_changes
     )
     system = (await fresh_bike_share.http.get(f"{API}/systems/getaround")).json()
     assert system["name"] == {"fr": "Getaround", "en": "Getaround"}
+
+
+async def test_configuration_changes_are_events_for_each_station(fresh_bike_share):
+    operator = bearer(fresh_bike_share.keys.operator())
+    await configure_car_sharing(fresh_bike_share)
+    repriced = await fresh_bike_share.http.patch(
+        f"{API}/pricing-plans/getaround-hour", json={"price": 5.5}, headers=operator
+    )
+    assert repriced.status_code == 200, repriced.text
+    refused = await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=operator)
+    assert_problem(refused, 409, "system-in-use")  # refused: no event
+    async with fresh_bike_share.runtime.sessionmaker() as session:
+        rows = (await session.execute(select(OUTBOX.c.subject, OUTBOX.c.payload))).all()
+    notices = {subject: json.loads(payload) for subject, payload in rows if ".status_changed" not in subject}
+    for station in (SAINT_DENIS, VILLEJUIF):
+        assert notices[f"gare.{station}.mobility.system.created"]["data"] == {
+            "id": "getaround",
+            "system_id": "getaround",
+        }
+        assert notices[f"gare.{station}.mobility.vehicle_type.created"]["data"]["system_id"] == "getaround"
+        assert notices[f"gare.{station}.mobility.pricing_plan.updated"]["data"]["id"] == "getaround-hour"
+    assert not any(subject.endswith(".deleted") for subject in notices)

@@ -36,3 +36,26 @@ class VehicleStationStatusChanged(BaseModel):
 
 def status_changed_subject_filter(station_id: str = "*") -> str:
     return f"gare.{station_id}.{DOMAIN}.{VEHICLE_STATION}.{STATUS_CHANGED}"
+
+
+# Operators' configuration: what a consumer caches (names of systems, types, prices) changed.
+SYSTEM = "system"
+VEHICLE_TYPE = "vehicle_type"
+PRICING_PLAN = "pricing_plan"
+CONFIGURATION_ENTITIES = (SYSTEM, VEHICLE_TYPE, PRICING_PLAN)
+CREATED = "created"
+UPDATED = "updated"
+DELETED = "deleted"
+
+
+class ConfigurationChanged(BaseModel):
+    """A system, vehicle type or pricing plan was created, updated or deleted: a notice to re-read
+    it from the public API (`deleted` has nothing left to read). Systems are shared by the
+    stations of a deployment: the notice goes on the subject of each of them."""
+
+    id: str
+    system_id: str
+
+
+def configuration_subject_filter(station_id: str = "*") -> str:
+    return f"gare.{station_id}.{DOMAIN}.*.*"

@@ -1,5 +1,7 @@
 // Vehicles: what a traveller can take near the chosen station — bikes, e-bikes, cargo bikes,
-// scooters, shared cars — nearest walk first, by kind, kept current by polling the nearby search.
+// scooters, shared cars — nearest walk first, by kind, kept current by the station's availability
+// stream (Server-Sent Events through the gateway), with polling of the nearby search while the
+// stream is down.
 
 import { h } from "../../common/dom.js";
 import { icon } from "../../common/icons.js";
@@ -101,20 +103,71 @@ export default {
       body,
       checked,
     );
-    // Availability moves by the minute: poll the nearby search (the view stops it when left).
-    ctx.api.poll(`${base}/nearby`, {
-      auth: "none",
-      query: { radius_m: RADIUS_M },
-      interval: 15000,
-      signal: ctx.signal,
-      onData: (found) => {
-        places = found.places;
+    const nearby = `${base}/nearby`;
+    const query = { radius_m: RADIUS_M };
+    const show = (found) => {
+      places = found.places;
+      draw();
+      checked.textContent = t("common.updatedAt", { time: i18n.formatTime(new Date()) });
+    };
+    show(await ctx.api.get(nearby, { auth: "none", query, signal: ctx.signal }));
+
+    // What is near (walking distance, radius, which stations count) is the service's to say: a
+    // change to a listed station that still has vehicles is applied here, any other change that
+    // may alter the list asks for it again (once for a burst, like the stream's opening state).
+    let refetch = null;
+    const refresh = () => {
+      clearTimeout(refetch);
+      refetch = setTimeout(async () => {
+        try {
+          show(await ctx.api.get(nearby, { auth: "none", query, signal: ctx.signal }));
+        } catch {
+          if (!ctx.signal.aborted) checked.textContent = t("common.stale");
+        }
+      }, 300);
+    };
+    ctx.signal.addEventListener("abort", () => clearTimeout(refetch), { once: true });
+    const apply = (changed) => {
+      const status = changed.status;
+      const available = status && status.is_renting && status.num_vehicles_available > 0;
+      const place = places.find((p) => p.kind === "vehicle_station" && p.id === changed.id);
+      if (place && available) {
+        place.vehicle_types_available = status.vehicle_types_available;
+        place.num_docks_available = status.num_docks_available;
         draw();
         checked.textContent = t("common.updatedAt", { time: i18n.formatTime(new Date()) });
-      },
-      onError: () => {
-        checked.textContent = t("common.stale");
-      },
+      } else if (place || available) {
+        refresh();
+      }
+    };
+
+    // Polling, only while the stream is not open (the poll stops when the view is left too).
+    let fallback = null;
+    const startPolling = () => {
+      if (fallback || ctx.signal.aborted) return;
+      fallback = new AbortController();
+      ctx.api.poll(nearby, {
+        auth: "none",
+        query,
+        interval: 15000,
+        signal: AbortSignal.any([ctx.signal, fallback.signal]),
+        onData: show,
+        onError: () => {
+          checked.textContent = t("common.stale");
+        },
+      });
+    };
+    const stopPolling = () => {
+      fallback?.abort();
+      fallback = null;
+    };
+    const stream = ctx.api.events(`${base}/events`, { session: null, signal: ctx.signal });
+    stream.on("availability", (event) => apply(event.json()));
+    stream.addEventListener("state", (event) => {
+      body.dataset.live = String(event.detail === "open");
+      if (event.detail === "open") stopPolling();
+      else if (event.detail !== "connecting") startPolling();
     });
+    stream.start();
   },
 };
