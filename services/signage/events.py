@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.common.contracts import signage
 from services.common.events import OutgoingEvent, new_event
-from services.signage.models import Screen
+from services.signage.models import Alert, Screen
 
 
 def screen_registered(screen: Screen) -> OutgoingEvent:
@@ -27,4 +27,42 @@ def screen_registered(screen: Screen) -> OutgoingEvent:
         verb=signage.REGISTERED,
         data=data,
         subject=screen.id,
+    )
+
+
+def _targets(stored: dict[str, list[str]]) -> signage.AlertTargets:
+    return signage.AlertTargets(
+        screens=stored.get("screens", []), zones=stored.get("zones", []), tags=stored.get("tags", [])
+    )
+
+
+def alert_raised(alert: Alert) -> OutgoingEvent:
+    data = signage.AlertRaised(
+        alert_id=alert.id,
+        severity=alert.severity,  # type: ignore[arg-type]  # validated on the way in
+        text=alert.texts,
+        targets=_targets(alert.targets),
+        raised_at=alert.raised_at,
+        expires_at=alert.expires_at,
+    )
+    return new_event(
+        station_id=alert.station_id,
+        domain=signage.DOMAIN,
+        entity=signage.ALERT,
+        verb=signage.RAISED,
+        data=data,
+        subject=alert.id,
+    )
+
+
+def alert_cleared(alert: Alert) -> OutgoingEvent:
+    assert alert.cleared_at is not None
+    data = signage.AlertCleared(alert_id=alert.id, cleared_at=alert.cleared_at)
+    return new_event(
+        station_id=alert.station_id,
+        domain=signage.DOMAIN,
+        entity=signage.ALERT,
+        verb=signage.CLEARED,
+        data=data,
+        subject=alert.id,
     )
