@@ -394,7 +394,8 @@ async def get_media(
     station_id: StationId, sha256: ShaPath, request: Request, session: SessionDep
 ) -> Response:
     etag = f'"{sha256}"'
-    headers = {"etag": etag, "cache-control": IMMUTABLE, "accept-ranges": "bytes"}
+    # Vary: a shared cache (the gateway's) keeps the whole media apart from its ranges.
+    headers = {"etag": etag, "cache-control": IMMUTABLE, "accept-ranges": "bytes", "vary": "range"}
     if request.headers.get("if-none-match") in (etag, "*"):
         await service.get_media_or_raise(
             session=session, station_id=station_id, sha256=sha256, with_data=False
