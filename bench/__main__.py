@@ -8,6 +8,7 @@ SCENARIOS = {
     "hot_reads": "bench.hot_reads",
     "upstream_clients": "bench.upstream_clients",
     "gateway_cpu": "bench.gateway_cpu",
+    "signage_fanout": "bench.signage_fanout",
 }
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
