@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -208,6 +209,10 @@ def main() -> None:
     with bench_stack() as stack:
         polls(stack, args, metrics, lines)
         asyncio.run(alert_fanout(stack, args, metrics, lines))
+    # The machine is shared: its load says how far these numbers are from a quiet run.
+    load = os.getloadavg()[0]
+    metrics["machine_load_1min"] = metric(load, "runnable processes")
+    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
     command = "./dev bench -- signage_fanout " + " ".join(sys.argv[1:])
     print(record("signage_fanout", command.strip(), metrics, "; ".join(lines)))
 

@@ -228,6 +228,9 @@ async def screen_playlist(
     "/screens/{code}/events",
     summary="Push channel (Server-Sent Events): `alerts` at once and on change, `changed` to revalidate",
     response_class=StreamingResponse,
+    # On the service's own port (a station LAN): the gateway answers whole responses, so it does not
+    # carry endless streams, and its merged API leaves this out (docs/signage.md says why).
+    include_in_schema=False,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "An endless event stream"},
         **problem_responses({404: UNKNOWN_SCREEN}),
