@@ -188,3 +188,33 @@ class Play(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_seconds: Mapped[int] = mapped_column(Integer)
     played_on: Mapped[date] = mapped_column(Date)
+
+
+class VehicleAvailability(Base):
+    """Read model of bike_share's vehicle stations (from its status_changed events), for the widget."""
+
+    __tablename__ = "vehicle_availability"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vehicle_station_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    num_vehicles_available: Mapped[int] = mapped_column(Integer)
+    num_docks_available: Mapped[int | None] = mapped_column(Integer)
+    is_renting: Mapped[bool] = mapped_column()
+    last_reported: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EquipmentStatus(Base):
+    """Read model of info_kiosk's lifts, escalators and gates (from its status_changed events)."""
+
+    __tablename__ = "equipment_status"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    place_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
@@ -350,6 +350,9 @@ class ScreenPlaylist(BaseModel):
     now: SegmentPublic
     next: SegmentPublic | None
     alerts: list[ShownAlert]
+    live: dict[str, list[dict[str, Any]]] = Field(
+        default={}, description="Data of its live widgets: `vehicle_availability`, `lift_status`"
+    )
 
 
 # -- proof of play --------------------------------------------------------------------------------------

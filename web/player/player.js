@@ -168,7 +168,20 @@ async function render(item, timers) {
     box.append(element("p", "widget__title", item.title));
     const value = element("p", "widget__value", "—");
     box.append(value);
-    if (item.widget === "clock") {
+    const live = state.document?.live ?? {};
+    if (item.widget === "vehicle_availability") {
+      const stations = live.vehicle_availability ?? [];
+      value.textContent = String(stations.reduce((sum, s) => sum + (s.renting ? s.vehicles : 0), 0));
+      const list = element("ul", "widget__list");
+      for (const s of stations.slice(0, 6)) list.append(element("li", "", `${s.name} : ${s.vehicles}`));
+      box.append(list);
+    } else if (item.widget === "lift_status") {
+      const outages = live.lift_status ?? [];
+      value.textContent = String(outages.length);
+      const list = element("ul", "widget__list");
+      for (const o of outages) list.append(element("li", "", o.names?.fr ?? o.names?.en ?? o.place_code));
+      box.append(list);
+    } else if (item.widget === "clock") {
       const tick = () => {
         value.textContent = new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
       };

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from services.common.contracts.kiosk import EquipmentStatusChanged
+from services.common.contracts.mobility import VehicleStationStatusChanged
 from services.common.testing import (
     SAINT_DENIS,
     VILLEJUIF,
@@ -23,7 +25,7 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.signage import live
+from services.signage import live, service
 from services.signage.app import DEFINITION
 from services.signage.settings import Settings
 
@@ -477,3 +479,78 @@ async def test_a_screen_of_another_station_gets_nothing_here(station):
         ),
         403,
     )
+
+
+async def test_live_widgets_follow_the_events_of_other_services(station):
+    widget = await station.call(
+        "POST",
+        "/content",
+        201,
+        json={"kind": "widget", "title": "Vélos", "widget": "vehicle_availability", "duration_seconds": 10},
+    )
+    lifts = await station.call(
+        "POST",
+        "/content",
+        201,
+        json={"kind": "widget", "title": "Ascenseurs", "widget": "lift_status", "duration_seconds": 10},
+    )
+    items = [
+        {"content_item_id": station.ids["welcome"]},
+        {"content_item_id": widget["id"]},
+        {"content_item_id": lifts["id"]},
+    ]
+    await station.call("PUT", "/playlists/main", json={"name": "Boucle", "is_default": True, "items": items})
+    reported = datetime(2026, 11, 26, 10, tzinfo=UTC)
+
+    def status(vehicles: int, at: datetime) -> VehicleStationStatusChanged:
+        return VehicleStationStatusChanged(
+            vehicle_station_id="velib-1",
+            system_id="velib",
+            name="Carrefour Pleyel",
+            lat=48.9,
+            lon=2.3,
+            capacity=30,
+            num_vehicles_available=vehicles,
+            vehicle_types_available=[],
+            num_docks_available=30 - vehicles,
+            is_installed=True,
+            is_renting=True,
+            is_returning=True,
+            last_reported=at,
+        )
+
+    async def record(*statuses: VehicleStationStatusChanged) -> None:
+        async with station.running.runtime.sessionmaker() as session:
+            for one in statuses:
+                await service.record_vehicle_status(session=session, station_id=SAINT_DENIS, status=one)
+            await session.commit()
+
+    async def vehicles_event() -> None:
+        await record(status(7, reported), status(3, reported - timedelta(minutes=1)))  # the late one loses
+
+    assert await changes(station, vehicles_event) == {"quai-1"}  # the hall plays the exhibition
+    live = (await station.document("quai-1"))["live"]
+    assert live["vehicle_availability"] == [
+        {"name": "Carrefour Pleyel", "vehicles": 7, "docks": 23, "renting": True}
+    ]
+    assert live["lift_status"] == []
+    assert (await station.document("hall"))["live"] == {}
+
+    async with station.running.runtime.sessionmaker() as session:
+        await service.record_equipment_status(
+            session=session,
+            station_id=SAINT_DENIS,
+            change=EquipmentStatusChanged(
+                place_code="lift-quai-1",
+                kind="lift",
+                names={"fr": "Ascenseur quai 1"},
+                level=-2,
+                status="out_of_service",
+                reason="Maintenance",
+                until=None,
+                changed_at=reported,
+            ),
+        )
+        await session.commit()
+    outages = (await station.document("quai-1"))["live"]["lift_status"]
+    assert [(o["place_code"], o["names"]["fr"]) for o in outages] == [("lift-quai-1", "Ascenseur quai 1")]
