@@ -387,8 +387,14 @@ async def list_media(station_id: StationId, session: SessionDep, _: Operator) ->
     summary="A media's bytes: public, immutable (the address is the hash), with byte ranges for video",
     response_class=Response,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "The bytes"},
-        206: {"description": "The requested byte range"},
+        200: {
+            "content": {t: {} for t in sorted(set().union(*domain.MEDIA_KINDS.values()))},
+            "description": "The bytes",
+        },
+        206: {
+            "content": {t: {} for t in sorted(set().union(*domain.MEDIA_KINDS.values()))},
+            "description": "A byte range",
+        },
         **NOT_MODIFIED,
         **problem_responses({404: "`unknown-media`: no such media here.", 416: "`range-not-satisfiable`."}),
     },
@@ -646,6 +652,7 @@ async def alert_status(session: SessionDep, alert: Any) -> AlertStatus:
     "/alerts",
     status_code=status.HTTP_201_CREATED,
     summary="Raise an alert: the targeted screens show it within seconds; publishes alert.raised",
+    responses=problem_responses(422),
 )
 async def raise_alert(
     station_id: StationId, alert_in: AlertCreate, session: SessionDep, _: Operator

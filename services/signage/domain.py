@@ -403,10 +403,15 @@ def alerts_for(screen: ScreenFacts, alerts: Iterable[Alert], at: datetime) -> li
     return sorted(shown, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), -a.raised_at.timestamp(), a.id))
 
 
-def alert_problems(*, raised_at: datetime, expires_at: datetime | None) -> list[FieldProblem]:
+def alert_problems(
+    *, texts: Mapping[str, str], raised_at: datetime, expires_at: datetime | None
+) -> list[FieldProblem]:
+    problems = []
+    if not texts:
+        problems.append(FieldProblem("texts", "an alert says something in at least one language"))
     if expires_at is not None and expires_at <= raised_at:
-        return [FieldProblem("expires_at", "an alert expires after it is raised")]
-    return []
+        problems.append(FieldProblem("expires_at", "an alert expires after it is raised"))
+    return problems
 
 
 # -- who may see what --------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ LocalTime = Annotated[
     ),
 ]
 LocalDate = Annotated[date, Strict(False), Field(description="YYYY-MM-DD, Europe/Paris")]
-CodeList = Annotated[list[Code], Field(max_length=100)]
+# Zones and tags: a simpler pattern than codes (no rule needs more), easy for generated clients.
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+CodeList = Annotated[list[Tag], Field(max_length=50)]
 Html = Annotated[str, Field(min_length=1, max_length=5000)]
 
 
@@ -67,7 +69,7 @@ class TargetsPublic(BaseModel):
 class ScreenUpdate(StrictInput):
     name: Label
     location: Label
-    zone: Code = Field(default="hall", description="hall, platform, exit...")
+    zone: Tag = Field(default="hall", description="hall, platform, exit...")
     tags: CodeList = []
     orientation: Orientation
     resolution: Resolution
@@ -295,9 +297,9 @@ class SchedulePublic(BaseModel):
 
 class AlertCreate(StrictInput):
     severity: Severity
-    texts: Annotated[
-        ByLanguage[MultilineText], Field(min_length=1, max_length=20), AfterValidator(distinct_languages)
-    ]
+    texts: Annotated[ByLanguage[MultilineText], Field(max_length=20), AfterValidator(distinct_languages)] = (
+        Field(description="At least one language")
+    )
     targets: Targets = Targets()
     expires_at: Timestamp | None = None
 

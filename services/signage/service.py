@@ -515,7 +515,7 @@ async def delete_schedule(*, session: AsyncSession, station_id: str, code: str) 
 async def raise_alert(*, session: AsyncSession, station_id: str, alert_in: AlertCreate) -> Alert:
     """Put an alert on the targeted screens at once, and publish alert.raised."""
     now = utcnow()
-    problems = domain.alert_problems(raised_at=now, expires_at=alert_in.expires_at)
+    problems = domain.alert_problems(texts=alert_in.texts, raised_at=now, expires_at=alert_in.expires_at)
     if problems:
         raise InvalidInput.from_problems("The alert cannot be raised; see `errors`.", problems)
     alert = Alert(
