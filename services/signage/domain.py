@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -89,6 +90,22 @@ def content_problems(
         problems.append(FieldProblem("widget", "a widget item needs the widget to show"))
     if kind != "widget" and widget:
         problems.append(FieldProblem("widget", f"only widget items name a widget, not a {kind}"))
+    return problems
+
+
+_SLUG = re.compile(r"^[a-z0-9-]+$")
+
+
+def screen_problems(*, zone: str, tags: Sequence[str]) -> list[FieldProblem]:
+    """Zones and tags are slugs (`platform`, `expo`): targets name them."""
+    problems = []
+    if not _SLUG.match(zone):
+        problems.append(FieldProblem("zone", "lower-case letters, digits and dashes, e.g. platform"))
+    problems += [
+        FieldProblem(f"tags.{index}", "lower-case letters, digits and dashes, e.g. expo")
+        for index, tag in enumerate(tags)
+        if not _SLUG.match(tag)
+    ]
     return problems
 
 

@@ -69,8 +69,11 @@ class TargetsPublic(BaseModel):
 class ScreenUpdate(StrictInput):
     name: Label
     location: Label
-    zone: Tag = Field(default="hall", description="hall, platform, exit...")
-    tags: CodeList = []
+    # Checked in the domain (slugs), which keeps the schema easy for generated clients and fuzzers.
+    zone: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="hall", description="hall, platform, exit..."
+    )
+    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
     orientation: Orientation
     resolution: Resolution
     languages: Annotated[

@@ -104,6 +104,9 @@ async def get_screen_or_raise(*, session: AsyncSession, station_id: str, code: s
 async def _check_screen_links(
     session: AsyncSession, station_id: str, screen_in: ScreenUpdate, *, screen_id: str | None
 ) -> None:
+    problems = domain.screen_problems(zone=screen_in.zone, tags=screen_in.tags)
+    if problems:
+        raise InvalidInput.from_problems("The screen's zone or tags are not slugs; see `errors`.", problems)
     if screen_in.playlist_id is not None:
         playlist = await session.scalar(
             select(Playlist.id).where(Playlist.id == screen_in.playlist_id, Playlist.station_id == station_id)

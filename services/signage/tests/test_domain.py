@@ -24,6 +24,7 @@ from services.signage.domain import (
     render,
     sanitise_html,
     screen_health,
+    screen_problems,
     sniff_media,
 )
 
@@ -389,3 +390,8 @@ def test_a_screen_device_plays_only_its_own_screen() -> None:
     assert not may_view_playlist(device("hall", kind="kiosk"), code="hall", registered_player=None)
     operator = Principal(subject="o", role="operator", stations=("s",), scopes=frozenset({"station:operate"}))
     assert may_view_playlist(operator, code="hall", registered_player=None)
+
+
+def test_zones_and_tags_are_slugs() -> None:
+    assert screen_problems(zone="platform", tags=["expo", "quai-2"]) == []
+    assert [p.field for p in screen_problems(zone="Quai 2", tags=["ok", "<b>"])] == ["zone", "tags.1"]

@@ -384,6 +384,11 @@ async def test_alerts_reach_screens_are_acknowledged_and_cleared(station):
     assert_problem(
         await station.running.http.post(f"{BASE}/alerts", json=past, headers=station.operator), 422
     )
+    silent = {"severity": "info", "texts": {}}
+    assert_problem(
+        await station.running.http.post(f"{BASE}/alerts", json=silent, headers=station.operator), 422
+    )
+    assert (await station.call("GET", "/alerts"))["alerts"][0]["id"] == alert["id"]  # nothing raised
 
 
 async def test_the_push_channel_wakes_a_screen_with_its_alerts(station):
