@@ -96,9 +96,16 @@ def content_problems(
 _SLUG = re.compile(r"^[a-z0-9-]+$")
 
 
-def screen_problems(*, zone: str, tags: Sequence[str]) -> list[FieldProblem]:
-    """Zones and tags are slugs (`platform`, `expo`): targets name them."""
-    problems = []
+MAX_LANGUAGE_TAG = 35
+
+
+def screen_problems(*, zone: str, tags: Sequence[str], languages: Sequence[str] = ()) -> list[FieldProblem]:
+    """Zones and tags are slugs (`platform`, `expo`): targets name them. Language tags are short."""
+    problems = [
+        FieldProblem(f"languages.{index}", f"a language tag has at most {MAX_LANGUAGE_TAG} characters")
+        for index, tag in enumerate(languages)
+        if len(tag) > MAX_LANGUAGE_TAG
+    ]
     if not _SLUG.match(zone):
         problems.append(FieldProblem("zone", "lower-case letters, digits and dashes, e.g. platform"))
     problems += [

@@ -12,12 +12,12 @@ from services.common.fields import (
     ByLanguage,
     ClientId,
     Label,
-    LanguageTag,
     MultilineText,
     StrictInput,
     Timestamp,
     distinct_languages,
 )
+from services.common.i18n import LANGUAGE_TAG_PATTERN
 from services.common.stations import STATION_SLUG_PATTERN
 from services.signage.domain import (
     MAX_DURATION_SECONDS,
@@ -47,6 +47,11 @@ LocalDate = Annotated[date, Strict(False), Field(description="YYYY-MM-DD, Europe
 Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 CodeList = Annotated[list[Tag], Field(max_length=50)]
 Html = Annotated[str, Field(min_length=1, max_length=5000)]
+# A BCP 47 tag; its length (35 at most) is checked in the domain: a pattern and a length together make
+# generated clients and fuzzers discard most of what they draw.
+ScreenLanguage = Annotated[
+    str, Field(pattern=LANGUAGE_TAG_PATTERN, description="BCP 47 language tag, e.g. `fr`", examples=["fr"])
+]
 
 
 class Targets(StrictInput):
@@ -77,7 +82,7 @@ class ScreenUpdate(StrictInput):
     orientation: Orientation
     resolution: Resolution
     languages: Annotated[
-        list[LanguageTag],
+        list[ScreenLanguage],
         Field(min_length=1, max_length=10, description="Preferred first, e.g. ['fr', 'en']"),
         AfterValidator(distinct_languages),
     ]

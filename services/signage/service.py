@@ -104,7 +104,7 @@ async def get_screen_or_raise(*, session: AsyncSession, station_id: str, code: s
 async def _check_screen_links(
     session: AsyncSession, station_id: str, screen_in: ScreenUpdate, *, screen_id: str | None
 ) -> None:
-    problems = domain.screen_problems(zone=screen_in.zone, tags=screen_in.tags)
+    problems = domain.screen_problems(zone=screen_in.zone, tags=screen_in.tags, languages=screen_in.languages)
     if problems:
         raise InvalidInput.from_problems("The screen's zone or tags are not slugs; see `errors`.", problems)
     if screen_in.playlist_id is not None:

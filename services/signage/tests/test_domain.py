@@ -395,3 +395,7 @@ def test_a_screen_device_plays_only_its_own_screen() -> None:
 def test_zones_and_tags_are_slugs() -> None:
     assert screen_problems(zone="platform", tags=["expo", "quai-2"]) == []
     assert [p.field for p in screen_problems(zone="Quai 2", tags=["ok", "<b>"])] == ["zone", "tags.1"]
+    long_tag = "en-" + "-".join(["abcdefgh"] * 4)
+    assert [p.field for p in screen_problems(zone="hall", tags=[], languages=["fr", long_tag])] == [
+        "languages.1"
+    ]
