@@ -18,7 +18,7 @@ from services.common.openapi import problem_responses
 from services.common.registry import SIGNAGE
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
-from services.signage import domain, heartbeats, live, service
+from services.signage import domain, heartbeats, live, service, sweeper
 from services.signage.models import Screen
 from services.signage.schemas import (
     AlertCreate,
@@ -48,7 +48,7 @@ from services.signage.schemas import (
 )
 from services.signage.settings import Settings
 
-router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
+router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"], lifespan=sweeper.lifespan)
 CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
 IdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ShaPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]

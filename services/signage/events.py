@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.common.contracts import signage
 from services.common.events import OutgoingEvent, new_event
 from services.signage.models import Alert, Screen
@@ -65,4 +67,16 @@ def alert_cleared(alert: Alert) -> OutgoingEvent:
         verb=signage.CLEARED,
         data=data,
         subject=alert.id,
+    )
+
+
+def screen_offline(screen: Screen, last_seen_at: datetime) -> OutgoingEvent:
+    data = signage.ScreenOffline(screen_id=screen.id, code=screen.code, last_seen_at=last_seen_at)
+    return new_event(
+        station_id=screen.station_id,
+        domain=signage.DOMAIN,
+        entity=signage.SCREEN,
+        verb=signage.OFFLINE,
+        data=data,
+        subject=screen.id,
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
@@ -876,3 +876,45 @@ async def live_data(*, session: AsyncSession, station_id: str, widgets: set[str]
             for row in rows_out
         ]
     return live
+
+
+# -- what time does by itself: expiries and silences ------------------------------------------------------
+
+
+async def clear_expired_alerts(*, session: AsyncSession, station_id: str, at: datetime) -> list[str]:
+    """Clear the alerts whose expiry has passed, each once across replicas, with alert.cleared."""
+    due = (
+        await session.scalars(
+            select(Alert).where(
+                Alert.station_id == station_id, Alert.cleared_at.is_(None), Alert.expires_at <= at
+            )
+        )
+    ).all()
+    cleared = []
+    for alert in due:
+        assert alert.expires_at is not None
+        # Conditional: another replica's sweep may have cleared it meanwhile.
+        result = await session.execute(
+            update(Alert)
+            .where(Alert.id == alert.id, Alert.cleared_at.is_(None))
+            .values(cleared_at=alert.expires_at)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            alert.cleared_at = alert.expires_at
+            await stage(session, OUTBOX, events.alert_cleared(alert))
+            cleared.append(alert.id)
+    if cleared:
+        mark_changed(session, station_id, PLAYLISTS)
+    await session.commit()
+    return cleared
+
+
+async def report_silent_screens(
+    *, session: AsyncSession, station_id: str, last_seen: dict[str, datetime], newly_silent: set[str]
+) -> None:
+    """Publish screen.offline for the screens that just went silent."""
+    for screen in await list_screens(session=session, station_id=station_id):
+        if screen.code in newly_silent:
+            await stage(session, OUTBOX, events.screen_offline(screen, last_seen[screen.code]))
+    await session.commit()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from services.common.contracts.kiosk import EquipmentStatusChanged
 from services.common.contracts.mobility import VehicleStationStatusChanged
@@ -27,6 +28,7 @@ from services.common.testing import (
 )
 from services.signage import live, service
 from services.signage.app import DEFINITION
+from services.signage.models import OUTBOX
 from services.signage.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/signage"
@@ -559,3 +561,24 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
         await session.commit()
     outages = (await station.document("quai-1"))["live"]["lift_status"]
     assert [(o["place_code"], o["names"]["fr"]) for o in outages] == [("lift-quai-1", "Ascenseur quai 1")]
+
+
+async def test_an_expired_alert_is_cleared_once_with_its_event(station):
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    alert = await station.call(
+        "POST",
+        "/alerts",
+        201,
+        json={"severity": "warning", "texts": {"fr": "Quai 2"}, "expires_at": expires.isoformat()},
+    )
+    runtime = station.running.runtime
+    later = expires + timedelta(seconds=1)
+    for expected in ([alert["id"]], []):  # a second sweep (another replica's) finds nothing left
+        async with runtime.sessionmaker() as session:
+            cleared = await service.clear_expired_alerts(session=session, station_id=SAINT_DENIS, at=later)
+        assert cleared == expected
+    status = await station.call("GET", f"/alerts/{alert['id']}")
+    assert status["cleared_at"] is not None and (await station.document("hall"))["alerts"] == []
+    async with runtime.sessionmaker() as session:
+        staged = (await session.execute(select(OUTBOX.c.subject))).scalars().all()
+    assert staged.count(f"gare.{SAINT_DENIS}.signage.alert.cleared") == 1
