@@ -198,6 +198,23 @@ async def alert_fanout(
     print(line, flush=True)
 
 
+COMPARE = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+}
+
+
+def judge(metrics: dict[str, Any]) -> None:
+    """`met` beside every target: whether the measured value reaches it."""
+    for entry in metrics.values():
+        if entry["target"]:
+            op, number = entry["target"].split()
+            entry["met"] = COMPARE[op](entry["value"], float(number))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench signage_fanout")
     parser.add_argument("--seconds", type=int, default=10)
@@ -213,6 +230,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     metrics["machine_load_1min"] = metric(load, "runnable processes")
     lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
+    judge(metrics)
     command = "./dev bench -- signage_fanout " + " ".join(sys.argv[1:])
     print(record("signage_fanout", command.strip(), metrics, "; ".join(lines)))
 
