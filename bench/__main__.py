@@ -8,6 +8,9 @@ SCENARIOS = {
     "hot_reads": "bench.hot_reads",
     "upstream_clients": "bench.upstream_clients",
     "gateway_cpu": "bench.gateway_cpu",
+    "locker_unlock": "bench.locker_unlock",
+    "wayfinding": "bench.wayfinding",
+    "gbfs": "bench.gbfs",
     "signage_fanout": "bench.signage_fanout",
 }
 

@@ -22,7 +22,9 @@ from services.common.observability import configure_logging
 log = logging.getLogger("devices")
 
 
-async def run(demo: dict, *, screen_poll: float, feed_period: float) -> None:
+async def run(
+    demo: dict, *, screen_poll: float, feed_period: float, journal_dir: Path, door_close_after: float
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -50,7 +52,13 @@ async def run(demo: dict, *, screen_poll: float, feed_period: float) -> None:
                 tasks.append(asyncio.create_task(player.run()))
             elif device["kind"] == "locker_controller":
                 await LockerController(
-                    nc, station_id=device["station"], client_id=device["client_id"]
+                    nc,
+                    station_id=device["station"],
+                    client_id=device["client_id"],
+                    bank_code=device.get("binding") or "A",
+                    journal_path=journal_dir / f"{device['client_id']}.journal.jsonl",
+                    session=session,
+                    close_after=door_close_after,
                 ).start()
             elif device["kind"] == "mobility_feed" and feed_period > 0:
                 feed = MobilityFeed(session, station_id=device["station"], period_seconds=feed_period)
@@ -70,10 +78,19 @@ def main() -> None:
     parser.add_argument(
         "--feed-period", type=float, default=30.0, help="seconds between availability reports"
     )
+    parser.add_argument(
+        "--door-close-after", type=float, default=1.0, help="seconds a simulated locker door stays open"
+    )
     args = parser.parse_args()
     configure_logging("devices")
     asyncio.run(
-        run(json.loads(args.demo.read_text()), screen_poll=args.screen_poll, feed_period=args.feed_period)
+        run(
+            json.loads(args.demo.read_text()),
+            screen_poll=args.screen_poll,
+            feed_period=args.feed_period,
+            journal_dir=args.demo.parent / "devices",
+            door_close_after=args.door_close_after,
+        )
     )
 
 

@@ -1,25 +1,117 @@
-"""A locker bank controller: answers door commands on NATS request-reply with an explicit ack."""
+"""A locker bank controller: answers door commands on NATS request-reply with an explicit ack, reads
+QR unlock tokens at the bank (checked here, with the service's public key, so collection works while
+the service or the link is down), and keeps a journal on disk of what it opened.
+
+The journal is what makes "never twice" hold: a token id or a parcel once opened is refused for
+ever, also after a restart; the events not yet reported are sent to the service when it answers.
+
+The simulated reader and door are NATS commands too (`scan`, and doors close by themselves after
+`close_after` seconds), so tests and the demo drive the bank as a person at it would.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+import httpx
+import jwt
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
+from devices.client import DeviceSession
+from services.parcel_lockers.unlock import UnlockTokenInvalid, verify_unlock_token
+
 log = logging.getLogger("devices.locker_controller")
-COMMANDS = ("open", "status")
+COMMANDS = ("open", "status", "scan")
+
+
+class Journal:
+    """Append-only JSON lines, flushed to disk before a door opens."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.used_tokens: set[str] = set()
+        self.done_parcels: set[str] = set()
+        self.pending: dict[str, dict[str, Any]] = {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            for line in path.read_text().splitlines():
+                with contextlib.suppress(ValueError):
+                    self._apply(json.loads(line))
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        kind = entry.get("type")
+        if kind == "event":
+            event = entry["event"]
+            self.pending[event["id"]] = event
+            if event.get("token_id"):
+                self.used_tokens.add(event["token_id"])
+            if event.get("parcel_id") and event["kind"] == "opened":
+                self.done_parcels.add(event["parcel_id"])
+        elif kind == "parcel_done":
+            self.done_parcels.add(entry["parcel_id"])
+        elif kind == "reported":
+            for event_id in entry["ids"]:
+                self.pending.pop(event_id, None)
+
+    def write(self, entry: dict[str, Any]) -> None:
+        with self.path.open("a") as out:
+            out.write(json.dumps(entry) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        self._apply(entry)
 
 
 class LockerController:
-    def __init__(self, nats: NatsClient, *, station_id: str, client_id: str) -> None:
+    def __init__(
+        self,
+        nats: NatsClient,
+        *,
+        station_id: str,
+        client_id: str,
+        bank_code: str = "A",
+        journal_path: Path | None = None,
+        session: DeviceSession | None = None,
+        close_after: float | None = None,
+        public_key: Any = None,
+        report_every: float = 2.0,
+    ) -> None:
         self.nats = nats
+        self.station_id = station_id
+        self.bank_code = bank_code
         self.subject = f"gare.{station_id}.device.{client_id}.>"
         self.open_doors: set[str] = set()
+        self.journal = Journal(journal_path or Path(f"var/devices/{client_id}.journal.jsonl"))
+        self.session = session
+        self.close_after = close_after
+        self.public_key = public_key
+        self.report_every = report_every
+        self._key_cache = self.journal.path.with_suffix(".keys.json")
+        self._tasks: set[asyncio.Task[None]] = set()
+        if self.public_key is None and self._key_cache.exists():
+            self.public_key = _key_from_jwks(json.loads(self._key_cache.read_text()))
+
+    @property
+    def base(self) -> str:
+        return f"/api/v1/stations/{self.station_id}/lockers"
 
     async def start(self) -> None:
         await self.nats.subscribe(self.subject, cb=self.on_command)
+        if self.session is not None:
+            self._spawn(self._report_loop())
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def on_command(self, msg: Msg) -> None:
         command = msg.subject.rsplit(".", 1)[-1]
@@ -33,11 +125,113 @@ class LockerController:
                 "error": f"unknown command {command!r}" if body is not None else "bad payload",
             }
         elif command == "open":
-            compartment = str(body.get("compartment", ""))
-            self.open_doors.add(compartment)
-            reply = {"ok": True, "command": "open", "compartment": compartment, "door": "open"}
+            reply = self.open_remote(body)
+        elif command == "scan":
+            reply = await self.scan(str(body.get("token", "")))
         else:
             reply = {"ok": True, "command": "status", "open_doors": sorted(self.open_doors)}
-        log.info("command answered", extra={"subject": msg.subject, "reply": reply})
+        log.info("command answered", extra={"subject": msg.subject, "ok": reply.get("ok")})
         if msg.reply:
             await msg.respond(json.dumps(reply).encode())
+
+    def open_remote(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The service opens a door: the parcel's QR tokens are spent from now on."""
+        compartment = str(body.get("compartment", ""))
+        parcel_id = body.get("parcel_id")
+        if isinstance(parcel_id, str) and body.get("purpose") == "collect":
+            self.journal.write({"type": "parcel_done", "parcel_id": parcel_id})
+        self._door_opened(compartment)
+        return {"ok": True, "command": "open", "compartment": compartment, "door": "open"}
+
+    async def scan(self, token: str) -> dict[str, Any]:
+        """The bank's reader read a QR code: open its compartment if the token is good and new."""
+        if self.public_key is None:
+            await self.refresh_key()
+        if self.public_key is None:
+            return {"ok": False, "error": "no key to check tokens yet"}
+        try:
+            claims = verify_unlock_token(
+                token, self.public_key, station_id=self.station_id, bank_code=self.bank_code
+            )
+        except UnlockTokenInvalid as exc:
+            return {"ok": False, "error": str(exc)}
+        if claims.jti in self.journal.used_tokens or claims.parcel_id in self.journal.done_parcels:
+            return {"ok": False, "error": "this parcel was already collected"}
+        event = {
+            "id": uuid.uuid4().hex,
+            "kind": "opened",
+            "compartment": claims.compartment,
+            "at": _now(),
+            "token": token,
+            "token_id": claims.jti,
+            "parcel_id": claims.parcel_id,
+        }
+        # On disk before the door opens: a crash right after cannot let the token in again.
+        self.journal.write({"type": "event", "event": event})
+        self._door_opened(claims.compartment)
+        self._spawn(self.report())
+        return {"ok": True, "command": "scan", "compartment": claims.compartment, "door": "open"}
+
+    def _door_opened(self, compartment: str) -> None:
+        self.open_doors.add(compartment)
+        if self.close_after is not None:
+            self._spawn(self._close_later(compartment))
+
+    async def _close_later(self, compartment: str) -> None:
+        await asyncio.sleep(self.close_after or 0)
+        self.close_door(compartment)
+        await self.report()
+
+    def close_door(self, compartment: str) -> None:
+        self.open_doors.discard(compartment)
+        event = {"id": uuid.uuid4().hex, "kind": "closed", "compartment": compartment, "at": _now()}
+        self.journal.write({"type": "event", "event": event})
+
+    async def refresh_key(self) -> None:
+        if self.session is None:
+            return
+        try:
+            response = await self.session.request("GET", f"{self.base}/unlock-keys")
+        except httpx.HTTPError:
+            return
+        if response.status_code == 200:
+            self._key_cache.write_text(response.text)
+            self.public_key = _key_from_jwks(response.json())
+
+    async def report(self) -> int:
+        """Send the journal's unreported events; what the service took is marked reported."""
+        if self.session is None or not self.journal.pending:
+            return 0
+        pending = list(self.journal.pending.values())
+        body = {
+            "events": [{k: v for k, v in e.items() if k != "token_id" and v is not None} for e in pending]
+        }
+        try:
+            response = await self.session.request(
+                "POST", f"{self.base}/banks/{self.bank_code}/door-events", json=body
+            )
+        except httpx.HTTPError as exc:
+            log.info("service unreachable, journal kept", extra={"pending": len(pending), "error": repr(exc)})
+            return 0
+        if response.status_code != 200:
+            log.warning("journal refused", extra={"status": response.status_code})
+            return 0
+        ids = [r["id"] for r in response.json()["results"]]
+        self.journal.write({"type": "reported", "ids": ids})
+        return len(ids)
+
+    async def _report_loop(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                if self.public_key is None:
+                    await self.refresh_key()
+                await self.report()
+            await asyncio.sleep(self.report_every)
+
+
+def _key_from_jwks(document: dict[str, Any]) -> Any:
+    return jwt.PyJWK.from_dict(document["keys"][0]).key
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

@@ -31,6 +31,7 @@ from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
+from gateway.streams import StreamSlots
 from gateway.upstream import UpstreamPool
 from gateway.web import mount_docs, mount_web_clients
 from services.common.auth import TokenVerifier
@@ -42,6 +43,7 @@ from services.common.health import Check, CheckResult, Probe, health_router
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from services.common.openapi import refuse_other_methods_on_concrete_paths
 from services.common.registry import SERVICES
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         ),
         upstream_pools=pools,
         http=http,
+        stream_client=httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_connections=None)),
+        stream_slots={name: StreamSlots(settings.max_streams_per_service) for name in upstreams},
         otp=OneTimeCodes(
             redis,
             pepper=read_or_create_secret(settings.secrets_dir, "otp-pepper"),
@@ -283,6 +287,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()
             await runtime.http.aclose()
+            if runtime.stream_client is not None:
+                await runtime.stream_client.aclose()
             await runtime.notifier.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
@@ -325,4 +331,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     mount_docs(app, title="Gare numérique — API")
     mount_web_clients(app, settings.web_dir, csp=settings.web_csp)
+    refuse_other_methods_on_concrete_paths(app)
     return app

@@ -31,6 +31,7 @@ from gateway.routing import (
     resolve,
 )
 from gateway.runtime import GatewayRuntime
+from gateway.streams import Relay, wants_event_stream
 from gateway.upstream import UpstreamError, UpstreamResponse
 from services.common.auth import Principal, bearer_token, require_station
 from services.common.errors import Problem, TooManyRequests, Unauthorized, problem_response
@@ -68,7 +69,12 @@ class Edge:
             return
         runtime: GatewayRuntime = self.state.gateway
         try:
-            status, headers, body = await self._proxy(runtime, scope, receive, raw, segments)
+            answer = await self._proxy(runtime, scope, receive, raw, segments)
+            if isinstance(answer, Relay):
+                # Problems come before the stream starts (no connection, no slot); then it flows.
+                await answer.run(receive, send)
+                return
+            status, headers, body = answer
         except Problem as problem:
             await _send_problem(problem, raw, scope, receive, send)
             return
@@ -87,7 +93,7 @@ class Edge:
 
     async def _proxy(
         self, runtime: GatewayRuntime, scope: Scope, receive: Receive, raw: bytes, segments: list[str]
-    ) -> tuple[int, list[Header], bytes]:
+    ) -> tuple[int, list[Header], bytes] | Relay:
         method: str = scope["method"]
         target = _target(runtime, segments)
         scope["route_template"] = runtime.route_templates[target.route_group]
@@ -100,11 +106,16 @@ class Edge:
         principal = None if public else await _caller(runtime, target, head)
         ip = head.client_ip(scope, runtime.trusted_proxies)
         decision = await _within_limits(runtime, target, method, principal, ip)
+        limits = [
+            (b"ratelimit-limit", b"%d" % decision.limit),
+            (b"ratelimit-remaining", b"%d" % decision.remaining),
+        ]
+        if wants_event_stream(method, scope["headers"]) and runtime.stream_client is not None:
+            return _relay(runtime, target, scope, head, public, ip, raw, limits)
         body = await _read_body(receive) if head.has_body else b""
         answer = await _answer(runtime, target, scope, head, public, ip, raw, body)
         headers = answer.headers
-        headers.append((b"ratelimit-limit", b"%d" % decision.limit))
-        headers.append((b"ratelimit-remaining", b"%d" % decision.remaining))
+        headers += limits
         if answer.status not in _NO_BODY_STATUSES:
             headers.append((b"content-length", b"%d" % len(answer.body)))
         return answer.status, headers, b"" if method == "HEAD" else answer.body
@@ -225,15 +236,7 @@ async def _answer(
     cache = runtime.edge_cache if public else None
 
     def forwarded(*, cached: bool) -> list[Header]:
-        return request_headers(
-            scope["headers"],
-            public=public,
-            client_ip=ip,
-            scheme=scope["scheme"],
-            host=head.host,
-            request_id=current_request_id() or "",
-            cached=cached,
-        )
+        return _forwarded(scope, head, public, ip, cached=cached)
 
     async def fetch(headers: list[Header], if_none_match: bytes | None = None) -> UpstreamResponse:
         if if_none_match:
@@ -259,6 +262,44 @@ async def _answer(
         if answer is not None:
             return answer
     return await fetch(forwarded(cached=False))
+
+
+def _relay(
+    runtime: GatewayRuntime,
+    target: Target,
+    scope: Scope,
+    head: RequestHead,
+    public: bool,
+    ip: str,
+    raw: bytes,
+    limits: list[Header],
+) -> Relay:
+    query: bytes = scope["query_string"]
+    service = target.service.name
+    assert runtime.stream_client is not None
+    return Relay(
+        service=service,
+        pool=runtime.upstream_pools[service],
+        target=raw + b"?" + query if query else raw,
+        headers=_forwarded(scope, head, public, ip, cached=False),
+        client=runtime.stream_client,
+        slots=runtime.stream_slots[service],
+        upstream_origins=runtime.upstream_origins,
+        extra_headers=limits,
+    )
+
+
+def _forwarded(scope: Scope, head: RequestHead, public: bool, ip: str, *, cached: bool) -> list[Header]:
+    """The request's headers as the service gets them."""
+    return request_headers(
+        scope["headers"],
+        public=public,
+        client_ip=ip,
+        scheme=scope["scheme"],
+        host=head.host,
+        request_id=current_request_id() or "",
+        cached=cached,
+    )
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -208,16 +208,26 @@ class MethodTable:
         if found is not None:
             return found
         methods: set[str] = set()
+        literal: set[str] = set()
         for pattern, allowed in templates:
             if len(pattern) == len(segments) and all(
                 (p is None and s != "") or p == s for p, s in zip(pattern, segments, strict=True)
             ):
                 methods |= allowed
-        found = frozenset(methods)
+                if _concrete(pattern):
+                    literal |= allowed
+        # OpenAPI matches a concrete path before a template (`/screens/pair` before `/screens/{code}`).
+        found = frozenset(literal or methods)
         if len(self._cache) >= self._CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = found
         return found
+
+
+def _concrete(pattern: tuple[str | None, ...]) -> bool:
+    """No parameter but the station's (`/api/v1/stations/{station_id}/...`, `/gbfs/{station_id}/...`)."""
+    station_at = 3 if pattern[:3] == ("api", "v1", "stations") else 1
+    return all(p is not None for i, p in enumerate(pattern) if i != station_at)
 
 
 _HTTP_METHODS = frozenset({"get", "head", "post", "put", "patch", "delete", "options"})

@@ -16,6 +16,7 @@ from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.routing import MethodTable
 from gateway.settings import GatewaySettings, RateLimit
+from gateway.streams import StreamSlots
 from gateway.upstream import UpstreamPool
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
@@ -54,3 +55,6 @@ class GatewayRuntime:
     trusted_proxies: tuple[str, ...] = ()
     # Public reads answered from the services' last answers (None: off).
     edge_cache: EdgeCache | None = None
+    # Event streams: their own client and, per service, their own slots (gateway/streams.py).
+    stream_client: httpx.AsyncClient | None = None
+    stream_slots: dict[str, StreamSlots] = field(default_factory=dict)

@@ -97,6 +97,8 @@ class GatewaySettings(BaseSettings):
     edge_cache_entries: int = Field(default=1024, ge=0, le=1_000_000)
     # Concurrent requests the gateway sends to each service; more only queue inside the service.
     upstream_max_in_flight: int = Field(default=8, ge=1, le=1024)
+    # Event streams (text/event-stream) relayed at once to each service: screens, kiosks, apps.
+    max_streams_per_service: int = Field(default=2000, ge=1, le=100_000)
 
     rate_limit_anonymous: RateLimit = RateLimit(per_second=20, burst=40)
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)

@@ -33,10 +33,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test on the whole stack is `e2e`, so `-m "not e2e"` is the fast tier."""
+    """Every test on the whole stack is `e2e`, so `-m "not e2e"` is the fast tier.
+
+    With pytest-xdist (`./dev test` runs two workers, `--dist loadgroup`), the tests of one backend
+    share a worker, so each worker starts one stack per backend fixture, not one per test module;
+    the other tests go by module, so module fixtures start once."""
     for item in items:
         if "stack" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.e2e)
+        params = getattr(item, "callspec", None)
+        backend = next((v for v in (params.params.values() if params else ()) if v in BACKENDS), None)
+        group = f"backend-{backend}" if backend else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -46,6 +54,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller sees every report and decides
     if REQUIRE_POSTGRES and _postgres_passed == 0 and exitstatus == 0:
         session.config.get_terminal_writer().line(
             "FAILED: no PostgreSQL test passed, and CI requires them", red=True

@@ -16,6 +16,8 @@ from tests.support import SAINT_DENIS, assert_problem, bearer
 pytestmark = pytest.mark.e2e
 
 PROXIED_PREFIXES = ("/api/v1/stations/", "/gbfs")
+# The station directory is the gateway's own: no upstream to be busy, down or slow.
+GATEWAY_OWN = {"/api/v1/stations", "/api/v1/stations/{station_id}"}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,7 @@ def test_every_error_of_every_operation_is_a_documented_problem(merged):
             assert "401" in responses, (method, path)
             assert "WWW-Authenticate" in responses["401"]["headers"], (method, path)
         assert {"400", "414"} <= set(responses), (method, path)  # paths the gateway refuses
-        if path.startswith(PROXIED_PREFIXES):
+        if path.startswith(PROXIED_PREFIXES) and path not in GATEWAY_OWN:
             assert {"429", "503", "504"} <= set(responses), (method, path)
             assert responses["429"]["headers"]["Retry-After"]["required"] is True
 

@@ -30,10 +30,13 @@ def wait_ready(gateway: str, timeout: float = 30) -> None:
 
 
 def test_a_service_down_is_503_and_readyz_says_which(stack, gateway):
+    cached = f"{gateway}{BASE}/mobility/vehicle-stations"
+    assert httpx.get(cached).status_code == 200  # now in the gateway's edge cache
     stack.stop_component("bike_share")
     try:
+        # A read the gateway has not cached needs the service.
         body = assert_problem(
-            httpx.get(f"{gateway}{BASE}/mobility/vehicle-stations"), 503, "upstream-unavailable"
+            httpx.get(cached, params={"lat": 48.918, "lon": 2.343}), 503, "upstream-unavailable"
         )
         assert "bike_share" in body["detail"]
         status, ready = readiness(gateway)
@@ -42,6 +45,9 @@ def test_a_service_down_is_503_and_readyz_says_which(stack, gateway):
         assert ready["checks"]["info_kiosk"]["status"] == "up"
         # The other services still answer.
         assert httpx.get(f"{gateway}{BASE}/kiosk/points-of-interest").status_code == 200
+        # The last answer of a public read stays served while fresh, with its age (RFC 9111).
+        served = httpx.get(cached)
+        assert served.status_code == 200 and "age" in served.headers
     finally:
         stack.start_component("bike_share")
     wait_ready(gateway)

@@ -17,7 +17,8 @@ import pytest
 
 from services.bike_share import service as bike_share_service
 from services.bike_share.app import DEFINITION as BIKE_SHARE
-from services.bike_share.models import VehicleType
+from services.bike_share.demo import VELIB_SYSTEM
+from services.bike_share.models import System, VehicleType
 from services.bike_share.settings import Settings as BikeShareSettings
 from services.common.service_app import ServiceDefinition
 from services.common.settings import ServiceSettings
@@ -115,6 +116,8 @@ async def bike_share(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIter
         replicas = await two_replicas(
             stack, BIKE_SHARE, BikeShareSettings, tmp_path=tmp_path, keys=keys, nats_url=nats_server.url
         )
+        async with replicas[0].runtime.sessionmaker() as session:
+            await bike_share_service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
         await register_vehicle_station(replicas[0], "1001", "Carrefour Pleyel")
         async with replicas[0].runtime.sessionmaker() as session:
             await bike_share_service.ensure_vehicle_type(

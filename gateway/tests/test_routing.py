@@ -185,6 +185,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/v1/stations/{station_id}/kiosk/points-of-interest": {"get": {}, "post": {}},
     "/gbfs/{station_id}/gbfs.json": {"get": {}},
+    "/api/v1/stations/{station_id}/kiosk/places/{code}": {"get": {}, "delete": {}},
+    "/api/v1/stations/{station_id}/kiosk/places/import": {"post": {}},
     "/auth/token": {"post": {}},
 }
 
@@ -238,3 +240,11 @@ def test_reloading_replaces_a_services_paths():
 
 def test_allow_lists_methods_in_a_stable_order():
     assert allow_header(frozenset({"PUT", "HEAD", "GET"})) == "GET, HEAD, PUT"
+
+
+def test_a_concrete_path_has_its_own_methods_not_its_templates():
+    methods = table()
+    imports = segments(f"{BASE}/kiosk/places/import")
+    assert methods.allowed("info_kiosk", imports) == frozenset({"POST"})
+    place = segments(f"{BASE}/kiosk/places/exit-a")
+    assert methods.allowed("info_kiosk", place) == frozenset({"GET", "HEAD", "DELETE"})

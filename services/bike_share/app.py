@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from services.bike_share import api
+from services.bike_share.consumers import DockReports
+from services.bike_share.feeds import IngestLoop
 from services.bike_share.models import Base
 from services.bike_share.settings import Settings
 from services.common.registry import BIKE_SHARE
+from services.common.runtime import ServiceRuntime
 from services.common.service_app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
@@ -16,10 +22,35 @@ DEFINITION = ServiceDefinition(
     description="Live availability of bikes, e-bikes, cargo bikes and shared cars near the station.",
     version="0.1.0",
     metadata=Base.metadata,
-    routers=[api.router],
+    routers=[api.router, api.gbfs_router],
     hot_reads=api.HOT_READS,
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or Settings())
+    settings = settings or Settings()
+    app = create_service_app(DEFINITION, settings)
+    kernel = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The kernel's lifespan builds the runtime; the ingest of external feeds runs inside it.
+        async with kernel(app):
+            runtime: ServiceRuntime = app.state.runtime
+            app.state.dock_reports = DockReports(runtime)
+            loop = IngestLoop(
+                sessionmaker=runtime.sessionmaker,
+                http=runtime.http,
+                stations=list(settings.stations),
+                min_interval=settings.ingest_min_interval_seconds,
+            )
+            if settings.ingest_enabled:
+                loop.start()
+            app.state.ingest = loop
+            try:
+                yield
+            finally:
+                await loop.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -8,12 +8,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.bike_share import domain, service
-from services.bike_share.models import VehicleStation, VehicleType
+from services.bike_share.models import System, VehicleStation, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleTypeCountIn
 from services.common.catalog import load_catalog
 from services.common.db import utcnow
 from services.common.settings import ServiceSettings
 
+VELIB_SYSTEM: dict[str, Any] = {
+    "id": "velib-metropole",
+    "name": {"fr": "Vélib' Métropole", "en": "Vélib' Métropole"},
+    "operator": {"fr": "Smovengo"},
+    "url": "https://www.velib-metropole.fr",
+    "timezone": "Europe/Paris",
+}
 VELIB_TYPES: list[dict[str, Any]] = [
     {
         "id": "velib-mechanical",
@@ -37,6 +44,7 @@ async def load_demo(
     sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings, catalog: Path
 ) -> None:
     async with sessionmaker() as session:
+        await service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
         for vehicle_type in VELIB_TYPES:
             await service.ensure_vehicle_type(session=session, vehicle_type=VehicleType(**vehicle_type))
         for station in load_catalog(catalog):

@@ -1,4 +1,5 @@
-"""bike_share's rules, without I/O: what makes a status report acceptable."""
+"""bike_share's rules, without I/O: what makes a status report acceptable, who may send it, and
+how far a traveller walks to a vehicle."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.common.auth import Principal, Scope
+from services.common.geo import distance_m
 from services.common.rules import EARLIEST_TIMESTAMP, FieldProblem
 
 # A device clock a little ahead is tolerated; further ahead the report is refused.
@@ -21,6 +23,8 @@ class StatusReport:
     is_renting: bool
     is_returning: bool
     last_reported: datetime
+    num_vehicles_disabled: int | None = None
+    num_docks_disabled: int | None = None
 
 
 def vehicle_station_id(system_id: str, external_id: str) -> str:
@@ -52,6 +56,12 @@ def status_report_problems(
                 f"is {report.num_vehicles_available} but vehicle_types_available adds up to {total}",
             )
         )
+    if capacity is not None and report.num_vehicles_available > capacity:
+        problems.append(
+            FieldProblem(
+                "num_vehicles_available", f"is {report.num_vehicles_available}, over the capacity {capacity}"
+            )
+        )
     if capacity is not None and report.num_docks_available is not None:
         used = report.num_vehicles_available + report.num_docks_available
         if used > capacity:
@@ -72,10 +82,57 @@ def is_stale(report: StatusReport, previous_last_reported: datetime | None) -> b
     return previous_last_reported is not None and report.last_reported < previous_last_reported
 
 
-def may_report(reporter: Principal, *, system_id: str) -> bool:
-    """Operators report any station; a feed device only those of the system it is bound to."""
+def may_report(reporter: Principal, *, system_id: str, vehicle_station_id: str | None = None) -> bool:
+    """Operators report any station; a feed device only those of the system it is bound to, and
+    a dock only its own vehicle station."""
     if reporter.has_any_scope(Scope.OPERATE):
         return True
-    return reporter.has_any_scope(Scope.REPORT_MOBILITY) and reporter.is_device_bound_to(
-        "mobility_feed", system_id
+    if not reporter.has_any_scope(Scope.REPORT_MOBILITY):
+        return False
+    bound_to_system = reporter.is_device_bound_to("mobility_feed", system_id)
+    bound_to_dock = vehicle_station_id is not None and reporter.is_device_bound_to(
+        "mobility_feed", vehicle_station_id
     )
+    return bound_to_system or bound_to_dock
+
+
+# A walk is longer than the straight line: streets, crossings. 1.3 is the usual urban detour
+# factor; 80 m a minute an unhurried pace with luggage.
+DETOUR_FACTOR = 1.3
+WALKING_M_PER_MIN = 80.0
+
+
+def walking_distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    """An estimate of the walk between two points, in metres."""
+    return round(distance_m(lat1, lon1, lat2, lon2) * DETOUR_FACTOR)
+
+
+def walking_minutes(walk_m: int) -> int:
+    return max(1, round(walk_m / WALKING_M_PER_MIN))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Something a traveller may walk to: a vehicle station or a free-floating vehicle."""
+
+    kind: str
+    id: str
+    lat: float
+    lon: float
+    vehicle_type_ids: frozenset[str]
+
+
+def nearby(
+    places: list[Place], *, lat: float, lon: float, radius_m: int, vehicle_type_ids: set[str] | None
+) -> list[tuple[Place, int]]:
+    """The places within `radius_m` (straight line) that offer one of the types asked, nearest walk
+    first, with their walking distance."""
+    found: list[tuple[Place, int]] = []
+    for place in places:
+        if vehicle_type_ids is not None and not (place.vehicle_type_ids & vehicle_type_ids):
+            continue
+        if distance_m(lat, lon, place.lat, place.lon) > radius_m:
+            continue
+        found.append((place, walking_distance_m(lat, lon, place.lat, place.lon)))
+    found.sort(key=lambda item: (item[1], item[0].id))
+    return found

@@ -27,7 +27,9 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
-from starlette.routing import compile_path
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import Scope
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -299,7 +301,50 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     """Every method some route serves at this request's path (Starlette's 405 names one route's only)."""
     path = scope.get("route_path") or scope["path"]
     methods: set[str] = set()
+    literal: set[str] = set()
     for route in iter_route_contexts(app.routes):
+        if route.name == _SHADOW:
+            continue
         if route.path and route.methods and compile_path(route.path)[0].match(path):
             methods |= set(route.methods)
+            if route.path == path:
+                literal |= set(route.methods)
+    # OpenAPI matches a concrete path before a template (`/auth/devices/claim` before
+    # `/auth/devices/{client_id}`): the document, and so Allow, name the concrete path's methods.
+    methods = literal or methods
     return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m))
+
+
+def refuse_other_methods_on_concrete_paths(app: FastAPI) -> None:
+    """Make routing agree with the document: a concrete path (`/auth/devices/claim`) answers 405
+    for the methods it lacks, instead of falling through to a template it also matches
+    (`GET /auth/devices/{client_id}` with `claim` as the id). Call once every route is added."""
+    routes = [(r.path, set(r.methods)) for r in iter_route_contexts(app.routes) if r.path and r.methods]
+    shadows: list[BaseRoute] = []
+    for concrete in {path for path, _ in routes if "{" not in path}:
+        own = set().union(*(methods for path, methods in routes if path == concrete))
+        others = set().union(
+            *(
+                methods
+                for path, methods in routes
+                if path != concrete and compile_path(path)[0].match(concrete)
+            )
+        )
+        if others - own:
+            shadows.append(
+                Route(
+                    concrete,
+                    _method_not_allowed,
+                    methods=sorted(others - own),
+                    name=_SHADOW,
+                    include_in_schema=False,
+                )
+            )
+    app.router.routes[:0] = shadows
+
+
+_SHADOW = "method-not-allowed"
+
+
+async def _method_not_allowed(request: Request) -> None:
+    raise StarletteHTTPException(status_code=405)

@@ -29,6 +29,7 @@ from services.common.hot_reads import (
 )
 from services.common.limits import BodySizeLimitMiddleware
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from services.common.openapi import refuse_other_methods_on_concrete_paths
 from services.common.outbox import OutboxRelay, relay_session_info
 from services.common.registry import Service
 from services.common.runtime import ServiceRuntime
@@ -109,6 +110,7 @@ def create_service_app(
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     for router in definition.routers:
         app.include_router(router)
+    refuse_other_methods_on_concrete_paths(app)
     return app
 
 

@@ -2,29 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+import qrcode  # type: ignore[import-untyped]  # no stubs published
+import qrcode.image.svg  # type: ignore[import-untyped]
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import or_
 
 from services.common.auth import Principal, Scope
+from services.common.db import utcnow
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
+from services.common.errors import InvalidInput, NotFound, Problem
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
+from services.common.openapi import problem_responses
 from services.common.registry import INFO_KIOSK
 from services.common.stations import STATION_SLUG_PATTERN
-from services.info_kiosk import domain, service
+from services.info_kiosk import domain, gtfs, service
+from services.info_kiosk.domain import PlaceKind, Profile
+from services.info_kiosk.models import EquipmentOutage, Level, Pathway, Place
 from services.info_kiosk.schemas import (
+    CODE_PATTERN,
+    AlertPanel,
+    AlertPublic,
     Category,
+    Code,
+    EquipmentList,
+    EquipmentPublic,
+    EquipmentStatusUpdate,
+    ExplanationPublic,
+    GraphReport,
+    GraphWarningPublic,
     LanguageTag,
+    LevelCreate,
+    LevelPublic,
+    LevelUpdate,
+    Limit,
+    LivePanels,
+    LockerBankPublic,
+    LockerPanel,
     MobilityBoard,
+    Page,
+    PathwayCreate,
+    PathwayPublic,
+    PathwayUpdate,
+    PlaceCreate,
+    PlacePublic,
+    PlaceUpdate,
     PointOfInterestCreate,
     PointOfInterestList,
     PointOfInterestPublic,
+    RouteAnswerPublic,
+    RoutePublic,
+    RouteStepPublic,
+    SearchHitPublic,
+    SearchResults,
+    StationMap,
     VehicleAvailabilityPublic,
+    VehiclePanel,
 )
 
 router = APIRouter(prefix=INFO_KIOSK.path_prefix, tags=["kiosk"])
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
+# Outages come from operators, and from kiosks whose staff report a lift they see stopped.
+OperatorOrKiosk = Annotated[Principal, Depends(require_scopes(Scope.OPERATE, Scope.DISPLAY_KIOSK))]
 AcceptLanguage = Annotated[str | None, Header(description="Used when `lang` is not given.")]
 CATEGORIES = frozenset(get_args(Category))
 _LANGUAGE_TAG = TypeAdapter(LanguageTag)
@@ -63,7 +105,6 @@ MOBILITY_BOARD = HotRead(
     tags=lambda request: [service.VEHICLE_AVAILABILITY],
     cache_control="public, max-age=5",
 )
-HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD)
 
 
 @router.get(
@@ -134,3 +175,665 @@ async def mobility_board(
 
     entry = await runtime.hot.entry_for(MOBILITY_BOARD, request, render)
     return entry.response(request)
+
+
+# -- the station graph: operator CRUD by code -------------------------------------------------------
+
+Cursor = Annotated[Code | None, Query(description="The `next_after` of the previous page.")]
+PageSize = Annotated[Limit, Query(description="Items per page.")]
+Language = Annotated[LanguageTag | None, Query(description="BCP 47 tag; else Accept-Language.")]
+PlaceCode = Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, description="e.g. exit-rue-pleyel")]
+
+
+def negotiated(lang: str | None, accept_language: str | None) -> list[str]:
+    """The caller's languages, the supported one that fits best first (unsupported: the station's)."""
+    preferred = domain.preferred_languages(lang=lang, accept_language=accept_language)
+    return [domain.negotiate_language(preferred), *preferred]
+
+
+def level_public(level: Level, preferred: list[str]) -> LevelPublic:
+    return LevelPublic(
+        code=level.code, index=level.index, name=domain.localized(level.names, preferred), names=level.names
+    )
+
+
+def place_public(
+    place: Place | domain.PlaceRecord, preferred: list[str], closed: frozenset[str] = frozenset()
+) -> PlacePublic:
+    return PlacePublic(
+        code=place.code,
+        kind=place.kind,
+        name=domain.localized(place.names, preferred),
+        names=dict(place.names),
+        level_code=place.level_code,
+        lat=place.lat,
+        lon=place.lon,
+        line=place.line,
+        out_of_service=place.code in closed,
+    )
+
+
+def pathway_public(pathway: Pathway | domain.PathwayRecord) -> PathwayPublic:
+    record = pathway if isinstance(pathway, domain.PathwayRecord) else service.pathway_record(pathway)
+    return PathwayPublic(**vars(record), step_free=domain.is_step_free(record))
+
+
+@router.get("/levels", summary="The station's levels, from the street down")
+async def list_levels(
+    station_id: StationId, session: SessionDep, lang: Language = None, accept_language: AcceptLanguage = None
+) -> list[LevelPublic]:
+    preferred = negotiated(lang, accept_language)
+    levels = await service._all(session, Level, station_id)
+    return [level_public(level, preferred) for level in sorted(levels, key=lambda level: -level.index)]
+
+
+@router.post(
+    "/levels", status_code=status.HTTP_201_CREATED, responses=problem_responses({409: "The code exists."})
+)
+async def create_level(
+    station_id: StationId, level_in: LevelCreate, session: SessionDep, _: Operator
+) -> LevelPublic:
+    level = await service.create_item(
+        session=session, station_id=station_id, model=Level, values=level_in.model_dump()
+    )
+    return level_public(level, [])
+
+
+@router.get("/levels/{code}", summary="One level by its code")
+async def read_level(
+    station_id: StationId,
+    code: PlaceCode,
+    session: SessionDep,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> LevelPublic:
+    level = await service.get_by_code(session, Level, station_id, code)
+    return level_public(level, negotiated(lang, accept_language))
+
+
+@router.patch("/levels/{code}", summary="Change a level's index or names")
+async def update_level(
+    station_id: StationId, code: PlaceCode, level_in: LevelUpdate, session: SessionDep, _: Operator
+) -> LevelPublic:
+    changes = level_in.model_dump(exclude_unset=True)
+    level = await service.update_item(
+        session=session, station_id=station_id, model=Level, code=code, changes=changes
+    )
+    return level_public(level, [])
+
+
+@router.delete(
+    "/levels/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses({409: "Places are still on this level."}),
+)
+async def delete_level(station_id: StationId, code: PlaceCode, session: SessionDep, _: Operator) -> None:
+    await service.remove_item(session=session, station_id=station_id, model=Level, code=code)
+
+
+@router.get("/places", summary="The station's places, by code, a page at a time")
+async def list_places(
+    station_id: StationId,
+    session: SessionDep,
+    kind: Annotated[PlaceKind | None, Query(description="Only this kind.")] = None,
+    level: Annotated[Code | None, Query(description="Only this level's places.")] = None,
+    after: Cursor = None,
+    limit: PageSize = 50,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> Page[PlacePublic]:
+    where = [*([Place.kind == kind] if kind else []), *([Place.level_code == level] if level else [])]
+    rows, next_after = await service.page(session, Place, station_id, limit=limit, after=after, where=where)
+    preferred = negotiated(lang, accept_language)
+    return Page[PlacePublic](items=[place_public(place, preferred) for place in rows], next_after=next_after)
+
+
+@router.post(
+    "/places",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses({409: "The code exists."}),
+    summary="Add a place; its level must exist",
+)
+async def create_place(
+    station_id: StationId, place_in: PlaceCreate, session: SessionDep, _: Operator
+) -> PlacePublic:
+    place = await service.create_item(
+        session=session, station_id=station_id, model=Place, values=place_in.model_dump()
+    )
+    return place_public(place, [])
+
+
+@router.get("/places/{code}", summary="One place by its code")
+async def read_place(
+    station_id: StationId,
+    code: PlaceCode,
+    session: SessionDep,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> PlacePublic:
+    place = await service.get_by_code(session, Place, station_id, code)
+    return place_public(place, negotiated(lang, accept_language))
+
+
+@router.patch("/places/{code}", summary="Change a place")
+async def update_place(
+    station_id: StationId, code: PlaceCode, place_in: PlaceUpdate, session: SessionDep, _: Operator
+) -> PlacePublic:
+    changes = place_in.model_dump(exclude_unset=True)
+    place = await service.update_item(
+        session=session, station_id=station_id, model=Place, code=code, changes=changes
+    )
+    return place_public(place, [])
+
+
+@router.delete(
+    "/places/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses({409: "Pathways still lead to this place."}),
+)
+async def delete_place(station_id: StationId, code: PlaceCode, session: SessionDep, _: Operator) -> None:
+    await service.remove_item(session=session, station_id=station_id, model=Place, code=code)
+
+
+@router.get("/pathways", summary="The station's pathways, by code, a page at a time")
+async def list_pathways(
+    station_id: StationId,
+    session: SessionDep,
+    place: Annotated[Code | None, Query(description="Only pathways from or to this place.")] = None,
+    after: Cursor = None,
+    limit: PageSize = 50,
+) -> Page[PathwayPublic]:
+    where = [or_(Pathway.from_code == place, Pathway.to_code == place)] if place else []
+    rows, next_after = await service.page(session, Pathway, station_id, limit=limit, after=after, where=where)
+    return Page[PathwayPublic](items=[pathway_public(pathway) for pathway in rows], next_after=next_after)
+
+
+@router.post(
+    "/pathways",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses({409: "The code exists."}),
+    summary="Add a pathway; both its places must exist (a dangling pathway is refused)",
+)
+async def create_pathway(
+    station_id: StationId, pathway_in: PathwayCreate, session: SessionDep, _: Operator
+) -> PathwayPublic:
+    values = pathway_in.model_dump()
+    pathway = await service.create_item(session=session, station_id=station_id, model=Pathway, values=values)
+    return pathway_public(pathway)
+
+
+@router.get("/pathways/{code}", summary="One pathway by its code")
+async def read_pathway(station_id: StationId, code: PlaceCode, session: SessionDep) -> PathwayPublic:
+    return pathway_public(await service.get_by_code(session, Pathway, station_id, code))
+
+
+@router.patch("/pathways/{code}", summary="Change a pathway")
+async def update_pathway(
+    station_id: StationId, code: PlaceCode, pathway_in: PathwayUpdate, session: SessionDep, _: Operator
+) -> PathwayPublic:
+    changes = pathway_in.model_dump(exclude_unset=True)
+    pathway = await service.update_item(
+        session=session, station_id=station_id, model=Pathway, code=code, changes=changes
+    )
+    return pathway_public(pathway)
+
+
+@router.delete("/pathways/{code}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_pathway(station_id: StationId, code: PlaceCode, session: SessionDep, _: Operator) -> None:
+    await service.remove_item(session=session, station_id=station_id, model=Pathway, code=code)
+
+
+# -- GTFS and validation ------------------------------------------------------------------------------
+
+ZIP = "application/zip"
+
+
+def report_of(station_id: str, version: str | None, graph: domain.RoutingGraph) -> GraphReport:
+    return GraphReport(
+        station_id=station_id,
+        version=version,
+        levels=len(graph.levels),
+        places=len(graph.places),
+        pathways=len(graph.pathways),
+        warnings=[GraphWarningPublic(**vars(warning)) for warning in domain.graph_warnings(graph)],
+    )
+
+
+@router.get(
+    "/graph/gtfs",
+    response_class=Response,
+    responses={
+        200: {"content": {ZIP: {}}, "description": "levels.txt, stops.txt, pathways.txt, translations.txt"}
+    },
+    summary="The station graph as a GTFS zip",
+)
+async def export_gtfs(station_id: StationId, session: SessionDep) -> Response:
+    feed = await service.load_feed(session=session, station_id=station_id)
+    body = gtfs.write_feed(station_id, {"fr": station_id}, feed)
+    return Response(
+        body, media_type=ZIP, headers={"Content-Disposition": f'attachment; filename="{station_id}-gtfs.zip"'}
+    )
+
+
+@router.put(
+    "/graph/gtfs",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {ZIP: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    responses=problem_responses(
+        {415: "The body is not a zip.", 422: "The feed has broken references; see `errors`."}
+    ),
+    summary="Replace the station graph with a GTFS zip; broken references refuse it whole",
+)
+async def import_gtfs(
+    station_id: StationId, request: Request, session: SessionDep, _: Operator
+) -> GraphReport:
+    if request.headers.get("content-type", "").split(";")[0].strip() != ZIP:
+        raise Problem("Send the GTFS feed as application/zip.", status=415, slug="unsupported-media-type")
+    try:
+        feed = gtfs.read_feed(await request.body())
+    except gtfs.FeedError as error:
+        raise InvalidInput.from_problems(
+            "The GTFS feed cannot be read; see `errors`.", error.problems
+        ) from None
+    await service.replace_graph(session=session, station_id=station_id, feed=feed)
+    version, graph = await service.routing_graph(session=session, station_id=station_id)
+    return report_of(station_id, version, graph)
+
+
+@router.get("/graph/validation", summary="Exits and platforms unreachable under a profile, one-way traps")
+async def validate_graph(station_id: StationId, session: SessionDep, _: Operator) -> GraphReport:
+    version, graph = await service.routing_graph(session=session, station_id=station_id)
+    return report_of(station_id, version, graph)
+
+
+def map_key(request: ReadRequest) -> Key | None:
+    if request.repeats_query("lang"):
+        return None
+    lang = request.query.get("lang")
+    if lang is not None:
+        try:
+            _LANGUAGE_TAG.validate_python(lang)
+        except ValidationError:
+            return None
+    return request.station_id, negotiated(lang, request.headers.get("accept-language"))[0]
+
+
+STATION_MAP = HotRead(
+    name="station-map",
+    path=f"{INFO_KIOSK.path_prefix}/map",
+    params={"station_id": STATION_SLUG_PATTERN},
+    key=map_key,
+    vary=("Accept-Language",),
+    tags=lambda request: [service.GRAPH],
+    cache_control="public, max-age=5",
+)
+
+
+@router.get(
+    "/map",
+    response_model=StationMap,
+    responses=NOT_MODIFIED,
+    summary="Levels, places and pathways to draw, with equipment out of service marked",
+)
+async def station_map(
+    station_id: StationId,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    preferred = negotiated(lang, accept_language)
+
+    async def render() -> Rendered:
+        version, graph = await service.routing_graph(session=session, station_id=station_id)
+        levels = sorted(graph.levels.values(), key=lambda level: -level.index)
+        body = StationMap(
+            station_id=station_id,
+            language=preferred[0],
+            version=version,
+            levels=[
+                LevelPublic(
+                    code=lv.code,
+                    index=lv.index,
+                    name=domain.localized(lv.names, preferred),
+                    names=dict(lv.names),
+                )
+                for lv in levels
+            ],
+            places=[place_public(place, preferred, graph.closed) for place in graph.places],
+            pathways=[pathway_public(pathway) for pathway in graph.pathways],
+        )
+        return Rendered.of(body)
+
+    entry = await runtime.hot.entry_for(STATION_MAP, request, render)
+    return entry.response(request)
+
+
+# -- routes, nearest, search ----------------------------------------------------------------------
+
+
+def route_public(route: domain.Route | None) -> RoutePublic | None:
+    if route is None:
+        return None
+    return RoutePublic(
+        profile=route.profile,
+        places=list(route.places),
+        steps=[RouteStepPublic(**{**vars(step), "pathways": list(step.pathways)}) for step in route.steps],
+        length_m=route.length_m,
+        time_s=route.time_s,
+        level_changes=route.level_changes,
+    )
+
+
+async def _known_place(
+    session: SessionDep, station_id: str, graph: domain.RoutingGraph, code: str, field: str
+) -> None:
+    if code in graph.index:
+        return
+    elsewhere = await service.station_of_place(session=session, code=code, not_station=station_id)
+    where = f" (it is a place of {elsewhere})" if elsewhere else ""
+    raise NotFound(
+        f"No place {code!r} at {station_id}{where}.",
+        slug="unknown-place",
+        errors=[{"in": "query", "field": field, "detail": f"unknown place{where}"}],
+    )
+
+
+@router.get(
+    "/route",
+    responses=problem_responses({404: "A place is not one of this station's."}),
+    summary="A route from place to place under a profile; when none, why, and the best alternative",
+)
+async def find_route(
+    station_id: StationId,
+    session: SessionDep,
+    response: Response,
+    from_code: Annotated[Code, Query(alias="from", description="Where the traveller is.")],
+    to_code: Annotated[Code, Query(alias="to", description="Where they go.")],
+    profile: Annotated[Profile, Query(description="How they move.")] = "fastest",
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> RouteAnswerPublic:
+    preferred = negotiated(lang, accept_language)
+    _, graph = await service.routing_graph(session=session, station_id=station_id)
+    await _known_place(session, station_id, graph, from_code, "from")
+    await _known_place(session, station_id, graph, to_code, "to")
+    answer = domain.route(graph, from_code, to_code, profile, preferred)
+    response.headers["Content-Language"] = preferred[0]
+    return RouteAnswerPublic(
+        station_id=station_id,
+        language=preferred[0],
+        from_code=from_code,
+        to_code=to_code,
+        profile=profile,
+        found=answer.route is not None,
+        route=route_public(answer.route),
+        explanation=ExplanationPublic(
+            code=answer.explanation.code,
+            message=answer.explanation.message,
+            equipment=list(answer.explanation.equipment),
+        )
+        if answer.explanation
+        else None,
+        alternative=route_public(answer.alternative),
+    )
+
+
+@router.get(
+    "/places/{code}/nearest",
+    responses=problem_responses({404: "No such place, or none of that kind within reach."}),
+    summary="The nearest place of a kind from a place, and the route to it",
+)
+async def nearest_place(
+    station_id: StationId,
+    code: PlaceCode,
+    session: SessionDep,
+    kind: Annotated[PlaceKind, Query(description="The kind looked for, e.g. toilets.")],
+    profile: Annotated[Profile, Query()] = "fastest",
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> RouteAnswerPublic:
+    preferred = negotiated(lang, accept_language)
+    _, graph = await service.routing_graph(session=session, station_id=station_id)
+    if code not in graph.index:
+        raise NotFound(f"No place {code!r} at {station_id}.", slug="unknown-place")
+    target = domain.nearest(graph, code, {kind}, profile)
+    if target is None:
+        raise NotFound(
+            f"No {kind} can be reached from {code!r} under profile {profile}.", slug="none-within-reach"
+        )
+    answer = domain.route(graph, code, target, profile, preferred)
+    return RouteAnswerPublic(
+        station_id=station_id,
+        language=preferred[0],
+        from_code=code,
+        to_code=target,
+        profile=profile,
+        found=True,
+        route=route_public(answer.route),
+        explanation=None,
+        alternative=None,
+    )
+
+
+@router.get("/search", summary="Places by name or kind in any language, tolerant of accents and typos")
+async def search_places(
+    station_id: StationId,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="What the traveller typed.")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> SearchResults:
+    preferred = negotiated(lang, accept_language)
+    _, graph = await service.routing_graph(session=session, station_id=station_id)
+    hits = domain.search(graph.places, q, limit=limit)
+    return SearchResults(
+        station_id=station_id,
+        language=preferred[0],
+        query=q,
+        hits=[
+            SearchHitPublic(
+                place=place_public(graph.places[graph.index[hit.code]], preferred, graph.closed),
+                score=hit.score,
+            )
+            for hit in hits
+        ],
+    )
+
+
+# -- equipment ----------------------------------------------------------------------------------
+
+
+def equipment_public(
+    place: Place | domain.PlaceRecord, outage: EquipmentOutage | None, preferred: list[str]
+) -> EquipmentPublic:
+    return EquipmentPublic(
+        place_code=place.code,
+        kind=place.kind,
+        name=domain.localized(place.names, preferred),
+        names=dict(place.names),
+        level_code=place.level_code,
+        status="out_of_service" if outage else "in_service",
+        reason=outage.reason if outage else None,
+        until=outage.until if outage else None,
+        changed_at=outage.changed_at if outage else None,
+    )
+
+
+@router.put(
+    "/equipment/{code}",
+    responses=problem_responses(
+        {422: "The place is not equipment (lift, escalator, travelator, fare gate)."}
+    ),
+    summary="Put a lift, escalator or gate out of service or back; routes avoid it at once",
+)
+async def set_equipment_status(
+    station_id: StationId,
+    code: PlaceCode,
+    status_in: EquipmentStatusUpdate,
+    session: SessionDep,
+    caller: OperatorOrKiosk,
+) -> EquipmentPublic:
+    place, outage = await service.set_equipment_status(
+        session=session,
+        station_id=station_id,
+        place_code=code,
+        status=status_in.status,
+        reason=status_in.reason,
+        until=status_in.until,
+        reported_by=caller.client_id or caller.subject,
+    )
+    return equipment_public(place, outage, [])
+
+
+@router.get("/equipment", summary="Equipment out of service now")
+async def list_outages(
+    station_id: StationId, session: SessionDep, lang: Language = None, accept_language: AcceptLanguage = None
+) -> EquipmentList:
+    preferred = negotiated(lang, accept_language)
+    _, graph = await service.routing_graph(session=session, station_id=station_id)
+    rows = await service.outages(session=session, station_id=station_id)
+    return EquipmentList(
+        station_id=station_id,
+        outages=[
+            equipment_public(graph.places[graph.index[row.place_code]], row, preferred)
+            for row in rows
+            if row.place_code in graph.index
+        ],
+    )
+
+
+# -- live panels ---------------------------------------------------------------------------------
+
+
+def live_key(request: ReadRequest) -> Key | None:
+    return map_key(request)
+
+
+LIVE_PANELS = HotRead(
+    name="live-panels",
+    path=f"{INFO_KIOSK.path_prefix}/live",
+    params={"station_id": STATION_SLUG_PATTERN},
+    key=live_key,
+    vary=("Accept-Language",),
+    tags=lambda request: [service.LIVE, service.VEHICLE_AVAILABILITY],
+    cache_control="public, max-age=5",
+    # `stale` depends on the clock too: a few seconds late at most.
+    ttl_seconds=5,
+)
+
+
+@router.get(
+    "/live",
+    response_model=LivePanels,
+    responses=NOT_MODIFIED,
+    summary="Vehicles, lockers, alerts and outages, each panel marked stale when its source went quiet",
+)
+async def live_panels(
+    station_id: StationId,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    preferred = negotiated(lang, accept_language)
+    settings = runtime.settings
+
+    async def render() -> Rendered:
+        spoke = await service.source_activity(session=session, station_id=station_id)
+        now = utcnow()
+
+        def state(source: str, limit: float) -> dict[str, Any]:
+            last = spoke.get(source)
+            return {"as_of": last, "stale": domain.is_stale(last, now, limit)}
+
+        vehicles = await service.list_vehicle_availability(session=session, station_id=station_id)
+        banks = await service.list_locker_availability(session=session, station_id=station_id)
+        alerts = await service.list_active_alerts(session=session, station_id=station_id)
+        _, graph = await service.routing_graph(session=session, station_id=station_id)
+        rows = await service.outages(session=session, station_id=station_id)
+        body = LivePanels(
+            station_id=station_id,
+            language=preferred[0],
+            vehicles=VehiclePanel(
+                **state("vehicles", getattr(settings, "vehicles_stale_after_s", 600)),
+                items=[VehicleAvailabilityPublic.model_validate(v) for v in vehicles],
+            ),
+            lockers=LockerPanel(
+                **state("lockers", getattr(settings, "lockers_stale_after_s", 3600)),
+                items=[LockerBankPublic.model_validate(bank) for bank in banks],
+            ),
+            alerts=AlertPanel(
+                **state("alerts", getattr(settings, "alerts_stale_after_s", 3600)),
+                items=[
+                    AlertPublic(
+                        alert_id=alert.alert_id,
+                        severity=alert.severity,
+                        text=domain.localized(alert.text, preferred),
+                        texts=alert.text,
+                        raised_at=alert.raised_at,
+                        expires_at=alert.expires_at,
+                    )
+                    for alert in alerts
+                ],
+            ),
+            outages=[
+                equipment_public(graph.places[graph.index[row.place_code]], row, preferred)
+                for row in rows
+                if row.place_code in graph.index
+            ],
+        )
+        return Rendered.of(body)
+
+    entry = await runtime.hot.entry_for(LIVE_PANELS, request, render)
+    return entry.response(request)
+
+
+HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD, STATION_MAP, LIVE_PANELS)
+
+
+# -- hand-off to a phone --------------------------------------------------------------------------
+
+SVG = "image/svg+xml"
+
+
+@router.get(
+    "/route/qr",
+    response_class=Response,
+    responses={
+        200: {"content": {SVG: {}}, "description": "A QR code of the route's link in the traveller app"}
+    },
+    summary="A QR code that opens this route in the traveller app (/app/) on a phone",
+)
+async def route_qr(
+    station_id: StationId,
+    request: Request,
+    session: SessionDep,
+    from_code: Annotated[Code, Query(alias="from")],
+    to_code: Annotated[Code, Query(alias="to")],
+    profile: Annotated[Profile, Query()] = "fastest",
+    lang: Language = None,
+) -> Response:
+    _, graph = await service.routing_graph(session=session, station_id=station_id)
+    await _known_place(session, station_id, graph, from_code, "from")
+    await _known_place(session, station_id, graph, to_code, "to")
+    query = {"station": station_id, "from": from_code, "to": to_code, "profile": profile}
+    if lang:
+        query["lang"] = lang
+    # The address the kiosk reached the gateway at, which the gateway sets (it replaces any the
+    # client sent); a service called directly falls back to its own.
+    host = request.headers.get("x-forwarded-host")
+    proto = request.headers.get("x-forwarded-proto", "https")
+    origin = f"{proto}://{host}" if host and proto in ("http", "https") else str(request.base_url).rstrip("/")
+    link = f"{origin}/app/#/route?{urlencode(query)}"
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return Response(
+        image.to_string(), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"}
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.common.contracts import mobility
+from services.common.contracts import lockers, mobility, signage
 from services.common.events import STREAMS
 from services.common.registry import INFO_KIOSK
 from services.common.service_app import ServiceDefinition, create_service_app
@@ -20,7 +20,7 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     routers=[api.router],
     hot_reads=api.HOT_READS,
-    consumed_streams=[STREAMS[mobility.DOMAIN]],
+    consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[lockers.DOMAIN], STREAMS[signage.DOMAIN]],
     consumers=consumers.consumers,
 )
 

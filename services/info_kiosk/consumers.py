@@ -9,14 +9,16 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.consumers import EventConsumer
-from services.common.contracts import mobility
-from services.common.events import STREAMS, CloudEvent
+from services.common.contracts import lockers, mobility, signage
+from services.common.events import STREAMS, CloudEvent, event_type
 from services.common.runtime import ServiceRuntime
 from services.info_kiosk import service
 
 log = logging.getLogger(__name__)
 
 VEHICLE_AVAILABILITY_CONSUMER = "info_kiosk-vehicle-availability"
+LOCKER_AVAILABILITY_CONSUMER = "info_kiosk-locker-availability"
+ALERTS_CONSUMER = "info_kiosk-alerts"
 
 
 def vehicle_availability_consumer(stations: Collection[str]) -> EventConsumer:
@@ -46,6 +48,60 @@ def vehicle_availability_consumer(stations: Collection[str]) -> EventConsumer:
     )
 
 
+def locker_availability_consumer(stations: Collection[str]) -> EventConsumer:
+    """Feeds the locker panel from parcel_lockers' bank.availability_changed events."""
+
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        if event.station_id not in stations:
+            return
+        try:
+            availability = lockers.BankAvailabilityChanged.model_validate(event.data)
+        except ValidationError:
+            log.error("dropping a locker event that breaks the contract", extra={"event_id": event.id})
+            return
+        await service.record_locker_availability(
+            session=session, station_id=event.station_id, availability=availability, event_id=event.id
+        )
+
+    return EventConsumer(
+        durable=LOCKER_AVAILABILITY_CONSUMER,
+        stream=STREAMS[lockers.DOMAIN],
+        filter_subject=f"gare.*.{lockers.DOMAIN}.{lockers.BANK}.{lockers.AVAILABILITY_CHANGED}",
+        handler=handle,
+    )
+
+
+def alerts_consumer(stations: Collection[str]) -> EventConsumer:
+    """Feeds the alert panel from signage's alert.raised and alert.cleared events."""
+
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        if event.station_id not in stations:
+            return
+        try:
+            if event.type == event_type(signage.DOMAIN, signage.ALERT, signage.RAISED):
+                raised = signage.AlertRaised.model_validate(event.data)
+                await service.record_alert_raised(session=session, station_id=event.station_id, alert=raised)
+            elif event.type == event_type(signage.DOMAIN, signage.ALERT, signage.CLEARED):
+                cleared = signage.AlertCleared.model_validate(event.data)
+                await service.record_alert_cleared(
+                    session=session, station_id=event.station_id, cleared=cleared
+                )
+        except ValidationError:
+            log.error("dropping an alert event that breaks the contract", extra={"event_id": event.id})
+
+    return EventConsumer(
+        durable=ALERTS_CONSUMER,
+        stream=STREAMS[signage.DOMAIN],
+        filter_subject=f"gare.*.{signage.DOMAIN}.{signage.ALERT}.*",
+        handler=handle,
+    )
+
+
 def consumers(runtime: ServiceRuntime) -> list[EventConsumer]:
     """Every consumer of info_kiosk, made once the runtime (its settings) exists."""
-    return [vehicle_availability_consumer(runtime.settings.stations)]
+    stations = runtime.settings.stations
+    return [
+        vehicle_availability_consumer(stations),
+        locker_availability_consumer(stations),
+        alerts_consumer(stations),
+    ]

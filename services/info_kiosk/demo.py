@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.catalog import CatalogStation, load_catalog
 from services.common.geo import EARTH_RADIUS_M
 from services.common.settings import ServiceSettings
-from services.info_kiosk import service
+from services.info_kiosk import gtfs, service
 from services.info_kiosk.schemas import Category, PointOfInterestCreate
 
 
@@ -116,6 +116,17 @@ def demo_points(station: CatalogStation) -> list[PointOfInterestCreate]:
     return points
 
 
+DEMO_GTFS = Path(__file__).parent / "demo_gtfs"
+
+
+def demo_feed(station_id: str) -> gtfs.Feed | None:
+    """The shipped GTFS graph of a demo station (levels, stops, pathways, translations), if any."""
+    folder = DEMO_GTFS / station_id
+    if not folder.is_dir():
+        return None
+    return gtfs.read_folder({path.name: path.read_bytes() for path in sorted(folder.glob("*.txt"))})
+
+
 async def load_demo(
     sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings, catalog: Path
 ) -> None:
@@ -123,6 +134,12 @@ async def load_demo(
         for station in load_catalog(catalog):
             if station.slug not in settings.stations:
                 continue
+            feed = demo_feed(station.slug)
+            if (
+                feed is not None
+                and await service.graph_version(session=session, station_id=station.slug) is None
+            ):
+                await service.replace_graph(session=session, station_id=station.slug, feed=feed)
             # Identified by category and French name, so a second run adds nothing.
             existing = {
                 (point.category, point.names.get("fr"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.common.contracts import kiosk
 from services.common.events import OutgoingEvent, new_event
-from services.info_kiosk.models import PointOfInterest
+from services.info_kiosk.models import Place, PointOfInterest
 
 
 def point_of_interest_published(point: PointOfInterest) -> OutgoingEvent:
@@ -25,4 +27,33 @@ def point_of_interest_published(point: PointOfInterest) -> OutgoingEvent:
         verb=kiosk.PUBLISHED,
         data=data,
         subject=point.id,
+    )
+
+
+def equipment_status_changed(
+    *,
+    place: Place,
+    level_index: int,
+    status: str,
+    reason: str | None,
+    until: datetime | None,
+    changed_at: datetime,
+) -> OutgoingEvent:
+    data = kiosk.EquipmentStatusChanged(
+        place_code=place.code,
+        kind=place.kind,  # type: ignore[arg-type]  # checked against EQUIPMENT_KINDS by the service
+        names=place.names,
+        level=level_index,
+        status=status,  # type: ignore[arg-type]  # an EquipmentStatus from the request schema
+        reason=reason,
+        until=until,
+        changed_at=changed_at,
+    )
+    return new_event(
+        station_id=place.station_id,
+        domain=kiosk.DOMAIN,
+        entity=kiosk.EQUIPMENT,
+        verb=kiosk.STATUS_CHANGED,
+        data=data,
+        subject=place.code,
     )

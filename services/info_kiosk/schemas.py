@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common import i18n
+from services.common.contracts.kiosk import EquipmentStatus
 from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.fields import JSON_INTEGER, ByLanguage, Label, StrictInput
+from services.common.fields import JSON_INTEGER, ByLanguage, Label, StrictInput, Timestamp
 from services.common.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
+from services.info_kiosk.domain import PathwayMode, PlaceKind, Profile
 from services.info_kiosk.models import PointOfInterest
 
 Category = Literal[
@@ -105,3 +107,274 @@ class MobilityBoard(BaseModel):
     station_id: str
     as_of: datetime | None
     vehicle_stations: list[VehicleAvailabilityPublic]
+
+
+# -- the station graph ------------------------------------------------------------------------------
+
+# The codes people use (GTFS ids): `exit-rue-pleyel`, `L-1`, `p-lift-15-b`.
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN, examples=["exit-rue-pleyel"])]
+Names = Annotated[
+    LocalizedTexts,
+    Field(min_length=1, examples=[{"fr": "Sortie Rue Pleyel", "en": "Exit Rue Pleyel"}]),
+]
+Metres = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
+Seconds = Annotated[int, Field(ge=0, le=3_600), JSON_INTEGER]
+StairCount = Annotated[int, Field(ge=0, le=1_000), JSON_INTEGER]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+LevelIndex = Annotated[float, Field(ge=-20, le=20, allow_inf_nan=False)]
+Limit = Annotated[int, Field(ge=1, le=200)]
+Item = TypeVar("Item")
+
+
+class LevelCreate(StrictInput):
+    code: Code
+    index: LevelIndex = Field(description="0 is the street; negative is underground (GTFS level_index).")
+    names: Names
+
+
+class LevelUpdate(StrictInput):
+    index: LevelIndex | None = None
+    names: Names | None = None
+
+
+class LevelPublic(BaseModel):
+    code: str
+    index: float
+    name: str
+    names: dict[str, str]
+
+
+class PlaceCreate(StrictInput):
+    code: Code
+    kind: PlaceKind
+    names: Names
+    level_code: Code
+    lat: Latitude
+    lon: Longitude
+    line: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 -]+$")] | None = None
+
+
+class PlaceUpdate(StrictInput):
+    kind: PlaceKind | None = None
+    names: Names | None = None
+    level_code: Code | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    line: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 -]+$")] | None = None
+
+
+class PlacePublic(BaseModel):
+    code: str
+    kind: str
+    name: str
+    names: dict[str, str]
+    level_code: str
+    lat: float
+    lon: float
+    line: str | None
+    out_of_service: bool = False
+
+
+class PathwayCreate(StrictInput):
+    code: Code
+    from_code: Code
+    to_code: Code
+    mode: PathwayMode
+    bidirectional: bool
+    length_m: Metres | None = None
+    traversal_time_s: Seconds | None = None
+    stair_count: StairCount | None = None
+
+
+class PathwayUpdate(StrictInput):
+    from_code: Code | None = None
+    to_code: Code | None = None
+    mode: PathwayMode | None = None
+    bidirectional: bool | None = None
+    length_m: Metres | None = None
+    traversal_time_s: Seconds | None = None
+    stair_count: StairCount | None = None
+
+
+class PathwayPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    from_code: str
+    to_code: str
+    mode: str
+    bidirectional: bool
+    length_m: float | None
+    traversal_time_s: int | None
+    stair_count: int | None
+    step_free: bool
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list; pass `next_after` as `after` for the next one (null: the last page)."""
+
+    items: list[Item]
+    next_after: str | None
+
+
+class GraphWarningPublic(BaseModel):
+    kind: Literal["unreachable", "one_way_trap"]
+    place_code: str
+    profile: Profile | None
+    message: str
+
+
+class GraphReport(BaseModel):
+    """What a graph holds and what a traveller would suffer in it (reported, not refused)."""
+
+    station_id: str
+    version: str | None
+    levels: int
+    places: int
+    pathways: int
+    warnings: list[GraphWarningPublic]
+
+
+class StationMap(BaseModel):
+    """Everything the kiosk draws: levels, places (named in the caller's language), pathways."""
+
+    station_id: str
+    language: str
+    version: str | None
+    levels: list[LevelPublic]
+    places: list[PlacePublic]
+    pathways: list[PathwayPublic]
+
+
+# -- routes and search ------------------------------------------------------------------------------
+
+
+class RouteStepPublic(BaseModel):
+    mode: str
+    from_code: str
+    to_code: str
+    to_name: str
+    level_code: str
+    level_name: str
+    level_change: Literal["up", "down", "none"]
+    instruction: str
+    length_m: float
+    time_s: float
+    pathways: list[str]
+
+
+class RoutePublic(BaseModel):
+    profile: Profile
+    places: list[str]
+    steps: list[RouteStepPublic]
+    length_m: float
+    time_s: float
+    level_changes: int
+
+
+class ExplanationPublic(BaseModel):
+    code: str
+    message: str
+    equipment: list[str]
+
+
+class RouteAnswerPublic(BaseModel):
+    """`route` when one exists under the profile; otherwise `explanation` and, if any, `alternative`."""
+
+    station_id: str
+    language: str
+    from_code: str
+    to_code: str
+    profile: Profile
+    found: bool
+    route: RoutePublic | None
+    explanation: ExplanationPublic | None
+    alternative: RoutePublic | None
+
+
+class SearchHitPublic(BaseModel):
+    place: PlacePublic
+    score: float
+
+
+class SearchResults(BaseModel):
+    station_id: str
+    language: str
+    query: str
+    hits: list[SearchHitPublic]
+
+
+# -- equipment and live panels ----------------------------------------------------------------------
+
+
+class EquipmentStatusUpdate(StrictInput):
+    status: EquipmentStatus
+    reason: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    until: Timestamp | None = None
+
+
+class EquipmentPublic(BaseModel):
+    place_code: str
+    kind: str
+    name: str
+    names: dict[str, str]
+    level_code: str
+    status: EquipmentStatus
+    reason: str | None
+    until: datetime | None
+    changed_at: datetime | None
+
+
+class EquipmentList(BaseModel):
+    station_id: str
+    outages: list[EquipmentPublic]
+
+
+class LockerBankPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    bank_id: str
+    bank_code: str
+    name: str
+    level: int
+    availability: dict[str, dict[str, int]]
+    changed_at: datetime
+
+
+class AlertPublic(BaseModel):
+    alert_id: str
+    severity: str
+    text: str
+    texts: dict[str, str]
+    raised_at: datetime
+    expires_at: datetime | None
+
+
+class PanelState(BaseModel):
+    """When its source last spoke, and whether that is too long ago to trust the numbers."""
+
+    as_of: datetime | None
+    stale: bool
+
+
+class VehiclePanel(PanelState):
+    items: list[VehicleAvailabilityPublic]
+
+
+class LockerPanel(PanelState):
+    items: list[LockerBankPublic]
+
+
+class AlertPanel(PanelState):
+    items: list[AlertPublic]
+
+
+class LivePanels(BaseModel):
+    station_id: str
+    language: str
+    vehicles: VehiclePanel
+    lockers: LockerPanel
+    alerts: AlertPanel
+    outages: list[EquipmentPublic]

@@ -9,3 +9,7 @@ class Settings(ServiceSettings):
 
     port: int = INFO_KIOSK.default_port
     database_url: str = default_database_url(INFO_KIOSK)
+    # A live panel whose source said nothing for this long is shown as stale (seconds).
+    vehicles_stale_after_s: float = 600
+    lockers_stale_after_s: float = 3600
+    alerts_stale_after_s: float = 3600

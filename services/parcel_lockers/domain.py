@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from typing import get_args
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 from services.common.auth import Principal, Scope
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
@@ -81,3 +82,145 @@ def may_see_bank(caller: Principal, *, code: str, controller_client_id: str | No
     return caller.is_device_bound_to("locker_controller", code) or (
         caller.device_kind == "locker_controller" and registered
     )
+
+
+# -- parcels -------------------------------------------------------------------------------------
+
+ParcelStatus = Literal["announced", "deposited", "ready", "collected", "expired", "returned"]
+PARCEL_STATUSES: tuple[ParcelStatus, ...] = get_args(ParcelStatus)
+Direction = Literal["inbound", "outbound"]
+# Inner dimensions of a compartment of each size, in centimetres (height, width, depth).
+SIZE_DIMENSIONS_CM: dict[CompartmentSize, tuple[int, int, int]] = {
+    "S": (8, 38, 64),
+    "M": (19, 38, 64),
+    "L": (41, 38, 64),
+    "XL": (60, 50, 64),
+}
+PICKUP_CODE_DIGITS = 8
+MAX_WRONG_CODES = 5
+DEFAULT_RETENTION_DAYS = 3
+# What may happen next to a parcel; anything else is refused as a conflict.
+NEXT_STATUSES: dict[ParcelStatus, tuple[ParcelStatus, ...]] = {
+    "announced": ("deposited",),
+    "deposited": ("ready",),
+    "ready": ("collected", "expired"),
+    # Collected late: a controller that opened offline reports it after the expiry.
+    "expired": ("returned", "collected"),
+    "collected": (),
+    "returned": (),
+}
+
+
+class NoFittingCompartment(Exception):
+    """The bank has no compartment large enough for the parcel, even when all are free."""
+
+
+class SizesFull(Exception):
+    """Every compartment that would fit is taken: `full` names the fitting sizes, smallest first."""
+
+    def __init__(self, full: list[CompartmentSize]) -> None:
+        super().__init__(full)
+        self.full = full
+
+
+class StatusConflict(Exception):
+    def __init__(self, current: ParcelStatus, wanted: ParcelStatus) -> None:
+        super().__init__(current, wanted)
+        self.current = current
+        self.wanted = wanted
+
+
+def size_for_dimensions(height: int, width: int, depth: int) -> CompartmentSize | None:
+    """The smallest size whose compartment holds a box of these dimensions in any orientation."""
+    box = sorted((height, width, depth))
+    for size in SIZES:
+        if all(b <= c for b, c in zip(box, sorted(SIZE_DIMENSIONS_CM[size]), strict=True)):
+            return size
+    return None
+
+
+def fitting_sizes(size: CompartmentSize) -> tuple[CompartmentSize, ...]:
+    """The sizes a parcel of `size` fits in, smallest first."""
+    return SIZES[SIZES.index(size) :]
+
+
+def choose_compartment(
+    compartments: Iterable[tuple[str, CompartmentSize, CompartmentState]], size: CompartmentSize
+) -> str:
+    """The id of the smallest free compartment that fits, first by label order within a size."""
+    fitting = [c for c in compartments if c[1] in fitting_sizes(size)]
+    if not fitting:
+        raise NoFittingCompartment(size)
+    for wanted in fitting_sizes(size):
+        for compartment_id, compartment_size, state in fitting:
+            if compartment_size == wanted and state == "free":
+                return compartment_id
+    raise SizesFull(sorted({c[1] for c in fitting}, key=SIZES.index))
+
+
+def next_status(current: ParcelStatus, wanted: ParcelStatus) -> ParcelStatus:
+    if wanted not in NEXT_STATUSES[current]:
+        raise StatusConflict(current, wanted)
+    return wanted
+
+
+def new_pickup_code(randbelow: Callable[[int], int]) -> str:
+    """A code of PICKUP_CODE_DIGITS random digits (leading zeros kept)."""
+    return f"{randbelow(10**PICKUP_CODE_DIGITS):0{PICKUP_CODE_DIGITS}d}"
+
+
+def expires_at(ready_at: datetime, retention_days: int) -> datetime:
+    return ready_at + timedelta(days=retention_days)
+
+
+def is_expired(status: ParcelStatus, expiry: datetime | None, now: datetime) -> bool:
+    return status == "ready" and expiry is not None and now >= expiry
+
+
+def keypad_locked(failures: int) -> bool:
+    return failures >= MAX_WRONG_CODES
+
+
+DoorPurpose = Literal["deposit", "collect", "return", "drop_off", "carrier_pickup"]
+
+
+def status_when_door_closes(purpose: DoorPurpose) -> ParcelStatus:
+    """What a parcel becomes once the door opened for `purpose` is closed again."""
+    after: dict[DoorPurpose, ParcelStatus] = {
+        "deposit": "ready",
+        "drop_off": "ready",
+        "collect": "collected",
+        "carrier_pickup": "collected",
+        "return": "returned",
+    }
+    return after[purpose]
+
+
+def purpose_for_opening(
+    direction: Direction, status: ParcelStatus, *, by_recipient: bool
+) -> DoorPurpose | None:
+    """Why a door may open for this parcel now (None: it may not). Recipients collect inbound
+    parcels and drop off outbound ones; couriers deposit, take expired parcels back and pick up
+    outbound ones."""
+    if by_recipient:
+        if direction == "inbound" and status == "ready":
+            return "collect"
+        if direction == "outbound" and status == "announced":
+            return "drop_off"
+        return None
+    if direction == "inbound" and status == "announced":
+        return "deposit"
+    if direction == "inbound" and status == "expired":
+        return "return"
+    if direction == "outbound" and status == "ready":
+        return "carrier_pickup"
+    return None
+
+
+def status_after_opening(purpose: DoorPurpose) -> ParcelStatus | None:
+    """The status a parcel takes while its door is open (None: unchanged until the door closes)."""
+    return "deposited" if purpose in ("deposit", "drop_off") else None
+
+
+def compartment_state_when_door_closes(purpose: DoorPurpose) -> CompartmentState:
+    return "occupied" if purpose in ("deposit", "drop_off") else "free"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.common.contracts import lockers
 from services.common.contracts.lockers import CompartmentState
+from services.common.db import utcnow
 from services.common.events import OutgoingEvent, new_event
-from services.parcel_lockers.models import Compartment, LockerBank
+from services.parcel_lockers.models import Compartment, LockerBank, Parcel
 
 
 def bank_registered(bank: LockerBank) -> OutgoingEvent:
@@ -51,4 +54,95 @@ def compartment_state_changed(
         verb=lockers.STATE_CHANGED,
         data=data,
         subject=compartment.id,
+    )
+
+
+def availability_changed(bank: LockerBank) -> OutgoingEvent:
+    """Staged on every change of a bank's free counts: the kiosk and screens keep their panels from it."""
+    data = lockers.BankAvailabilityChanged(
+        bank_id=bank.id,
+        bank_code=bank.code,
+        name=bank.name,
+        level=bank.level,
+        availability={size: lockers.SizeAvailability(**counts) for size, counts in bank.availability.items()},
+        changed_at=utcnow(),
+    )
+    return new_event(
+        station_id=bank.station_id,
+        domain=lockers.DOMAIN,
+        entity=lockers.BANK,
+        verb=lockers.AVAILABILITY_CHANGED,
+        data=data,
+        subject=bank.id,
+    )
+
+
+def parcel_event(verb: str, bank: LockerBank, parcel: Parcel, compartment_label: str | None) -> OutgoingEvent:
+    data = lockers.ParcelEvent(
+        parcel_id=parcel.id,
+        bank_id=bank.id,
+        bank_code=bank.code,
+        compartment_label=compartment_label,
+        direction=parcel.direction,
+        carrier=parcel.carrier,
+        carrier_reference=parcel.carrier_reference,
+        size=parcel.size,
+        status=parcel.status,
+        expires_at=parcel.expires_at,
+        at=utcnow(),
+    )
+    return new_event(
+        station_id=bank.station_id,
+        domain=lockers.DOMAIN,
+        entity=lockers.PARCEL,
+        verb=verb,
+        data=data,
+        subject=parcel.id,
+    )
+
+
+def door_fault(
+    bank: LockerBank, compartment: Compartment, *, reason: str, opening_id: str | None
+) -> OutgoingEvent:
+    data = lockers.DoorFault(
+        bank_id=bank.id,
+        bank_code=bank.code,
+        compartment_id=compartment.id,
+        label=compartment.label,
+        reason=reason,
+        opening_id=opening_id,
+    )
+    return new_event(
+        station_id=bank.station_id,
+        domain=lockers.DOMAIN,
+        entity=lockers.COMPARTMENT,
+        verb=lockers.DOOR_FAULT,
+        data=data,
+        subject=compartment.id,
+    )
+
+
+def keypad_locked(bank: LockerBank, *, failures: int, locked_until: datetime) -> OutgoingEvent:
+    data = lockers.KeypadLocked(
+        bank_id=bank.id, bank_code=bank.code, failures=failures, locked_until=locked_until
+    )
+    return new_event(
+        station_id=bank.station_id,
+        domain=lockers.DOMAIN,
+        entity=lockers.BANK,
+        verb=lockers.KEYPAD_LOCKED,
+        data=data,
+        subject=bank.id,
+    )
+
+
+def token_replayed(bank: LockerBank, *, token_id: str, parcel_id: str | None) -> OutgoingEvent:
+    data = lockers.TokenReplayed(bank_id=bank.id, bank_code=bank.code, token_id=token_id, parcel_id=parcel_id)
+    return new_event(
+        station_id=bank.station_id,
+        domain=lockers.DOMAIN,
+        entity=lockers.BANK,
+        verb=lockers.TOKEN_REPLAYED,
+        data=data,
+        subject=bank.id,
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.fields import JSON_INTEGER, ClientId, Label, StrictInput
+from services.common.fields import JSON_INTEGER, ClientId, Label, PhoneNumber, StrictInput, Timestamp
 from services.parcel_lockers import domain
 
 # Codes and labels are printed on the doors and appear in paths: short, upper-case, no punctuation.
@@ -16,6 +16,14 @@ BANK_CODE_PATTERN = r"^[A-Z0-9]{1,8}$"
 LABEL_PATTERN = r"^[A-Z0-9]{1,8}$"
 BankCode = Annotated[str, Field(pattern=BANK_CODE_PATTERN, examples=["A"])]
 CompartmentLabel = Annotated[str, Field(pattern=LABEL_PATTERN, examples=["A01"])]
+RetentionDays = Annotated[
+    int,
+    Field(ge=1, le=30, description="Days a parcel waits for its recipient before it is returned."),
+    JSON_INTEGER,
+]
+CarrierReference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Carrier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$", examples=["colissimo"])]
+Centimetres = Annotated[int, Field(ge=1, le=200), JSON_INTEGER]
 
 
 class CompartmentPublic(BaseModel):
@@ -43,6 +51,7 @@ class BankPublic(BaseModel):
     location: str
     level: int
     controller_client_id: str | None
+    retention_days: int
     availability: dict[CompartmentSize, SizeAvailability]
     compartments: list[CompartmentPublic]
 
@@ -90,6 +99,7 @@ class BankCreate(StrictInput):
     compartments: list[CompartmentIn] = Field(
         min_length=domain.MIN_COMPARTMENTS, max_length=domain.MAX_COMPARTMENTS
     )
+    retention_days: RetentionDays = domain.DEFAULT_RETENTION_DAYS
 
 
 class ServiceStateIn(StrictInput):
@@ -110,3 +120,165 @@ class ServiceStateIn(StrictInput):
         description="Required to take the compartment out of service: what is wrong with it.",
         examples=["Porte bloquée — intervention prévue"],
     )
+
+
+class BankUpdate(StrictInput):
+    """Change what operators configure on a bank; compartments change one by one."""
+
+    name: Label | None = None
+    location: Label | None = None
+    controller_client_id: ClientId | None = None
+    retention_days: RetentionDays | None = None
+
+
+class Dimensions(StrictInput):
+    height: Centimetres
+    width: Centimetres
+    depth: Centimetres
+
+
+class DepositIn(StrictInput):
+    """A courier deposits a parcel: the service picks the smallest free compartment that fits."""
+
+    bank: BankCode
+    carrier: Carrier
+    carrier_reference: CarrierReference = Field(
+        description="Idempotency: the same reference twice is one parcel."
+    )
+    size: CompartmentSize | None = Field(default=None, description="The size class; or give `dimensions`.")
+    dimensions: Dimensions | None = None
+    recipient_phone: PhoneNumber
+
+
+class BulkDepositIn(StrictInput):
+    parcels: list[DepositIn] = Field(min_length=1, max_length=50)
+
+
+class ShipmentIn(StrictInput):
+    """A traveller books a compartment to send a parcel (a return to a merchant)."""
+
+    bank: BankCode
+    carrier: Carrier
+    carrier_reference: CarrierReference
+    size: CompartmentSize
+
+
+class StatusChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    status: domain.ParcelStatus
+    actor: str
+    at: datetime
+
+
+class ParcelPublic(BaseModel):
+    id: str
+    direction: domain.Direction
+    carrier: str
+    carrier_reference: str
+    size: CompartmentSize
+    status: domain.ParcelStatus
+    bank: str
+    compartment: str | None
+    recipient_phone: str | None
+    expires_at: datetime | None
+    door_open: bool
+    history: list[StatusChangePublic]
+
+
+class ParcelList(BaseModel):
+    items: list[ParcelPublic]
+    next_cursor: str | None = None
+
+
+class DepositPublic(BaseModel):
+    parcel: ParcelPublic
+    door: Literal["open"]
+
+
+class BulkDepositResult(BaseModel):
+    """One entry per parcel of the round, in order: deposited, or the problem that stopped it."""
+
+    results: list[dict[str, Any]]
+
+
+class ShipmentPublic(BaseModel):
+    parcel: ParcelPublic
+    drop_off_code: str = Field(description="Shown once: type it on the bank's keypad to open the door.")
+
+
+class UnlockTokenPublic(BaseModel):
+    token: str
+    token_id: str
+    expires_at: datetime
+    qr_svg: str
+
+
+class OpenPublic(BaseModel):
+    parcel: ParcelPublic
+    door: Literal["open"]
+    compartment: str
+
+
+class KeypadIn(StrictInput):
+    code: Annotated[str, Field(pattern=r"^[0-9]{4,12}$")]
+
+
+class KeypadOpen(BaseModel):
+    compartment: str
+    parcel_id: str
+
+
+DoorEventKind = Literal["opened", "closed"]
+
+
+class DoorEventIn(StrictInput):
+    """What a controller saw at a door; `opened` events come with the QR token that opened it."""
+
+    id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    kind: DoorEventKind
+    compartment: CompartmentLabel
+    at: Timestamp
+    token: Annotated[str, Field(max_length=2000)] | None = None
+    parcel_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
+
+
+class DoorEventsIn(StrictInput):
+    events: list[DoorEventIn] = Field(min_length=1, max_length=500)
+
+
+class DoorEventOutcome(BaseModel):
+    id: str
+    outcome: Literal["applied", "duplicate", "refused"]
+    detail: str | None = None
+
+
+class DoorEventsResult(BaseModel):
+    results: list[DoorEventOutcome]
+
+
+class OpeningPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    bank: str
+    compartment: str
+    parcel_id: str | None
+    actor: str
+    method: str
+    purpose: str
+    outcome: str
+    requested_at: datetime
+    opened_at: datetime | None
+    closed_at: datetime | None
+
+
+class OpeningList(BaseModel):
+    items: list[OpeningPublic]
+    next_cursor: str | None = None
+
+
+class SweepResult(BaseModel):
+    expired: int
+    reminded: int
+    door_faults: int

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,8 +15,8 @@ from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
 from services.parcel_lockers import domain, events
-from services.parcel_lockers.models import OUTBOX, Compartment, LockerBank
-from services.parcel_lockers.schemas import BankCreate, ServiceStateIn
+from services.parcel_lockers.models import OUTBOX, Compartment, DoorOpening, LockerBank, Parcel
+from services.parcel_lockers.schemas import BankCreate, BankUpdate, ServiceStateIn
 
 # What the hot reads show (api.py), within a station: a commit that changes it marks it.
 BANKS = "banks"
@@ -84,6 +85,7 @@ async def register_bank(*, session: AsyncSession, station_id: str, bank_in: Bank
         location=bank_in.location,
         level=bank_in.level,
         controller_client_id=bank_in.controller_client_id,
+        retention_days=bank_in.retention_days,
         compartments=[
             Compartment(label=c.label, size=c.size, state="free")
             for c in sorted(bank_in.compartments, key=lambda c: c.label)
@@ -145,6 +147,109 @@ async def set_service_state(
         OUTBOX,
         events.compartment_state_changed(bank, compartment, previous_state=previous, reason=reason),
     )
+    if "free" in (previous, state):
+        await session.refresh(bank, ["compartments"])
+        await stage(session, OUTBOX, events.availability_changed(bank))
     mark_bank_changed(session, bank)
     await session.commit()
     return compartment
+
+
+async def update_bank(
+    *, session: AsyncSession, station_id: str, bank_id: str, bank_in: BankUpdate
+) -> LockerBank:
+    """Change a bank's name, place, controller or retention; parcels already there keep their expiry."""
+    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    for name, value in bank_in.model_dump(exclude_unset=True).items():
+        if value is None and name != "controller_client_id":
+            raise InvalidInput.from_problems(
+                "Leave out what does not change.", [domain.FieldProblem(name, "cannot be null")]
+            )
+        setattr(bank, name, value)
+    mark_bank_changed(session, bank)
+    await session.commit()
+    return bank
+
+
+async def retire_bank(*, session: AsyncSession, station_id: str, bank_id: str) -> None:
+    """Remove a bank with no parcel in it; its opening history stays in the audit until then."""
+    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    held = await session.scalar(
+        select(func.count())
+        .select_from(Parcel)
+        .where(Parcel.bank_id == bank.id, Parcel.status.not_in(("collected", "returned")))
+    )
+    if held:
+        raise Conflict(f"Bank {bank.code} still holds {held} parcels.", slug="bank-in-use")
+    await session.execute(delete(Parcel).where(Parcel.bank_id == bank.id))
+    await session.delete(bank)
+    mark_changed(session, station_id, BANKS, bank_tag(bank.code))
+    await session.commit()
+
+
+async def list_parcels(
+    *,
+    session: AsyncSession,
+    station_id: str,
+    status: str | None,
+    bank_code: str | None,
+    offset: int,
+    limit: int,
+) -> Sequence[Parcel]:
+    query = select(Parcel).where(Parcel.station_id == station_id)
+    if status is not None:
+        query = query.where(Parcel.status == status)
+    if bank_code is not None:
+        query = query.join(LockerBank, LockerBank.id == Parcel.bank_id).where(LockerBank.code == bank_code)
+    result = await session.scalars(
+        query.order_by(Parcel.created_at.desc(), Parcel.id).offset(offset).limit(limit)
+    )
+    return result.all()
+
+
+async def parcels_of(
+    *, session: AsyncSession, station_id: str, phone: str | None, subject: str
+) -> Sequence[Parcel]:
+    """A traveller's parcels: sent to their phone number, or booked by them."""
+    mine = [Parcel.recipient_subject == subject]
+    if phone is not None:
+        mine.append(Parcel.recipient_phone == phone)
+    result = await session.scalars(
+        select(Parcel)
+        .where(Parcel.station_id == station_id, or_(*mine))
+        .order_by(Parcel.created_at.desc())
+        .limit(100)
+    )
+    return result.all()
+
+
+async def list_openings(
+    *, session: AsyncSession, station_id: str, bank_code: str | None, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    query = (
+        select(DoorOpening, LockerBank.code, Compartment.label)
+        .join(LockerBank, LockerBank.id == DoorOpening.bank_id)
+        .join(Compartment, Compartment.id == DoorOpening.compartment_id)
+        .where(DoorOpening.station_id == station_id)
+    )
+    if bank_code is not None:
+        query = query.where(LockerBank.code == bank_code)
+    rows = await session.execute(
+        query.order_by(DoorOpening.requested_at.desc(), DoorOpening.id).offset(offset).limit(limit)
+    )
+    return [
+        {
+            "id": o.id,
+            "bank": code,
+            "compartment": label,
+            "parcel_id": o.parcel_id,
+            "actor": o.actor,
+            "method": o.method,
+            "purpose": o.purpose,
+            "outcome": o.outcome,
+            "requested_at": o.requested_at,
+            "opened_at": o.opened_at,
+            "closed_at": o.closed_at,
+        }
+        for o, code, label in rows.all()
+    ]

@@ -11,11 +11,11 @@ export const VIEW_MODULES = [
   () => import("./station/view.js"),
 
   // ── Extension point: parcels (issue 7, parcel lockers): my parcels, QR, "open" ──
-  // () => import("./parcels/view.js"),
+  () => import("./parcels/view.js"),
 
   // ── Extension point: vehicles (issue 9, vehicle sharing): bikes, cars, charging nearby ──
-  // () => import("./vehicles/view.js"),
+  () => import("./vehicles/view.js"),
 
   // ── Extension point: route (issue 10, info kiosk): a route in the station, from a kiosk's QR ──
-  // () => import("./route/view.js"),
+  () => import("./route/view.js"),
 ];

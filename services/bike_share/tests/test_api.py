@@ -10,8 +10,8 @@ import pytest
 
 from services.bike_share import service
 from services.bike_share.app import DEFINITION
-from services.bike_share.demo import VELIB_TYPES
-from services.bike_share.models import VehicleType
+from services.bike_share.demo import VELIB_SYSTEM, VELIB_TYPES
+from services.bike_share.models import System, VehicleType
 from services.bike_share.settings import Settings
 from services.common.testing import (
     SAINT_DENIS,
@@ -35,6 +35,7 @@ async def bike_share(tmp_path: Path, keys: SigningKey) -> AsyncIterator[ServiceU
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
     async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as running:
         async with running.runtime.sessionmaker() as session:
+            await service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
             for vehicle_type in VELIB_TYPES:
                 await service.ensure_vehicle_type(session=session, vehicle_type=VehicleType(**vehicle_type))
         operator = bearer(keys.operator())

@@ -9,11 +9,15 @@ import pytest
 
 from services.bike_share.domain import (
     MAX_CLOCK_SKEW,
+    Place,
     StatusReport,
     is_stale,
     may_report,
+    nearby,
     status_report_problems,
     vehicle_station_id,
+    walking_distance_m,
+    walking_minutes,
 )
 from services.common.auth import Principal
 
@@ -101,3 +105,30 @@ def test_operators_report_any_system_and_a_feed_only_its_own():
     assert not may_report(unbound, system_id="velib-metropole")
     screen = principal({"signage:play"}, device_kind="screen", device_binding="velib-metropole")
     assert not may_report(screen, system_id="velib-metropole")
+
+
+def test_vehicles_alone_never_exceed_the_capacity():
+    full = replace(REPORT, num_vehicles_available=21, vehicle_types_available=(("velib-ebike", 21),))
+    assert ("num_vehicles_available", "is 21, over the capacity 20") in problems(
+        replace(full, num_docks_available=None)
+    )
+
+
+def test_a_dock_reports_only_its_own_vehicle_station():
+    dock = principal({"mobility:report"}, device_kind="mobility_feed", device_binding="velib-metropole-1001")
+    assert may_report(dock, system_id="velib-metropole", vehicle_station_id="velib-metropole-1001")
+    assert not may_report(dock, system_id="velib-metropole", vehicle_station_id="velib-metropole-1002")
+
+
+def test_nearby_keeps_the_radius_and_the_types_and_sorts_by_walk():
+    here = (48.9175, 2.3465)
+    places = [
+        Place("vehicle_station", "far", 48.9300, 2.3465, frozenset({"bike"})),  # ~1.4 km
+        Place("vehicle_station", "near", 48.9180, 2.3465, frozenset({"bike", "ebike"})),  # ~56 m
+        Place("vehicle", "mid", 48.9200, 2.3465, frozenset({"scooter"})),  # ~280 m
+    ]
+    found = nearby(places, lat=here[0], lon=here[1], radius_m=500, vehicle_type_ids=None)
+    assert [(p.id, walk) for p, walk in found] == [("near", 72), ("mid", 361)]
+    only_bikes = nearby(places, lat=here[0], lon=here[1], radius_m=5000, vehicle_type_ids={"bike"})
+    assert [p.id for p, _ in only_bikes] == ["near", "far"]
+    assert walking_distance_m(*here, *here) == 0 and walking_minutes(0) == 1 and walking_minutes(400) == 5

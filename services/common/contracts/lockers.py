@@ -72,3 +72,69 @@ class BankAvailabilityChanged(BaseModel):
     level: int
     availability: dict[CompartmentSize, SizeAvailability]
     changed_at: datetime
+
+
+# -- parcels (subject `gare.{station}.lockers.parcel.{verb}`) --------------------------------------
+
+PARCEL = "parcel"
+# Verbs of parcel events: one per status a parcel reaches.
+DEPOSITED = "deposited"
+READY_FOR_PICKUP = "ready_for_pickup"
+COLLECTED = "collected"
+EXPIRED = "expired"
+RETURNED = "returned"
+EXPIRY_REMINDER = "expiry_reminder"
+ParcelDirection = Literal["inbound", "outbound"]
+
+
+class ParcelEvent(BaseModel):
+    """A parcel reached a status. No phone number and no code: those stay in the service."""
+
+    parcel_id: str
+    bank_id: str
+    bank_code: str
+    compartment_label: str | None
+    direction: ParcelDirection
+    carrier: str
+    carrier_reference: str
+    size: CompartmentSize
+    status: str
+    expires_at: datetime | None
+    at: datetime
+
+
+# -- faults for operators ---------------------------------------------------------------------------
+
+DOOR_FAULT = "door_fault"
+KEYPAD_LOCKED = "keypad_locked"
+TOKEN_REPLAYED = "token_replayed"
+
+
+class DoorFault(BaseModel):
+    """A door that did not open (the controller said so) or stayed open too long; the compartment is
+    out of service until an operator returns it."""
+
+    bank_id: str
+    bank_code: str
+    compartment_id: str
+    label: str
+    reason: str
+    opening_id: str | None
+
+
+class KeypadLocked(BaseModel):
+    """Five wrong codes in a row at a bank's keypad: it refuses codes until `locked_until`."""
+
+    bank_id: str
+    bank_code: str
+    failures: int
+    locked_until: datetime
+
+
+class TokenReplayed(BaseModel):
+    """A controller reported an opening with an unlock token already used: nothing was applied twice."""
+
+    bank_id: str
+    bank_code: str
+    token_id: str
+    parcel_id: str | None

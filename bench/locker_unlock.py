@@ -1,0 +1,251 @@
+"""Scenario locker_unlock: opening a locker from the phone, end to end through the gateway.
+
+phone -> gateway -> parcel_lockers -> NATS request -> a locker controller -> ack -> answer. The
+controllers are the project's simulator (devices/locker_controller.py) run here, on the stack's
+NATS. Each simulated traveller signs in with the phone-code
+grant, then loops: a courier deposits a parcel for them and the door closes (not timed), they
+open it (timed), the door closes (collected). Banks of 10 compartments, each with its controller.
+At 10, 50 and 200 concurrent travellers: p50, p95,
+p99 of the open call and opens per second; also the public availability read of the bank through
+the gateway (a hot read, wrk).
+
+    ./dev bench -- locker_unlock [--seconds 10] [--levels 10,50,200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+
+from bench.common import bench_stack, metric, record, wrk
+from deploy.embedded.stack import StationStack
+from devices.locker_controller import LockerController
+
+STATION = "saint-denis-pleyel"
+BASE = f"/api/v1/stations/{STATION}/lockers"
+BANK_SIZE = 10
+PHONE_GRANT = "urn:gare-numerique:params:oauth:grant-type:phone-otp"
+TARGET_P99_MS_AT_50 = 150
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def token(http: httpx.AsyncClient, data: dict[str, str], auth: httpx.BasicAuth | None = None) -> str:
+    response = (
+        await http.post("/auth/token", data=data, auth=auth)
+        if auth
+        else await http.post("/auth/token", data=data)
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+async def traveller_token(http: httpx.AsyncClient, phone: str) -> str:
+    sent = await http.post("/auth/otp", json={"phone_number": phone})
+    sent.raise_for_status()
+    inbox = (await http.get("/dev/notifier/messages", params={"to": phone, "limit": 1})).json()
+    code = re.search(r"\b(\d{6})\b", inbox[0]["text"])
+    assert code, inbox
+    return await token(http, {"grant_type": PHONE_GRANT, "phone_number": phone, "code": code.group(1)})
+
+
+class Bench:
+    def __init__(self, stack: StationStack, http: httpx.AsyncClient) -> None:
+        self.stack = stack
+        self.http = http
+        self.courier = ""
+
+    async def setup(self, banks: int) -> None:
+        courier = next(a for a in self.stack.demo["accounts"] if a["username"] == "courier")
+        self.courier = await token(
+            self.http, {"grant_type": "password", "username": "courier", "password": courier["password"]}
+        )
+        admin = next(a for a in self.stack.demo["accounts"] if a["username"] == "admin")
+        operator = await token(
+            self.http, {"grant_type": "password", "username": "admin", "password": admin["password"]}
+        )
+        for number in range(1, banks + 1):
+            code = bank_code(number)
+            bank = {
+                "code": code,
+                "name": f"Banc de mesure {number}",
+                "location": "Labo",
+                "level": 0,
+                "controller_client_id": controller_id(code),
+                "compartments": [{"label": f"{code}{n:02d}", "size": "S"} for n in range(1, BANK_SIZE + 1)],
+            }
+            created = await self.http.post(
+                f"{BASE}/banks", json=bank, headers={"Authorization": f"Bearer {operator}"}
+            )
+            assert created.status_code in (201, 409), created.text
+
+    async def close(self, parcel_id: str, opener: str) -> bool:
+        """The one who opened the door says it is closed (the bench has no door sensor)."""
+        response = await self.http.post(
+            f"{BASE}/parcels/{parcel_id}/door-closed", headers={"Authorization": f"Bearer {opener}"}
+        )
+        return response.status_code == 200
+
+    async def traveller(
+        self, bank: str, phone: str, traveller: str, until: float, latencies: list[float], errors: list[str]
+    ) -> None:
+        headers = {"Authorization": f"Bearer {traveller}"}
+        while time.monotonic() < until:
+            deposited = await self.http.post(
+                f"{BASE}/deposits",
+                json={
+                    "bank": bank,
+                    "carrier": "bench",
+                    "carrier_reference": uuid.uuid4().hex,
+                    "size": "S",
+                    "recipient_phone": phone,
+                },
+                headers={"Authorization": f"Bearer {self.courier}"},
+            )
+            if deposited.status_code != 201:
+                errors.append(f"deposit {deposited.status_code}")
+                continue
+            parcel = deposited.json()["parcel"]
+            if not await self.close(parcel["id"], self.courier):
+                errors.append("door-closed after deposit")
+                continue
+            started = time.perf_counter()
+            opened = await self.http.post(f"{BASE}/parcels/{parcel['id']}/open", headers=headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            if opened.status_code != 200:
+                errors.append(f"open {opened.status_code}: {opened.text[:120]}")
+            else:
+                latencies.append(elapsed)
+            if not await self.close(parcel["id"], traveller):
+                errors.append("door-closed after open")
+
+    async def level(self, travellers: int, seconds: float) -> dict[str, Any]:
+        # Numbers of their own at each level: the gateway texts at most a few codes per number.
+        phones = [f"+337{travellers:03d}{n:05d}" for n in range(travellers)]
+        tokens = await asyncio.gather(*(traveller_token(self.http, p) for p in phones))
+        latencies: list[float] = []
+        errors: list[str] = []
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(
+            *(
+                self.traveller(bank_code(1 + n // BANK_SIZE), phone, tok, until, latencies, errors)
+                for n, (phone, tok) in enumerate(zip(phones, tokens, strict=True))
+            )
+        )
+        duration = time.monotonic() - started
+        return {
+            "opens": len(latencies),
+            "opens_per_second": len(latencies) / duration,
+            "p50": percentile(latencies, 0.5) if latencies else 0.0,
+            "p95": percentile(latencies, 0.95) if latencies else 0.0,
+            "p99": percentile(latencies, 0.99) if latencies else 0.0,
+            "mean": statistics.fmean(latencies) if latencies else 0.0,
+            "errors": errors,
+        }
+
+
+def bank_code(number: int) -> str:
+    return f"Z{number:02d}"
+
+
+def controller_id(code: str) -> str:
+    return f"bench-controller-{code.lower()}"
+
+
+async def run(stack: StationStack, levels: list[int], seconds: float) -> dict[int, dict[str, Any]]:
+    """Banks of BANK_SIZE compartments, one traveller per compartment, each bank with its controller."""
+    banks = -(-max(levels) // BANK_SIZE)
+    nc = await nats.connect(stack.nats_url)
+    for number in range(1, banks + 1):
+        code = bank_code(number)
+        await LockerController(
+            nc,
+            station_id=STATION,
+            client_id=controller_id(code),
+            bank_code=code,
+            journal_path=Path(stack.var) / f"bench-{code}.jsonl",
+        ).start()
+    results: dict[int, dict[str, Any]] = {}
+    limits = httpx.Limits(max_connections=max(levels) * 2, max_keepalive_connections=max(levels) * 2)
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30, limits=limits) as http:
+        bench = Bench(stack, http)
+        await bench.setup(banks)
+        for travellers in levels:
+            results[travellers] = await bench.level(travellers, seconds)
+            r = results[travellers]
+            print(
+                f"{travellers} travellers: {r['opens']} opens, {r['opens_per_second']:.1f}/s, "
+                f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                f"{len(r['errors'])} errors {r['errors'][:3]}",
+                flush=True,
+            )
+    await nc.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench locker_unlock")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--levels", default="10,50,200")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.levels.split(",")]
+    metrics: dict[str, Any] = {}
+    lines: list[str] = []
+    # The machine is shared: say how busy it was, next to numbers it bends.
+    metrics["load_average_1min_at_start"] = metric(os.getloadavg()[0], "runnable processes")
+    with bench_stack() as stack:
+        results = asyncio.run(run(stack, levels, args.seconds))
+        availability = wrk(
+            f"{stack.gateway_url}{BASE}/availability/A", connections=50, seconds=int(min(args.seconds, 5))
+        )
+    for travellers, r in results.items():
+        at50 = travellers == 50
+        metrics[f"open_c{travellers}_p50_ms"] = metric(r["p50"], "ms")
+        metrics[f"open_c{travellers}_p95_ms"] = metric(r["p95"], "ms")
+        metrics[f"open_c{travellers}_p99_ms"] = metric(
+            r["p99"], "ms", f"< {TARGET_P99_MS_AT_50}" if at50 else None
+        )
+        metrics[f"open_c{travellers}_opens_per_second"] = metric(r["opens_per_second"], "opens/s")
+        metrics[f"open_c{travellers}_errors"] = metric(len(r["errors"]), "requests", "== 0" if at50 else None)
+        lines.append(
+            f"c={travellers}: {r['opens_per_second']:.1f} opens/s, p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
+            f"p99 {r['p99']:.1f} ms, {len(r['errors'])} errors"
+        )
+    metrics["availability_gateway_c50_rps"] = metric(availability.requests_per_second, "requests/s")
+    metrics["availability_gateway_c50_p99_ms"] = metric(availability.p99_ms, "ms")
+    metrics["availability_gateway_c50_errors"] = metric(availability.errors, "requests", "== 0")
+    lines.append(
+        f"availability/A through the gateway c=50: {availability.requests_per_second:.0f} req/s, p99 {availability.p99_ms:.1f} ms"
+    )
+    for values in metrics.values():
+        target = values["target"]
+        if target:
+            op, number = target.split()
+            values["met"] = {
+                "<": values["value"] < float(number),
+                "<=": values["value"] <= float(number),
+                "==": values["value"] == float(number),
+                ">=": values["value"] >= float(number),
+                ">": values["value"] > float(number),
+            }[op]
+    command = "./dev bench -- locker_unlock " + " ".join(sys.argv[1:])
+    print(record("locker_unlock", command.strip(), metrics, "; ".join(lines)))
+
+
+if __name__ == "__main__":
+    main()

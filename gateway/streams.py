@@ -1,0 +1,118 @@
+"""Event streams through the gateway: a `GET` that accepts `text/event-stream` is relayed as it comes.
+
+The edge's upstream client reads whole answers, which a Server-Sent Events stream never ends. A
+stream is long-lived and rare next to reads, so it takes httpx's streaming client on a connection
+of its own: it holds none of the bulkhead's slots (`GATEWAY_UPSTREAM_MAX_IN_FLIGHT`), only one of
+the service's stream slots (`GATEWAY_MAX_STREAMS_PER_SERVICE`). The relay ends when the client
+leaves or the service closes the stream; an EventSource then reconnects with `Last-Event-ID`,
+which passes through like any request header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+from prometheus_client import Gauge
+from starlette.types import Receive, Send
+
+from gateway.proxy import Header, response_headers, upstream_problem
+from gateway.upstream import UpstreamBusy, UpstreamPool, UpstreamTimeout, UpstreamUnavailable
+
+OPEN_STREAMS = Gauge("gare_gateway_open_streams", "Event streams relayed now", ["service"])
+
+
+def wants_event_stream(method: str, headers: Sequence[Header]) -> bool:
+    if method != "GET":
+        return False
+    return any(name == b"accept" and b"text/event-stream" in value for name, value in headers)
+
+
+class StreamSlots:
+    """At most `limit` open streams to one service; one more is 503 busy, not a queue."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def take(self, service: str) -> None:
+        if self.open >= self.limit:
+            raise upstream_problem(service, UpstreamBusy("every stream slot is taken"))
+        self.open += 1
+
+    def give_back(self) -> None:
+        self.open -= 1
+
+
+@dataclass(slots=True)
+class Relay:
+    """One client's stream from one service, decided on by the edge (path, token, limits)."""
+
+    service: str
+    pool: UpstreamPool
+    target: bytes  # raw path and query, as checked
+    headers: list[Header]
+    client: httpx.AsyncClient
+    slots: StreamSlots
+    upstream_origins: Sequence[bytes]
+    extra_headers: list[Header]
+
+    async def run(self, receive: Receive, send: Send) -> None:
+        """Open the stream (a failure to connect raises the edge's problem), then relay it."""
+        url = f"http://{self.pool.host}:{self.pool.port}".encode() + self.pool.base_path + self.target
+        request = self.client.build_request(
+            "GET",
+            httpx.URL(url.decode("latin-1")),
+            headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.headers],
+            timeout=httpx.Timeout(None, connect=self.pool.connect_timeout),
+        )
+        self.slots.take(self.service)
+        OPEN_STREAMS.labels(self.service).inc()
+        try:
+            try:
+                response = await asyncio.wait_for(
+                    self.client.send(request, stream=True), timeout=self.pool.timeout
+                )
+            except httpx.ConnectError as exc:
+                raise upstream_problem(self.service, UpstreamUnavailable(str(exc))) from None
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise upstream_problem(self.service, UpstreamTimeout(str(exc))) from None
+            try:
+                await self._relay(response, receive, send)
+            finally:
+                await response.aclose()
+        finally:
+            OPEN_STREAMS.labels(self.service).dec()
+            self.slots.give_back()
+
+    async def _relay(self, response: httpx.Response, receive: Receive, send: Send) -> None:
+        headers = response_headers(response.headers.raw, upstream_origins=self.upstream_origins)
+        headers = [h for h in headers if h[0].lower() != b"content-length"] + self.extra_headers
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        left = asyncio.create_task(_client_left(receive))
+        try:
+            chunks = response.aiter_raw()
+            while True:
+                following = asyncio.ensure_future(anext(chunks))
+                done, _ = await asyncio.wait({following, left}, return_when=asyncio.FIRST_COMPLETED)
+                if left in done:
+                    following.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, httpx.HTTPError):
+                        await following
+                    return
+                try:
+                    chunk = following.result()
+                except (StopAsyncIteration, httpx.HTTPError):
+                    break  # the service ended the stream (or went away): the client reconnects
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            left.cancel()
+
+
+async def _client_left(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

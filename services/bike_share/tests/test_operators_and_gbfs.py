@@ -1,0 +1,257 @@
+"""Operator configuration (systems, pricing plans, vehicle types, car-sharing stations, vehicles)
+and the GBFS 3.0 files it publishes, each validated against the official schema."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jsonschema import Draft7Validator, FormatChecker
+
+from services.common.testing import (
+    SAINT_DENIS,
+    ServiceUnderTest,
+    assert_problem,
+    bearer,
+)
+
+API = f"/api/v1/stations/{SAINT_DENIS}/mobility"
+GBFS = f"/gbfs/{SAINT_DENIS}"
+MIGRATIONS = Path(__file__).parents[1] / "migrations"
+SCHEMAS = Path(__file__).parents[1] / "gbfs_schemas" / "v3.0"
+
+
+def schema_errors(feed: str, document: dict) -> list[str]:
+    schema = json.loads((SCHEMAS / f"{feed}.json").read_text())
+    validator = Draft7Validator(schema, format_checker=FormatChecker())
+    return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+async def configure_car_sharing(bike_share: ServiceUnderTest) -> dict[str, str]:
+    operator = bearer(bike_share.keys.operator())
+    steps = [
+        ("systems", {"id": "getaround", "name": {"fr": "Getaround", "en": "Getaround"}}),
+        (
+            "pricing-plans",
+            {
+                "id": "getaround-hour",
+                "system_id": "getaround",
+                "name": {"fr": "À l'heure", "en": "Hourly"},
+                "description": {"fr": "6 € l'heure", "en": "€6 an hour"},
+                "price": 0,
+                "per_min_pricing": [{"start": 0, "rate": 0.1, "interval": 1}],
+            },
+        ),
+        (
+            "vehicle-types",
+            {
+                "id": "getaround-zoe",
+                "system_id": "getaround",
+                "form_factor": "car",
+                "propulsion_type": "electric",
+                "name": {"fr": "Renault Zoé"},
+                "max_range_meters": 300_000,
+                "pricing_plan_id": "getaround-hour",
+            },
+        ),
+        (
+            "vehicle-stations",
+            {
+                "system_id": "getaround",
+                "external_id": "pleyel-parking",
+                "name": "Parking Pleyel",
+                "lat": 48.9185,
+                "lon": 2.3440,
+                "capacity": 4,
+                "distance_m": 150,
+                "kind": "car_sharing",
+            },
+        ),
+    ]
+    for path, body in steps:
+        response = await bike_share.http.post(f"{API}/{path}", json=body, headers=operator)
+        assert response.status_code == 201, (path, response.text)
+    return operator
+
+
+def car_report(available: int, docks: int, *, type_id: str = "getaround-zoe") -> dict:
+    return {
+        "num_vehicles_available": available,
+        "vehicle_types_available": [{"vehicle_type_id": type_id, "count": available}],
+        "num_docks_available": docks,
+        "last_reported": datetime.now(UTC).isoformat(),
+    }
+
+
+async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    station = f"{API}/vehicle-stations/getaround-pleyel-parking"
+    reported = await fresh_bike_share.http.put(f"{station}/status", json=car_report(2, 2), headers=operator)
+    assert reported.status_code == 200, reported.text
+    assert reported.json()["status"]["vehicle_types_available"] == [
+        {"vehicle_type_id": "getaround-zoe", "count": 2}
+    ]
+
+    listed = await fresh_bike_share.http.get(
+        f"{API}/vehicle-types", params={"system_id": "getaround", "limit": 1}
+    )
+    assert listed.json()["page"] == {"offset": 0, "limit": 1, "total": 1}
+    renamed = await fresh_bike_share.http.patch(
+        f"{API}/vehicle-types/getaround-zoe", json={"name": {"fr": "Zoé"}}, headers=operator
+    )
+    assert renamed.json()["name"] == {"fr": "Zoé"}
+    # Still in use: refused, nothing removed.
+    assert_problem(
+        await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=operator), 409, "system-in-use"
+    )
+    assert_problem(
+        await fresh_bike_share.http.delete(f"{API}/pricing-plans/getaround-hour", headers=operator),
+        409,
+        "pricing-plan-in-use",
+    )
+    # Retired in order, the system goes too.
+    for path in (
+        "vehicle-stations/getaround-pleyel-parking",
+        "vehicle-types/getaround-zoe",
+        "pricing-plans/getaround-hour",
+        "systems/getaround",
+    ):
+        assert (await fresh_bike_share.http.delete(f"{API}/{path}", headers=operator)).status_code == 204, (
+            path
+        )
+    assert_problem(await fresh_bike_share.http.get(f"{API}/systems/getaround"), 404)
+
+
+async def test_configuration_is_for_operators_and_checks_what_it_names(fresh_bike_share):
+    traveller = bearer(fresh_bike_share.keys.traveller())
+    body = {"id": "cityscoot", "name": {"fr": "Cityscoot"}}
+    assert_problem(await fresh_bike_share.http.post(f"{API}/systems", json=body, headers=traveller), 403)
+    operator = bearer(fresh_bike_share.keys.operator())
+    scooter = {
+        "id": "x-scooter",
+        "system_id": "nobody",
+        "form_factor": "scooter_standing",
+        "propulsion_type": "electric",
+        "name": {"fr": "Trottinette"},
+        "max_range_meters": 20_000,
+    }
+    problem = assert_problem(
+        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=scooter, headers=operator), 422
+    )
+    assert problem["errors"][0]["field"] == "system_id"
+    no_range = {**scooter, "system_id": "cityscoot"}
+    del no_range["max_range_meters"]
+    assert_problem(
+        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=operator), 422
+    )
+    assert (await fresh_bike_share.http.get(f"{API}/systems")).json()["page"]["total"] == 0
+
+
+async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    station = f"{API}/vehicle-stations/getaround-pleyel-parking/status"
+    over = assert_problem(
+        await fresh_bike_share.http.put(station, json=car_report(5, 0), headers=operator), 422
+    )
+    assert {e["field"] for e in over["errors"]} == {"num_vehicles_available", "num_docks_available"}
+    unknown = assert_problem(
+        await fresh_bike_share.http.put(
+            station, json=car_report(1, 1, type_id="velib-ebike"), headers=operator
+        ),
+        422,
+    )
+    assert "unknown vehicle types" in unknown["errors"][0]["detail"]
+    negative = car_report(1, 1)
+    negative["num_docks_available"] = -1
+    assert_problem(await fresh_bike_share.http.put(station, json=negative, headers=operator), 422)
+    other_dock = bearer(fresh_bike_share.keys.device("mobility_feed", binding="getaround-elsewhere"))
+    assert_problem(await fresh_bike_share.http.put(station, json=car_report(1, 1), headers=other_dock), 403)
+    own_dock = bearer(fresh_bike_share.keys.device("mobility_feed", binding="getaround-pleyel-parking"))
+    assert (
+        await fresh_bike_share.http.put(station, json=car_report(1, 1), headers=own_dock)
+    ).status_code == 200
+    assert (await fresh_bike_share.http.get(f"{API}/vehicle-stations/getaround-pleyel-parking")).json()[
+        "status"
+    ]["num_vehicles_available"] == 1
+
+
+async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(
+        f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(2, 2), headers=operator
+    )
+    await fresh_bike_share.http.post(
+        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=operator
+    )
+    await fresh_bike_share.http.post(
+        f"{API}/vehicle-types",
+        json={
+            "id": "dott-scooter",
+            "system_id": "dott",
+            "form_factor": "scooter_standing",
+            "propulsion_type": "electric",
+            "name": {"en": "Dott scooter"},
+            "max_range_meters": 25_000,
+        },
+        headers=operator,
+    )
+    vehicle = await fresh_bike_share.http.post(
+        f"{API}/vehicles",
+        json={
+            "system_id": "dott",
+            "external_id": "s-42",
+            "vehicle_type_id": "dott-scooter",
+            "lat": 48.9190,
+            "lon": 2.3450,
+            "current_range_meters": 12_000,
+            "last_reported": datetime.now(UTC).isoformat(),
+        },
+        headers=operator,
+    )
+    assert vehicle.status_code == 201, vehicle.text
+
+    discovery = (await fresh_bike_share.http.get(f"{GBFS}/gbfs.json")).json()
+    names = [f["name"] for f in discovery["data"]["feeds"]]
+    assert "system_pricing_plans" in names and "station_status" in names
+    for feed in ["manifest", *names]:
+        response = await fresh_bike_share.http.get(f"{GBFS}/{feed}.json")
+        assert response.status_code == 200, (feed, response.text)
+        assert schema_errors(feed, response.json()) == [], feed
+    status = (await fresh_bike_share.http.get(f"{GBFS}/station_status.json")).json()
+    assert status["data"]["stations"][0]["num_vehicles_available"] == 2
+    vehicles = (await fresh_bike_share.http.get(f"{GBFS}/vehicle_status.json")).json()["data"]["vehicles"]
+    assert [v["vehicle_id"] for v in vehicles] == ["dott-s-42"]
+
+    first = await fresh_bike_share.http.get(f"{GBFS}/station_status.json")
+    etag = first.headers["etag"]
+    assert (
+        await fresh_bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
+    ).status_code == 304
+    await fresh_bike_share.http.put(
+        f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(1, 3), headers=operator
+    )
+    changed = await fresh_bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json()["data"]["stations"][0]["num_vehicles_available"] == 1
+    assert_problem(await fresh_bike_share.http.get(f"{GBFS}/system_alerts.json"), 404)
+
+
+async def test_a_change_that_would_empty_a_required_field_is_refused_and_changes_nothing(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    for path, body in (
+        ("systems/getaround", {"name": None}),
+        ("pricing-plans/getaround-hour", {"price": None}),
+        ("vehicle-types/getaround-zoe", {"propulsion_type": None}),
+        ("vehicle-stations/getaround-pleyel-parking", {"lat": None}),
+    ):
+        assert_problem(await fresh_bike_share.http.patch(f"{API}/{path}", json=body, headers=operator), 422)
+    # A range may not go while the motor stays.
+    assert_problem(
+        await fresh_bike_share.http.patch(
+            f"{API}/vehicle-types/getaround-zoe", json={"max_range_meters": None}, headers=operator
+        ),
+        422,
+    )
+    system = (await fresh_bike_share.http.get(f"{API}/systems/getaround")).json()
+    assert system["name"] == {"fr": "Getaround", "en": "Getaround"}

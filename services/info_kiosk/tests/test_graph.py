@@ -1,0 +1,347 @@
+"""The station graph's rules without I/O: GTFS round-trip, validation, routes on the demo stations,
+outages, search and languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.info_kiosk import domain, gtfs
+from services.info_kiosk.demo import demo_feed
+from services.info_kiosk.domain import LevelRecord, PathwayRecord, PlaceRecord, RoutingGraph
+
+PLEYEL = "saint-denis-pleyel"
+VILLEJUIF = "villejuif-institut-gustave-roussy"
+
+
+def graph(station: str, closed: tuple[str, ...] = ()) -> RoutingGraph:
+    feed = demo_feed(station)
+    assert feed is not None
+    return RoutingGraph(feed.levels, feed.places, feed.pathways, closed)
+
+
+def places_of(answer: domain.RouteAnswer) -> tuple[str, ...]:
+    assert answer.route is not None, answer.explanation
+    return answer.route.places
+
+
+@pytest.mark.parametrize("station", [PLEYEL, VILLEJUIF])
+def test_the_demo_graphs_round_trip_through_gtfs(station):
+    feed = demo_feed(station)
+    assert feed is not None and len({level.code for level in feed.levels}) >= 4
+    exported = gtfs.write_feed(station, {"fr": station}, feed)
+    again = gtfs.read_feed(exported)
+    key = lambda record: record.code  # noqa: E731
+    assert sorted(again.levels, key=key) == sorted(feed.levels, key=key)
+    assert sorted(again.places, key=key) == sorted(feed.places, key=key)
+    assert sorted(again.pathways, key=key) == sorted(feed.pathways, key=key)
+    assert gtfs.write_feed(station, {"fr": station}, again) == exported  # stable bytes, stable ETag
+    assert domain.graph_problems(feed.levels, feed.places, feed.pathways) == []
+    kinds = {place.kind for place in feed.places}
+    assert {"lift", "escalator", "platform", "entrance_exit", "toilets", "locker_bank"} <= kinds
+    assert {pathway.mode for pathway in feed.pathways} >= {
+        "stairs",
+        "escalator",
+        "lift",
+        "walkway",
+        "fare_gate",
+    }
+    assert len({place.line for place in feed.places if place.kind == "platform"}) >= 2
+
+
+def test_fastest_takes_stairs_and_escalators_step_free_takes_lifts():
+    villejuif = graph(VILLEJUIF)
+    fastest = domain.route(villejuif, "exit-bd-maxime-gorki", "quai-15-b", "fastest", ["en"])
+    assert places_of(fastest) == (
+        "exit-bd-maxime-gorki",
+        "hall",
+        "gates",
+        "mezzanine",
+        "escalators-14",
+        "quai-14-b",
+        "escalators-15",
+        "quai-15-b",
+    )
+    step_free = domain.route(villejuif, "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["en"])
+    assert places_of(step_free) == (
+        "exit-bd-maxime-gorki",
+        "lift-street",
+        "hall",
+        "gates",
+        "mezzanine",
+        "lift-15-b",
+        "quai-15-b",
+    )
+    assert step_free.route is not None
+    modes = [step.mode for step in step_free.route.steps]
+    assert "stairs" not in modes and "escalator" not in modes
+    assert [step.instruction for step in step_free.route.steps if step.mode == "lift"] == [
+        "Take the lift to Concourse (-1)",
+        "Take the lift to Platforms line 15 (-3)",
+    ]
+    assert step_free.route.level_changes == 2
+    assert step_free.route.time_s == sum(step.time_s for step in step_free.route.steps)
+
+
+def test_pleyel_routes_to_line_14_from_the_street():
+    pleyel = graph(PLEYEL)
+    fastest = domain.route(pleyel, "exit-rue-pleyel", "quai-14", "fastest", ["fr"])
+    # Deep stations: the escalator and the lift beat two flights of stairs.
+    assert places_of(fastest) == (
+        "exit-rue-pleyel",
+        "escalators-rue-pleyel",
+        "hall",
+        "gates-nord",
+        "mezzanine",
+        "lift-central",
+        "quai-14",
+    )
+    step_free = domain.route(pleyel, "exit-bd-anatole-france", "quai-14", "step_free", ["fr"])
+    assert places_of(step_free) == (
+        "exit-bd-anatole-france",
+        "lift-street",
+        "hall",
+        "gates-nord",
+        "mezzanine",
+        "lift-central",
+        "quai-14",
+    )
+    # One lift ride through the central lift, said once.
+    assert step_free.route is not None
+    assert step_free.route.steps[-1].instruction == "Prenez l'ascenseur jusqu'au niveau Quais ligne 14 (-3)"
+    no_stairs = domain.route(pleyel, "quai-17", "quai-14", "avoid_stairs", ["fr"])
+    assert places_of(no_stairs) == ("quai-17", "escalators-14", "quai-14")
+    no_escalators = domain.route(pleyel, "exit-rue-pleyel", "quai-15-est", "avoid_escalators", ["fr"])
+    assert no_escalators.route is not None
+    assert all(step.mode != "escalator" for step in no_escalators.route.steps)
+    least_walking = domain.route(pleyel, "quai-16", "quai-14", "least_walking", ["fr"])
+    assert "lift-central" in places_of(least_walking)
+
+
+def test_an_outage_of_the_only_lift_says_so_and_offers_the_stairs():
+    villejuif = graph(VILLEJUIF, closed=("lift-15-b",))
+    answer = domain.route(villejuif, "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["en"])
+    assert answer.route is None
+    assert answer.explanation is not None
+    assert answer.explanation.code == "only_equipment_out_of_service"
+    assert answer.explanation.equipment == ("lift-15-b",)
+    assert answer.explanation.message == (
+        "The only step-free way to Line 15 platform towards Champigny Centre is out of service: "
+        "Lift line 15 platform B."
+    )
+    assert answer.alternative is not None and answer.alternative.profile == "fastest"
+    assert answer.alternative.places[-3:] == ("quai-14-b", "escalators-15", "quai-15-b")
+    arabic = domain.route(villejuif, "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["ar"])
+    assert arabic.explanation is not None and arabic.explanation.message.startswith("الطريق الوحيد بدون درج")
+
+
+def test_an_outage_with_another_way_reroutes():
+    pleyel = graph(PLEYEL, closed=("lift-street",))
+    answer = domain.route(pleyel, "exit-bd-anatole-france", "quai-16", "step_free", ["en"])
+    # The street lift is down: the ramp from rue Francis de Pressensé is no use from this exit...
+    assert answer.route is None and answer.explanation is not None
+    assert answer.explanation.equipment == ("lift-street",)
+    from_the_ramp = domain.route(pleyel, "exit-rue-francis-de-pressense", "quai-16", "step_free", ["en"])
+    assert places_of(from_the_ramp) == (
+        "exit-rue-francis-de-pressense",
+        "hall",
+        "gates-nord",
+        "mezzanine",
+        "lift-central",
+        "quai-16",
+    )
+    no_lift = graph(PLEYEL, closed=("escalators-14",))
+    assert "escalators-14" not in places_of(
+        domain.route(no_lift, "quai-17", "quai-14", "avoid_stairs", ["en"])
+    )
+
+
+def test_no_step_free_route_at_all_is_explained():
+    pleyel = graph(PLEYEL)
+    answer = domain.route(pleyel, "exit-rue-pleyel", "quai-16", "step_free", ["en"])
+    assert answer.explanation is not None and answer.explanation.code == "no_route_for_profile"
+    assert answer.alternative is not None
+
+
+def test_broken_references_and_traps_are_found():
+    levels = [LevelRecord("L0", 0, {"fr": "Rue"}), LevelRecord("L-1", -1, {"fr": "Quai"})]
+    places = [
+        PlaceRecord("exit", "entrance_exit", {"fr": "Sortie"}, "L0", 48.9, 2.3),
+        PlaceRecord("quai", "platform", {"fr": "Quai"}, "L-1", 48.9001, 2.3),
+        PlaceRecord("cul-de-sac", "node", {"fr": "Couloir"}, "L-9", 48.9002, 2.3),
+    ]
+    pathways = [
+        PathwayRecord("p1", "exit", "quai", "stairs", True, 20, 30),
+        PathwayRecord("p2", "quai", "cul-de-sac", "walkway", False, 10, 10),
+        PathwayRecord("p3", "quai", "nowhere", "walkway", True),
+        PathwayRecord("p1", "quai", "quai", "walkway", True),
+    ]
+    problems = {(p.field, p.detail) for p in domain.graph_problems(levels, places, pathways)}
+    assert ("pathways[2].to_code", "pathway 'p3': no place 'nowhere'") in problems
+    assert ("places[2].level_code", "no level 'L-9'") in problems
+    assert ("pathways[3].code", "code 'p1' is used twice") in problems
+    assert ("pathways[3]", "pathway 'p1' leads to itself") in problems
+    warnings = domain.graph_warnings(RoutingGraph(levels, places, pathways[:2]))
+    assert ("one_way_trap", "cul-de-sac", None) in {(w.kind, w.place_code, w.profile) for w in warnings}
+    assert ("unreachable", "quai", "step_free") in {(w.kind, w.place_code, w.profile) for w in warnings}
+
+
+def test_the_demo_reports_exits_without_step_free_access():
+    warnings = domain.graph_warnings(graph(PLEYEL))
+    assert {(w.place_code, w.profile) for w in warnings} == {("exit-rue-pleyel", "step_free")}
+
+
+@pytest.mark.parametrize(
+    "query", ["toilettes", "toilets", "aseos", "toilete", "Toiletten", "WC", "厕所", "مراحيض"]
+)
+def test_search_finds_the_toilets_in_any_language_and_with_typos(query):
+    feed = demo_feed(PLEYEL)
+    assert feed is not None
+    assert domain.search(feed.places, query)[0].code == "toilets-hall"
+
+
+def test_search_by_name_without_accents_and_by_line():
+    feed = demo_feed(VILLEJUIF)
+    assert feed is not None
+    assert domain.search(feed.places, "edouard vaillant")[0].code == "exit-rue-edouard-vaillant"
+    assert domain.search(feed.places, "quai pont de sevres")[0].code == "quai-15-a"
+    assert domain.search(feed.places, "ascensor")[0].code.startswith("lift-")
+    assert domain.search(feed.places, "zzzzqqq") == []
+
+
+def test_nearest_of_a_kind_follows_the_profile_and_outages():
+    pleyel = graph(PLEYEL)
+    assert domain.nearest(pleyel, "quai-14", {"toilets"}, "step_free") == "toilets-hall"
+    assert domain.nearest(pleyel, "quai-15-ouest", {"lift"}, "fastest") == "lift-15"
+    assert (
+        domain.nearest(graph(PLEYEL, closed=("lift-15",)), "quai-15-ouest", {"lift"}, "fastest")
+        == "lift-central"
+    )
+
+
+def test_language_negotiation_falls_back_to_the_station_language():
+    assert domain.negotiate_language(["de-CH", "en"]) == "de"
+    assert domain.negotiate_language(["ja"]) == "fr"
+    assert domain.negotiate_language(["ar-MA"]) == "ar"
+    assert domain.negotiate_language([]) == "fr"
+
+
+def test_every_text_exists_in_the_eight_languages():
+    from services.info_kiosk import texts
+
+    for table in (texts.INSTRUCTIONS, texts.PROFILES, texts.EXPLANATIONS):
+        for key, by_language in table.items():
+            assert set(by_language) == set(texts.LANGUAGES), key
+
+
+def test_edit_distance_counts_swaps_once():
+    assert domain.edit_distance("toilets", "toilest", 2) == 1
+    assert domain.edit_distance("aseos", "aseso", 1) == 1
+    assert domain.edit_distance("lift", "stairs", 2) == 3
+
+
+def plain_dijkstra(graph: RoutingGraph, source: int, target: int, profile: domain.Profile):
+    """The textbook search, no estimate, no tricks: what the fast one must agree with."""
+    import heapq
+    import math
+
+    best = {source: 0.0}
+    came: dict[int, tuple[int, int]] = {}
+    queue = [(0.0, source)]
+    while queue:
+        spent, node = heapq.heappop(queue)
+        if node == target:
+            path = []
+            while node != source:
+                path.append((node, came[node][1]))
+                node = came[node][0]
+            return spent, path[::-1]
+        if spent > best[node]:
+            continue
+        for neighbour, step, via in graph.adjacency[profile][node]:
+            if neighbour in graph.closed_nodes and neighbour != target:
+                continue
+            if spent + step < best.get(neighbour, math.inf):
+                best[neighbour] = spent + step
+                came[neighbour] = (node, via)
+                heapq.heappush(queue, (spent + step, neighbour))
+    return math.inf, None
+
+
+def path_cost(graph: RoutingGraph, source: int, path, profile: domain.Profile) -> float:
+    total, node = 0.0, source
+    for neighbour, via in path:
+        steps = [c for n, c, k in graph.adjacency[profile][node] if n == neighbour and k == via]
+        assert steps, "the path uses a pathway the profile does not allow"
+        total, node = total + steps[0], neighbour
+    return total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_fast_search_finds_the_same_routes_as_plain_dijkstra(seed):
+    """Generated graphs with random lengths (so shortest paths are unique), one-way pathways, stairs
+    and lifts, and some equipment out of service: the same cost for every pair and profile, and the
+    same path."""
+    import random
+
+    rng = random.Random(seed)
+    levels = [LevelRecord(f"L{-i}", -i, {"fr": f"N{i}"}) for i in range(3)]
+    places = [
+        PlaceRecord(
+            f"p{i}",
+            "lift" if i % 7 == 0 else "node",
+            {"fr": f"P{i}"},
+            f"L{-(i % 3)}",
+            48.9 + rng.random() * 0.001,
+            2.35 + rng.random() * 0.001,
+        )
+        for i in range(120)
+    ]
+    modes = ["walkway", "walkway", "stairs", "escalator", "lift", "travelator"]
+    pathways = []
+    for k in range(300):
+        a, b = rng.sample(range(len(places)), 2)
+        pathways.append(
+            PathwayRecord(
+                f"w{k}",
+                places[a].code,
+                places[b].code,
+                rng.choice(modes),
+                rng.random() < 0.8,
+                round(rng.uniform(2, 80), 3),
+                None,
+                None,
+            )
+        )
+    closed = tuple(rng.sample([p.code for p in places if p.kind == "lift"], 3))
+    fast = RoutingGraph(levels, places, pathways, closed)
+    for profile in domain.PROFILES:
+        for _ in range(60):
+            source, target = rng.sample(range(len(places)), 2)
+            expected, expected_path = plain_dijkstra(fast, source, target, profile)
+            found = fast.shortest(source, target, profile)
+            if expected_path is None:
+                assert found is None
+                continue
+            assert found is not None
+            assert path_cost(fast, source, found, profile) == pytest.approx(expected, rel=1e-9)
+            assert found == expected_path
+
+
+def test_an_outage_whose_until_has_passed_no_longer_counts():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
+    later = now + timedelta(minutes=5)
+    villejuif = graph(VILLEJUIF).with_outages({"lift-15-b": later})
+    assert villejuif.current(now) is villejuif  # nothing passed yet: the same graph
+    blocked = domain.route(villejuif.current(now), "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["en"])
+    assert blocked.route is None
+    back = villejuif.current(later)  # `until` is when it stops counting
+    assert back.closed == frozenset() and back.outages_change_at is None
+    assert "lift-15-b" in places_of(
+        domain.route(back, "exit-bd-maxime-gorki", "quai-15-b", "step_free", ["en"])
+    )
+    # An outage without `until` lasts until someone puts the equipment back.
+    assert graph(VILLEJUIF).with_outages({"lift-15-b": None}).current(later).closed == {"lift-15-b"}
+    assert domain.outage_counts(None, now) and domain.outage_counts(later, now)
+    assert not domain.outage_counts(now, now)

@@ -1,0 +1,95 @@
+"""The parcel rules of domain.py: allocation, sizes, statuses, who opens a door and why."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.common.contracts.lockers import CompartmentSize, CompartmentState
+from services.parcel_lockers import domain
+
+Row = tuple[str, CompartmentSize, CompartmentState]
+
+
+def bank(*compartments: Row) -> list[Row]:
+    return list(compartments)
+
+
+def test_the_smallest_free_compartment_that_fits_is_chosen():
+    compartments = bank(("a", "S", "occupied"), ("b", "L", "free"), ("c", "M", "free"), ("d", "M", "free"))
+    assert domain.choose_compartment(compartments, "S") == "c"
+    assert domain.choose_compartment(compartments, "M") == "c"
+    assert domain.choose_compartment(compartments, "L") == "b"
+
+
+def test_full_sizes_are_named_smallest_first():
+    compartments = bank(("a", "M", "occupied"), ("b", "S", "free"), ("c", "L", "out_of_service"))
+    with pytest.raises(domain.SizesFull) as full:
+        domain.choose_compartment(compartments, "M")
+    assert full.value.full == ["M", "L"]
+
+
+def test_a_parcel_larger_than_every_compartment_is_not_a_full_bank():
+    with pytest.raises(domain.NoFittingCompartment):
+        domain.choose_compartment(bank(("a", "S", "free"), ("b", "M", "free")), "L")
+
+
+@pytest.mark.parametrize(
+    ("dimensions", "size"),
+    [
+        ((5, 30, 60), "S"),
+        ((60, 30, 5), "S"),
+        ((10, 30, 30), "M"),
+        ((35, 40, 60), "L"),
+        ((40, 40, 40), "XL"),
+        ((55, 45, 60), "XL"),
+        ((70, 70, 70), None),
+    ],
+)
+def test_size_from_dimensions_in_any_orientation(dimensions, size):
+    assert domain.size_for_dimensions(*dimensions) == size
+
+
+def test_statuses_move_only_forward():
+    assert domain.next_status("ready", "collected") == "collected"
+    assert domain.next_status("expired", "returned") == "returned"
+    refused: list[tuple[domain.ParcelStatus, domain.ParcelStatus]] = [
+        ("collected", "ready"),
+        ("announced", "collected"),
+        ("returned", "collected"),
+    ]
+    for current, wanted in refused:
+        with pytest.raises(domain.StatusConflict):
+            domain.next_status(current, wanted)
+
+
+def test_who_opens_a_door_and_why():
+    assert domain.purpose_for_opening("inbound", "ready", by_recipient=True) == "collect"
+    assert domain.purpose_for_opening("inbound", "expired", by_recipient=True) is None
+    assert domain.purpose_for_opening("inbound", "expired", by_recipient=False) == "return"
+    assert domain.purpose_for_opening("inbound", "announced", by_recipient=False) == "deposit"
+    assert domain.purpose_for_opening("outbound", "announced", by_recipient=True) == "drop_off"
+    assert domain.purpose_for_opening("outbound", "ready", by_recipient=False) == "carrier_pickup"
+    assert domain.purpose_for_opening("inbound", "collected", by_recipient=True) is None
+
+
+def test_door_closing_completes_each_purpose():
+    assert domain.status_when_door_closes("deposit") == "ready"
+    assert domain.status_when_door_closes("collect") == "collected"
+    assert domain.status_when_door_closes("return") == "returned"
+    assert domain.compartment_state_when_door_closes("deposit") == "occupied"
+    assert domain.compartment_state_when_door_closes("carrier_pickup") == "free"
+
+
+def test_pickup_codes_keep_their_leading_zeros():
+    assert domain.new_pickup_code(lambda n: 42) == "00000042"
+    assert len(domain.new_pickup_code(lambda n: n - 1)) == domain.PICKUP_CODE_DIGITS
+
+
+def test_expiry_and_lockout():
+    ready_at = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    expiry = domain.expires_at(ready_at, 3)
+    assert expiry == ready_at + timedelta(days=3)
+    assert not domain.is_expired("ready", expiry, expiry - timedelta(seconds=1))
+    assert domain.is_expired("ready", expiry, expiry)
+    assert not domain.is_expired("collected", expiry, expiry + timedelta(days=1))
+    assert not domain.keypad_locked(4) and domain.keypad_locked(5)

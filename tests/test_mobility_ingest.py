@@ -1,0 +1,208 @@
+"""bike_share ingests operators' GBFS 2.3 and 3.0 feeds and the real Vélib' Métropole feed,
+served over real HTTP from the files the project ships, and re-publishes them as valid GBFS 3.0."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft7Validator, FormatChecker
+
+from services.bike_share.app import DEFINITION
+from services.bike_share.feeds import FeedClient, pull
+from services.bike_share.settings import Settings
+from services.common.testing import (
+    SAINT_DENIS,
+    VILLEJUIF,
+    ServiceUnderTest,
+    SigningKey,
+    bearer,
+    migrated_sqlite_async,
+    running_service,
+)
+
+REPO = Path(__file__).parents[1]
+FEEDS = REPO / "tests" / "data" / "gbfs"
+SCHEMAS = REPO / "services" / "bike_share" / "gbfs_schemas" / "v3.0"
+MIGRATIONS = REPO / "services" / "bike_share" / "migrations"
+
+
+class FeedServer:
+    """Operators' feeds over HTTP with strong ETags; `files` may be changed by the test."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.not_modified = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    server.not_modified += 1
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        for path in FEEDS.rglob("*.json"):
+            text = path.read_text(encoding="utf-8").replace("{base}", self.base)
+            self.files["/" + path.relative_to(FEEDS).as_posix()] = text.encode()
+
+    def edit(self, path: str, change: object) -> None:
+        document = json.loads(self.files[path])
+        change(document)  # type: ignore[operator]
+        self.files[path] = json.dumps(document).encode()
+
+
+@pytest.fixture(scope="module")
+def feeds() -> Iterator[FeedServer]:
+    server = FeedServer()
+    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.httpd.shutdown()
+
+
+@pytest.fixture
+async def bike_share(tmp_path: Path, keys: SigningKey, feeds: FeedServer) -> AsyncIterator[ServiceUnderTest]:
+    url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
+    async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as running:
+        operator = bearer(keys.operator())
+        for system_id, folder in (
+            ("cargo-pleyel", "v3.0"),
+            ("velo-igr", "v2.3"),
+            ("velib-metropole", "velib-metropole"),
+        ):
+            created = await running.http.post(
+                f"/api/v1/stations/{SAINT_DENIS}/mobility/systems",
+                json={
+                    "id": system_id,
+                    "name": {"fr": system_id},
+                    "feed_url": f"{feeds.base}/{folder}/gbfs.json",
+                },
+                headers=operator,
+            )
+            assert created.status_code == 201, created.text
+        yield running
+
+
+async def pull_all(bike_share: ServiceUnderTest, client: FeedClient) -> dict[str, tuple[str, str | None]]:
+    states = {}
+    for system_id in ("cargo-pleyel", "velo-igr", "velib-metropole"):
+        state = await pull(
+            sessionmaker=bike_share.runtime.sessionmaker,
+            client=client,
+            system_id=system_id,
+            stations=[SAINT_DENIS, VILLEJUIF],
+        )
+        states[system_id] = (state.state, state.reason)
+    return states
+
+
+def schema_errors(feed: str, document: dict) -> list[str]:
+    validator = Draft7Validator(
+        json.loads((SCHEMAS / f"{feed}.json").read_text()), format_checker=FormatChecker()
+    )
+    return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+async def test_feeds_of_every_version_are_ingested_and_republished_as_valid_gbfs_3(bike_share, feeds):
+    client = FeedClient(bike_share.runtime.http)
+    states = await pull_all(bike_share, client)
+    assert states == {s: ("ok", None) for s in states}
+
+    pleyel = (await bike_share.http.get(f"/gbfs/{SAINT_DENIS}/station_status.json")).json()
+    by_id = {s["station_id"]: s for s in pleyel["data"]["stations"]}
+    assert by_id["cargo-pleyel-pleyel-1"]["vehicle_types_available"] == [
+        {"vehicle_type_id": "cargo-pleyel-cargo", "count": 3}
+    ]
+    assert "cargo-pleyel-far-away" not in by_id  # kilometres from any station served here
+    # Vélib': integer ids, 0/1 flags and [{"mechanical": n}, {"ebike": n}] become GBFS 3.0.
+    velib = [s for s in by_id.values() if s["station_id"].startswith("velib-metropole-")]
+    assert velib and all(s["is_renting"] is True for s in velib)
+    assert {c["vehicle_type_id"] for s in velib for c in s["vehicle_types_available"]} == {
+        "velib-metropole-mechanical",
+        "velib-metropole-ebike",
+    }
+    scooters = (await bike_share.http.get(f"/gbfs/{SAINT_DENIS}/vehicle_status.json")).json()["data"][
+        "vehicles"
+    ]
+    assert [v["vehicle_id"] for v in scooters] == ["cargo-pleyel-sc-1"]
+    villejuif = (await bike_share.http.get(f"/gbfs/{VILLEJUIF}/station_status.json")).json()
+    assert {s["station_id"] for s in villejuif["data"]["stations"]} >= {"velo-igr-igr-1"}
+
+    for station in (SAINT_DENIS, VILLEJUIF):
+        names = [
+            f["name"]
+            for f in (await bike_share.http.get(f"/gbfs/{station}/gbfs.json")).json()["data"]["feeds"]
+        ]
+        for feed in ["manifest", *names]:
+            document = (await bike_share.http.get(f"/gbfs/{station}/{feed}.json")).json()
+            assert schema_errors(feed, document) == [], (station, feed)
+
+    # Unchanged files are asked for with their ETag and not downloaded again.
+    before = feeds.not_modified
+    assert await pull_all(bike_share, client) == states
+    assert feeds.not_modified - before >= 9
+
+
+@pytest.mark.parametrize(
+    ("path", "change", "reason"),
+    [
+        (
+            "/v3.0/station_status.json",
+            lambda d: d["data"]["stations"][0].update(num_vehicles_available="three"),
+            "not valid GBFS 3.0",
+        ),
+        (
+            "/v3.0/station_information.json",
+            lambda d: d["data"]["stations"][0].update(lat=1234.5),
+            "not valid GBFS 3.0",
+        ),
+        ("/v3.0/station_information.json", lambda d: d["data"]["stations"][0].update(lat=0, lon=0), "(0, 0)"),
+        ("/v3.0/gbfs.json", lambda d: d.update(version="2.3"), "not valid GBFS 2.3"),
+        (
+            "/v3.0/station_status.json",
+            lambda d: d["data"]["stations"][0].update(num_vehicles_available=9),
+            "capacity",
+        ),
+    ],
+)
+async def test_an_invalid_source_is_rejected_with_its_reason_and_the_last_good_data_stays(
+    bike_share, feeds, path, change, reason
+):
+    client = FeedClient(bike_share.runtime.http)
+    assert (await pull_all(bike_share, client))["cargo-pleyel"] == ("ok", None)
+    good = feeds.files[path]
+    try:
+        feeds.edit(path, change)
+        state, why = (await pull_all(bike_share, client))["cargo-pleyel"]
+    finally:
+        feeds.files[path] = good
+    assert state == "stale"
+    assert why is not None and reason in why
+    status = (await bike_share.http.get(f"/gbfs/{SAINT_DENIS}/station_status.json")).json()
+    assert "cargo-pleyel-pleyel-1" in {s["station_id"] for s in status["data"]["stations"]}
+    listed = await bike_share.http.get(f"/api/v1/stations/{SAINT_DENIS}/mobility/feeds")
+    assert {f["system_id"]: f["state"] for f in listed.json()}["cargo-pleyel"] == "stale"
