@@ -400,17 +400,23 @@ async def test_the_push_channel_wakes_a_screen_with_its_alerts(station):
         return False
 
     events = live.screen_events(channel, station_id=SAINT_DENIS, code="quai-1", disconnected=never)
-    assert await anext(events) == "retry: 2000\n\n"
-    assert await anext(events) == f"event: alerts\nid: {channel.generation}\ndata: []\n\n"
-    hall_only = {"severity": "info", "texts": {"fr": "Expo ouverte"}, "targets": {"screens": ["hall"]}}
-    platform = {"severity": "emergency", "texts": {"fr": "Quai fermé"}, "targets": {"zones": ["platform"]}}
-    await station.call("POST", "/alerts", 201, json=hall_only)
-    # The hall's alert wakes the stream, but quai-1's alerts did not change: only `changed` comes.
-    assert (await asyncio.wait_for(anext(events), 5)).startswith("event: changed")
-    await station.call("POST", "/alerts", 201, json=platform)
-    pushed = await asyncio.wait_for(anext(events), 5)
-    assert pushed.startswith("event: alerts") and "Quai fermé" in pushed
-    await events.aclose()
+    try:
+        assert await anext(events) == "retry: 2000\n\n"
+        assert await anext(events) == f"event: alerts\nid: {channel.generation}\ndata: []\n\n"
+        hall_only = {"severity": "info", "texts": {"fr": "Expo ouverte"}, "targets": {"screens": ["hall"]}}
+        platform = {
+            "severity": "emergency",
+            "texts": {"fr": "Quai fermé"},
+            "targets": {"zones": ["platform"]},
+        }
+        await station.call("POST", "/alerts", 201, json=hall_only)
+        # The hall's alert wakes the stream, but quai-1's alerts did not change: only `changed` comes.
+        assert (await asyncio.wait_for(anext(events), 15)).startswith("event: changed")
+        await station.call("POST", "/alerts", 201, json=platform)
+        pushed = await asyncio.wait_for(anext(events), 15)
+        assert pushed.startswith("event: alerts") and "Quai fermé" in pushed
+    finally:
+        await events.aclose()
 
 
 async def test_heartbeats_and_the_playlist_work_without_redis(station):
