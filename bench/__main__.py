@@ -11,6 +11,7 @@ SCENARIOS = {
     "locker_unlock": "bench.locker_unlock",
     "wayfinding": "bench.wayfinding",
     "gbfs": "bench.gbfs",
+    "signage_fanout": "bench.signage_fanout",
 }
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:

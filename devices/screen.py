@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import httpx
 from devices.client import DeviceSession
 
 log = logging.getLogger("devices.screen")
+HEARTBEAT_SECONDS = 15.0
 
 
 class ScreenPlayer:
@@ -18,10 +20,12 @@ class ScreenPlayer:
         self, session: DeviceSession, *, station_id: str, screen_code: str, poll_seconds: float
     ) -> None:
         self.session = session
-        self.path = f"/api/v1/stations/{station_id}/signage/screens/{screen_code}/playlist"
+        self.base = f"/api/v1/stations/{station_id}/signage/screens/{screen_code}"
+        self.path = f"{self.base}/playlist"
         self.poll_seconds = poll_seconds
         self.etag: str | None = None
         self.playlist: dict[str, Any] | None = None
+        self.version: str | None = None
 
     async def poll_once(self) -> bool:
         """Fetch the playlist; True when it changed."""
@@ -31,17 +35,31 @@ class ScreenPlayer:
             return False
         response.raise_for_status()
         self.etag = response.headers.get("etag")
-        self.playlist = response.json().get("playlist")
+        document = response.json()
+        self.playlist = (document.get("now") or {}).get("playlist")
+        self.version = document.get("version")
+        for alert in document.get("alerts", []):
+            # The simulator "shows" every alert at once, as the player page does.
+            await self.session.request("POST", f"{self.base}/alerts/{alert['id']}/ack")
         return True
 
+    async def heartbeat(self) -> None:
+        """Say which version it plays: operators see who is behind."""
+        await self.session.request("POST", f"{self.base}/heartbeat", json={"version": self.version})
+
     async def run(self) -> None:
+        last_beat = float("-inf")
         while True:
             try:
-                if await self.poll_once():
+                changed = await self.poll_once()
+                if changed:
                     items = (self.playlist or {}).get("items", [])
                     log.info(
                         "playlist updated", extra={"path": self.path, "items": len(items), "etag": self.etag}
                     )
+                if changed or time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                    await self.heartbeat()
+                    last_beat = time.monotonic()
             except (httpx.HTTPError, KeyError, ValueError) as exc:
                 # Offline: the player keeps looping over the playlist it already has.
                 log.warning("playlist fetch failed, showing the last one", extra={"error": repr(exc)})

@@ -38,7 +38,7 @@ from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
 from services.signage import service as signage_service
 from services.signage.app import DEFINITION as SIGNAGE
-from services.signage.schemas import ContentItemCreate, PlaylistCreate, PlaylistEntryIn
+from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
 from services.signage.settings import Settings as SignageSettings
 
 # How long another replica may keep the old answer while the broadcast flows (it takes milliseconds;
@@ -378,15 +378,16 @@ def add_playlist(name: str, *, is_default: bool) -> Write:
             item = await signage_service.create_content_item(
                 session=session,
                 station_id=SAINT_DENIS,
-                content_in=ContentItemCreate(
-                    kind="message", title=name, texts={"fr": name}, duration_seconds=10
-                ),
+                content_in=ContentCreate(kind="message", title=name, texts={"fr": name}, duration_seconds=10),
             )
             await signage_service.create_playlist(
                 session=session,
                 station_id=SAINT_DENIS,
                 playlist_in=PlaylistCreate(
-                    name=name, is_default=is_default, items=[PlaylistEntryIn(content_item_id=item.id)]
+                    code=name.lower().replace("é", "e"),
+                    name=name,
+                    is_default=is_default,
+                    items=[PlaylistEntryIn(content_item_id=item.id)],
                 ),
             )
 
@@ -398,7 +399,7 @@ async def test_a_screens_playlist_follows_a_new_default_on_both_replicas(signage
     after, _ = await changes_everywhere(
         signage, f"{SCREENS}/hall/playlist", add_playlist("Boucle", is_default=True), headers=player
     )
-    assert [item["text"] for item in after.json()["playlist"]["items"]] == ["Boucle"]
+    assert [item["text"] for item in after.json()["now"]["playlist"]["items"]] == ["Boucle"]
     # A playlist that is neither the screen's nor the default changes what the station holds, not what
     # the hall shows: the answer is rebuilt, and is the same bytes.
     await add_playlist("Réserve", is_default=False)(signage[1])

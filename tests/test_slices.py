@@ -86,7 +86,7 @@ def test_operator_registers_a_screen_and_the_player_fetches_its_playlist(stack, 
     playlist = httpx.get(f"{gateway}{BASE}/signage/screens/hall/playlist", headers=player)
     assert playlist.status_code == 200, playlist.text
     etag = playlist.headers["etag"]
-    items = playlist.json()["playlist"]["items"]
+    items = playlist.json()["now"]["playlist"]["items"]
     assert items and all(item["duration_seconds"] > 0 for item in items)
     welcome = next(item for item in items if item["kind"] == "message")
     assert welcome["language"] == "fr" and welcome["text"] == welcome["texts"]["fr"]

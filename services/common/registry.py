@@ -53,7 +53,7 @@ class Service(Component):
 
 
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
-SIGNAGE = Service("signage", 8102, domain="signage")
+SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media",))
 BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
 INFO_KIOSK = Service("info_kiosk", 8104, domain="kiosk", public_reads=True)
 

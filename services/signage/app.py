@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.common.contracts import kiosk, mobility
+from services.common.events import STREAMS
 from services.common.registry import SIGNAGE
 from services.common.service_app import ServiceDefinition, create_service_app
-from services.signage import api
+from services.signage import api, consumers
 from services.signage.models import Base
 from services.signage.settings import Settings
 
@@ -18,6 +20,8 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     routers=[api.router],
     hot_reads=api.HOT_READS,
+    consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
+    consumers=consumers.consumers,
 )
 
 

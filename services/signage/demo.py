@@ -1,24 +1,64 @@
-"""Demo data: a hall screen per catalog station, looping a welcome, line 14 access and live widgets."""
+"""Demo data: a hall screen per catalog station, a main loop (welcome, line 14 access, live widgets),
+and a small exhibition of works drawn here by the project (pillow), so no image needs a licence."""
 
 from __future__ import annotations
 
+import io
+import random
 from pathlib import Path
 
+from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.catalog import DEMO_SCREEN_CODE, CatalogStation, demo_device_ids, load_catalog
 from services.common.settings import ServiceSettings
 from services.signage import service
-from services.signage.schemas import ContentItemCreate, PlaylistCreate, PlaylistEntryIn, ScreenCreate
+from services.signage.schemas import (
+    ContentCreate,
+    PlaylistCreate,
+    PlaylistEntryIn,
+    ScheduleCreate,
+    ScreenCreate,
+    Targets,
+)
 
 LINE_14 = "METRO 14"
 MAIN_LOOP = "Boucle principale"
+EXHIBITION = "Exposition : lignes et lumières"
+EXHIBITION_CODE = "expo-lignes"
+MAIN_CODE = "boucle-principale"
+
+# (title, artist, year, palette seed): fictional artists of the neighbourhood, works drawn below.
+WORKS = [
+    ("Quai à l'aube", "Inès Moreau", 2025, 3),
+    ("Correspondances", "Karim Benali", 2024, 7),
+    ("Tunnelier", "Lucie Fontaine", 2026, 11),
+]
 
 
-def demo_content(station: CatalogStation) -> list[ContentItemCreate]:
+def artwork_png(seed: int, size: tuple[int, int] = (960, 540)) -> bytes:
+    """A small abstract composition (bands and discs) drawn from a seed: the same seed, the same PNG."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(20, 80) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    for _ in range(9):
+        colour = tuple(rng.randrange(60, 255) for _ in range(3))
+        y = rng.randrange(0, height)
+        draw.rectangle([0, y, width, y + rng.randrange(8, 60)], fill=colour)
+    for _ in range(6):
+        colour = tuple(rng.randrange(100, 255) for _ in range(3))
+        x, y, r = rng.randrange(width), rng.randrange(height), rng.randrange(30, 140)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=rng.randrange(4, 14))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def demo_content(station: CatalogStation) -> list[ContentCreate]:
     """The main loop's content; titles name it, so a second run finds what the first created."""
     content = [
-        ContentItemCreate(
+        ContentCreate(
             kind="message",
             title="Bienvenue",
             texts={
@@ -33,7 +73,7 @@ def demo_content(station: CatalogStation) -> list[ContentItemCreate]:
     # The message speaks of line 14: only its stations show it.
     if LINE_14 in station.lines:
         content.append(
-            ContentItemCreate(
+            ContentCreate(
                 kind="message",
                 title="Ligne 14 accessible",
                 texts={
@@ -46,8 +86,8 @@ def demo_content(station: CatalogStation) -> list[ContentItemCreate]:
             )
         )
     content += [
-        ContentItemCreate(kind="widget", title="Horloge", widget="clock", duration_seconds=10),
-        ContentItemCreate(
+        ContentCreate(kind="widget", title="Horloge", widget="clock", duration_seconds=10),
+        ContentCreate(
             kind="widget",
             title="Vélos et véhicules partagés",
             widget="vehicle_availability",
@@ -62,6 +102,7 @@ def hall_screen(station: CatalogStation) -> ScreenCreate:
         code=DEMO_SCREEN_CODE,
         name="Écran du hall",
         location="Hall principal",
+        zone="hall",
         orientation="landscape",
         resolution="1920x1080",
         languages=["fr", "en"],
@@ -88,11 +129,58 @@ async def _load_station(session: AsyncSession, station: CatalogStation) -> None:
             session=session, station_id=station.slug, content_in=content_in
         )
         loop.append(PlaylistEntryIn(content_item_id=item.id))
+    works = []
+    for title, artist, year, seed in WORKS:
+        work = existing.get(title)
+        if work is None:
+            media = await service.store_media(
+                session=session, station_id=station.slug, data=artwork_png(seed), max_bytes=1 << 22
+            )
+            work = await service.create_content_item(
+                session=session,
+                station_id=station.slug,
+                content_in=ContentCreate(
+                    kind="artwork",
+                    title=title,
+                    artist=artist,
+                    year=year,
+                    credit="Œuvre générée par Gare numérique",
+                    media=media.sha256,
+                    texts={"fr": f"{title}, {artist}", "en": f"{title}, by {artist}"},
+                    duration_seconds=10,
+                ),
+            )
+        works.append(PlaylistEntryIn(content_item_id=work.id, transition="fade"))
+    # The hall shows the works between its messages and widgets; screens tagged `expo` show only them.
+    loop[-2:-2] = works
+    playlists = {p.code for p in await service.list_playlists(session=session, station_id=station.slug)}
     if await service.find_default_playlist(session=session, station_id=station.slug) is None:
         await service.create_playlist(
             session=session,
             station_id=station.slug,
-            playlist_in=PlaylistCreate(name=MAIN_LOOP, is_default=True, items=loop),
+            playlist_in=PlaylistCreate(code=MAIN_CODE, name=MAIN_LOOP, is_default=True, items=loop),
+        )
+    if EXHIBITION_CODE not in playlists:
+        await service.create_playlist(
+            session=session,
+            station_id=station.slug,
+            playlist_in=PlaylistCreate(code=EXHIBITION_CODE, name=EXHIBITION, items=works),
+        )
+    if not await service.list_schedules(session=session, station_id=station.slug):
+        exhibition = await service.get_playlist_or_raise(
+            session=session, station_id=station.slug, code=EXHIBITION_CODE
+        )
+        await service.create_schedule(
+            session=session,
+            station_id=station.slug,
+            schedule_in=ScheduleCreate(
+                code="expo-en-journee",
+                name="L'exposition en journée",
+                playlist_id=exhibition.id,
+                start_time="09:00",
+                end_time="21:00",
+                targets=Targets(tags=["expo"]),
+            ),
         )
     if await service.find_screen(session=session, station_id=station.slug, code=DEMO_SCREEN_CODE) is None:
         await service.register_screen(

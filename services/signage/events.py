@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.common.contracts import signage
 from services.common.events import OutgoingEvent, new_event
-from services.signage.models import Screen
+from services.signage.models import Alert, Screen
 
 
 def screen_registered(screen: Screen) -> OutgoingEvent:
@@ -25,6 +27,56 @@ def screen_registered(screen: Screen) -> OutgoingEvent:
         domain=signage.DOMAIN,
         entity=signage.SCREEN,
         verb=signage.REGISTERED,
+        data=data,
+        subject=screen.id,
+    )
+
+
+def _targets(stored: dict[str, list[str]]) -> signage.AlertTargets:
+    return signage.AlertTargets(
+        screens=stored.get("screens", []), zones=stored.get("zones", []), tags=stored.get("tags", [])
+    )
+
+
+def alert_raised(alert: Alert) -> OutgoingEvent:
+    data = signage.AlertRaised(
+        alert_id=alert.id,
+        severity=alert.severity,  # type: ignore[arg-type]  # validated on the way in
+        text=alert.texts,
+        targets=_targets(alert.targets),
+        raised_at=alert.raised_at,
+        expires_at=alert.expires_at,
+    )
+    return new_event(
+        station_id=alert.station_id,
+        domain=signage.DOMAIN,
+        entity=signage.ALERT,
+        verb=signage.RAISED,
+        data=data,
+        subject=alert.id,
+    )
+
+
+def alert_cleared(alert: Alert) -> OutgoingEvent:
+    assert alert.cleared_at is not None
+    data = signage.AlertCleared(alert_id=alert.id, cleared_at=alert.cleared_at)
+    return new_event(
+        station_id=alert.station_id,
+        domain=signage.DOMAIN,
+        entity=signage.ALERT,
+        verb=signage.CLEARED,
+        data=data,
+        subject=alert.id,
+    )
+
+
+def screen_offline(screen: Screen, last_seen_at: datetime) -> OutgoingEvent:
+    data = signage.ScreenOffline(screen_id=screen.id, code=screen.code, last_seen_at=last_seen_at)
+    return new_event(
+        station_id=screen.station_id,
+        domain=signage.DOMAIN,
+        entity=signage.SCREEN,
+        verb=signage.OFFLINE,
         data=data,
         subject=screen.id,
     )

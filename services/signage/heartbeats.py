@@ -27,14 +27,40 @@ def heartbeat_key(station_id: str, code: str) -> str:
     return f"signage:heartbeat:{station_id}:{code}"
 
 
-async def record(redis: Redis | None, *, station_id: str, code: str, at: datetime) -> None:
-    """Note a fetch; Redis being away must never stop a screen from getting its playlist."""
+def version_key(station_id: str, code: str) -> str:
+    return f"signage:playing:{station_id}:{code}"
+
+
+async def record(
+    redis: Redis | None, *, station_id: str, code: str, at: datetime, version: str | None = None
+) -> None:
+    """Note a fetch or heartbeat; Redis being away must never stop a screen from playing."""
     if redis is None:
         return
     try:
-        await redis.set(heartbeat_key(station_id, code), at.isoformat(), ex=HEARTBEAT_TTL)
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.set(heartbeat_key(station_id, code), at.isoformat(), ex=HEARTBEAT_TTL)
+            if version is not None:
+                pipe.set(version_key(station_id, code), version, ex=HEARTBEAT_TTL)
+            await pipe.execute()
     except (RedisError, OSError) as exc:
         log.warning("heartbeat not recorded", extra={"screen": code, "error": repr(exc)})
+
+
+async def playing_versions(redis: Redis | None, *, station_id: str, codes: Sequence[str]) -> dict[str, str]:
+    """The content version each screen last reported; empty when Redis is not there."""
+    if redis is None or not codes:
+        return {}
+    try:
+        values = await redis.mget([version_key(station_id, code) for code in codes])
+    except (RedisError, OSError) as exc:
+        log.warning("playing versions not readable", extra={"error": repr(exc)})
+        return {}
+    return {
+        code: value.decode() if isinstance(value, bytes) else value
+        for code, value in zip(codes, values, strict=True)
+        if value is not None
+    }
 
 
 async def last_seen(redis: Redis | None, *, station_id: str, codes: Sequence[str]) -> dict[str, datetime]:

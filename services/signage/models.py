@@ -1,11 +1,11 @@
-"""signage's tables: screens, the content they show, and the playlists that order it."""
+"""signage's tables: screens, media and content, playlists, schedules, alerts and proof of play."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.bus_tables import new_metadata
@@ -23,8 +23,21 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+class Media(Base):
+    """Uploaded bytes, stored once per station by their SHA-256: an edit never changes a media."""
+
+    __tablename__ = "media"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ContentItem(Base):
-    """Something a screen shows for a while: a message, an image (an artwork...) or a live widget."""
+    """Something a screen shows for a while: a message, an image, a video, an artwork or a widget."""
 
     __tablename__ = "content_item"
 
@@ -33,11 +46,16 @@ class ContentItem(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    media_url: Mapped[str | None] = mapped_column(String(2083))
+    html: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    media: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str | None] = mapped_column(String(32))
+    artist: Mapped[str | None] = mapped_column(String(200))
+    year: Mapped[int | None] = mapped_column(Integer)
     credit: Mapped[str | None] = mapped_column(String(200))
     widget: Mapped[str | None] = mapped_column(String(32))
     duration_seconds: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PlaylistItem(Base):
@@ -50,6 +68,7 @@ class PlaylistItem(Base):
         ForeignKey("content_item.id", ondelete="RESTRICT"), index=True
     )
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    transition: Mapped[str] = mapped_column(String(16), default="fade", server_default="fade")
 
     content: Mapped[ContentItem] = relationship(lazy="joined")
 
@@ -60,6 +79,7 @@ class Playlist(Base):
     __tablename__ = "playlist"
     __table_args__ = (
         UniqueConstraint("station_id", "name"),
+        UniqueConstraint("station_id", "code"),
         # At most one default per station, even when two operators save at the same time.
         Index(
             "uq_playlist_default_per_station",
@@ -72,6 +92,7 @@ class Playlist(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     station_id: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     is_default: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -92,9 +113,108 @@ class Screen(Base):
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     location: Mapped[str] = mapped_column(String(200))
+    zone: Mapped[str] = mapped_column(String(64), default="hall", server_default="hall")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     orientation: Mapped[str] = mapped_column(String(16))
     resolution: Mapped[str] = mapped_column(String(16))
     languages: Mapped[list[str]] = mapped_column(JSON)
     playlist_id: Mapped[str | None] = mapped_column(ForeignKey("playlist.id", ondelete="SET NULL"))
     device_client_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Schedule(Base):
+    """A playlist on some days between two local times, for some screens, with a priority."""
+
+    __tablename__ = "schedule"
+    __table_args__ = (UniqueConstraint("station_id", "code"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    playlist_id: Mapped[str] = mapped_column(ForeignKey("playlist.id", ondelete="RESTRICT"), index=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    weekdays: Mapped[list[int]] = mapped_column(JSON)
+    start_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", local
+    end_time: Mapped[str] = mapped_column(String(5))
+    targets: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+
+    def local_times(self) -> tuple[time, time]:
+        return time.fromisoformat(self.start_time), time.fromisoformat(self.end_time)
+
+
+class Alert(Base):
+    """An emergency or information message that takes over the targeted screens until cleared."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    targets: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertAck(Base):
+    """A screen showed an alert (its player says so)."""
+
+    __tablename__ = "alert_ack"
+
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
+    screen_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Play(Base):
+    """Proof of play: a content shown on a screen; the player's own id makes a resend harmless."""
+
+    __tablename__ = "play"
+    __table_args__ = (
+        UniqueConstraint("station_id", "screen_code", "play_id"),
+        Index("ix_play_report", "station_id", "played_on", "screen_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(64))
+    screen_code: Mapped[str] = mapped_column(String(64))
+    play_id: Mapped[str] = mapped_column(String(64))
+    content_item_id: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    played_on: Mapped[date] = mapped_column(Date)
+
+
+class VehicleAvailability(Base):
+    """Read model of bike_share's vehicle stations (from its status_changed events), for the widget."""
+
+    __tablename__ = "vehicle_availability"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vehicle_station_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    num_vehicles_available: Mapped[int] = mapped_column(Integer)
+    num_docks_available: Mapped[int | None] = mapped_column(Integer)
+    is_renting: Mapped[bool] = mapped_column()
+    last_reported: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EquipmentStatus(Base):
+    """Read model of info_kiosk's lifts, escalators and gates (from its status_changed events)."""
+
+    __tablename__ = "equipment_status"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    place_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,50 +2,96 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 from services.common.fields import (
     JSON_INTEGER,
     ByLanguage,
     ClientId,
     Label,
-    LanguageTag,
     MultilineText,
     StrictInput,
+    Timestamp,
     distinct_languages,
 )
+from services.common.i18n import LANGUAGE_TAG_PATTERN
 from services.common.stations import STATION_SLUG_PATTERN
 from services.signage.domain import (
     MAX_DURATION_SECONDS,
     MIN_DURATION_SECONDS,
     ContentKind,
     Orientation,
+    Severity,
+    Transition,
     WidgetName,
 )
 
-# Screen codes are slugs, like station ids: "hall-nord", "quai-2".
-ScreenCode = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
+# Codes are slugs, like station ids: "hall-nord", "quai-2", "expo-printemps".
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
+ScreenCode = Code
 Resolution = Annotated[str, Field(pattern=r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$", examples=["1920x1080"])]
 EntityId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of an uploaded media")]
 Duration = Annotated[int, Field(ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS), JSON_INTEGER]
+LocalTime = Annotated[
+    str,
+    Field(
+        pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, Europe/Paris", examples=["08:00"]
+    ),
+]
+LocalDate = Annotated[date, Strict(False), Field(description="YYYY-MM-DD, Europe/Paris")]
+# Zones and tags: a simpler pattern than codes (no rule needs more), easy for generated clients.
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+CodeList = Annotated[list[Tag], Field(max_length=50)]
+Html = Annotated[str, Field(min_length=1, max_length=5000)]
+# A BCP 47 tag; its length (35 at most) is checked in the domain: a pattern and a length together make
+# generated clients and fuzzers discard most of what they draw.
+ScreenLanguage = Annotated[
+    str, Field(pattern=LANGUAGE_TAG_PATTERN, description="BCP 47 language tag, e.g. `fr`", examples=["fr"])
+]
 
 
-class ScreenCreate(StrictInput):
-    code: ScreenCode
+class Targets(StrictInput):
+    """Screens by code, zone or tag; all empty means every screen of the station."""
+
+    screens: CodeList = []
+    zones: CodeList = []
+    tags: CodeList = []
+
+
+class TargetsPublic(BaseModel):
+    screens: list[str] = []
+    zones: list[str] = []
+    tags: list[str] = []
+
+
+# -- screens ---------------------------------------------------------------------------------------
+
+
+class ScreenUpdate(StrictInput):
     name: Label
     location: Label
+    # Checked in the domain (slugs), which keeps the schema easy for generated clients and fuzzers.
+    zone: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="hall", description="hall, platform, exit..."
+    )
+    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
     orientation: Orientation
     resolution: Resolution
     languages: Annotated[
-        list[LanguageTag],
+        list[ScreenLanguage],
         Field(min_length=1, max_length=10, description="Preferred first, e.g. ['fr', 'en']"),
         AfterValidator(distinct_languages),
     ]
     device_client_id: ClientId | None = Field(default=None, description="Client id of the player device")
     playlist_id: EntityId | None = Field(default=None, description="Else the station's default playlist")
+
+
+class ScreenCreate(ScreenUpdate):
+    code: ScreenCode
 
 
 class ScreenPublic(BaseModel):
@@ -56,6 +102,8 @@ class ScreenPublic(BaseModel):
     code: str
     name: str
     location: str
+    zone: str
+    tags: list[str]
     orientation: Orientation
     resolution: str
     languages: list[str]
@@ -65,7 +113,11 @@ class ScreenPublic(BaseModel):
 
 
 class ScreenStatus(ScreenPublic):
-    last_seen_at: datetime | None = Field(description="Last playlist fetch by its device, within a day")
+    last_seen_at: datetime | None = Field(description="Last heartbeat or playlist fetch, within a day")
+    playing_version: str | None = Field(description="The content version its last heartbeat reported")
+    current_version: str = Field(description="The version it should play")
+    online: bool
+    behind: bool = Field(description="It plays another version than the current one")
 
 
 class ScreenList(BaseModel):
@@ -73,25 +125,110 @@ class ScreenList(BaseModel):
     screens: list[ScreenStatus]
 
 
-class ContentItemCreate(StrictInput):
+class Heartbeat(StrictInput):
+    version: Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]*$")] | None = Field(
+        default=None, description="`version` of the screen document it plays"
+    )
+
+
+# -- media and content ------------------------------------------------------------------------------
+
+
+class MediaPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sha256: str
+    media_type: str
+    size: int
+    url: str
+    uploaded_at: datetime
+
+
+class ContentCreate(StrictInput):
     kind: ContentKind
     title: Label
     texts: Annotated[ByLanguage[MultilineText], Field(max_length=20), AfterValidator(distinct_languages)] = {}
-    media_url: HttpUrl | None = None
-    credit: Label | None = Field(default=None, description="Artist or author of the work shown")
+    html: Annotated[ByLanguage[Html], Field(max_length=20), AfterValidator(distinct_languages)] = Field(
+        default={}, description="Sanitised: only text structure and emphasis are kept"
+    )
+    media: Sha256 | None = None
+    artist: Label | None = Field(default=None, description="Artworks: who made it")
+    year: Annotated[int, Field(ge=-3000, le=2100), JSON_INTEGER] | None = None
+    credit: Label | None = Field(default=None, description="Shown with the work: lender, licence, photo")
     widget: WidgetName | None = None
     duration_seconds: Duration
+
+
+ContentUpdate = ContentCreate
+
+
+class ContentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    station_id: str
+    kind: ContentKind
+    title: str
+    texts: dict[str, str]
+    html: dict[str, str]
+    media: str | None
+    media_type: str | None
+    artist: str | None
+    year: int | None
+    credit: str | None
+    widget: WidgetName | None
+    duration_seconds: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContentList(BaseModel):
+    items: list[ContentPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+# -- playlists ----------------------------------------------------------------------------------------
 
 
 class PlaylistEntryIn(StrictInput):
     content_item_id: EntityId
     duration_seconds: Duration | None = Field(default=None, description="Else the content's own duration")
+    transition: Transition = "fade"
 
 
 class PlaylistCreate(StrictInput):
+    code: Code
     name: Label
     is_default: bool = False
     items: list[PlaylistEntryIn] = Field(max_length=200)
+
+
+class PlaylistUpdate(StrictInput):
+    name: Label
+    is_default: bool = False
+    items: list[PlaylistEntryIn] = Field(max_length=200)
+
+
+class PlaylistEntryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    content_item_id: str
+    duration_seconds: int | None
+    transition: str
+
+
+class PlaylistSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    name: str
+    is_default: bool
+    items: list[PlaylistEntryPublic]
+    updated_at: datetime
 
 
 class PlaylistItemPublic(BaseModel):
@@ -101,25 +238,161 @@ class PlaylistItemPublic(BaseModel):
     content_item_id: str
     kind: ContentKind
     title: str
-    language: str | None = Field(description="Language of `text`, the best for the screen")
+    language: str | None = Field(description="Language of `text` (or `html`), the best for the screen")
     text: str | None
     texts: dict[str, str]
-    media_url: str | None
+    html: str | None
+    media: str | None
+    media_type: str | None
+    media_url: str | None = Field(default=None, description="Where to fetch the media (immutable)")
+    artist: str | None
+    year: int | None
     credit: str | None
     widget: WidgetName | None
     duration_seconds: int
+    transition: str
 
 
 class PlaylistPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    code: str
     name: str
-    version: str = Field(description="Changes whenever anything shown changes; also the ETag")
     items: list[PlaylistItemPublic]
+
+
+# -- schedules --------------------------------------------------------------------------------------
+
+
+class ScheduleUpdate(StrictInput):
+    name: Label
+    playlist_id: EntityId
+    priority: Annotated[int, Field(ge=0, le=1000), JSON_INTEGER] = 100
+    starts_on: LocalDate | None = None
+    ends_on: LocalDate | None = None
+    weekdays: Annotated[
+        list[Annotated[int, Field(ge=0, le=6), JSON_INTEGER]],
+        Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday"),
+    ] = [0, 1, 2, 3, 4, 5, 6]
+    start_time: LocalTime = "00:00"
+    end_time: LocalTime = Field(default="00:00", description="At or before start_time: runs past midnight")
+    targets: Targets = Targets()
+
+
+class ScheduleCreate(ScheduleUpdate):
+    code: Code
+
+
+class SchedulePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    name: str
+    playlist_id: str
+    priority: int
+    starts_on: date | None
+    ends_on: date | None
+    weekdays: list[int]
+    start_time: str
+    end_time: str
+    targets: TargetsPublic
+
+
+# -- alerts -------------------------------------------------------------------------------------------
+
+
+class AlertCreate(StrictInput):
+    severity: Severity
+    texts: Annotated[ByLanguage[MultilineText], Field(max_length=20), AfterValidator(distinct_languages)] = (
+        Field(description="At least one language")
+    )
+    targets: Targets = Targets()
+    expires_at: Timestamp | None = None
+
+
+class AlertPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    severity: Severity
+    texts: dict[str, str]
+    targets: TargetsPublic
+    raised_at: datetime
+    expires_at: datetime | None
+    cleared_at: datetime | None
+
+
+class AlertStatus(AlertPublic):
+    screens: list[str] = Field(description="The screens it targets")
+    acknowledged: dict[str, datetime] = Field(description="Screen code -> when its player showed it")
+    not_acknowledged: list[str]
+
+
+class AlertList(BaseModel):
+    alerts: list[AlertPublic]
+
+
+class ShownAlert(BaseModel):
+    id: str
+    severity: Severity
+    language: str
+    text: str
+    texts: dict[str, str]
+    raised_at: datetime
+    expires_at: datetime | None
+
+
+# -- the player's document ----------------------------------------------------------------------------
+
+
+class SegmentPublic(BaseModel):
+    playlist: PlaylistPublic | None
+    schedule: str | None = Field(description="Code of the schedule that plays it; None: the fallback")
+    starts_at: datetime | None
+    ends_at: datetime | None
 
 
 class ScreenPlaylist(BaseModel):
     screen: ScreenPublic
-    playlist: PlaylistPublic | None = Field(description="None when the station has no default playlist")
-    generated_at: datetime
+    version: str = Field(description="Changes whenever anything shown changes; heartbeats report it")
+    now: SegmentPublic
+    next: SegmentPublic | None
+    alerts: list[ShownAlert]
+    live: dict[str, list[dict[str, Any]]] = Field(
+        default={}, description="Data of its live widgets: `vehicle_availability`, `lift_status`"
+    )
+
+
+# -- proof of play --------------------------------------------------------------------------------------
+
+
+class PlayRecord(StrictInput):
+    play_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
+        description="The player's own id for this play: a resend is counted once"
+    )
+    content_item_id: EntityId
+    started_at: Timestamp
+    duration_seconds: Annotated[int, Field(ge=0, le=3600), JSON_INTEGER]
+
+
+class PlayBatch(StrictInput):
+    plays: list[PlayRecord] = Field(min_length=1, max_length=500)
+
+
+class PlayBatchResult(BaseModel):
+    accepted: int = Field(description="New records")
+    duplicates: int = Field(description="Records already received")
+
+
+class PlayReportRow(BaseModel):
+    day: date
+    screen: str
+    content_item_id: str
+    plays: int
+    seconds: int
+
+
+class PlayReport(BaseModel):
+    rows: list[PlayReportRow]

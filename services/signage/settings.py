@@ -1,5 +1,7 @@
 """signage's settings: the kernel's, with its env prefix (SIGNAGE_...) and default port from the registry."""
 
+from pydantic import Field
+
 from services.common.registry import SIGNAGE
 from services.common.settings import ServiceSettings, default_database_url, settings_config
 
@@ -9,3 +11,5 @@ class Settings(ServiceSettings):
 
     port: int = SIGNAGE.default_port
     database_url: str = default_database_url(SIGNAGE)
+    # Uploads: also bounded by max_body_bytes here and at the gateway (raise them together for videos).
+    max_media_bytes: int = Field(default=1_048_576, ge=1024)

@@ -60,3 +60,15 @@ class AlertCleared(BaseModel):
 
     alert_id: str
     cleared_at: datetime
+
+
+OFFLINE = "offline"
+
+
+class ScreenOffline(BaseModel):
+    """Subject `gare.{station}.signage.screen.offline`: a screen's player went silent past three
+    heartbeat intervals (once per silence; it is online again at its next heartbeat)."""
+
+    screen_id: str
+    code: str
+    last_seen_at: datetime

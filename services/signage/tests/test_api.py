@@ -19,7 +19,7 @@ from services.common.testing import (
 )
 from services.signage import service
 from services.signage.app import DEFINITION
-from services.signage.schemas import ContentItemCreate, PlaylistCreate, PlaylistEntryIn
+from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
 from services.signage.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/signage"
@@ -45,13 +45,16 @@ async def add_playlist(running: ServiceUnderTest, name: str, text: str, *, is_de
         item = await service.create_content_item(
             session=session,
             station_id=SAINT_DENIS,
-            content_in=ContentItemCreate(kind="message", title=name, texts={"fr": text}, duration_seconds=10),
+            content_in=ContentCreate(kind="message", title=name, texts={"fr": text}, duration_seconds=10),
         )
         await service.create_playlist(
             session=session,
             station_id=SAINT_DENIS,
             playlist_in=PlaylistCreate(
-                name=name, is_default=is_default, items=[PlaylistEntryIn(content_item_id=item.id)]
+                code=name.lower(),
+                name=name,
+                is_default=is_default,
+                items=[PlaylistEntryIn(content_item_id=item.id)],
             ),
         )
 
@@ -76,7 +79,7 @@ def player(
 async def test_the_bound_player_gets_its_playlist_and_revalidates_it(signage):
     first = await signage.http.get(HALL, headers=player(signage))
     assert first.status_code == 200, first.text
-    assert first.json()["playlist"] is None  # no default playlist yet
+    assert first.json()["now"]["playlist"] is None  # no default playlist yet
     assert first.headers["cache-control"] == "private, no-cache"
     again = await signage.http.get(HALL, headers={**player(signage), "If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
@@ -87,9 +90,9 @@ async def test_a_new_default_playlist_reaches_the_screen_at_once(signage):
     await add_playlist(signage, "Boucle", "Bienvenue", is_default=True)
     after = await signage.http.get(HALL, headers={**player(signage), "If-None-Match": first.headers["etag"]})
     assert after.status_code == 200
-    items = after.json()["playlist"]["items"]
+    items = after.json()["now"]["playlist"]["items"]
     assert [item["text"] for item in items] == ["Bienvenue"]
-    assert after.json()["generated_at"] >= first.json()["generated_at"]
+    assert after.json()["version"] != first.json()["version"]
 
 
 async def test_a_screen_registered_after_a_miss_is_served(signage):

@@ -1,0 +1,140 @@
+"""The push channel: wakes the players' event streams the moment what they show may have changed.
+
+Every commit that marks a hot read (here or on another replica, through the cache broadcast) moves
+the process's hot-read generation; one watcher per process notices it and wakes every stream, which
+then reads the station's screens and active alerts once per change (shared by all its streams). No
+Redis: with it down, pushes still flow, and players that lose the stream fall back to polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.common.db import utcnow
+from services.common.runtime import ServiceRuntime
+from services.signage import domain, service
+
+WATCH_SECONDS = 0.05
+KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class StationView:
+    screens: dict[str, domain.ScreenFacts]
+    languages: dict[str, list[str]]
+    alerts: list[domain.Alert]
+
+
+class LiveChannel:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.generation = runtime.hot.generation
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._views: dict[str, tuple[int, asyncio.Task[StationView]]] = {}
+        self.streams = 0
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._watch(), name="signage-live-watch")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            current = self.runtime.hot.generation
+            if current != self.generation:
+                self.generation = current
+                woken, self._changed = self._changed, asyncio.Event()
+                woken.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """True when something changed before `timeout` seconds."""
+        changed = self._changed
+        try:
+            await asyncio.wait_for(changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def view(self, station_id: str) -> StationView:
+        """The station's screens and active alerts as of the current generation, read once."""
+        known = self._views.get(station_id)
+        if known is None or known[0] != self.generation or (known[1].done() and known[1].exception()):
+            known = (self.generation, asyncio.create_task(self._load(station_id)))
+            self._views[station_id] = known
+        return await asyncio.shield(known[1])
+
+    async def _load(self, station_id: str) -> StationView:
+        async with self.runtime.sessionmaker() as session:
+            screens = await service.list_screens(session=session, station_id=station_id)
+            alerts = await service.active_alerts(session=session, station_id=station_id)
+        return StationView(
+            screens={s.code: service.facts_of(s) for s in screens},
+            languages={s.code: list(s.languages) for s in screens},
+            alerts=alerts,
+        )
+
+
+def channel_of(runtime: ServiceRuntime) -> LiveChannel:
+    channel: LiveChannel | None = getattr(runtime, "_signage_live", None)
+    if channel is None:
+        channel = LiveChannel(runtime)
+        runtime._signage_live = channel  # type: ignore[attr-defined]  # one per running service
+    channel.start()
+    return channel
+
+
+def sse(event: str, data: Any, *, event_id: str | None = None) -> str:
+    lines = [f"event: {event}"]
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append(f"data: {json.dumps(data, default=_iso, ensure_ascii=False, separators=(',', ':'))}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+async def screen_events(
+    channel: LiveChannel, *, station_id: str, code: str, disconnected: Callable[[], Awaitable[bool]]
+) -> AsyncGenerator[str]:
+    """`alerts` (the screen's alerts, at once and whenever they change) and `changed` (its document
+    may have changed: revalidate it with If-None-Match), with keep-alive comments between."""
+    yield "retry: 2000\n\n"
+    last_alerts: list[dict[str, Any]] | None = None
+    generation = channel.generation
+    while True:
+        view = await channel.view(station_id)
+        facts = view.screens.get(code)
+        if facts is None:
+            yield sse("gone", {"screen": code})
+            return
+        shown = [
+            service.shown_alert(alert, view.languages[code])
+            for alert in domain.alerts_for(facts, view.alerts, utcnow())
+        ]
+        if shown != last_alerts:
+            yield sse("alerts", shown, event_id=str(channel.generation))
+            last_alerts = shown
+        if channel.generation != generation:
+            generation = channel.generation
+            yield sse("changed", {"generation": generation})
+        if not await channel.wait(KEEPALIVE_SECONDS):
+            yield ": keep-alive\n\n"
+        if await disconnected():
+            return

@@ -1,0 +1,87 @@
+"""What changes with time alone, checked every few seconds: alerts past their expiry are cleared
+(alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import FastAPI
+from redis.exceptions import RedisError
+
+from services.common.db import utcnow
+from services.common.runtime import ServiceRuntime
+from services.signage import domain, heartbeats, live, service
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 5.0
+# A silence is reported once: this key says so until the screen is heard again.
+REPORTED_TTL = timedelta(days=1)
+
+
+def reported_key(station_id: str, code: str) -> str:
+    return f"signage:offline-reported:{station_id}:{code}"
+
+
+async def sweep(runtime: ServiceRuntime) -> None:
+    now = utcnow()
+    for station_id in runtime.settings.stations:
+        async with runtime.sessionmaker() as session:
+            await service.clear_expired_alerts(session=session, station_id=station_id, at=now)
+        await report_silences(runtime, station_id)
+
+
+async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
+    redis = runtime.redis
+    if redis is None:
+        return  # no heartbeats without Redis, so no silence to speak of
+    async with runtime.sessionmaker() as session:
+        codes = [s.code for s in await service.list_screens(session=session, station_id=station_id)]
+        seen = await heartbeats.last_seen(redis, station_id=station_id, codes=codes)
+        now = utcnow()
+        newly_silent = set()
+        try:
+            for code, at in seen.items():
+                silent = not domain.screen_health(
+                    last_seen=at, playing_version=None, current_version="", at=now
+                ).online
+                key = reported_key(station_id, code)
+                if not silent:
+                    await redis.delete(key)
+                elif await redis.set(key, at.isoformat(), nx=True, ex=REPORTED_TTL):
+                    newly_silent.add(code)  # only the replica that set the key reports it
+        except (RedisError, OSError) as exc:
+            log.warning("silent screens not checked", extra={"error": repr(exc)})
+            return
+        if newly_silent:
+            await service.report_silent_screens(
+                session=session, station_id=station_id, last_seen=seen, newly_silent=newly_silent
+            )
+
+
+async def _run(runtime: ServiceRuntime) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await sweep(runtime)
+        except Exception:
+            log.exception("sweep failed; trying again")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Runs inside the service's own lifespan (the runtime exists): the sweeper and the push channel."""
+    runtime: ServiceRuntime = app.state.runtime
+    task = asyncio.create_task(_run(runtime), name="signage-sweeper")
+    channel = live.channel_of(runtime)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await channel.stop()

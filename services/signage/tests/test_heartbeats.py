@@ -1,0 +1,103 @@
+"""Heartbeats with a real redis-server: online and behind in the operator view, and a silent screen
+reported once per silence with screen.offline."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from deploy.embedded.infra import RedisServer
+from deploy.embedded.ports import any_free_port
+from services.common.db import utcnow
+from services.common.testing import (
+    SAINT_DENIS,
+    ServiceUnderTest,
+    SigningKey,
+    bearer,
+    migrated_sqlite_async,
+    running_service,
+)
+from services.signage import heartbeats, sweeper
+from services.signage.app import DEFINITION
+from services.signage.models import OUTBOX
+from services.signage.settings import Settings
+
+BASE = f"/api/v1/stations/{SAINT_DENIS}/signage"
+MIGRATIONS = Path(__file__).parents[1] / "migrations"
+OFFLINE = f"gare.{SAINT_DENIS}.signage.screen.offline"
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(port=any_free_port(), data_dir=tmp_path / "redis", log_dir=tmp_path, cwd=tmp_path)
+    server.start()
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def signage(
+    tmp_path: Path, keys: SigningKey, redis_server: RedisServer
+) -> AsyncIterator[ServiceUnderTest]:
+    url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "signage.sqlite")
+    async with running_service(
+        DEFINITION, Settings, database_url=url, keys=keys, redis_url=redis_server.url
+    ) as running:
+        screen = {
+            "code": "hall",
+            "name": "Hall",
+            "location": "Hall",
+            "orientation": "landscape",
+            "resolution": "1920x1080",
+            "languages": ["fr"],
+            "device_client_id": "player-hall",
+        }
+        created = await running.http.post(f"{BASE}/screens", json=screen, headers=bearer(keys.operator()))
+        assert created.status_code == 201, created.text
+        yield running
+
+
+async def offline_events(running: ServiceUnderTest) -> int:
+    async with running.runtime.sessionmaker() as session:
+        subjects = (await session.execute(select(OUTBOX.c.subject))).scalars().all()
+    return subjects.count(OFFLINE)
+
+
+async def test_a_screen_reporting_its_version_is_online_and_up_to_date(signage):
+    player = bearer(signage.keys.device("screen", binding="hall", client_id="player-hall"))
+    operator = bearer(signage.keys.operator())
+    document = (await signage.http.get(f"{BASE}/screens/hall/playlist", headers=player)).json()
+    beat = await signage.http.post(
+        f"{BASE}/screens/hall/heartbeat", json={"version": document["version"]}, headers=player
+    )
+    assert beat.status_code == 204
+    hall = (await signage.http.get(f"{BASE}/screens", headers=operator)).json()["screens"][0]
+    assert (hall["online"], hall["behind"], hall["playing_version"]) == (True, False, document["version"])
+    await signage.http.post(f"{BASE}/screens/hall/heartbeat", json={"version": "0" * 32}, headers=player)
+    behind = (await signage.http.get(f"{BASE}/screens", params={"behind": "true"}, headers=operator)).json()
+    assert [s["code"] for s in behind["screens"]] == ["hall"]
+
+
+async def test_a_silent_screen_is_reported_offline_once_per_silence(signage):
+    redis = signage.runtime.redis
+    long_ago = utcnow() - timedelta(minutes=2)
+    await heartbeats.record(redis, station_id=SAINT_DENIS, code="hall", at=long_ago)
+    await sweeper.report_silences(signage.runtime, SAINT_DENIS)
+    await sweeper.report_silences(signage.runtime, SAINT_DENIS)  # still silent: not reported again
+    assert await offline_events(signage) == 1
+    operator = bearer(signage.keys.operator())
+    offline = (await signage.http.get(f"{BASE}/screens", params={"online": "false"}, headers=operator)).json()
+    assert [s["code"] for s in offline["screens"]] == ["hall"]
+
+    await heartbeats.record(redis, station_id=SAINT_DENIS, code="hall", at=utcnow())  # back
+    await sweeper.report_silences(signage.runtime, SAINT_DENIS)
+    await heartbeats.record(redis, station_id=SAINT_DENIS, code="hall", at=long_ago)  # silent again
+    await sweeper.report_silences(signage.runtime, SAINT_DENIS)
+    assert await offline_events(signage) == 2

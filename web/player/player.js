@@ -1,0 +1,436 @@
+// The signage player: pairs by a code an operator claims, then plays what its screen's document
+// says (now, then next at its time), shows alerts over everything, and keeps playing the last good
+// document and media through network cuts and offline reloads (localStorage + the service worker).
+
+import { Api } from "../common/api.js";
+import { Session } from "../common/auth.js";
+
+const POLL_MS = 1000; // a 304 costs the gateway almost nothing: alerts show within about a second
+const HEARTBEAT_MS = 15000;
+const PLAYS_MS = 10000;
+const DOCUMENT_KEY = "gare.player.document";
+const PLAYS_KEY = "gare.player.plays";
+const LANGUAGE_MS = 4000;
+
+const session = new Session({ storageKey: "gare.session.player" });
+const api = new Api({ session, timeoutMs: 5000 });
+const $ = (id) => document.getElementById(id);
+
+// What the page shows, for people debugging a screen and for the browser tests.
+const state = {
+  station: null,
+  screen: null,
+  document: null,
+  etag: null,
+  online: navigator.onLine,
+  shown: [], // {id, kind, at}: the last items put on screen
+  alert: null, // {id, shownAt}
+  paired: false,
+  error: null,
+};
+window.__player = state;
+
+// -- pairing -------------------------------------------------------------------------------------
+
+async function pair() {
+  $("pairing").hidden = false;
+  await session.pairDevice({
+    scope: "signage:play",
+    clientId: "gare-player",
+    onCode: (started) => {
+      $("pairing-code").textContent = started.user_code;
+      $("pairing-where").textContent = started.verification_uri;
+      state.userCode = started.user_code;
+    },
+  });
+  $("pairing").hidden = true;
+}
+
+function identity() {
+  const claims = session.claims ?? {};
+  const details = session.details ?? {};
+  const stations = Array.isArray(claims.stations) ? claims.stations : [];
+  return {
+    station: details.station ?? stations[0] ?? null,
+    screen: details.device_binding ?? claims.device_binding ?? null,
+  };
+}
+
+function base() {
+  return `/api/v1/stations/${state.station}/signage/screens/${state.screen}`;
+}
+
+// -- media: fetched once, checked against its hash, kept as object URLs --------------------------------
+
+const media = new Map(); // sha256 -> Promise<objectURL>
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function mediaUrl(item) {
+  if (!item.media) return Promise.resolve(null);
+  if (!media.has(item.media)) {
+    const load = async () => {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const response = await fetch(item.media_url);
+          if (!response.ok) throw new Error(`media ${response.status}`);
+          const bytes = await response.arrayBuffer();
+          if ((await sha256Hex(bytes)) !== item.media) throw new Error("media hash mismatch");
+          return URL.createObjectURL(new Blob([bytes], { type: item.media_type ?? "" }));
+        } catch (error) {
+          // Retried with backoff: a screen waits for its media, it never shows a broken one.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30000, 500 * 2 ** attempt)));
+          if (attempt >= 8) throw error;
+        }
+      }
+    };
+    const loading = load();
+    loading.catch(() => media.delete(item.media));
+    media.set(item.media, loading);
+  }
+  return media.get(item.media);
+}
+
+// -- rendering one item --------------------------------------------------------------------------------
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function languagesOf(item) {
+  const wanted = state.document?.screen?.languages ?? ["fr"];
+  const available = Object.keys(item.texts ?? {});
+  const ordered = wanted.filter((tag) => available.includes(tag));
+  return ordered.length ? ordered : available.slice(0, 1);
+}
+
+/** Turn sanitised HTML (from the service) into nodes without innerHTML: text and a few tags. */
+function htmlNodes(html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  const allowed = new Set(["P", "BR", "STRONG", "EM", "B", "I", "U", "SPAN", "UL", "OL", "LI", "H1", "H2", "H3", "SMALL"]);
+  const copy = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.textContent);
+    if (node.nodeType !== Node.ELEMENT_NODE || !allowed.has(node.tagName)) return document.createTextNode(node.textContent ?? "");
+    const out = document.createElement(node.tagName.toLowerCase());
+    for (const child of node.childNodes) out.append(copy(child));
+    return out;
+  };
+  return [...parsed.body.childNodes].map(copy);
+}
+
+async function render(item, timers) {
+  const box = element("div", `item item--${item.kind}`);
+  box.dataset.contentId = item.content_item_id;
+  if (item.kind === "message") {
+    const text = element("p", "message", item.text ?? "");
+    box.append(text);
+    const languages = languagesOf(item);
+    if (languages.length > 1) {
+      // Language rotation: each of the screen's languages in turn within the item's time.
+      let index = 0;
+      text.lang = languages[0];
+      text.textContent = item.texts[languages[0]];
+      const every = Math.max(LANGUAGE_MS, (item.duration_seconds * 1000) / languages.length);
+      timers.push(
+        setInterval(() => {
+          index = (index + 1) % languages.length;
+          text.lang = languages[index];
+          text.textContent = item.texts[languages[index]];
+        }, every),
+      );
+    } else if (item.language) {
+      text.lang = item.language;
+    }
+  } else if (item.kind === "html") {
+    const block = element("div", "message message--html");
+    block.append(...htmlNodes(item.html ?? ""));
+    box.append(block);
+  } else if (item.kind === "image" || item.kind === "artwork") {
+    const img = element("img");
+    img.alt = item.title;
+    img.src = await mediaUrl(item);
+    box.append(img);
+  } else if (item.kind === "video") {
+    const video = element("video");
+    video.muted = true;
+    video.autoplay = true;
+    video.loop = true;
+    video.playsInline = true;
+    video.src = await mediaUrl(item);
+    box.append(video);
+  } else if (item.kind === "widget") {
+    box.append(element("p", "widget__title", item.title));
+    const value = element("p", "widget__value", "—");
+    box.append(value);
+    const live = state.document?.live ?? {};
+    if (item.widget === "vehicle_availability") {
+      const stations = live.vehicle_availability ?? [];
+      value.textContent = String(stations.reduce((sum, s) => sum + (s.renting ? s.vehicles : 0), 0));
+      const list = element("ul", "widget__list");
+      for (const s of stations.slice(0, 6)) list.append(element("li", "", `${s.name} : ${s.vehicles}`));
+      box.append(list);
+    } else if (item.widget === "lift_status") {
+      const outages = live.lift_status ?? [];
+      value.textContent = String(outages.length);
+      const list = element("ul", "widget__list");
+      for (const o of outages) list.append(element("li", "", o.names?.fr ?? o.names?.en ?? o.place_code));
+      box.append(list);
+    } else if (item.widget === "clock") {
+      const tick = () => {
+        value.textContent = new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
+      };
+      tick();
+      timers.push(setInterval(tick, 1000));
+    }
+  }
+  return box;
+}
+
+function showCredit(item) {
+  const credit = $("credit");
+  credit.replaceChildren();
+  if (item.kind !== "artwork") {
+    credit.hidden = true;
+    return;
+  }
+  credit.append(element("span", "credit__title", item.title));
+  const who = [item.artist, item.year].filter(Boolean).join(", ");
+  if (who) credit.append(document.createTextNode(` — ${who}`));
+  if (item.credit) credit.append(document.createTextNode(` · ${item.credit}`));
+  credit.hidden = false;
+}
+
+// -- the rotation ----------------------------------------------------------------------------------------
+
+/** The playlist to play at this moment: `now`, or `next` once its time has come. */
+function currentPlaylist(doc) {
+  if (!doc) return null;
+  const now = Date.now();
+  if (doc.next?.starts_at && Date.parse(doc.next.starts_at) <= now) return doc.next.playlist;
+  return doc.now?.playlist ?? null;
+}
+
+let front = $("layer-a");
+let back = $("layer-b");
+let position = -1;
+let playingId = null;
+let itemTimers = [];
+let rotationTimer = null;
+
+async function advance() {
+  clearTimeout(rotationTimer);
+  const playlist = currentPlaylist(state.document);
+  const items = playlist?.items ?? [];
+  if (!items.length) {
+    rotationTimer = setTimeout(advance, 1000);
+    return;
+  }
+  if (playlist.id !== playingId) {
+    playingId = playlist.id;
+    position = -1;
+  }
+  position = (position + 1) % items.length;
+  const item = items[position];
+  const timers = [];
+  let node;
+  try {
+    node = await render(item, timers);
+  } catch {
+    rotationTimer = setTimeout(advance, 1000); // its media is not there yet: the next item
+    return;
+  }
+  back.replaceChildren(node);
+  back.dataset.transition = item.transition ?? "fade";
+  back.classList.add("is-shown");
+  front.classList.remove("is-shown");
+  for (const timer of itemTimers) clearInterval(timer);
+  itemTimers = timers;
+  [front, back] = [back, front];
+  showCredit(item);
+  const at = Date.now();
+  state.shown.push({ id: item.content_item_id, kind: item.kind, at });
+  if (state.shown.length > 50) state.shown.shift();
+  recordPlay(item, at);
+  rotationTimer = setTimeout(advance, item.duration_seconds * 1000);
+}
+
+// -- alerts ------------------------------------------------------------------------------------------------
+
+const SEVERITY = { emergency: "Urgence · Emergency", warning: "Attention · Warning", info: "Information" };
+const acknowledged = new Set();
+let alertTimer = null;
+
+function showAlerts(alerts) {
+  const box = $("alert");
+  const active = (alerts ?? []).filter((a) => !a.expires_at || Date.parse(a.expires_at) > Date.now());
+  clearInterval(alertTimer);
+  if (!active.length) {
+    box.hidden = true;
+    state.alert = null;
+    return;
+  }
+  const alert = active[0];
+  box.dataset.severity = alert.severity;
+  $("alert-severity").textContent = SEVERITY[alert.severity] ?? alert.severity;
+  const languages = languagesOf({ texts: alert.texts });
+  let index = 0;
+  const text = $("alert-text");
+  const show = () => {
+    const tag = languages[index % languages.length] ?? alert.language;
+    text.lang = tag;
+    text.textContent = alert.texts[tag] ?? alert.text;
+    index += 1;
+  };
+  show();
+  if (languages.length > 1) alertTimer = setInterval(show, LANGUAGE_MS);
+  box.hidden = false;
+  if (state.alert?.id !== alert.id) state.alert = { id: alert.id, shownAt: Date.now() };
+  for (const shown of active) {
+    if (acknowledged.has(shown.id)) continue;
+    api
+      .post(`${base()}/alerts/${shown.id}/ack`)
+      .then(() => acknowledged.add(shown.id))
+      .catch(() => {}); // sent again at the next document
+  }
+}
+
+// -- the document: polled with If-None-Match, kept for offline starts ----------------------------------------
+
+function adopt(doc, etag) {
+  const changed = doc.version !== state.document?.version;
+  state.document = doc;
+  state.etag = etag;
+  if (changed) {
+    try {
+      localStorage.setItem(DOCUMENT_KEY, JSON.stringify({ doc, etag }));
+    } catch {
+      /* storage full: the service worker still has it */
+    }
+    for (const item of itemsOf(doc)) {
+      mediaUrl(item).catch(() => {}); // fetch ahead, so the next item is ready offline
+    }
+    warmCache(doc);
+  }
+  showAlerts(doc.alerts);
+}
+
+function itemsOf(doc) {
+  return [...(doc.now?.playlist?.items ?? []), ...(doc.next?.playlist?.items ?? [])];
+}
+
+function controlled() {
+  if (!("serviceWorker" in navigator)) return Promise.resolve(false);
+  if (navigator.serviceWorker.controller) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true });
+  });
+}
+
+/** Media fetched before the service worker took the page over are fetched again through it. */
+function warmCache(doc) {
+  controlled().then((yes) => {
+    if (!yes) return;
+    for (const item of itemsOf(doc)) if (item.media_url) fetch(item.media_url).catch(() => {});
+  });
+}
+
+function savedDocument() {
+  try {
+    return JSON.parse(localStorage.getItem(DOCUMENT_KEY) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+async function poll() {
+  try {
+    const headers = state.etag ? { "If-None-Match": state.etag } : {};
+    const response = await api.fetch(`${base()}/playlist`, { headers });
+    if (response.status === 200) adopt(await response.json(), response.headers.get("etag"));
+    else showAlerts(state.document?.alerts); // expiries pass without a new document
+    setOnline(response.headers.get("x-player-cache") !== "offline");
+  } catch (error) {
+    setOnline(false, error);
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+function setOnline(online, error) {
+  state.online = online;
+  state.error = error ? String(error.message ?? error) : null;
+  const status = $("status");
+  status.hidden = online;
+  status.textContent = online ? "" : "Hors ligne · Offline";
+}
+
+// -- heartbeats and proof of play ------------------------------------------------------------------------------
+
+function recordPlay(item, at) {
+  const plays = JSON.parse(localStorage.getItem(PLAYS_KEY) ?? "[]");
+  plays.push({
+    play_id: `${at.toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+    content_item_id: item.content_item_id,
+    started_at: new Date(at).toISOString(),
+    duration_seconds: item.duration_seconds,
+  });
+  localStorage.setItem(PLAYS_KEY, JSON.stringify(plays.slice(-5000)));
+}
+
+async function sendPlays() {
+  const plays = JSON.parse(localStorage.getItem(PLAYS_KEY) ?? "[]");
+  if (plays.length) {
+    const batch = plays.slice(0, 500);
+    try {
+      await api.post(`${base()}/plays`, { plays: batch });
+      // At least once: forgotten only once the service has them (a resend is counted once).
+      const sent = new Set(batch.map((p) => p.play_id));
+      const left = JSON.parse(localStorage.getItem(PLAYS_KEY) ?? "[]").filter((p) => !sent.has(p.play_id));
+      localStorage.setItem(PLAYS_KEY, JSON.stringify(left));
+    } catch {
+      /* offline: kept for the next round */
+    }
+  }
+  setTimeout(sendPlays, PLAYS_MS);
+}
+
+async function heartbeat() {
+  try {
+    await api.post(`${base()}/heartbeat`, { version: state.document?.version ?? null });
+  } catch {
+    /* offline: the operator view shows it */
+  }
+  setTimeout(heartbeat, HEARTBEAT_MS);
+}
+
+// -- start --------------------------------------------------------------------------------------------------------
+
+async function start() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("./sw.js", { scope: "./" }).catch(() => {});
+  }
+  window.addEventListener("online", () => setOnline(true));
+  window.addEventListener("offline", () => setOnline(false));
+  if (!session.signedIn) await pair();
+  Object.assign(state, identity(), { paired: true });
+  $("stage").hidden = false;
+  document.documentElement.dataset.ready = "true";
+  // The last good document first: a player that restarts without network plays at once.
+  const saved = savedDocument();
+  if (saved?.doc?.screen?.code === state.screen) adopt(saved.doc, saved.etag);
+  advance();
+  poll();
+  heartbeat();
+  sendPlays();
+}
+
+start().catch((error) => {
+  state.error = String(error?.message ?? error);
+  $("status").hidden = false;
+  $("status").textContent = `Erreur · Error: ${state.error}`;
+});
