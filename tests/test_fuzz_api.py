@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -122,9 +123,35 @@ def fuzz_config(stack: StationStack) -> str:
     return "\n".join(lines) + "\n"
 
 
+def binary_media_types(document: dict[str, Any]) -> list[str]:
+    """The media types of request bodies the API takes as raw bytes (`format: binary`), a GTFS zip say."""
+    found = {
+        media_type
+        for item in document.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for media_type, content in operation.get("requestBody", {}).get("content", {}).items()
+        if content.get("schema", {}).get("format") == "binary"
+    }
+    return sorted(found - {"application/octet-stream"})
+
+
+def fuzz_hooks(stack: StationStack) -> str:
+    """Schemathesis has serializers for JSON, forms, text and a few file types; raw bytes of any other
+    binary media type go on the wire the way it sends application/octet-stream."""
+    document = httpx.get(f"{stack.gateway_url}/openapi.json", timeout=10).json()
+    media_types = binary_media_types(document)
+    lines = ["import schemathesis"]
+    if media_types:
+        lines.append(f'schemathesis.serializer.alias({media_types!r}, "application/octet-stream")')
+    return "\n".join(lines) + "\n"
+
+
 def run_schemathesis(stack: StationStack, workdir: Path) -> tuple[subprocess.CompletedProcess[str], float]:
     config = workdir / "schemathesis.toml"
     config.write_text(fuzz_config(stack))
+    hooks = workdir / "schemathesis_hooks.py"
+    hooks.write_text(fuzz_hooks(stack))
     command = [
         sys.executable,
         "-m",
@@ -138,7 +165,10 @@ def run_schemathesis(stack: StationStack, workdir: Path) -> tuple[subprocess.Com
         "--no-color",
     ]
     started = time.monotonic()
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600)
+    environment = os.environ | {"SCHEMATHESIS_HOOKS": str(hooks)}
+    result = subprocess.run(
+        command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=600
+    )
     return result, time.monotonic() - started
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.contracts.mobility import VehicleTypeCount
-from services.common.fields import JSON_INTEGER, Label, StrictInput, Timestamp
+from services.common.fields import JSON_INTEGER, Label, PartialUpdate, StrictInput, Timestamp
 
 Count = Annotated[int, Field(ge=0, le=10_000), JSON_INTEGER]
 FormFactor = Literal[
@@ -34,19 +34,6 @@ Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Language = Literal["fr", "en", "es", "de", "it", "pt", "zh", "ar"]
 LocalizedName = Annotated[dict[Language, Label], Field(max_length=8)]
 NAME_EXAMPLE = [{"fr": "Vélo cargo", "en": "Cargo bike"}]
-
-
-class PartialUpdate(StrictInput):
-    """A PATCH body: a field left out stays as it is; `null` clears only what may be empty."""
-
-    not_null: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _no_null_where_a_value_is_needed(self) -> Self:
-        nulls = sorted(f for f in self.model_fields_set & self.not_null if getattr(self, f) is None)
-        if nulls:
-            raise ValueError(f"may not be null: {', '.join(nulls)}")
-        return self
 
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]

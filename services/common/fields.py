@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -17,10 +17,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     Strict,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from services.common.i18n import LANGUAGE_TAG_PATTERN
 from services.common.rules import EARLIEST_TIMESTAMP
@@ -32,6 +36,35 @@ class StrictInput(BaseModel):
     `JSON_INTEGER` and date-times as `Timestamp` (JSON writes `5.0` for 5, and dates as strings)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class PartialUpdate(StrictInput):
+    """A PATCH body: a field left out stays as it is; `null` clears only what may be empty. Name the
+    fields that must keep a value in `not_null`: `null` there is refused at that field, never stored."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    # Validators run only on the fields the body sets, so a field left out is never refused.
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_null_where_a_value_is_needed(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.not_null:
+            raise PydanticCustomError("null_not_allowed", "May not be null: leave the field out to keep it")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The schema says it too: a `not_null` field may be left out, not set to null.
+        schema = handler(core_schema)
+        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        for name in cls.not_null:
+            field = properties.get(name, {})
+            if "anyOf" in field:
+                field["anyOf"] = [option for option in field["anyOf"] if option != {"type": "null"}]
+                field.pop("default", None)
+        return schema
 
 
 def _integral_float(value: Any) -> Any:

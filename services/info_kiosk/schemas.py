@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.common import i18n
 from services.common.contracts.kiosk import EquipmentStatus
 from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.fields import JSON_INTEGER, ByLanguage, Label, StrictInput, Timestamp
+from services.common.fields import JSON_INTEGER, ByLanguage, Label, PartialUpdate, StrictInput, Timestamp
 from services.common.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
 from services.info_kiosk.domain import PathwayMode, PlaceKind, Profile
 from services.info_kiosk.models import PointOfInterest
@@ -114,9 +114,12 @@ class MobilityBoard(BaseModel):
 # The codes people use (GTFS ids): `exit-rue-pleyel`, `L-1`, `p-lift-15-b`.
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN, examples=["exit-rue-pleyel"])]
+# The names of levels and places, in the kiosk's eight languages (texts.LANGUAGES): a closed list says
+# in the schema exactly which keys are taken, and no other language would ever be shown.
+KioskLanguage = Literal["fr", "en", "es", "de", "it", "pt", "zh", "ar"]
 Names = Annotated[
-    LocalizedTexts,
-    Field(min_length=1, examples=[{"fr": "Sortie Rue Pleyel", "en": "Exit Rue Pleyel"}]),
+    dict[KioskLanguage, Label],
+    Field(min_length=1, max_length=8, examples=[{"fr": "Sortie Rue Pleyel", "en": "Exit Rue Pleyel"}]),
 ]
 Metres = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
 Seconds = Annotated[int, Field(ge=0, le=3_600), JSON_INTEGER]
@@ -134,7 +137,9 @@ class LevelCreate(StrictInput):
     names: Names
 
 
-class LevelUpdate(StrictInput):
+class LevelUpdate(PartialUpdate):
+    not_null = frozenset({"index", "names"})
+
     index: LevelIndex | None = None
     names: Names | None = None
 
@@ -156,7 +161,9 @@ class PlaceCreate(StrictInput):
     line: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 -]+$")] | None = None
 
 
-class PlaceUpdate(StrictInput):
+class PlaceUpdate(PartialUpdate):
+    not_null = frozenset({"kind", "names", "level_code", "lat", "lon"})
+
     kind: PlaceKind | None = None
     names: Names | None = None
     level_code: Code | None = None
@@ -188,7 +195,9 @@ class PathwayCreate(StrictInput):
     stair_count: StairCount | None = None
 
 
-class PathwayUpdate(StrictInput):
+class PathwayUpdate(PartialUpdate):
+    not_null = frozenset({"from_code", "to_code", "mode", "bidirectional"})
+
     from_code: Code | None = None
     to_code: Code | None = None
     mode: PathwayMode | None = None

@@ -28,7 +28,7 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.info_kiosk import gtfs
+from services.info_kiosk import gtfs, texts
 from services.info_kiosk.app import DEFINITION
 from services.info_kiosk.demo import demo_feed
 from services.info_kiosk.settings import Settings
@@ -146,6 +146,55 @@ async def test_operators_edit_the_graph_by_code_with_its_rules(kiosk, keys):
     lifts = (await kiosk.http.get(f"{SDP}/places", params={"kind": "lift"})).json()
     assert [p["code"] for p in lifts["items"]] == ["lift-15", "lift-central", "lift-street"]
     assert lifts["next_after"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fields"),
+    [
+        ("levels/L0", {"index": 0.0, "names": None}, ["names"]),
+        ("levels/L0", {"index": None}, ["index"]),
+        (
+            "places/quai-16",
+            {"kind": None, "level_code": None, "lat": None, "lon": None},
+            ["kind", "lat", "level_code", "lon"],
+        ),
+        (
+            "pathways/p-pleyel-stairs",
+            {"from_code": None, "mode": None, "bidirectional": None, "to_code": None},
+            ["bidirectional", "from_code", "mode", "to_code"],
+        ),
+    ],
+)
+async def test_a_patch_setting_a_required_field_to_null_is_refused_by_field(kiosk, keys, path, body, fields):
+    op = bearer(keys.operator())
+    before = (await kiosk.http.get(f"{SDP}/{path}")).json()
+    refused = assert_problem(
+        await kiosk.http.patch(f"{SDP}/{path}", json=body, headers=op), 422, "validation-error"
+    )
+    assert sorted(error["field"] for error in refused["errors"]) == fields
+    assert {error["type"] for error in refused["errors"]} == {"null_not_allowed"}
+    assert (await kiosk.http.get(f"{SDP}/{path}")).json() == before
+
+
+async def test_a_patch_clears_what_may_be_empty_and_names_speak_the_kiosk_languages(kiosk, keys):
+    op = bearer(keys.operator())
+    cleared = await kiosk.http.patch(f"{SDP}/places/quai-16", json={"line": None}, headers=op)
+    assert cleared.status_code == 200 and cleared.json()["line"] is None
+    cleared = await kiosk.http.patch(
+        f"{SDP}/pathways/p-pleyel-stairs", json={"length_m": None, "stair_count": None}, headers=op
+    )
+    assert cleared.status_code == 200
+    assert (cleared.json()["length_m"], cleared.json()["stair_count"]) == (None, None)
+    # Names in one of the eight languages a kiosk shows, nothing else.
+    dutch = await kiosk.http.patch(f"{SDP}/levels/L0", json={"names": {"nl": "Straat"}}, headers=op)
+    assert assert_problem(dutch, 422)["errors"][0]["field"] == "names.nl.[key]"
+    assert (await kiosk.http.get(f"{SDP}/levels/L0", params={"lang": "fr"})).json()["name"] == "Rue"
+    # And the published schema says so: null only where the API takes it, keys from the closed list.
+    schemas = (await kiosk.http.get("/openapi.json")).json()["components"]["schemas"]
+    place = schemas["PlaceUpdate"]["properties"]
+    assert {"type": "null"} not in place["names"]["anyOf"] and {"type": "null"} in place["line"]["anyOf"]
+    names = place["names"]["anyOf"][0]
+    assert names["propertyNames"]["enum"] == list(texts.LANGUAGES)
 
 
 async def test_a_lift_outage_reroutes_the_next_route_and_is_published(kiosk, keys, nats_server):
