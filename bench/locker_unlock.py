@@ -114,11 +114,15 @@ class Bench:
             },
             headers={"Authorization": f"Bearer {self.courier}"},
         )
-        if deposited.status_code != 201 or not await self.close(deposited.json()["parcel"]["id"], self.courier):
+        if deposited.status_code != 201 or not await self.close(
+            deposited.json()["parcel"]["id"], self.courier
+        ):
             return None
         return str(deposited.json()["parcel"]["id"])
 
-    async def open_one(self, parcel_id: str, traveller: str, latencies: list[float], errors: list[str]) -> None:
+    async def open_one(
+        self, parcel_id: str, traveller: str, latencies: list[float], errors: list[str]
+    ) -> None:
         started = time.perf_counter()
         opened = await self.http.post(
             f"{BASE}/parcels/{parcel_id}/open", headers={"Authorization": f"Bearer {traveller}"}
@@ -142,7 +146,9 @@ class Bench:
         opening_time = 0.0
         until = time.monotonic() + seconds
         while time.monotonic() < until:
-            parcels = await asyncio.gather(*(self.deposit_ready(b, p) for b, p in zip(banks, phones, strict=True)))
+            parcels = await asyncio.gather(
+                *(self.deposit_ready(b, p) for b, p in zip(banks, phones, strict=True))
+            )
             errors.extend("deposit" for p in parcels if p is None)
             ready = [(p, t) for p, t in zip(parcels, tokens, strict=True) if p is not None]
             started = time.monotonic()

@@ -286,8 +286,8 @@ async def _open(
         ),
         timeout=tools.settings.controller_timeout_seconds,
     )
+    # The parcel may have moved meanwhile (a door event); the opening is ours alone while requested.
     await session.refresh(parcel)
-    await session.refresh(opening)
     now = utcnow()
     if answer == "open":
         opening.outcome, opening.opened_at = "open", now
