@@ -69,6 +69,7 @@ class Bench:
         self.stack = stack
         self.http = http
         self.courier = ""
+        self.operator = ""
 
     async def setup(self, banks: int) -> None:
         courier = next(a for a in self.stack.demo["accounts"] if a["username"] == "courier")
@@ -76,7 +77,7 @@ class Bench:
             self.http, {"grant_type": "password", "username": "courier", "password": courier["password"]}
         )
         admin = next(a for a in self.stack.demo["accounts"] if a["username"] == "admin")
-        operator = await token(
+        operator = self.operator = await token(
             self.http, {"grant_type": "password", "username": "admin", "password": admin["password"]}
         )
         for number in range(1, banks + 1):
@@ -120,12 +121,22 @@ class Bench:
             return None
         return str(deposited.json()["parcel"]["id"])
 
+    async def screen_code(self, bank: str) -> str:
+        """The code the bank's screen shows (the traveller reads it there; not timed)."""
+        shown = await self.http.get(
+            f"{BASE}/banks/{bank}/presence-code", headers={"Authorization": f"Bearer {self.operator}"}
+        )
+        shown.raise_for_status()
+        return str(shown.json()["code"])
+
     async def open_one(
-        self, parcel_id: str, traveller: str, latencies: list[float], errors: list[str]
+        self, parcel_id: str, code: str, traveller: str, latencies: list[float], errors: list[str]
     ) -> None:
         started = time.perf_counter()
         opened = await self.http.post(
-            f"{BASE}/parcels/{parcel_id}/open", headers={"Authorization": f"Bearer {traveller}"}
+            f"{BASE}/parcels/{parcel_id}/open",
+            json={"presence_code": code},
+            headers={"Authorization": f"Bearer {traveller}"},
         )
         elapsed = (time.perf_counter() - started) * 1000
         if opened.status_code != 200:
@@ -150,11 +161,14 @@ class Bench:
                 *(self.deposit_ready(b, p) for b, p in zip(banks, phones, strict=True))
             )
             errors.extend("deposit" for p in parcels if p is None)
-            ready = [(p, t) for p, t in zip(parcels, tokens, strict=True) if p is not None]
+            codes = {b: await self.screen_code(b) for b in set(banks)}
+            ready = [
+                (p, t, codes[b]) for p, t, b in zip(parcels, tokens, banks, strict=True) if p is not None
+            ]
             started = time.monotonic()
-            await asyncio.gather(*(self.open_one(p, t, latencies, errors) for p, t in ready))
+            await asyncio.gather(*(self.open_one(p, c, t, latencies, errors) for p, t, c in ready))
             opening_time += time.monotonic() - started
-            closed = await asyncio.gather(*(self.close(p, t) for p, t in ready))
+            closed = await asyncio.gather(*(self.close(p, t) for p, t, _ in ready))
             errors.extend("door-closed after open" for c in closed if not c)
         return {
             "opens": len(latencies),

@@ -122,11 +122,23 @@ def test_deposit_notify_open_from_the_phone_then_collected(gateway, tokens, cont
     traveller = phone_sign_in(gateway, phone)["access_token"]
     mine = httpx.get(f"{gateway}{BASE}/parcels/mine", headers=bearer(traveller)).json()["items"]
     assert [p["id"] for p in mine] == [parcel["id"]]
-    opened = httpx.post(f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(traveller), timeout=10)
+    # The code on bank A's screen (read here as an operator), proof the traveller stands there.
+    screen = httpx.get(f"{gateway}{BASE}/banks/A/presence-code", headers=bearer(operator)).json()["code"]
+    opened = httpx.post(
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+        json={"presence_code": screen},
+        headers=bearer(traveller),
+        timeout=10,
+    )
     assert opened.status_code == 200, opened.text
     assert opened.json()["compartment"] == parcel["compartment"]
     wait_status(gateway, operator, parcel["id"], "collected")
-    again = httpx.post(f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(traveller), timeout=10)
+    again = httpx.post(
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+        json={"presence_code": screen},
+        headers=bearer(traveller),
+        timeout=10,
+    )
     assert_problem(again, 409, "parcel-status")
     audit = httpx.get(f"{gateway}{BASE}/openings?bank=A", headers=bearer(operator)).json()["items"]
     mine_opened = [o for o in audit if o["parcel_id"] == parcel["id"]]
