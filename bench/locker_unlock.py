@@ -3,8 +3,9 @@
 phone -> gateway -> parcel_lockers -> NATS request -> a locker controller -> ack -> answer. The
 controllers are the project's simulator (devices/locker_controller.py) run here, on the stack's
 NATS. Each simulated traveller signs in with the phone-code
-grant, then loops: a courier deposits a parcel for them and the door closes (not timed), they
-open it (timed), the door closes (collected). Banks of 10 compartments, each with its controller.
+grant; then rounds: couriers deposit a parcel for every traveller and the doors close (not timed),
+all the travellers open theirs at once (timed), the doors close (collected, not timed). Banks of 10
+compartments, each with its controller. Opens per second are over the open phases.
 At 10, 50 and 200 concurrent travellers: p50, p95,
 p99 of the open call and opens per second; also the public availability read of the bank through
 the gateway (a hot read, wrk).
@@ -68,6 +69,7 @@ class Bench:
         self.stack = stack
         self.http = http
         self.courier = ""
+        self.operator = ""
 
     async def setup(self, banks: int) -> None:
         courier = next(a for a in self.stack.demo["accounts"] if a["username"] == "courier")
@@ -75,7 +77,7 @@ class Bench:
             self.http, {"grant_type": "password", "username": "courier", "password": courier["password"]}
         )
         admin = next(a for a in self.stack.demo["accounts"] if a["username"] == "admin")
-        operator = await token(
+        operator = self.operator = await token(
             self.http, {"grant_type": "password", "username": "admin", "password": admin["password"]}
         )
         for number in range(1, banks + 1):
@@ -100,57 +102,77 @@ class Bench:
         )
         return response.status_code == 200
 
-    async def traveller(
-        self, bank: str, phone: str, traveller: str, until: float, latencies: list[float], errors: list[str]
+    async def deposit_ready(self, bank: str, phone: str) -> str | None:
+        """A courier deposits a parcel for the traveller and closes the door (not timed)."""
+        deposited = await self.http.post(
+            f"{BASE}/deposits",
+            json={
+                "bank": bank,
+                "carrier": "bench",
+                "carrier_reference": uuid.uuid4().hex,
+                "size": "S",
+                "recipient_phone": phone,
+            },
+            headers={"Authorization": f"Bearer {self.courier}"},
+        )
+        if deposited.status_code != 201 or not await self.close(
+            deposited.json()["parcel"]["id"], self.courier
+        ):
+            return None
+        return str(deposited.json()["parcel"]["id"])
+
+    async def screen_code(self, bank: str) -> str:
+        """The code the bank's screen shows (the traveller reads it there; not timed)."""
+        shown = await self.http.get(
+            f"{BASE}/banks/{bank}/presence-code", headers={"Authorization": f"Bearer {self.operator}"}
+        )
+        shown.raise_for_status()
+        return str(shown.json()["code"])
+
+    async def open_one(
+        self, parcel_id: str, code: str, traveller: str, latencies: list[float], errors: list[str]
     ) -> None:
-        headers = {"Authorization": f"Bearer {traveller}"}
-        while time.monotonic() < until:
-            deposited = await self.http.post(
-                f"{BASE}/deposits",
-                json={
-                    "bank": bank,
-                    "carrier": "bench",
-                    "carrier_reference": uuid.uuid4().hex,
-                    "size": "S",
-                    "recipient_phone": phone,
-                },
-                headers={"Authorization": f"Bearer {self.courier}"},
-            )
-            if deposited.status_code != 201:
-                errors.append(f"deposit {deposited.status_code}")
-                continue
-            parcel = deposited.json()["parcel"]
-            if not await self.close(parcel["id"], self.courier):
-                errors.append("door-closed after deposit")
-                continue
-            started = time.perf_counter()
-            opened = await self.http.post(f"{BASE}/parcels/{parcel['id']}/open", headers=headers)
-            elapsed = (time.perf_counter() - started) * 1000
-            if opened.status_code != 200:
-                errors.append(f"open {opened.status_code}: {opened.text[:120]}")
-            else:
-                latencies.append(elapsed)
-            if not await self.close(parcel["id"], traveller):
-                errors.append("door-closed after open")
+        started = time.perf_counter()
+        opened = await self.http.post(
+            f"{BASE}/parcels/{parcel_id}/open",
+            json={"presence_code": code},
+            headers={"Authorization": f"Bearer {traveller}"},
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        if opened.status_code != 200:
+            errors.append(f"open {opened.status_code}: {opened.text[:120]}")
+        else:
+            latencies.append(elapsed)
 
     async def level(self, travellers: int, seconds: float) -> dict[str, Any]:
+        """Rounds: the couriers fill every traveller's compartment (not timed), then all the
+        travellers open at once (timed: `travellers` concurrent opens), then the doors close (not
+        timed). Opens per second count the open phases only: couriers are not travellers."""
         # Numbers of their own at each level: the gateway texts at most a few codes per number.
         phones = [f"+337{travellers:03d}{n:05d}" for n in range(travellers)]
         tokens = await asyncio.gather(*(traveller_token(self.http, p) for p in phones))
+        banks = [bank_code(1 + n // BANK_SIZE) for n in range(travellers)]
         latencies: list[float] = []
         errors: list[str] = []
-        started = time.monotonic()
-        until = started + seconds
-        await asyncio.gather(
-            *(
-                self.traveller(bank_code(1 + n // BANK_SIZE), phone, tok, until, latencies, errors)
-                for n, (phone, tok) in enumerate(zip(phones, tokens, strict=True))
+        opening_time = 0.0
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            parcels = await asyncio.gather(
+                *(self.deposit_ready(b, p) for b, p in zip(banks, phones, strict=True))
             )
-        )
-        duration = time.monotonic() - started
+            errors.extend("deposit" for p in parcels if p is None)
+            codes = {b: await self.screen_code(b) for b in set(banks)}
+            ready = [
+                (p, t, codes[b]) for p, t, b in zip(parcels, tokens, banks, strict=True) if p is not None
+            ]
+            started = time.monotonic()
+            await asyncio.gather(*(self.open_one(p, c, t, latencies, errors) for p, t, c in ready))
+            opening_time += time.monotonic() - started
+            closed = await asyncio.gather(*(self.close(p, t) for p, t, _ in ready))
+            errors.extend("door-closed after open" for c in closed if not c)
         return {
             "opens": len(latencies),
-            "opens_per_second": len(latencies) / duration,
+            "opens_per_second": len(latencies) / opening_time if opening_time else 0.0,
             "p50": percentile(latencies, 0.5) if latencies else 0.0,
             "p95": percentile(latencies, 0.95) if latencies else 0.0,
             "p99": percentile(latencies, 0.99) if latencies else 0.0,

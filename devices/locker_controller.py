@@ -62,12 +62,22 @@ class Journal:
             for event_id in entry["ids"]:
                 self.pending.pop(event_id, None)
 
-    def write(self, entry: dict[str, Any]) -> None:
+    def _append(self, line: str) -> None:
         with self.path.open("a") as out:
-            out.write(json.dumps(entry) + "\n")
+            out.write(line)
             out.flush()
             os.fsync(out.fileno())
+
+    def write(self, entry: dict[str, Any]) -> None:
+        self._append(json.dumps(entry) + "\n")
         self._apply(entry)
+
+    async def append(self, entry: dict[str, Any]) -> None:
+        """`write` with the fsync in a thread: the controller keeps answering other doors meanwhile.
+        Applied in memory first, so a second command for the same parcel or token during the fsync
+        is already refused."""
+        self._apply(entry)
+        await asyncio.to_thread(self._append, json.dumps(entry) + "\n")
 
 
 class LockerController:
@@ -125,7 +135,7 @@ class LockerController:
                 "error": f"unknown command {command!r}" if body is not None else "bad payload",
             }
         elif command == "open":
-            reply = self.open_remote(body)
+            reply = await self.open_remote(body)
         elif command == "scan":
             reply = await self.scan(str(body.get("token", "")))
         else:
@@ -134,12 +144,12 @@ class LockerController:
         if msg.reply:
             await msg.respond(json.dumps(reply).encode())
 
-    def open_remote(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def open_remote(self, body: dict[str, Any]) -> dict[str, Any]:
         """The service opens a door: the parcel's QR tokens are spent from now on."""
         compartment = str(body.get("compartment", ""))
         parcel_id = body.get("parcel_id")
         if isinstance(parcel_id, str) and body.get("purpose") == "collect":
-            self.journal.write({"type": "parcel_done", "parcel_id": parcel_id})
+            await self.journal.append({"type": "parcel_done", "parcel_id": parcel_id})
         self._door_opened(compartment)
         return {"ok": True, "command": "open", "compartment": compartment, "door": "open"}
 
@@ -167,7 +177,7 @@ class LockerController:
             "parcel_id": claims.parcel_id,
         }
         # On disk before the door opens: a crash right after cannot let the token in again.
-        self.journal.write({"type": "event", "event": event})
+        await self.journal.append({"type": "event", "event": event})
         self._door_opened(claims.compartment)
         self._spawn(self.report())
         return {"ok": True, "command": "scan", "compartment": claims.compartment, "door": "open"}

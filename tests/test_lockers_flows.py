@@ -122,11 +122,23 @@ def test_deposit_notify_open_from_the_phone_then_collected(gateway, tokens, cont
     traveller = phone_sign_in(gateway, phone)["access_token"]
     mine = httpx.get(f"{gateway}{BASE}/parcels/mine", headers=bearer(traveller)).json()["items"]
     assert [p["id"] for p in mine] == [parcel["id"]]
-    opened = httpx.post(f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(traveller), timeout=10)
+    # The code on bank A's screen (read here as an operator), proof the traveller stands there.
+    screen = httpx.get(f"{gateway}{BASE}/banks/A/presence-code", headers=bearer(operator)).json()["code"]
+    opened = httpx.post(
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+        json={"presence_code": screen},
+        headers=bearer(traveller),
+        timeout=10,
+    )
     assert opened.status_code == 200, opened.text
     assert opened.json()["compartment"] == parcel["compartment"]
     wait_status(gateway, operator, parcel["id"], "collected")
-    again = httpx.post(f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(traveller), timeout=10)
+    again = httpx.post(
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+        json={"presence_code": screen},
+        headers=bearer(traveller),
+        timeout=10,
+    )
     assert_problem(again, 409, "parcel-status")
     audit = httpx.get(f"{gateway}{BASE}/openings?bank=A", headers=bearer(operator)).json()["items"]
     mine_opened = [o for o in audit if o["parcel_id"] == parcel["id"]]
@@ -206,3 +218,55 @@ def test_a_traveller_sends_from_the_locker_and_the_carrier_picks_it_up(gateway, 
     )
     assert picked.status_code == 200, picked.text
     wait_status(gateway, operator, parcel["id"], "collected")
+
+
+def test_nats_restarted_in_the_middle_of_a_pickup_leaves_the_parcel_collectable(
+    stack, gateway, tokens, controller
+):
+    phone = new_phone()
+    operator = tokens.operator()
+    parcel = deposit(gateway, tokens.courier(), phone, f"NATS-{phone[-6:]}")
+    wait_status(gateway, operator, parcel["id"], "ready")
+    traveller = phone_sign_in(gateway, phone)["access_token"]
+    screen = httpx.get(f"{gateway}{BASE}/banks/A/presence-code", headers=bearer(operator)).json()["code"]
+    assert stack.nats is not None
+    stack.nats.stop()
+    try:
+        # The open command has no way to the controller: nothing opens, nothing is collected.
+        lost = httpx.post(
+            f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+            json={"presence_code": screen},
+            headers=bearer(traveller),
+            timeout=15,
+        )
+        assert_problem(lost, 504, "controller-timeout")
+    finally:
+        stack.nats.start()
+        stack.nats.wait_ready()
+    after = httpx.get(f"{gateway}{BASE}/parcels/{parcel['id']}", headers=bearer(operator)).json()
+    assert after["status"] == "ready" and after["door_open"] is False
+    assert "collected" not in [h["status"] for h in after["history"]]
+    audit = httpx.get(f"{gateway}{BASE}/openings?bank=A", headers=bearer(operator)).json()["items"]
+    assert [o["outcome"] for o in audit if o["parcel_id"] == parcel["id"] and o["method"] == "app"] == [
+        "timeout"
+    ]
+
+    # With NATS back (the service and the controller reconnect), the same parcel opens once and is collected.
+    answering_controller(stack)
+
+    def opens() -> bool:
+        code = httpx.get(f"{gateway}{BASE}/banks/A/presence-code", headers=bearer(operator)).json()["code"]
+        answer = httpx.post(
+            f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+            json={"presence_code": code},
+            headers=bearer(traveller),
+            timeout=15,
+        )
+        assert answer.status_code in (200, 504), answer.text
+        return answer.status_code == 200
+
+    eventually(opens, timeout=30, interval=0.5)
+    wait_status(gateway, operator, parcel["id"], "collected")
+    audit = httpx.get(f"{gateway}{BASE}/openings?bank=A", headers=bearer(operator)).json()["items"]
+    outcomes = sorted(o["outcome"] for o in audit if o["parcel_id"] == parcel["id"] and o["method"] == "app")
+    assert outcomes.count("closed") == 1 and set(outcomes) <= {"closed", "timeout"}

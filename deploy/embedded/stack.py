@@ -122,6 +122,9 @@ class StationStack:
             values |= {f"UPSTREAM_URLS__{s.name.upper()}": self.url(s.name) for s in SERVICES}
         else:
             values["JWKS_URL"] = f"{self.gateway_url}/.well-known/jwks.json"
+        if component.name == "parcel_lockers":
+            # Each stack its own unlock key (made on first start), never one shared through the cwd.
+            values["UNLOCK_KEY_FILE"] = str(self.var / "keys" / "parcel_lockers" / "unlock.pem")
         values |= self.config.component_env.get(component.name, {})
         env = {k: v for k, v in os.environ.items() if not k.startswith(component.env_prefix)}
         env |= {f"{component.env_prefix}{k}": v for k, v in values.items()}

@@ -95,6 +95,14 @@ def component_env(component: Component) -> list[dict[str, Any]]:
         env.append(
             {"name": f"{p}JWKS_URL", "value": f"http://gateway:{GATEWAY.default_port}/.well-known/jwks.json"}
         )
+    if component.name == "parcel_lockers":
+        env += [
+            # Pickup codes and reminders by SMS; the unlock tokens' signing key from its Secret.
+            {"name": f"{p}NOTIFIER__BACKEND", "value": "http"},
+            {"name": f"{p}NOTIFIER__URL", **from_config("network", "GARE_SMS_PROVIDER_URL")},
+            {"name": f"{p}NOTIFIER__SECRET_FILE", "value": "/var/lib/gare/secrets/sms-provider-secret"},
+            {"name": f"{p}UNLOCK_KEY_FILE", "value": "/var/lib/gare/keys/unlock.pem"},
+        ]
     return env
 
 
@@ -164,6 +172,22 @@ def deployment(component: Component, role: str, *, resources: dict[str, Any]) ->
         volumes += [
             {"name": "keys", "secret": {"secretName": "gateway-keys", "defaultMode": 0o440}},
             {"name": "secrets", "secret": {"secretName": "gateway-secrets", "defaultMode": 0o440}},
+        ]
+        mounts += [
+            {"name": "keys", "mountPath": "/var/lib/gare/keys", "readOnly": True},
+            {"name": "secrets", "mountPath": "/var/lib/gare/secrets", "readOnly": True},
+        ]
+    if component.name == "parcel_lockers":
+        volumes += [
+            {"name": "keys", "secret": {"secretName": "parcel-lockers-keys", "defaultMode": 0o440}},
+            {
+                "name": "secrets",
+                "secret": {
+                    "secretName": "gateway-secrets",
+                    "defaultMode": 0o440,
+                    "items": [{"key": "sms-provider-secret", "path": "sms-provider-secret"}],
+                },
+            },
         ]
         mounts += [
             {"name": "keys", "mountPath": "/var/lib/gare/keys", "readOnly": True},

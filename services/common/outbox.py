@@ -117,7 +117,6 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch in creation order; stop at the first failure to keep the order."""
         assert self.sessionmaker is not None
-        published = 0
         async with self.sessionmaker() as session:
             rows = (
                 await session.execute(
@@ -127,23 +126,36 @@ class OutboxRelay:
                     .limit(self.batch_size)
                 )
             ).all()
-            for event_id, subject, payload in rows:
-                try:
-                    await self.bus.publish(subject, payload.encode(), msg_id=event_id, headers={})
-                except BusUnavailable as exc:
+            # Read only: end the read before publishing, so no transaction is open across NATS.
+            await session.rollback()
+        # Publish with no transaction open (on SQLite an open write transaction across the
+        # JetStream acks stalled every other writer of the service); then mark them in one short
+        # transaction. A crash in between republishes under the same msg_id: JetStream drops it.
+        done: list[str] = []
+        failed: tuple[str, str] | None = None
+        for event_id, subject, payload in rows:
+            try:
+                await self.bus.publish(subject, payload.encode(), msg_id=event_id, headers={})
+            except BusUnavailable as exc:
+                failed = (event_id, str(exc)[:500])
+                break
+            done.append(event_id)
+        if done or failed:
+            async with self.sessionmaker() as session:
+                if done:
                     await session.execute(
                         update(self.outbox)
-                        .where(self.outbox.c.event_id == event_id)
-                        .values(attempts=self.outbox.c.attempts + 1, last_error=str(exc)[:500])
+                        .where(self.outbox.c.event_id.in_(done))
+                        .values(published_at=utcnow(), attempts=self.outbox.c.attempts + 1, last_error=None)
                     )
-                    break
-                await session.execute(
-                    update(self.outbox)
-                    .where(self.outbox.c.event_id == event_id)
-                    .values(published_at=utcnow(), attempts=self.outbox.c.attempts + 1, last_error=None)
-                )
-                published += 1
-            await session.commit()
+                if failed:
+                    await session.execute(
+                        update(self.outbox)
+                        .where(self.outbox.c.event_id == failed[0])
+                        .values(attempts=self.outbox.c.attempts + 1, last_error=failed[1])
+                    )
+                await session.commit()
+        published = len(done)
         if published:
             EVENTS_PUBLISHED.labels(self.service).inc(published)
         return published

@@ -36,11 +36,13 @@ from services.parcel_lockers.schemas import (
     DoorEventsResult,
     KeypadIn,
     KeypadOpen,
+    OpenIn,
     OpeningList,
     OpeningPublic,
     OpenPublic,
     ParcelList,
     ParcelPublic,
+    PresenceCode,
     ServiceStateIn,
     ShipmentIn,
     ShipmentPublic,
@@ -187,6 +189,7 @@ Staff = Annotated[Principal, Depends(require_scopes(Scope.OPERATE, Scope.READ_LO
 Traveller = Annotated[Principal, Depends(require_scopes(Scope.COLLECT_PARCELS, Scope.SEND_PARCELS))]
 Sender = Annotated[Principal, Depends(require_scopes(Scope.SEND_PARCELS))]
 Controller = Annotated[Principal, Depends(require_scopes(Scope.CONTROL_LOCKERS))]
+ControllerOrOperator = Annotated[Principal, Depends(require_scopes(Scope.CONTROL_LOCKERS, Scope.OPERATE))]
 Anyone = Annotated[
     Principal,
     Depends(
@@ -399,13 +402,30 @@ async def get_parcel(
 @router.post(
     "/parcels/{parcel_id}/open",
     summary="Open the parcel's door: the recipient collects or drops off, a courier takes it back",
-    responses=problem_responses({404: UNKNOWN_PARCEL, **DOOR_PROBLEMS}),
+    responses=problem_responses(
+        {
+            404: UNKNOWN_PARCEL,
+            403: "`presence-required` or `presence-code`: the recipient must send the code the bank's "
+            "screen shows now (the previous one is still accepted).",
+            **DOOR_PROBLEMS,
+        }
+    ),
 )
 async def open_parcel(
-    station_id: StationId, parcel_id: ParcelIdPath, session: SessionDep, tools: ToolsDep, caller: Anyone
+    station_id: StationId,
+    parcel_id: ParcelIdPath,
+    session: SessionDep,
+    tools: ToolsDep,
+    caller: Anyone,
+    open_in: OpenIn | None = None,
 ) -> OpenPublic:
     parcel, _, label = await flows.open_parcel(
-        session=session, tools=tools, station_id=station_id, parcel_id=parcel_id, caller=caller
+        session=session,
+        tools=tools,
+        station_id=station_id,
+        parcel_id=parcel_id,
+        caller=caller,
+        presence_code=open_in.presence_code if open_in else None,
     )
     return OpenPublic(parcel=await present(session, parcel), door="open", compartment=label)
 
@@ -521,6 +541,29 @@ async def keypad(
         controller=caller,
     )
     return KeypadOpen(compartment=label, parcel_id=parcel.id)
+
+
+@router.get(
+    "/banks/{code}/presence-code",
+    summary="The code the bank's screen shows now (its controller; operators): it changes every period",
+    responses=problem_responses({404: "`unknown-bank`."}),
+)
+async def presence_code(
+    station_id: StationId,
+    code: BankCodePath,
+    session: SessionDep,
+    tools: ToolsDep,
+    caller: ControllerOrOperator,
+    response: Response,
+) -> PresenceCode:
+    bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=code)
+    if not caller.has_any_scope(Scope.OPERATE):
+        _controller_of(caller, bank)
+    shown, until = flows.presence_now(tools, bank)
+    response.headers["Cache-Control"] = "no-store"
+    return PresenceCode(
+        bank=bank.code, code=shown, period_seconds=tools.settings.presence_code_seconds, valid_until=until
+    )
 
 
 @router.post(

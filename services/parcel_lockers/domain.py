@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -224,3 +226,26 @@ def status_after_opening(purpose: DoorPurpose) -> ParcelStatus | None:
 
 def compartment_state_when_door_closes(purpose: DoorPurpose) -> CompartmentState:
     return "occupied" if purpose in ("deposit", "drop_off") else "free"
+
+
+# -- proof of presence: the bank's rotating code ----------------------------------------------------
+
+PRESENCE_DIGITS = 6
+
+
+def presence_code(secret: bytes, window: int) -> str:
+    """The code a bank's screen shows during one time window (HOTP, RFC 4226, of the window number)."""
+    digest = hmac.new(secret, window.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{number % 10**PRESENCE_DIGITS:0{PRESENCE_DIGITS}d}"
+
+
+def presence_window(now: datetime, period_seconds: int) -> int:
+    return int(now.timestamp()) // period_seconds
+
+
+def presence_code_valid(secret: bytes, code: str, now: datetime, period_seconds: int) -> bool:
+    """Good for the current window and the previous one (a code read just before it rotated)."""
+    window = presence_window(now, period_seconds)
+    return any(hmac.compare_digest(presence_code(secret, w), code) for w in (window, window - 1))

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -286,8 +286,8 @@ async def _open(
         ),
         timeout=tools.settings.controller_timeout_seconds,
     )
+    # The parcel may have moved meanwhile (a door event); the opening is ours alone while requested.
     await session.refresh(parcel)
-    await session.refresh(opening)
     now = utcnow()
     if answer == "open":
         opening.outcome, opening.opened_at = "open", now
@@ -326,8 +326,10 @@ async def open_parcel(
     parcel_id: str,
     caller: Principal,
     method: str = "app",
+    presence_code: str | None = None,
 ) -> tuple[Parcel, DoorOpening, str]:
-    """The recipient (from the phone) or a courier (return, carrier pickup) opens the parcel's door."""
+    """The recipient (from the phone) or a courier (return, carrier pickup) opens the parcel's door.
+    The recipient proves standing at the bank with the code its screen shows now."""
     parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
     by_recipient = is_recipient(caller, parcel)
     if not by_recipient and not caller.has_any_scope("parcels:deposit", "station:operate"):
@@ -344,10 +346,34 @@ async def open_parcel(
     compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
     if bank is None or compartment is None or bank.controller_client_id is None:
         raise Conflict("The parcel has no compartment that can be opened.", slug="parcel-status")
+    if by_recipient:
+        check_presence(tools, bank, presence_code)
     opening = await _open(
         session, tools, bank, compartment, parcel, actor=caller.subject, method=method, purpose=purpose
     )
     return parcel, opening, compartment.label
+
+
+def presence_now(tools: Tools, bank: LockerBank) -> tuple[str, datetime]:
+    """The code the bank's screen shows now, and when it changes."""
+    period = tools.settings.presence_code_seconds
+    window = domain.presence_window(utcnow(), period)
+    code = domain.presence_code(tools.signer.presence_secret(bank.station_id, bank.id), window)
+    return code, datetime.fromtimestamp((window + 1) * period, tz=UTC)
+
+
+def check_presence(tools: Tools, bank: LockerBank, code: str | None) -> None:
+    if code is None:
+        raise Forbidden(
+            f"Type the code shown on the screen of bank {bank.code}: it proves you are at the locker.",
+            slug="presence-required",
+        )
+    secret = tools.signer.presence_secret(bank.station_id, bank.id)
+    if not domain.presence_code_valid(secret, code, utcnow(), tools.settings.presence_code_seconds):
+        raise Forbidden(
+            f"That is not the code on bank {bank.code}'s screen now; type the one it shows.",
+            slug="presence-code",
+        )
 
 
 # -- door closed ----------------------------------------------------------------------------------

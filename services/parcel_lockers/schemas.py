@@ -220,6 +220,27 @@ class OpenPublic(BaseModel):
     compartment: str
 
 
+class OpenIn(StrictInput):
+    presence_code: Annotated[
+        str | None,
+        Field(
+            default=None,
+            pattern=r"^[0-9]{6}$",
+            description="The code on the bank's screen (proof the traveller stands at the bank); "
+            "required from the recipient, not from couriers.",
+        ),
+    ] = None
+
+
+class PresenceCode(BaseModel):
+    bank: str
+    code: str
+    period_seconds: int
+    valid_until: datetime = Field(
+        description="When the screen shows the next code (this one is accepted one period more)."
+    )
+
+
 class KeypadIn(StrictInput):
     code: Annotated[str, Field(pattern=r"^[0-9]{4,12}$")]
 

@@ -26,6 +26,8 @@ class Settings(ServiceSettings):
     controller_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     # A door left open longer than this takes its compartment out of service.
     door_open_limit_seconds: int = Field(default=300, ge=10)
+    # The bank's screen shows a code that changes this often; the app's open request carries it.
+    presence_code_seconds: int = Field(default=30, ge=10, le=600)
     keypad_lockout_seconds: int = Field(default=900, ge=10)
     reminder_hours_before_expiry: int = Field(default=24, ge=1, le=240)
     sweep_interval_seconds: float = Field(default=30.0, gt=0)

@@ -93,6 +93,12 @@ class UnlockSigner:
     def kid(self) -> str:
         return str(self.jwk["kid"])
 
+    def presence_secret(self, station_id: str, bank_id: str) -> bytes:
+        """Each bank's secret for its rotating presence code (a re-registered bank gets a new one)."""
+        return hmac.new(
+            self._code_key, f"presence\x00{station_id}\x00{bank_id}".encode(), hashlib.sha256
+        ).digest()
+
     def code_digest(self, code: str) -> str:
         """The stored form of a pickup or drop-off code: keyed, so a leaked table reveals no code."""
         return hmac.new(self._code_key, code.encode(), hashlib.sha256).hexdigest()

@@ -4,13 +4,14 @@ goes through opening, open, then closed when the simulated controller reports th
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.embedded.stack import StationStack
 from tests.browser.support import Screenshots, assert_accessible, new_phone_number, sign_in_by_phone
-from tests.support import SAINT_DENIS, Tokens
-from tests.test_lockers_flows import answering_controller, deposit, wait_status
+from tests.support import SAINT_DENIS, Tokens, bearer
+from tests.test_lockers_flows import BASE, answering_controller, deposit, wait_status
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +51,9 @@ def test_my_parcel_opens_from_the_phone_and_shows_the_door_states(
     assert_accessible(page)
     screenshots.take(page, "app-parcels-ready", docs=True)
 
+    # The traveller reads the code off the bank's screen (here through an operator's read of it).
+    screen = httpx.get(f"{web}{BASE}/banks/A/presence-code", headers=bearer(tokens.operator()))
+    card.locator("[data-field=presence-code]").fill(screen.json()["code"])
     card.locator("[data-action=open]").click()
     door = card.locator(".parcel__door")
     expect(door).to_have_attribute("data-state", "open")
@@ -79,6 +83,7 @@ def test_a_locker_that_does_not_answer_says_try_the_code(
         ),
     )
     card = page.locator(f"[data-parcel='{parcel['id']}']")
+    card.locator("[data-field=presence-code]").fill("123456")
     card.locator("[data-action=open]").click()
     expect(card.locator(".parcel__door")).to_have_attribute("data-state", "failed")
     expect(card.locator(".parcel__door")).to_contain_text("clavier")

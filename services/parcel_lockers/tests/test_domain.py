@@ -67,3 +67,20 @@ def test_availability_counts_only_free_compartments_as_free():
 
 def test_availability_of_an_empty_bank_lists_every_size():
     assert list(domain.availability([])) == ["S", "M", "L", "XL"]
+
+
+def test_presence_code_rotates_and_the_previous_one_still_counts():
+    from datetime import UTC, datetime, timedelta
+
+    secret = b"bank secret"
+    now = datetime(2026, 11, 26, 12, 0, 10, tzinfo=UTC)
+    window = domain.presence_window(now, 30)
+    current = domain.presence_code(secret, window)
+    assert len(current) == 6 and current.isdigit()
+    assert domain.presence_code_valid(secret, current, now, 30)
+    assert domain.presence_code_valid(secret, current, now + timedelta(seconds=30), 30)  # previous window
+    assert not domain.presence_code_valid(secret, current, now + timedelta(seconds=60), 30)  # too old
+    assert domain.presence_code(secret, window + 1) != current
+    assert domain.presence_code(b"another bank", window) != current
+    # RFC 4226 test vector: HOTP of counter 0 under "12345678901234567890".
+    assert domain.presence_code(b"12345678901234567890", 0) == "755224"

@@ -71,6 +71,14 @@ class Station:
     def controller_token(self) -> str:
         return self.keys.device("locker_controller", binding="A", client_id=CONTROLLER_A)
 
+    async def at_bank(self, code: str = "A") -> dict[str, str]:
+        """The open request's body: the code bank A's screen shows now, as its controller reads it."""
+        shown = await self.http.get(
+            f"{BASE}/banks/{code}/presence-code", headers=bearer(self.controller_token())
+        )
+        assert shown.status_code == 200, shown.text
+        return {"presence_code": shown.json()["code"]}
+
     def traveller(self, phone: str = PHONE) -> dict[str, str]:
         return bearer(
             self.keys.token(
@@ -280,13 +288,17 @@ async def test_the_recipient_opens_from_the_phone_and_the_closed_door_collects(s
     ] == []
     assert_problem(
         await station.http.post(
-            f"{BASE}/parcels/{parcel['id']}/open", headers=station.traveller(OTHER_PHONE)
+            f"{BASE}/parcels/{parcel['id']}/open",
+            json=await station.at_bank(),
+            headers=station.traveller(OTHER_PHONE),
         ),
         404,
         "unknown-parcel",
     )
 
-    opened = await station.http.post(f"{BASE}/parcels/{parcel['id']}/open", headers=station.traveller())
+    opened = await station.http.post(
+        f"{BASE}/parcels/{parcel['id']}/open", json=await station.at_bank(), headers=station.traveller()
+    )
     assert opened.status_code == 200, opened.text
     assert opened.json()["compartment"] == parcel["compartment"]
     assert (await station.parcel(parcel["id"]))["status"] == "ready"  # collected only when the door closes
@@ -294,7 +306,9 @@ async def test_the_recipient_opens_from_the_phone_and_the_closed_door_collects(s
     collected = await station.parcel(parcel["id"])
     assert collected["status"] == "collected" and collected["compartment"] is None
     assert_problem(
-        await station.http.post(f"{BASE}/parcels/{parcel['id']}/open", headers=station.traveller()),
+        await station.http.post(
+            f"{BASE}/parcels/{parcel['id']}/open", json=await station.at_bank(), headers=station.traveller()
+        ),
         409,
         "parcel-status",
     )
@@ -312,7 +326,11 @@ async def test_two_phones_racing_open_exactly_one_door(station):
     parcel, _ = await station.ready_parcel("CP-4")
     answers = await asyncio.gather(
         *[
-            station.http.post(f"{BASE}/parcels/{parcel['id']}/open", headers=station.traveller())
+            station.http.post(
+                f"{BASE}/parcels/{parcel['id']}/open",
+                json=await station.at_bank(),
+                headers=station.traveller(),
+            )
             for _ in range(4)
         ]
     )
@@ -446,7 +464,10 @@ async def test_expired_parcels_go_back_with_the_courier_and_free_their_compartme
         403,
     )
     assert_problem(
-        await station.http.post(f"{BASE}/parcels/{parcel['id']}/open", headers=station.traveller()), 409
+        await station.http.post(
+            f"{BASE}/parcels/{parcel['id']}/open", json=await station.at_bank(), headers=station.traveller()
+        ),
+        409,
     )
     returns = (
         await station.http.get(f"{BASE}/parcels?status=expired", headers=bearer(station.keys.courier()))
@@ -598,3 +619,39 @@ async def test_operators_update_and_retire_banks(station):
     assert deposited["bank"] == "A"
     assert (await station.http.delete(path, headers=operator)).status_code == 204
     assert_problem(await station.http.get(f"{BASE}/availability/B"), 404)
+
+
+async def test_opening_from_the_phone_needs_the_code_on_the_bank_screen(station):
+    parcel, _ = await station.ready_parcel("CP-P1")
+    url = f"{BASE}/parcels/{parcel['id']}/open"
+    shown = await station.at_bank()
+    assert_problem(await station.http.post(url, headers=station.traveller()), 403, "presence-required")
+    wrong = f"{(int(shown['presence_code']) + 1) % 1_000_000:06d}"
+    assert_problem(
+        await station.http.post(url, json={"presence_code": wrong}, headers=station.traveller()),
+        403,
+        "presence-code",
+    )
+    # Another bank's code proves nothing here.
+    other_bank = await station.http.get(
+        f"{BASE}/banks/B/presence-code", headers=bearer(station.keys.operator())
+    )
+    if other_bank.json()["code"] != shown["presence_code"]:
+        assert_problem(
+            await station.http.post(
+                url, json={"presence_code": other_bank.json()["code"]}, headers=station.traveller()
+            ),
+            403,
+            "presence-code",
+        )
+    assert_problem(
+        await station.http.post(url, json={"presence_code": "12ab"}, headers=station.traveller()), 422
+    )
+    # Nothing opened, nothing claimed: the right code still opens.
+    assert (await station.parcel(parcel["id"]))["door_open"] is False
+    opened = await station.http.post(url, json=await station.at_bank(), headers=station.traveller())
+    assert opened.status_code == 200, opened.text
+    # Only the bank's own controller (or an operator) reads its screen's code.
+    other = bearer(station.keys.device("locker_controller", binding="B", client_id="other"))
+    assert_problem(await station.http.get(f"{BASE}/banks/A/presence-code", headers=other), 403)
+    assert_problem(await station.http.get(f"{BASE}/banks/A/presence-code", headers=station.traveller()), 403)

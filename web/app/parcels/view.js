@@ -67,6 +67,18 @@ function parcelCard(ctx, parcel, refresh) {
   const actions = h("div", { class: "cluster" });
   const collectable = parcel.direction === "inbound" && parcel.status === "ready";
   if (collectable) {
+    // The code the bank's screen shows: proof the traveller stands at the locker.
+    const presence = h("input", {
+      type: "text",
+      inputmode: "numeric",
+      autocomplete: "one-time-code",
+      pattern: "[0-9]{6}",
+      maxlength: "6",
+      class: "input",
+      "aria-label": t("parcels.presence"),
+      placeholder: t("parcels.presence"),
+      dataset: { field: "presence-code" },
+    });
     const open = button({
       label: t("parcels.open"),
       icon: "parcel",
@@ -75,18 +87,18 @@ function parcelCard(ctx, parcel, refresh) {
       onClick: async () => {
         door.set("opening");
         try {
-          const opened = await whileBusy(open, () => ctx.api.post(lockersPath(ctx, `/parcels/${parcel.id}/open`), undefined, { auth: "required" }));
+          const opened = await whileBusy(open, () => ctx.api.post(lockersPath(ctx, `/parcels/${parcel.id}/open`), { presence_code: presence.value.trim() }, { auth: "required" }));
           door.set("open", { label: opened.compartment });
           open.disabled = true;
           waitCollected(ctx, parcel, door, () => setTimeout(refresh, 1500));
         } catch (error) {
           const slug = (error.problem?.type ?? "").split("/").pop();
-          door.set(slug === "controller-timeout" || slug === "door-jammed" ? "failed" : "refused");
+          door.set(slug === "controller-timeout" || slug === "door-jammed" ? "failed" : slug.startsWith("presence") ? "presence" : "refused");
         }
       },
     });
     const qr = qrPanel(ctx, parcel);
-    actions.append(open, qr.show);
+    actions.append(presence, open, qr.show);
     return h(
       "article",
       { class: "card stack parcel", dataset: { parcel: parcel.id, status: parcel.status } },
