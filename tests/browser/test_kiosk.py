@@ -4,6 +4,8 @@ QR code handing the same route to the traveller app."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,6 +15,7 @@ from tests.support import VILLEJUIF, bearer
 
 pytestmark = pytest.mark.e2e
 VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"
+ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
@@ -82,7 +85,15 @@ def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
     # In French, on the hall's level: every place of the level with its label, route from the start.
     page.click("[data-lang=fr]")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.locator("#route-body li").last).to_contain_text("Prenez l'ascenseur")
+    # Everything the API wrote follows the switch: the chosen destination, the steps, the plan,
+    # the level tabs and the live panels; no Arabic left anywhere in the page's content.
+    chosen = page.locator("#hits button[aria-pressed=true]")
+    expect(chosen).to_have_attribute("data-code", "quai-15-b")
+    expect(chosen).to_have_text("Quai ligne 15 direction Champigny Centre")
+    steps = page.locator("#route-body li .route__instruction")
+    expect(steps.first).to_have_text("Marchez jusqu'à Ascenseur Boulevard Maxime Gorki")
+    expect(steps.last).to_have_text("Prenez l'ascenseur jusqu'au niveau Quais ligne 15 (-3)")
+    expect(page.locator("#main")).not_to_contain_text(ARABIC)
     page.click("[role=tab][data-level=L-1]")
     expect(page.locator("#plan [data-place=toilets-hall]")).to_have_count(1)
     screenshots.take(page, "kiosk-route-french", docs=True)

@@ -25,8 +25,15 @@ function lang() {
   return i18n.locale.split("-")[0];
 }
 
-async function get(path, query = {}) {
-  return api.get(`${base}${path}`, { auth: "none", query: { lang: lang(), ...query } });
+// Every text the API sends is in the language asked for. Each kind of answer (map, route, search,
+// live) shows only its latest request's, and only when the language has not changed meanwhile:
+// an answer that comes late in the former language would otherwise stay on screen.
+const latest = {};
+async function get(path, query = {}, kind = path) {
+  const asked = lang();
+  const ticket = (latest[kind] = (latest[kind] ?? 0) + 1);
+  const answer = await api.get(`${base}${path}`, { auth: "none", query: { lang: asked, ...query } });
+  return ticket === latest[kind] && asked === lang() ? answer : null;
 }
 
 // -- plan ---------------------------------------------------------------------------------------
@@ -317,28 +324,45 @@ function drawPlan() {
 let searchTimer = null;
 function onSearch() {
   clearTimeout(searchTimer);
-  searchTimer = setTimeout(async () => {
-    const q = $("#search").value.trim();
-    if (!q) return $("#hits").replaceChildren();
-    const results = await get("/search", { q });
-    $("#hits").replaceChildren(
-      ...results.hits.map((hit) =>
+  searchTimer = setTimeout(showHits, 150);
+}
+
+async function showHits() {
+  const q = $("#search").value.trim();
+  if (!q) {
+    latest["/search"] = (latest["/search"] ?? 0) + 1; // an answer still on its way is not shown
+    return $("#hits").replaceChildren();
+  }
+  const results = await get("/search", { q });
+  if (!results) return;
+  $("#hits").replaceChildren(
+    ...results.hits.map((hit) =>
+      h(
+        "li",
+        null,
         h(
-          "li",
-          null,
-          h(
-            "button",
-            { type: "button", class: "button button--block", "data-code": hit.place.code, onClick: () => choose(hit.place.code) },
-            hit.place.name,
-          ),
+          "button",
+          {
+            type: "button",
+            class: `button button--block${hit.place.code === state.to ? " button--primary" : ""}`,
+            "aria-pressed": String(hit.place.code === state.to),
+            "data-code": hit.place.code,
+            onClick: () => choose(hit.place.code),
+          },
+          hit.place.name,
         ),
       ),
-    );
-  }, 150);
+    ),
+  );
 }
 
 async function choose(code) {
   state.to = code;
+  for (const button of document.querySelectorAll("#hits button")) {
+    const chosen = button.dataset.code === code;
+    button.classList.toggle("button--primary", chosen);
+    button.setAttribute("aria-pressed", String(chosen));
+  }
   await showRoute();
 }
 
@@ -364,6 +388,7 @@ function steps(route) {
 async function showRoute() {
   if (!state.to) return;
   const answer = await get("/route", { from: here, to: state.to, profile: state.profile });
+  if (!answer) return;
   state.route = answer;
   const shown = answer.route ?? answer.alternative;
   const body = [];
@@ -399,6 +424,7 @@ function panel(title, data, render) {
 
 async function refreshLive() {
   const live = await get("/live");
+  if (!live) return;
   const outages = live.outages.map((o) => o.place_code).join(" ");
   $("#live-body").replaceChildren(
     panel("outages", { stale: false, items: live.outages }, (o) => `${o.name}${o.reason ? ` — ${o.reason}` : ""}`),
@@ -416,7 +442,9 @@ async function refreshLive() {
 }
 
 async function loadMap() {
-  state.map = await get("/map");
+  const map = await get("/map");
+  if (!map) return;
+  state.map = map;
   drawPlan();
 }
 
@@ -466,9 +494,10 @@ async function main() {
   await i18n.addSource(new URL("./i18n/", import.meta.url));
   i18n.addEventListener("change", async () => {
     drawChrome();
-    await loadMap();
+    // Everything the API wrote (places, levels, steps, hits, panels) is fetched again in the new language.
+    clearTimeout(searchTimer);
+    await Promise.all([loadMap(), showHits(), refreshLive()]);
     await showRoute();
-    await refreshLive();
   });
   $("#search").addEventListener("input", onSearch);
   $("#text-size").addEventListener("click", () => {
