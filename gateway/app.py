@@ -45,6 +45,7 @@ from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from services.common.openapi import refuse_other_methods_on_concrete_paths
 from services.common.registry import SERVICES
+from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -281,8 +282,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
+            await asyncio.gather(*(stop_task(task) for task in tasks))
             await runtime.bus.close()
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()

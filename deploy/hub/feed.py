@@ -25,6 +25,7 @@ from deploy.hub.overview import LinkInfo, StationView, link_from_sources, parse_
 from deploy.hub.settings import HubSettings
 from deploy.nats import topology
 from services.common.events import MOBILITY, STREAMS, CloudEvent
+from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,7 @@ class NetworkFeed:
         self._task = asyncio.create_task(self._run(), name="hub-feed")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()

@@ -8,7 +8,6 @@ State of a feed: `ok` (the last pull was good), `stale` (it failed, the last goo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -32,6 +31,7 @@ from services.common.db import utcnow
 from services.common.geo import distance_m
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
+from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 # An operator's station belongs to the metro station it is nearest to, within this walk.
@@ -259,10 +259,7 @@ class IngestLoop:
         self._task = asyncio.create_task(self._run(), name="bike_share-ingest")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def run_once(self) -> list[FeedState]:
         async with self.sessionmaker() as session:

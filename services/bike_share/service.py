@@ -111,10 +111,12 @@ async def require_system(*, session: AsyncSession, system_id: str, field: str = 
 async def configuration_changed(
     session: AsyncSession, stations: Iterable[str], entity: str, verb: str, id: str, system_id: str
 ) -> None:
-    """The notice of a configuration change, in the change's transaction (outbox)."""
-    await stage(
-        session, OUTBOX, *events.configuration_changed(stations, entity, verb, id=id, system_id=system_id)
-    )
+    """The notice of a configuration change, in the change's transaction (outbox). Not flushed here:
+    the change's own rows (a duplicate id, say) must fail in `commit_or_conflict`, as a 409."""
+    with session.no_autoflush:
+        await stage(
+            session, OUTBOX, *events.configuration_changed(stations, entity, verb, id=id, system_id=system_id)
+        )
 
 
 async def list_systems(*, session: AsyncSession, offset: int, limit: int) -> tuple[list[System], int]:

@@ -15,6 +15,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import BadRequestError
 
 from services.common.events import StreamSpec
+from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -150,14 +151,12 @@ class NatsBus:
         return reply.data
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            # nats.connect, retrying a server that is down, may not give in to the cancellation at
-            # once: shutting down must not wait for NATS.
-            await asyncio.wait({self._task}, timeout=2.0)
+        # nats.connect, retrying a server that is down, may not give in to the cancellation at
+        # once: shutting down must not wait for NATS.
+        await stop_task(self._task, timeout=2.0)
         if self._nc is not None:
             if self._nc.is_connected:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._nc.drain(), 5.0)
             with contextlib.suppress(Exception):
-                await self._nc.close()
+                await asyncio.wait_for(self._nc.close(), 5.0)

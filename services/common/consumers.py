@@ -21,6 +21,7 @@ from services.common.bus import NatsBus
 from services.common.db import utcnow
 from services.common.events import CloudEvent, StreamSpec
 from services.common.observability import bind_request_id, reset_request_id
+from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,7 @@ class ConsumerRunner:
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*(stop_task(task) for task in self._tasks))
 
     async def _consume(self, consumer: EventConsumer) -> None:
         while True:

@@ -22,7 +22,6 @@ A render that started before an invalidation of one of its tags is answered but 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -51,6 +50,7 @@ from services.common.auth import Principal, bearer_token
 from services.common.bus import NatsBus
 from services.common.errors import Problem
 from services.common.observability import QUIET_ACCESS_LOG
+from services.common.tasks import stop_task
 
 if TYPE_CHECKING:
     from services.common.runtime import ServiceRuntime
@@ -430,10 +430,7 @@ class CacheBroadcaster:
         self._task = asyncio.create_task(self._run(), name=f"{self.cache.service}-cache-broadcast")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     def send(self, station_id: str, tags: Iterable[str]) -> None:
         pending = self._pending.setdefault(station_id, set())

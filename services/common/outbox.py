@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.bus import BusUnavailable, NatsBus
 from services.common.db import utcnow
 from services.common.events import OutgoingEvent
+from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,7 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def _run(self) -> None:
         rounds = 0

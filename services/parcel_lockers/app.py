@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from fastapi import FastAPI
 
 from services.common.registry import PARCEL_LOCKERS
 from services.common.service_app import ServiceDefinition, create_service_app
+from services.common.tasks import stop_task
 from services.parcel_lockers import api, flows
 from services.parcel_lockers.models import Base
 from services.parcel_lockers.settings import Settings
@@ -55,9 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop_task(task)
 
     app.router.lifespan_context = lifespan
     return app

@@ -9,7 +9,6 @@ Redis: with it down, pushes still flow, and players that lose the stream fall ba
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from services.common.db import utcnow
 from services.common.runtime import ServiceRuntime
+from services.common.tasks import stop_task
 from services.signage import domain, service
 
 WATCH_SECONDS = 0.05
@@ -45,10 +45,7 @@ class LiveChannel:
             self._task = asyncio.create_task(self._watch(), name="signage-live-watch")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def _watch(self) -> None:
         while True:

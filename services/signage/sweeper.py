@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from services.common.db import utcnow
 from services.common.runtime import ServiceRuntime
+from services.common.tasks import stop_task
 from services.signage import domain, heartbeats, live, service
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
         await channel.stop()

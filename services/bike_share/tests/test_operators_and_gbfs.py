@@ -31,48 +31,51 @@ def schema_errors(feed: str, document: dict) -> list[str]:
     return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
 
 
+# What an operator creates for a car-sharing station, in order.
+CAR_SHARING = [
+    ("systems", {"id": "getaround", "name": {"fr": "Getaround", "en": "Getaround"}}),
+    (
+        "pricing-plans",
+        {
+            "id": "getaround-hour",
+            "system_id": "getaround",
+            "name": {"fr": "À l'heure", "en": "Hourly"},
+            "description": {"fr": "6 € l'heure", "en": "€6 an hour"},
+            "price": 0,
+            "per_min_pricing": [{"start": 0, "rate": 0.1, "interval": 1}],
+        },
+    ),
+    (
+        "vehicle-types",
+        {
+            "id": "getaround-zoe",
+            "system_id": "getaround",
+            "form_factor": "car",
+            "propulsion_type": "electric",
+            "name": {"fr": "Renault Zoé"},
+            "max_range_meters": 300_000,
+            "pricing_plan_id": "getaround-hour",
+        },
+    ),
+    (
+        "vehicle-stations",
+        {
+            "system_id": "getaround",
+            "external_id": "pleyel-parking",
+            "name": "Parking Pleyel",
+            "lat": 48.9185,
+            "lon": 2.3440,
+            "capacity": 4,
+            "distance_m": 150,
+            "kind": "car_sharing",
+        },
+    ),
+]
+
+
 async def configure_car_sharing(bike_share: ServiceUnderTest) -> dict[str, str]:
     operator = bearer(bike_share.keys.operator())
-    steps = [
-        ("systems", {"id": "getaround", "name": {"fr": "Getaround", "en": "Getaround"}}),
-        (
-            "pricing-plans",
-            {
-                "id": "getaround-hour",
-                "system_id": "getaround",
-                "name": {"fr": "À l'heure", "en": "Hourly"},
-                "description": {"fr": "6 € l'heure", "en": "€6 an hour"},
-                "price": 0,
-                "per_min_pricing": [{"start": 0, "rate": 0.1, "interval": 1}],
-            },
-        ),
-        (
-            "vehicle-types",
-            {
-                "id": "getaround-zoe",
-                "system_id": "getaround",
-                "form_factor": "car",
-                "propulsion_type": "electric",
-                "name": {"fr": "Renault Zoé"},
-                "max_range_meters": 300_000,
-                "pricing_plan_id": "getaround-hour",
-            },
-        ),
-        (
-            "vehicle-stations",
-            {
-                "system_id": "getaround",
-                "external_id": "pleyel-parking",
-                "name": "Parking Pleyel",
-                "lat": 48.9185,
-                "lon": 2.3440,
-                "capacity": 4,
-                "distance_m": 150,
-                "kind": "car_sharing",
-            },
-        ),
-    ]
-    for path, body in steps:
+    for path, body in CAR_SHARING:
         response = await bike_share.http.post(f"{API}/{path}", json=body, headers=operator)
         assert response.status_code == 201, (path, response.text)
     return operator
@@ -280,3 +283,12 @@ async def test_configuration_changes_are_events_for_each_station(fresh_bike_shar
         assert notices[f"gare.{station}.mobility.vehicle_type.created"]["data"]["system_id"] == "getaround"
         assert notices[f"gare.{station}.mobility.pricing_plan.updated"]["data"]["id"] == "getaround-hour"
     assert not any(subject.endswith(".deleted") for subject in notices)
+
+
+async def test_creating_what_exists_is_a_409_and_changes_nothing(fresh_bike_share):
+    operator = await configure_car_sharing(fresh_bike_share)
+    for path, body in CAR_SHARING[:3]:  # each with the id it already has
+        again = await fresh_bike_share.http.post(f"{API}/{path}", json=body, headers=operator)
+        assert_problem(again, 409)
+    systems = await fresh_bike_share.http.get(f"{API}/systems", headers=operator)
+    assert [s["id"] for s in systems.json()["systems"]].count("getaround") == 1
