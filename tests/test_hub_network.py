@@ -400,7 +400,7 @@ def test_a_cut_station_keeps_serving_and_the_hub_catches_up_exactly_once(network
     playlist = httpx.get(
         f"{base}/signage/screens/hall/playlist", headers=bearer(tokens.device("screen", CUT)), timeout=10
     )
-    assert playlist.status_code == 200 and playlist.json()["playlist"]["items"]
+    assert playlist.status_code == 200 and playlist.json()["now"]["playlist"]["items"]
     kiosk = httpx.get(f"{base}/kiosk/points-of-interest", params={"lang": "fr"}, timeout=10)
     assert kiosk.status_code == 200 and kiosk.json()["points_of_interest"]
     vehicle_station = "velib-metropole-653046369"
