@@ -92,25 +92,22 @@ class Relay:
         headers = response_headers(response.headers.raw, upstream_origins=self.upstream_origins)
         headers = [h for h in headers if h[0].lower() != b"content-length"] + self.extra_headers
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        # One task pumps the chunks, one watches the client: no task and no wait per chunk.
+        pumping = asyncio.create_task(_pump(response, send))
         left = asyncio.create_task(_client_left(receive))
         try:
-            chunks = response.aiter_raw()
-            while True:
-                following = asyncio.ensure_future(anext(chunks))
-                done, _ = await asyncio.wait({following, left}, return_when=asyncio.FIRST_COMPLETED)
-                if left in done:
-                    following.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, httpx.HTTPError):
-                        await following
-                    return
-                try:
-                    chunk = following.result()
-                except (StopAsyncIteration, httpx.HTTPError):
-                    break  # the service ended the stream (or went away): the client reconnects
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
+            await asyncio.wait({pumping, left}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            left.cancel()
+            for task in (pumping, left):
+                task.cancel()
+            await asyncio.gather(pumping, left, return_exceptions=True)
+
+
+async def _pump(response: httpx.Response, send: Send) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # the service went away: the client reconnects
+        async for chunk in response.aiter_raw():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _client_left(receive: Receive) -> None:
