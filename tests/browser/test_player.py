@@ -1,6 +1,6 @@
 """The signage player in Chromium against the whole stack: it pairs by the code it shows, rotates its
-schedule's items for their durations with artwork credits, shows an alert within 2 seconds and
-acknowledges it, and keeps playing with the signage service stopped and after a reload offline."""
+schedule's items for their durations with artwork credits, shows an alert within 2 seconds from its
+push channel through the gateway (without polling its document) and acknowledges it, and keeps playing with the signage service stopped and after a reload offline."""
 
 from __future__ import annotations
 
@@ -143,7 +143,23 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
         expect(page.locator("#credit")).to_contain_text("Karim Benali, 2026 · Atelier de Saint-Denis")
         screenshots.take(page, "player", docs=True)
 
-        # An alert shows within 2 s of being raised, and the player acknowledges it.
+        # The push channel is open through the gateway, and the document is not polled meanwhile:
+        # every request for it is counted from here on.
+        eventually(lambda: page.evaluate("window.__player.live"), timeout=10)
+        document_requests: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                document_requests.append(request.url)
+                if request.url.endswith(f"/screens/{code}/playlist")
+                else None
+            ),
+        )
+        quiet_from = len(shown(page))
+        eventually(lambda: shows_more(page, quiet_from + 1), timeout=8)  # a few seconds go by
+        assert document_requests == []
+
+        # An alert shows within 2 s of being raised, by the stream, and the player acknowledges it.
         started = time.monotonic()
         alert = httpx.post(
             f"{web}{SIGNAGE}/alerts",
@@ -159,6 +175,9 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
             timeout=5,
         )
         assert time.monotonic() - started < 2.0
+        assert page.evaluate("window.__player.alert.via") == "stream"
+        # At most the one revalidation the stream's `changed` asks for, no polling.
+        assert len(document_requests) <= 1, document_requests
         expect(page.locator("#alert-text")).to_have_text("Évacuez la gare")
         screenshots.take(page, "player-alert")
 
