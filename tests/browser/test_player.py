@@ -208,3 +208,52 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
         eventually(lambda: page.evaluate("window.__player.online"), timeout=10)
     finally:
         context.close()
+
+
+def test_without_its_push_channel_the_player_polls_its_document(browser, stack, web, tokens):
+    operator = bearer(tokens.operator())
+    code = f"ecran-{uuid.uuid4().hex[:6]}"
+    exhibition(web, operator, code)
+    context = new_context(browser, web, viewport=DESKTOP)
+    page = context.new_page()
+    # A proxy on the way that refuses event streams.
+    page.route("**/signage/screens/*/events", lambda route: route.fulfill(status=503, body=""))
+    document_requests: list[str] = []
+    page.on("request", lambda r: document_requests.append(r.url) if r.url.endswith("/playlist") else None)
+    try:
+        page.goto("/player/")
+        expect(page.locator("#pairing-code")).not_to_be_empty()
+        claimed = httpx.post(
+            f"{web}/auth/devices/claim",
+            json={
+                "user_code": page.locator("#pairing-code").inner_text(),
+                "station": SAINT_DENIS,
+                "kind": "screen",
+                "binding": code,
+            },
+            headers=operator,
+        )
+        assert claimed.status_code == 201, claimed.text
+        expect(page.locator("html")).to_have_attribute("data-ready", "true", timeout=15000)
+        alert = httpx.post(
+            f"{web}{SIGNAGE}/alerts",
+            json={
+                "severity": "warning",
+                "texts": {"fr": "Ascenseur en panne"},
+                "targets": {"screens": [code]},
+            },
+            headers=operator,
+        ).json()
+        eventually(
+            lambda: page.evaluate("window.__player.alert && window.__player.alert.id") == alert["id"],
+            timeout=10,
+        )
+        assert page.evaluate("window.__player.alert.via") == "document"
+        assert page.evaluate("window.__player.live") is False
+        # It keeps polling (page.evaluate lets playwright deliver the request events meanwhile).
+        eventually(
+            lambda: page.evaluate("window.__player.live") is False and len(document_requests) >= 3, timeout=10
+        )
+        httpx.post(f"{web}{SIGNAGE}/alerts/{alert['id']}/clear", headers=operator)
+    finally:
+        context.close()
