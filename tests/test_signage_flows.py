@@ -1,16 +1,17 @@
 """Signage end to end, through the gateway on the real stack: a screen paired by its code plays an
 exhibition scheduled for it, follows every edit, reports heartbeats and plays, and shows an alert
-pushed to it, acknowledged and cleared (with its NATS events)."""
+pushed to it on its event stream through the gateway, acknowledged and cleared (with its NATS events)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -32,12 +33,14 @@ class Player:
         self.code = code
         self.headers = bearer(token)
         self.etag: str | None = None
+        self.last: dict[str, Any] = {}
 
     def fetch(self) -> httpx.Response:
         headers = {**self.headers, **({"If-None-Match": self.etag} if self.etag else {})}
         response = httpx.get(f"{self.gateway}{SIGNAGE}/screens/{self.code}/playlist", headers=headers)
         if response.status_code == 200:
             self.etag = response.headers["etag"]
+            self.last = response.json()
         return response
 
 
@@ -182,73 +185,96 @@ def test_a_paired_screen_plays_its_exhibition_and_follows_every_edit(player: Pla
     httpx.delete(f"{gateway}{SIGNAGE}/schedules/{schedule.json()['code']}", headers=operator)
 
 
-def listen(
-    url: str, headers: dict[str, str], events: queue.Queue[tuple[str, Any]], stop: threading.Event
-) -> None:
-    with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(5, read=30)) as response:
-        assert response.status_code == 200
-        kind = None
-        for line in response.iter_lines():
-            if stop.is_set():
-                return
-            if line.startswith("event: "):
-                kind = line.removeprefix("event: ")
-            elif line.startswith("data: ") and kind:
-                events.put((kind, json.loads(line.removeprefix("data: "))))
+class Stream:
+    """A screen's push channel read in a thread, as its player would; `close()` frees the gateway's slot."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.response: httpx.Response | None = None
+        self.client = httpx.Client(timeout=httpx.Timeout(5, read=30))
+        request = self.client.build_request("GET", url, headers=headers | {"Accept": "text/event-stream"})
+        threading.Thread(target=self._read, args=(request,), daemon=True).start()
+
+    def _read(self, request: httpx.Request) -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            self.response = self.client.send(request, stream=True)
+            self.events.put(("status", self.response.status_code))
+            kind = None
+            for line in self.response.iter_lines():
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: ") and kind:
+                    self.events.put((kind, json.loads(line.removeprefix("data: "))))
+
+    def alerts(self, predicate: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+        """The first `alerts` event that satisfies `predicate`."""
+
+        def next_alerts() -> tuple[list[dict[str, Any]]] | None:
+            kind, data = self.events.get(timeout=10)
+            return (data,) if kind == "alerts" and predicate(data) else None  # truthy even when empty
+
+        (found,), _ = eventually(next_alerts, timeout=15)
+        return found
+
+    def close(self) -> None:
+        if self.response is not None:
+            self.response.close()
+        self.client.close()
 
 
-def test_an_alert_is_pushed_acknowledged_and_cleared(stack, player: Player):
+def test_an_alert_reaches_a_screen_on_the_gateway_stream_is_acknowledged_and_cleared(stack, player: Player):
     gateway, operator = player.gateway, player.operator
-    events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    stop = threading.Event()
-    # The push channel, on the service (the gateway answers whole responses, so players there poll).
-    stream = f"{stack.url('signage')}{SIGNAGE}/screens/{player.code}/events"
-    threading.Thread(target=listen, args=(stream, player.headers, events, stop), daemon=True).start()
-    assert events.get(timeout=10) == ("alerts", [])
+    player.fetch()
+    scheduled, scheduled_etag = player.last, player.etag
+    stream = Stream(f"{gateway}{SIGNAGE}/screens/{player.code}/events", player.headers)
+    try:
+        assert stream.events.get(timeout=10) == ("status", 200)
+        assert stream.response is not None
+        assert stream.response.headers["content-type"].startswith("text/event-stream")
+        assert stream.alerts(lambda shown: True) == []  # the state at once, before any change
 
-    catcher = EventCatcher(stack.nats_url, f"gare.{SAINT_DENIS}.signage.alert.raised")
-    body = {
-        "severity": "emergency",
-        "texts": {"fr": "Quai fermé", "en": "Platform closed"},
-        "targets": {"tags": ["e2e"]},
-    }
-    raised, event = catcher.during(
-        lambda: httpx.post(f"{gateway}{SIGNAGE}/alerts", json=body, headers=operator)
-    )
-    assert raised.status_code == 201, raised.text
-    alert = raised.json()
-    assert event["type"] == "fr.gare.signage.alert.raised.v1"
-    assert event["data"]["alert_id"] == alert["id"] and event["data"]["targets"]["tags"] == ["e2e"]
-    assert alert["screens"] == [player.code]
+        catcher = EventCatcher(stack.nats_url, f"gare.{SAINT_DENIS}.signage.alert.raised")
+        body = {
+            "severity": "emergency",
+            "texts": {"fr": "Quai fermé", "en": "Platform closed"},
+            "targets": {"tags": ["e2e"]},
+        }
+        raised, event = catcher.during(
+            lambda: httpx.post(f"{gateway}{SIGNAGE}/alerts", json=body, headers=operator)
+        )
+        assert raised.status_code == 201, raised.text
+        alert = raised.json()
+        assert event["type"] == "fr.gare.signage.alert.raised.v1"
+        assert event["data"]["alert_id"] == alert["id"] and event["data"]["targets"]["tags"] == ["e2e"]
+        assert alert["screens"] == [player.code]
 
-    def pushed() -> list[dict[str, Any]] | None:
-        kind, data = events.get(timeout=5)
-        return data if kind == "alerts" and data else None
+        # Pushed through the gateway's relay, in the screen's first language.
+        shown = stream.alerts(bool)
+        assert [(a["id"], a["text"]) for a in shown] == [(alert["id"], "Quai fermé")]
+        waiting = httpx.get(f"{gateway}{SIGNAGE}/alerts/{alert['id']}", headers=operator).json()
+        assert waiting["not_acknowledged"] == [player.code] and waiting["acknowledged"] == {}
+        assert [a["id"] for a in player.fetch().json()["alerts"]] == [alert["id"]]
 
-    shown, _ = eventually(pushed, timeout=10)
-    assert [(a["id"], a["text"]) for a in shown] == [(alert["id"], "Quai fermé")]
-    # Polling sees it too (the way players behind the gateway learn it).
-    assert [a["id"] for a in player.fetch().json()["alerts"]] == [alert["id"]]
+        ack = httpx.post(
+            f"{gateway}{SIGNAGE}/screens/{player.code}/alerts/{alert['id']}/ack", headers=player.headers
+        )
+        assert ack.status_code == 204
+        status = httpx.get(f"{gateway}{SIGNAGE}/alerts/{alert['id']}", headers=operator).json()
+        assert list(status["acknowledged"]) == [player.code] and status["not_acknowledged"] == []
 
-    ack = httpx.post(
-        f"{gateway}{SIGNAGE}/screens/{player.code}/alerts/{alert['id']}/ack", headers=player.headers
-    )
-    assert ack.status_code == 204
-    status = httpx.get(f"{gateway}{SIGNAGE}/alerts/{alert['id']}", headers=operator).json()
-    assert list(status["acknowledged"]) == [player.code] and status["not_acknowledged"] == []
+        catcher = EventCatcher(stack.nats_url, f"gare.{SAINT_DENIS}.signage.alert.cleared")
+        cleared, event = catcher.during(
+            lambda: httpx.post(f"{gateway}{SIGNAGE}/alerts/{alert['id']}/clear", headers=operator)
+        )
+        assert cleared.status_code == 200 and event["data"]["alert_id"] == alert["id"]
+        assert stream.alerts(lambda shown: not shown) == []
+    finally:
+        stream.close()
 
-    catcher = EventCatcher(stack.nats_url, f"gare.{SAINT_DENIS}.signage.alert.cleared")
-    cleared, event = catcher.during(
-        lambda: httpx.post(f"{gateway}{SIGNAGE}/alerts/{alert['id']}/clear", headers=operator)
-    )
-    assert cleared.status_code == 200 and event["data"]["alert_id"] == alert["id"]
-
-    def emptied() -> bool:
-        kind, data = events.get(timeout=5)
-        return kind == "alerts" and data == []
-
-    eventually(emptied, timeout=10)
-    assert player.fetch().json()["alerts"] == []
-    stop.set()
+    # Back to its schedule: the very document it had before the alert, ETag included.
+    document = player.fetch()
+    assert document.status_code == 200 and document.json() == scheduled
+    assert document.headers["etag"] == scheduled_etag
     # A screen plays only its own screen, even with a valid player token.
     assert_problem(httpx.get(f"{gateway}{SIGNAGE}/screens/hall/playlist", headers=player.headers), 403)
+    assert_problem(httpx.get(f"{gateway}{SIGNAGE}/screens/hall/events", headers=player.headers), 403)

@@ -227,13 +227,16 @@ async def screen_playlist(
 @router.get(
     "/screens/{code}/events",
     summary="Push channel (Server-Sent Events): `alerts` at once and on change, `changed` to revalidate",
+    description=(
+        "With `Accept: text/event-stream` the stream stays open (through the gateway too): `alerts` "
+        "(the screen's alerts) at once and whenever they change, `changed` when the screen's "
+        "document may have changed (revalidate it with If-None-Match), keep-alive comments every "
+        "15 s. Any other client gets the current `alerts` event and the end of the answer."
+    ),
     response_class=StreamingResponse,
-    # On the service's own port (a station LAN): the gateway answers whole responses, so it does not
-    # carry endless streams, and its merged API leaves this out (docs/signage.md says why).
-    include_in_schema=False,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "An endless event stream"},
-        **problem_responses({404: UNKNOWN_SCREEN}),
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        **problem_responses({404: UNKNOWN_SCREEN, 403: NOT_ITS_PLAYER}),
     },
 )
 async def screen_events(
@@ -250,7 +253,12 @@ async def screen_events(
     await session.close()  # the stream lives long; it must not hold a connection
     channel = live.channel_of(runtime)
     stream = live.screen_events(
-        channel, station_id=station_id, code=code, disconnected=request.is_disconnected
+        channel,
+        station_id=station_id,
+        code=code,
+        disconnected=request.is_disconnected,
+        # EventSource and sse.js ask for a stream; a client that buffers whole answers gets one.
+        follow="text/event-stream" in request.headers.get("accept", ""),
     )
     return StreamingResponse(
         stream,

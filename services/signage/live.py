@@ -108,10 +108,16 @@ def _iso(value: object) -> str:
 
 
 async def screen_events(
-    channel: LiveChannel, *, station_id: str, code: str, disconnected: Callable[[], Awaitable[bool]]
+    channel: LiveChannel,
+    *,
+    station_id: str,
+    code: str,
+    disconnected: Callable[[], Awaitable[bool]],
+    follow: bool = True,
 ) -> AsyncGenerator[str]:
     """`alerts` (the screen's alerts, at once and whenever they change) and `changed` (its document
-    may have changed: revalidate it with If-None-Match), with keep-alive comments between."""
+    may have changed: revalidate it with If-None-Match), with keep-alive comments between; without
+    `follow`, the current `alerts` and the end."""
     yield "retry: 2000\n\n"
     last_alerts: list[dict[str, Any]] | None = None
     generation = channel.generation
@@ -128,6 +134,8 @@ async def screen_events(
         if shown != last_alerts:
             yield sse("alerts", shown, event_id=str(channel.generation))
             last_alerts = shown
+        if not follow:
+            return
         if channel.generation != generation:
             generation = channel.generation
             yield sse("changed", {"generation": generation})

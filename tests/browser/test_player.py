@@ -1,6 +1,6 @@
 """The signage player in Chromium against the whole stack: it pairs by the code it shows, rotates its
-schedule's items for their durations with artwork credits, shows an alert within 2 seconds and
-acknowledges it, and keeps playing with the signage service stopped and after a reload offline."""
+schedule's items for their durations with artwork credits, shows an alert within 2 seconds from its
+push channel through the gateway (without polling its document) and acknowledges it, and keeps playing with the signage service stopped and after a reload offline."""
 
 from __future__ import annotations
 
@@ -143,7 +143,23 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
         expect(page.locator("#credit")).to_contain_text("Karim Benali, 2026 · Atelier de Saint-Denis")
         screenshots.take(page, "player", docs=True)
 
-        # An alert shows within 2 s of being raised, and the player acknowledges it.
+        # The push channel is open through the gateway, and the document is not polled meanwhile:
+        # every request for it is counted from here on.
+        eventually(lambda: page.evaluate("window.__player.live"), timeout=10)
+        document_requests: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                document_requests.append(request.url)
+                if request.url.endswith(f"/screens/{code}/playlist")
+                else None
+            ),
+        )
+        quiet_from = len(shown(page))
+        eventually(lambda: shows_more(page, quiet_from + 1), timeout=8)  # a few seconds go by
+        assert document_requests == []
+
+        # An alert shows within 2 s of being raised, by the stream, and the player acknowledges it.
         started = time.monotonic()
         alert = httpx.post(
             f"{web}{SIGNAGE}/alerts",
@@ -159,6 +175,9 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
             timeout=5,
         )
         assert time.monotonic() - started < 2.0
+        assert page.evaluate("window.__player.alert.via") == "stream"
+        # At most the one revalidation the stream's `changed` asks for, no polling.
+        assert len(document_requests) <= 1, document_requests
         expect(page.locator("#alert-text")).to_have_text("Évacuez la gare")
         screenshots.take(page, "player-alert")
 
@@ -187,5 +206,54 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
         finally:
             stack.start_component("signage")
         eventually(lambda: page.evaluate("window.__player.online"), timeout=10)
+    finally:
+        context.close()
+
+
+def test_without_its_push_channel_the_player_polls_its_document(browser, stack, web, tokens):
+    operator = bearer(tokens.operator())
+    code = f"ecran-{uuid.uuid4().hex[:6]}"
+    exhibition(web, operator, code)
+    context = new_context(browser, web, viewport=DESKTOP)
+    page = context.new_page()
+    # A proxy on the way that refuses event streams.
+    page.route("**/signage/screens/*/events", lambda route: route.fulfill(status=503, body=""))
+    document_requests: list[str] = []
+    page.on("request", lambda r: document_requests.append(r.url) if r.url.endswith("/playlist") else None)
+    try:
+        page.goto("/player/")
+        expect(page.locator("#pairing-code")).not_to_be_empty()
+        claimed = httpx.post(
+            f"{web}/auth/devices/claim",
+            json={
+                "user_code": page.locator("#pairing-code").inner_text(),
+                "station": SAINT_DENIS,
+                "kind": "screen",
+                "binding": code,
+            },
+            headers=operator,
+        )
+        assert claimed.status_code == 201, claimed.text
+        expect(page.locator("html")).to_have_attribute("data-ready", "true", timeout=15000)
+        alert = httpx.post(
+            f"{web}{SIGNAGE}/alerts",
+            json={
+                "severity": "warning",
+                "texts": {"fr": "Ascenseur en panne"},
+                "targets": {"screens": [code]},
+            },
+            headers=operator,
+        ).json()
+        eventually(
+            lambda: page.evaluate("window.__player.alert && window.__player.alert.id") == alert["id"],
+            timeout=10,
+        )
+        assert page.evaluate("window.__player.alert.via") == "document"
+        assert page.evaluate("window.__player.live") is False
+        # It keeps polling (page.evaluate lets playwright deliver the request events meanwhile).
+        eventually(
+            lambda: page.evaluate("window.__player.live") is False and len(document_requests) >= 3, timeout=10
+        )
+        httpx.post(f"{web}{SIGNAGE}/alerts/{alert['id']}/clear", headers=operator)
     finally:
         context.close()

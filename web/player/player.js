@@ -5,6 +5,8 @@
 import { Api } from "../common/api.js";
 import { Session } from "../common/auth.js";
 
+// The push channel (Server-Sent Events through the gateway) brings alerts at once and says when the
+// document changed; the document is polled only while the channel is down.
 const POLL_MS = 1000; // a 304 costs the gateway almost nothing: alerts show within about a second
 const HEARTBEAT_MS = 15000;
 const PLAYS_MS = 10000;
@@ -24,7 +26,9 @@ const state = {
   etag: null,
   online: navigator.onLine,
   shown: [], // {id, kind, at}: the last items put on screen
-  alert: null, // {id, shownAt}
+  alert: null, // {id, shownAt, via}: via "stream" or "document"
+  live: false, // the push channel is open
+  documentFetches: 0,
   paired: false,
   error: null,
 };
@@ -265,11 +269,18 @@ async function advance() {
 const SEVERITY = { emergency: "Urgence · Emergency", warning: "Attention · Warning", info: "Information" };
 const acknowledged = new Set();
 let alertTimer = null;
+let expiryTimer = null;
+let latestAlerts = [];
 
-function showAlerts(alerts) {
+function showAlerts(alerts, via = "document") {
   const box = $("alert");
-  const active = (alerts ?? []).filter((a) => !a.expires_at || Date.parse(a.expires_at) > Date.now());
+  latestAlerts = alerts ?? [];
+  const active = latestAlerts.filter((a) => !a.expires_at || Date.parse(a.expires_at) > Date.now());
   clearInterval(alertTimer);
+  clearTimeout(expiryTimer);
+  // An alert leaves the screen at its expiry, whether or not anything comes from the network.
+  const expiries = active.filter((a) => a.expires_at).map((a) => Date.parse(a.expires_at) - Date.now());
+  if (expiries.length) expiryTimer = setTimeout(() => showAlerts(latestAlerts, via), Math.min(...expiries) + 50);
   if (!active.length) {
     box.hidden = true;
     state.alert = null;
@@ -290,7 +301,7 @@ function showAlerts(alerts) {
   show();
   if (languages.length > 1) alertTimer = setInterval(show, LANGUAGE_MS);
   box.hidden = false;
-  if (state.alert?.id !== alert.id) state.alert = { id: alert.id, shownAt: Date.now() };
+  if (state.alert?.id !== alert.id) state.alert = { id: alert.id, shownAt: Date.now(), via };
   for (const shown of active) {
     if (acknowledged.has(shown.id)) continue;
     api
@@ -348,17 +359,49 @@ function savedDocument() {
   }
 }
 
+async function fetchDocument() {
+  state.documentFetches += 1;
+  const headers = state.etag ? { "If-None-Match": state.etag } : {};
+  const response = await api.fetch(`${base()}/playlist`, { headers });
+  if (response.status === 200) adopt(await response.json(), response.headers.get("etag"));
+  else showAlerts(latestAlerts); // expiries pass without a new document
+  setOnline(response.headers.get("x-player-cache") !== "offline");
+}
+
+let polling = null;
+
 async function poll() {
   try {
-    const headers = state.etag ? { "If-None-Match": state.etag } : {};
-    const response = await api.fetch(`${base()}/playlist`, { headers });
-    if (response.status === 200) adopt(await response.json(), response.headers.get("etag"));
-    else showAlerts(state.document?.alerts); // expiries pass without a new document
-    setOnline(response.headers.get("x-player-cache") !== "offline");
+    await fetchDocument();
   } catch (error) {
     setOnline(false, error);
   }
-  setTimeout(poll, POLL_MS);
+  polling = state.live ? null : setTimeout(poll, POLL_MS);
+}
+
+/** The document again, once for a burst of `changed` events. */
+let revalidating = null;
+function revalidate() {
+  clearTimeout(revalidating);
+  revalidating = setTimeout(() => fetchDocument().catch((error) => setOnline(false, error)), 100);
+}
+
+function listen() {
+  const stream = api.events(`${base()}/events`, { maxRetryMs: 10000 });
+  stream.on("alerts", (event) => showAlerts(event.json(), "stream"));
+  stream.on("changed", revalidate);
+  stream.addEventListener("state", (event) => {
+    state.live = event.detail === "open";
+    if (state.live) {
+      clearTimeout(polling);
+      polling = null;
+      setOnline(true);
+      revalidate(); // what changed while the channel was down
+    } else if (event.detail !== "connecting" && polling === null) {
+      poll();
+    }
+  });
+  stream.start();
 }
 
 function setOnline(online, error) {
@@ -424,7 +467,8 @@ async function start() {
   const saved = savedDocument();
   if (saved?.doc?.screen?.code === state.screen) adopt(saved.doc, saved.etag);
   advance();
-  poll();
+  await poll(); // the document once, then the push channel (polling only while it is down)
+  listen();
   heartbeat();
   sendPlays();
 }

@@ -419,6 +419,21 @@ async def test_the_push_channel_wakes_a_screen_with_its_alerts(station):
         await events.aclose()
 
 
+async def test_without_accept_event_stream_the_channel_answers_the_alerts_and_ends(station):
+    # A client that buffers whole answers (a fuzzer, a proxy) gets the current state, not an endless body.
+    alert = await station.call(
+        "POST",
+        "/alerts",
+        201,
+        json={"severity": "info", "texts": {"fr": "Expo"}, "targets": {"screens": ["hall"]}},
+    )
+    answer = await station.running.http.get(f"{BASE}/screens/hall/events", headers=station.player("hall"))
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+    blocks = answer.text.split("\n\n")
+    assert blocks[0] == "retry: 2000" and blocks[1].startswith("event: alerts\nid: ")
+    assert alert["id"] in blocks[1] and blocks[2:] == [""]
+
+
 async def test_heartbeats_and_the_playlist_work_without_redis(station):
     beat = await station.running.http.post(
         f"{BASE}/screens/hall/heartbeat", json={"version": "ab" * 16}, headers=station.player("hall")
