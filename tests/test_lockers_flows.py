@@ -8,14 +8,19 @@ import json
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import nats
 import nats.errors
 import pytest
+from sqlalchemy import update
 
 from deploy.embedded.stack import StationStack
+from services.common.db import create_engine
+from services.common.registry import PARCEL_LOCKERS
+from services.parcel_lockers.models import Parcel
 from tests.auth_support import phone_sign_in
 from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
 
@@ -270,3 +275,51 @@ def test_nats_restarted_in_the_middle_of_a_pickup_leaves_the_parcel_collectable(
     audit = httpx.get(f"{gateway}{BASE}/openings?bank=A", headers=bearer(operator)).json()["items"]
     outcomes = sorted(o["outcome"] for o in audit if o["parcel_id"] == parcel["id"] and o["method"] == "app")
     assert outcomes.count("closed") == 1 and set(outcomes) <= {"closed", "timeout"}
+
+
+def move_deadline_into_the_past(stack: StationStack, parcel_id: str) -> None:
+    """Retention is counted in days: the test moves one parcel's deadline instead of the clock."""
+    env = stack._database_env(PARCEL_LOCKERS)
+
+    async def move() -> None:
+        engine = create_engine(env["DATABASE_URL"], schema=env.get("DATABASE_SCHEMA"))
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    update(Parcel)
+                    .where(Parcel.id == parcel_id)
+                    .values(expires_at=datetime.now(UTC) - timedelta(hours=1))
+                )
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, move()).result()
+
+
+def test_an_expired_parcel_goes_back_with_the_courier(stack, gateway, tokens, controller):
+    courier, operator = tokens.courier(), tokens.operator()
+    phone = new_phone()
+    parcel = deposit(gateway, courier, phone, f"E2E-EXP-{uuid.uuid4().hex[:8]}")
+    wait_status(gateway, operator, parcel["id"], "ready")
+    move_deadline_into_the_past(stack, parcel["id"])
+
+    swept = httpx.post(f"{gateway}{BASE}/sweeps", headers=bearer(operator), timeout=10)
+    assert swept.status_code == 200, swept.text
+    assert swept.json()["expired"] >= 1
+    assert parcel_status(gateway, operator, parcel["id"]) == "expired"
+    # The recipient can no longer open it; the courier sees it among the returns and takes it.
+    traveller = phone_sign_in(gateway, phone)["access_token"]
+    code = httpx.get(f"{gateway}{BASE}/banks/A/presence-code", headers=bearer(operator)).json()["code"]
+    refused = httpx.post(
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+        json={"presence_code": code},
+        headers=bearer(traveller),
+        timeout=10,
+    )
+    assert_problem(refused, 409)
+    returns = httpx.get(f"{gateway}{BASE}/parcels", params={"status": "expired"}, headers=bearer(courier))
+    assert parcel["id"] in [p["id"] for p in returns.json()["items"]]
+    taken = httpx.post(f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(courier), timeout=10)
+    assert taken.status_code == 200, taken.text
+    wait_status(gateway, operator, parcel["id"], "returned")
