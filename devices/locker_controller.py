@@ -106,6 +106,8 @@ class LockerController:
         self.report_every = report_every
         self._key_cache = self.journal.path.with_suffix(".keys.json")
         self._tasks: set[asyncio.Task[None]] = set()
+        # What the bank's screen shows: the rotating code a traveller's phone proves presence with.
+        self.presence_code: str | None = None
         if self.public_key is None and self._key_cache.exists():
             self.public_key = _key_from_jwks(json.loads(self._key_cache.read_text()))
 
@@ -139,7 +141,12 @@ class LockerController:
         elif command == "scan":
             reply = await self.scan(str(body.get("token", "")))
         else:
-            reply = {"ok": True, "command": "status", "open_doors": sorted(self.open_doors)}
+            reply = {
+                "ok": True,
+                "command": "status",
+                "open_doors": sorted(self.open_doors),
+                "presence_code": self.presence_code,
+            }
         log.info("command answered", extra={"subject": msg.subject, "ok": reply.get("ok")})
         if msg.reply:
             await msg.respond(json.dumps(reply).encode())
@@ -208,6 +215,18 @@ class LockerController:
             self._key_cache.write_text(response.text)
             self.public_key = _key_from_jwks(response.json())
 
+    async def refresh_presence_code(self) -> None:
+        """The bank's screen follows the service's code (it rotates every 30 s; the previous one is
+        still accepted, so refreshing every few seconds is enough)."""
+        if self.session is None:
+            return
+        try:
+            response = await self.session.request("GET", f"{self.base}/banks/{self.bank_code}/presence-code")
+        except httpx.HTTPError:
+            return
+        if response.status_code == 200:
+            self.presence_code = str(response.json()["code"])
+
     async def report(self) -> int:
         """Send the journal's unreported events; what the service took is marked reported."""
         if self.session is None or not self.journal.pending:
@@ -235,6 +254,7 @@ class LockerController:
             with contextlib.suppress(Exception):
                 if self.public_key is None:
                     await self.refresh_key()
+                await self.refresh_presence_code()
                 await self.report()
             await asyncio.sleep(self.report_every)
 

@@ -106,7 +106,7 @@ def answering_controller(stack: StationStack) -> str:
     return client_id
 
 
-def test_deposit_notify_open_from_the_phone_then_collected(gateway, tokens, controller):
+def test_deposit_notify_open_from_the_phone_then_collected(stack, gateway, tokens, controller):
     phone = new_phone()
     parcel = deposit(gateway, tokens.courier(), phone, f"E2E-{uuid.uuid4().hex[:8]}")
     assert parcel["status"] == "deposited" and parcel["bank"] == "A"
@@ -127,8 +127,13 @@ def test_deposit_notify_open_from_the_phone_then_collected(gateway, tokens, cont
     traveller = phone_sign_in(gateway, phone)["access_token"]
     mine = httpx.get(f"{gateway}{BASE}/parcels/mine", headers=bearer(traveller)).json()["items"]
     assert [p["id"] for p in mine] == [parcel["id"]]
-    # The code on bank A's screen (read here as an operator), proof the traveller stands there.
-    screen = httpx.get(f"{gateway}{BASE}/banks/A/presence-code", headers=bearer(operator)).json()["code"]
+    # The code on bank A's screen (its controller shows it), proof the traveller stands there;
+    # the open below succeeding is what proves it is the service's code.
+    screen, _ = eventually(
+        lambda: ask_controller(stack.nats_url, controller, "status", {}).get("presence_code"),
+        timeout=10,
+        interval=0.2,
+    )
     opened = httpx.post(
         f"{gateway}{BASE}/parcels/{parcel['id']}/open",
         json={"presence_code": screen},
