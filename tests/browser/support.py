@@ -68,12 +68,6 @@ def new_phone_number() -> str:
     return f"+336{secrets.randbelow(10**8):08d}"
 
 
-def gateway_offers_refresh_tokens(gateway_url: str) -> bool:
-    """Whether this gateway issues refresh tokens (its RFC 8414 metadata says so)."""
-    response = httpx.get(f"{gateway_url}/.well-known/oauth-authorization-server", timeout=5)
-    return response.status_code == 200 and "refresh_token" in response.json().get("grant_types_supported", [])
-
-
 def sms_code(gateway_url: str, phone_number: str, *, after: str | None = None, timeout: float = 5.0) -> str:
     """The newest one-time code texted to `phone_number`, read from the development SMS inbox.
 

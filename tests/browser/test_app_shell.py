@@ -18,7 +18,6 @@ from tests.browser.support import (
     Screenshots,
     assert_accessible,
     expire_access_token,
-    gateway_offers_refresh_tokens,
     new_phone_number,
     sign_in_by_phone,
     signed_in_session,
@@ -123,8 +122,6 @@ def test_sign_out_forgets_the_tokens_and_revokes_the_sign_in(page: Page, web: st
 def test_an_expired_access_token_is_refreshed_once_for_every_tab(
     context: BrowserContext, page: Page, web: str
 ) -> None:
-    if not gateway_offers_refresh_tokens(web):
-        pytest.skip("this gateway issues no refresh tokens (the gateway-auth branch adds them)")
     open_app(page)
     sign_in_by_phone(page, web, new_phone_number())
     second = context.new_page()
@@ -168,8 +165,6 @@ def test_a_tab_that_has_not_yet_seen_a_rotation_does_not_spend_the_old_refresh_t
 ) -> None:
     # Tabs see each other's localStorage writes late; the gateway ends a sign-in whose spent refresh
     # token comes back. Here a tab's localStorage still holds the tokens from before a rotation.
-    if not gateway_offers_refresh_tokens(web):
-        pytest.skip("this gateway issues no refresh tokens (the gateway-auth branch adds them)")
     open_app(page)
     sign_in_by_phone(page, web, new_phone_number())
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
