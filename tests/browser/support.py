@@ -228,3 +228,25 @@ def assert_accessible(page: Page, **options: Any) -> None:
     """No WCAG 2.2 A/AA violation that axe-core can find on the page as it is now."""
     violations = axe(page, **options)
     assert not violations, "axe-core found accessibility violations:\n" + describe_violations(violations)
+
+
+# -- the operator console -----------------------------------------------------------------------------
+
+CONSOLE_SESSION_KEY = "gare.session.console"
+CONSOLE_STATION_KEY = "gare.console.station"
+
+
+def demo_password(demo: dict, username: str) -> str:
+    return next(a["password"] for a in demo["accounts"] if a["username"] == username)
+
+
+def open_console(page: Page, demo: dict, username: str, route: str = "#/", *, station: str | None = None) -> None:
+    """Sign `page` in to the console as `username` (a demo account), with `station` chosen, and
+    open `route` ("#/signage/playlists"); returns once the console is ready."""
+    page.goto("/console/")
+    page.wait_for_selector("html[data-ready=true]")
+    sign_in_with_password(page, username, demo_password(demo, username), storage_key=CONSOLE_SESSION_KEY, reload=False)
+    if station:
+        page.evaluate("([key, slug]) => localStorage.setItem(key, slug)", [CONSOLE_STATION_KEY, station])
+    page.goto(f"/console/{route}")
+    page.wait_for_selector("html[data-ready=true]")
