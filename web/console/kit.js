@@ -55,6 +55,10 @@ export function pageHeader({ title, lead, actions = [] }) {
 
 /** Links between the views of one section (Signage: screens, content...), the current one marked. */
 export function sectionTabs(ctx, { label, items }) {
+  // The current tab is the one whose path is the longest prefix of the view's ("/lockers/parcels/7"
+  // is under "Parcels", not under "/lockers").
+  const matching = items.filter((item) => ctx.path === item.path || ctx.path.startsWith(`${item.path}/`));
+  const current = matching.sort((a, b) => b.path.length - a.path.length)[0];
   return h(
     "nav",
     { class: "section-tabs", "aria-label": label },
@@ -69,7 +73,7 @@ export function sectionTabs(ctx, { label, items }) {
             "a",
             {
               href: ctx.router.href(item.path),
-              "aria-current": ctx.path === item.path || ctx.path.startsWith(`${item.path}/`) ? "page" : null,
+              "aria-current": item === current ? "page" : null,
               dataset: { tab: item.id },
             },
             item.label,
