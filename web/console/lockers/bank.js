@@ -81,7 +81,7 @@ function compartmentsTable(ctx, bank, refresh) {
     columns: [
       { label: ctx.t("lockers.compartment"), render: (c) => h("span", { class: "mono" }, c.label) },
       { label: ctx.t("lockers.size"), render: (c) => c.size },
-      { label: ctx.t("lockers.stateLabel"), render: (c) => h("span", { dataset: { state: c.state } }, compartmentState(ctx, c), c.out_of_service_reason && h("span", { class: "muted reason" }, " ", c.out_of_service_reason)) },
+      { label: ctx.t("lockers.stateLabel"), render: (c) => h("span", { dataset: { compartmentState: c.state } }, compartmentState(ctx, c), c.out_of_service_reason && h("span", { class: "muted reason" }, " ", c.out_of_service_reason)) },
       { label: ctx.t("lockers.since"), render: (c) => when(c.updated_at) },
       { label: ctx.t("console.actions"), className: "actions", render: (c) => compartmentAction(ctx, bank, c, refresh) },
     ],
