@@ -48,8 +48,6 @@ def compartment(web: str, tokens: Tokens, code: str, label: str) -> dict[str, An
 def collected(stack: StationStack) -> Iterator[dict[str, Any]]:
     """A parcel of bank A deposited by a courier and collected by its recipient: its doors opened
     twice, and the bank is left as it was."""
-    from tests.support import Tokens
-
     tokens = Tokens(stack)
     web = stack.gateway_url
     answering_controller(stack)
