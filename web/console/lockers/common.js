@@ -13,7 +13,7 @@ export function lockersApi(ctx) {
 
 /** Banks and compartments / parcels / door openings. */
 export function tabs(ctx) {
-  const nav = sectionTabs(ctx, {
+  return sectionTabs(ctx, {
     label: ctx.t("lockers.tabs"),
     items: [
       { id: "banks", path: "/lockers", label: ctx.t("lockers.tab.banks") },
@@ -21,9 +21,6 @@ export function tabs(ctx) {
       { id: "openings", path: "/lockers/openings", label: ctx.t("lockers.tab.openings") },
     ],
   });
-  // "/lockers" is the banks' tab, but every lockers path starts with it: mark it on banks' pages only.
-  if (ctx.path !== "/lockers" && !ctx.path.startsWith("/lockers/banks")) nav.querySelector("[data-tab=banks]").removeAttribute("aria-current");
-  return nav;
 }
 
 export function compartmentState(ctx, compartment) {

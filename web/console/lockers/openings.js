@@ -4,9 +4,8 @@
 import { h } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { button } from "../../common/ui.js";
-import { dataTable, pageHeader, panel } from "../kit.js";
+import { dataTable, pageHeader, pagedList, panel } from "../kit.js";
 import { loadBanks, lockersApi, openingOutcome, tabs } from "./common.js";
-import { pagedList } from "./paged.js";
 
 const PAGE_SIZE = 50;
 

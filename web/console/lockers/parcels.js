@@ -5,9 +5,8 @@
 import { h } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { button } from "../../common/ui.js";
-import { dataTable, pageHeader, panel, when } from "../kit.js";
+import { dataTable, pageHeader, pagedList, panel, when } from "../kit.js";
 import { PARCEL_STATUSES, loadBanks, lockersApi, parcelStatus, tabs } from "./common.js";
-import { pagedList } from "./paged.js";
 
 const PAGE_SIZE = 25;
 

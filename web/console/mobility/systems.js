@@ -6,8 +6,7 @@ import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { icon } from "../../common/icons.js";
 import { button, problemTitle, whileBusy } from "../../common/ui.js";
-import { dataTable, formDialog, livePoll, localized, pageHeader, panel, savedToast, serviceApi, stateBadge, when } from "../kit.js";
-import { pagedList } from "../lockers/paged.js";
+import { dataTable, formDialog, livePoll, localized, pageHeader, pagedList, panel, savedToast, serviceApi, stateBadge, when } from "../kit.js";
 
 const PAGE_SIZE = 50;
 const FEEDS_REFRESH_MS = 3000;
