@@ -55,7 +55,9 @@ def test_a_lift_outage_set_in_the_console_reroutes_previews_and_the_kiosk(
         expect(row).to_contain_text("Maintenance")
         outage = next(
             o
-            for o in httpx.get(f"{web}{VJ}/equipment", headers=bearer(tokens.operator(VILLEJUIF))).json()["outages"]
+            for o in httpx.get(f"{web}{VJ}/equipment", headers=bearer(tokens.operator(VILLEJUIF))).json()[
+                "outages"
+            ]
             if o["place_code"] == LIFT
         )
         assert outage["reason"] == "Maintenance"
@@ -97,7 +99,11 @@ def test_a_lift_outage_set_in_the_console_reroutes_previews_and_the_kiosk(
         expect(kiosk.locator("#route")).to_have_attribute("data-places", STEP_FREE)
         kiosk.close()
     finally:
-        httpx.put(f"{web}{VJ}/equipment/{LIFT}", json={"status": "in_service"}, headers=bearer(tokens.operator(VILLEJUIF)))
+        httpx.put(
+            f"{web}{VJ}/equipment/{LIFT}",
+            json={"status": "in_service"},
+            headers=bearer(tokens.operator(VILLEJUIF)),
+        )
 
 
 def test_the_route_preview_follows_an_outage_while_open(page: Page, web: str, stack, tokens) -> None:
@@ -118,7 +124,9 @@ def test_the_dashboard_lists_an_outage_while_it_lasts(page: Page, web: str, stac
     operator = bearer(tokens.operator(VILLEJUIF))
     try:
         down = httpx.put(
-            f"{web}{VJ}/equipment/{LIFT}", json={"status": "out_of_service", "reason": "Panne"}, headers=operator
+            f"{web}{VJ}/equipment/{LIFT}",
+            json={"status": "out_of_service", "reason": "Panne"},
+            headers=operator,
         )
         assert down.status_code == 200, down.text
         console(page, stack, "#/")
@@ -180,7 +188,10 @@ def test_places_and_pathways_are_created_edited_and_deleted(page: Page, web: str
         expect(pathway_row).to_contain_text("Sens unique")
         pathway = httpx.get(f"{web}{VJ}/pathways/{code}-p").json()
         assert (pathway["mode"], pathway["bidirectional"], pathway["stair_count"], pathway["length_m"]) == (
-            "stairs", False, 8, 12
+            "stairs",
+            False,
+            8,
+            12,
         )
 
         # The place cannot go while the pathway uses it: the service's refusal is shown.

@@ -45,9 +45,13 @@ export function placeOptions(places) {
     .map((place) => ({ value: place.code, label: `${place.name} (${place.code})` }));
 }
 
-/** The station's map in the console's language: levels, places and pathways, for choosing and naming. */
+/**
+ * The station's map in the console's language: levels, places and pathways, for choosing and naming.
+ * Revalidated every time: the kiosks may reuse it for a few seconds, an operator who just added a
+ * place may not.
+ */
 export function loadMap(ctx, lang = i18n.locale.split("-")[0]) {
-  return kioskApi(ctx).get("/map", { query: { lang } });
+  return kioskApi(ctx).get("/map", { query: { lang }, headers: { "Cache-Control": "no-cache" } });
 }
 
 /** One text field per language for a `names` object; French (the station's language) is required. */
