@@ -108,7 +108,7 @@ export default {
               render: (place) =>
                 outages.has(place.code)
                   ? button({ label: ctx.t("kiosk.equipment.putBack"), icon: "check", dataset: { action: "back" }, "aria-label": ctx.t("kiosk.equipment.putBackNamed", { name: place.name }), onClick: (event) => act(event, () => putBack(ctx, place)) })
-                  : button({ label: ctx.t("kiosk.equipment.putOut"), icon: "alert", variant: "danger", dataset: { action: "out" }, "aria-label": ctx.t("kiosk.equipment.putOutNamed", { name: place.name }), onClick: (event) => act(event, () => putOutOfService(ctx, place)) }),
+                  : button({ label: ctx.t("kiosk.equipment.putOut"), icon: "alert", dataset: { action: "out" }, "aria-label": ctx.t("kiosk.equipment.putOutNamed", { name: place.name }), onClick: (event) => act(event, () => putOutOfService(ctx, place)) }),
             },
           ],
         }),
