@@ -55,7 +55,26 @@ class Service(Component):
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media",))
 BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
-INFO_KIOSK = Service("info_kiosk", 8104, domain="kiosk", public_reads=True)
+# Every read of the kiosk is public but the graph's validation, an operator's report: the gateway
+# must pass the operator's token on to it.
+INFO_KIOSK = Service(
+    "info_kiosk",
+    8104,
+    domain="kiosk",
+    public_read_paths=(
+        "/equipment",
+        "/graph/gtfs",
+        "/levels",
+        "/live",
+        "/map",
+        "/mobility",
+        "/pathways",
+        "/places",
+        "/points-of-interest",
+        "/route",
+        "/search",
+    ),
+)
 
 SERVICES: tuple[Service, ...] = (PARCEL_LOCKERS, SIGNAGE, BIKE_SHARE, INFO_KIOSK)
 GATEWAY = Component("gateway", 8080)

@@ -16,5 +16,5 @@ export const VIEW_MODULES = [
   () => import("./mobility/view.js"),
 
   // ── Kiosk: places, pathways, equipment outages, route preview ──
-  // () => import("./kiosk/view.js"),
+  () => import("./kiosk/view.js"),
 ];

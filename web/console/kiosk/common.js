@@ -1,0 +1,105 @@
+// What the kiosk section's views share: the section's tabs, the service's vocabularies (kinds of
+// places, pathway modes, profiles, languages) as options, the names-per-language fields of a form,
+// and the wall time of the station read from a datetime-local input.
+
+import { h } from "../../common/dom.js";
+import { autonym, i18n } from "../../common/i18n.js";
+import { sectionTabs, serviceApi } from "../kit.js";
+
+export const KINDS = [
+  "entrance_exit", "platform", "hall", "fare_gate", "lift", "escalator", "travelator", "stairs", "locker_bank",
+  "vehicle_station", "toilets", "ticket_office", "information", "shop", "food", "service", "node",
+];
+export const MODES = ["walkway", "stairs", "travelator", "escalator", "lift", "fare_gate", "exit_gate"];
+export const PROFILES = ["fastest", "step_free", "avoid_stairs", "avoid_escalators", "least_walking"];
+// The kiosk's eight languages: names may be given in each, routes are explained in each.
+export const LANGUAGES = ["fr", "en", "es", "de", "it", "pt", "zh", "ar"];
+// What may be put out of service (the API refuses any other kind).
+export const EQUIPMENT_KINDS = ["lift", "escalator", "travelator", "fare_gate"];
+
+export const kioskApi = (ctx) => serviceApi(ctx, "kiosk");
+
+export function tabs(ctx) {
+  return sectionTabs(ctx, {
+    label: ctx.t("kiosk.tabs"),
+    items: [
+      { id: "equipment", path: "/kiosk/equipment", label: ctx.t("kiosk.equipment.tab") },
+      { id: "route", path: "/kiosk/route", label: ctx.t("kiosk.route.tab") },
+      { id: "places", path: "/kiosk/places", label: ctx.t("kiosk.places.tab") },
+      { id: "pathways", path: "/kiosk/pathways", label: ctx.t("kiosk.pathways.tab") },
+      { id: "levels", path: "/kiosk/levels", label: ctx.t("kiosk.levels.tab") },
+    ],
+  });
+}
+
+export const kindOptions = (ctx) => KINDS.map((kind) => ({ value: kind, label: ctx.t(`kiosk.kind.${kind}`) }));
+export const modeOptions = (ctx) => MODES.map((mode) => ({ value: mode, label: ctx.t(`kiosk.mode.${mode}`) }));
+export const profileOptions = (ctx) => PROFILES.map((profile) => ({ value: profile, label: ctx.t(`kiosk.profile.${profile}`) }));
+export const languageOptions = () => LANGUAGES.map((tag) => ({ value: tag, label: autonym(tag) }));
+export const levelOptions = (levels) => levels.map((level) => ({ value: level.code, label: `${level.name} (${level.code})` }));
+
+/** Places as options, named and coded, nodes last (they have no name a traveller would use). */
+export function placeOptions(places) {
+  return [...places]
+    .sort((a, b) => (a.kind === "node") - (b.kind === "node") || a.name.localeCompare(b.name, i18n.locale))
+    .map((place) => ({ value: place.code, label: `${place.name} (${place.code})` }));
+}
+
+/**
+ * The station's map in the console's language: levels, places and pathways, for choosing and naming.
+ * Revalidated every time: the kiosks may reuse it for a few seconds, an operator who just added a
+ * place may not.
+ */
+export function loadMap(ctx, lang = i18n.locale.split("-")[0]) {
+  return kioskApi(ctx).get("/map", { query: { lang }, headers: { "Cache-Control": "no-cache" } });
+}
+
+/** One text field per language for a `names` object; French (the station's language) is required. */
+export function nameFields(ctx) {
+  return LANGUAGES.map((tag) => ({
+    name: `name_${tag}`,
+    label: ctx.t("kiosk.nameIn", { language: autonym(tag) }),
+    required: tag === "fr",
+    lang: tag,
+    dir: tag === "ar" ? "rtl" : null,
+    errorKeys: [`names.${tag}`, ...(tag === "fr" ? ["names"] : [])],
+  }));
+}
+
+export const nameValues = (names = {}) => Object.fromEntries(LANGUAGES.map((tag) => [`name_${tag}`, names[tag] ?? ""]));
+export const namesFrom = (values) => Object.fromEntries(LANGUAGES.filter((tag) => values[`name_${tag}`]).map((tag) => [tag, values[`name_${tag}`]]));
+
+/** A place's code and name as a link to its page. */
+export function placeLink(ctx, code, name) {
+  return h("a", { href: ctx.router.href(`/kiosk/places/${encodeURIComponent(code)}`) }, name ?? code, name ? [" ", h("span", { class: "mono muted" }, code)] : null);
+}
+
+// -- The station's wall time ---------------------------------------------------------------------------
+
+/** How far `timeZone` is ahead of UTC at `date`, in minutes. */
+function zoneOffset(date, timeZone) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
+  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return Math.round((asUtc - date.getTime()) / 60000);
+}
+
+/**
+ * "2026-11-27T08:30" typed in a datetime-local input, read as the station's wall time (the
+ * console shows every time in the station's zone), as ISO 8601 with that zone's offset.
+ */
+export function stationTimeToIso(local, timeZone = i18n.timeZone) {
+  const [date, time] = local.split("T");
+  const [year, month, day] = date.split("-").map(Number);
+  const [hour, minute] = time.split(":").map(Number);
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  // The offset at the instant itself: twice, for the hours around a change of summer time.
+  let offset = zoneOffset(new Date(wall), timeZone);
+  offset = zoneOffset(new Date(wall - offset * 60000), timeZone);
+  const sign = offset < 0 ? "-" : "+";
+  const pad = (n) => String(Math.abs(n)).padStart(2, "0");
+  return `${date}T${pad(hour)}:${pad(minute)}:00${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+}
