@@ -17,6 +17,7 @@ from tests.browser.support import (
     Screenshots,
     assert_accessible,
     demo_password,
+    expire_access_token,
     open_console,
     stored_session,
 )
@@ -182,3 +183,46 @@ def test_the_dashboard_follows_the_station_live_in_french_and_english(
         back = httpx.put(f"{kiosk}/equipment/{lift}", json={"status": "in_service"}, headers=operator)
         assert back.status_code == 200, back.text
     expect(page.locator(f"#outages tr[data-key={lift}]")).to_have_count(0, timeout=15_000)
+
+
+def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
+    desktop: Page, stack: StationStack, tokens
+) -> None:
+    page = desktop
+    system_id = f"t-{secrets.token_hex(3)}"
+    systems = f"{stack.gateway_url}/api/v1/stations/{SAINT_DENIS}/mobility/systems"
+    open_console(page, stack.demo, OPERATOR, "#/mobility", station=SAINT_DENIS)
+    page.locator("[data-action=new-system]").click()
+    form = page.locator("dialog")
+    form.locator("input[name=id]").fill(system_id)
+    form.locator("input[name=name_fr]").fill("Trottinettes de la gare")
+    form.locator("input[name=name_en]").fill("Station scooters")
+
+    # Meanwhile the sign-in ends: its refresh token is revoked and its access token has expired.
+    session = stored_session(page, CONSOLE_SESSION_KEY)
+    revoked = httpx.post(
+        f"{stack.gateway_url}/auth/revoke",
+        data={"token": session["refresh_token"], "token_type_hint": "refresh_token"},
+    )
+    assert revoked.status_code == 200
+    expire_access_token(page, CONSOLE_SESSION_KEY)
+    page.evaluate(
+        "async () => { (await import('/console/console.js')).session.state.expires_at = Date.now() - 1000; }"
+    )
+    try:
+        form.locator("[data-action=submit]").click()
+        # The password is asked again over the form, which stays as typed.
+        again = page.locator("dialog.reauth-dialog")
+        expect(again).to_be_visible()
+        expect(again.locator("input[name=username]")).to_have_value(OPERATOR)
+        again.locator("input[name=password]").fill(demo_password(stack.demo, OPERATOR))
+        again.locator("[data-action=sign-in]").click()
+        # ...then the save that was waiting goes through with what was typed.
+        expect(page.locator(f"table.systems tr[data-key='{system_id}']")).to_contain_text(
+            "Trottinettes de la gare"
+        )
+        saved = httpx.get(f"{systems}/{system_id}").json()
+        assert saved["name"] == {"fr": "Trottinettes de la gare", "en": "Station scooters"}
+        assert stored_session(page, CONSOLE_SESSION_KEY)["refresh_token"] != session["refresh_token"]
+    finally:
+        httpx.delete(f"{systems}/{system_id}", headers=bearer(tokens.operator()))

@@ -25,11 +25,6 @@ def console(page: Page, stack, route: str) -> None:
     """The console signed in as Villejuif's operator, at `route`."""
     page.set_viewport_size(DESKTOP)
     open_console(page, stack.demo, OPERATOR, route, station=VILLEJUIF)
-    # open_console's last goto changes only the hash of a page that started signed out: a reload
-    # makes the console read the session it stored.
-    page.goto(f"/console/{route}")
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
     expect(page.locator("#view-title")).to_be_visible()
 
 

@@ -23,14 +23,9 @@ OPERATOR = "operator-saint-denis-pleyel"
 
 
 def console(page: Page, stack: StationStack, route: str) -> None:
-    """The console signed in on `route`. open_console signs in from a page that is already running
-    the console, and its goto to a route is only a change of hash: reload so that the shell reads
-    the new sign-in."""
+    """The console on a desktop, signed in as Saint-Denis' operator, on `route`."""
     page.set_viewport_size(DESKTOP)
     open_console(page, stack.demo, OPERATOR, route, station=SAINT_DENIS)
-    page.goto(f"/console/{route}")
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
 
 
 def banks(web: str, tokens: Tokens) -> list[dict[str, Any]]:
