@@ -40,6 +40,7 @@ const context = {
     return stations.current;
   },
   pickStation: () => choosePicker(),
+  loadStations: () => loadStations(),
 };
 
 const router = new Router({
@@ -50,9 +51,9 @@ const router = new Router({
     if (view.public) return null;
     if (!session.signedIn) return router.href("/signin", { next: router.href(path, query).slice(1) });
     if (view.needsStation === false) return null;
+    await loadStations(); // just signed in: the account's stations may still be on their way
     // A link may name the station (?station=...): only one of the operator's.
     if (query.station && query.station !== stations.currentSlug) {
-      if (!stations.stations.length) await loadStations();
       if (stations.find(query.station)) stations.select(query.station);
       else return router.href("/forbidden", { station: query.station });
     }
@@ -61,13 +62,17 @@ const router = new Router({
   },
 });
 
-async function loadStations() {
-  try {
-    await stations.load();
-  } catch (error) {
-    toast(problemTitle(error), { tone: "danger" });
+/** The account's stations, read once per sign-in (fresh: read again, after a new sign-in). */
+let stationsLoaded = null;
+function loadStations({ fresh = false } = {}) {
+  if (fresh || !stationsLoaded) {
+    stationsLoaded = stations.load().catch((error) => {
+      stationsLoaded = null;
+      toast(problemTitle(error), { tone: "danger" });
+      return [];
+    });
   }
-  return stations.stations;
+  return stationsLoaded;
 }
 
 async function loadViews() {
@@ -78,7 +83,7 @@ async function loadViews() {
 }
 
 async function choosePicker() {
-  if (!stations.stations.length) await loadStations();
+  await loadStations();
   const slug = await pickStation(stations);
   if (slug) stations.select(slug);
   return slug;
@@ -159,7 +164,7 @@ async function main() {
   });
   session.addEventListener("change", async (event) => {
     const { reason } = event.detail;
-    if (reason === "signin" || reason === "storage") await loadStations();
+    if (reason === "signin" || reason === "storage") await loadStations({ fresh: true });
     renderHeader();
     renderNav();
     // Signed out here or in another tab: the sign-in page. (An ended sign-in does not re-render:

@@ -56,7 +56,7 @@ const chooseStation = {
   title: "console.stationsTitle",
   needsStation: false,
   async render(ctx) {
-    const allowed = ctx.stations.stations.length ? ctx.stations.stations : await ctx.stations.load();
+    const allowed = await ctx.loadStations();
     ctx.root.append(pageHeader({ title: ctx.t("console.stationsTitle"), lead: ctx.t("console.stationsLead") }));
     if (!allowed.length) {
       ctx.root.append(h("p", { class: "notice notice--warning", role: "status" }, icon("alert"), h("span", null, ctx.t("console.noStations"))));
