@@ -49,7 +49,7 @@ function raiseForm(ctx, api, onRaised) {
   });
   root.dataset.form = "alert";
   // The station's screens to pick from are filled in once read; "every screen" hides the targets.
-  const targetNodes = ["target_screens", "target_zones", "target_tags"].map((name) => root.querySelector(`[name=${name}]`).closest(".field"));
+  const targetNodes = ["target_screens", "target_zones", "target_tags"].map((name) => root.querySelector(`[name=${name}], [data-name=${name}]`).closest(".field"));
   const reach = root.querySelector("[name=reach]");
   const showTargets = () => {
     for (const node of targetNodes) node.hidden = reach.value === "all";
