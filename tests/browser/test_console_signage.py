@@ -96,7 +96,7 @@ def test_an_alert_is_confirmed_acknowledged_by_the_hall_screen_and_cleared(
 
 
 def test_a_playlist_is_built_from_the_library_reordered_saved_and_deleted(
-    page: Page, stack: Any, web: str, tokens: Tokens
+    page: Page, stack: Any, web: str, tokens: Tokens, screenshots: Screenshots
 ) -> None:
     code = f"t-{secrets.token_hex(3)}"
     welcome, clock = content_id(web, tokens, "Bienvenue"), content_id(web, tokens, "Horloge")
@@ -118,6 +118,7 @@ def test_a_playlist_is_built_from_the_library_reordered_saved_and_deleted(
     items.nth(1).locator("[data-action=up]").click()
     expect(items.nth(0)).to_have_attribute("data-content", clock)
     page.locator("#item-0-transition").select_option("slide")
+    screenshots.take(page, "console-signage-playlist")
     page.locator("form[data-form=playlist] [data-action=submit]").click()
     expect(page.locator("#playlist-unsaved")).to_have_text("")
 
@@ -135,12 +136,13 @@ def test_a_playlist_is_built_from_the_library_reordered_saved_and_deleted(
 
 
 def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
-    page: Page, stack: Any, web: str, tokens: Tokens
+    page: Page, stack: Any, web: str, tokens: Tokens, screenshots: Screenshots
 ) -> None:
     code = f"t-{secrets.token_hex(3)}"
     console(page, stack, "#/signage/screens")
     expect(page.locator("#screens tr[data-key=hall]")).to_be_visible()
     assert_accessible(page)
+    screenshots.take(page, "console-signage-screens")
 
     page.locator("[data-action=create-screen]").click()
     dialog = page.locator("dialog[open]")
@@ -157,6 +159,8 @@ def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
     expect(pairing.locator("[name=user_code]")).to_have_value(typed)
     pairing.locator("[name=screen]").select_option(code)
     pairing.locator("[name=label]").fill("Quai 3, côté sortie")
+    assert_accessible(page)
+    screenshots.take(page, "console-signage-pair")
     pairing.locator("[data-action=submit]").click()
     paired = page.locator("#pair-outcome [data-client]")
     expect(paired).to_be_visible()
@@ -184,12 +188,13 @@ def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
 
 
 def test_an_uploaded_image_shows_its_preview_in_the_library(
-    page: Page, stack: Any, web: str, tokens: Tokens
+    page: Page, stack: Any, web: str, tokens: Tokens, screenshots: Screenshots
 ) -> None:
     title = f"Affiche {secrets.token_hex(3)}"
     console(page, stack, "#/signage/content")
-    expect(page.locator("#content-list table")).to_be_visible()
+    expect(page.locator("#content-list img").first).to_be_visible()
     assert_accessible(page)
+    screenshots.take(page, "console-signage-content")
 
     page.locator("[data-action=upload]").click()
     dialog = page.locator("dialog[open]")
@@ -215,6 +220,6 @@ def test_the_week_view_shows_the_exhibition_every_day(
     console(page, stack, "#/signage/schedules")
     blocks = page.locator("#week-view [data-schedule=expo-en-journee]")
     expect(blocks).to_have_count(7)
-    expect(blocks.first).to_contain_text("09:00–21:00")
+    expect(blocks.first).to_contain_text("09:00\u201321:00")  # an en dash between the times
     assert_accessible(page)
     screenshots.take(page, "console-signage-schedules", docs=True)

@@ -50,7 +50,7 @@ function fieldsFor(ctx, kind, { upload = false } = {}) {
   ];
   const file = upload && { name: "file", label: ctx.t("signage.content.file"), type: "file", required: true, accept: "image/png,image/jpeg,image/webp,image/gif,video/mp4,video/webm", hint: ctx.t("signage.content.fileHint") };
   const artwork = [
-    { name: "artist", label: ctx.t("signage.content.artist"), hint: ctx.t("signage.content.artworkOnly") },
+    { name: "artist", label: ctx.t("signage.content.artist") },
     { name: "year", label: ctx.t("signage.content.year"), type: "number" },
     { name: "credit", label: ctx.t("signage.content.credit"), hint: ctx.t("signage.content.creditHint") },
   ];
@@ -99,6 +99,17 @@ function bodyOf(kind, values, item = {}) {
   };
 }
 
+/** In the upload form, the artist, credit and texts only for an artwork. */
+function showArtworkFields(root) {
+  const kind = root.querySelector("[name=kind]");
+  const artworkOnly = ["artist", "year", "credit", ...LANGUAGES.map((lang) => `texts_${lang}`)].map((name) => root.querySelector(`[name=${name}]`).closest(".field"));
+  const show = () => {
+    for (const node of artworkOnly) node.hidden = kind.value !== "artwork";
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
 /** Upload a file's bytes to the station's media: its SHA-256 and type. */
 async function upload(api, file) {
   const response = await api.fetch("/media", { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" } });
@@ -113,7 +124,7 @@ async function render(ctx) {
   let redraw = null;
 
   async function create(newKind, { withFile = false } = {}) {
-    const created = await formDialog({
+    const dialog = formDialog({
       title: ctx.t(withFile ? "signage.content.upload" : `signage.content.new.${newKind}`),
       fields: withFile
         ? [{ name: "kind", label: ctx.t("signage.content.kind"), type: "select", required: true, options: ["image", "video", "artwork"].map((value) => ({ value, label: ctx.t(`signage.kindName.${value}`) })) }, ...fieldsFor(ctx, "artwork", { upload: true })]
@@ -133,6 +144,8 @@ async function render(ctx) {
         return api.post("/content", bodyOf(chosen, { ...values, media: media?.sha256 }));
       },
     });
+    if (withFile) showArtworkFields(document.querySelector("dialog[open] form.form"));
+    const created = await dialog;
     if (created) {
       savedToast(ctx);
       redraw();

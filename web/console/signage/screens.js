@@ -60,7 +60,7 @@ function devicesPanel(ctx, { binding = null } = {}) {
       columns: [
         { label: ctx.t("signage.devices.client"), render: (d) => h("span", { class: "mono" }, d.client_id) },
         { label: ctx.t("signage.devices.kind"), render: (d) => ctx.t(`signage.kind.${d.kind}`) },
-        { label: ctx.t("signage.devices.binding"), render: (d) => (d.binding ? h("a", { href: ctx.router.href(`/signage/screens/${d.binding}`) }, d.binding) : "—") },
+        { label: ctx.t("signage.devices.binding"), render: (d) => (d.binding && d.kind === "screen" ? h("a", { href: ctx.router.href(`/signage/screens/${d.binding}`) }, d.binding) : d.binding ?? "—") },
         { label: ctx.t("signage.devices.label"), render: (d) => d.label ?? "—" },
         { label: ctx.t("signage.devices.paired"), render: (d) => when(d.created_at) },
         {
