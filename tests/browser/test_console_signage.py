@@ -176,9 +176,7 @@ def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
     device.locator("[data-action=unpair]").click()
     confirm(page)
     expect(device).to_have_count(0)
-    listed = httpx.get(
-        f"{web}/auth/devices/{client_id}", headers=bearer(tokens.operator())
-    ).json()
+    listed = httpx.get(f"{web}/auth/devices/{client_id}", headers=bearer(tokens.operator())).json()
     assert listed["status"] != "active"
 
     page.locator("[data-action=delete-screen]").click()
@@ -198,7 +196,9 @@ def test_an_uploaded_image_shows_its_preview_in_the_library(
 
     page.locator("[data-action=upload]").click()
     dialog = page.locator("dialog[open]")
-    dialog.locator("[name=file]").set_input_files({"name": "affiche.png", "mimeType": "image/png", "buffer": png()})
+    dialog.locator("[name=file]").set_input_files(
+        {"name": "affiche.png", "mimeType": "image/png", "buffer": png()}
+    )
     dialog.locator("[name=title]").fill(title)
     dialog.locator("[data-action=submit]").click()
     expect(dialog).to_have_count(0)
