@@ -49,6 +49,10 @@ def content_id(web: str, tokens: Tokens, title: str) -> str:
     return next(item["id"] for item in items if item["title"] == title)
 
 
+def device_status(web: str, tokens: Tokens, client_id: str) -> str:
+    return httpx.get(f"{web}/auth/devices/{client_id}", headers=bearer(tokens.operator())).json()["status"]
+
+
 def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 36), (secrets.randbelow(256), 120, 200)).save(out, format="PNG")
@@ -171,18 +175,38 @@ def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
     assert grant.status_code == 200, grant.text
     assert grant.json()["device_binding"] == code
 
+    # A second device for the same screen: the page offers to replace the first one, which goes.
+    second = authorize_device(web, scope="signage:play")
+    pairing.locator("[name=user_code]").fill(second["user_code"])
+    pairing.locator("[name=screen]").select_option(code)
+    pairing.locator("[data-action=submit]").click()
+    page.locator("#pair-replace [data-action=replace]").click()
+    expect(paired).not_to_have_attribute("data-client", client_id)
+    replaced, client_id = client_id, paired.get_attribute("data-client")
+    assert device_status(web, tokens, replaced) != "active"
+
     page.goto(f"/console/#/signage/screens/{code}")
     device = page.locator(f"#devices tr[data-key='{client_id}']")
     device.locator("[data-action=unpair]").click()
     confirm(page)
     expect(device).to_have_count(0)
-    listed = httpx.get(f"{web}/auth/devices/{client_id}", headers=bearer(tokens.operator())).json()
-    assert listed["status"] != "active"
+    assert device_status(web, tokens, client_id) != "active"
 
     page.locator("[data-action=delete-screen]").click()
     confirm(page)
     expect(page.locator("#view-title")).to_have_text("Écrans")
     assert api(web, tokens, "GET", f"/screens/{code}").status_code == 404
+
+
+def test_a_code_refused_in_the_page_is_refused_to_the_device(page: Page, stack: Any, web: str) -> None:
+    started = authorize_device(web, scope="signage:play")
+    console(page, stack, f"#/signage/pair?user_code={started['user_code']}")
+    page.locator("[data-action=refuse]").click()
+    confirm(page)
+    expect(page.locator("#pair-outcome")).to_contain_text(started["user_code"])
+    time.sleep(started["interval"])
+    refused = poll(web, started["device_code"])
+    assert refused.status_code == 400 and refused.json()["error"] == "access_denied", refused.text
 
 
 def test_an_uploaded_image_shows_its_preview_in_the_library(

@@ -95,12 +95,13 @@ async function render(ctx) {
     label: ctx.t("signage.pair.refuse"),
     "data-action": "refuse",
     onClick: async (event) => {
+      const control = event.currentTarget; // gone from the event once the confirmation is awaited
       const code = normalizeUserCode(pairing.querySelector("[name=user_code]").value);
       if (!code) return pairing.querySelector("[name=user_code]").focus();
       const ok = await ctx.confirm({ title: ctx.t("signage.pair.refuseTitle", { code }), message: ctx.t("signage.pair.refuseText"), confirmLabel: ctx.t("signage.pair.refuse"), danger: true });
       if (!ok) return;
       try {
-        await whileBusy(event.currentTarget, () => devices.deny(code));
+        await whileBusy(control, () => devices.deny(code));
         outcome.replaceChildren(h("p", { class: "notice", role: "status" }, ctx.t("signage.pair.refused", { code })));
       } catch (error) {
         outcome.replaceChildren(problemNotice(error));
