@@ -351,6 +351,13 @@ async def list_parcels(
     _: Staff,
     status_filter: Annotated[domain.ParcelStatus | None, Query(alias="status")] = None,
     bank: Annotated[str | None, Query(pattern=BANK_CODE_PATTERN)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9._-]{1,64}$",
+            description="A parcel's id, or a carrier reference or its beginning (case as given).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,9}$")] = None,
 ) -> ParcelList:
@@ -360,6 +367,7 @@ async def list_parcels(
         station_id=station_id,
         status=status_filter,
         bank_code=bank,
+        search=q,
         offset=offset,
         limit=limit + 1,
     )

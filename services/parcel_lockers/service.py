@@ -195,8 +195,14 @@ async def list_parcels(
     bank_code: str | None,
     offset: int,
     limit: int,
+    search: str | None = None,
 ) -> Sequence[Parcel]:
     query = select(Parcel).where(Parcel.station_id == station_id)
+    if search is not None:
+        # Staff type what is on the label or the screen: the parcel's id, or the carrier's reference.
+        query = query.where(
+            or_(Parcel.id == search.lower(), Parcel.carrier_reference.startswith(search, autoescape=True))
+        )
     if status is not None:
         query = query.where(Parcel.status == status)
     if bank_code is not None:

@@ -240,13 +240,18 @@ def demo_password(demo: dict, username: str) -> str:
     return next(a["password"] for a in demo["accounts"] if a["username"] == username)
 
 
-def open_console(page: Page, demo: dict, username: str, route: str = "#/", *, station: str | None = None) -> None:
+def open_console(
+    page: Page, demo: dict, username: str, route: str = "#/", *, station: str | None = None
+) -> None:
     """Sign `page` in to the console as `username` (a demo account), with `station` chosen, and
     open `route` ("#/signage/playlists"); returns once the console is ready."""
     page.goto("/console/")
     page.wait_for_selector("html[data-ready=true]")
-    sign_in_with_password(page, username, demo_password(demo, username), storage_key=CONSOLE_SESSION_KEY, reload=False)
+    sign_in_with_password(
+        page, username, demo_password(demo, username), storage_key=CONSOLE_SESSION_KEY, reload=False
+    )
     if station:
         page.evaluate("([key, slug]) => localStorage.setItem(key, slug)", [CONSOLE_STATION_KEY, station])
     page.goto(f"/console/{route}")
+    page.reload()  # a change of hash alone would keep the page, which has not seen the sign-in
     page.wait_for_selector("html[data-ready=true]")

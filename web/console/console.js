@@ -49,13 +49,14 @@ const router = new Router({
   guard: async (view, { path, query }) => {
     if (view.public) return null;
     if (!session.signedIn) return router.href("/signin", { next: router.href(path, query).slice(1) });
+    if (view.needsStation === false) return null;
     // A link may name the station (?station=...): only one of the operator's.
     if (query.station && query.station !== stations.currentSlug) {
       if (!stations.stations.length) await loadStations();
       if (stations.find(query.station)) stations.select(query.station);
       else return router.href("/forbidden", { station: query.station });
     }
-    if (view.needsStation !== false && !stations.current) return router.href("/stations", { next: router.href(path, query).slice(1) });
+    if (!stations.current) return router.href("/stations", { next: router.href(path, query).slice(1) });
     return null;
   },
 });

@@ -3,7 +3,7 @@
 // typed through an ended sign-in, live reads, relative times and pagers. Views stay declarative:
 // they say which fields and columns they have, this module draws and wires them.
 
-import { h, uid } from "../common/dom.js";
+import { h, replace, uid } from "../common/dom.js";
 import { ApiError } from "../common/errors.js";
 import { i18n, t } from "../common/i18n.js";
 import { icon } from "../common/icons.js";
@@ -55,6 +55,10 @@ export function pageHeader({ title, lead, actions = [] }) {
 
 /** Links between the views of one section (Signage: screens, content...), the current one marked. */
 export function sectionTabs(ctx, { label, items }) {
+  // The current tab is the one whose path is the longest prefix of the view's ("/lockers/parcels/7"
+  // is under "Parcels", not under "/lockers").
+  const matching = items.filter((item) => ctx.path === item.path || ctx.path.startsWith(`${item.path}/`));
+  const current = matching.sort((a, b) => b.path.length - a.path.length)[0];
   return h(
     "nav",
     { class: "section-tabs", "aria-label": label },
@@ -69,7 +73,7 @@ export function sectionTabs(ctx, { label, items }) {
             "a",
             {
               href: ctx.router.href(item.path),
-              "aria-current": ctx.path === item.path || ctx.path.startsWith(`${item.path}/`) ? "page" : null,
+              "aria-current": item === current ? "page" : null,
               dataset: { tab: item.id },
             },
             item.label,
@@ -130,6 +134,24 @@ export function dataTable({ caption, captionHidden = true, columns, rows, rowKey
 export function morePager({ nextCursor, onMore }) {
   if (!nextCursor) return null;
   return h("div", { class: "pager" }, button({ label: t("console.more"), icon: "chevron", onClick: (event) => whileBusy(event.currentTarget, () => onMore(nextCursor)) }));
+}
+
+/**
+ * A list that grows page by page ("show more"): the rows read so far stay, the next page goes under
+ * them. load(cursor) answers {items, next} (next: the cursor or offset after, null at the end); the
+ * first page loads when start() is called.
+ */
+export function pagedList({ load, table }) {
+  const root = h("div", { class: "paged-list" });
+  let rows = [];
+  const draw = (next) => replace(root, table(rows), morePager({ nextCursor: next, onMore: (cursor) => more(cursor) }));
+  async function more(cursor) {
+    const page = await load(cursor);
+    rows = [...rows, ...page.items];
+    draw(page.next);
+  }
+  root.start = () => more(null);
+  return root;
 }
 
 // -- Status, times ------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ export const VIEW_MODULES = [
   () => import("./signage/view.js"),
 
   // ── Lockers: banks and compartments, parcels, door openings ──
-  // () => import("./lockers/view.js"),
+  () => import("./lockers/view.js"),
 
   // ── Mobility: systems and their feeds ──
-  // () => import("./mobility/view.js"),
+  () => import("./mobility/view.js"),
 
   // ── Kiosk: places, pathways, equipment outages, route preview ──
   // () => import("./kiosk/view.js"),

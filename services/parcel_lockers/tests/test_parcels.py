@@ -573,6 +573,29 @@ async def test_a_reminder_goes_out_the_day_before_expiry_once(station):
     assert sum("attend toujours" in t for t in texts) == 1
 
 
+async def test_staff_find_a_parcel_by_its_id_or_the_beginning_of_its_reference(station):
+    ids = {}
+    for reference in ("CP-Q1", "CP-Q2", "XY_Q3", "XYZQ4"):
+        deposited = await station.deposit(reference)
+        assert deposited.status_code == 201, deposited.text
+        ids[reference] = deposited.json()["parcel"]["id"]
+
+    async def found(**query: str) -> list[str]:
+        response = await station.http.get(
+            f"{BASE}/parcels", params=query, headers=bearer(station.keys.operator())
+        )
+        assert response.status_code == 200, response.text
+        return sorted(p["carrier_reference"] for p in response.json()["items"])
+
+    assert await found(q="CP-Q") == ["CP-Q1", "CP-Q2"]
+    assert await found(q="XY_") == ["XY_Q3"]  # "_" is a character here, not SQL's wildcard
+    assert await found(q=ids["CP-Q2"].upper()) == ["CP-Q2"]
+    assert await found(q="CP-Q", status="ready") == []
+    assert_problem(
+        await station.http.get(f"{BASE}/parcels?q=a%20b", headers=bearer(station.keys.operator())), 422
+    )
+
+
 async def test_a_couriers_round_is_deposited_parcel_by_parcel(station):
     def one(reference: str, size: str) -> dict[str, Any]:
         return {
