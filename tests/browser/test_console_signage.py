@@ -28,10 +28,6 @@ SIGNAGE = f"/api/v1/stations/{SAINT_DENIS}/signage"
 def console(page: Page, stack: Any, route: str) -> None:
     page.set_viewport_size(DESKTOP)
     open_console(page, stack.demo, OPERATOR, route, station=SAINT_DENIS)
-    # open_console signs in under the running page and then changes only the hash: reload, so that
-    # the console starts with the session it now keeps.
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
     expect(page.locator("#view-title")).to_be_visible()
 
 
