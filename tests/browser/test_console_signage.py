@@ -234,12 +234,43 @@ def test_an_uploaded_image_shows_its_preview_in_the_library(
         api(web, tokens, "DELETE", f"/content/{created}")
 
 
-def test_the_week_view_shows_the_exhibition_every_day(
-    page: Page, stack: Any, screenshots: Screenshots
+def test_the_week_view_shows_the_exhibition_and_a_night_schedule_made_in_the_page(
+    page: Page, stack: Any, web: str, tokens: Tokens, screenshots: Screenshots
 ) -> None:
+    code = f"t-{secrets.token_hex(3)}"
     console(page, stack, "#/signage/schedules")
     blocks = page.locator("#week-view [data-schedule=expo-en-journee]")
     expect(blocks).to_have_count(7)
     expect(blocks.first).to_contain_text("09:00\u201321:00")  # an en dash between the times
+
+    # Friday night 22:00 to 02:00: a block on Friday and its end on Saturday morning.
+    page.locator("[data-action=create-schedule]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=code]").fill(code)
+    dialog.locator("[name=name]").fill("Nuit du vendredi")
+    dialog.locator("[name=playlist_id]").select_option(label="Exposition : lignes et lumières (expo-lignes)")
+    for day in ("0", "1", "2", "3", "5", "6"):
+        dialog.locator(f"input[name=weekdays][value='{day}']").uncheck()
+    dialog.locator("[name=start_time]").fill("22:00")
+    dialog.locator("[name=end_time]").fill("02:00")
+    dialog.locator("[name=target_tags]").fill("expo, nuit")
+    dialog.locator("[data-action=submit]").click()
+    expect(dialog).to_have_count(0)
+    night = page.locator(f"#week-view [data-schedule='{code}']")
+    expect(night).to_have_count(2)
+    expect(page.locator(f"#week-view [data-day='4'] [data-schedule='{code}']")).to_contain_text(
+        "22:00\u201324:00"
+    )
+    expect(page.locator(f"#week-view [data-day='5'] [data-schedule='{code}']")).to_contain_text(
+        "00:00\u201302:00"
+    )
+    saved = api(web, tokens, "GET", f"/schedules/{code}").json()
+    assert (saved["weekdays"], saved["targets"]["tags"]) == ([4], ["expo", "nuit"])
     assert_accessible(page)
+    page.evaluate("document.querySelectorAll('.toast').forEach((toast) => toast.remove())")  # the picture
     screenshots.take(page, "console-signage-schedules", docs=True)
+
+    page.locator(f"#schedules tr[data-key='{code}'] [data-action=delete]").click()
+    confirm(page)
+    expect(night).to_have_count(0)
+    assert api(web, tokens, "GET", f"/schedules/{code}").status_code == 404

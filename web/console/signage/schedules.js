@@ -33,6 +33,18 @@ export function weekBlocks(schedule) {
   });
 }
 
+/** Side by side when they overlap: each block of a day gets a lane and the day's number of lanes. */
+function laneOut(blocks) {
+  const ends = [];
+  const placed = [...blocks].sort((a, b) => a.from - b.from).map((block) => {
+    let lane = ends.findIndex((end) => end <= block.from);
+    if (lane === -1) lane = ends.length;
+    ends[lane] = block.to;
+    return { ...block, lane };
+  });
+  return placed.map((block) => ({ ...block, lanes: ends.length }));
+}
+
 function dayName(ctx, day) {
   return ctx.t(`signage.day.${day}`);
 }
@@ -53,25 +65,31 @@ function weekView(ctx, schedules, playlistName, onOpen) {
           "ul",
           { class: "week__column" },
           hours.map((hour) => h("li", { class: "week__line", "aria-hidden": "true", style: { top: `${(hour / 24) * 100}%` } })),
-          blocks
-            .filter((block) => block.day === day)
-            .sort((a, b) => a.from - b.from)
-            .map((block) => {
-              const from = block.continued ? "00:00" : block.schedule.start_time;
-              const to = block.continues ? "24:00" : block.to === 1440 && block.from === 0 ? "24:00" : block.schedule.end_time;
-              return h(
-                "li",
-                { class: `week__block week__block--${block.tone}`, style: { top: `${(block.from / 1440) * 100}%`, height: `${((block.to - block.from) / 1440) * 100}%` }, dataset: { schedule: block.schedule.code } },
-                h(
-                  "button",
-                  { type: "button", class: "week__button", onClick: () => onOpen(block.schedule), title: `${block.schedule.name} · ${playlistName[block.schedule.playlist_id] ?? ""}` },
-                  h("span", { class: "week__time" }, `${from}–${to}`),
-                  " ",
-                  h("span", { class: "week__name" }, block.schedule.name),
-                  h("span", { class: "visually-hidden" }, ` · ${playlistName[block.schedule.playlist_id] ?? ""} · ${ctx.t("signage.schedule.priorityShort", { priority: block.schedule.priority })}`),
-                ),
-              );
-            }),
+          laneOut(blocks.filter((block) => block.day === day)).map((block) => {
+            const from = block.continued ? "00:00" : block.schedule.start_time;
+            const to = block.continues ? "24:00" : block.to === 1440 && block.from === 0 ? "24:00" : block.schedule.end_time;
+            return h(
+              "li",
+              {
+                class: `week__block week__block--${block.tone}`,
+                style: {
+                  top: `${(block.from / 1440) * 100}%`,
+                  height: `${((block.to - block.from) / 1440) * 100}%`,
+                  "inset-inline-start": `calc(${(block.lane / block.lanes) * 100}% + 3px)`,
+                  width: `calc(${100 / block.lanes}% - 6px)`,
+                },
+                dataset: { schedule: block.schedule.code },
+              },
+              h(
+                "button",
+                { type: "button", class: "week__button", onClick: () => onOpen(block.schedule), title: `${block.schedule.name} · ${playlistName[block.schedule.playlist_id] ?? ""}` },
+                h("span", { class: "week__time" }, `${from}–${to}`),
+                " ",
+                h("span", { class: "week__name" }, block.schedule.name),
+                h("span", { class: "visually-hidden" }, ` · ${playlistName[block.schedule.playlist_id] ?? ""} · ${ctx.t("signage.schedule.priorityShort", { priority: block.schedule.priority })}`),
+              ),
+            );
+          }),
         ),
       ),
     ),
