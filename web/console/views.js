@@ -7,7 +7,7 @@ export const VIEW_MODULES = [
   () => import("./dashboard/view.js"),
 
   // ── Signage: screens and pairing, content, playlists, schedules, alerts ──
-  // () => import("./signage/view.js"),
+  () => import("./signage/view.js"),
 
   // ── Lockers: banks and compartments, parcels, door openings ──
   () => import("./lockers/view.js"),

@@ -1,0 +1,24 @@
+// The signage section of the console: screens and their devices, pairing by code, the content
+// library, playlists, schedules (a week view) and emergency messages. One module per view.
+
+import alerts from "./alerts.js";
+import content from "./content.js";
+import pair from "./pair.js";
+import playlists from "./playlists.js";
+import schedules from "./schedules.js";
+import screens from "./screens.js";
+import { MESSAGES } from "./shared.js";
+
+// The section's entry in the side navigation: /signage opens the screens.
+const section = {
+  id: "signage",
+  path: "/signage",
+  title: "signage.title",
+  nav: { label: "signage.nav", icon: "text", order: 20 },
+  messages: MESSAGES,
+  render(ctx) {
+    ctx.router.navigate("/signage/screens", {}, { replace: true });
+  },
+};
+
+export default [section, ...screens, pair, content, ...playlists, schedules, alerts];
