@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GARE_CHROMIUM", "/usr/bin/chromium")
@@ -29,9 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
-KIOSK = {"width": 1080, "height": 1920}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+KIOSK: ViewportSize = {"width": 1080, "height": 1920}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 AXE_VERSION = "4.14.1"
 AXE_SOURCE = REPO_ROOT / "tests" / "browser" / "vendor" / "axe-core" / "axe.min.js"
 # WCAG 2.2 A and AA, as axe-core tags them.

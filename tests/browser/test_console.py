@@ -19,6 +19,7 @@ from tests.browser.support import (
     demo_password,
     expire_access_token,
     open_console,
+    signed_in_session,
     stored_session,
 )
 from tests.support import SAINT_DENIS, VILLEJUIF, bearer
@@ -110,7 +111,7 @@ def test_an_operator_of_one_station_gets_nothing_of_another(
     expect(page.locator("#view-title")).to_have_text(SAINT_DENIS_NAME)
 
     # And the page's token reaches nothing of the other station: the services refuse it.
-    token = stored_session(page, CONSOLE_SESSION_KEY)["access_token"]
+    token = signed_in_session(page, CONSOLE_SESSION_KEY)["access_token"]
     for path in ("signage/screens", "lockers/banks", "lockers/openings", "auth-devices", "signage/alerts"):
         url = f"{stack.gateway_url}/api/v1/stations/{VILLEJUIF}/{path}"
         if path == "auth-devices":
@@ -199,7 +200,7 @@ def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
     form.locator("input[name=name_en]").fill("Station scooters")
 
     # Meanwhile the sign-in ends: its refresh token is revoked and its access token has expired.
-    session = stored_session(page, CONSOLE_SESSION_KEY)
+    session = signed_in_session(page, CONSOLE_SESSION_KEY)
     revoked = httpx.post(
         f"{stack.gateway_url}/auth/revoke",
         data={"token": session["refresh_token"], "token_type_hint": "refresh_token"},
@@ -223,6 +224,6 @@ def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
         )
         saved = httpx.get(f"{systems}/{system_id}").json()
         assert saved["name"] == {"fr": "Trottinettes de la gare", "en": "Station scooters"}
-        assert stored_session(page, CONSOLE_SESSION_KEY)["refresh_token"] != session["refresh_token"]
+        assert signed_in_session(page, CONSOLE_SESSION_KEY)["refresh_token"] != session["refresh_token"]
     finally:
         httpx.delete(f"{systems}/{system_id}", headers=bearer(tokens.operator()))

@@ -164,7 +164,7 @@ def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
     pairing.locator("[data-action=submit]").click()
     paired = page.locator("#pair-outcome [data-client]")
     expect(paired).to_be_visible()
-    client_id = paired.get_attribute("data-client")
+    client_id = paired.get_attribute("data-client") or ""
 
     time.sleep(started["interval"])  # RFC 8628: the device waits `interval` between polls
     grant = poll(web, started["device_code"])
@@ -178,7 +178,7 @@ def test_a_new_screen_is_paired_by_its_code_then_unpaired_and_deleted(
     pairing.locator("[data-action=submit]").click()
     page.locator("#pair-replace [data-action=replace]").click()
     expect(paired).not_to_have_attribute("data-client", client_id)
-    replaced, client_id = client_id, paired.get_attribute("data-client")
+    replaced, client_id = client_id, paired.get_attribute("data-client") or ""
     assert device_status(web, tokens, replaced) != "active"
 
     page.goto(f"/console/#/signage/screens/{code}")
