@@ -1,6 +1,5 @@
 // What the kiosk section's views share: the section's tabs, the service's vocabularies (kinds of
-// places, pathway modes, profiles, languages) as options, the names-per-language fields of a form,
-// and the wall time of the station read from a datetime-local input.
+// places, pathway modes, profiles, languages) as options, and the names-per-language fields of a form.
 
 import { h } from "../../common/dom.js";
 import { autonym, i18n } from "../../common/i18n.js";
@@ -72,34 +71,4 @@ export const namesFrom = (values) => Object.fromEntries(LANGUAGES.filter((tag) =
 /** A place's code and name as a link to its page. */
 export function placeLink(ctx, code, name) {
   return h("a", { href: ctx.router.href(`/kiosk/places/${encodeURIComponent(code)}`) }, name ?? code, name ? [" ", h("span", { class: "mono muted" }, code)] : null);
-}
-
-// -- The station's wall time ---------------------------------------------------------------------------
-
-/** How far `timeZone` is ahead of UTC at `date`, in minutes. */
-function zoneOffset(date, timeZone) {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
-      .formatToParts(date)
-      .map((part) => [part.type, part.value]),
-  );
-  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-  return Math.round((asUtc - date.getTime()) / 60000);
-}
-
-/**
- * "2026-11-27T08:30" typed in a datetime-local input, read as the station's wall time (the
- * console shows every time in the station's zone), as ISO 8601 with that zone's offset.
- */
-export function stationTimeToIso(local, timeZone = i18n.timeZone) {
-  const [date, time] = local.split("T");
-  const [year, month, day] = date.split("-").map(Number);
-  const [hour, minute] = time.split(":").map(Number);
-  const wall = Date.UTC(year, month - 1, day, hour, minute);
-  // The offset at the instant itself: twice, for the hours around a change of summer time.
-  let offset = zoneOffset(new Date(wall), timeZone);
-  offset = zoneOffset(new Date(wall - offset * 60000), timeZone);
-  const sign = offset < 0 ? "-" : "+";
-  const pad = (n) => String(Math.abs(n)).padStart(2, "0");
-  return `${date}T${pad(hour)}:${pad(minute)}:00${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
 }

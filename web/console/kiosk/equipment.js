@@ -7,8 +7,8 @@
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { button, problemNotice } from "../../common/ui.js";
-import { dataTable, formDialog, livePoll, pageHeader, panel, savedToast, stateBadge } from "../kit.js";
-import { EQUIPMENT_KINDS, kioskApi, loadMap, placeLink, stationTimeToIso, tabs } from "./common.js";
+import { dataTable, formDialog, livePoll, pageHeader, panel, savedToast, stateBadge, stationTimeToIso } from "../kit.js";
+import { EQUIPMENT_KINDS, kioskApi, loadMap, placeLink, tabs } from "./common.js";
 
 const REFRESH_MS = 4000;
 

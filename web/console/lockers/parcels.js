@@ -77,7 +77,7 @@ export const parcelsView = {
 function detailList(entries) {
   return h(
     "dl",
-    { class: "details" },
+    { class: "facts" },
     entries.filter(([, value]) => value != null && value !== "").map(([term, value]) => [h("dt", null, term), h("dd", null, value)]),
   );
 }

@@ -5,7 +5,7 @@
 import { h } from "../../common/dom.js";
 import { autonym } from "../../common/i18n.js";
 import { button } from "../../common/ui.js";
-import { dataTable, form, localized, panel, stateBadge, when } from "../kit.js";
+import { dataTable, form, localized, panel, stateBadge, stationTimeToIso, when } from "../kit.js";
 import { drawInto, frame, MESSAGES, reachedScreens, signageApi, targetFields, targetsFrom, targetsText } from "./shared.js";
 
 const SEVERITIES = ["emergency", "warning", "info"];
@@ -41,7 +41,7 @@ function raiseForm(ctx, api, onRaised) {
       });
       if (!ok) return;
       const texts = Object.fromEntries(LANGUAGES.filter((lang) => values[`text_${lang}`]).map((lang) => [lang, values[`text_${lang}`]]));
-      const alert = await api.post("/alerts", { severity: values.severity, texts, targets, expires_at: values.expires_at ? new Date(values.expires_at).toISOString() : null });
+      const alert = await api.post("/alerts", { severity: values.severity, texts, targets, expires_at: values.expires_at ? stationTimeToIso(values.expires_at) : null });
       for (const lang of LANGUAGES) root.querySelector(`[name=text_${lang}]`).value = "";
       ctx.toast(ctx.t("signage.alert.raised", { count: alert.screens.length }), { tone: "success" });
       onRaised(alert);
