@@ -71,6 +71,10 @@ class PageErrors:
         return page
 
     def on_console(self, message: ConsoleMessage) -> None:
+        # A text the page asked for and no dictionary has shows its key on screen: a bug.
+        if message.type == "warning" and message.text.startswith("i18n: no message"):
+            self.errors.append(f"console: {message.text} ({message.location.get('url')})")
+            return
         if message.type != "error":
             return
         # A failed request is the test's business (401s and 404s are often what it provokes).

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Response, Route, expect
 
-from tests.browser.conftest import new_context
+from tests.browser.conftest import PageErrors, new_context
 from tests.support import SAINT_DENIS, eventually
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,10 @@ def test_language_negotiation_follows_bcp47_with_the_station_fallback(blank: Pag
     assert result["rtl"] == ["rtl", "rtl", "rtl", "rtl", "ltr", "ltr"]
 
 
-def test_messages_merge_by_source_fall_back_and_pick_plural_forms(blank: Page) -> None:
+def test_messages_merge_by_source_fall_back_and_pick_plural_forms(
+    blank: Page, page_errors: PageErrors
+) -> None:
+    page_errors.expect('no message for "no.such.key"')  # asked for on purpose below
     result = blank.evaluate(
         """async () => {
             const { I18n } = await import('/common/i18n.js');

@@ -227,3 +227,53 @@ def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
         assert signed_in_session(page, CONSOLE_SESSION_KEY)["refresh_token"] != session["refresh_token"]
     finally:
         httpx.delete(f"{systems}/{system_id}", headers=bearer(tokens.operator()))
+
+
+def tab_to(page: Page, selector: str, *, limit: int = 40) -> None:
+    """Press Tab until the focus is on `selector` (fails when it never gets there)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            # Where the focus is can be seen: an outline or a ring (box shadow) on the element.
+            style = page.evaluate(
+                "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.boxShadow]; }"
+            )
+            assert style != ["none", "none"], f"{selector} has no visible focus"
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_the_console_is_used_from_the_keyboard_alone(desktop: Page, stack: StationStack) -> None:
+    page = desktop
+    page.goto("/console/")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    tab_to(page, "input[name=username]")
+    page.keyboard.type(OPERATOR)
+    page.keyboard.press("Tab")
+    page.keyboard.type(demo_password(stack.demo, OPERATOR))
+    page.keyboard.press("Enter")
+    expect(page.locator("#view-title")).to_have_text(SAINT_DENIS_NAME)
+
+    # On a fresh load the skip link comes first; then the bar and the side navigation.
+    page.reload()
+    expect(page.locator("#view-title")).to_have_text(SAINT_DENIS_NAME)
+    tab_to(page, "#skip-link", limit=3)
+    tab_to(page, "#sidenav a[data-section=mobility]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#view-title")).to_be_focused()
+
+    # An action of the view opens a dialog; Escape closes it and the focus goes back.
+    tab_to(page, "[data-action=new-system]")
+    page.keyboard.press("Enter")
+    dialog = page.locator("dialog")
+    expect(dialog.locator("input[name=id]")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(page.locator("[data-action=new-system]")).to_be_focused()
+
+    # The skip link lands in the view, past the bar and the navigation.
+    page.reload()
+    expect(page.locator("#view-title")).to_have_text("Mobilités partagées")
+    tab_to(page, "#skip-link", limit=3)
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()

@@ -4,7 +4,7 @@
 
 import { classNames, h, uid } from "./dom.js";
 import { ApiError, NetworkError } from "./errors.js";
-import { t } from "./i18n.js";
+import { i18n, t } from "./i18n.js";
 import { icon } from "./icons.js";
 
 // -- Buttons ----------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ export function problemTitle(error) {
 }
 
 function hasMessage(key) {
-  return t(key) !== key;
+  return i18n.has(key); // asking is not a miss: t() would warn of a missing message
 }
 
 /**

@@ -120,7 +120,7 @@ function renderNav() {
     return h(
       "li",
       null,
-      h("a", { class: "sidenav__link", href: router.href(path), "aria-current": active ? "page" : null, dataset: { section: view.id } }, icon(view.nav.icon), h("span", null, t(view.nav.label))),
+      h("a", { class: "sidenav__link", href: router.href(path), "aria-current": active ? "page" : null, dataset: { section: path.split("/")[1] || "dashboard" } }, icon(view.nav.icon), h("span", null, t(view.nav.label))),
     );
   });
   replace(nav, h("ul", { class: "sidenav__list" }, items));
