@@ -24,6 +24,7 @@ from services.signage.schemas import (
     AlertCreate,
     AlertList,
     AlertPublic,
+    AlertReach,
     AlertStatus,
     ContentCreate,
     ContentList,
@@ -45,6 +46,7 @@ from services.signage.schemas import (
     ScreenPublic,
     ScreenStatus,
     ScreenUpdate,
+    Targets,
 )
 from services.signage.settings import Settings
 
@@ -667,6 +669,21 @@ async def raise_alert(
 ) -> AlertStatus:
     alert = await service.raise_alert(session=session, station_id=station_id, alert_in=alert_in)
     return await alert_status(session, alert)
+
+
+@router.post(
+    "/alerts/reach",
+    summary="The screens an alert with these targets would reach now; nothing is raised",
+    description="For the confirmation an operator sees before raising an alert: the same rule as the alert's.",
+    responses=problem_responses(422),
+)
+async def alert_reach(
+    station_id: StationId, targets: Targets, session: SessionDep, _: Operator
+) -> AlertReach:
+    screens = await service.screens_reached(
+        session=session, station_id=station_id, targets=targets.model_dump()
+    )
+    return AlertReach(screens=screens)
 
 
 @router.get("/alerts", summary="The station's alerts, newest first (the last 200)")

@@ -334,6 +334,12 @@ class AlertList(BaseModel):
     alerts: list[AlertPublic]
 
 
+class AlertReach(BaseModel):
+    screens: list[str] = Field(
+        description="The codes of the screens an alert with these targets would reach now"
+    )
+
+
 class ShownAlert(BaseModel):
     id: str
     severity: Severity

@@ -566,11 +566,21 @@ async def clear_alert(*, session: AsyncSession, station_id: str, alert_id: str) 
     return alert
 
 
+async def screens_reached(
+    *, session: AsyncSession, station_id: str, targets: dict[str, list[str]]
+) -> list[str]:
+    """The codes of the station's screens that targets reach (all empty: every screen)."""
+    wanted = targets_of(targets)
+    return [
+        s.code
+        for s in await list_screens(session=session, station_id=station_id)
+        if wanted.include(facts_of(s))
+    ]
+
+
 async def alert_status(*, session: AsyncSession, alert: Alert) -> tuple[list[str], dict[str, datetime]]:
     """The screens an alert targets, and those whose player showed it."""
-    screens = await list_screens(session=session, station_id=alert.station_id)
-    targets = targets_of(alert.targets)
-    targeted = [s.code for s in screens if targets.include(facts_of(s))]
+    targeted = await screens_reached(session=session, station_id=alert.station_id, targets=alert.targets)
     acks = {
         ack.screen_code: ack.acknowledged_at
         for ack in await session.scalars(select(AlertAck).where(AlertAck.alert_id == alert.id))

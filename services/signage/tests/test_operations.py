@@ -393,6 +393,26 @@ async def test_alerts_reach_screens_are_acknowledged_and_cleared(station):
     assert (await station.call("GET", "/alerts"))["alerts"][0]["id"] == alert["id"]  # nothing raised
 
 
+async def test_an_operator_sees_which_screens_an_alert_would_reach_before_raising_it(station):
+    async def reach(targets: dict[str, Any]) -> list[str]:
+        return (await station.call("POST", "/alerts/reach", json=targets))["screens"]
+
+    assert await reach({}) == ["hall", "quai-1"]  # no target: every screen
+    assert await reach({"zones": ["platform"]}) == ["quai-1"]
+    assert await reach({"tags": ["expo"], "screens": ["quai-1"]}) == ["hall", "quai-1"]
+    assert await reach({"screens": ["nowhere"]}) == []
+    assert_problem(
+        await station.running.http.post(
+            f"{BASE}/alerts/reach", json={"floors": []}, headers=station.operator
+        ),
+        422,
+    )
+    assert_problem(
+        await station.running.http.post(f"{BASE}/alerts/reach", json={}, headers=station.player("hall")), 403
+    )
+    assert (await station.call("GET", "/alerts"))["alerts"] == []  # nothing was raised
+
+
 async def test_the_push_channel_wakes_a_screen_with_its_alerts(station):
     channel = live.channel_of(station.running.runtime)
 

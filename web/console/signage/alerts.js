@@ -6,7 +6,7 @@ import { h } from "../../common/dom.js";
 import { autonym } from "../../common/i18n.js";
 import { button } from "../../common/ui.js";
 import { dataTable, form, localized, panel, stateBadge, stationTimeToIso, when } from "../kit.js";
-import { drawInto, frame, MESSAGES, reachedScreens, signageApi, targetFields, targetsFrom, targetsText } from "./shared.js";
+import { drawInto, frame, MESSAGES, signageApi, targetFields, targetsFrom, targetsText } from "./shared.js";
 
 const SEVERITIES = ["emergency", "warning", "info"];
 const LANGUAGES = ["fr", "en", "es", "de"];
@@ -17,7 +17,6 @@ const RECENT = 10;
 const severityBadge = (ctx, severity) => stateBadge(severity === "emergency" ? "error" : severity === "warning" ? "stale" : "active", ctx.t(`signage.severity.${severity}`));
 
 function raiseForm(ctx, api, onRaised) {
-  let screens = [];
   const fields = [
     { name: "severity", label: ctx.t("signage.alert.severity"), type: "select", required: true, options: SEVERITIES.map((value) => ({ value, label: ctx.t(`signage.severity.${value}`) })) },
     ...LANGUAGES.map((lang) => ({ name: `text_${lang}`, label: ctx.t("signage.alert.textIn", { language: autonym(lang) }), type: "textarea", rows: 2, lang, required: REQUIRED_LANGUAGES.includes(lang), errorKeys: [lang] })),
@@ -31,11 +30,11 @@ function raiseForm(ctx, api, onRaised) {
     submitLabel: ctx.t("signage.alert.raise"),
     onSubmit: async (values) => {
       const targets = values.reach === "all" ? { screens: [], zones: [], tags: [] } : targetsFrom(values);
-      ({ screens } = await api.get("/screens"));
-      const reached = reachedScreens(screens, targets);
+      // The service says which screens these targets reach: the same rule as the alert's.
+      const { screens: reached } = await api.post("/alerts/reach", targets);
       const ok = await ctx.confirm({
         title: ctx.t("signage.alert.confirmTitle"),
-        message: ctx.t("signage.alert.confirmText", { count: reached.length, screens: reached.map((s) => s.code).join(", ") || "—", text: values.text_fr }),
+        message: ctx.t("signage.alert.confirmText", { count: reached.length, screens: reached.join(", ") || "—", text: values.text_fr }),
         confirmLabel: ctx.t("signage.alert.confirmRaise", { count: reached.length }),
         danger: true,
       });

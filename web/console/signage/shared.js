@@ -52,13 +52,6 @@ export function devicesApi(ctx) {
   };
 }
 
-/** The screens a set of targets reaches, by the service's rule: code, zone or tag; none is all. */
-export function reachedScreens(screens, targets = {}) {
-  const { screens: codes = [], zones = [], tags = [] } = targets;
-  if (!codes.length && !zones.length && !tags.length) return screens;
-  return screens.filter((screen) => codes.includes(screen.code) || zones.includes(screen.zone) || screen.tags.some((tag) => tags.includes(tag)));
-}
-
 /** "hall, quai-2 · zone: platform · tag: expo", or "every screen". */
 export function targetsText(ctx, targets = {}) {
   const parts = [];
