@@ -277,3 +277,20 @@ def test_the_console_is_used_from_the_keyboard_alone(desktop: Page, stack: Stati
     tab_to(page, "#skip-link", limit=3)
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
+
+
+def test_the_address_a_screen_shows_opens_the_pairing_form_with_its_code(
+    desktop: Page, stack: StationStack
+) -> None:
+    page = desktop
+    started = httpx.post(f"{stack.gateway_url}/auth/device_authorization", data={"scope": "signage:play"})
+    assert started.status_code == 200, started.text
+    device = started.json()
+    open_console(page, stack.demo, OPERATOR, "#/", station=SAINT_DENIS)
+    # The QR code of a player's pairing screen: the console's /pair address with the code.
+    page.goto(
+        device["verification_uri_complete"].replace(device["verification_uri"].split("/console/")[0], "")
+    )
+    expect(page.locator("#view-title")).to_be_visible()
+    assert "#/signage/pair?user_code=" in page.url
+    expect(page.locator("input[name=user_code]")).to_have_value(device["user_code"])
