@@ -26,7 +26,7 @@ from services.bike_share.settings import Settings as BikeShareSettings
 from services.common.errors import install_problem_handlers
 from services.common.fields import JSON_INTEGER, Label, LanguageTag, PhoneNumberInput, StrictInput, Timestamp
 from services.common.observability import RequestContextMiddleware
-from services.common.openapi import declares, problem_responses
+from services.common.openapi import declares, problem_responses, refuse_other_methods_on_concrete_paths
 from services.info_kiosk.app import create_app as create_info_kiosk
 from services.info_kiosk.schemas import PointOfInterestCreate
 from services.info_kiosk.settings import Settings as InfoKioskSettings
@@ -81,6 +81,11 @@ def small_app() -> FastAPI:
     async def delete(name: str) -> None:
         return None
 
+    @app.post("/stations/{station_id}/things/count")
+    async def count(station_id: str) -> int:
+        return 0
+
+    refuse_other_methods_on_concrete_paths(app)  # as every service does
     return app
 
 
@@ -159,6 +164,10 @@ async def test_a_concrete_path_allows_its_own_methods_not_those_of_a_template_it
     assert imports.status_code == 405
     assert imports.headers["allow"] == "POST"  # as the OpenAPI document says, not "POST, DELETE"
     assert (await call(app, "OPTIONS", "/things/lamp")).headers["allow"] == "DELETE"
+    # The same under a station: `count` is not a thing's id, whatever the station.
+    counted = await call(app, "GET", "/stations/x/things/count")
+    assert counted.status_code == 405 and counted.headers["allow"] == "POST"
+    assert (await call(app, "DELETE", "/stations/x/things/lamp")).headers["allow"] == "GET"
 
 
 async def test_a_body_that_is_not_json_is_415_and_one_that_is_not_utf8_is_400():
@@ -194,12 +203,13 @@ def concrete(template: str) -> str:
 
 
 def methods_at(table: dict[str, frozenset[str]], path: str) -> set[str]:
-    """The path's own methods if it is a template of its own (`/devices/claim`), else those of every
-    template it matches."""
-    if path in table:
-        return set(table[path])
+    """The methods of the most concrete templates the path matches (`/devices/claim` before
+    `/devices/{client_id}`, `.../alerts/reach` before `.../alerts/{alert_id}`), as OpenAPI matches."""
     patterns = {t: "^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(t)) + "$" for t in table}
-    return set().union(*(table[t] for t, pattern in patterns.items() if re.match(pattern, path)))
+    matching = [t for t, pattern in patterns.items() if re.match(pattern, path)]
+    literals = {t: sum(1 for part in t.split("/") if part and not part.startswith("{")) for t in matching}
+    most = max(literals.values(), default=0)
+    return set().union(*(table[t] for t in matching if literals[t] == most))
 
 
 @pytest.mark.parametrize("name", sorted(APPS))

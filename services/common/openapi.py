@@ -298,36 +298,37 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
-    """Every method some route serves at this request's path (Starlette's 405 names one route's only)."""
+    """Every method the path serves (Starlette's 405 names one route's only). Where several paths
+    match, the most literal ones decide: OpenAPI matches a concrete path before a template
+    (`/auth/devices/claim` before `/auth/devices/{client_id}`, `.../alerts/reach` before
+    `.../alerts/{alert_id}`), so the document, and so Allow, name that path's methods."""
     path = scope.get("route_path") or scope["path"]
-    methods: set[str] = set()
-    literal: set[str] = set()
+    by_literals: dict[int, set[str]] = {}
     for route in iter_route_contexts(app.routes):
         if route.name == _SHADOW:
             continue
         if route.path and route.methods and compile_path(route.path)[0].match(path):
-            methods |= set(route.methods)
-            if route.path == path:
-                literal |= set(route.methods)
-    # OpenAPI matches a concrete path before a template (`/auth/devices/claim` before
-    # `/auth/devices/{client_id}`): the document, and so Allow, name the concrete path's methods.
-    methods = literal or methods
+            by_literals.setdefault(_literal_parts(route.path), set()).update(route.methods)
+    methods = by_literals[max(by_literals)] if by_literals else set()
     return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m))
 
 
 def refuse_other_methods_on_concrete_paths(app: FastAPI) -> None:
-    """Make routing agree with the document: a concrete path (`/auth/devices/claim`) answers 405
-    for the methods it lacks, instead of falling through to a template it also matches
-    (`GET /auth/devices/{client_id}` with `claim` as the id). Call once every route is added."""
+    """Make routing agree with the document: a more concrete path (`/auth/devices/claim`,
+    `.../alerts/reach`) answers 405 for the methods it lacks, instead of falling through to a
+    template it also matches (`GET /auth/devices/{client_id}` with `claim` as the id). Call once
+    every route is added."""
     routes = [(r.path, set(r.methods)) for r in iter_route_contexts(app.routes) if r.path and r.methods]
     shadows: list[BaseRoute] = []
-    for concrete in {path for path, _ in routes if "{" not in path}:
+    for concrete in {path for path, _ in routes}:
+        # A request for this path, whatever its own parameters are (the station's, say).
+        sample = "/".join("x" if part.startswith("{") else part for part in concrete.split("/"))
         own = set().union(*(methods for path, methods in routes if path == concrete))
         others = set().union(
             *(
                 methods
                 for path, methods in routes
-                if path != concrete and compile_path(path)[0].match(concrete)
+                if _literal_parts(path) < _literal_parts(concrete) and compile_path(path)[0].match(sample)
             )
         )
         if others - own:
@@ -341,6 +342,11 @@ def refuse_other_methods_on_concrete_paths(app: FastAPI) -> None:
                 )
             )
     app.router.routes[:0] = shadows
+
+
+def _literal_parts(path: str) -> int:
+    """How many segments of a route's path are not parameters: the more, the more concrete."""
+    return sum(1 for part in path.split("/") if part and not part.startswith("{"))
 
 
 _SHADOW = "method-not-allowed"

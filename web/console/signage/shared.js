@@ -1,5 +1,5 @@
 // What the signage views share: the section's tabs and page frame, the signage service and the
-// gateway's device registry for the chosen station, and which screens a set of targets reaches.
+// gateway's device registry for the chosen station, and the fields and wording of targets.
 
 import { h } from "../../common/dom.js";
 import { loading, problemNotice } from "../../common/ui.js";
