@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import secrets
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -274,3 +275,43 @@ def test_the_week_view_shows_the_exhibition_and_a_night_schedule_made_in_the_pag
     confirm(page)
     expect(night).to_have_count(0)
     assert api(web, tokens, "GET", f"/schedules/{code}").status_code == 404
+
+
+def test_proof_of_play_counts_what_the_hall_screen_reported(
+    page: Page, stack: Any, web: str, tokens: Tokens, screenshots: Screenshots
+) -> None:
+    welcome = content_id(web, tokens, "Bienvenue")
+    today = datetime.now(UTC).date()
+    days = {
+        "since": str(today - timedelta(days=2)),
+        "until": str(today + timedelta(days=1)),
+        "screen": "hall",
+    }
+    before = api(web, tokens, "GET", "/plays/report", params=days)
+    counted = sum(row["plays"] for row in before.json()["rows"] if row["content_item_id"] == welcome)
+    # The hall's player reports three plays of the welcome message (one of them sent twice).
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    plays = [
+        {
+            "play_id": f"t-{secrets.token_hex(4)}",
+            "content_item_id": welcome,
+            "started_at": started,
+            "duration_seconds": 12,
+        }
+        for _ in range(3)
+    ]
+    screen = bearer(tokens.device("screen"))
+    for batch in (plays, plays[:1]):
+        sent = httpx.post(f"{web}{SIGNAGE}/screens/hall/plays", json={"plays": batch}, headers=screen)
+        assert sent.status_code == 200, sent.text
+
+    console(page, stack, "#/signage/plays")
+    expect(page.locator("#view-title")).to_have_text("Preuves de diffusion")
+    page.locator("#plays-filters select[name=screen]").select_option("hall")
+    page.locator("#plays-filters [data-action=submit]").click()
+    assert "screen=hall" in page.url
+    row = page.locator("#plays tbody tr").filter(has_text="Bienvenue")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(2)).to_have_text(str(counted + 3))
+    screenshots.take(page, "console-signage-plays")
+    assert_accessible(page)

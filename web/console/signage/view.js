@@ -1,10 +1,11 @@
 // The signage section of the console: screens and their devices, pairing by code, the content
-// library, playlists, schedules (a week view) and emergency messages. One module per view.
+// library, playlists, schedules (a week view), emergency messages and proof of play. One module per view.
 
 import alerts from "./alerts.js";
 import content from "./content.js";
 import pair from "./pair.js";
 import playlists from "./playlists.js";
+import plays from "./plays.js";
 import schedules from "./schedules.js";
 import screens from "./screens.js";
 import { MESSAGES } from "./shared.js";
@@ -21,4 +22,4 @@ const section = {
   },
 };
 
-export default [section, ...screens, pair, content, ...playlists, schedules, alerts];
+export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays];
