@@ -231,3 +231,40 @@ def test_levels_are_listed_and_a_level_created_and_deleted(page: Page, web: str,
         expect(row).to_have_count(0)
     finally:
         httpx.delete(f"{web}{VJ}/levels/{code}", headers=bearer(tokens.operator(VILLEJUIF)))
+
+
+def test_the_map_goes_out_as_gtfs_and_a_broken_feed_changes_nothing(
+    page: Page, web: str, stack, tokens
+) -> None:
+    exported = httpx.get(f"{web}{VJ}/graph/gtfs")
+    assert exported.status_code == 200 and exported.headers["content-type"] == "application/zip"
+    console(page, stack, "#/kiosk/places")
+    expect(page.locator("#graph-counts")).to_be_visible()
+    counts = page.locator("#graph-counts").inner_text()
+
+    # The download link is the service's export.
+    with page.expect_download() as download:
+        page.locator("[data-action=export-gtfs]").click()
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read() == exported.content
+
+    # A file that is not a feed is refused whole, after the confirmation; the map stays.
+    page.locator("#gtfs-import input[name=feed]").set_input_files(
+        {"name": "broken.zip", "mimeType": "application/zip", "buffer": b"PK\x05\x06" + b"\0" * 18}
+    )
+    page.locator("[data-action=import-gtfs]").click()
+    page.locator("dialog[open] button[data-value=true]").click()
+    expect(page.locator("#gtfs-outcome .notice--danger")).to_contain_text("Le fichier est refusé")
+    assert httpx.get(f"{web}{VJ}/graph/gtfs").content == exported.content
+    page.evaluate("window.scrollTo(0, 0)")  # rows scrolled under the sticky top bar are not targets
+    assert_accessible(page)
+
+    # The exported feed put back replaces the map with itself: same counts, same bytes.
+    page.locator("#gtfs-import input[name=feed]").set_input_files(
+        {"name": "saved.zip", "mimeType": "application/zip", "buffer": exported.content}
+    )
+    page.locator("[data-action=import-gtfs]").click()
+    page.locator("dialog[open] button[data-value=true]").click()
+    expect(page.get_by_text("Plan remplacé")).to_be_visible()
+    expect(page.locator("#graph-counts")).to_have_text(counts)
+    assert httpx.get(f"{web}{VJ}/graph/gtfs").content == exported.content

@@ -8,6 +8,7 @@ import { button, problemNotice } from "../../common/ui.js";
 import { dataTable, form, formDialog, morePager, pageHeader, panel, savedToast, stateBadge } from "../kit.js";
 import { EQUIPMENT_KINDS, kindOptions, kioskApi, levelOptions, loadMap, nameFields, namesFrom, nameValues, placeLink, tabs } from "./common.js";
 import { pathwayTable } from "./pathways.js";
+import { gtfsPanel } from "./gtfs.js";
 import { validationPanel } from "./validation.js";
 
 const PAGE = 50;
@@ -130,7 +131,7 @@ const listView = {
       draw(page.next_after);
     };
     await load(null);
-    ctx.root.append(validationPanel(ctx));
+    ctx.root.append(validationPanel(ctx), gtfsPanel(ctx));
   },
 };
 
