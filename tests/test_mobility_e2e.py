@@ -176,9 +176,17 @@ def test_feeds_survive_redis_down_and_the_stream_resumes_across_a_restart(stack,
         return response.status_code == 200
 
     eventually(reported, timeout=30, interval=0.2)
-    (resumed_id, event), *_ = read_events(stream_url, last_id, 1)
-    assert event["id"] == VELIB and event["status"]["num_vehicles_available"] == 3
-    assert resumed_id > last_id
+    # Resuming from the last id seen gives the events after it, in order, ours among them (other
+    # tests' updates of the stack may come first): resume again after each until it comes.
+    cursor = last_id
+    for _ in range(20):
+        (resumed_id, event), *_ = read_events(stream_url, cursor, 1)
+        assert resumed_id > cursor
+        if event["id"] == VELIB and event["status"]["num_vehicles_available"] == 3:
+            break
+        cursor = resumed_id
+    else:
+        raise AssertionError("the update after the restart never came on the resumed stream")
 
 
 def open_streams(gateway: str) -> float:
