@@ -10,6 +10,9 @@ import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { icon } from "../../common/icons.js";
 import { dataTable, localized, metric, panel, pageHeader, serviceApi, stateBadge, when } from "../kit.js";
+import { feedCell } from "../mobility/systems.js";
+import { severityBadge } from "../signage/alerts.js";
+import { screenLink, screenState } from "../signage/screens.js";
 
 const REFRESH_MS = 4000;
 const EXPIRING_WITHIN_MS = 24 * 3600 * 1000;
@@ -63,8 +66,8 @@ function screensBlock(ctx, screens) {
       rowKey: (screen) => screen.code,
       empty: ctx.t("dashboard.screensAllGood"),
       columns: [
-        { label: ctx.t("dashboard.screen"), render: (screen) => h("a", { href: ctx.router.href(`/signage/screens/${screen.code}`) }, screen.name, " ", h("span", { class: "mono muted" }, screen.code)) },
-        { label: ctx.t("dashboard.state"), render: (screen) => (screen.online ? stateBadge("behind", ctx.t("dashboard.behind")) : stateBadge("offline", ctx.t("dashboard.offline"))) },
+        { label: ctx.t("dashboard.screen"), render: (screen) => screenLink(ctx, screen) },
+        { label: ctx.t("dashboard.state"), render: (screen) => screenState(ctx, screen) },
         { label: ctx.t("dashboard.lastSeen"), render: (screen) => when(screen.last_seen_at) },
       ],
     }),
@@ -82,7 +85,7 @@ function alertsBlock(ctx, alerts) {
       return h(
         "li",
         { class: `alert-item alert-item--${alert.severity}`, dataset: { alert: alert.id, acked: acked.length, waiting: waiting.length } },
-        h("p", { class: "alert-item__text" }, stateBadge(alert.severity === "emergency" ? "error" : "stale", ctx.t(`dashboard.severity.${alert.severity}`)), " ", localized(alert.texts)),
+        h("p", { class: "alert-item__text" }, severityBadge(ctx, alert.severity), " ", localized(alert.texts)),
         h("p", { class: "muted" }, ctx.t("dashboard.raised"), " ", when(alert.raised_at)),
         h(
           "p",
@@ -141,18 +144,11 @@ function mobilityBlock(ctx, vehicles, systems, feeds) {
       empty: ctx.t("dashboard.noSystems"),
       columns: [
         { label: ctx.t("dashboard.system"), render: (system) => localized(system.name) },
-        { label: ctx.t("dashboard.feed"), render: (system) => feedState(ctx, feedOf.get(system.id)) },
+        { label: ctx.t("dashboard.feed"), render: (system) => feedCell(ctx, system, feedOf.get(system.id)) },
         { label: ctx.t("dashboard.lastUpdate"), render: (system) => when(feedOf.get(system.id)?.last_success_at) },
       ],
     }),
   ];
-}
-
-/** ok / stale / failing (with its reason), or "pushed" for a system fed over the bus, not a URL. */
-export function feedState(ctx, feed) {
-  if (!feed) return stateBadge("info", ctx.t("dashboard.feedPushed"));
-  const badge = stateBadge(feed.state, ctx.t(`dashboard.feedState.${feed.state}`));
-  return feed.reason ? h("span", null, badge, " ", h("span", { class: "muted" }, feed.reason)) : badge;
 }
 
 function outagesBlock(ctx, outages) {
@@ -175,7 +171,7 @@ function healthBlock(ctx, health) {
     "ul",
     { class: "health-list", dataset: { status: health.status } },
     checks.map(([name, check]) =>
-      h("li", { dataset: { check: name, status: check.status } }, stateBadge(check.status, ctx.t(`dashboard.health.${check.status}`, {}) ?? check.status), " ", h("span", null, ctx.t(`dashboard.component.${name}`))),
+      h("li", { dataset: { check: name, status: check.status } }, stateBadge(check.status, ctx.t(`dashboard.health.${check.status}`)), " ", h("span", null, ctx.t(`dashboard.component.${name}`))),
     ),
   );
 }

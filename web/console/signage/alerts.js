@@ -14,7 +14,8 @@ const REQUIRED_LANGUAGES = ["fr", "en"];
 const REFRESH_MS = 4000;
 const RECENT = 10;
 
-const severityBadge = (ctx, severity) => stateBadge(severity === "emergency" ? "error" : severity === "warning" ? "stale" : "active", ctx.t(`signage.severity.${severity}`));
+/** The severity as a badge: emergencies in red, warnings in amber. */
+export const severityBadge = (ctx, severity) => stateBadge(severity === "emergency" ? "error" : severity === "warning" ? "stale" : "active", ctx.t(`signage.severity.${severity}`));
 
 function raiseForm(ctx, api, onRaised) {
   const fields = [

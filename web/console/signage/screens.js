@@ -39,6 +39,11 @@ const NEW_SCREEN = { zone: "hall", languages: ["fr", "en"], orientation: "landsc
 // The service keeps the paired device's client id on the screen; the form does not show it.
 const screenBody = (values, screen) => ({ ...values, tags: values.tags ?? [], languages: values.languages ?? [], device_client_id: screen?.device_client_id ?? null });
 
+/** The screen's name and code, linking to its page. */
+export function screenLink(ctx, screen) {
+  return h("a", { href: ctx.router.href(`/signage/screens/${screen.code}`) }, screen.name, " ", h("span", { class: "mono muted" }, screen.code));
+}
+
 export function screenState(ctx, screen) {
   if (!screen.online) return stateBadge("offline", ctx.t("signage.state.offline"));
   if (screen.behind) return stateBadge("behind", ctx.t("signage.state.behind"));
@@ -130,7 +135,7 @@ async function renderList(ctx) {
       rowKey: (s) => s.code,
       empty: ctx.t("signage.screens.none"),
       columns: [
-        { label: ctx.t("signage.screen.name"), render: (s) => h("a", { href: ctx.router.href(`/signage/screens/${s.code}`) }, s.name, " ", h("span", { class: "mono muted" }, s.code)) },
+        { label: ctx.t("signage.screen.name"), render: (s) => screenLink(ctx, s) },
         { label: ctx.t("signage.screen.location"), render: (s) => `${s.location} · ${s.zone}` },
         { label: ctx.t("signage.screen.state"), render: (s) => screenState(ctx, s) },
         { label: ctx.t("signage.screen.lastSeen"), render: (s) => when(s.last_seen_at) },
