@@ -8,19 +8,23 @@ The container image's entry point (Dockerfile), so one image runs everything:
     nats hub-setup | station-setup | register-station SLUG --public-url URL | ...   (deploy/nats)
     healthcheck [--live]                        probe the component this container runs
 
-`migrate` on PostgreSQL holds an advisory lock per component while it runs, so replicas starting
-together (Kubernetes init containers) migrate one after the other, never at once.
+`migrate` holds a lock per component while it runs (on PostgreSQL an advisory lock, on SQLite a lock
+file beside the database), so replicas starting together (Kubernetes init containers, or two
+processes on one machine) migrate one after the other, never at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import os
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from deploy.hub import HUB
 from services.common.registry import COMPONENTS
@@ -65,6 +69,22 @@ async def migrate_under_lock(name: str, url: str, argv: list[str]) -> int:
         await connection.close()  # releases the lock
 
 
+def sqlite_database(name: str) -> Path | None:
+    """The file of the component's SQLite database, when its DATABASE_URL names one."""
+    url = os.environ.get(f"{SERVERS[name].env_prefix}DATABASE_URL", "")
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def migrate_under_file_lock(name: str, database: Path, argv: list[str]) -> int:
+    """Run the migration while holding an exclusive lock on `<database>.migrate-lock`."""
+    with open(database.with_name(f"{database.name}.migrate-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        return subprocess.run(argv, env=server_env(name)).returncode
+
+
 def healthcheck(live: bool, cmdline: Path = Path("/proc/1/cmdline")) -> int:
     """Probe the server of this container (PID 1): /readyz, or /healthz with --live."""
     try:
@@ -99,8 +119,11 @@ def main(args: list[str]) -> int:
         print(f"unknown component {name!r}; one of: {', '.join(MODULES)}", file=sys.stderr)
         return 2
     argv = [sys.executable, "-m", MODULES[name], *rest]
-    if rest[:1] == ["migrate"] and name in SERVERS and (url := postgres_url(name)):
-        return asyncio.run(migrate_under_lock(name, url, argv))
+    if rest[:1] == ["migrate"] and name in SERVERS:
+        if url := postgres_url(name):
+            return asyncio.run(migrate_under_lock(name, url, argv))
+        if database := sqlite_database(name):
+            return migrate_under_file_lock(name, database, argv)
     # The component becomes this process (PID 1 in a container): signals reach it directly.
     os.execve(sys.executable, argv, server_env(name))
     return 0  # not reached

@@ -19,7 +19,7 @@ import pytest
 from deploy import run
 from deploy.embedded.stack import REPO_ROOT
 from services.common.registry import COMPONENTS, GATEWAY
-from tests.conftest import POSTGRES_URL, _postgres_schemas
+from tests.conftest import BACKENDS, POSTGRES_URL, _postgres_schemas
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
@@ -152,16 +152,14 @@ def test_the_health_check_probes_the_component_of_the_container(tmp_path, monkey
         server.shutdown()
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs GARE_TEST_POSTGRES_URL")
-def test_replicas_migrating_at_once_take_turns(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_replicas_migrating_at_once_take_turns(tmp_path, backend):
     """Two init containers of the same component start together: both succeed, one after the other."""
     schema = f"t{uuid.uuid4().hex[:8]}_bike_share"
-    env = {
-        **os.environ,
-        "BIKE_SHARE_DATABASE_URL": POSTGRES_URL,
-        "BIKE_SHARE_DATABASE_SCHEMA": schema,
-        "BIKE_SHARE_STATIONS": "saint-denis-pleyel",
-    }
+    database = {"BIKE_SHARE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bike_share.db'}"}
+    if backend == "postgres":
+        database = {"BIKE_SHARE_DATABASE_URL": POSTGRES_URL, "BIKE_SHARE_DATABASE_SCHEMA": schema}
+    env = {**os.environ, **database, "BIKE_SHARE_STATIONS": "saint-denis-pleyel"}
     try:
         runs = [
             subprocess.Popen(
@@ -176,4 +174,5 @@ def test_replicas_migrating_at_once_take_turns(tmp_path):
         outputs = [p.communicate(timeout=120)[0].decode() for p in runs]
         assert [p.returncode for p in runs] == [0, 0], outputs
     finally:
-        asyncio.run(_postgres_schemas(POSTGRES_URL, schema, drop=True))
+        if backend == "postgres":
+            asyncio.run(_postgres_schemas(POSTGRES_URL, schema, drop=True))

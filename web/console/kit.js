@@ -6,8 +6,7 @@
 import { h, replace, uid } from "../common/dom.js";
 import { ApiError } from "../common/errors.js";
 import { i18n, t } from "../common/i18n.js";
-import { icon } from "../common/icons.js";
-import { badge, button, field, openDialog, problemNotice, whileBusy } from "../common/ui.js";
+import { button, field, openDialog, problemNotice, whileBusy } from "../common/ui.js";
 
 // -- The station's services ---------------------------------------------------------------------------
 
@@ -341,11 +340,6 @@ export function savedToast(ctx, message = t("console.saved")) {
   ctx.toast(message, { tone: "success" });
 }
 
-/** An icon and text in one line (a cell that says a state and why). */
-export function iconText(name, text, className) {
-  return h("span", { class: ["icon-text", className].filter(Boolean).join(" ") }, icon(name), h("span", null, text));
-}
-
 /** A localized text of the API ({"fr": "...", "en": "..."}) in the console's language. */
 export function localized(value) {
   if (value == null) return "";
@@ -382,5 +376,3 @@ export function stationTimeToIso(local, timeZone = i18n.timeZone) {
   const pad = (n) => String(Math.abs(n)).padStart(2, "0");
   return `${date}T${pad(hour)}:${pad(minute)}:00${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
 }
-
-export { badge };
