@@ -178,17 +178,21 @@ class UpstreamPool:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._idle: list[_Connection] = []
         self._closed = False
+        self.waiting = 0  # requests waiting for a slot now: the bulkhead's queue
 
     async def send(
         self, method: str, target: bytes, headers: Sequence[Header], body: bytes = b""
     ) -> UpstreamResponse:
         """Send a request (target: raw path and query, as the service must see them)."""
         if self._slots.locked():
+            self.waiting += 1
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._slots.acquire()
             except TimeoutError as exc:
                 raise UpstreamBusy("every connection to the service stayed busy") from exc
+            finally:
+                self.waiting -= 1
         else:
             await self._slots.acquire()
         try:

@@ -16,6 +16,7 @@ from deploy.embedded.ports import any_free_port
 from gateway.cache import UNCACHEABLE_SECONDS, EdgeCache, freshness
 from gateway.upstream import UpstreamResponse
 from services.common.bus import NatsBus
+from services.common.testing import wait_until
 
 READ = b"/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
 SCOPE = ("saint-denis-pleyel", "mobility")
@@ -307,10 +308,16 @@ async def test_a_services_broadcast_drops_the_entries(listening, nats_server):
     await read(listening, service)
     gbfs = b"/gbfs/saint-denis-pleyel/station_status.json"
     await listening.answer(target=gbfs, scope=SCOPE, request_headers=[], fetch=service.fetch)
-    assert len(listening) == 2
+    villejuif_kiosk = ("villejuif-institut-gustave-roussy", "kiosk")
+    marker = b"/api/v1/stations/villejuif-institut-gustave-roussy/kiosk/map"
+    await listening.answer(target=marker, scope=villejuif_kiosk, request_headers=[], fetch=Service().fetch)
+    assert len(listening) == 3
     await broadcast(nats_server.url, "villejuif-institut-gustave-roussy", "mobility")
     await broadcast(nats_server.url, "saint-denis-pleyel", "kiosk")
-    await asyncio.sleep(0.2)
+    # One subscription delivers in order: once the marker's broadcast has dropped its entry, the two
+    # before it were handled too, and they must have dropped nothing of Saint-Denis's mobility.
+    await broadcast(nats_server.url, *villejuif_kiosk)
+    await wait_until(lambda: len(listening) <= 2, timeout=30)
     assert len(listening) == 2
     await broadcast(nats_server.url, "saint-denis-pleyel", "mobility")
     await eventually_empty(listening)
