@@ -32,7 +32,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
 from gateway.streams import StreamSlots
-from gateway.upstream import UpstreamPool
+from gateway.upstream import UpstreamPool, observe_pool
 from gateway.web import mount_docs, mount_web_clients
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
@@ -78,6 +78,8 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         )
         for name, url in upstreams.items()
     }
+    for name, pool in pools.items():
+        observe_pool(name, pool)
     stations = served_stations(settings)
     bus = NatsBus(settings.nats_url, name="gateway", streams=[])
     return GatewayRuntime(

@@ -16,7 +16,13 @@ from typing import cast
 from urllib.parse import urlsplit
 
 import httptools
+from prometheus_client import Gauge
 
+UPSTREAM_REQUESTS = Gauge(
+    "gare_gateway_upstream_requests",
+    "Requests to a service now, in flight or waiting for a slot",
+    ["service", "state"],
+)
 Header = tuple[bytes, bytes]
 # RFC 9110 §9.2.2: a request that failed on a reused connection before any answer may be sent again.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -178,7 +184,9 @@ class UpstreamPool:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._idle: list[_Connection] = []
         self._closed = False
-        self.waiting = 0  # requests waiting for a slot now: the bulkhead's queue
+        # Read by the metrics at scrape time (`observe_pool`), never updated per request elsewhere.
+        self.waiting = 0  # requests waiting for a slot: the bulkhead's queue
+        self.in_flight = 0
 
     async def send(
         self, method: str, target: bytes, headers: Sequence[Header], body: bytes = b""
@@ -195,6 +203,7 @@ class UpstreamPool:
                 self.waiting -= 1
         else:
             await self._slots.acquire()
+        self.in_flight += 1
         try:
             data = self._encode(method, target, headers, body)
             head = method == "HEAD"
@@ -208,6 +217,7 @@ class UpstreamPool:
             connection, _ = await self._connection(fresh=True)
             return await self._exchange(connection, data, head)
         finally:
+            self.in_flight -= 1
             self._slots.release()
 
     def _encode(self, method: str, target: bytes, headers: Sequence[Header], body: bytes) -> bytes:
@@ -261,6 +271,12 @@ class UpstreamPool:
         for connection in self._idle:
             connection.close()
         self._idle.clear()
+
+
+def observe_pool(service: str, pool: UpstreamPool) -> None:
+    """Publish a pool's in-flight and waiting requests as gauges, read when metrics are scraped."""
+    UPSTREAM_REQUESTS.labels(service, "in_flight").set_function(lambda: pool.in_flight)
+    UPSTREAM_REQUESTS.labels(service, "waiting").set_function(lambda: pool.waiting)
 
 
 def _expire(waiter: asyncio.Future[UpstreamResponse]) -> None:

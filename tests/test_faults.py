@@ -6,9 +6,8 @@ import asyncio
 import json
 import re
 import signal
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
@@ -144,6 +143,7 @@ def test_a_redelivered_event_is_handled_once(stack, gateway, tokens):
 
         await nc.subscribe(subject, cb=on_message)
         await nc.flush()
+        start = await asyncio.to_thread(handled_counts, stack)
         response = await asyncio.to_thread(
             httpx.put,
             f"{gateway}{BASE}/mobility/vehicle-stations/{station_id}/status",
@@ -151,9 +151,17 @@ def test_a_redelivered_event_is_handled_once(stack, gateway, tokens):
             headers=bearer(tokens.operator()),
         )
         assert response.status_code == 200
-        original = await asyncio.wait_for(got.get(), 5)
-        await asyncio.sleep(0.5)  # the kiosk handles the original
-        before = await asyncio.to_thread(handled_counts, stack)
+        original = await asyncio.wait_for(got.get(), 30)
+
+        def kiosk_handled_the_original() -> dict[str, float] | None:
+            counts = handled_counts(stack)
+            rows = httpx.get(f"{gateway}{BASE}/kiosk/mobility").json()["vehicle_stations"]
+            shown = any(
+                r["vehicle_station_id"] == station_id and r["num_vehicles_available"] == 2 for r in rows
+            )
+            return counts if shown and counts["handled"] > start["handled"] else None
+
+        before, _ = await asyncio.to_thread(eventually, kiosk_handled_the_original, timeout=30)
         # A second copy under another message id: JetStream keeps it, so the consumer gets it again.
         await js.publish(subject, original, headers={"Nats-Msg-Id": uuid.uuid4().hex})
         await nc.close()
@@ -161,7 +169,9 @@ def test_a_redelivered_event_is_handled_once(stack, gateway, tokens):
 
     before = asyncio.run(capture_and_replay())
     after, _ = eventually(
-        lambda: (c := handled_counts(stack))["duplicate"] > before["duplicate"] and c, timeout=5, interval=0.1
+        lambda: (c := handled_counts(stack))["duplicate"] > before["duplicate"] and c,
+        timeout=30,
+        interval=0.1,
     )
     assert after["handled"] == before["handled"]
     assert after["duplicate"] == before["duplicate"] + 1
@@ -190,24 +200,35 @@ def test_redis_down_degrades_rate_limits_but_keeps_serving(stack, gateway, token
 def test_a_saturated_service_sheds_load_with_503_busy(stack, tokens):
     """One request in flight per service: the next waits its turn, the one after gives up with 503."""
     process, url = stack.start_extra_gateway(
-        "gateway-one-slot", {"UPSTREAM_MAX_IN_FLIGHT": "1", "UPSTREAM_TIMEOUT": "1.5"}
+        "gateway-one-slot", {"UPSTREAM_MAX_IN_FLIGHT": "1", "UPSTREAM_TIMEOUT": "5"}
     )
     signage = stack.processes["signage"]
     headers = bearer(tokens.operator())
+
+    def requests_to_signage(state: str) -> float:
+        metrics = httpx.get(f"{url}/metrics").text
+        line = f'gare_gateway_upstream_requests{{service="signage",state="{state}"}} '
+        return next(float(m.removeprefix(line)) for m in metrics.splitlines() if m.startswith(line))
+
     signage.signal(signal.SIGSTOP)
     try:
         with ThreadPoolExecutor(3) as pool:
-            calls = []
-            for _ in range(3):
-                calls.append(
-                    pool.submit(httpx.get, f"{url}{BASE}/signage/screens", headers=headers, timeout=10)
-                )
-                time.sleep(0.3)
-            responses = [call.result() for call in calls]
+
+            def call() -> Future[httpx.Response]:
+                return pool.submit(httpx.get, f"{url}{BASE}/signage/screens", headers=headers, timeout=30)
+
+            # The first holds the one slot until it times out; the two others queue behind it. Whatever
+            # the timing after that, the first gets 504, the queue hands the slot on once, and the last
+            # waiting gives up busy.
+            calls = [call()]
+            eventually(lambda: requests_to_signage("in_flight") == 1, timeout=30)
+            calls += [call(), call()]
+            eventually(lambda: requests_to_signage("waiting") == 2, timeout=30)
+            responses = [c.result() for c in calls]
     finally:
         signage.signal(signal.SIGCONT)
         process.stop()
-    # Which one is shed depends on when each reached the gateway on a loaded machine: one of them.
+    assert responses[0].status_code == 504
     assert sorted(r.status_code for r in responses) == [503, 504, 504]
     shed = next(r for r in responses if r.status_code == 503)
     assert_problem(shed, 503, "upstream-busy")

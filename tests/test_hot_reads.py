@@ -5,7 +5,6 @@ answer the same bytes with the same ETag, and 304 to it."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from services.common.testing import (
     eventually,
     migrated_sqlite_async,
     running_service,
+    wait_until,
 )
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
@@ -197,13 +197,14 @@ async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share
     await report(writer, 1)
 
     async def other_holds_it() -> bool:  # and keeps it: the broadcasts of earlier writes have come
+        if other.runtime.broadcaster.received < writer.runtime.broadcaster.sent:
+            return False
         seen = (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"]
-        await asyncio.sleep(0.3)
         return seen["num_vehicles_available"] == 1 and len(other.runtime.hot) == 1
 
     await eventually(other_holds_it, timeout=10)
     nats_server.stop()
-    await asyncio.sleep(0.3)
+    await wait_until(lambda: not writer.runtime.bus.connected and not other.runtime.bus.connected, timeout=30)
     await report(writer, 9)  # its broadcast cannot flow now
     stale = await other.http.get(MOBILITY)
     assert stale.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 1  # until the TTL

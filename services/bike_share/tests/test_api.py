@@ -193,8 +193,15 @@ async def test_a_screen_token_may_not_report_availability(bike_share):
 
 async def test_a_feed_reports_only_its_own_system_at_its_own_station(bike_share):
     own = bike_share.keys.device("mobility_feed", binding="velib-metropole")
-    accepted = await bike_share.http.put(f"{BASE}/{PLEYEL}/status", json=report(2, 2), headers=bearer(own))
+    accepted = await bike_share.http.put(f"{BASE}/{PLEYEL}/status", json=report(2, 3), headers=bearer(own))
     assert accepted.status_code == 200, accepted.text
+
+    async def stored_types() -> dict[str, int]:
+        status = (await bike_share.http.get(f"{BASE}/{PLEYEL}")).json()["status"]
+        assert status["num_vehicles_available"] == 5
+        return {t["vehicle_type_id"]: t["count"] for t in status["vehicle_types_available"]}
+
+    assert await stored_types() == {"velib-mechanical": 2, "velib-ebike": 3}
 
     other_system = bike_share.keys.device("mobility_feed", binding="cityscoot")
     unbound = bike_share.keys.device("mobility_feed", binding=None)
@@ -204,6 +211,7 @@ async def test_a_feed_reports_only_its_own_system_at_its_own_station(bike_share)
             f"{BASE}/{PLEYEL}/status", json=report(1, 1), headers=bearer(token)
         )
         assert_problem(refused, 403, "forbidden")
+    assert await stored_types() == {"velib-mechanical": 2, "velib-ebike": 3}
 
 
 async def test_people_without_the_operate_scope_may_not_write(bike_share):
