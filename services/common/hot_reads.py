@@ -426,6 +426,7 @@ class CacheBroadcaster:
         # What crossed between replicas so far: lets a test wait for the broadcasts it caused.
         self.sent = 0
         self.received = 0
+        self._publishing = False
         cache.broadcaster = self
         bus.add_connect_listener(self._on_connect)
 
@@ -451,7 +452,19 @@ class CacheBroadcaster:
                 continue  # sent again by _on_connect
             await self._publish_pending()
 
+    @property
+    def broadcasting(self) -> bool:
+        """Invalidations queued or being sent (a test waits for this to end, then counts)."""
+        return bool(self._pending) or self._publishing
+
     async def _publish_pending(self) -> None:
+        self._publishing = True
+        try:
+            await self._publish_each_pending()
+        finally:
+            self._publishing = False
+
+    async def _publish_each_pending(self) -> None:
         while self._pending:
             station_id, tags = self._pending.popitem()
             message = {
