@@ -19,9 +19,12 @@ invalidation fails here rather than hiding behind the read's TTL.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import io
 import json
+import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -173,7 +176,9 @@ async def replicas(
     count: int = 3,
 ) -> list[ServiceUnderTest]:
     name = matrix.definition.name
-    url = await migrated_sqlite_async(REPO / "services" / name / "migrations", tmp_path / f"{name}.sqlite")
+    database = tmp_path / f"{name}.sqlite"
+    shutil.copyfile(await migrated_template(name), database)
+    url = f"sqlite+aiosqlite:///{database}"
     settings = functools.partial(matrix.settings, **matrix.files(tmp_path))
     return [
         await stack.enter_async_context(
@@ -188,6 +193,19 @@ async def replicas(
         )
         for _ in range(count)
     ]
+
+
+_TEMPLATES: dict[str, Path] = {}
+
+
+async def migrated_template(name: str) -> Path:
+    """The service's migrated, empty database, made once per test process and copied for each row."""
+    if name not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix=f"matrix-{name}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        await migrated_sqlite_async(REPO / "services" / name / "migrations", folder / "template.sqlite")
+        _TEMPLATES[name] = folder / "template.sqlite"
+    return _TEMPLATES[name]
 
 
 async def settled(group: list[ServiceUnderTest]) -> None:
