@@ -26,6 +26,7 @@ class ScreenPlayer:
         self.etag: str | None = None
         self.playlist: dict[str, Any] | None = None
         self.version: str | None = None
+        self.failed_polls = 0  # in a row: how long it has been playing on what it had
 
     async def poll_once(self) -> bool:
         """Fetch the playlist; True when it changed."""
@@ -52,6 +53,7 @@ class ScreenPlayer:
         while True:
             try:
                 changed = await self.poll_once()
+                self.failed_polls = 0
                 if changed:
                     items = (self.playlist or {}).get("items", [])
                     log.info(
@@ -62,5 +64,6 @@ class ScreenPlayer:
                     last_beat = time.monotonic()
             except (httpx.HTTPError, KeyError, ValueError) as exc:
                 # Offline: the player keeps looping over the playlist it already has.
+                self.failed_polls += 1
                 log.warning("playlist fetch failed, showing the last one", extra={"error": repr(exc)})
             await asyncio.sleep(self.poll_seconds)
