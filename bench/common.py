@@ -123,15 +123,73 @@ def metric(value: float, unit: str, target: str | None = None) -> dict[str, Any]
     return {"value": round(value, 3), "unit": unit, "target": target}
 
 
-def record(scenario: str, command: str, metrics: dict[str, dict[str, Any]], summary: str) -> Path:
-    """Write bench/results/<scenario>.json and add a line to bench/results/README.md."""
+_OPERATORS = {
+    ">=": float.__ge__,
+    "<=": float.__le__,
+    ">": float.__gt__,
+    "<": float.__lt__,
+    "==": float.__eq__,
+}
+
+
+def met(value: float, target: str) -> bool:
+    """Whether a value meets a target written `"OP NUMBER"` (DESIGN.md, Benchmarks)."""
+    operator, _, number = target.partition(" ")
+    if operator not in _OPERATORS:
+        raise ValueError(f"a target is 'OP NUMBER' with OP one of {sorted(_OPERATORS)}, not {target!r}")
+    return bool(_OPERATORS[operator](float(value), float(number)))
+
+
+def commit() -> str:
+    """The commit measured, with `+changes` when the work tree differed from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=BENCH_DIR).stdout.strip()
+
+    head = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def stack_configuration(stack: StationStack, **more: Any) -> dict[str, Any]:
+    """How a stack under measure was configured: what changes the numbers."""
+    config = stack.config
+    gateway_env = config.component_env.get("gateway", {})
+    return {
+        "stack": "bench_stack (deploy/embedded, one process per component)",
+        "database": "postgresql" if config.database_url else "sqlite",
+        "log_level": config.log_level,
+        "devices": config.with_devices,
+        "rate_limits": "evaluated on every request, limits raised out of the way"
+        if any(k.startswith("RATE_LIMIT_") for k in gateway_env)
+        else "as configured by default",
+        "edge_cache_entries": gateway_env.get("EDGE_CACHE_ENTRIES", "default"),
+        **more,
+    }
+
+
+def record(
+    scenario: str,
+    command: str,
+    metrics: dict[str, dict[str, Any]],
+    summary: str,
+    *,
+    configuration: dict[str, Any],
+) -> Path:
+    """Write bench/results/<scenario>.json and add a line to bench/results/README.md.
+
+    Every metric with a target gets `met`; the document says which commit and configuration."""
+    for measured in metrics.values():
+        if measured.get("target"):
+            measured["met"] = met(measured["value"], measured["target"])
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = RESULTS_DIR / f"{scenario}.json"
     document = {
         "scenario": scenario,
         "command": command,
+        "commit": commit(),
         "machine": machine(),
+        "configuration": configuration,
         "date": now,
         "metrics": metrics,
     }
@@ -141,6 +199,11 @@ def record(scenario: str, command: str, metrics: dict[str, dict[str, Any]], summ
         readme.write_text(
             "# Benchmark results\n\nOne line per run, newest last; details in `<scenario>.json`.\n\n"
         )
+    missed = [name for name, m in metrics.items() if m.get("met") is False]
     with readme.open("a") as f:
-        f.write(f"- {now} `{scenario}` ({machine()['cores']} cores): {summary}\n")
+        f.write(
+            f"- {now} `{scenario}` ({machine()['cores']} cores, {document['commit']}): {summary}"
+            + (f" — missed: {', '.join(missed)}" if missed else "")
+            + "\n"
+        )
     return path

@@ -18,7 +18,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, bench_stack, median_run, metric, record, wrk
+from bench.common import RESULTS_DIR, bench_stack, median_run, metric, record, stack_configuration, wrk
 from deploy.embedded.stack import StationStack
 
 READ_PATH = "/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
@@ -96,16 +96,18 @@ def main() -> None:
     metrics: dict = {}
     lines: list[str] = []
     backends = {"sqlite": None} | ({"postgres": args.postgres} if args.postgres else {})
+    configuration: dict = {}
     for backend, database_url in backends.items():
-        measure(backend, database_url, args, metrics, lines)
+        configuration[backend] = measure(backend, database_url, args, metrics, lines)
     command = "./dev bench -- gateway_overhead " + " ".join(sys.argv[1:])
-    print(record("gateway_overhead", command.strip(), metrics, "; ".join(lines)))
+    print(record("gateway_overhead", command.strip(), metrics, "; ".join(lines), configuration=configuration))
 
 
 def measure(
     backend: str, database_url: str | None, args: argparse.Namespace, metrics: dict, lines: list[str]
-) -> None:
+) -> dict:
     with bench_stack(database_url) as stack:
+        configuration = stack_configuration(stack)
         direct_url = f"{stack.url('bike_share')}{READ_PATH}"
         gateway_url = f"{stack.gateway_url}{READ_PATH}"
         wrk(gateway_url, connections=16, seconds=2)  # warm up pools and caches
@@ -135,6 +137,7 @@ def measure(
             print(line, flush=True)
         if args.profile and backend == "sqlite":
             print(f"profile: {profile_gateway(stack, args.seconds)}")
+    return configuration
 
 
 if __name__ == "__main__":

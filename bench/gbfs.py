@@ -20,17 +20,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import operator
 import os
 import statistics
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, median_run, record, wrk
+from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
@@ -38,16 +36,6 @@ VEHICLE_STATION = "velib-metropole-653042442"
 STATUS = f"/gbfs/{STATION}/station_status.json"
 CONNECTIONS = 64
 RPS_TARGET, VISIBLE_P99_MS = 3000, 100
-OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
-
-
-def metric(value: float, unit: str, target: str | None = None) -> dict[str, Any]:
-    """A measure, its target (`"OP NUMBER"`) and whether it was met."""
-    entry: dict[str, Any] = {"value": round(value, 3), "unit": unit, "target": target}
-    if target is not None:
-        op, number = target.split()
-        entry["met"] = bool(OPERATORS[op](value, float(number)))
-    return entry
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -168,6 +156,7 @@ def main() -> None:
     metrics: dict = {}
     lines: list[str] = []
     with bench_stack() as stack:
+        configuration = stack_configuration(stack)
         throughput(stack, args, metrics, lines)
         asyncio.run(visibility(stack, args, metrics, lines))
     # A shared 2-core machine: the load says how much the numbers are worth.
@@ -175,7 +164,7 @@ def main() -> None:
     metrics["load_average_1min"] = metric(load, "runnable processes")
     lines.append(f"load average {load:.1f}")
     command = "./dev bench -- gbfs " + " ".join(sys.argv[1:])
-    print(record("gbfs", command.strip(), metrics, "; ".join(lines)))
+    print(record("gbfs", command.strip(), metrics, "; ".join(lines), configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 For each read (vehicle stations and one vehicle station, the kiosk's points of interest and
 mobility board, locker availability and one bank's, a screen's playlist with its device token),
-directly from its service and through the gateway, as a full body and as a 304 (If-None-Match with
+directly from its service, through the gateway's edge cache (`gateway_edge`: public reads, what a
+traveller gets) and proxied by a second gateway with its edge cache off (`gateway_proxied`: every
+request reaches the service), as a full body and as a 304 (If-None-Match with
 the current ETag), at 16 and 64 connections: wrk, median of `--rounds` runs of `--seconds`. Besides
 throughput and latency it records the CPU each process spent per request (from /proc/<pid>/stat
 over the run: user + system time / requests answered), which is how the gateway's own cost per
@@ -30,11 +32,12 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import WrkRun, bench_stack, median_run, metric, record, wrk
+from bench.common import WrkRun, bench_stack, median_run, metric, record, stack_configuration, wrk
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
 CONCURRENCY = (16, 64)
+PROXIED = "gateway-proxied"
 GATEWAY_FULL_RPS, GATEWAY_304_RPS, GATEWAY_P99_MS, RATIO = 3000, 4000, 25, 0.7
 
 
@@ -99,18 +102,30 @@ def measure_run(
 
 
 def measure_read(
-    stack: StationStack, read: Read, args: argparse.Namespace, metrics: dict, lines: list[str]
+    stack: StationStack,
+    read: Read,
+    args: argparse.Namespace,
+    metrics: dict,
+    lines: list[str],
+    proxied_url: str,
 ) -> None:
-    service_pid, gateway_pid = stack.processes[read.service].pid, stack.processes["gateway"].pid
-    assert service_pid is not None and gateway_pid is not None, "the stack's processes run"
-    for where, base in (("direct", stack.url(read.service)), ("gateway", stack.gateway_url)):
+    """The read directly from its service, through the gateway's edge cache (public reads: what a
+    traveller gets), and proxied by a gateway whose edge cache is off (every request to the service)."""
+    service_pid = stack.processes[read.service].pid
+    gateway_pid = stack.processes["gateway"].pid
+    proxied_pid = stack.processes[PROXIED].pid
+    assert service_pid is not None and gateway_pid is not None and proxied_pid is not None
+    wheres = [("direct", stack.url(read.service), [service_pid])]
+    if read.device is None:  # a private answer is never kept at the edge
+        wheres.append(("gateway_edge", stack.gateway_url, [gateway_pid, service_pid]))
+    wheres.append(("gateway_proxied", proxied_url, [proxied_pid, service_pid]))
+    for where, base, pids in wheres:
         url = f"{base}{read.path}"
         headers = headers_for(stack, read)
         first = httpx.get(url, headers=headers, timeout=10)
         if first.status_code != 200:
             print(f"{read.name} {where}: {first.status_code} {first.text[:200]}; skipped", flush=True)
             continue
-        pids = [service_pid] if where == "direct" else [gateway_pid, service_pid]
         for kind, extra in (("full", {}), ("304", {"If-None-Match": first.headers["etag"]})):
             for connections in CONCURRENCY:
                 runs, cpu = [], []
@@ -135,14 +150,15 @@ def record_metrics(
 ) -> None:
     name = f"{read.name}_{where}_{kind}_c{connections}"
     rps_target = None
-    if where == "gateway":
+    through_gateway = where.startswith("gateway")
+    if through_gateway:
         rps_target = f">= {GATEWAY_FULL_RPS if kind == 'full' else GATEWAY_304_RPS}"
-    p99_target = f"<= {GATEWAY_P99_MS}" if where == "gateway" and connections == 64 else None
+    p99_target = f"<= {GATEWAY_P99_MS}" if through_gateway and connections == 64 else None
     metrics[f"{name}_rps"] = metric(run.requests_per_second, "requests/s", rps_target)
     metrics[f"{name}_p50"] = metric(run.p50_ms, "ms")
     metrics[f"{name}_p99"] = metric(run.p99_ms, "ms", p99_target)
     metrics[f"{name}_errors"] = metric(run.errors, "requests", "== 0")
-    if where == "gateway":
+    if through_gateway:
         metrics[f"{name}_gateway_cpu"] = metric(cpu_ms[0], "ms CPU per request", "< 0.5")
         direct = metrics.get(f"{read.name}_direct_{kind}_c{connections}_rps")
         if direct and direct["value"]:
@@ -239,11 +255,13 @@ def main() -> None:
     )
     print(lines[-1], flush=True)
     with bench_stack() as stack:
+        _, proxied_url = stack.start_extra_gateway(PROXIED, {"EDGE_CACHE_ENTRIES": "0"})
+        configuration = stack_configuration(stack, proxied_gateway="a second gateway, edge cache off")
         wrk(f"{stack.gateway_url}{READS[0].path}", connections=16, seconds=1)  # warm up
         for read in wanted:
-            measure_read(stack, read, args, metrics, lines)
+            measure_read(stack, read, args, metrics, lines, proxied_url)
     command = "./dev bench -- hot_reads " + " ".join(sys.argv[1:])
-    print(record("hot_reads", command.strip(), metrics, "; ".join(lines)))
+    print(record("hot_reads", command.strip(), metrics, "; ".join(lines), configuration=configuration))
 
 
 if __name__ == "__main__":

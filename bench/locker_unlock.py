@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import nats
 
-from bench.common import bench_stack, metric, record, wrk
+from bench.common import bench_stack, metric, record, stack_configuration, wrk
 from deploy.embedded.stack import StationStack
 from devices.locker_controller import LockerController
 
@@ -231,6 +231,7 @@ def main() -> None:
     # The machine is shared: say how busy it was, next to numbers it bends.
     metrics["load_average_1min_at_start"] = metric(os.getloadavg()[0], "runnable processes")
     with bench_stack() as stack:
+        configuration = stack_configuration(stack)
         results = asyncio.run(run(stack, levels, args.seconds))
         availability = wrk(
             f"{stack.gateway_url}{BASE}/availability/A", connections=50, seconds=int(min(args.seconds, 5))
@@ -254,19 +255,8 @@ def main() -> None:
     lines.append(
         f"availability/A through the gateway c=50: {availability.requests_per_second:.0f} req/s, p99 {availability.p99_ms:.1f} ms"
     )
-    for values in metrics.values():
-        target = values["target"]
-        if target:
-            op, number = target.split()
-            values["met"] = {
-                "<": values["value"] < float(number),
-                "<=": values["value"] <= float(number),
-                "==": values["value"] == float(number),
-                ">=": values["value"] >= float(number),
-                ">": values["value"] > float(number),
-            }[op]
     command = "./dev bench -- locker_unlock " + " ".join(sys.argv[1:])
-    print(record("locker_unlock", command.strip(), metrics, "; ".join(lines)))
+    print(record("locker_unlock", command.strip(), metrics, "; ".join(lines), configuration=configuration))
 
 
 if __name__ == "__main__":

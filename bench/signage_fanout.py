@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, wrk
+from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
 from bench.hot_reads import device_token
 from deploy.embedded.stack import StationStack
 
@@ -213,23 +213,6 @@ async def alert_fanout_via(
     print(line, flush=True)
 
 
-COMPARE = {
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
-    "==": lambda a, b: a == b,
-}
-
-
-def judge(metrics: dict[str, Any]) -> None:
-    """`met` beside every target: whether the measured value reaches it."""
-    for entry in metrics.values():
-        if entry["target"]:
-            op, number = entry["target"].split()
-            entry["met"] = COMPARE[op](entry["value"], float(number))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench signage_fanout")
     parser.add_argument("--seconds", type=int, default=10)
@@ -239,15 +222,15 @@ def main() -> None:
     metrics: dict[str, Any] = {}
     lines: list[str] = []
     with bench_stack() as stack:
+        configuration = stack_configuration(stack)
         polls(stack, args, metrics, lines)
         asyncio.run(alert_fanout(stack, args, metrics, lines))
     # The machine is shared: its load says how far these numbers are from a quiet run.
     load = os.getloadavg()[0]
     metrics["machine_load_1min"] = metric(load, "runnable processes")
     lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
-    judge(metrics)
     command = "./dev bench -- signage_fanout " + " ".join(sys.argv[1:])
-    print(record("signage_fanout", command.strip(), metrics, "; ".join(lines)))
+    print(record("signage_fanout", command.strip(), metrics, "; ".join(lines), configuration=configuration))
 
 
 if __name__ == "__main__":

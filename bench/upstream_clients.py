@@ -182,7 +182,8 @@ def main() -> None:
         lines.append(f"{name} {cpu:.0f} µs/request ({rate:.0f} req/s)")
         print(lines[-1], flush=True)
     command = "./dev bench -- upstream_clients " + " ".join(sys.argv[1:])
-    print(record("upstream_clients", command.strip(), metrics, "; ".join(lines)))
+    configuration = {"stack": "none: each client against one local HTTP server, in one process"}
+    print(record("upstream_clients", command.strip(), metrics, "; ".join(lines), configuration=configuration))
 
 
 if __name__ == "__main__":

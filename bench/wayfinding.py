@@ -260,17 +260,14 @@ def main() -> None:
         # The CPU the route itself took: what the wall-clock p99 would be without neighbours.
         metrics[f"route_{profile}_cpu_p99_ms"] = metric(cpu_p99, "ms")
         metrics[f"route_{profile}_p99_ms"] = metric(p99, "ms", f"< {P99_TARGET_MS}")
-        metrics[f"route_{profile}_p99_ms"]["met"] = p99 < P99_TARGET_MS
     per_second, outage_s = asyncio.run(through_http(feed, args.seconds))
     metrics["routes_per_second_http_in_process"] = metric(per_second, "routes/s")
     metrics["outage_respected_s"] = metric(outage_s, "s", f"< {OUTAGE_TARGET_S}")
-    metrics["outage_respected_s"]["met"] = outage_s < OUTAGE_TARGET_S
     gateway_line = ""
     if not args.no_gateway:
         gateway_rps, gateway_outage_s = through_gateway(feed, args.seconds, args.concurrency)
         metrics["routes_per_second_gateway"] = metric(gateway_rps, "routes/s")
         metrics["outage_respected_gateway_s"] = metric(gateway_outage_s, "s", f"< {OUTAGE_TARGET_S}")
-        metrics["outage_respected_gateway_s"]["met"] = gateway_outage_s < OUTAGE_TARGET_S
         gateway_line = (
             f"; through the gateway ({args.concurrency} clients) {gateway_rps:.0f} routes/s, "
             f"outage respected in {gateway_outage_s * 1000:.0f} ms"
@@ -290,6 +287,12 @@ def main() -> None:
         f" --concurrency {args.concurrency}{' --no-gateway' if args.no_gateway else ''}",
         metrics,
         summary,
+        configuration={
+            "routes": "in process, the domain's router alone, then over HTTP in process",
+            "gateway": "none"
+            if args.no_gateway
+            else "bench_stack (deploy/embedded), SQLite, logs at WARNING, no devices",
+        },
     )
     print(summary)
     print(path)
