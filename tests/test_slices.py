@@ -222,3 +222,28 @@ def test_locker_availability_is_public_and_follows_the_compartments(gateway, tok
         f"{gateway}{BASE}/lockers/availability", headers={"If-None-Match": board.headers["etag"]}
     )
     assert again.status_code == 304
+
+    # A compartment of B taken out of service: the public board, edge cache included, follows.
+    operator = bearer(tokens.operator())
+    bank_b = next(
+        b
+        for b in httpx.get(f"{gateway}{BASE}/lockers/banks", headers=operator).json()["banks"]
+        if b["code"] == "B"
+    )
+    free_m = [c["label"] for c in bank_b["compartments"] if c["size"] == "M" and c["state"] == "free"]
+    assert free_m, bank_b
+    service_state = f"{gateway}{BASE}/lockers/banks/{bank_b['id']}/compartments/{free_m[0]}/service-state"
+
+    def board_of_b() -> dict:
+        answer = httpx.get(f"{gateway}{BASE}/lockers/availability")
+        return {bank["code"]: bank for bank in answer.json()["banks"]}["B"]["availability"]["M"]
+
+    before = board_of_b()
+    taken = httpx.put(service_state, json={"in_service": False, "reason": "Essai"}, headers=operator)
+    assert taken.status_code == 200, taken.text
+    try:
+        eventually(lambda: board_of_b()["free"] == before["free"] - 1, timeout=30)
+    finally:
+        back = httpx.put(service_state, json={"in_service": True, "reason": None}, headers=operator)
+        assert back.status_code == 200, back.text
+    eventually(lambda: board_of_b() == before, timeout=30)

@@ -210,14 +210,22 @@ async def test_replicas_drop_what_another_committed_and_ignore_noise(nats_server
 
         nc = await nats.connect(nats_server.url)
         subject = cache_subject("saint-denis-pleyel", "things")
+        received = broadcasters[1].received
         for noise in (
             b"not json",
             b'{"station": 1}',
             json.dumps({"station": "saint-denis-pleyel", "tags": ["things"], "origin": b.origin}).encode(),
         ):
             await nc.publish(subject, noise)
+        # Then a well-formed message for another station: once it is applied, the noise before it on
+        # the same subscription has been handled too.
+        marker = {"station": "villejuif-institut-gustave-roussy", "tags": ["things"], "origin": "marker"}
+        await nc.publish(
+            cache_subject("villejuif-institut-gustave-roussy", "things"), json.dumps(marker).encode()
+        )
         await nc.flush()
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: broadcasters[1].received > received, timeout=30)
+        assert broadcasters[1].received == received + 1
         assert len(b) == 1  # malformed messages, and its own, change nothing
 
         seen: list[dict] = []
