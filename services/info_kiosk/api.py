@@ -12,10 +12,12 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_
 
 from services.common.auth import Principal, Scope
+from services.common.catalog import station_names
 from services.common.db import utcnow
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import InvalidInput, NotFound, Problem
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
+from services.common.i18n import DEFAULT_LANGUAGE
 from services.common.openapi import problem_responses
 from services.common.registry import INFO_KIOSK
 from services.common.stations import STATION_SLUG_PATTERN
@@ -62,6 +64,7 @@ from services.info_kiosk.schemas import (
     VehicleAvailabilityPublic,
     VehiclePanel,
 )
+from services.info_kiosk.settings import Settings
 
 router = APIRouter(prefix=INFO_KIOSK.path_prefix, tags=["kiosk"])
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
@@ -407,9 +410,16 @@ def report_of(station_id: str, version: str | None, graph: domain.RoutingGraph) 
     },
     summary="The station graph as a GTFS zip",
 )
-async def export_gtfs(station_id: StationId, session: SessionDep) -> Response:
+async def export_gtfs(station_id: StationId, session: SessionDep, runtime: RuntimeDep) -> Response:
     feed = await service.load_feed(session=session, station_id=station_id)
-    body = gtfs.write_feed(station_id, {"fr": station_id}, feed)
+    settings = runtime.settings
+    publisher = (
+        gtfs.Publisher(settings.gtfs_publisher_name, settings.gtfs_publisher_base_url)
+        if isinstance(settings, Settings)
+        else gtfs.Publisher("Gare numérique", settings.jwks_url.removesuffix(".well-known/jwks.json"))
+    )
+    station_name = station_names().get(station_id, station_id)
+    body = gtfs.write_feed(station_id, {DEFAULT_LANGUAGE: station_name}, feed, publisher)
     return Response(
         body, media_type=ZIP, headers={"Content-Disposition": f'attachment; filename="{station_id}-gtfs.zip"'}
     )
@@ -424,7 +434,11 @@ async def export_gtfs(station_id: StationId, session: SessionDep) -> Response:
         }
     },
     responses=problem_responses(
-        {415: "The body is not a zip.", 422: "The feed has broken references; see `errors`."}
+        {
+            413: "The zip would expand past its limits (members, sizes, compression ratio).",
+            415: "The body is not a zip.",
+            422: "The feed has broken references; see `errors`.",
+        }
     ),
     summary="Replace the station graph with a GTFS zip; broken references refuse it whole",
 )

@@ -4,8 +4,12 @@ outage at once, search, and the live panels fed by other services' events on a r
 from __future__ import annotations
 
 import asyncio
+import csv
+import functools
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +18,7 @@ from pathlib import Path
 import nats
 import pytest
 
+from services.common.catalog import station_names
 from services.common.contracts import kiosk as kiosk_contract
 from services.common.contracts import lockers, signage
 from services.common.events import new_event
@@ -34,6 +39,8 @@ from services.info_kiosk.demo import demo_feed
 from services.info_kiosk.settings import Settings
 from services.info_kiosk.tests.test_api import publish
 
+PUBLISHER = gtfs.Publisher("Gare numérique", "https://gare-numerique.example.org/")
+
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"
 SDP = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
@@ -43,14 +50,18 @@ ZIP = {"Content-Type": "application/zip"}
 def demo_zip(station: str) -> bytes:
     feed = demo_feed(station)
     assert feed is not None
-    return gtfs.write_feed(station, {"fr": station}, feed)
+    return gtfs.write_feed(station, {"fr": station_names()[station]}, feed, PUBLISHER)
 
 
 @pytest.fixture
 async def kiosk(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIterator[ServiceUnderTest]:
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "info_kiosk.sqlite")
     async with running_service(
-        DEFINITION, Settings, database_url=url, keys=keys, nats_url=nats_server.url
+        DEFINITION,
+        functools.partial(Settings, gtfs_publisher_url=PUBLISHER.url),
+        database_url=url,
+        keys=keys,
+        nats_url=nats_server.url,
     ) as running:
         for station, base in ((VILLEJUIF, VJ), (SAINT_DENIS, SDP)):
             imported = await running.http.put(
@@ -62,13 +73,65 @@ async def kiosk(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIterator[
 
 async def test_gtfs_import_reports_and_export_gives_back_the_same_graph(kiosk, keys):
     report = (await kiosk.http.get(f"{SDP}/graph/validation", headers=bearer(keys.operator()))).json()
-    assert report["places"] == 26 and report["pathways"] == 37 and report["levels"] == 5
+    assert report["places"] == 26 and report["pathways"] == 42 and report["levels"] == 5
     assert {(w["place_code"], w["profile"]) for w in report["warnings"]} == {("exit-rue-pleyel", "step_free")}
     exported = await kiosk.http.get(f"{SDP}/graph/gtfs")
     assert exported.headers["content-type"] == "application/zip"
     assert exported.content == demo_zip(SAINT_DENIS)
     with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
-        assert sorted(archive.namelist()) == ["levels.txt", "pathways.txt", "stops.txt", "translations.txt"]
+        assert sorted(archive.namelist()) == [
+            "feed_info.txt",
+            "levels.txt",
+            "pathways.txt",
+            "stops.txt",
+            "translations.txt",
+        ]
+
+
+# A pathways-only feed has no schedule: these files, and only these, it cannot have.
+SCHEDULE_FILES = {"agency.txt", "routes.txt", "trips.txt", "stop_times.txt"}
+# Recommended for a timetable's validity period, which a station graph does not have.
+UNDATED = {
+    ("feed_info.txt", "feed_start_date"),
+    ("feed_info.txt", "feed_end_date"),
+    ("feed_info.txt", "feed_version"),
+}
+
+
+def allowed_without_a_schedule(code: str, sample: dict[str, object]) -> bool:
+    if code == "missing_required_file":
+        return sample["filename"] in SCHEDULE_FILES
+    if code == "missing_recommended_field":
+        return (sample["filename"], sample["fieldName"]) in UNDATED
+    return code == "missing_calendar_and_calendar_date_files"
+
+
+@pytest.mark.parametrize("base", [SDP, VJ], ids=[SAINT_DENIS, VILLEJUIF])
+async def test_the_exports_pass_mobilitydatas_gtfs_rules(kiosk, base, tmp_path):
+    exported = await kiosk.http.get(f"{base}/graph/gtfs")
+    (tmp_path / "feed.zip").write_bytes(exported.content)
+    validator = str(Path(sys.executable).with_name("gtfs-validator"))
+    ran = await asyncio.to_thread(
+        subprocess.run,
+        [validator, "-i", str(tmp_path / "feed.zip"), "-o", str(tmp_path / "report")],
+        capture_output=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    refused = [
+        (notice["code"], sample)
+        for notice in report["notices"]
+        if notice["severity"] in ("ERROR", "WARNING")
+        for sample in notice["sampleNotices"]
+        if not allowed_without_a_schedule(notice["code"], sample)
+    ]
+    assert refused == []
+    # The parent station is named as travellers know it, not by its slug.
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        stops = csv.DictReader(io.StringIO(archive.read("stops.txt").decode()))
+        [station] = [row for row in stops if row["location_type"] == "1"]
+    assert station["stop_name"] == station_names()[station["stop_id"]] != station["stop_id"]
 
 
 async def test_a_feed_with_dangling_pathways_is_refused_whole(kiosk, keys):
@@ -77,7 +140,7 @@ async def test_a_feed_with_dangling_pathways_is_refused_whole(kiosk, keys):
     feed.pathways.append(gtfs.PathwayRecord("p-broken", "hall", "quai-99", "walkway", True, 5, 5))
     refused = await kiosk.http.put(
         f"{VJ}/graph/gtfs",
-        content=gtfs.write_feed(VILLEJUIF, {}, feed),
+        content=gtfs.write_feed(VILLEJUIF, {}, feed, PUBLISHER),
         headers=ZIP | bearer(keys.operator(VILLEJUIF)),
     )
     body = assert_problem(refused, 422, "validation-error")
