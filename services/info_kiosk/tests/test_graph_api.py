@@ -134,6 +134,71 @@ async def test_the_exports_pass_mobilitydatas_gtfs_rules(kiosk, base, tmp_path):
     assert station["stop_name"] == station_names()[station["stop_id"]] != station["stop_id"]
 
 
+def _member_edited(archive: bytes, name: str, edit) -> bytes:
+    """The zip with the local header of `name` (and its central directory entry) passed to `edit`."""
+    data = bytearray(archive)
+    for signature, name_at in ((b"PK\x03\x04", 30), (b"PK\x01\x02", 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + name_at : start + name_at + len(name)] == name.encode():
+                edit(data, start, signature)
+            start += 4
+    return bytes(data)
+
+
+def _set_method(data: bytearray, start: int, signature: bytes) -> None:
+    offset = 8 if signature == b"PK\x03\x04" else 10
+    data[start + offset : start + offset + 2] = (99).to_bytes(2, "little")
+
+
+def _set_encrypted(data: bytearray, start: int, signature: bytes) -> None:
+    offset = 6 if signature == b"PK\x03\x04" else 8
+    data[start + offset] |= 1
+
+
+def _corrupt_data(data: bytearray, start: int, signature: bytes) -> None:
+    if signature == b"PK\x03\x04":
+        name_length = int.from_bytes(data[start + 26 : start + 28], "little")
+        body = start + 30 + name_length
+        data[body : body + 16] = bytes(16)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+BROKEN_FEEDS = {
+    "corrupt-deflate-data": (lambda: _member_edited(demo_zip(VILLEJUIF), "stops.txt", _corrupt_data), 422),
+    "unknown-compression-method": (
+        lambda: _member_edited(demo_zip(VILLEJUIF), "stops.txt", _set_method),
+        422,
+    ),
+    "encrypted-member": (lambda: _member_edited(demo_zip(VILLEJUIF), "stops.txt", _set_encrypted), 422),
+    "field-over-csv-limit": (
+        lambda: _zip({"stops.txt": b"stop_id,stop_name,stop_lat,stop_lon\nx," + b"y" * 200_000 + b",0,0\n"}),
+        422,
+    ),
+    "not-utf8": (lambda: _zip({"stops.txt": b"\xff\xfe\x00stop_id\n"}), 422),
+    "too-many-members": (lambda: _zip({f"extra-{n}.txt": b"" for n in range(20)}), 413),
+    "member-over-its-cap": (lambda: _zip({"stops.txt": b"\n" * (9 << 20)}), 413),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_FEEDS, ids=list(BROKEN_FEEDS))
+async def test_every_way_a_zip_can_be_broken_is_a_4xx_and_changes_nothing(kiosk, keys, case):
+    make, status = BROKEN_FEEDS[case]
+    before = (await kiosk.http.get(f"{VJ}/graph/gtfs")).content
+    response = await kiosk.http.put(
+        f"{VJ}/graph/gtfs", content=make(), headers=ZIP | bearer(keys.operator(VILLEJUIF))
+    )
+    assert_problem(response, status)
+    assert (await kiosk.http.get(f"{VJ}/graph/gtfs")).content == before
+
+
 async def test_a_feed_with_dangling_pathways_is_refused_whole(kiosk, keys):
     feed = demo_feed(VILLEJUIF)
     assert feed is not None
@@ -353,10 +418,12 @@ async def test_the_map_is_a_hot_read_changed_by_an_outage(kiosk, keys):
     assert [p["code"] for p in second.json()["places"] if p["out_of_service"]] == ["lift-14"]
 
 
-async def test_live_panels_follow_lockers_and_alerts_and_go_stale(kiosk, nats_server):
+async def test_live_panels_follow_lockers_and_alerts(kiosk, nats_server):
     url = f"{SDP}/live"
+    # A fresh station where nothing was ever raised: nothing to report, not "out of date".
     quiet = (await kiosk.http.get(url)).json()
-    assert quiet["lockers"]["stale"] and quiet["alerts"]["stale"] and quiet["lockers"]["items"] == []
+    for name in ("vehicles", "lockers", "alerts"):
+        assert (quiet[name]["items"], quiet[name]["stale"], quiet[name]["as_of"]) == ([], False, None), name
     now = datetime.now(UTC)
     bank = lockers.BankAvailabilityChanged(
         bank_id="bank-a",
@@ -419,7 +486,8 @@ async def test_live_panels_follow_lockers_and_alerts_and_go_stale(kiosk, nats_se
         body = (await kiosk.http.get(url, params={"lang": "en"})).json()
         return body if not body["alerts"]["items"] else None
 
-    await eventually(gone, timeout=10)
+    cleared_panel, _ = await eventually(gone, timeout=10)
+    assert cleared_panel["alerts"]["stale"] is False and cleared_panel["alerts"]["as_of"] is not None
 
 
 async def test_the_qr_code_opens_the_same_route_in_the_app(kiosk):
