@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
@@ -764,28 +765,29 @@ async def live_panels(
         spoke = await service.source_activity(session=session, station_id=station_id)
         now = utcnow()
 
-        def state(source: str, limit: float) -> dict[str, Any]:
-            last = spoke.get(source)
-            return {"as_of": last, "stale": domain.is_stale(last, now, limit)}
-
         vehicles = await service.list_vehicle_availability(session=session, station_id=station_id)
         banks = await service.list_locker_availability(session=session, station_id=station_id)
         alerts = await service.list_active_alerts(session=session, station_id=station_id)
+
+        def state(source: str, limit: float, items: Sequence[object]) -> dict[str, Any]:
+            last = spoke.get(source)
+            return {"as_of": last, "stale": domain.is_stale(last, now, limit, shows_items=bool(items))}
+
         _, graph = await service.routing_graph(session=session, station_id=station_id)
         rows = await service.outages(session=session, station_id=station_id)
         body = LivePanels(
             station_id=station_id,
             language=preferred[0],
             vehicles=VehiclePanel(
-                **state("vehicles", getattr(settings, "vehicles_stale_after_s", 600)),
+                **state("vehicles", getattr(settings, "vehicles_stale_after_s", 600), vehicles),
                 items=[VehicleAvailabilityPublic.model_validate(v) for v in vehicles],
             ),
             lockers=LockerPanel(
-                **state("lockers", getattr(settings, "lockers_stale_after_s", 3600)),
+                **state("lockers", getattr(settings, "lockers_stale_after_s", 3600), banks),
                 items=[LockerBankPublic.model_validate(bank) for bank in banks],
             ),
             alerts=AlertPanel(
-                **state("alerts", getattr(settings, "alerts_stale_after_s", 3600)),
+                **state("alerts", getattr(settings, "alerts_stale_after_s", 3600), alerts),
                 items=[
                     AlertPublic(
                         alert_id=alert.alert_id,
