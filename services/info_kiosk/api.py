@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
-import qrcode  # type: ignore[import-untyped]  # no stubs published
-import qrcode.image.svg  # type: ignore[import-untyped]
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_
@@ -20,6 +18,7 @@ from services.common.errors import InvalidInput, NotFound, Problem
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
 from services.common.i18n import DEFAULT_LANGUAGE
 from services.common.openapi import problem_responses
+from services.common.qr import SVG, qr_svg
 from services.common.registry import INFO_KIOSK
 from services.common.stations import STATION_SLUG_PATTERN
 from services.info_kiosk import domain, gtfs, service
@@ -817,8 +816,6 @@ HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD, STATION_MAP, LIVE_PANELS)
 
 # -- hand-off to a phone --------------------------------------------------------------------------
 
-SVG = "image/svg+xml"
-
 
 @router.get(
     "/route/qr",
@@ -849,7 +846,4 @@ async def route_qr(
     proto = request.headers.get("x-forwarded-proto", "https")
     origin = f"{proto}://{host}" if host and proto in ("http", "https") else str(request.base_url).rstrip("/")
     link = f"{origin}/app/#/route?{urlencode(query)}"
-    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    return Response(
-        image.to_string(), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"}
-    )
+    return Response(qr_svg(link), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"})

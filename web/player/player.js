@@ -44,6 +44,9 @@ async function pair() {
     onCode: (started) => {
       $("pairing-code").textContent = started.user_code;
       $("pairing-where").textContent = started.verification_uri;
+      // An operator's phone reads the QR and lands on the pairing page with the code filled in.
+      $("pairing-qr").src = `/auth/device_authorization/qr?${new URLSearchParams({ user_code: started.user_code })}`;
+      $("pairing-qr").hidden = false;
       state.userCode = started.user_code;
     },
   });
