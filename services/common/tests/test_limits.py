@@ -3,17 +3,29 @@ their compression ratio, and the pixels an image header declares, whatever its f
 
 from __future__ import annotations
 
+import gzip
 import io
 import random
+import resource
 import struct
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from PIL import Image
 
 from services.common.errors import PayloadTooLarge
-from services.common.limits import ArchiveLimits, check_image_pixels, open_zip, read_member
+from services.common.limits import (
+    ArchiveLimits,
+    check_image_pixels,
+    open_zip,
+    read_decoded_within,
+    read_member,
+)
 
 LIMITS = ArchiveLimits(max_members=4, max_member_bytes=4 << 20, max_total_bytes=6 << 20, max_ratio=50)
 
@@ -132,3 +144,59 @@ def test_screen_sized_images_pass_and_garbage_is_not_an_image():
     assert check_image_pixels(image("WEBP", (1920, 1080))) == (1920, 1080)
     with pytest.raises(ValueError):
         check_image_pixels(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+
+
+class GzipBombServer:
+    """A real HTTP server answering a few hundred KB of gzip that inflate to 200 MiB."""
+
+    def __init__(self) -> None:
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as zipped:
+            for _ in range(200):
+                zipped.write(bytes(1 << 20))
+        bomb, small = out.getvalue(), gzip.compress(b'{"data": {}}')
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = small if self.path == "/small.json" else bomb
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.size = len(bomb)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/gbfs.json"
+
+
+@pytest.fixture(scope="module")
+def gzip_bomb() -> Iterator[GzipBombServer]:
+    server = GzipBombServer()
+    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.httpd.shutdown()
+
+
+async def test_a_gzip_answer_is_read_no_further_than_the_cap(gzip_bomb):
+    assert gzip_bomb.size < 300_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    async with httpx.AsyncClient() as client, client.stream("GET", gzip_bomb.url) as response:
+        with pytest.raises(PayloadTooLarge):
+            await read_decoded_within(response, 5_000_000)
+    # Peak memory (KiB): far from the 200 MiB the answer expands to.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024
+
+
+async def test_an_answer_within_the_cap_is_read_decoded(gzip_bomb):
+    small = gzip_bomb.url.replace("gbfs.json", "small.json")
+    async with httpx.AsyncClient() as client, client.stream("GET", small) as response:
+        assert await read_decoded_within(response, 1024) == b'{"data": {}}'
+    async with httpx.AsyncClient() as client, client.stream("GET", small) as response:
+        with pytest.raises(PayloadTooLarge):
+            await read_decoded_within(response, 8)
