@@ -31,6 +31,8 @@ from services.info_kiosk import domain, gtfs
 from services.info_kiosk.app import DEFINITION
 from services.info_kiosk.settings import Settings
 
+PUBLISHER = gtfs.Publisher("Gare numérique", "http://127.0.0.1:8080/")
+
 LEVELS, ROWS, COLUMNS = 10, 20, 25  # 10 x 500 = 5,000 places
 SPACING_M = 6.0
 P99_TARGET_MS, OUTAGE_TARGET_S = 5, 1
@@ -138,7 +140,7 @@ async def measure_over(
     base = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
     imported = await http.put(
         f"{base}/graph/gtfs",
-        content=gtfs.write_feed(SAINT_DENIS, {}, feed),
+        content=gtfs.write_feed(SAINT_DENIS, {}, feed, PUBLISHER),
         headers={"Content-Type": "application/zip"} | operator,
     )
     assert imported.status_code == 200, imported.text

@@ -48,9 +48,10 @@ from gateway.schemas import (
 from gateway.settings import RateLimit
 from services.common.auth import Principal
 from services.common.db import utcnow
-from services.common.errors import Forbidden, NotFound, Problem, TooManyRequests, Unauthorized
+from services.common.errors import Forbidden, InvalidInput, NotFound, Problem, TooManyRequests, Unauthorized
 from services.common.notifier import MessageRejected, NotifierError, RedisInboxNotifier
 from services.common.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
+from services.common.qr import SVG, qr_svg
 
 router = APIRouter(tags=["auth"])
 # What the routes below answer besides what their shape says (services/common/openapi.py derives that).
@@ -264,11 +265,43 @@ async def device_authorization(
         device_code=started.device_code,
         user_code=user_code,
         verification_uri=verification_uri,
-        verification_uri_complete=f"{verification_uri}?user_code={quote(user_code)}",
+        verification_uri_complete=_verification_uri_complete(verification_uri, user_code),
         expires_in=started.expires_in,
         interval=started.interval,
     )
     return JSONResponse(body.model_dump(), headers=NO_STORE)
+
+
+def _verification_uri_complete(verification_uri: str, user_code: str) -> str:
+    return f"{verification_uri}?user_code={quote(user_code)}"
+
+
+@router.get(
+    "/auth/device_authorization/qr",
+    response_class=Response,
+    summary="A QR code of the pairing page with the code filled in (verification_uri_complete)",
+    responses={
+        200: {"content": {SVG: {}}, "description": "An operator's phone opens the pairing page"},
+        **problem_responses({422: "Not a pairing code (8 letters, e.g. BCDF-GHJK)."}),
+    },
+)
+async def device_authorization_qr(
+    request: Request,
+    gateway: GatewayDep,
+    user_code: Annotated[str, Query(max_length=20, description="The code the device shows, e.g. BCDF-GHJK")],
+) -> Response:
+    # Any well-formed code draws the same link the device was given: it says nothing of which codes wait.
+    compact = domain.normalize_user_code(user_code)
+    if compact is None:
+        raise InvalidInput(
+            "Not a pairing code.",
+            errors=[{"in": "query", "field": "user_code", "detail": "8 letters, e.g. BCDF-GHJK"}],
+        )
+    verification_uri = base_url(request, gateway) + gateway.settings.pairing_verification_path
+    link = _verification_uri_complete(verification_uri, domain.format_user_code(compact))
+    return Response(
+        qr_svg(link), media_type=SVG, headers={"Cache-Control": "no-store", "X-Pairing-Link": link}
+    )
 
 
 @router.get(

@@ -65,7 +65,7 @@ def test_the_station_graph_goes_out_and_back_in_as_gtfs(gateway, tokens):
         headers={"Content-Type": "application/zip"} | operator,
     )
     assert report.status_code == 200, report.text
-    assert (report.json()["levels"], report.json()["places"], report.json()["pathways"]) == (5, 26, 37)
+    assert (report.json()["levels"], report.json()["places"], report.json()["pathways"]) == (5, 26, 42)
     assert httpx.get(f"{gateway}{SDP}/graph/gtfs").content == exported.content
     page = httpx.get(f"{gateway}{SDP}/places", params={"kind": "platform", "lang": "de"}).json()
     assert [p["line"] for p in page["items"]] == ["14", "15", "15", "16", "17"]

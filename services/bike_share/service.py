@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, update
@@ -39,6 +36,7 @@ from services.bike_share.schemas import (
     VehicleTypeUpdate,
     VehicleUpdate,
 )
+from services.common.catalog import network_stations, station_names
 from services.common.contracts import mobility
 from services.common.db import rows_changed, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -600,20 +598,6 @@ async def delete_vehicle(*, session: AsyncSession, station_id: str, vehicle_id: 
 
 
 STARTED_AT = utcnow()
-NETWORK = Path(__file__).resolve().parents[2] / "deploy" / "stations" / "network" / "gpe-stations.json"
-
-
-@functools.cache
-def network_stations() -> dict[str, dict[str, Any]]:
-    """The Grand Paris Express stations by slug (name, and position where open data gives it)."""
-    try:
-        return {s["slug"]: s for s in json.loads(NETWORK.read_text(encoding="utf-8"))["stations"]}
-    except (OSError, ValueError, KeyError):
-        return {}
-
-
-def station_names() -> dict[str, str]:
-    return {slug: s["name"] for slug, s in network_stations().items()}
 
 
 def station_position(station_id: str) -> tuple[float, float] | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -61,3 +64,20 @@ def demo_device_ids(station_slug: str) -> dict[str, str]:
 
 # The screen the demo's simulated player drives at each station (signage demo data registers it).
 DEMO_SCREEN_CODE = "hall"
+
+
+NETWORK = Path(__file__).resolve().parents[2] / "deploy" / "stations" / "network" / "gpe-stations.json"
+
+
+@functools.cache
+def network_stations() -> dict[str, dict[str, Any]]:
+    """The Grand Paris Express stations by slug (name, and position where open data gives it)."""
+    try:
+        return {s["slug"]: s for s in json.loads(NETWORK.read_text(encoding="utf-8"))["stations"]}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def station_names() -> dict[str, str]:
+    """Each station's name as travellers read it (French), by slug."""
+    return {slug: s["name"] for slug, s in network_stations().items()}

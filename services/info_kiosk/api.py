@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
-import qrcode  # type: ignore[import-untyped]  # no stubs published
-import qrcode.image.svg  # type: ignore[import-untyped]
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_
 
 from services.common.auth import Principal, Scope
+from services.common.catalog import station_names
 from services.common.db import utcnow
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import InvalidInput, NotFound, Problem
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
+from services.common.i18n import DEFAULT_LANGUAGE
 from services.common.openapi import problem_responses
+from services.common.qr import SVG, qr_svg
 from services.common.registry import INFO_KIOSK
 from services.common.stations import STATION_SLUG_PATTERN
 from services.info_kiosk import domain, gtfs, service
@@ -62,6 +64,7 @@ from services.info_kiosk.schemas import (
     VehicleAvailabilityPublic,
     VehiclePanel,
 )
+from services.info_kiosk.settings import Settings
 
 router = APIRouter(prefix=INFO_KIOSK.path_prefix, tags=["kiosk"])
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
@@ -407,9 +410,16 @@ def report_of(station_id: str, version: str | None, graph: domain.RoutingGraph) 
     },
     summary="The station graph as a GTFS zip",
 )
-async def export_gtfs(station_id: StationId, session: SessionDep) -> Response:
+async def export_gtfs(station_id: StationId, session: SessionDep, runtime: RuntimeDep) -> Response:
     feed = await service.load_feed(session=session, station_id=station_id)
-    body = gtfs.write_feed(station_id, {"fr": station_id}, feed)
+    settings = runtime.settings
+    publisher = (
+        gtfs.Publisher(settings.gtfs_publisher_name, settings.gtfs_publisher_base_url)
+        if isinstance(settings, Settings)
+        else gtfs.Publisher("Gare numérique", settings.jwks_url.removesuffix(".well-known/jwks.json"))
+    )
+    station_name = station_names().get(station_id, station_id)
+    body = gtfs.write_feed(station_id, {DEFAULT_LANGUAGE: station_name}, feed, publisher)
     return Response(
         body, media_type=ZIP, headers={"Content-Disposition": f'attachment; filename="{station_id}-gtfs.zip"'}
     )
@@ -424,7 +434,11 @@ async def export_gtfs(station_id: StationId, session: SessionDep) -> Response:
         }
     },
     responses=problem_responses(
-        {415: "The body is not a zip.", 422: "The feed has broken references; see `errors`."}
+        {
+            413: "The zip would expand past its limits (members, sizes, compression ratio).",
+            415: "The body is not a zip.",
+            422: "The feed has broken references; see `errors`.",
+        }
     ),
     summary="Replace the station graph with a GTFS zip; broken references refuse it whole",
 )
@@ -750,28 +764,29 @@ async def live_panels(
         spoke = await service.source_activity(session=session, station_id=station_id)
         now = utcnow()
 
-        def state(source: str, limit: float) -> dict[str, Any]:
-            last = spoke.get(source)
-            return {"as_of": last, "stale": domain.is_stale(last, now, limit)}
-
         vehicles = await service.list_vehicle_availability(session=session, station_id=station_id)
         banks = await service.list_locker_availability(session=session, station_id=station_id)
         alerts = await service.list_active_alerts(session=session, station_id=station_id)
+
+        def state(source: str, limit: float, items: Sequence[object]) -> dict[str, Any]:
+            last = spoke.get(source)
+            return {"as_of": last, "stale": domain.is_stale(last, now, limit, shows_items=bool(items))}
+
         _, graph = await service.routing_graph(session=session, station_id=station_id)
         rows = await service.outages(session=session, station_id=station_id)
         body = LivePanels(
             station_id=station_id,
             language=preferred[0],
             vehicles=VehiclePanel(
-                **state("vehicles", getattr(settings, "vehicles_stale_after_s", 600)),
+                **state("vehicles", getattr(settings, "vehicles_stale_after_s", 600), vehicles),
                 items=[VehicleAvailabilityPublic.model_validate(v) for v in vehicles],
             ),
             lockers=LockerPanel(
-                **state("lockers", getattr(settings, "lockers_stale_after_s", 3600)),
+                **state("lockers", getattr(settings, "lockers_stale_after_s", 3600), banks),
                 items=[LockerBankPublic.model_validate(bank) for bank in banks],
             ),
             alerts=AlertPanel(
-                **state("alerts", getattr(settings, "alerts_stale_after_s", 3600)),
+                **state("alerts", getattr(settings, "alerts_stale_after_s", 3600), alerts),
                 items=[
                     AlertPublic(
                         alert_id=alert.alert_id,
@@ -800,8 +815,6 @@ HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD, STATION_MAP, LIVE_PANELS)
 
 
 # -- hand-off to a phone --------------------------------------------------------------------------
-
-SVG = "image/svg+xml"
 
 
 @router.get(
@@ -833,7 +846,4 @@ async def route_qr(
     proto = request.headers.get("x-forwarded-proto", "https")
     origin = f"{proto}://{host}" if host and proto in ("http", "https") else str(request.base_url).rstrip("/")
     link = f"{origin}/app/#/route?{urlencode(query)}"
-    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    return Response(
-        image.to_string(), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"}
-    )
+    return Response(qr_svg(link), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"})

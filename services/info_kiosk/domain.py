@@ -66,8 +66,14 @@ def directory_key(entry: DirectoryEntry) -> tuple[int, str, str]:
     return (-entry.level, entry.category, reading_order(entry.name))
 
 
-def is_stale(last_event_at: datetime | None, now: datetime, quiet_limit_s: float) -> bool:
-    """A panel whose source never spoke, or has been quiet longer than its limit, is not to be trusted."""
+def is_stale(
+    last_event_at: datetime | None, now: datetime, quiet_limit_s: float, *, shows_items: bool
+) -> bool:
+    """Whether what a panel shows may be out of date: items whose source never spoke, or has been
+    quiet longer than its limit. An empty panel is not stale: a source that never spoke, or that
+    spoke and left nothing (no alert raised, every alert cleared), means there is nothing to report."""
+    if not shows_items:
+        return False
     return last_event_at is None or (now - last_event_at).total_seconds() > quiet_limit_s
 
 

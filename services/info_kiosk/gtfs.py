@@ -1,4 +1,5 @@
-"""The station graph as GTFS: levels.txt, stops.txt, pathways.txt and translations.txt in a zip.
+"""The station graph as GTFS: levels.txt, stops.txt, pathways.txt, translations.txt and feed_info.txt
+in a zip.
 
 Pure: bytes in, records out (and back). Names are French in `stop_name` / `level_name` (the feed's
 language) and every other language in translations.txt. The kind of a place, which GTFS has no
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.common.i18n import DEFAULT_LANGUAGE
+from services.common.limits import ArchiveLimits, open_zip, read_member
 from services.info_kiosk.domain import GraphProblem, LevelRecord, PathwayRecord, PlaceRecord
 
 # GTFS pathway_mode <-> ours.
@@ -31,8 +34,20 @@ MODE_NUMBERS = {mode: number for number, mode in MODES.items()}
 # GTFS location_type of each kind: platforms are stops (0), exits entrances (2), the rest generic nodes (3).
 LOCATION_TYPES = {"platform": 0, "entrance_exit": 2}
 STATION, GENERIC_NODE = 1, 3
-FILES = ("levels.txt", "stops.txt", "pathways.txt", "translations.txt")
+FILES = ("feed_info.txt", "levels.txt", "stops.txt", "pathways.txt", "translations.txt")
 MAX_ROWS = 20_000
+# A station's graph is a few hundred rows: a few MiB of text is already far more.
+ARCHIVE_LIMITS = ArchiveLimits(
+    max_members=16, max_member_bytes=8 * 1024 * 1024, max_total_bytes=16 * 1024 * 1024
+)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the feed (feed_info.txt, required by GTFS once translations.txt is there)."""
+
+    name: str
+    url: str
 
 
 @dataclass
@@ -52,7 +67,7 @@ def _rows(
     archive: zipfile.ZipFile, name: str, required: Sequence[str], problems: list[GraphProblem]
 ) -> list[dict[str, str]]:
     try:
-        text = archive.read(name).decode("utf-8-sig")
+        text = read_member(archive, name, ARCHIVE_LIMITS).decode("utf-8-sig")
     except KeyError:
         if name == "translations.txt":
             return []
@@ -61,12 +76,19 @@ def _rows(
     except UnicodeDecodeError:
         problems.append(GraphProblem(name, f"{name} is not UTF-8"))
         return []
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in required if column not in (reader.fieldnames or [])]
-    if missing:
-        problems.append(GraphProblem(name, f"{name} lacks the columns {', '.join(missing)}"))
+    except zipfile.BadZipFile as exc:
+        problems.append(GraphProblem(name, f"{name} cannot be unpacked ({exc})"))
         return []
-    rows = list(reader)
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        missing = [column for column in required if column not in (reader.fieldnames or [])]
+        if missing:
+            problems.append(GraphProblem(name, f"{name} lacks the columns {', '.join(missing)}"))
+            return []
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))
+    except csv.Error as exc:  # e.g. a field over csv's size limit
+        problems.append(GraphProblem(name, f"{name} is not valid CSV ({exc})"))
+        return []
     if len(rows) > MAX_ROWS:
         problems.append(GraphProblem(name, f"{name} has more than {MAX_ROWS} rows"))
         return []
@@ -95,10 +117,11 @@ def _number(
 
 
 def read_feed(data: bytes) -> Feed:
-    """The graph of a GTFS zip; FeedError lists every row that cannot be read."""
+    """The graph of a GTFS zip; FeedError lists every row that cannot be read, PayloadTooLarge
+    refuses an archive that would expand past ARCHIVE_LIMITS."""
     problems: list[GraphProblem] = []
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = open_zip(data, ARCHIVE_LIMITS)
     except zipfile.BadZipFile:
         raise FeedError([GraphProblem("body", "the body is not a zip archive")]) from None
     with archive:
@@ -206,7 +229,7 @@ def _default_name(names: dict[str, str] | object, code: str) -> str:
     return names.get(DEFAULT_LANGUAGE) or next(iter(names.values()), code)
 
 
-def write_feed(station_id: str, station_names: dict[str, str], feed: Feed) -> bytes:
+def write_feed(station_id: str, station_names: dict[str, str], feed: Feed, publisher: Publisher) -> bytes:
     """The graph as a GTFS zip, in a stable order so that the same graph gives the same bytes."""
     levels = sorted(feed.levels, key=lambda level: (-level.index, level.code))
     places = sorted(feed.places, key=lambda place: place.code)
@@ -222,6 +245,10 @@ def write_feed(station_id: str, station_names: dict[str, str], feed: Feed) -> by
             if language != DEFAULT_LANGUAGE:
                 translations.append((table, column, language, names[language], code))
     files = {
+        "feed_info.txt": _csv(
+            ("feed_publisher_name", "feed_publisher_url", "feed_lang", "default_lang", "feed_contact_url"),
+            [(publisher.name, publisher.url, DEFAULT_LANGUAGE, DEFAULT_LANGUAGE, publisher.url)],
+        ),
         "levels.txt": _csv(
             ("level_id", "level_index", "level_name"),
             ((level.code, level.index, _default_name(dict(level.names), level.code)) for level in levels),

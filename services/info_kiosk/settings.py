@@ -1,5 +1,7 @@
 """info_kiosk's settings: the kernel's, with its env prefix (INFO_KIOSK_...) and default port from the registry."""
 
+from pydantic import Field
+
 from services.common.registry import INFO_KIOSK
 from services.common.settings import ServiceSettings, default_database_url, settings_config
 
@@ -13,3 +15,13 @@ class Settings(ServiceSettings):
     vehicles_stale_after_s: float = 600
     lockers_stale_after_s: float = 3600
     alerts_stale_after_s: float = 3600
+    # The GTFS export's feed_info.txt: who publishes the station graph. Unset, the URL is the gateway
+    # that issues our tokens (the JWKS URL's origin), where the feed itself is served.
+    gtfs_publisher_name: str = Field(default="Gare numérique", min_length=1)
+    gtfs_publisher_url: str | None = Field(default=None, pattern=r"^https?://[^?#\s]+$")
+
+    @property
+    def gtfs_publisher_base_url(self) -> str:
+        if self.gtfs_publisher_url:
+            return self.gtfs_publisher_url
+        return self.jwks_url.removesuffix("/.well-known/jwks.json").rstrip("/") + "/"

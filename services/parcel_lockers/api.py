@@ -14,6 +14,7 @@ from services.common.errors import Conflict, Forbidden, NotFound, Problem
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
 from services.common.notifier import build_notifier
 from services.common.openapi import problem_responses
+from services.common.qr import qr_svg
 from services.common.registry import PARCEL_LOCKERS
 from services.common.stations import STATION_SLUG_PATTERN
 from services.parcel_lockers import domain, flows, service
@@ -51,7 +52,7 @@ from services.parcel_lockers.schemas import (
     UnlockTokenPublic,
 )
 from services.parcel_lockers.settings import Settings
-from services.parcel_lockers.unlock import UnlockClaims, UnlockSigner, load_or_create_key, qr_png, qr_svg
+from services.parcel_lockers.unlock import UnlockClaims, UnlockSigner, load_or_create_key, qr_png
 
 router = APIRouter(prefix=PARCEL_LOCKERS.path_prefix, tags=["lockers"])
 BankIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The bank's id (32 hex digits)")]

@@ -19,7 +19,6 @@ from typing import Any
 
 import jwt
 import qrcode  # type: ignore[import-untyped]
-import qrcode.image.svg  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -161,11 +160,6 @@ def verify_unlock_token(
         station_id=station_id,
         expires_at=int(body["exp"]),
     )
-
-
-def qr_svg(data: str) -> str:
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    return image.to_string(encoding="unicode")
 
 
 def qr_png(data: str) -> bytes:

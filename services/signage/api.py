@@ -370,8 +370,8 @@ def media_public(media: Any) -> MediaPublic:
     },
     responses=problem_responses(
         {
-            413: "`payload-too-large`: over the media size limit.",
-            415: "`unsupported-media-type`: not a PNG, JPEG, WebP or GIF image nor an MP4 or WebM video.",
+            413: "`payload-too-large`: over the media size limit, or an image of more than 40 million pixels.",
+            415: "`unsupported-media-type`: not a readable PNG, JPEG, WebP or GIF image nor an MP4 or WebM video.",
             422: "`unsupported-media`: the body is empty.",
         }
     ),

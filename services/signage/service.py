@@ -18,6 +18,7 @@ from services.common.db import utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, Problem
 from services.common.hot_reads import mark_changed
 from services.common.i18n import pick
+from services.common.limits import check_image_pixels
 from services.common.outbox import stage
 from services.common.registry import SIGNAGE
 from services.common.rules import FieldProblem
@@ -182,6 +183,15 @@ async def store_media(*, session: AsyncSession, station_id: str, data: bytes, ma
             status=415,
             slug="unsupported-media-type",
         )
+    if media_type.startswith("image/"):
+        try:
+            check_image_pixels(data)  # a screen's browser would decode them all
+        except ValueError:
+            raise Problem(
+                f"The upload starts like {media_type} but is not a readable image.",
+                status=415,
+                slug="unsupported-media-type",
+            ) from None
     sha256 = hashlib.sha256(data).hexdigest()
     existing = await session.get(Media, (station_id, sha256))
     if existing is not None:

@@ -100,3 +100,28 @@ def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
     page.click("[data-lang=zh]")
     expect(page.locator("html")).to_have_attribute("lang", "zh")
     screenshots.take(page, "kiosk-route-chinese")
+
+
+def test_live_panels_tell_nothing_to_report_from_a_failed_source(page: Page, web: str) -> None:
+    page.set_viewport_size({"width": KIOSK["width"], "height": KIOSK["height"]})
+    page.goto(f"/kiosk/?station={VILLEJUIF}&here=exit-bd-maxime-gorki")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    panels = page.locator("#live [data-panel]")
+    expect(panels).to_have_count(4)
+    # A panel with nothing in it (no alert ever raised, no data yet) says so; it is not "out of date".
+    live = httpx.get(f"{web}{VJ}/live").json()
+    for name in ("alerts", "lockers", "vehicles"):
+        if not live[name]["items"]:
+            panel = page.locator(f"#live [data-panel={name}]")
+            expect(panel).to_have_attribute("data-stale", "false")
+            expect(panel.locator(".panel__stale")).to_have_count(0)
+    # The live panels' source fails: every panel is marked, whatever it showed.
+    page.route("**/kiosk/live*", lambda route: route.fulfill(status=503, body=""))
+    expect(page.locator("#live")).to_have_attribute("data-failed", "true", timeout=10_000)
+    for index in range(4):
+        expect(panels.nth(index)).to_have_attribute("data-stale", "true")
+    # It answers again: back to what the service says.
+    page.unroute("**/kiosk/live*")
+    expect(page.locator("#live")).to_have_attribute("data-failed", "false", timeout=10_000)
+    if not live["alerts"]["items"]:
+        expect(page.locator("#live [data-panel=alerts]")).to_have_attribute("data-stale", "false")

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -123,6 +124,12 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
         # No secret typed on the screen: it shows a code, the operator claims it for the screen.
         expect(page.locator("#pairing-code")).to_have_text(USER_CODE)
         user_code = page.locator("#pairing-code").inner_text()
+        # Its QR code, as a phone's camera reads it off the screen, opens the pairing page with the code.
+        qr = page.locator("#pairing-qr")
+        expect(qr).to_be_visible()
+        page.wait_for_function("document.getElementById('pairing-qr').naturalWidth > 0")
+        read = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+        assert [barcode.text for barcode in read] == [f"{web}/console/pair?user_code={user_code}"]
         claimed = httpx.post(
             f"{web}/auth/devices/claim",
             json={"user_code": user_code, "station": SAINT_DENIS, "kind": "screen", "binding": code},

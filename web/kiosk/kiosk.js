@@ -20,7 +20,7 @@ const api = new Api();
 // A kiosk keeps nothing for the next person.
 const prefs = new DisplayPreferences({ storageKey: null });
 
-const state = { map: null, level: null, to: null, profile: "fastest", route: null, outages: "" };
+const state = { map: null, level: null, to: null, profile: "fastest", route: null, outages: "", live: null };
 
 function lang() {
   return i18n.locale.split("-")[0];
@@ -172,16 +172,33 @@ function panel(title, data, render) {
   );
 }
 
-async function refreshLive() {
-  const live = await get("/live");
-  if (!live) return;
-  const outages = live.outages.map((o) => o.place_code).join(" ");
+function drawLive(live, { failed = false } = {}) {
+  // The service says when a panel's own source went quiet; a failed fetch makes every panel doubtful.
+  const stale = (data) => ({ ...data, stale: failed || data.stale });
+  $("#live").dataset.failed = String(failed);
   $("#live-body").replaceChildren(
-    panel("outages", { stale: false, items: live.outages }, (o) => `${o.name}${o.reason ? ` — ${o.reason}` : ""}`),
-    panel("alerts", live.alerts, (a) => a.text),
-    panel("lockers", live.lockers, (b) => `${b.name}: ${t("kiosk.free", { free: Object.values(b.availability).reduce((n, s) => n + s.free, 0) })}`),
-    panel("vehicles", live.vehicles, (v) => `${v.name}: ${t("kiosk.available", { count: v.num_vehicles_available })}`),
+    panel("outages", stale({ stale: false, items: live.outages }), (o) => `${o.name}${o.reason ? ` — ${o.reason}` : ""}`),
+    panel("alerts", stale(live.alerts), (a) => a.text),
+    panel("lockers", stale(live.lockers), (b) => `${b.name}: ${t("kiosk.free", { free: Object.values(b.availability).reduce((n, s) => n + s.free, 0) })}`),
+    panel("vehicles", stale(live.vehicles), (v) => `${v.name}: ${t("kiosk.available", { count: v.num_vehicles_available })}`),
   );
+}
+
+const NO_LIVE = { outages: [], alerts: { items: [] }, lockers: { items: [] }, vehicles: { items: [] } };
+
+async function refreshLive() {
+  let live;
+  try {
+    live = await get("/live");
+  } catch {
+    // No answer: not "nothing to report" but "cannot tell", over the last panels shown (if any).
+    drawLive(state.live ?? NO_LIVE, { failed: true });
+    return;
+  }
+  if (!live) return;
+  state.live = live;
+  const outages = live.outages.map((o) => o.place_code).join(" ");
+  drawLive(live);
   $("#live").dataset.outages = outages;
   if (outages !== state.outages) {
     // Equipment changed: redraw the plan and the route on screen, which may now go another way.

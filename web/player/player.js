@@ -44,6 +44,9 @@ async function pair() {
     onCode: (started) => {
       $("pairing-code").textContent = started.user_code;
       $("pairing-where").textContent = started.verification_uri;
+      // An operator's phone reads the QR and lands on the pairing page with the code filled in.
+      $("pairing-qr").src = `/auth/device_authorization/qr?${new URLSearchParams({ user_code: started.user_code })}`;
+      $("pairing-qr").hidden = false;
       state.userCode = started.user_code;
     },
   });
@@ -175,7 +178,8 @@ async function render(item, timers) {
     const live = state.document?.live ?? {};
     if (item.widget === "vehicle_availability") {
       const stations = live.vehicle_availability ?? [];
-      value.textContent = String(stations.reduce((sum, s) => sum + (s.renting ? s.vehicles : 0), 0));
+      // No station known yet is "no data" (—), not zero vehicles.
+      if (stations.length) value.textContent = String(stations.reduce((sum, s) => sum + (s.renting ? s.vehicles : 0), 0));
       const list = element("ul", "widget__list");
       for (const s of stations.slice(0, 6)) list.append(element("li", "", `${s.name} : ${s.vehicles}`));
       box.append(list);

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from services.info_kiosk import domain
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -97,3 +99,19 @@ def test_point_of_interest_problems_name_the_field() -> None:
 
 def test_a_clean_point_of_interest_has_no_problem() -> None:
     assert domain.point_of_interest_problems(names={"fr": "Sortie 1", "en": "Exit 1"}, descriptions={}) == []
+
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+QUIET_LIMIT_S = 600
+
+
+@pytest.mark.parametrize("shows_items", [False, True])
+@pytest.mark.parametrize(
+    ("last_spoke", "quiet_too_long"),
+    [(None, True), (NOW - timedelta(seconds=10), False), (NOW - timedelta(seconds=QUIET_LIMIT_S + 1), True)],
+    ids=["never-spoke", "spoke-recently", "quiet-too-long"],
+)
+def test_only_a_panel_that_shows_something_can_be_stale(shows_items, last_spoke, quiet_too_long) -> None:
+    # Every live panel (vehicles, lockers, alerts): no data yet or nothing left is "nothing to report".
+    stale = domain.is_stale(last_spoke, NOW, QUIET_LIMIT_S, shows_items=shows_items)
+    assert stale is (shows_items and quiet_too_long)

@@ -9,6 +9,8 @@ from services.info_kiosk import domain, gtfs
 from services.info_kiosk.demo import demo_feed
 from services.info_kiosk.domain import LevelRecord, PathwayRecord, PlaceRecord, RoutingGraph
 
+PUBLISHER = gtfs.Publisher("Gare numérique", "http://127.0.0.1:8080/")
+
 PLEYEL = "saint-denis-pleyel"
 VILLEJUIF = "villejuif-institut-gustave-roussy"
 
@@ -28,13 +30,14 @@ def places_of(answer: domain.RouteAnswer) -> tuple[str, ...]:
 def test_the_demo_graphs_round_trip_through_gtfs(station):
     feed = demo_feed(station)
     assert feed is not None and len({level.code for level in feed.levels}) >= 4
-    exported = gtfs.write_feed(station, {"fr": station}, feed)
+    exported = gtfs.write_feed(station, {"fr": station}, feed, PUBLISHER)
     again = gtfs.read_feed(exported)
     key = lambda record: record.code  # noqa: E731
     assert sorted(again.levels, key=key) == sorted(feed.levels, key=key)
     assert sorted(again.places, key=key) == sorted(feed.places, key=key)
     assert sorted(again.pathways, key=key) == sorted(feed.pathways, key=key)
-    assert gtfs.write_feed(station, {"fr": station}, again) == exported  # stable bytes, stable ETag
+    # Stable bytes, stable ETag.
+    assert gtfs.write_feed(station, {"fr": station}, again, PUBLISHER) == exported
     assert domain.graph_problems(feed.levels, feed.places, feed.pathways) == []
     kinds = {place.kind for place in feed.places}
     assert {"lift", "escalator", "platform", "entrance_exit", "toilets", "locker_bank"} <= kinds

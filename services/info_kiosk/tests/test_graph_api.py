@@ -4,8 +4,12 @@ outage at once, search, and the live panels fed by other services' events on a r
 from __future__ import annotations
 
 import asyncio
+import csv
+import functools
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +18,7 @@ from pathlib import Path
 import nats
 import pytest
 
+from services.common.catalog import station_names
 from services.common.contracts import kiosk as kiosk_contract
 from services.common.contracts import lockers, signage
 from services.common.events import new_event
@@ -34,6 +39,8 @@ from services.info_kiosk.demo import demo_feed
 from services.info_kiosk.settings import Settings
 from services.info_kiosk.tests.test_api import publish
 
+PUBLISHER = gtfs.Publisher("Gare numérique", "https://gare-numerique.example.org/")
+
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"
 SDP = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
@@ -43,14 +50,18 @@ ZIP = {"Content-Type": "application/zip"}
 def demo_zip(station: str) -> bytes:
     feed = demo_feed(station)
     assert feed is not None
-    return gtfs.write_feed(station, {"fr": station}, feed)
+    return gtfs.write_feed(station, {"fr": station_names()[station]}, feed, PUBLISHER)
 
 
 @pytest.fixture
 async def kiosk(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIterator[ServiceUnderTest]:
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "info_kiosk.sqlite")
     async with running_service(
-        DEFINITION, Settings, database_url=url, keys=keys, nats_url=nats_server.url
+        DEFINITION,
+        functools.partial(Settings, gtfs_publisher_url=PUBLISHER.url),
+        database_url=url,
+        keys=keys,
+        nats_url=nats_server.url,
     ) as running:
         for station, base in ((VILLEJUIF, VJ), (SAINT_DENIS, SDP)):
             imported = await running.http.put(
@@ -62,13 +73,130 @@ async def kiosk(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIterator[
 
 async def test_gtfs_import_reports_and_export_gives_back_the_same_graph(kiosk, keys):
     report = (await kiosk.http.get(f"{SDP}/graph/validation", headers=bearer(keys.operator()))).json()
-    assert report["places"] == 26 and report["pathways"] == 37 and report["levels"] == 5
+    assert report["places"] == 26 and report["pathways"] == 42 and report["levels"] == 5
     assert {(w["place_code"], w["profile"]) for w in report["warnings"]} == {("exit-rue-pleyel", "step_free")}
     exported = await kiosk.http.get(f"{SDP}/graph/gtfs")
     assert exported.headers["content-type"] == "application/zip"
     assert exported.content == demo_zip(SAINT_DENIS)
     with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
-        assert sorted(archive.namelist()) == ["levels.txt", "pathways.txt", "stops.txt", "translations.txt"]
+        assert sorted(archive.namelist()) == [
+            "feed_info.txt",
+            "levels.txt",
+            "pathways.txt",
+            "stops.txt",
+            "translations.txt",
+        ]
+
+
+# A pathways-only feed has no schedule: these files, and only these, it cannot have.
+SCHEDULE_FILES = {"agency.txt", "routes.txt", "trips.txt", "stop_times.txt"}
+# Recommended for a timetable's validity period, which a station graph does not have.
+UNDATED = {
+    ("feed_info.txt", "feed_start_date"),
+    ("feed_info.txt", "feed_end_date"),
+    ("feed_info.txt", "feed_version"),
+}
+
+
+def allowed_without_a_schedule(code: str, sample: dict[str, object]) -> bool:
+    if code == "missing_required_file":
+        return sample["filename"] in SCHEDULE_FILES
+    if code == "missing_recommended_field":
+        return (sample["filename"], sample["fieldName"]) in UNDATED
+    return code == "missing_calendar_and_calendar_date_files"
+
+
+@pytest.mark.parametrize("base", [SDP, VJ], ids=[SAINT_DENIS, VILLEJUIF])
+async def test_the_exports_pass_mobilitydatas_gtfs_rules(kiosk, base, tmp_path):
+    exported = await kiosk.http.get(f"{base}/graph/gtfs")
+    (tmp_path / "feed.zip").write_bytes(exported.content)
+    validator = str(Path(sys.executable).with_name("gtfs-validator"))
+    ran = await asyncio.to_thread(
+        subprocess.run,
+        [validator, "-i", str(tmp_path / "feed.zip"), "-o", str(tmp_path / "report")],
+        capture_output=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    refused = [
+        (notice["code"], sample)
+        for notice in report["notices"]
+        if notice["severity"] in ("ERROR", "WARNING")
+        for sample in notice["sampleNotices"]
+        if not allowed_without_a_schedule(notice["code"], sample)
+    ]
+    assert refused == []
+    # The parent station is named as travellers know it, not by its slug.
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        stops = csv.DictReader(io.StringIO(archive.read("stops.txt").decode()))
+        [station] = [row for row in stops if row["location_type"] == "1"]
+    assert station["stop_name"] == station_names()[station["stop_id"]] != station["stop_id"]
+
+
+def _member_edited(archive: bytes, name: str, edit) -> bytes:
+    """The zip with the local header of `name` (and its central directory entry) passed to `edit`."""
+    data = bytearray(archive)
+    for signature, name_at in ((b"PK\x03\x04", 30), (b"PK\x01\x02", 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + name_at : start + name_at + len(name)] == name.encode():
+                edit(data, start, signature)
+            start += 4
+    return bytes(data)
+
+
+def _set_method(data: bytearray, start: int, signature: bytes) -> None:
+    offset = 8 if signature == b"PK\x03\x04" else 10
+    data[start + offset : start + offset + 2] = (99).to_bytes(2, "little")
+
+
+def _set_encrypted(data: bytearray, start: int, signature: bytes) -> None:
+    offset = 6 if signature == b"PK\x03\x04" else 8
+    data[start + offset] |= 1
+
+
+def _corrupt_data(data: bytearray, start: int, signature: bytes) -> None:
+    if signature == b"PK\x03\x04":
+        name_length = int.from_bytes(data[start + 26 : start + 28], "little")
+        body = start + 30 + name_length
+        data[body : body + 16] = bytes(16)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+BROKEN_FEEDS = {
+    "corrupt-deflate-data": (lambda: _member_edited(demo_zip(VILLEJUIF), "stops.txt", _corrupt_data), 422),
+    "unknown-compression-method": (
+        lambda: _member_edited(demo_zip(VILLEJUIF), "stops.txt", _set_method),
+        422,
+    ),
+    "encrypted-member": (lambda: _member_edited(demo_zip(VILLEJUIF), "stops.txt", _set_encrypted), 422),
+    "field-over-csv-limit": (
+        lambda: _zip({"stops.txt": b"stop_id,stop_name,stop_lat,stop_lon\nx," + b"y" * 200_000 + b",0,0\n"}),
+        422,
+    ),
+    "not-utf8": (lambda: _zip({"stops.txt": b"\xff\xfe\x00stop_id\n"}), 422),
+    "too-many-members": (lambda: _zip({f"extra-{n}.txt": b"" for n in range(20)}), 413),
+    "member-over-its-cap": (lambda: _zip({"stops.txt": b"\n" * (9 << 20)}), 413),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_FEEDS, ids=list(BROKEN_FEEDS))
+async def test_every_way_a_zip_can_be_broken_is_a_4xx_and_changes_nothing(kiosk, keys, case):
+    make, status = BROKEN_FEEDS[case]
+    before = (await kiosk.http.get(f"{VJ}/graph/gtfs")).content
+    response = await kiosk.http.put(
+        f"{VJ}/graph/gtfs", content=make(), headers=ZIP | bearer(keys.operator(VILLEJUIF))
+    )
+    assert_problem(response, status)
+    assert (await kiosk.http.get(f"{VJ}/graph/gtfs")).content == before
 
 
 async def test_a_feed_with_dangling_pathways_is_refused_whole(kiosk, keys):
@@ -77,7 +205,7 @@ async def test_a_feed_with_dangling_pathways_is_refused_whole(kiosk, keys):
     feed.pathways.append(gtfs.PathwayRecord("p-broken", "hall", "quai-99", "walkway", True, 5, 5))
     refused = await kiosk.http.put(
         f"{VJ}/graph/gtfs",
-        content=gtfs.write_feed(VILLEJUIF, {}, feed),
+        content=gtfs.write_feed(VILLEJUIF, {}, feed, PUBLISHER),
         headers=ZIP | bearer(keys.operator(VILLEJUIF)),
     )
     body = assert_problem(refused, 422, "validation-error")
@@ -290,10 +418,12 @@ async def test_the_map_is_a_hot_read_changed_by_an_outage(kiosk, keys):
     assert [p["code"] for p in second.json()["places"] if p["out_of_service"]] == ["lift-14"]
 
 
-async def test_live_panels_follow_lockers_and_alerts_and_go_stale(kiosk, nats_server):
+async def test_live_panels_follow_lockers_and_alerts(kiosk, nats_server):
     url = f"{SDP}/live"
+    # A fresh station where nothing was ever raised: nothing to report, not "out of date".
     quiet = (await kiosk.http.get(url)).json()
-    assert quiet["lockers"]["stale"] and quiet["alerts"]["stale"] and quiet["lockers"]["items"] == []
+    for name in ("vehicles", "lockers", "alerts"):
+        assert (quiet[name]["items"], quiet[name]["stale"], quiet[name]["as_of"]) == ([], False, None), name
     now = datetime.now(UTC)
     bank = lockers.BankAvailabilityChanged(
         bank_id="bank-a",
@@ -356,7 +486,8 @@ async def test_live_panels_follow_lockers_and_alerts_and_go_stale(kiosk, nats_se
         body = (await kiosk.http.get(url, params={"lang": "en"})).json()
         return body if not body["alerts"]["items"] else None
 
-    await eventually(gone, timeout=10)
+    cleared_panel, _ = await eventually(gone, timeout=10)
+    assert cleared_panel["alerts"]["stale"] is False and cleared_panel["alerts"]["as_of"] is not None
 
 
 async def test_the_qr_code_opens_the_same_route_in_the_app(kiosk):

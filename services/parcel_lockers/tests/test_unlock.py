@@ -8,13 +8,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
 from services.common.notifier import NotifierSettings
+from services.common.qr import qr_svg
 from services.parcel_lockers.settings import Settings
 from services.parcel_lockers.unlock import (
     UnlockSigner,
     UnlockTokenInvalid,
     load_or_create_key,
     qr_png,
-    qr_svg,
     verify_unlock_token,
 )
 
