@@ -68,7 +68,9 @@ def test_the_gateway_forwards_the_token_exactly_where_the_operation_needs_one(
     method: str, template: str, needs_token: bool
 ):
     try:
-        target = resolve(check_path(concrete(template).encode()), stations=STATIONS, services=SERVICE_BY_DOMAIN)
+        target = resolve(
+            check_path(concrete(template).encode()), stations=STATIONS, services=SERVICE_BY_DOMAIN
+        )
     except NoRoute as exc:  # pragma: no cover - a failure message, not a branch
         pytest.fail(f"{method} {template}: the gateway routes it nowhere ({exc})")
     if needs_token:

@@ -62,7 +62,8 @@ def _covers(prefix: str, rest: str) -> bool:
     if len(parts) < len(wanted):
         return False
     return all(
-        part != "" if want.startswith("{") else part == want for want, part in zip(wanted, parts, strict=False)
+        part != "" if want.startswith("{") else part == want
+        for want, part in zip(wanted, parts, strict=False)
     )
 
 
