@@ -24,10 +24,12 @@ from gateway.cache import EdgeCache
 from gateway.cors import Cors
 from gateway.directory import router as directory_router
 from gateway.edge import PROXIED_METHODS, Edge
+from gateway.headers import SecurityHeaders
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI, allowed_methods
 from gateway.otp import OneTimeCodes
 from gateway.pairing import PairingCodes
+from gateway.problems import router as problems_router
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
@@ -225,28 +227,34 @@ def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
 class GatewayApp(FastAPI):
     """The gateway: FastAPI for its own routes, behind one front every request goes through.
 
-    The front is request ids and metrics, CORS, the body limit, then the edge (gateway/edge.py),
+    The front is the security headers, request ids and metrics, CORS, the body limit, then the edge (gateway/edge.py),
     which checks every path and answers the proxied ones itself: a proxied request pays for none
     of FastAPI's per-request machinery. Any other request goes on to FastAPI."""
 
     def __init__(self, settings: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.front: ASGIApp = RequestContextMiddleware(
-            Cors(
-                BodySizeLimitMiddleware(Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes),
-                allow_origins=settings.cors_origins,
-                allow_methods=PROXIED_METHODS,
-                allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
-                expose_headers=[
-                    "X-Request-ID",
-                    "Retry-After",
-                    "RateLimit-Limit",
-                    "RateLimit-Remaining",
-                    "ETag",
-                ],
-                max_age=600,
+        self.front: ASGIApp = SecurityHeaders(
+            RequestContextMiddleware(
+                Cors(
+                    BodySizeLimitMiddleware(
+                        Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes
+                    ),
+                    allow_origins=settings.cors_origins,
+                    allow_methods=PROXIED_METHODS,
+                    allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+                    expose_headers=[
+                        "X-Request-ID",
+                        "Retry-After",
+                        "RateLimit-Limit",
+                        "RateLimit-Remaining",
+                        "ETag",
+                    ],
+                    max_age=600,
+                ),
+                service="gateway",
             ),
-            service="gateway",
+            public_url=settings.public_url,
+            trusted_proxies=settings.trusted_proxies,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -321,6 +329,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(devices_router)
     app.include_router(accounts_router)
     app.include_router(directory_router)
+    app.include_router(problems_router)
     if settings.notifier.backend == "inbox":
         app.include_router(dev_router)
 
