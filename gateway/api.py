@@ -117,8 +117,9 @@ async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
     await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, _ip(request, gateway))
 
 
-def base_url(request: Request, gateway: GatewayRuntime) -> str:
-    return (gateway.settings.public_url or str(request.base_url)).rstrip("/")
+def base_url(gateway: GatewayRuntime) -> str:
+    """Where clients reach the gateway: from its settings, never from the request's Host."""
+    return gateway.settings.public_base_url
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -259,7 +260,7 @@ async def device_authorization(
     async with needs_redis("Device pairing"):
         started = await gateway.pairing.start(scope=scope)
     user_code = domain.format_user_code(started.user_code)
-    verification_uri = base_url(request, gateway) + gateway.settings.pairing_verification_path
+    verification_uri = base_url(gateway) + gateway.settings.pairing_verification_path
     body = DeviceAuthorizationResponse(
         device_code=started.device_code,
         user_code=user_code,
@@ -276,8 +277,8 @@ async def device_authorization(
     summary="OAuth 2.0 authorization server metadata (RFC 8414)",
     response_model=AuthorizationServerMetadata,
 )
-async def metadata(request: Request, gateway: GatewayDep) -> JSONResponse:
-    base = base_url(request, gateway)
+async def metadata(gateway: GatewayDep) -> JSONResponse:
+    base = base_url(gateway)
     body = AuthorizationServerMetadata(
         issuer=gateway.settings.token_issuer,
         token_endpoint=f"{base}/auth/token",

@@ -814,8 +814,8 @@ SVG = "image/svg+xml"
 )
 async def route_qr(
     station_id: StationId,
-    request: Request,
     session: SessionDep,
+    runtime: RuntimeDep,
     from_code: Annotated[Code, Query(alias="from")],
     to_code: Annotated[Code, Query(alias="to")],
     profile: Annotated[Profile, Query()] = "fastest",
@@ -827,12 +827,8 @@ async def route_qr(
     query = {"station": station_id, "from": from_code, "to": to_code, "profile": profile}
     if lang:
         query["lang"] = lang
-    # The address the kiosk reached the gateway at, which the gateway sets (it replaces any the
-    # client sent); a service called directly falls back to its own.
-    host = request.headers.get("x-forwarded-host")
-    proto = request.headers.get("x-forwarded-proto", "https")
-    origin = f"{proto}://{host}" if host and proto in ("http", "https") else str(request.base_url).rstrip("/")
-    link = f"{origin}/app/#/route?{urlencode(query)}"
+    # The station's public URL, never the request's Host: a phone scans it away from this request.
+    link = f"{runtime.settings.public_base_url}/app/#/route?{urlencode(query)}"
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return Response(
         image.to_string(), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"}
