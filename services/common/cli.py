@@ -40,6 +40,9 @@ def serve(app: FastAPI, host: str, port: int) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        # Who called and over what: the gateway decides from its own trusted proxies (gateway/clients.py);
+        # uvicorn would otherwise take X-Forwarded-For/-Proto from any local client.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
     inherited = os.environ.pop(LISTEN_FD_ENV, None)
