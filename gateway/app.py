@@ -233,28 +233,25 @@ class GatewayApp(FastAPI):
 
     def __init__(self, settings: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.front: ASGIApp = SecurityHeaders(
-            RequestContextMiddleware(
-                Cors(
-                    BodySizeLimitMiddleware(
-                        Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes
-                    ),
-                    allow_origins=settings.cors_origins,
-                    allow_methods=PROXIED_METHODS,
-                    allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
-                    expose_headers=[
-                        "X-Request-ID",
-                        "Retry-After",
-                        "RateLimit-Limit",
-                        "RateLimit-Remaining",
-                        "ETag",
-                    ],
-                    max_age=600,
-                ),
-                service="gateway",
+        self.front: ASGIApp = RequestContextMiddleware(
+            Cors(
+                BodySizeLimitMiddleware(Edge(self._fastapi, self.state), max_bytes=settings.max_body_bytes),
+                allow_origins=settings.cors_origins,
+                allow_methods=PROXIED_METHODS,
+                allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "Retry-After",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "ETag",
+                ],
+                max_age=600,
             ),
-            public_url=settings.public_url,
-            trusted_proxies=settings.trusted_proxies,
+            service="gateway",
+            response_headers=SecurityHeaders(
+                public_url=settings.public_url, trusted_proxies=settings.trusted_proxies
+            ),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

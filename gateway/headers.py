@@ -1,11 +1,11 @@
 """The headers every answer of the gateway carries, whatever answered it (the edge, a service,
-FastAPI, a web file): constant bytes added once at the front, nothing decided per route."""
+FastAPI, a web file): constant bytes the front adds with the request id, nothing decided per route."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.clients import is_trusted
 
@@ -20,25 +20,17 @@ class SecurityHeaders:
     always when the public URL is https, else when the connection was TLS or a trusted proxy says so
     (`X-Forwarded-Proto: https` from an address of `trusted_proxies`)."""
 
-    def __init__(self, app: ASGIApp, *, public_url: str | None, trusted_proxies: Sequence[str]) -> None:
-        self.app = app
+    def __init__(self, *, public_url: str | None, trusted_proxies: Sequence[str]) -> None:
         self.always_https = bool(public_url and public_url.startswith("https://"))
         self.trusted_proxies = tuple(trusted_proxies)
-        self.plain = [NOSNIFF, HSTS] if self.always_https else [NOSNIFF]
-        self.over_https = [NOSNIFF, HSTS]
+        self.plain: tuple[Header, ...] = (NOSNIFF, HSTS) if self.always_https else (NOSNIFF,)
+        self.over_https: tuple[Header, ...] = (NOSNIFF, HSTS)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = self.over_https if self.always_https or self._over_https(scope) else self.plain
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def __call__(self, scope: Scope) -> tuple[Header, ...]:
+        """The headers for this request's answer."""
+        if self.always_https or self._over_https(scope):
+            return self.over_https
+        return self.plain
 
     def _over_https(self, scope: Scope) -> bool:
         if scope["scheme"] == "https":

@@ -38,7 +38,7 @@ def raw_exchange(url: str, request: bytes) -> bytes:
 def as_response(answer: bytes) -> httpx.Response:
     head, _, body = answer.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = [tuple(line.split(": ", 1)) for line in lines]
+    headers = [(name, value) for name, _, value in (line.partition(": ") for line in lines)]
     return httpx.Response(int(status_line.split()[1]), headers=headers, content=body)
 
 
