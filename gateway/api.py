@@ -247,7 +247,6 @@ async def revoke(
     responses=problem_responses({503: STORE_DOWN}),
 )
 async def device_authorization(
-    request: Request,
     gateway: GatewayDep,
     client_id: Annotated[
         str | None, Form(max_length=100, description="The player software, if it names itself")
