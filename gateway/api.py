@@ -118,8 +118,9 @@ async def limit_auth_attempts(request: Request, gateway: GatewayDep) -> None:
     await _throttle(gateway, request.url.path, gateway.settings.rate_limit_auth, _ip(request, gateway))
 
 
-def base_url(request: Request, gateway: GatewayRuntime) -> str:
-    return (gateway.settings.public_url or str(request.base_url)).rstrip("/")
+def base_url(gateway: GatewayRuntime) -> str:
+    """Where clients reach the gateway: from its settings, never from the request's Host."""
+    return gateway.settings.public_base_url
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -247,7 +248,6 @@ async def revoke(
     responses=problem_responses({503: STORE_DOWN}),
 )
 async def device_authorization(
-    request: Request,
     gateway: GatewayDep,
     client_id: Annotated[
         str | None, Form(max_length=100, description="The player software, if it names itself")
@@ -260,7 +260,7 @@ async def device_authorization(
     async with needs_redis("Device pairing"):
         started = await gateway.pairing.start(scope=scope)
     user_code = domain.format_user_code(started.user_code)
-    verification_uri = base_url(request, gateway) + gateway.settings.pairing_verification_path
+    verification_uri = base_url(gateway) + gateway.settings.pairing_verification_path
     body = DeviceAuthorizationResponse(
         device_code=started.device_code,
         user_code=user_code,
@@ -309,8 +309,8 @@ async def device_authorization_qr(
     summary="OAuth 2.0 authorization server metadata (RFC 8414)",
     response_model=AuthorizationServerMetadata,
 )
-async def metadata(request: Request, gateway: GatewayDep) -> JSONResponse:
-    base = base_url(request, gateway)
+async def metadata(gateway: GatewayDep) -> JSONResponse:
+    base = base_url(gateway)
     body = AuthorizationServerMetadata(
         issuer=gateway.settings.token_issuer,
         token_endpoint=f"{base}/auth/token",

@@ -24,10 +24,12 @@ from gateway.cache import EdgeCache
 from gateway.cors import Cors
 from gateway.directory import router as directory_router
 from gateway.edge import PROXIED_METHODS, Edge
+from gateway.headers import SecurityHeaders
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI, allowed_methods
 from gateway.otp import OneTimeCodes
 from gateway.pairing import PairingCodes
+from gateway.problems import router as problems_router
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
@@ -227,7 +229,7 @@ def metrics_route(app: FastAPI, settings: GatewaySettings) -> None:
 class GatewayApp(FastAPI):
     """The gateway: FastAPI for its own routes, behind one front every request goes through.
 
-    The front is request ids and metrics, CORS, the body limit, then the edge (gateway/edge.py),
+    The front is the security headers, request ids and metrics, CORS, the body limit, then the edge (gateway/edge.py),
     which checks every path and answers the proxied ones itself: a proxied request pays for none
     of FastAPI's per-request machinery. Any other request goes on to FastAPI."""
 
@@ -249,6 +251,9 @@ class GatewayApp(FastAPI):
                 max_age=600,
             ),
             service="gateway",
+            response_headers=SecurityHeaders(
+                public_url=settings.public_url, trusted_proxies=settings.trusted_proxies
+            ),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -323,6 +328,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(devices_router)
     app.include_router(accounts_router)
     app.include_router(directory_router)
+    app.include_router(problems_router)
     if settings.notifier.backend == "inbox":
         app.include_router(dev_router)
 

@@ -30,6 +30,11 @@ def _networks(trusted: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]
     return tuple(ip_network(net, strict=False) for net in trusted)
 
 
+def is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    """Whether the address is one of the trusted proxies'."""
+    return _is_trusted(address, trusted)
+
+
 def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
     try:
         ip = ip_address(address)

@@ -25,7 +25,7 @@ BAD_PATH = [
     "the gateway forwards no such path.",
     "`invalid-query`: the query has a NUL character.",
 ]
-TOO_LONG = "`uri-too-long`: the path is longer than the gateway accepts."
+TOO_LONG = "`uri-too-long`: the path, or the path and query, is longer than the gateway accepts."
 UPSTREAM_DOWN = [
     "`upstream-unavailable`: the service behind the gateway is not reachable; retry after `Retry-After`.",
     "`upstream-busy`: the service has as many requests in flight as the gateway allows; retry shortly.",

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.common.notifier import NotifierSettings
 from services.common.registry import SERVICES
-from services.common.settings import Environment, split_list
+from services.common.settings import PUBLIC_URL_PATTERN, Environment, split_list
 from services.common.stations import STATION_SLUG_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -79,8 +79,9 @@ class GatewaySettings(BaseSettings):
     pairing_code_ttl_seconds: int = Field(default=600, ge=2, le=3600)
     pairing_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
     pairing_verification_path: str = "/console/pair"
-    # The gateway's address as clients see it (OAuth metadata, pairing links); else the request's.
-    public_url: str | None = None
+    # The gateway's address as clients see it: every absolute URL it writes (OAuth metadata, pairing
+    # links, WebOTP) starts with it. Unset, its own bound address; never a request's Host.
+    public_url: str | None = Field(default=None, pattern=PUBLIC_URL_PATTERN)
     # Stations served here (empty: every station of the catalog): the station directory and the
     # proxied paths; devices are paired for these only (empty: any station a token covers).
     stations: Annotated[list[str], NoDecode] = []
@@ -167,6 +168,13 @@ class GatewaySettings(BaseSettings):
                 raise ValueError("production runs on PostgreSQL, not SQLite")
         return self
 
+    @property
+    def public_base_url(self) -> str:
+        """The public URL without its trailing slash, else the address this gateway listens on."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{bound_host(self.host)}:{self.port}"
+
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL, for the services behind this gateway."""
         return {
@@ -174,3 +182,12 @@ class GatewaySettings(BaseSettings):
             for s in SERVICES
             if s.name in self.services
         }
+
+
+def bound_host(host: str) -> str:
+    """A host to reach an address the gateway binds: the loopback for a wildcard, IPv6 in brackets."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

@@ -7,8 +7,11 @@ edit reaches every screen at its next load, and the security headers a public we
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import mimetypes
 import os
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -37,14 +40,14 @@ for _type, _suffix in (
 
 
 class WebClient(StaticFiles):
-    """One web client's folder, with the headers of a page on the station's public surface."""
+    """One web client's folder, with the headers of a page on the station's public surface (the
+    front adds `nosniff` to every answer, gateway/headers.py)."""
 
     def __init__(self, directory: Path, *, csp: str, scope_path: str | None = None) -> None:
         # The folder may appear later (or not at all): a missing file is a 404, never a crash.
         super().__init__(directory=directory, html=True, check_dir=False)
         self.headers = {
             "Content-Security-Policy": csp,
-            "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Cross-Origin-Opener-Policy": "same-origin",
         }
@@ -59,6 +62,14 @@ class WebClient(StaticFiles):
         response = await super().get_response(path, scope)
         if response.status_code == 404:  # a 404.html of the folder: the gateway answers a problem
             raise HTTPException(status_code=404)
+        if isinstance(response, RedirectResponse):
+            # A folder without its slash: Starlette names the request's Host in an absolute URL;
+            # a path keeps the client on the address it used, whatever Host it sent.
+            raw = scope.get("raw_path")
+            location = (raw.decode("latin-1") if raw else scope["path"]) + "/"
+            if scope["query_string"]:
+                location += "?" + scope["query_string"].decode("latin-1")
+            return RedirectResponse(location, status_code=308)
         return response
 
     def file_response(
@@ -95,15 +106,31 @@ def _redirect_to(location: str) -> Callable[[], Awaitable[RedirectResponse]]:
 def mount_docs(app: FastAPI, *, title: str) -> None:
     """Swagger UI from files the gateway ships (gateway/static/swagger-ui): /docs needs no internet."""
     app.mount("/docs/assets", StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=title,
+        swagger_js_url=f"/docs/assets/swagger-ui-bundle.js?v={SWAGGER_UI_VERSION}",
+        swagger_css_url=f"/docs/assets/swagger-ui.css?v={SWAGGER_UI_VERSION}",
+        swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        # No badge fetched from the public validator.
+        swagger_ui_parameters={"validatorUrl": None},
+    ).body
+    headers = {"Content-Security-Policy": docs_csp(bytes(page))}
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=title,
-            swagger_js_url=f"/docs/assets/swagger-ui-bundle.js?v={SWAGGER_UI_VERSION}",
-            swagger_css_url=f"/docs/assets/swagger-ui.css?v={SWAGGER_UI_VERSION}",
-            swagger_favicon_url="/docs/assets/favicon-32x32.png",
-            # No badge fetched from the public validator.
-            swagger_ui_parameters={"validatorUrl": None},
-        )
+        return HTMLResponse(page, headers=headers)
+
+
+def docs_csp(page: bytes) -> str:
+    """The page's own scripts by hash (Swagger UI starts from one inline script), its styles inline
+    (Swagger UI sets style attributes), nothing from elsewhere, no framing."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in re.findall(rb"<script>(.*?)</script>", page, flags=re.DOTALL)
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )

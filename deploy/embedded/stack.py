@@ -111,6 +111,8 @@ class StationStack:
             "STATIONS": ",".join(self.config.stations),
             "LOG_LEVEL": self.config.log_level,
             "ENVIRONMENT": "development",
+            # Every absolute URL a component writes (links, QR codes, GBFS, OAuth) starts with it.
+            "PUBLIC_URL": self.gateway_url,
             **self._database_env(component),
         }
         if component is GATEWAY:
@@ -304,6 +306,7 @@ class StationStack:
                 env={
                     **self.component_env(GATEWAY),
                     f"{GATEWAY.env_prefix}PORT": str(port),
+                    f"{GATEWAY.env_prefix}PUBLIC_URL": f"http://127.0.0.1:{port}",
                     f"{GATEWAY.env_prefix}INSTANCE_ID": uuid.uuid4().hex,
                     LISTEN_FD_ENV: str(sock.fileno()),
                     **extra,

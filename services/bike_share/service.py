@@ -626,7 +626,7 @@ async def station_feeds(
     return gbfs.StationFeeds(
         station_id=station_id,
         station_name=station_names().get(station_id, station_id),
-        base_url=getattr(settings, "gbfs_base_url", "http://127.0.0.1:8080"),
+        base_url=settings.public_base_url,
         contact_email=getattr(settings, "gbfs_contact_email", "open-data@gare-numerique.example.org"),
         timezone="Europe/Paris",
         systems=systems,

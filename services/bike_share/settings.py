@@ -11,17 +11,8 @@ class Settings(ServiceSettings):
 
     port: int = BIKE_SHARE.default_port
     database_url: str = default_database_url(BIKE_SHARE)
-    # Where open-data consumers reach the station's gateway: the GBFS files link to each other by it.
-    # Unset, the gateway that issues our tokens (the JWKS URL's origin): right for the embedded run.
-    public_url: str | None = Field(default=None, pattern=r"^https?://[^?#\s]+$")
     gbfs_contact_email: str = "open-data@gare-numerique.example.org"
     # External GBFS feeds: how often the ingest looks for feeds due (a feed is due when its `ttl`
     # has passed since its last pull, 30 s after a failure).
     ingest_min_interval_seconds: float = Field(default=10.0, ge=0.1)
     ingest_enabled: bool = True
-
-    @property
-    def gbfs_base_url(self) -> str:
-        if self.public_url:
-            return self.public_url.rstrip("/")
-        return self.jwks_url.removesuffix("/.well-known/jwks.json").rstrip("/")

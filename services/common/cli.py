@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.db import create_engine, create_sessionmaker
+from services.common.http_server import ProblemHttpToolsProtocol
 from services.common.migrations import new_revision, upgrade_to_head
 from services.common.observability import configure_logging
 from services.common.settings import ServiceSettings
@@ -34,10 +35,14 @@ def serve(app: FastAPI, host: str, port: int) -> None:
         host=host,
         port=port,
         loop="uvloop",
-        http="httptools",
+        # httptools, with the server's own refusals as problem+json (services/common/http_server.py).
+        http=ProblemHttpToolsProtocol,
         log_config=None,
         access_log=False,
         server_header=False,
+        # Who called and over what: the gateway decides from its own trusted proxies (gateway/clients.py);
+        # uvicorn would otherwise take X-Forwarded-For/-Proto from any local client.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
     inherited = os.environ.pop(LISTEN_FD_ENV, None)

@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -108,9 +109,17 @@ def route_template(scope: Scope) -> str:
 class RequestContextMiddleware:
     """Binds the request id, echoes it back, and records one metric sample and log line per request."""
 
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        response_headers: Callable[[Scope], Sequence[tuple[bytes, bytes]]] | None = None,
+    ) -> None:
         self.app = app
         self.service = service
+        # Headers every answer carries (the gateway's security headers), added with the request id.
+        self.response_headers = response_headers
         self.log = logging.getLogger(f"{service}.access")
         # The labelled children of the metrics, looked up once per (method, route, status): a
         # labels() call costs more than the sample itself on the hot path.
@@ -130,12 +139,17 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        extra = self.response_headers(scope) if self.response_headers else ()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                    *extra,
+                ]
             await send(message)
 
         try:

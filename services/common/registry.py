@@ -36,7 +36,8 @@ class Service(Component):
     # Reads (GET, HEAD) under its station prefix that need no token.
     public_reads: bool = False
     # When not all its reads are public: the sub-paths of its station prefix whose reads are
-    # (`/availability` covers `.../lockers/availability` and everything below it).
+    # (`/availability` covers `.../lockers/availability` and everything below it). A `{name}` segment
+    # stands for any one segment: `/media/{sha256}` covers one file, not the list at `/media`.
     public_read_paths: tuple[str, ...] = ()
     # Top-level path prefixes it serves besides /api/v1/stations/{station}/{domain} (all public).
     extra_prefixes: tuple[str, ...] = ()
@@ -49,11 +50,26 @@ class Service(Component):
         """Whether a GET of `rest` (the path after `/api/v1/stations/{station}/{domain}`) needs no token."""
         if self.public_reads:
             return True
-        return any(rest == path or rest.startswith(f"{path}/") for path in self.public_read_paths)
+        return any(_covers(path, rest) for path in self.public_read_paths)
+
+
+def _covers(prefix: str, rest: str) -> bool:
+    """Whether `rest` is `prefix` or below it, segment by segment; `{name}` is any non-empty segment."""
+    if "{" not in prefix:
+        return rest == prefix or rest.startswith(f"{prefix}/")
+    wanted = prefix.split("/")
+    parts = rest.split("/")
+    if len(parts) < len(wanted):
+        return False
+    return all(
+        part != "" if want.startswith("{") else part == want
+        for want, part in zip(wanted, parts, strict=False)
+    )
 
 
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
-SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media",))
+# The operators' media list needs a token; a file, named by its hash, is public (screens fetch it).
+SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media/{sha256}",))
 BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
 # Every read of the kiosk is public but the graph's validation, an operator's report: the gateway
 # must pass the operator's token on to it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -12,6 +13,9 @@ from services.common.registry import Service
 from services.common.stations import STATION_SLUG_PATTERN
 
 Environment = Literal["development", "test", "production"]
+
+# An absolute http(s) URL without query or fragment; a path is allowed (a gateway behind a prefix).
+PUBLIC_URL_PATTERN = r"^https?://[^/?#\s]+(/[^?#\s]*)?$"
 
 # Values that must never reach production: the embedded run's defaults.
 _DEVELOPMENT_ONLY_HOSTS = ("127.0.0.1", "localhost")
@@ -42,6 +46,10 @@ class ServiceSettings(BaseSettings):
     token_issuer: str = "urn:gare-numerique:gateway"
     token_audience: str = "gare-numerique"
     stations: Annotated[list[str], NoDecode] = Field(min_length=1)
+    # The station's gateway as travellers and devices reach it: every absolute URL this service
+    # writes (SMS links, QR codes, GBFS files) starts with it, never with a request's Host. Unset,
+    # the origin of the JWKS URL (the gateway that issues our tokens): right for the embedded run.
+    public_url: str | None = Field(default=None, pattern=PUBLIC_URL_PATTERN)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
 
@@ -61,7 +69,22 @@ class ServiceSettings(BaseSettings):
             raise ValueError("production runs on PostgreSQL, not SQLite")
         if self.environment == "production" and any(h in self.jwks_url for h in _DEVELOPMENT_ONLY_HOSTS):
             raise ValueError("production needs the gateway's real JWKS URL")
+        if self.environment == "production" and not (self.public_url or "").startswith("https://"):
+            raise ValueError("production names the station's public https URL (PUBLIC_URL)")
         return self
+
+    @property
+    def public_base_url(self) -> str:
+        """The public URL without its trailing slash: `{public_base_url}/app/` is the traveller app."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return origin_of(self.jwks_url)
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def settings_config(service: Service) -> SettingsConfigDict:

@@ -827,8 +827,8 @@ HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD, STATION_MAP, LIVE_PANELS)
 )
 async def route_qr(
     station_id: StationId,
-    request: Request,
     session: SessionDep,
+    runtime: RuntimeDep,
     from_code: Annotated[Code, Query(alias="from")],
     to_code: Annotated[Code, Query(alias="to")],
     profile: Annotated[Profile, Query()] = "fastest",
@@ -840,10 +840,6 @@ async def route_qr(
     query = {"station": station_id, "from": from_code, "to": to_code, "profile": profile}
     if lang:
         query["lang"] = lang
-    # The address the kiosk reached the gateway at, which the gateway sets (it replaces any the
-    # client sent); a service called directly falls back to its own.
-    host = request.headers.get("x-forwarded-host")
-    proto = request.headers.get("x-forwarded-proto", "https")
-    origin = f"{proto}://{host}" if host and proto in ("http", "https") else str(request.base_url).rstrip("/")
-    link = f"{origin}/app/#/route?{urlencode(query)}"
+    # The station's public URL, never the request's Host: a phone scans it away from this request.
+    link = f"{runtime.settings.public_base_url}/app/#/route?{urlencode(query)}"
     return Response(qr_svg(link), media_type=SVG, headers={"X-Route-Link": link, "Cache-Control": "no-cache"})

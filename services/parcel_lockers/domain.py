@@ -6,12 +6,13 @@ import hashlib
 import hmac
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from services.common.auth import Principal, Scope
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
 from services.common.rules import FieldProblem
+from services.common.stations import STATION_TIME_ZONE
 
 SIZES: tuple[CompartmentSize, ...] = get_args(CompartmentSize)
 STATES: tuple[CompartmentState, ...] = get_args(CompartmentState)
@@ -249,3 +250,29 @@ def presence_code_valid(secret: bytes, code: str, now: datetime, period_seconds:
     """Good for the current window and the previous one (a code read just before it rotated)."""
     window = presence_window(now, period_seconds)
     return any(hmac.compare_digest(presence_code(secret, w), code) for w in (window, window - 1))
+
+
+# -- what a recipient reads by SMS ---------------------------------------------------------------
+
+
+def station_time(at: datetime) -> str:
+    """`25/12 18:30`, in the station's time (a stored time without zone is UTC)."""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return aware.astimezone(STATION_TIME_ZONE).strftime("%d/%m %H:%M")
+
+
+def pickup_notice(
+    *, carrier: str, bank_code: str, bank_location: str, expires_at: datetime | None, code: str, app_url: str
+) -> str:
+    until = f", jusqu'au {station_time(expires_at)} (heure de Paris)" if expires_at else ""
+    return (
+        f"Gare numérique : votre colis {carrier} vous attend, consigne {bank_code} ({bank_location}){until}. "
+        f"Code de retrait : {code}. Ouvrir depuis l'app : {app_url}"
+    )
+
+
+def reminder_notice(*, carrier: str, bank_code: str, expires_at: datetime, app_url: str) -> str:
+    return (
+        f"Gare numérique : votre colis {carrier} attend toujours à la consigne {bank_code}; "
+        f"il repart le {station_time(expires_at)} (heure de Paris). {app_url}"
+    )

@@ -416,10 +416,13 @@ async def _door_closed(
 async def _notify_ready(tools: Tools, bank: LockerBank, parcel: Parcel, code: str) -> None:
     if tools.notifier is None or parcel.recipient_phone is None:
         return
-    expires = parcel.expires_at.strftime("%d/%m %H:%M") if parcel.expires_at else ""
-    text = (
-        f"Gare numérique : votre colis {parcel.carrier} vous attend, consigne {bank.code} ({bank.location}), "
-        f"jusqu'au {expires} UTC. Code de retrait : {code}. Ouvrir depuis l'app : {tools.settings.app_url}"
+    text = domain.pickup_notice(
+        carrier=parcel.carrier,
+        bank_code=bank.code,
+        bank_location=bank.location,
+        expires_at=parcel.expires_at,
+        code=code,
+        app_url=tools.settings.app_url,
     )
     try:
         await tools.notifier.send_sms(parcel.recipient_phone, text)
@@ -757,9 +760,11 @@ async def sweep(
     for parcel in reminders:
         if tools.notifier is not None and parcel.recipient_phone and parcel.expires_at:
             bank = banks[parcel.bank_id]
-            text = (
-                f"Gare numérique : votre colis {parcel.carrier} attend toujours à la consigne {bank.code}; "
-                f"il repart le {parcel.expires_at.strftime('%d/%m %H:%M')} UTC. {tools.settings.app_url}"
+            text = domain.reminder_notice(
+                carrier=parcel.carrier,
+                bank_code=bank.code,
+                expires_at=parcel.expires_at,
+                app_url=tools.settings.app_url,
             )
             try:
                 await tools.notifier.send_sms(parcel.recipient_phone, text)

@@ -21,8 +21,6 @@ class Settings(ServiceSettings):
     # embedded run makes one on first start; production mounts it.
     unlock_key_file: Path = Path("var/keys/parcel_lockers/unlock.pem")
     unlock_token_seconds: int = Field(default=300, ge=30, le=3600)
-    # Where the SMS link leads: the traveller web app's parcels view.
-    app_url: str = "http://127.0.0.1:8080/app/#/parcels"
     controller_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     # A door left open longer than this takes its compartment out of service.
     door_open_limit_seconds: int = Field(default=300, ge=10)
@@ -42,3 +40,8 @@ class Settings(ServiceSettings):
         if not self.unlock_key_file.is_file():
             return f"production needs the unlock signing key at {self.unlock_key_file} (PARCEL_LOCKERS_UNLOCK_KEY_FILE)"
         return None
+
+    @property
+    def app_url(self) -> str:
+        """Where the SMS link leads: the traveller web app's parcels view, on the public URL."""
+        return f"{self.public_base_url}/app/#/parcels"

@@ -492,11 +492,13 @@ async def test_live_panels_follow_lockers_and_alerts(kiosk, nats_server):
 
 async def test_the_qr_code_opens_the_same_route_in_the_app(kiosk):
     params = {"from": "exit-bd-maxime-gorki", "to": "quai-15-b", "profile": "step_free", "lang": "ar"}
-    qr = await kiosk.http.get(f"{VJ}/route/qr", params=params)
+    # The link starts with the station's public URL (here the JWKS URL's origin), whatever Host came.
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    qr = await kiosk.http.get(f"{VJ}/route/qr", params=params, headers=forged)
     assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
     assert qr.content.startswith(b"<svg") and b"<path" in qr.content
     assert qr.headers["x-route-link"] == (
-        "http://service.test/app/#/route?station=villejuif-institut-gustave-roussy"
+        "http://jwks.invalid/app/#/route?station=villejuif-institut-gustave-roussy"
         "&from=exit-bd-maxime-gorki&to=quai-15-b&profile=step_free&lang=ar"
     )
     assert_problem(await kiosk.http.get(f"{VJ}/route/qr", params=params | {"to": "nowhere"}), 404)
