@@ -1,11 +1,45 @@
-"""Stopping background tasks (outbox relay, consumers, sweepers, feeds) so that shutdown ends."""
+"""Background loops (outbox relay, consumers, sweepers, feeds): each item fails alone, and
+stopping them ends."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
+
+LOOP_ITEM_FAILURES = Counter(
+    "gare_loop_item_failures_total", "Items a background loop could not process (the loop went on)", ["loop"]
+)
+
+
+def record_item_failure(loop: str, item: object, exc: BaseException) -> str:
+    """Log and count one item's failure; the reason returned is for the item's state row."""
+    reason = f"{type(exc).__name__}: {exc}"[:1000]
+    log.error(
+        "a background loop's item failed",
+        extra={"loop": loop, "item": str(item), "reason": reason},
+        exc_info=exc,
+    )
+    LOOP_ITEM_FAILURES.labels(loop).inc()
+    return reason
+
+
+@asynccontextmanager
+async def item_alone(loop: str, item: object, *, session: AsyncSession | None = None) -> AsyncIterator[None]:
+    """One item of a background loop: if it fails, its work is rolled back (`session`), the
+    failure is recorded, and the loop goes on with the next."""
+    try:
+        yield
+    except Exception as exc:
+        if session is not None:
+            await session.rollback()
+        record_item_failure(loop, item, exc)
 
 
 async def stop_task(task: asyncio.Task[object] | None, *, timeout: float = 5.0) -> None:
