@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,16 +31,28 @@ def record_item_failure(loop: str, item: object, exc: BaseException) -> str:
     return reason
 
 
+@dataclass
+class ItemOutcome:
+    reason: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.reason is not None
+
+
 @asynccontextmanager
-async def item_alone(loop: str, item: object, *, session: AsyncSession | None = None) -> AsyncIterator[None]:
-    """One item of a background loop: if it fails, its work is rolled back (`session`), the
-    failure is recorded, and the loop goes on with the next."""
+async def item_alone(
+    loop: str, item: object, *, session: AsyncSession | None = None
+) -> AsyncIterator[ItemOutcome]:
+    """One item of a background loop: if it fails, its work is rolled back (`session`; objects
+    loaded before are then expired), the failure is recorded, and the loop goes on."""
+    outcome = ItemOutcome()
     try:
-        yield
+        yield outcome
     except Exception as exc:
         if session is not None:
             await session.rollback()
-        record_item_failure(loop, item, exc)
+        outcome.reason = record_item_failure(loop, item, exc)
 
 
 async def stop_task(task: asyncio.Task[object] | None, *, timeout: float = 5.0) -> None:
