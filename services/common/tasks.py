@@ -19,13 +19,16 @@ LOOP_ITEM_FAILURES = Counter(
 )
 
 
-def record_item_failure(loop: str, item: object, exc: BaseException) -> str:
+def record_item_failure(loop: str, item: object, failure: BaseException | str) -> str:
     """Log and count one item's failure; the reason returned is for the item's state row."""
-    reason = f"{type(exc).__name__}: {exc}"[:1000]
+    if isinstance(failure, BaseException):
+        reason = f"{type(failure).__name__}: {failure}"[:1000]
+    else:
+        reason = failure[:1000]
     log.error(
         "a background loop's item failed",
         extra={"loop": loop, "item": str(item), "reason": reason},
-        exc_info=exc,
+        exc_info=failure if isinstance(failure, BaseException) else None,
     )
     LOOP_ITEM_FAILURES.labels(loop).inc()
     return reason
