@@ -3,6 +3,7 @@ between good ones fails alone, with its reason recorded and counted, and the goo
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import nats
@@ -13,6 +14,7 @@ from services.common.bus import NatsBus
 from services.common.consumers import ConsumerRunner, EventConsumer
 from services.common.db import create_sessionmaker, utcnow
 from services.common.events import STREAMS, CloudEvent, new_event
+from services.common.hot_reads import CacheBroadcaster, HotReadCache, cache_subject
 from services.common.outbox import REFUSED, OutboxRelay, relay_session_info
 from services.common.testing import eventually
 
@@ -169,3 +171,36 @@ async def test_a_poisoned_event_fails_alone_and_is_given_up_after_its_deliveries
     assert seen == [first.event.id, last.event.id]
     assert handled("poisoned", "poison-test", "malformed") == 1
     assert failures("poisoned-consumer-poison-test") - before == 2  # each of its two deliveries
+
+
+async def test_an_invalidation_that_can_never_be_sent_does_not_hold_the_others(nats_server):
+    cache = HotReadCache(service="poisoned", domain="things")
+    bus = NatsBus(nats_server.url, name="test", streams=[])
+    broadcaster = CacheBroadcaster(cache, bus)
+    nc = await nats.connect(nats_server.url)
+    seen: list[str] = []
+
+    async def caught(message) -> None:
+        seen.append(json.loads(message.data)["station"])
+
+    await nc.subscribe(cache_subject("*", "things"), cb=caught)
+    await nc.flush()
+    bus.start()
+    broadcaster.start()
+    before = failures("poisoned-cache-broadcast")
+    try:
+        assert await bus.wait_connected(10)
+        # Sent last, tried first; a station id with a space is no NATS subject.
+        for station in ("saint-denis-pleyel", "saint denis", "villejuif-institut-gustave-roussy"):
+            broadcaster.send(station, ["things"])
+
+        async def both_sent() -> bool:
+            return len(seen) == 2
+
+        await eventually(both_sent, timeout=10)
+    finally:
+        await broadcaster.stop()
+        await bus.close()
+        await nc.close()
+    assert sorted(seen) == ["saint-denis-pleyel", "villejuif-institut-gustave-roussy"]
+    assert failures("poisoned-cache-broadcast") - before == 1
