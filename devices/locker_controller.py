@@ -27,10 +27,14 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from devices.client import DeviceSession
+from services.common.tasks import record_item_failure
 from services.parcel_lockers.unlock import UnlockTokenInvalid, verify_unlock_token
 
 log = logging.getLogger("devices.locker_controller")
 COMMANDS = ("open", "status", "scan")
+JOURNAL_LOOP = "locker-controller-journal"
+# Door events per request (the service takes at most 500).
+REPORT_BATCH = 100
 
 
 class Journal:
@@ -42,10 +46,14 @@ class Journal:
         self.done_parcels: set[str] = set()
         self.pending: dict[str, dict[str, Any]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.rejected: dict[str, str] = {}
         if path.exists():
-            for line in path.read_text().splitlines():
-                with contextlib.suppress(ValueError):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                # A line cut by a crash, or not ours: recorded, and the rest of the journal holds.
+                try:
                     self._apply(json.loads(line))
+                except Exception as exc:
+                    record_item_failure(JOURNAL_LOOP, f"{path.name} line {number}", exc)
 
     def _apply(self, entry: dict[str, Any]) -> None:
         kind = entry.get("type")
@@ -61,6 +69,10 @@ class Journal:
         elif kind == "reported":
             for event_id in entry["ids"]:
                 self.pending.pop(event_id, None)
+        elif kind == "rejected":
+            # The service refused this event on its own: kept here with why, never sent again.
+            self.pending.pop(entry["id"], None)
+            self.rejected[entry["id"]] = entry["reason"]
 
     def _append(self, line: str) -> None:
         with self.path.open("a") as out:
@@ -232,22 +244,44 @@ class LockerController:
         if self.session is None or not self.journal.pending:
             return 0
         pending = list(self.journal.pending.values())
-        body = {
-            "events": [{k: v for k, v in e.items() if k != "token_id" and v is not None} for e in pending]
-        }
+        reported = 0
+        for start in range(0, len(pending), REPORT_BATCH):
+            taken = await self._send(pending[start : start + REPORT_BATCH])
+            if taken is None:
+                break  # the service is away: the journal keeps the rest
+            reported += taken
+        return reported
+
+    async def _send(self, events: list[dict[str, Any]]) -> int | None:
+        """How many of `events` the service took; None when it could not be asked."""
+        assert self.session is not None
+        body = {"events": [{k: v for k, v in e.items() if k != "token_id" and v is not None} for e in events]}
         try:
             response = await self.session.request(
                 "POST", f"{self.base}/banks/{self.bank_code}/door-events", json=body
             )
         except httpx.HTTPError as exc:
-            log.info("service unreachable, journal kept", extra={"pending": len(pending), "error": repr(exc)})
+            log.info("service unreachable, journal kept", extra={"pending": len(events), "error": repr(exc)})
+            return None
+        if response.status_code == 200:
+            ids = [r["id"] for r in response.json()["results"]]
+            self.journal.write({"type": "reported", "ids": ids})
+            return len(ids)
+        if response.status_code == 422 and len(events) > 1:
+            # One bad event makes the whole request refused: each alone, so that it fails alone.
+            taken = 0
+            for event in events:
+                one = await self._send([event])
+                if one is None:
+                    return taken or None
+                taken += one
+            return taken
+        if response.status_code == 422:
+            reason = record_item_failure(JOURNAL_LOOP, events[0]["id"], f"refused: {response.text}")
+            self.journal.write({"type": "rejected", "id": events[0]["id"], "reason": reason})
             return 0
-        if response.status_code != 200:
-            log.warning("journal refused", extra={"status": response.status_code})
-            return 0
-        ids = [r["id"] for r in response.json()["results"]]
-        self.journal.write({"type": "reported", "ids": ids})
-        return len(ids)
+        log.warning("journal refused", extra={"status": response.status_code})
+        return None
 
     async def _report_loop(self) -> None:
         while True:

@@ -286,7 +286,6 @@ def _verification_uri_complete(verification_uri: str, user_code: str) -> str:
     },
 )
 async def device_authorization_qr(
-    request: Request,
     gateway: GatewayDep,
     user_code: Annotated[str, Query(max_length=20, description="The code the device shows, e.g. BCDF-GHJK")],
 ) -> Response:
@@ -297,7 +296,7 @@ async def device_authorization_qr(
             "Not a pairing code.",
             errors=[{"in": "query", "field": "user_code", "detail": "8 letters, e.g. BCDF-GHJK"}],
         )
-    verification_uri = base_url(request, gateway) + gateway.settings.pairing_verification_path
+    verification_uri = base_url(gateway) + gateway.settings.pairing_verification_path
     link = _verification_uri_complete(verification_uri, domain.format_user_code(compact))
     return Response(
         qr_svg(link), media_type=SVG, headers={"Cache-Control": "no-store", "X-Pairing-Link": link}

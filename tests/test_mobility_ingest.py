@@ -64,7 +64,9 @@ class FeedServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        # Served on loopback: the guarded fetcher reaches it only because the test allows it.
+        self.address = f"127.0.0.1:{self.httpd.server_address[1]}"
+        self.base = f"http://{self.address}"
         for path in FEEDS.rglob("*.json"):
             text = path.read_text(encoding="utf-8").replace("{base}", self.base)
             self.files["/" + path.relative_to(FEEDS).as_posix()] = text.encode()
@@ -87,7 +89,9 @@ def feeds() -> Iterator[FeedServer]:
 @pytest.fixture
 async def bike_share(tmp_path: Path, keys: SigningKey, feeds: FeedServer) -> AsyncIterator[ServiceUnderTest]:
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
-    async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as running:
+    async with running_service(
+        DEFINITION, Settings, database_url=url, keys=keys, fetch_allow=(feeds.address,)
+    ) as running:
         operator = bearer(keys.operator())
         for system_id, folder in (
             ("cargo-pleyel", "v3.0"),
@@ -128,7 +132,7 @@ def schema_errors(feed: str, document: dict) -> list[str]:
 
 
 async def test_feeds_of_every_version_are_ingested_and_republished_as_valid_gbfs_3(bike_share, feeds):
-    client = FeedClient(bike_share.runtime.http)
+    client = FeedClient(bike_share.runtime.fetcher)
     states = await pull_all(bike_share, client)
     assert states == {s: ("ok", None) for s in states}
 
@@ -192,7 +196,7 @@ async def test_feeds_of_every_version_are_ingested_and_republished_as_valid_gbfs
 async def test_an_invalid_source_is_rejected_with_its_reason_and_the_last_good_data_stays(
     bike_share, feeds, path, change, reason
 ):
-    client = FeedClient(bike_share.runtime.http)
+    client = FeedClient(bike_share.runtime.fetcher)
     assert (await pull_all(bike_share, client))["cargo-pleyel"] == ("ok", None)
     good = feeds.files[path]
     try:

@@ -25,10 +25,11 @@ from deploy.hub.overview import LinkInfo, StationView, link_from_sources, parse_
 from deploy.hub.settings import HubSettings
 from deploy.nats import topology
 from services.common.events import MOBILITY, STREAMS, CloudEvent
-from services.common.tasks import stop_task
+from services.common.tasks import item_alone, record_item_failure, stop_task
 
 log = logging.getLogger(__name__)
 
+FEED_LOOP = "hub-feed"
 EVENTS = Counter("gare_hub_events_total", "Station events read by the hub", ["station", "domain"])
 LINK_UP = Gauge("gare_hub_station_link_up", "1 when the hub hears from the station, else 0", ["station"])
 LAST_CONTACT = Gauge(
@@ -88,8 +89,9 @@ class NetworkFeed:
         self._nc = await self._connect()
         await self._subscribe(self._nc)
         while True:
-            await self._poll_sources(self._nc)
-            self._export_metrics()
+            async with item_alone(FEED_LOOP, "sources round"):
+                await self._poll_sources(self._nc)
+                self._export_metrics()
             await asyncio.sleep(self.settings.source_poll_seconds)
 
     async def _connect(self) -> NatsClient:
@@ -151,8 +153,8 @@ class NetworkFeed:
         async def on_message(msg: Msg) -> None:
             try:
                 handler(msg)
-            except Exception:
-                log.exception("hub could not apply a message", extra={"subject": msg.subject})
+            except Exception as exc:
+                record_item_failure(FEED_LOOP, msg.subject, exc)
             if msg.metadata.num_pending == 0:
                 self.caught_up[name] = True
 
@@ -197,15 +199,22 @@ class NetworkFeed:
                 )
                 continue
             if "error" not in info:
-                self.sources[stream] = topology.source_states(info)
+                async with item_alone(FEED_LOOP, f"sources of {stream}"):
+                    self.sources[stream] = topology.source_states(info)
 
     def _export_metrics(self) -> None:
         for slug in self.stations():
-            link, view = self.link(slug), self.view(slug)
-            LINK_UP.labels(station=slug).set(1 if link.state == "connected" else 0)
-            if link.last_contact_seconds is not None:
-                LAST_CONTACT.labels(station=slug).set(link.last_contact_seconds)
-            LAG.labels(station=slug).set(link.lag)
-            FULL_BANKS.labels(station=slug).set(len(view.full_banks))
-            SCREENS_OFFLINE.labels(station=slug).set(len(view.offline_screens))
-            ALERTS.labels(station=slug).set(len(view.alerts))
+            try:
+                self._export_station(slug)
+            except Exception as exc:  # one station's odd source state; the others are still exported
+                record_item_failure(FEED_LOOP, slug, exc)
+
+    def _export_station(self, slug: str) -> None:
+        link, view = self.link(slug), self.view(slug)
+        LINK_UP.labels(station=slug).set(1 if link.state == "connected" else 0)
+        if link.last_contact_seconds is not None:
+            LAST_CONTACT.labels(station=slug).set(link.last_contact_seconds)
+        LAG.labels(station=slug).set(link.lag)
+        FULL_BANKS.labels(station=slug).set(len(view.full_banks))
+        SCREENS_OFFLINE.labels(station=slug).set(len(view.offline_screens))
+        ALERTS.labels(station=slug).set(len(view.alerts))

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.dock_reports = DockReports(runtime)
             loop = IngestLoop(
                 sessionmaker=runtime.sessionmaker,
-                http=runtime.http,
+                fetcher=runtime.fetcher,
                 stations=list(settings.stations),
                 min_interval=settings.ingest_min_interval_seconds,
             )

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +27,7 @@ from services.bike_share.models import (
     VehicleType,
 )
 from services.common.db import utcnow
+from services.common.fetch import FetchError, GuardedFetcher
 from services.common.geo import distance_m
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
@@ -36,15 +36,13 @@ from services.common.tasks import stop_task
 log = logging.getLogger(__name__)
 # An operator's station belongs to the metro station it is nearest to, within this walk.
 NEAR_STATION_M = 500
-MAX_FEED_BYTES = 5_000_000
 
 
 class FeedClient:
     """Conditional GETs: an unchanged file (304) is answered from the body we kept."""
 
-    def __init__(self, http: httpx.AsyncClient, *, timeout: float = 5.0) -> None:
-        self.http = http
-        self.timeout = timeout
+    def __init__(self, fetcher: GuardedFetcher) -> None:
+        self.fetcher = fetcher
         self._kept: dict[str, tuple[str | None, str | None, Any]] = {}
 
     async def get_json(self, url: str) -> tuple[Any, bool]:
@@ -57,15 +55,13 @@ class FeedClient:
             if kept[1]:
                 headers["If-Modified-Since"] = kept[1]
         try:
-            response = await self.http.get(url, headers=headers, timeout=self.timeout, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise ingest.FeedRejected(f"{url}: {type(exc).__name__}: {exc}") from exc
+            response = await self.fetcher.get(url, headers=headers)
+        except FetchError as exc:
+            raise ingest.FeedRejected(exc.reason) from exc
         if response.status_code == 304 and kept is not None:
             return kept[2], False
         if response.status_code != 200:
             raise ingest.FeedRejected(f"{url} answered {response.status_code}")
-        if len(response.content) > MAX_FEED_BYTES:
-            raise ingest.FeedRejected(f"{url} is over {MAX_FEED_BYTES} bytes")
         try:
             document = json.loads(response.content)
         except ValueError as exc:
@@ -245,12 +241,12 @@ class IngestLoop:
         self,
         *,
         sessionmaker: async_sessionmaker[AsyncSession],
-        http: httpx.AsyncClient,
+        fetcher: GuardedFetcher,
         stations: list[str],
         min_interval: float,
     ) -> None:
         self.sessionmaker = sessionmaker
-        self.client = FeedClient(http)
+        self.client = FeedClient(fetcher)
         self.stations = stations
         self.min_interval = min_interval
         self._task: asyncio.Task[None] | None = None

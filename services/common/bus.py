@@ -10,9 +10,10 @@ from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
+from nats.errors import BadSubjectError, MaxPayloadError
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import APIError, BadRequestError, NoStreamResponseError
 
 from services.common.events import StreamSpec
 from services.common.tasks import stop_task
@@ -22,6 +23,22 @@ log = logging.getLogger(__name__)
 
 class BusUnavailable(RuntimeError):
     """NATS cannot be reached now; callers keep their work (outbox) and retry later."""
+
+
+class PublishRefused(Exception):
+    """JetStream will never take this message (not a subject, over the size limit, no stream for
+    its subject): retrying cannot help, and it must not hold the messages behind it."""
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS wildcards: `*` is one token, a final `>` one or more."""
+    wanted, tokens = pattern.split("."), subject.split(".")
+    for index, token in enumerate(wanted):
+        if token == ">":
+            return len(tokens) > index
+        if index >= len(tokens) or (token != "*" and token != tokens[index]):
+            return False
+    return len(tokens) == len(wanted)
 
 
 class NatsBus:
@@ -142,6 +159,18 @@ class NatsBus:
             return await self.jetstream.publish(subject, payload, headers={"Nats-Msg-Id": msg_id, **headers})
         except BusUnavailable:
             raise
+        except (BadSubjectError, MaxPayloadError) as exc:
+            raise PublishRefused(f"publish to {subject!r} refused: {exc}") from exc
+        except NoStreamResponseError as exc:
+            # No stream answered: ours is missing for now (it comes back on reconnection), or the
+            # subject is one none of our streams holds, which no retry can change.
+            if not any(subject_matches(p, subject) for spec in self.streams.values() for p in spec.subjects):
+                raise PublishRefused(f"no stream holds the subject {subject!r}") from exc
+            raise BusUnavailable(f"publish to {subject} failed: {exc!r}") from exc
+        except APIError as exc:
+            if exc.code == 400:
+                raise PublishRefused(f"publish to {subject!r} refused by JetStream: {exc}") from exc
+            raise BusUnavailable(f"publish to {subject} failed: {exc!r}") from exc
         except Exception as exc:
             raise BusUnavailable(f"publish to {subject} failed: {exc!r}") from exc
 

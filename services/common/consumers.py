@@ -21,7 +21,7 @@ from services.common.bus import NatsBus
 from services.common.db import utcnow
 from services.common.events import CloudEvent, StreamSpec
 from services.common.observability import bind_request_id, reset_request_id
-from services.common.tasks import stop_task
+from services.common.tasks import record_item_failure, stop_task
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,16 @@ class ConsumerRunner:
         outcome = await self.handle_event(consumer, event)
         if outcome == "failed":
             delivered = message.metadata.num_delivered if message.metadata else 1
-            await message.nak(delay=min(0.5 * 2**delivered, 30))
+            if delivered >= consumer.max_deliver:
+                # JetStream would stop delivering it silently: say so, and end it ourselves.
+                log.error(
+                    "giving up on an event after every delivery failed",
+                    extra={"consumer": consumer.durable, "event_id": event.id, "deliveries": delivered},
+                )
+                EVENTS_HANDLED.labels(self.service, consumer.durable, "abandoned").inc()
+                await message.term()
+            else:
+                await message.nak(delay=min(0.5 * 2**delivered, 30))
         else:
             await message.ack()
 
@@ -151,8 +160,8 @@ class ConsumerRunner:
                 await session.commit()
             EVENTS_HANDLED.labels(self.service, consumer.durable, "handled").inc()
             return "handled"
-        except Exception:
-            log.exception("event handler failed", extra={"consumer": consumer.durable, "event_id": event.id})
+        except Exception as exc:
+            record_item_failure(f"{self.service}-consumer-{consumer.durable}", event.id, exc)
             EVENTS_HANDLED.labels(self.service, consumer.durable, "failed").inc()
             return "failed"
         finally:

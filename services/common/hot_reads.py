@@ -36,6 +36,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from nats.aio.msg import Msg
+from nats.errors import BadSubjectError, MaxPayloadError
 from prometheus_client import Counter
 from pydantic import BaseModel
 from sqlalchemy import event as sa_event
@@ -50,7 +51,7 @@ from services.common.auth import Principal, bearer_token
 from services.common.bus import NatsBus
 from services.common.errors import Problem
 from services.common.observability import QUIET_ACCESS_LOG
-from services.common.tasks import stop_task
+from services.common.tasks import record_item_failure, stop_task
 
 if TYPE_CHECKING:
     from services.common.runtime import ServiceRuntime
@@ -478,6 +479,10 @@ class CacheBroadcaster:
                     cache_subject(station_id, self.cache.domain), json.dumps(message).encode()
                 )
                 self.sent += 1
+            except (BadSubjectError, MaxPayloadError) as exc:
+                # This message can never go: recorded and dropped, the other stations' still go.
+                record_item_failure(f"{self.cache.service}-cache-broadcast", station_id, exc)
+                continue
             except Exception as exc:
                 self.send(station_id, tags)
                 log.warning("cache invalidation not broadcast yet", extra={"error": repr(exc)})

@@ -9,24 +9,28 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from services.common.bus import BusUnavailable, NatsBus
+from services.common.bus import BusUnavailable, NatsBus, PublishRefused
 from services.common.db import utcnow
 from services.common.events import OutgoingEvent
-from services.common.tasks import stop_task
+from services.common.tasks import record_item_failure, stop_task
 
 log = logging.getLogger(__name__)
 
 EVENTS_PUBLISHED = Counter("gare_events_published_total", "Events relayed from the outbox", ["service"])
 OUTBOX_PENDING = Gauge("gare_outbox_pending", "Events written but not yet accepted by JetStream", ["service"])
+OUTBOX_REFUSED = Gauge("gare_outbox_refused", "Events JetStream refused for good, set aside", ["service"])
 
 _STAGED = "outbox_staged"
 _WAKE = "outbox_wake"
 PUBLISHED_RETENTION = timedelta(days=1)
+# `last_error` of an event JetStream will never take: it is set aside, the events behind it go on.
+# Clearing `last_error` puts it back in the queue.
+REFUSED = "refused: "
 
 
 async def stage(session: AsyncSession, outbox: Table, *events: OutgoingEvent) -> None:
@@ -107,19 +111,26 @@ class OutboxRelay:
                 if rounds % 600 == 0:
                     await self.prune_published()
                 OUTBOX_PENDING.labels(self.service).set(await self.pending_count())
+                OUTBOX_REFUSED.labels(self.service).set(await self.refused_count())
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay round failed")
 
+    def _queued(self) -> Any:
+        return self.outbox.c.published_at.is_(None) & or_(
+            self.outbox.c.last_error.is_(None), self.outbox.c.last_error.not_like(f"{REFUSED}%")
+        )
+
     async def publish_pending(self) -> int:
-        """Publish one batch in creation order; stop at the first failure to keep the order."""
+        """Publish one batch in creation order; stop at the first failure to keep the order, but set
+        aside an event JetStream refuses for good. Returns how many events left the queue."""
         assert self.sessionmaker is not None
         async with self.sessionmaker() as session:
             rows = (
                 await session.execute(
                     select(self.outbox.c.event_id, self.outbox.c.subject, self.outbox.c.payload)
-                    .where(self.outbox.c.published_at.is_(None))
+                    .where(self._queued())
                     .order_by(self.outbox.c.created_at, self.outbox.c.event_id)
                     .limit(self.batch_size)
                 )
@@ -130,16 +141,27 @@ class OutboxRelay:
         # JetStream acks stalled every other writer of the service); then mark them in one short
         # transaction. A crash in between republishes under the same msg_id: JetStream drops it.
         done: list[str] = []
+        refused: list[tuple[str, str]] = []
         failed: tuple[str, str] | None = None
         for event_id, subject, payload in rows:
             try:
                 await self.bus.publish(subject, payload.encode(), msg_id=event_id, headers={})
+            except PublishRefused as exc:
+                record_item_failure(f"{self.service}-outbox-relay", event_id, exc)
+                refused.append((event_id, f"{REFUSED}{exc}"[:500]))
+                continue
             except BusUnavailable as exc:
                 failed = (event_id, str(exc)[:500])
                 break
             done.append(event_id)
-        if done or failed:
+        if done or failed or refused:
             async with self.sessionmaker() as session:
+                for event_id, reason in refused:
+                    await session.execute(
+                        update(self.outbox)
+                        .where(self.outbox.c.event_id == event_id)
+                        .values(attempts=self.outbox.c.attempts + 1, last_error=reason)
+                    )
                 if done:
                     await session.execute(
                         update(self.outbox)
@@ -153,16 +175,24 @@ class OutboxRelay:
                         .values(attempts=self.outbox.c.attempts + 1, last_error=failed[1])
                     )
                 await session.commit()
-        published = len(done)
-        if published:
-            EVENTS_PUBLISHED.labels(self.service).inc(published)
-        return published
+        if done:
+            EVENTS_PUBLISHED.labels(self.service).inc(len(done))
+        return len(done) + len(refused)
 
     async def pending_count(self) -> int:
+        """Events waiting for JetStream (those it refused for good are not waiting)."""
+        assert self.sessionmaker is not None
+        async with self.sessionmaker() as session:
+            count = await session.scalar(select(func.count()).select_from(self.outbox).where(self._queued()))
+        return int(count or 0)
+
+    async def refused_count(self) -> int:
         assert self.sessionmaker is not None
         async with self.sessionmaker() as session:
             count = await session.scalar(
-                select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+                select(func.count())
+                .select_from(self.outbox)
+                .where(self.outbox.c.published_at.is_(None), self.outbox.c.last_error.like(f"{REFUSED}%"))
             )
         return int(count or 0)
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.common.auth import JwksClient, TokenVerifier
 from services.common.bus import NatsBus
 from services.common.consumers import ConsumerRunner
+from services.common.fetch import GuardedFetcher
 from services.common.hot_reads import CacheBroadcaster, HotReadCache
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceSettings
@@ -33,4 +34,6 @@ class ServiceRuntime:
     verifier: TokenVerifier
     hot: HotReadCache
     broadcaster: CacheBroadcaster
+    # For URLs that users give (feeds); `http` is for the station's own configured endpoints.
+    fetcher: GuardedFetcher
     redis: Redis | None = None

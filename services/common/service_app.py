@@ -19,6 +19,7 @@ from services.common.consumers import ConsumerRunner, EventConsumer
 from services.common.db import create_engine, create_sessionmaker
 from services.common.errors import install_problem_handlers
 from services.common.events import STREAMS, StreamSpec
+from services.common.fetch import GuardedFetcher
 from services.common.health import Check, CheckResult, health_router
 from services.common.hot_reads import (
     CacheBroadcaster,
@@ -87,6 +88,7 @@ def create_service_app(
             await runtime.broadcaster.stop()
             await runtime.bus.close()
             await runtime.http.aclose()
+            await runtime.fetcher.aclose()
             if runtime.redis is not None:
                 await runtime.redis.aclose()
             await runtime.engine.dispose()
@@ -161,6 +163,7 @@ def build_runtime(
         verifier=verifier,
         hot=hot,
         broadcaster=broadcaster,
+        fetcher=GuardedFetcher(allow=settings.fetch_allow),
         redis=redis,
     )
     # Handlers may need the runtime (settings, clients), so they are made once it exists.

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.fetch import parse_allow_entry
 from services.common.registry import Service
 from services.common.stations import STATION_SLUG_PATTERN
 
@@ -52,8 +53,19 @@ class ServiceSettings(BaseSettings):
     public_url: str | None = Field(default=None, pattern=PUBLIC_URL_PATTERN)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
+    # Addresses the guarded fetcher may reach although they are not public (loopback, private...):
+    # `127.0.0.1:8911`, `[::1]:8911` or a network such as `10.20.0.0/16`. Empty: public only.
+    fetch_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     _split_stations = field_validator("stations", mode="before")(split_list)
+    _split_fetch_allow = field_validator("fetch_allow", mode="before")(split_list)
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _fetch_allow_entries_parse(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            parse_allow_entry(entry)
+        return entries
 
     @field_validator("stations")
     @classmethod

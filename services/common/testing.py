@@ -193,6 +193,7 @@ async def running_service(
     stations: tuple[str, ...] = (SAINT_DENIS, VILLEJUIF),
     redis_url: str | None = None,
     wait_for_nats: bool = True,
+    fetch_allow: tuple[str, ...] = (),
 ) -> AsyncIterator[ServiceUnderTest]:
     """The service's app, started (lifespan run) and reachable through an httpx client."""
     settings = settings_factory(
@@ -203,6 +204,7 @@ async def running_service(
         stations=list(stations),
         jwks_url="http://jwks.invalid/.well-known/jwks.json",
         log_level="WARNING",
+        fetch_allow=list(fetch_allow),
     )
     app = create_service_app(definition, settings, key_lookup=keys.lookup)
     async with app.router.lifespan_context(app):

@@ -28,6 +28,7 @@ from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, 
 from services.common.notifier import Notifier, NotifierError, masked_number
 from services.common.outbox import stage
 from services.common.rules import FieldProblem
+from services.common.tasks import item_alone
 from services.parcel_lockers import domain, events, service
 from services.parcel_lockers.doors import OpenCommand, send_open
 from services.parcel_lockers.models import (
@@ -45,6 +46,7 @@ from services.parcel_lockers.unlock import UnlockClaims, UnlockSigner, UnlockTok
 
 log = logging.getLogger(__name__)
 ALLOCATION_ATTEMPTS = 5
+SWEEP_LOOP = "parcel_lockers-sweep"
 
 
 @dataclass
@@ -701,10 +703,9 @@ async def sweep(
     before, and take compartments whose door stayed open out of service."""
     now = now or utcnow()
     counts = {"expired": 0, "reminded": 0, "door_faults": 0}
-    banks = {b.id: b for b in await service.list_banks(session=session, station_id=station_id)}
     ready = (
         await session.scalars(
-            select(Parcel).where(
+            select(Parcel.id).where(
                 Parcel.station_id == station_id,
                 Parcel.status == "ready",
                 Parcel.direction == "inbound",
@@ -712,64 +713,80 @@ async def sweep(
             )
         )
     ).all()
-    reminders: list[Parcel] = []
-    for parcel in ready:
-        bank = banks[parcel.bank_id]
-        if domain.is_expired(parcel.status, parcel.expires_at, now):
-            _move(parcel, "expired", "system:expiry", now)
-            # The code stops working: the carrier's courier takes the parcel back.
-            parcel.pickup_code_digest = None
-            await stage(
-                session, OUTBOX, events.parcel_event(contract.EXPIRED, bank, parcel, _label(bank, parcel))
-            )
-            counts["expired"] += 1
-        elif (
-            parcel.reminded_at is None
-            and parcel.expires_at is not None
-            and now >= parcel.expires_at - timedelta(hours=tools.settings.reminder_hours_before_expiry)
-        ):
-            parcel.reminded_at = now
-            reminders.append(parcel)
-            counts["reminded"] += 1
     limit = now - timedelta(seconds=tools.settings.door_open_limit_seconds)
     stuck = (
         await session.scalars(
-            select(DoorOpening).where(
+            select(DoorOpening.id).where(
                 DoorOpening.station_id == station_id,
                 DoorOpening.outcome == "open",
                 DoorOpening.opened_at < limit,
             )
         )
     ).all()
-    for opening in stuck:
-        bank = banks[opening.bank_id]
-        compartment = _compartment(bank, opening.compartment_id)
-        opening.outcome = "door_fault"
-        if opening.parcel_id:
-            held = await session.get(Parcel, opening.parcel_id)
-            if held is not None and held.active_opening_id == opening.id:
-                held.active_opening_id = None
-        if compartment is not None:
-            reason = "door left open too long"
-            await _set_compartment(session, bank, compartment, "out_of_service", reason)
-            await stage(
-                session, OUTBOX, events.door_fault(bank, compartment, reason=reason, opening_id=opening.id)
-            )
-        counts["door_faults"] += 1
-    await session.commit()
-    for parcel in reminders:
-        if tools.notifier is not None and parcel.recipient_phone and parcel.expires_at:
+    # Each parcel and each door is committed alone: one that cannot be handled is recorded and
+    # the others are still swept. A rollback expires what was loaded, so the banks are read again.
+    banks: dict[str, LockerBank] = {}
+    # What each reminder needs, read while its parcel is loaded (a later rollback expires it).
+    reminders: list[tuple[str | None, str, str, datetime | None]] = []
+    for parcel_id in ready:
+        if not banks:
+            banks = {b.id: b for b in await service.list_banks(session=session, station_id=station_id)}
+        async with item_alone(SWEEP_LOOP, f"parcel {parcel_id}", session=session) as outcome:
+            parcel = await session.get_one(Parcel, parcel_id)
             bank = banks[parcel.bank_id]
+            if domain.is_expired(parcel.status, parcel.expires_at, now):
+                _move(parcel, "expired", "system:expiry", now)
+                # The code stops working: the carrier's courier takes the parcel back.
+                parcel.pickup_code_digest = None
+                await stage(
+                    session, OUTBOX, events.parcel_event(contract.EXPIRED, bank, parcel, _label(bank, parcel))
+                )
+                await session.commit()
+                counts["expired"] += 1
+            elif (
+                parcel.reminded_at is None
+                and parcel.expires_at is not None
+                and now >= parcel.expires_at - timedelta(hours=tools.settings.reminder_hours_before_expiry)
+            ):
+                parcel.reminded_at = now
+                await session.commit()
+                reminders.append((parcel.recipient_phone, parcel.carrier, bank.code, parcel.expires_at))
+                counts["reminded"] += 1
+        if outcome.failed:
+            banks = {}
+    for opening_id in stuck:
+        if not banks:
+            banks = {b.id: b for b in await service.list_banks(session=session, station_id=station_id)}
+        async with item_alone(SWEEP_LOOP, f"door opening {opening_id}", session=session) as outcome:
+            opening = await session.get_one(DoorOpening, opening_id)
+            bank = banks[opening.bank_id]
+            compartment = _compartment(bank, opening.compartment_id)
+            opening.outcome = "door_fault"
+            if opening.parcel_id:
+                held = await session.get(Parcel, opening.parcel_id)
+                if held is not None and held.active_opening_id == opening.id:
+                    held.active_opening_id = None
+            if compartment is not None:
+                reason = "door left open too long"
+                await _set_compartment(session, bank, compartment, "out_of_service", reason)
+                await stage(
+                    session,
+                    OUTBOX,
+                    events.door_fault(bank, compartment, reason=reason, opening_id=opening.id),
+                )
+            await session.commit()
+            counts["door_faults"] += 1
+        if outcome.failed:
+            banks = {}
+    for phone, carrier, bank_code, expires_at in reminders:
+        if tools.notifier is not None and phone and expires_at:
             text = domain.reminder_notice(
-                carrier=parcel.carrier,
-                bank_code=bank.code,
-                expires_at=parcel.expires_at,
-                app_url=tools.settings.app_url,
+                carrier=carrier, bank_code=bank_code, expires_at=expires_at, app_url=tools.settings.app_url
             )
             try:
-                await tools.notifier.send_sms(parcel.recipient_phone, text)
+                await tools.notifier.send_sms(phone, text)
             except NotifierError:
-                log.warning("reminder not sent", extra={"to": masked_number(parcel.recipient_phone)})
+                log.warning("reminder not sent", extra={"to": masked_number(phone)})
     return counts
 
 

@@ -77,9 +77,14 @@ async def last_seen(redis: Redis | None, *, station_id: str, codes: Sequence[str
         if value is None:
             continue
         try:
-            seen[code] = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
+            at = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
         except ValueError:
+            at = None
+        # A time without its offset cannot be compared with ours: as malformed as no time at all.
+        if at is None or at.tzinfo is None:
             log.warning("ignoring a malformed heartbeat", extra={"screen": code})
+            continue
+        seen[code] = at
     return seen
 
 

@@ -22,6 +22,7 @@ from services.common.limits import check_image_pixels
 from services.common.outbox import stage
 from services.common.registry import SIGNAGE
 from services.common.rules import FieldProblem
+from services.common.tasks import item_alone
 from services.signage import domain, events
 from services.signage.models import (
     OUTBOX,
@@ -56,6 +57,8 @@ from services.signage.schemas import (
 # touch any screen: they mark STATION and every screen's document is rendered again; only those whose
 # bytes changed get a new ETag. A screen's own edit marks only its tag.
 PLAYLISTS = "playlists"
+# The name of the sweeper's loop in logs and in gare_loop_item_failures_total.
+SWEEP_LOOP = "signage-sweeper"
 
 
 def screen_tag(code: str) -> str:
@@ -902,30 +905,33 @@ async def live_data(*, session: AsyncSession, station_id: str, widgets: set[str]
 
 
 async def clear_expired_alerts(*, session: AsyncSession, station_id: str, at: datetime) -> list[str]:
-    """Clear the alerts whose expiry has passed, each once across replicas, with alert.cleared."""
+    """Clear the alerts whose expiry has passed, each once across replicas, with alert.cleared.
+    Each alert alone: one that cannot be cleared is recorded and the others still are."""
     due = (
         await session.scalars(
-            select(Alert).where(
+            select(Alert.id).where(
                 Alert.station_id == station_id, Alert.cleared_at.is_(None), Alert.expires_at <= at
             )
         )
     ).all()
     cleared = []
-    for alert in due:
-        assert alert.expires_at is not None
-        # Conditional: another replica's sweep may have cleared it meanwhile.
-        result = await session.execute(
-            update(Alert)
-            .where(Alert.id == alert.id, Alert.cleared_at.is_(None))
-            .values(cleared_at=alert.expires_at)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) == 1:
-            alert.cleared_at = alert.expires_at
-            await stage(session, OUTBOX, events.alert_cleared(alert))
-            cleared.append(alert.id)
-    if cleared:
-        mark_changed(session, station_id, PLAYLISTS)
+    for alert_id in due:
+        async with item_alone(SWEEP_LOOP, f"alert {alert_id}", session=session):
+            alert = await session.get_one(Alert, alert_id)
+            assert alert.expires_at is not None
+            # Conditional: another replica's sweep may have cleared it meanwhile.
+            result = await session.execute(
+                update(Alert)
+                .where(Alert.id == alert.id, Alert.cleared_at.is_(None))
+                .values(cleared_at=alert.expires_at)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                alert.cleared_at = alert.expires_at
+                await stage(session, OUTBOX, events.alert_cleared(alert))
+                mark_changed(session, station_id, PLAYLISTS)
+                await session.commit()
+                cleared.append(alert.id)
     await session.commit()
     return cleared
 

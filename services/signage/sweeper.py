@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 
 from services.common.db import utcnow
 from services.common.runtime import ServiceRuntime
-from services.common.tasks import stop_task
+from services.common.tasks import item_alone, stop_task
 from services.signage import domain, heartbeats, live, service
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,16 @@ def reported_key(station_id: str, code: str) -> str:
 
 
 async def sweep(runtime: ServiceRuntime) -> None:
+    """Every station, and its alerts and its screens, alone: what fails is recorded, the rest is swept."""
     now = utcnow()
     for station_id in runtime.settings.stations:
-        async with runtime.sessionmaker() as session:
+        async with (
+            item_alone(service.SWEEP_LOOP, f"alerts of {station_id}"),
+            runtime.sessionmaker() as session,
+        ):
             await service.clear_expired_alerts(session=session, station_id=station_id, at=now)
-        await report_silences(runtime, station_id)
+        async with item_alone(service.SWEEP_LOOP, f"screens of {station_id}"):
+            await report_silences(runtime, station_id)
 
 
 async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
