@@ -9,7 +9,6 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-import httpx
 from PIL import Image
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -71,22 +70,6 @@ def read_member(archive: zipfile.ZipFile, name: str, limits: ArchiveLimits) -> b
     if len(data) > limits.max_member_bytes:
         raise PayloadTooLarge(f"The archive member {name!r} expands past {limits.max_member_bytes} bytes.")
     return data
-
-
-async def read_decoded_within(response: httpx.Response, max_bytes: int) -> bytes:
-    """A streamed response's body as decoded (gzip, deflate, br inflated), reading no further than
-    `max_bytes` of it: a small compressed answer cannot expand in memory past that.
-
-    For `client.stream(...)` responses; `response.content` would inflate it all first. Raises
-    PayloadTooLarge past the cap."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"{response.url} decodes to more than {max_bytes} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 # 8K UHD is 33 Mpx: no screen of the station shows more.

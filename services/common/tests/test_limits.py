@@ -14,16 +14,15 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from PIL import Image
 
 from services.common.errors import PayloadTooLarge
+from services.common.fetch import FetchRefused, GuardedFetcher
 from services.common.limits import (
     ArchiveLimits,
     check_image_pixels,
     open_zip,
-    read_decoded_within,
     read_member,
 )
 
@@ -184,19 +183,30 @@ def gzip_bomb() -> Iterator[GzipBombServer]:
 
 
 async def test_a_gzip_answer_is_read_no_further_than_the_cap(gzip_bomb):
+    """The kernel's fetcher (every URL fetched on someone's behalf) caps what an answer decodes to."""
     assert gzip_bomb.size < 300_000
+    address = gzip_bomb.url.split("/")[2]
+    fetcher = GuardedFetcher(allow=[address], max_bytes=5_000_000)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    async with httpx.AsyncClient() as client, client.stream("GET", gzip_bomb.url) as response:
-        with pytest.raises(PayloadTooLarge):
-            await read_decoded_within(response, 5_000_000)
+    try:
+        with pytest.raises(FetchRefused, match="over 5000000 bytes"):
+            await fetcher.get(gzip_bomb.url)
+    finally:
+        await fetcher.aclose()
     # Peak memory (KiB): far from the 200 MiB the answer expands to.
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024
 
 
 async def test_an_answer_within_the_cap_is_read_decoded(gzip_bomb):
     small = gzip_bomb.url.replace("gbfs.json", "small.json")
-    async with httpx.AsyncClient() as client, client.stream("GET", small) as response:
-        assert await read_decoded_within(response, 1024) == b'{"data": {}}'
-    async with httpx.AsyncClient() as client, client.stream("GET", small) as response:
-        with pytest.raises(PayloadTooLarge):
-            await read_decoded_within(response, 8)
+    address = small.split("/")[2]
+    for max_bytes, fits in ((1024, True), (8, False)):
+        fetcher = GuardedFetcher(allow=[address], max_bytes=max_bytes)
+        try:
+            if fits:
+                assert (await fetcher.get(small)).content == b'{"data": {}}'
+            else:
+                with pytest.raises(FetchRefused):
+                    await fetcher.get(small)
+        finally:
+            await fetcher.aclose()

@@ -73,6 +73,7 @@ def production(notifier: NotifierSettings | None = None, key: Path | None = None
         environment="production",
         database_url="postgresql://db/gare",
         jwks_url="https://gateway.example/.well-known/jwks.json",
+        public_url="https://gare.example",
         stations=[STATION],
         notifier=notifier or NotifierSettings(),
         unlock_key_file=key or Path("/nonexistent/unlock.pem"),
