@@ -36,6 +36,7 @@ from gateway.upstream import UpstreamError, UpstreamResponse
 from services.common.auth import Principal, bearer_token, require_station
 from services.common.errors import Problem, TooManyRequests, Unauthorized, problem_response
 from services.common.observability import current_request_id
+from services.common.streams import stream_client
 
 log = logging.getLogger(__name__)
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -111,7 +112,8 @@ class Edge:
             (b"ratelimit-remaining", b"%d" % decision.remaining),
         ]
         if wants_event_stream(method, scope["headers"]) and runtime.stream_client is not None:
-            return _relay(runtime, target, scope, head, public, ip, raw, limits)
+            holder = stream_client(principal.subject if principal else None, ip)
+            return _relay(runtime, target, scope, head, public, ip, raw, limits, holder)
         body = await _read_body(receive) if head.has_body else b""
         answer = await _answer(runtime, target, scope, head, public, ip, raw, body)
         headers = answer.headers
@@ -273,6 +275,7 @@ def _relay(
     ip: str,
     raw: bytes,
     limits: list[Header],
+    holder: str,
 ) -> Relay:
     query: bytes = scope["query_string"]
     service = target.service.name
@@ -284,6 +287,7 @@ def _relay(
         headers=_forwarded(scope, head, public, ip, cached=False),
         client=runtime.stream_client,
         slots=runtime.stream_slots[service],
+        holder=holder,
         upstream_origins=runtime.upstream_origins,
         extra_headers=limits,
     )

@@ -44,6 +44,7 @@ from services.common.registry import BIKE_SHARE
 from services.common.rules import FieldProblem
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
+from services.common.streams import TOO_MANY_STREAMS, event_stream_response
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 VEHICLE_STATION_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
@@ -544,15 +545,20 @@ async def gbfs_file(
         "answers the changes since `Last-Event-ID` (all current states without it) and ends."
     ),
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        **problem_responses({429: TOO_MANY_STREAMS}),
+    },
 )
 async def availability_events(
     station_id: StationId,
     request: Request,
     runtime: RuntimeDep,
+    caller: PublicReader,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
-    return StreamingResponse(
+    return event_stream_response(
+        request,
         live.stream(
             sessionmaker=runtime.sessionmaker,
             pulse=live.pulse_of(runtime),
@@ -563,8 +569,7 @@ async def availability_events(
             # answers, the gateway among them, can then poll it).
             follow="text/event-stream" in request.headers.get("accept", ""),
         ),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        caller=caller,
     )
 
 

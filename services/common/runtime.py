@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from redis.asyncio import Redis
@@ -15,6 +15,7 @@ from services.common.consumers import ConsumerRunner
 from services.common.hot_reads import CacheBroadcaster, HotReadCache
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceSettings
+from services.common.streams import StreamSlots
 
 
 @dataclass
@@ -34,3 +35,5 @@ class ServiceRuntime:
     hot: HotReadCache
     broadcaster: CacheBroadcaster
     redis: Redis | None = None
+    # Open Server-Sent Events streams per client (services/common/streams.py).
+    stream_slots: StreamSlots = field(default_factory=lambda: StreamSlots(per_client=20))

@@ -43,6 +43,10 @@ class ServiceSettings(BaseSettings):
     token_audience: str = "gare-numerique"
     stations: Annotated[list[str], NoDecode] = Field(min_length=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Server-Sent Events streams one client (token subject, else address) holds open at once.
+    max_streams_per_client: int = Field(default=20, ge=1, le=10_000)
+    # Whose X-Forwarded-For names the client (the gateway): loopback for the embedded run.
+    trusted_proxies: list[str] = ["127.0.0.1/32", "::1/128"]
     log_level: str = "INFO"
 
     _split_stations = field_validator("stations", mode="before")(split_list)
