@@ -95,7 +95,19 @@ def with_a_good_neighbour(files: dict) -> dict:
 
 
 # Shapes no feed should send, for every field the legacy reader touches: each breaks one item only.
-ODD_VALUES: list[object] = [None, "x", -1, 1.5, True, [], {}, ["mechanical"], [1], [{"mechanical": "x"}], 10**30]
+ODD_VALUES: list[object] = [
+    None,
+    "x",
+    -1,
+    1.5,
+    True,
+    [],
+    {},
+    ["mechanical"],
+    [1],
+    [{"mechanical": "x"}],
+    10**30,
+]
 STATUS_FIELDS = ["num_bikes_available", "num_bikes_available_types", "num_docks_available", "last_reported"]
 INFO_FIELDS = ["lat", "lon", "capacity", "name", "station_id"]
 
