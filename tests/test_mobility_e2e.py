@@ -83,7 +83,10 @@ def test_the_stations_gbfs_feed_validates_and_shows_a_report_and_the_stream_resu
 
 
 def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby(gateway, tokens):
+    """The network's administrator adds the shared system and type; the station's operator its
+    car-sharing station and its reports."""
     operator = bearer(tokens.operator())
+    admin = bearer(tokens.admin())
     created = []
     try:
         for path, body in (
@@ -113,7 +116,14 @@ def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby
                 },
             ),
         ):
-            response = httpx.post(f"{gateway}{BASE}/{path}", json=body, headers=operator)
+            who = operator if path == "vehicle-stations" else admin
+            if who is admin:  # refused to the station's operator, as anything every station shares
+                assert_problem(
+                    httpx.post(f"{gateway}{BASE}/{path}", json=body, headers=operator),
+                    403,
+                    "shared-by-stations",
+                )
+            response = httpx.post(f"{gateway}{BASE}/{path}", json=body, headers=who)
             assert response.status_code == 201, response.text
             created.append(f"{path}/{response.json()['id']}")
         report = {
@@ -133,7 +143,7 @@ def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby
         assert "e2e-cars-zoe" in {t["vehicle_type_id"] for t in types}
     finally:
         for path in reversed(created):
-            httpx.delete(f"{gateway}{BASE}/{path}", headers=operator)
+            httpx.delete(f"{gateway}{BASE}/{path}", headers=admin)
     assert_problem(httpx.get(f"{gateway}{BASE}/systems/e2e-cars"), 404)
 
 
