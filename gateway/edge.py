@@ -34,7 +34,7 @@ from gateway.runtime import GatewayRuntime
 from gateway.streams import Relay, wants_event_stream
 from gateway.upstream import UpstreamError, UpstreamResponse
 from services.common.auth import Principal, bearer_token, require_station
-from services.common.errors import Problem, TooManyRequests, Unauthorized, problem_response
+from services.common.errors import Forbidden, Problem, TooManyRequests, Unauthorized, problem_response
 from services.common.observability import current_request_id
 from services.common.streams import stream_client
 
@@ -105,6 +105,9 @@ class Edge:
         head = RequestHead.of(scope)
         public = target.is_public(method)
         principal = None if public else await _caller(runtime, target, head)
+        if public and head.authorization and target.shows_more_with_token(method):
+            principal = await _caller_if_any(runtime, target, head)
+            public = principal is None
         ip = head.client_ip(scope, runtime.trusted_proxies)
         decision = await _within_limits(runtime, target, method, principal, ip)
         limits = [
@@ -196,6 +199,14 @@ async def _caller(runtime: GatewayRuntime, target: Target, head: RequestHead) ->
     if target.station_id is not None:
         require_station(principal, target.station_id)
     return principal
+
+
+async def _caller_if_any(runtime: GatewayRuntime, target: Target, head: RequestHead) -> Principal | None:
+    """The caller of a public read, when its token is good here; else the public (never a 401)."""
+    try:
+        return await _caller(runtime, target, head)
+    except (Unauthorized, Forbidden):
+        return None
 
 
 async def _within_limits(

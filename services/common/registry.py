@@ -40,6 +40,9 @@ class Service(Component):
     public_read_paths: tuple[str, ...] = ()
     # Top-level path prefixes it serves besides /api/v1/stations/{station}/{domain} (all public).
     extra_prefixes: tuple[str, ...] = ()
+    # Public reads that show more to some callers (an operator sees why a feed fails): a valid
+    # token sent with them passes on to the service; without one, or with a refused one, public.
+    reads_shown_more_with_token: tuple[str, ...] = ()
 
     @property
     def path_prefix(self) -> str:
@@ -54,7 +57,14 @@ class Service(Component):
 
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media",))
-BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
+BIKE_SHARE = Service(
+    "bike_share",
+    8103,
+    domain="mobility",
+    public_reads=True,
+    extra_prefixes=("/gbfs",),
+    reads_shown_more_with_token=("/feeds",),
+)
 # Every read of the kiosk is public but the graph's validation, an operator's report: the gateway
 # must pass the operator's token on to it.
 INFO_KIOSK = Service(

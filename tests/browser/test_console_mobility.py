@@ -46,8 +46,17 @@ def test_a_system_with_a_dead_feed_shows_failing_with_why_then_goes(
         expect(row).to_contain_text("Vélos de test")
         failing = row.locator("[data-feed=failing]")
         expect(failing).to_be_visible(timeout=INGEST_ROUND_MS)
-        feed = next(f for f in httpx.get(f"{web}{BASE}/feeds").json() if f["system_id"] == system_id)
+        seen_by = {
+            who: next(
+                f
+                for f in httpx.get(f"{web}{BASE}/feeds", headers=headers).json()
+                if f["system_id"] == system_id
+            )
+            for who, headers in (("operator", bearer(tokens.operator())), ("public", {}))
+        }
+        feed = seen_by["operator"]
         assert feed["state"] == "failing" and feed["reason"]
+        assert seen_by["public"]["state"] == "failing" and seen_by["public"]["reason"] is None
         expect(failing).to_contain_text(feed["reason"])
         screenshots.take(page, "console-mobility")
 
