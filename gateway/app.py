@@ -33,7 +33,6 @@ from gateway.problems import router as problems_router
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
-from gateway.streams import StreamSlots
 from gateway.upstream import UpstreamPool, observe_pool
 from gateway.web import mount_docs, mount_web_clients
 from services.common.auth import TokenVerifier
@@ -47,6 +46,7 @@ from services.common.notifier import build_notifier
 from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from services.common.openapi import refuse_other_methods_on_concrete_paths
 from services.common.registry import SERVICES
+from services.common.streams import StreamSlots
 from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,10 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         upstream_pools=pools,
         http=http,
         stream_client=httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_connections=None)),
-        stream_slots={name: StreamSlots(settings.max_streams_per_service) for name in upstreams},
+        stream_slots={
+            name: StreamSlots(settings.max_streams_per_service, per_client=settings.max_streams_per_client)
+            for name in upstreams
+        },
         otp=OneTimeCodes(
             redis,
             pepper=read_or_create_secret(settings.secrets_dir, "otp-pepper"),

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-
 from starlette.requests import Request
+
+from services.common.clients import client_address, is_trusted
+
+__all__ = ["client_address", "client_ip", "is_trusted"]
 
 
 def client_ip(request: Request, trusted_proxies: list[str]) -> str:
     """The peer address, or the right-most untrusted X-Forwarded-For hop when the peer is a trusted proxy."""
     peer = request.client.host if request.client else "unknown"
     return client_address(peer, request.headers.get("x-forwarded-for"), tuple(trusted_proxies))
-
-
-def client_address(peer: str, forwarded_for: str | None, trusted_proxies: tuple[str, ...]) -> str:
-    """As `client_ip`, from the peer address and the X-Forwarded-For value."""
-    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
-        return peer
-    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _is_trusted(hop, trusted_proxies):
-            return hop
-    return peer
-
-
-@lru_cache(maxsize=64)
-def _networks(trusted: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
-    return tuple(ip_network(net, strict=False) for net in trusted)
-
-
-def is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
-    """Whether the address is one of the trusted proxies'."""
-    return _is_trusted(address, trusted)
-
-
-def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
-    try:
-        ip = ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in _networks(trusted))

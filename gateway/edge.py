@@ -34,8 +34,9 @@ from gateway.runtime import GatewayRuntime
 from gateway.streams import Relay, wants_event_stream
 from gateway.upstream import UpstreamError, UpstreamResponse
 from services.common.auth import Principal, bearer_token, require_station
-from services.common.errors import Problem, TooManyRequests, Unauthorized, problem_response
+from services.common.errors import Forbidden, Problem, TooManyRequests, Unauthorized, problem_response
 from services.common.observability import current_request_id
+from services.common.streams import stream_client
 
 log = logging.getLogger(__name__)
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -104,6 +105,9 @@ class Edge:
         head = RequestHead.of(scope)
         public = target.is_public(method)
         principal = None if public else await _caller(runtime, target, head)
+        if public and head.authorization and target.shows_more_with_token(method):
+            principal = await _caller_if_any(runtime, target, head)
+            public = principal is None
         ip = head.client_ip(scope, runtime.trusted_proxies)
         decision = await _within_limits(runtime, target, method, principal, ip)
         limits = [
@@ -111,7 +115,8 @@ class Edge:
             (b"ratelimit-remaining", b"%d" % decision.remaining),
         ]
         if wants_event_stream(method, scope["headers"]) and runtime.stream_client is not None:
-            return _relay(runtime, target, scope, head, public, ip, raw, limits)
+            holder = stream_client(principal.subject if principal else None, ip)
+            return _relay(runtime, target, scope, head, public, ip, raw, limits, holder)
         body = await _read_body(receive) if head.has_body else b""
         answer = await _answer(runtime, target, scope, head, public, ip, raw, body)
         headers = answer.headers
@@ -196,6 +201,14 @@ async def _caller(runtime: GatewayRuntime, target: Target, head: RequestHead) ->
     return principal
 
 
+async def _caller_if_any(runtime: GatewayRuntime, target: Target, head: RequestHead) -> Principal | None:
+    """The caller of a public read, when its token is good here; else the public (never a 401)."""
+    try:
+        return await _caller(runtime, target, head)
+    except (Unauthorized, Forbidden):
+        return None
+
+
 async def _within_limits(
     runtime: GatewayRuntime, target: Target, method: str, principal: Principal | None, ip: str
 ) -> Decision:
@@ -273,6 +286,7 @@ def _relay(
     ip: str,
     raw: bytes,
     limits: list[Header],
+    holder: str,
 ) -> Relay:
     query: bytes = scope["query_string"]
     service = target.service.name
@@ -284,6 +298,7 @@ def _relay(
         headers=_forwarded(scope, head, public, ip, cached=False),
         client=runtime.stream_client,
         slots=runtime.stream_slots[service],
+        holder=holder,
         upstream_origins=runtime.upstream_origins,
         extra_headers=limits,
     )

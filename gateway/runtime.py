@@ -16,13 +16,13 @@ from gateway.pairing import PairingCodes
 from gateway.ratelimit import RateLimiter
 from gateway.routing import MethodTable
 from gateway.settings import GatewaySettings, RateLimit
-from gateway.streams import StreamSlots
 from gateway.upstream import UpstreamPool
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation
 from services.common.notifier import Notifier
 from services.common.registry import Service
+from services.common.streams import StreamSlots
 
 
 @dataclass

@@ -100,6 +100,8 @@ class GatewaySettings(BaseSettings):
     upstream_max_in_flight: int = Field(default=8, ge=1, le=1024)
     # Event streams (text/event-stream) relayed at once to each service: screens, kiosks, apps.
     max_streams_per_service: int = Field(default=2000, ge=1, le=100_000)
+    # ... and at most this many per client (token subject, else address): no one takes them all.
+    max_streams_per_client: int = Field(default=20, ge=1, le=100_000)
 
     rate_limit_anonymous: RateLimit = RateLimit(per_second=20, burst=40)
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)

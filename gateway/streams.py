@@ -3,7 +3,8 @@
 The edge's upstream client reads whole answers, which a Server-Sent Events stream never ends. A
 stream is long-lived and rare next to reads, so it takes httpx's streaming client on a connection
 of its own: it holds none of the bulkhead's slots (`GATEWAY_UPSTREAM_MAX_IN_FLIGHT`), only one of
-the service's stream slots (`GATEWAY_MAX_STREAMS_PER_SERVICE`). The relay ends when the client
+the service's stream slots (`GATEWAY_MAX_STREAMS_PER_SERVICE`), at most
+`GATEWAY_MAX_STREAMS_PER_CLIENT` of them per client (token subject, else address). The relay ends when the client
 leaves or the service closes the stream; an EventSource then reconnects with `Last-Event-ID`,
 which passes through like any request header.
 """
@@ -21,6 +22,7 @@ from starlette.types import Receive, Send
 
 from gateway.proxy import Header, response_headers, upstream_problem
 from gateway.upstream import UpstreamBusy, UpstreamPool, UpstreamTimeout, UpstreamUnavailable
+from services.common.streams import StreamsFull, StreamSlots
 
 OPEN_STREAMS = Gauge("gare_gateway_open_streams", "Event streams relayed now", ["service"])
 
@@ -29,22 +31,6 @@ def wants_event_stream(method: str, headers: Sequence[Header]) -> bool:
     if method != "GET":
         return False
     return any(name == b"accept" and b"text/event-stream" in value for name, value in headers)
-
-
-class StreamSlots:
-    """At most `limit` open streams to one service; one more is 503 busy, not a queue."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open = 0
-
-    def take(self, service: str) -> None:
-        if self.open >= self.limit:
-            raise upstream_problem(service, UpstreamBusy("every stream slot is taken"))
-        self.open += 1
-
-    def give_back(self) -> None:
-        self.open -= 1
 
 
 @dataclass(slots=True)
@@ -57,6 +43,7 @@ class Relay:
     headers: list[Header]
     client: httpx.AsyncClient
     slots: StreamSlots
+    holder: str  # whose stream: `stream_client(subject, address)`
     upstream_origins: Sequence[bytes]
     extra_headers: list[Header]
 
@@ -69,7 +56,10 @@ class Relay:
             headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.headers],
             timeout=httpx.Timeout(None, connect=self.pool.connect_timeout),
         )
-        self.slots.take(self.service)
+        try:
+            self.slots.take(self.holder)  # 429 too-many-streams when the client holds its share
+        except StreamsFull:
+            raise upstream_problem(self.service, UpstreamBusy("every stream slot is taken")) from None
         OPEN_STREAMS.labels(self.service).inc()
         try:
             try:
@@ -86,7 +76,7 @@ class Relay:
                 await response.aclose()
         finally:
             OPEN_STREAMS.labels(self.service).dec()
-            self.slots.give_back()
+            self.slots.give_back(self.holder)
 
     async def _relay(self, response: httpx.Response, receive: Receive, send: Send) -> None:
         headers = response_headers(response.headers.raw, upstream_origins=self.upstream_origins)

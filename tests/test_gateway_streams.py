@@ -84,3 +84,30 @@ def test_a_stream_to_a_service_down_is_503_before_it_starts(stack, gateway):
     finally:
         stack.start_component("bike_share")
     eventually(lambda: httpx.get(f"{gateway}/readyz").status_code == 200, timeout=30, interval=0.2)
+
+
+def test_one_client_holds_at_most_its_share_of_a_services_streams(stack, gateway):
+    """GATEWAY_MAX_STREAMS_PER_CLIENT (20 by default): the next stream of the same client is a
+    429 too-many-streams, and a stream that ends gives its slot back."""
+    share = 20
+    client = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=share + 5))
+    held = []
+    try:
+        for _ in range(share):
+            stream = client.stream("GET", f"{gateway}{EVENTS}", headers=STREAM)
+            response = stream.__enter__()
+            assert response.status_code == 200, response.read()
+            held.append(stream)
+        refused = client.get(f"{gateway}{EVENTS}", headers=STREAM)
+        body = assert_problem(refused, 429, "too-many-streams")
+        assert "close one" in body["detail"] and refused.headers["retry-after"]
+        held.pop().__exit__(None, None, None)
+        eventually(lambda: open_streams(gateway) == share - 1, timeout=15, interval=0.2)
+        stream = client.stream("GET", f"{gateway}{EVENTS}", headers=STREAM)
+        assert stream.__enter__().status_code == 200
+        held.append(stream)
+    finally:
+        for stream in held:
+            stream.__exit__(None, None, None)
+        client.close()
+    eventually(lambda: open_streams(gateway) == 0, timeout=15, interval=0.2)

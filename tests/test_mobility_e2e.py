@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from jsonschema import Draft7Validator, FormatChecker
 
-from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
+from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/mobility"
 GBFS = f"/gbfs/{SAINT_DENIS}"
@@ -83,7 +83,10 @@ def test_the_stations_gbfs_feed_validates_and_shows_a_report_and_the_stream_resu
 
 
 def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby(gateway, tokens):
+    """The network's administrator adds the shared system and type; the station's operator its
+    car-sharing station and its reports."""
     operator = bearer(tokens.operator())
+    admin = bearer(tokens.admin())
     created = []
     try:
         for path, body in (
@@ -113,7 +116,14 @@ def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby
                 },
             ),
         ):
-            response = httpx.post(f"{gateway}{BASE}/{path}", json=body, headers=operator)
+            who = operator if path == "vehicle-stations" else admin
+            if who is admin:  # refused to the station's operator, as anything every station shares
+                assert_problem(
+                    httpx.post(f"{gateway}{BASE}/{path}", json=body, headers=operator),
+                    403,
+                    "shared-by-stations",
+                )
+            response = httpx.post(f"{gateway}{BASE}/{path}", json=body, headers=who)
             assert response.status_code == 201, response.text
             created.append(f"{path}/{response.json()['id']}")
         report = {
@@ -133,7 +143,7 @@ def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby
         assert "e2e-cars-zoe" in {t["vehicle_type_id"] for t in types}
     finally:
         for path in reversed(created):
-            httpx.delete(f"{gateway}{BASE}/{path}", headers=operator)
+            httpx.delete(f"{gateway}{BASE}/{path}", headers=admin)
     assert_problem(httpx.get(f"{gateway}{BASE}/systems/e2e-cars"), 404)
 
 
@@ -240,3 +250,32 @@ def test_the_availability_stream_passes_the_gateway_live_resumes_and_is_freed(ga
     assert event["id"] == VELIB and event["status"]["num_vehicles_available"] == 8
     assert missed_id > seen_id
     eventually(lambda: open_streams(gateway) == baseline, timeout=5)
+
+
+def test_why_a_feed_fails_reaches_the_stations_operators_through_the_gateway_only(gateway, tokens):
+    """`/feeds` is a public read; a good token of the station passes the gateway and shows the
+    reason, any other caller (none, another station's, a broken token) reads it as the public."""
+    admin = bearer(tokens.admin())
+    created = httpx.post(
+        f"{gateway}{BASE}/systems",
+        json={"id": "e2e-dead", "name": {"fr": "Flux mort"}, "feed_url": "http://127.0.0.1:9/gbfs.json"},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    try:
+
+        def seen_by(headers: dict[str, str]) -> dict | None:
+            answer = httpx.get(f"{gateway}{BASE}/feeds", headers=headers)
+            assert answer.status_code == 200, answer.text
+            return next((f for f in answer.json() if f["system_id"] == "e2e-dead"), None)
+
+        operator = bearer(tokens.operator())
+        feed, _ = eventually(
+            lambda: (f := seen_by(operator)) and f["state"] == "failing" and f, timeout=60, interval=0.5
+        )
+        assert feed["reason"]
+        for headers in ({}, bearer(tokens.operator(VILLEJUIF)), bearer("x.y.z")):
+            public = seen_by(headers)
+            assert public is not None and public["state"] == "failing" and public["reason"] is None, headers
+    finally:
+        httpx.delete(f"{gateway}{BASE}/systems/e2e-dead", headers=admin)

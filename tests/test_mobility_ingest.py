@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
 from services.bike_share.app import DEFINITION
-from services.bike_share.feeds import FeedClient, pull
+from services.bike_share.feeds import FeedClient, IngestLoop, pull
 from services.bike_share.settings import Settings
 from services.common.testing import (
     SAINT_DENIS,
@@ -22,6 +22,7 @@ from services.common.testing import (
     ServiceUnderTest,
     SigningKey,
     bearer,
+    eventually,
     migrated_sqlite_async,
     running_service,
 )
@@ -92,7 +93,7 @@ async def bike_share(tmp_path: Path, keys: SigningKey, feeds: FeedServer) -> Asy
     async with running_service(
         DEFINITION, Settings, database_url=url, keys=keys, fetch_allow=(feeds.address,)
     ) as running:
-        operator = bearer(keys.operator())
+        admin = bearer(keys.admin())
         for system_id, folder in (
             ("cargo-pleyel", "v3.0"),
             ("velo-igr", "v2.3"),
@@ -105,7 +106,7 @@ async def bike_share(tmp_path: Path, keys: SigningKey, feeds: FeedServer) -> Asy
                     "name": {"fr": system_id},
                     "feed_url": f"{feeds.base}/{folder}/gbfs.json",
                 },
-                headers=operator,
+                headers=admin,
             )
             assert created.status_code == 201, created.text
         yield running
@@ -172,29 +173,38 @@ async def test_feeds_of_every_version_are_ingested_and_republished_as_valid_gbfs
 
 
 @pytest.mark.parametrize(
-    ("path", "change", "reason"),
+    ("path", "change", "outcome", "reason"),
     [
         (
             "/v3.0/station_status.json",
             lambda d: d["data"]["stations"][0].update(num_vehicles_available="three"),
+            "stale",
             "not valid GBFS 3.0",
         ),
         (
             "/v3.0/station_information.json",
             lambda d: d["data"]["stations"][0].update(lat=1234.5),
+            "stale",
             "not valid GBFS 3.0",
         ),
-        ("/v3.0/station_information.json", lambda d: d["data"]["stations"][0].update(lat=0, lon=0), "(0, 0)"),
-        ("/v3.0/gbfs.json", lambda d: d.update(version="2.3"), "not valid GBFS 2.3"),
+        ("/v3.0/gbfs.json", lambda d: d.update(version="2.3"), "stale", "not valid GBFS 2.3"),
+        # What a schema cannot see costs the station at fault only: its last good data stays.
+        (
+            "/v3.0/station_information.json",
+            lambda d: d["data"]["stations"][0].update(lat=0, lon=0),
+            "degraded",
+            "(0, 0)",
+        ),
         (
             "/v3.0/station_status.json",
             lambda d: d["data"]["stations"][0].update(num_vehicles_available=9),
+            "degraded",
             "capacity",
         ),
     ],
 )
 async def test_an_invalid_source_is_rejected_with_its_reason_and_the_last_good_data_stays(
-    bike_share, feeds, path, change, reason
+    bike_share, feeds, path, change, outcome, reason
 ):
     client = FeedClient(bike_share.runtime.fetcher)
     assert (await pull_all(bike_share, client))["cargo-pleyel"] == ("ok", None)
@@ -204,9 +214,135 @@ async def test_an_invalid_source_is_rejected_with_its_reason_and_the_last_good_d
         state, why = (await pull_all(bike_share, client))["cargo-pleyel"]
     finally:
         feeds.files[path] = good
-    assert state == "stale"
+    assert state == outcome
     assert why is not None and reason in why
     status = (await bike_share.http.get(f"/gbfs/{SAINT_DENIS}/station_status.json")).json()
     assert "cargo-pleyel-pleyel-1" in {s["station_id"] for s in status["data"]["stations"]}
     listed = await bike_share.http.get(f"/api/v1/stations/{SAINT_DENIS}/mobility/feeds")
-    assert {f["system_id"]: f["state"] for f in listed.json()}["cargo-pleyel"] == "stale"
+    assert {f["system_id"]: f["state"] for f in listed.json()}["cargo-pleyel"] == outcome
+
+
+def odd_velib(feeds: FeedServer) -> None:
+    """A copy of the Vélib' feed under /velib-odd/ whose first station lists type names, not
+    `{name: count}`: reading it raised and ended every ingest round."""
+    for name in ("gbfs", "station_information", "station_status"):
+        body = feeds.files[f"/velib-metropole/{name}.json"].replace(b"/velib-metropole/", b"/velib-odd/")
+        feeds.files[f"/velib-odd/{name}.json"] = body
+    feeds.edit(
+        "/velib-odd/station_status.json",
+        lambda d: d["data"]["stations"][0].update(num_bikes_available_types=["mechanical"]),
+    )
+
+
+async def test_the_ingest_loop_pulls_every_feed_whatever_one_of_them_does(bike_share, feeds):
+    """The loop as the service runs it, over real HTTP: a feed that is not there fails, one whose
+    station cannot be read is used without that station, and the feeds after them are pulled."""
+    odd_velib(feeds)
+    admin = bearer(bike_share.keys.admin())
+    for system_id, url in (
+        ("aa-odd-velib", f"{feeds.base}/velib-odd/gbfs.json"),  # first in the round
+        ("ab-gone", f"{feeds.base}/nowhere/gbfs.json"),
+    ):
+        created = await bike_share.http.post(
+            f"/api/v1/stations/{SAINT_DENIS}/mobility/systems",
+            json={"id": system_id, "name": {"fr": system_id}, "feed_url": url},
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+    loop = IngestLoop(
+        sessionmaker=bike_share.runtime.sessionmaker,
+        fetcher=bike_share.runtime.fetcher,
+        stations=[SAINT_DENIS, VILLEJUIF],
+        min_interval=0.1,
+    )
+    operator = bearer(bike_share.keys.operator())
+
+    async def all_pulled() -> dict[str, dict] | None:
+        listed = await bike_share.http.get(f"/api/v1/stations/{SAINT_DENIS}/mobility/feeds", headers=operator)
+        states = {f["system_id"]: f for f in listed.json()}
+        return states if all(f["state"] != "pending" for f in states.values()) else None
+
+    loop.start()
+    try:
+        states, _ = await eventually(all_pulled, timeout=30)
+    finally:
+        await loop.stop()
+    assert {s: f["state"] for s, f in states.items()} == {
+        "aa-odd-velib": "degraded",
+        "ab-gone": "failing",
+        "cargo-pleyel": "ok",
+        "velib-metropole": "ok",
+        "velo-igr": "ok",
+    }
+    assert "not {type: count}" in states["aa-odd-velib"]["reason"]
+    assert "answered 404" in states["ab-gone"]["reason"]
+    # The odd feed's other stations are there.
+    listed = await bike_share.http.get(f"/gbfs/{SAINT_DENIS}/station_status.json")
+    assert any(s["station_id"].startswith("aa-odd-velib-") for s in listed.json()["data"]["stations"])
+
+
+async def test_why_a_feed_fails_is_shown_to_operators_only(bike_share, feeds):
+    client = FeedClient(bike_share.runtime.fetcher)
+    good = feeds.files["/v2.3/gbfs.json"]
+    feeds.files["/v2.3/gbfs.json"] = b"not json"
+    try:
+        await pull_all(bike_share, client)
+    finally:
+        feeds.files["/v2.3/gbfs.json"] = good
+    path = f"/api/v1/stations/{SAINT_DENIS}/mobility/feeds"
+    keys = bike_share.keys
+
+    async def reason(headers: dict[str, str]) -> str | None:
+        answer = await bike_share.http.get(path, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert "no-store" in answer.headers["cache-control"]
+        return {f["system_id"]: f for f in answer.json()}["velo-igr"]["reason"]
+
+    for viewer in (bearer(keys.operator(SAINT_DENIS)), bearer(keys.admin())):
+        assert "not JSON" in (await reason(viewer) or "")
+    public = [
+        {},
+        bearer(keys.traveller()),
+        bearer(keys.courier()),
+        bearer(keys.operator(VILLEJUIF)),  # not an operator of this station
+        bearer(keys.device("mobility_feed", binding="velo-igr")),
+        bearer(keys.token(role="operator", stations=[SAINT_DENIS], ttl_seconds=-60)),  # expired
+        {"Authorization": "Bearer not-a-token"},
+    ]
+    for viewer in public:
+        assert await reason(viewer) is None, viewer
+    states = (await bike_share.http.get(path)).json()
+    assert {f["system_id"]: f["state"] for f in states}["velo-igr"] == "failing"
+
+
+async def test_the_ingest_leaves_what_a_station_registered_by_hand(bike_share, feeds):
+    """A feed's pull changes and removes only what it wrote: a vehicle station Villejuif's
+    operator registered for the same system, and a vehicle, stay as they are."""
+    villejuif = f"/api/v1/stations/{VILLEJUIF}/mobility"
+    operator = bearer(bike_share.keys.operator(VILLEJUIF))
+    by_hand = {
+        "system_id": "cargo-pleyel",
+        "external_id": "igr-hand",
+        "name": "Parking IGR",
+        "lat": 48.7955,
+        "lon": 2.3493,
+        "capacity": 4,
+    }
+    assert (
+        await bike_share.http.post(f"{villejuif}/vehicle-stations", json=by_hand, headers=operator)
+    ).status_code == 201
+    # Same id as a station the feed lists: the feed does not take it over.
+    taken = by_hand | {"external_id": "pleyel-1", "name": "Pleyel by hand"}
+    assert (
+        await bike_share.http.post(f"{villejuif}/vehicle-stations", json=taken, headers=operator)
+    ).status_code == 201
+
+    states = await pull_all(bike_share, FeedClient(bike_share.runtime.fetcher))
+
+    listed = (await bike_share.http.get(f"{villejuif}/vehicle-stations")).json()["vehicle_stations"]
+    mine = {s["id"]: s for s in listed}
+    assert mine["cargo-pleyel-igr-hand"]["name"] == "Parking IGR"
+    assert mine["cargo-pleyel-pleyel-1"]["name"] == "Pleyel by hand"
+    assert mine["cargo-pleyel-pleyel-1"]["status"] is None
+    state, reason = states["cargo-pleyel"]
+    assert state == "degraded" and reason is not None and "registered by hand" in reason

@@ -41,7 +41,7 @@ async def bike_share(
     ) as running:
         reports = DockReports(running.runtime)
         await wait_until(lambda: reports.listening)
-        operator = bearer(keys.operator())
+        operator, admin = bearer(keys.operator()), bearer(keys.admin())
         for path, body in (
             ("systems", {"id": "getaround", "name": {"fr": "Getaround"}}),
             (
@@ -68,7 +68,8 @@ async def bike_share(
                 },
             ),
         ):
-            assert (await running.http.post(f"{API}/{path}", json=body, headers=operator)).status_code == 201
+            who = operator if path == "vehicle-stations" else admin  # systems and types are shared
+            assert (await running.http.post(f"{API}/{path}", json=body, headers=who)).status_code == 201
         yield running
 
 

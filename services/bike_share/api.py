@@ -36,20 +36,42 @@ from services.bike_share.schemas import (
     VehicleUpdate,
 )
 from services.common.auth import Principal, Scope
-from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
+from services.common.deps import PublicReader, RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
-from services.common.openapi import problem_responses
+from services.common.openapi import declares, problem_responses
 from services.common.registry import BIKE_SHARE
 from services.common.rules import FieldProblem
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
+from services.common.streams import TOO_MANY_STREAMS, event_stream_response
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 VEHICLE_STATION_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 VehicleStationPath = Annotated[str, Path(min_length=1, max_length=64, pattern=VEHICLE_STATION_ID_PATTERN)]
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
 Reporter = Annotated[Principal, Depends(require_scopes(Scope.OPERATE, Scope.REPORT_MOBILITY))]
+
+
+SHARED_BY_STATIONS = (
+    "`shared-by-stations`: systems, vehicle types and pricing plans are changed by a network "
+    "administrator only."
+)
+
+
+@declares({403: SHARED_BY_STATIONS})
+async def network_admin(principal: Operator) -> Principal:
+    if not domain.may_change_shared(principal):
+        raise Forbidden(
+            "Systems, vehicle types and pricing plans are shared by every station: "
+            "only a network administrator (network:admin) changes them.",
+            slug="shared-by-stations",
+        )
+    return principal
+
+
+# Who changes what every station shows: systems, vehicle types, pricing plans.
+NetworkAdmin = Annotated[Principal, Depends(network_admin)]
 # Availability moves every few minutes; apps and aggregators may reuse an answer for 5 s, then
 # revalidate with its ETag (GBFS feeds use a `ttl` in the same spirit).
 LIVE = "public, max-age=5"
@@ -183,7 +205,7 @@ async def list_systems(
 
 @router.post("/systems", status_code=status.HTTP_201_CREATED, summary="Add a system", responses=IN_USE)
 async def create_system(
-    station_id: StationId, system_in: SystemCreate, session: SessionDep, runtime: RuntimeDep, _: Operator
+    station_id: StationId, system_in: SystemCreate, session: SessionDep, runtime: RuntimeDep, _: NetworkAdmin
 ) -> SystemPublic:
     created = await service.create_system(session=session, system_in=system_in, stations=served(runtime))
     return SystemPublic.model_validate(created)
@@ -203,7 +225,7 @@ async def update_system(
     system_in: SystemUpdate,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Operator,
+    _: NetworkAdmin,
 ) -> SystemPublic:
     updated = await service.update_system(
         session=session, system_id=system_id, system_in=system_in, stations=served(runtime)
@@ -218,15 +240,26 @@ async def update_system(
     responses=IN_USE,
 )
 async def delete_system(
-    station_id: StationId, system_id: SystemPath, session: SessionDep, runtime: RuntimeDep, _: Operator
+    station_id: StationId, system_id: SystemPath, session: SessionDep, runtime: RuntimeDep, _: NetworkAdmin
 ) -> Response:
     await service.delete_system(session=session, system_id=system_id, stations=served(runtime))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/feeds", summary="State of each external GBFS feed ingested: ok, stale, failing (with why)")
-async def list_feeds(station_id: StationId, session: SessionDep) -> list[FeedStatePublic]:
-    return [FeedStatePublic.model_validate(f) for f in await service.list_feed_states(session=session)]
+@router.get(
+    "/feeds",
+    summary="State of each external GBFS feed ingested: ok, degraded, stale, failing",
+    description="Why a feed fails (`reason`) is shown to the station's operators and administrators only.",
+)
+async def list_feeds(
+    station_id: StationId, session: SessionDep, response: Response, caller: PublicReader
+) -> list[FeedStatePublic]:
+    feeds = [FeedStatePublic.model_validate(f) for f in await service.list_feed_states(session=session)]
+    # The answer depends on who asks: no shared cache may keep it.
+    response.headers["Cache-Control"] = "private, no-store"
+    if domain.may_see_feed_reasons(caller, station_id):
+        return feeds
+    return [feed.model_copy(update={"reason": None}) for feed in feeds]
 
 
 @router.get("/pricing-plans", summary="Pricing plans, paginated, by system")
@@ -250,7 +283,11 @@ async def list_pricing_plans(
     "/pricing-plans", status_code=status.HTTP_201_CREATED, summary="Add a pricing plan", responses=IN_USE
 )
 async def create_pricing_plan(
-    station_id: StationId, plan_in: PricingPlanCreate, session: SessionDep, runtime: RuntimeDep, _: Operator
+    station_id: StationId,
+    plan_in: PricingPlanCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: NetworkAdmin,
 ) -> PricingPlanPublic:
     created = await service.create_pricing_plan(session=session, plan_in=plan_in, stations=served(runtime))
     return PricingPlanPublic.model_validate(created)
@@ -270,7 +307,7 @@ async def update_pricing_plan(
     plan_in: PricingPlanUpdate,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Operator,
+    _: NetworkAdmin,
 ) -> PricingPlanPublic:
     updated = await service.update_pricing_plan(
         session=session, plan_id=plan_id, plan_in=plan_in, stations=served(runtime)
@@ -285,7 +322,7 @@ async def update_pricing_plan(
     responses=IN_USE,
 )
 async def delete_pricing_plan(
-    station_id: StationId, plan_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Operator
+    station_id: StationId, plan_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: NetworkAdmin
 ) -> Response:
     await service.delete_pricing_plan(session=session, plan_id=plan_id, stations=served(runtime))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -312,7 +349,11 @@ async def list_vehicle_types(
     "/vehicle-types", status_code=status.HTTP_201_CREATED, summary="Add a vehicle type", responses=IN_USE
 )
 async def create_vehicle_type(
-    station_id: StationId, type_in: VehicleTypeCreate, session: SessionDep, runtime: RuntimeDep, _: Operator
+    station_id: StationId,
+    type_in: VehicleTypeCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: NetworkAdmin,
 ) -> VehicleTypePublic:
     created = await service.create_vehicle_type(session=session, type_in=type_in, stations=served(runtime))
     return VehicleTypePublic.model_validate(created)
@@ -333,7 +374,7 @@ async def update_vehicle_type(
     type_in: VehicleTypeUpdate,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Operator,
+    _: NetworkAdmin,
 ) -> VehicleTypePublic:
     updated = await service.update_vehicle_type(
         session=session, vehicle_type_id=vehicle_type_id, type_in=type_in, stations=served(runtime)
@@ -348,7 +389,7 @@ async def update_vehicle_type(
     responses=IN_USE,
 )
 async def delete_vehicle_type(
-    station_id: StationId, vehicle_type_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: Operator
+    station_id: StationId, vehicle_type_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: NetworkAdmin
 ) -> Response:
     await service.delete_vehicle_type(
         session=session, vehicle_type_id=vehicle_type_id, stations=served(runtime)
@@ -504,15 +545,20 @@ async def gbfs_file(
         "answers the changes since `Last-Event-ID` (all current states without it) and ends."
     ),
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        **problem_responses({429: TOO_MANY_STREAMS}),
+    },
 )
 async def availability_events(
     station_id: StationId,
     request: Request,
     runtime: RuntimeDep,
+    caller: PublicReader,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
-    return StreamingResponse(
+    return event_stream_response(
+        request,
         live.stream(
             sessionmaker=runtime.sessionmaker,
             pulse=live.pulse_of(runtime),
@@ -523,8 +569,7 @@ async def availability_events(
             # answers, the gateway among them, can then poll it).
             follow="text/event-stream" in request.headers.get("accept", ""),
         ),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        caller=caller,
     )
 
 

@@ -96,6 +96,40 @@ def may_report(reporter: Principal, *, system_id: str, vehicle_station_id: str |
     return bound_to_system or bound_to_dock
 
 
+def may_change_shared(principal: Principal) -> bool:
+    """Systems, vehicle types and pricing plans are shown by every station of the deployment: a
+    station's operator changing one would change another station's pages and ingest. Only the
+    network's administrators change them; operators change what belongs to their station."""
+    return principal.has_any_scope(Scope.NETWORK_ADMIN)
+
+
+def may_see_feed_reasons(principal: Principal | None, station_id: str) -> bool:
+    """Why a feed fails (an operator's URL, its answers) is for the station's operators and the
+    network's administrators; the public sees the state only."""
+    if principal is None:
+        return False
+    if principal.has_any_scope(Scope.NETWORK_ADMIN):
+        return True
+    return principal.has_any_scope(Scope.OPERATE) and principal.may_act_on(station_id)
+
+
+# A feed's reason names this many skipped items, then how many more.
+REASONS_SHOWN = 5
+
+
+def feed_outcome(problems: list[str]) -> str:
+    """A pull that was used: `ok`, or `degraded` when some of its items were skipped."""
+    return "degraded" if problems else "ok"
+
+
+def feed_reason(problems: list[str]) -> str | None:
+    if not problems:
+        return None
+    shown = "; ".join(problems[:REASONS_SHOWN])
+    more = len(problems) - REASONS_SHOWN
+    return (f"{len(problems)} item(s) skipped: {shown}" + (f"; and {more} more" if more > 0 else ""))[:2000]
+
+
 # A walk is longer than the straight line: streets, crossings. 1.3 is the usual urban detour
 # factor; 80 m a minute an unhurried pace with luggage.
 DETOUR_FACTOR = 1.3

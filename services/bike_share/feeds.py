@@ -1,8 +1,10 @@
 """Ingest of operators' GBFS feeds: pull each configured system's feed when its `ttl` says, with
 ETag / Last-Modified, map it into the model, and record how the feed is doing.
 
-State of a feed: `ok` (the last pull was good), `stale` (it failed, the last good data stays),
-`failing` (it failed and there has never been good data), `pending` (not pulled yet).
+State of a feed: `ok` (the last pull was good), `degraded` (it was used, but some of its items
+were skipped: the reason names them), `stale` (it failed, the last good data stays), `failing` (it
+failed and there has never been good data), `pending` (not pulled yet). Each feed fails alone: a
+round pulls every due feed whatever the others did.
 """
 
 from __future__ import annotations
@@ -105,12 +107,22 @@ async def pull(
         result = ingest.snapshot(system_id, version, files, now=now)
     except ingest.FeedRejected as exc:
         return await record_failure(sessionmaker, system_id, exc.reason, now)
+    except Exception as exc:  # a feed nobody foresaw fails alone, with its reason
+        log.exception("feed unreadable", extra={"system": system_id})
+        return await record_failure(sessionmaker, system_id, ingest.item_problem(exc), now)
     async with sessionmaker() as session:
+        problems = list(result.problems)
         if changed:
-            await apply_snapshot(session, system_id, result, stations, now)
+            try:
+                problems += await apply_snapshot(session, system_id, result, stations, now)
+            except Exception as exc:  # e.g. a row another writer changed meanwhile: next round retries
+                log.exception("feed not stored", extra={"system": system_id})
+                await session.rollback()
+                return await record_failure(sessionmaker, system_id, f"not stored: {type(exc).__name__}", now)
         feed = await session.get(FeedState, system_id)
         assert feed is not None
-        feed.state, feed.reason, feed.version = "ok", None, result.version
+        feed.state, feed.version = domain.feed_outcome(problems), result.version
+        feed.reason = domain.feed_reason(problems)
         feed.last_attempt_at = feed.last_success_at = now
         feed.next_attempt_at = now + timedelta(seconds=result.ttl)
         await session.commit()
@@ -134,12 +146,20 @@ async def record_failure(
 
 async def apply_snapshot(
     session: AsyncSession, system_id: str, result: ingest.Snapshot, stations: list[str], now: datetime
-) -> None:
+) -> list[str]:
     """Upsert the types, the stations near ours with their status (an event per change), and the
-    free-floating vehicles; what the feed no longer lists goes."""
+    free-floating vehicles; what the feed no longer lists goes. Only what this feed wrote is
+    changed or removed: a vehicle station or vehicle a station's operator registered by hand, and
+    another system's types, are left as they are (the problems returned say so)."""
+    problems: list[str] = []
     touched: set[str] = set(stations)
     for record in result.vehicle_types:
         existing = await session.get(VehicleType, record.id)
+        if existing is not None and existing.system_id != system_id:
+            problems.append(
+                f"vehicle type {record.id}: belongs to system {existing.system_id}, left as it is"
+            )
+            continue
         values: dict[str, Any] = {
             "system_id": system_id,
             "form_factor": record.form_factor,
@@ -154,10 +174,13 @@ async def apply_snapshot(
     current = {
         s.id: s
         for s in (
-            await session.scalars(select(VehicleStation).where(VehicleStation.system_id == system_id))
+            await session.scalars(
+                select(VehicleStation).where(VehicleStation.system_id == system_id, VehicleStation.from_feed)
+            )
         ).unique()
     }
-    seen: set[str] = set()
+    # A station skipped this time keeps what the feed said of it before.
+    seen = {domain.vehicle_station_id(system_id, external_id) for external_id in result.skipped_stations}
     for station_record in result.stations:
         station_id = nearest_station(station_record.lat, station_record.lon, stations)
         if station_id is None:
@@ -165,6 +188,11 @@ async def apply_snapshot(
         vs_id = domain.vehicle_station_id(system_id, station_record.external_id)
         seen.add(vs_id)
         station = current.get(vs_id)
+        if station is None and (hand := await session.get(VehicleStation, vs_id)) is not None:
+            problems.append(
+                f"station {station_record.external_id}: registered by hand at {hand.station_id}, left as it is"
+            )
+            continue
         position = service.station_position(station_id)
         station_values: dict[str, Any] = {
             "station_id": station_id,
@@ -182,6 +210,7 @@ async def apply_snapshot(
                 system_id=system_id,
                 external_id=station_record.external_id,
                 kind="dock",
+                from_feed=True,
                 status=None,
                 **station_values,
             )
@@ -202,14 +231,21 @@ async def apply_snapshot(
         if vs_id not in seen:
             service.mark_vehicle_station_changed(session, gone)
             await session.delete(gone)
-    await session.execute(delete(Vehicle).where(Vehicle.system_id == system_id))
+    await session.execute(delete(Vehicle).where(Vehicle.system_id == system_id, Vehicle.from_feed))
+    ids = {domain.vehicle_station_id(system_id, v.external_id) for v in result.vehicles}
+    by_hand = set((await session.scalars(select(Vehicle.id).where(Vehicle.id.in_(ids)))).all())
     for v in result.vehicles:
         station_id = nearest_station(v.lat, v.lon, stations)
         if station_id is None:
             continue
+        vehicle_id = domain.vehicle_station_id(system_id, v.external_id)
+        if vehicle_id in by_hand:
+            problems.append(f"vehicle {v.external_id}: registered by hand, left as it is")
+            continue
         session.add(
             Vehicle(
-                id=domain.vehicle_station_id(system_id, v.external_id),
+                id=vehicle_id,
+                from_feed=True,
                 station_id=station_id,
                 system_id=system_id,
                 vehicle_type_id=v.vehicle_type_id,
@@ -224,6 +260,7 @@ async def apply_snapshot(
     for station_id in touched:
         mark_changed(session, station_id, service.GBFS, service.VEHICLE_STATIONS)
     await session.commit()
+    return problems
 
 
 def changed_status(current: VehicleStationStatus | None, new: dict[str, Any]) -> bool:
@@ -265,12 +302,22 @@ class IngestLoop:
                 for f in await service.list_feed_states(session=session)
                 if f.next_attempt_at is None or f.next_attempt_at <= now
             ]
-        return [
-            await pull(
-                sessionmaker=self.sessionmaker, client=self.client, system_id=s, stations=self.stations
-            )
-            for s in due
-        ]
+        pulled = []
+        for system_id in due:
+            try:
+                pulled.append(
+                    await pull(
+                        sessionmaker=self.sessionmaker,
+                        client=self.client,
+                        system_id=system_id,
+                        stations=self.stations,
+                    )
+                )
+            except LookupError:
+                continue  # its system lost its feed meanwhile
+            except Exception:  # one feed's failure must not cost the others their pull
+                log.exception("feed pull failed", extra={"system": system_id})
+        return pulled
 
     async def _run(self) -> None:
         while True:

@@ -1,9 +1,11 @@
 """Reading operators' GBFS feeds (2.3, 3.0, and the Vélib' Métropole dialect): pure functions that
 turn the files a feed serves into our model's values, or say why they cannot be used.
 
-A feed is validated against the official schema of the version it claims, then checked for what
-schemas cannot see (coordinates far from anything, counts over capacity). Any problem rejects the
-whole pull: the last good data stays, marked stale, and the reason is recorded.
+A feed is validated against the official schema of the version it claims: a file that fails it
+rejects the whole pull (the last good data stays, marked stale, and the reason is recorded). Then
+each item (a vehicle type, a station and its status, a vehicle) is checked for what schemas cannot
+see (coordinates far from anything, counts over capacity, a shape nobody expected): an item at
+fault is skipped alone, with its reason, and the others are used.
 """
 
 from __future__ import annotations
@@ -138,6 +140,14 @@ class Snapshot:
     vehicle_types: list[TypeRecord] = field(default_factory=list)
     stations: list[StationRecord] = field(default_factory=list)
     vehicles: list[VehicleRecord] = field(default_factory=list)
+    # Items skipped, each with why; a skipped station keeps what the feed said of it before.
+    problems: list[str] = field(default_factory=list)
+    skipped_stations: set[str] = field(default_factory=set)
+
+
+def item_problem(exc: Exception) -> str:
+    """Why one item of a feed could not be used, for the operator."""
+    return exc.reason if isinstance(exc, FeedRejected) else f"{type(exc).__name__}: {exc}"[:300]
 
 
 def text_of(value: Any, default: str = "") -> dict[str, str]:
@@ -180,7 +190,8 @@ def count(value: Any, what: str) -> int:
 
 
 def snapshot(system_id: str, version: str, files: Mapping[str, Any], *, now: datetime) -> Snapshot:
-    """Everything the feed says, checked; FeedRejected at the first thing that is not usable."""
+    """Everything the feed says, checked. FeedRejected when a file cannot be used at all; an item
+    that cannot be used is left out and named in `problems`."""
     for feed, document in files.items():
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
             raise FeedRejected(f"{feed}.json has no `data` object")
@@ -203,65 +214,99 @@ def snapshot(system_id: str, version: str, files: Mapping[str, Any], *, now: dat
             for key, (_, propulsion) in LEGACY_TYPES.items()
         ]
     else:
-        for t in files.get("vehicle_types", {}).get("data", {}).get("vehicle_types", []):
-            result.vehicle_types.append(
-                TypeRecord(
-                    prefixed(t["vehicle_type_id"]),
-                    t["form_factor"],
-                    t["propulsion_type"],
-                    text_of(t.get("name"), str(t["vehicle_type_id"])),
-                    t.get("max_range_meters"),
-                )
-            )
+        for t in listed(files.get("vehicle_types", {}), "vehicle_types"):
+            try:
+                result.vehicle_types.append(type_record(t, prefixed))
+            except Exception as exc:  # untrusted input: whatever one item raises is that item's fault
+                result.problems.append(f"vehicle type {item_id(t, 'vehicle_type_id')}: {item_problem(exc)}")
     known_types = {t.id for t in result.vehicle_types}
-    statuses = {str(s.get("station_id")): s for s in files["station_status"]["data"].get("stations", [])}
-    for info in files["station_information"]["data"].get("stations", []):
-        external_id = str(info.get("station_id"))
-        lat, lon = info.get("lat"), info.get("lon")
-        if (
-            not isinstance(lat, int | float)
-            or not isinstance(lon, int | float)
-            or not (-90 <= lat <= 90 and -180 <= lon <= 180)
-        ):
-            raise FeedRejected(f"station {external_id} has absurd coordinates ({lat!r}, {lon!r})")
-        if lat == 0 and lon == 0:
-            raise FeedRejected(f"station {external_id} is at (0, 0)")
-        capacity = info.get("capacity")
-        capacity = count(capacity, f"capacity of station {external_id}") if capacity is not None else None
-        status = statuses.get(external_id)
-        mapped = (
-            map_status(status, version, known_types, prefixed, capacity, external_id, now) if status else None
-        )
-        name = text_of(info.get("name"), external_id)
-        result.stations.append(
-            StationRecord(
-                external_id,
-                name.get("fr") or next(iter(name.values())),
-                float(lat),
-                float(lon),
-                capacity,
-                mapped,
+    statuses = {
+        str(s.get("station_id")): s
+        for s in listed(files["station_status"], "stations")
+        if isinstance(s, dict)
+    }
+    for info in listed(files["station_information"], "stations"):
+        external_id = item_id(info, "station_id")
+        try:
+            result.stations.append(
+                station_record(info, statuses.get(external_id), version, known_types, prefixed, now)
             )
-        )
+        except Exception as exc:  # untrusted input: whatever one item raises is that item's fault
+            result.skipped_stations.add(external_id)
+            result.problems.append(f"station {external_id}: {item_problem(exc)}")
     vehicles_feed = files.get("vehicle_status") or files.get("free_bike_status")
     if vehicles_feed is not None:
-        listed = vehicles_feed["data"].get("vehicles") or vehicles_feed["data"].get("bikes") or []
-        for v in listed:
-            if "lat" not in v or "lon" not in v or "vehicle_type_id" not in v:
+        for v in listed(vehicles_feed, "vehicles") or listed(vehicles_feed, "bikes"):
+            if not isinstance(v, dict) or "lat" not in v or "lon" not in v or "vehicle_type_id" not in v:
                 continue  # docked vehicles are counted in station_status
-            result.vehicles.append(
-                VehicleRecord(
-                    external_id=str(v.get("vehicle_id") or v.get("bike_id")),
-                    vehicle_type_id=prefixed(v["vehicle_type_id"]),
-                    lat=float(v["lat"]),
-                    lon=float(v["lon"]),
-                    is_reserved=as_bool(v.get("is_reserved"), False),
-                    is_disabled=as_bool(v.get("is_disabled"), False),
-                    current_range_meters=v.get("current_range_meters"),
-                    last_reported=moment(v.get("last_reported"), now),
-                )
-            )
+            try:
+                result.vehicles.append(vehicle_record(v, prefixed, now))
+            except Exception as exc:  # untrusted input: whatever one item raises is that item's fault
+                result.problems.append(f"vehicle {item_id(v, 'vehicle_id')}: {item_problem(exc)}")
     return result
+
+
+def listed(document: Mapping[str, Any], key: str) -> list[Any]:
+    """The items a file lists under `data.<key>`; nothing when it lists none."""
+    data = document.get("data")
+    items = data.get(key) if isinstance(data, dict) else None
+    return items if isinstance(items, list) else []
+
+
+def item_id(item: Any, key: str) -> str:
+    return str(item.get(key))[:64] if isinstance(item, dict) else "?"
+
+
+def type_record(t: Mapping[str, Any], prefixed: Any) -> TypeRecord:
+    return TypeRecord(
+        prefixed(t["vehicle_type_id"]),
+        t["form_factor"],
+        t["propulsion_type"],
+        text_of(t.get("name"), str(t["vehicle_type_id"])),
+        t.get("max_range_meters"),
+    )
+
+
+def station_record(
+    info: Mapping[str, Any],
+    status: Mapping[str, Any] | None,
+    version: str,
+    known_types: set[str],
+    prefixed: Any,
+    now: datetime,
+) -> StationRecord:
+    external_id = str(info.get("station_id"))
+    lat, lon = info.get("lat"), info.get("lon")
+    if (
+        not isinstance(lat, int | float)
+        or not isinstance(lon, int | float)
+        or not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        raise FeedRejected(f"absurd coordinates ({lat!r}, {lon!r})")
+    if lat == 0 and lon == 0:
+        raise FeedRejected("it is at (0, 0)")
+    capacity = info.get("capacity")
+    capacity = count(capacity, "capacity") if capacity is not None else None
+    mapped = (
+        map_status(status, version, known_types, prefixed, capacity, external_id, now) if status else None
+    )
+    name = text_of(info.get("name"), external_id)
+    return StationRecord(
+        external_id, name.get("fr") or next(iter(name.values())), float(lat), float(lon), capacity, mapped
+    )
+
+
+def vehicle_record(v: Mapping[str, Any], prefixed: Any, now: datetime) -> VehicleRecord:
+    return VehicleRecord(
+        external_id=str(v.get("vehicle_id") or v.get("bike_id")),
+        vehicle_type_id=prefixed(v["vehicle_type_id"]),
+        lat=float(v["lat"]),
+        lon=float(v["lon"]),
+        is_reserved=as_bool(v.get("is_reserved"), False),
+        is_disabled=as_bool(v.get("is_disabled"), False),
+        current_range_meters=v.get("current_range_meters"),
+        last_reported=moment(v.get("last_reported"), now),
+    )
 
 
 def map_status(
@@ -276,6 +321,8 @@ def map_status(
     if version == LEGACY:
         by_type: dict[str, int] = {}
         for entry in status.get("num_bikes_available_types") or []:
+            if not isinstance(entry, dict):
+                raise FeedRejected(f"num_bikes_available_types lists {entry!r}, not {{type: count}}")
             for key, value in entry.items():
                 by_type[prefixed(key)] = count(value, f"{key} at station {external_id}")
         available = count(status.get("num_bikes_available"), f"bikes at station {external_id}")

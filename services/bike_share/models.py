@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.bus_tables import new_metadata
@@ -89,6 +89,9 @@ class VehicleStation(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     distance_m: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16), default="dock", server_default="dock")
+    # Written by the ingest of its system's feed: the ingest changes and removes only these,
+    # never what a station's operator registered by hand.
+    from_feed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
@@ -132,6 +135,7 @@ class Vehicle(Base):
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     current_range_meters: Mapped[int | None] = mapped_column(Integer)
     last_reported: Mapped[datetime] = mapped_column(UTCDateTime())
+    from_feed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -67,6 +67,21 @@ async def optional_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
+async def public_reader(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller of a public read that shows more to some: an expired or foreign token reads as
+    the public does, never as a 401 (a token never narrows what anyone may read without one)."""
+    try:
+        return await optional_principal(runtime, credentials)
+    except Unauthorized:
+        return None
+
+
+PublicReader = Annotated[Principal | None, Depends(public_reader)]
+
+
 def require_scopes(*scopes: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency giving the caller when their token holds at least one of `scopes` and, on
     station paths, covers that station. What a device is bound to is the route's to check

@@ -41,6 +41,9 @@ class Service(Component):
     public_read_paths: tuple[str, ...] = ()
     # Top-level path prefixes it serves besides /api/v1/stations/{station}/{domain} (all public).
     extra_prefixes: tuple[str, ...] = ()
+    # Public reads that show more to some callers (an operator sees why a feed fails): a valid
+    # token sent with them passes on to the service; without one, or with a refused one, public.
+    reads_shown_more_with_token: tuple[str, ...] = ()
 
     @property
     def path_prefix(self) -> str:
@@ -70,7 +73,14 @@ def _covers(prefix: str, rest: str) -> bool:
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 # The operators' media list needs a token; a file, named by its hash, is public (screens fetch it).
 SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media/{sha256}",))
-BIKE_SHARE = Service("bike_share", 8103, domain="mobility", public_reads=True, extra_prefixes=("/gbfs",))
+BIKE_SHARE = Service(
+    "bike_share",
+    8103,
+    domain="mobility",
+    public_reads=True,
+    extra_prefixes=("/gbfs",),
+    reads_shown_more_with_token=("/feeds",),
+)
 # Every read of the kiosk is public but the graph's validation, an operator's report: the gateway
 # must pass the operator's token on to it.
 INFO_KIOSK = Service(

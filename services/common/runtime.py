@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from redis.asyncio import Redis
@@ -16,6 +16,7 @@ from services.common.fetch import GuardedFetcher
 from services.common.hot_reads import CacheBroadcaster, HotReadCache
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceSettings
+from services.common.streams import StreamSlots
 
 
 @dataclass
@@ -37,3 +38,5 @@ class ServiceRuntime:
     # For URLs that users give (feeds); `http` is for the station's own configured endpoints.
     fetcher: GuardedFetcher
     redis: Redis | None = None
+    # Open Server-Sent Events streams per client (services/common/streams.py).
+    stream_slots: StreamSlots = field(default_factory=lambda: StreamSlots(per_client=20))

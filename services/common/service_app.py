@@ -35,6 +35,7 @@ from services.common.outbox import OutboxRelay, relay_session_info
 from services.common.registry import Service
 from services.common.runtime import ServiceRuntime
 from services.common.settings import ServiceSettings
+from services.common.streams import StreamSlots
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def build_runtime(
         broadcaster=broadcaster,
         fetcher=GuardedFetcher(allow=settings.fetch_allow),
         redis=redis,
+        stream_slots=StreamSlots(per_client=settings.max_streams_per_client),
     )
     # Handlers may need the runtime (settings, clients), so they are made once it exists.
     runtime.consumers.consumers = definition.consumers(runtime)

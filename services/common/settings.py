@@ -52,6 +52,10 @@ class ServiceSettings(BaseSettings):
     # the origin of the JWKS URL (the gateway that issues our tokens): right for the embedded run.
     public_url: str | None = Field(default=None, pattern=PUBLIC_URL_PATTERN)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Server-Sent Events streams one client (token subject, else address) holds open at once.
+    max_streams_per_client: int = Field(default=20, ge=1, le=10_000)
+    # Whose X-Forwarded-For names the client (the gateway): loopback for the embedded run.
+    trusted_proxies: list[str] = ["127.0.0.1/32", "::1/128"]
     log_level: str = "INFO"
     # Addresses the guarded fetcher may reach although they are not public (loopback, private...):
     # `127.0.0.1:8911`, `[::1]:8911` or a network such as `10.20.0.0/16`. Empty: public only.

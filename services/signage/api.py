@@ -18,6 +18,7 @@ from services.common.openapi import problem_responses
 from services.common.registry import SIGNAGE
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_PATTERN
+from services.common.streams import TOO_MANY_STREAMS, event_stream_response
 from services.signage import domain, heartbeats, live, service, sweeper
 from services.signage.models import Screen
 from services.signage.schemas import (
@@ -238,7 +239,7 @@ async def screen_playlist(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
-        **problem_responses({404: UNKNOWN_SCREEN, 403: NOT_ITS_PLAYER}),
+        **problem_responses({404: UNKNOWN_SCREEN, 403: NOT_ITS_PLAYER, 429: TOO_MANY_STREAMS}),
     },
 )
 async def screen_events(
@@ -262,11 +263,7 @@ async def screen_events(
         # EventSource and sse.js ask for a stream; a client that buffers whole answers gets one.
         follow="text/event-stream" in request.headers.get("accept", ""),
     )
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
-    )
+    return event_stream_response(request, stream, caller=viewer)
 
 
 @router.post(

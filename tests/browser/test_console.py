@@ -192,7 +192,8 @@ def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
     page = desktop
     system_id = f"t-{secrets.token_hex(3)}"
     systems = f"{stack.gateway_url}/api/v1/stations/{SAINT_DENIS}/mobility/systems"
-    open_console(page, stack.demo, OPERATOR, "#/mobility", station=SAINT_DENIS)
+    # Systems are shared by every station: the network's administrator adds them.
+    open_console(page, stack.demo, "admin", "#/mobility", station=SAINT_DENIS)
     page.locator("[data-action=new-system]").click()
     form = page.locator("dialog")
     form.locator("input[name=id]").fill(system_id)
@@ -215,8 +216,8 @@ def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
         # The password is asked again over the form, which stays as typed.
         again = page.locator("dialog.reauth-dialog")
         expect(again).to_be_visible()
-        expect(again.locator("input[name=username]")).to_have_value(OPERATOR)
-        again.locator("input[name=password]").fill(demo_password(stack.demo, OPERATOR))
+        expect(again.locator("input[name=username]")).to_have_value("admin")
+        again.locator("input[name=password]").fill(demo_password(stack.demo, "admin"))
         again.locator("[data-action=sign-in]").click()
         # ...then the save that was waiting goes through with what was typed.
         expect(page.locator(f"table.systems tr[data-key='{system_id}']")).to_contain_text(
@@ -226,7 +227,7 @@ def test_an_ended_sign_in_asks_again_over_the_form_and_keeps_what_was_typed(
         assert saved["name"] == {"fr": "Trottinettes de la gare", "en": "Station scooters"}
         assert signed_in_session(page, CONSOLE_SESSION_KEY)["refresh_token"] != session["refresh_token"]
     finally:
-        httpx.delete(f"{systems}/{system_id}", headers=bearer(tokens.operator()))
+        httpx.delete(f"{systems}/{system_id}", headers=bearer(tokens.admin()))
 
 
 def tab_to(page: Page, selector: str, *, limit: int = 40) -> None:

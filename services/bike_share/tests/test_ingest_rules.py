@@ -65,11 +65,66 @@ def test_velib_totals_that_disagree_with_the_types_follow_the_types():
         ({"num_bikes_available_types": [{"mechanical": -1}, {"ebike": 21}]}, "not a count"),
         ({"num_bikes_available": 80, "num_bikes_available_types": [{"mechanical": 80}]}, "capacity"),
         ({"num_bikes_available_types": [{"hoverboard": 1}]}, "unknown vehicle types"),
+        # The listed case: a legacy list of names instead of {name: count} raised and ended rounds.
+        ({"num_bikes_available_types": ["mechanical"]}, "not {type: count}"),
     ],
 )
-def test_impossible_counts_reject_the_feed(status, reason):
-    with pytest.raises(FeedRejected, match=reason):
-        snapshot("velib-metropole", LEGACY, velib(**status), now=NOW)
+def test_impossible_counts_skip_their_station_alone_with_the_reason(status, reason):
+    result = snapshot("velib-metropole", LEGACY, with_a_good_neighbour(velib(**status)), now=NOW)
+    assert [s.external_id for s in result.stations] == ["1"]
+    assert result.skipped_stations == {"653046369"}
+    (problem,) = result.problems
+    assert "653046369" in problem and reason in problem
+
+
+def with_a_good_neighbour(files: dict) -> dict:
+    """The feed plus a second, sound station `1` listed after the first."""
+    files["station_information"]["data"]["stations"].append(
+        {"station_id": 1, "name": "Pleyel", "lat": 48.92, "lon": 2.34, "capacity": 10}
+    )
+    files["station_status"]["data"]["stations"].append(
+        {
+            "station_id": 1,
+            "num_bikes_available": 1,
+            "num_bikes_available_types": [{"mechanical": 1}],
+            "num_docks_available": 9,
+            "last_reported": 1760776751,
+        }
+    )
+    return files
+
+
+# Shapes no feed should send, for every field the legacy reader touches: each breaks one item only.
+ODD_VALUES: list[object] = [
+    None,
+    "x",
+    -1,
+    1.5,
+    True,
+    [],
+    {},
+    ["mechanical"],
+    [1],
+    [{"mechanical": "x"}],
+    10**30,
+]
+STATUS_FIELDS = ["num_bikes_available", "num_bikes_available_types", "num_docks_available", "last_reported"]
+INFO_FIELDS = ["lat", "lon", "capacity", "name", "station_id"]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+@pytest.mark.parametrize("field", STATUS_FIELDS + INFO_FIELDS)
+def test_whatever_one_station_says_the_others_are_read(field, value):
+    files = velib()
+    where = "station_status" if field in STATUS_FIELDS else "station_information"
+    files[where]["data"]["stations"][0][field] = value
+    result = snapshot("velib-metropole", LEGACY, with_a_good_neighbour(files), now=NOW)
+    assert "1" in [s.external_id for s in result.stations]
+    good = next(s for s in result.stations if s.external_id == "1")
+    assert good.status is not None and good.status["num_vehicles_available"] == 1
+    # The odd station is either read (a value the reader tolerates) or skipped with a reason.
+    assert len(result.stations) + len(result.skipped_stations) == 2
+    assert len(result.problems) == len(result.skipped_stations)
 
 
 def test_versions_and_discovery_files():

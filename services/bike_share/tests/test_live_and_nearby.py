@@ -30,8 +30,8 @@ async def next_frame(events) -> bytes:
 
 
 async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_event(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
+    admin = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=admin)
     runtime = fresh_bike_share.runtime
 
     def open_stream(last_event_id: str | None):
@@ -46,14 +46,14 @@ async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_ev
     first_id, first = parse(await next_frame(events))
     assert first["status"]["num_vehicles_available"] == 2
     waiting = asyncio.ensure_future(next_frame(events))
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=operator)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=admin)
     second_id, second = parse(await waiting)
     assert second["status"]["num_vehicles_available"] == 1 and second_id > first_id
     await events.aclose()
 
     # Gone while two more changes happened: back with Last-Event-ID, the latest state comes at once.
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(0, 4), headers=operator)
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(3, 1), headers=operator)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(0, 4), headers=admin)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(3, 1), headers=admin)
     resumed = open_stream(second_id)
     _, latest = parse(await next_frame(resumed))
     assert latest["status"]["num_vehicles_available"] == 3
@@ -61,10 +61,10 @@ async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_ev
 
 
 async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
+    admin = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=admin)
     await fresh_bike_share.http.post(
-        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=operator
+        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=admin
     )
     await fresh_bike_share.http.post(
         f"{API}/vehicle-types",
@@ -76,7 +76,7 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_b
             "name": {"en": "Scooter"},
             "max_range_meters": 25_000,
         },
-        headers=operator,
+        headers=admin,
     )
     for external_id, lat in (("near", 48.91850), ("far", 48.93000)):
         await fresh_bike_share.http.post(
@@ -89,7 +89,7 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_b
                 "lon": 2.3441,
                 "last_reported": datetime.now(UTC).isoformat(),
             },
-            headers=operator,
+            headers=admin,
         )
     here = {"lat": 48.9184, "lon": 2.3441, "radius_m": 300}
     found = (await fresh_bike_share.http.get(f"{API}/nearby", params=here)).json()["places"]
@@ -103,8 +103,8 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_b
 
 
 async def test_a_client_that_cannot_stream_gets_the_changes_since_its_last_event_and_an_end(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=operator)
+    admin = await configure_car_sharing(fresh_bike_share)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=admin)
     everything = await fresh_bike_share.http.get(f"{API}/events", headers={"Accept": "*/*"})
     assert everything.headers["content-type"].startswith("text/event-stream")
     frames = [f for f in everything.content.split(b"\n\n") if f.startswith(b"id:")]
@@ -112,7 +112,7 @@ async def test_a_client_that_cannot_stream_gets_the_changes_since_its_last_event
     assert state["status"]["num_vehicles_available"] == 2
     nothing_new = await fresh_bike_share.http.get(f"{API}/events", headers={"Last-Event-ID": last_id})
     assert b"id:" not in nothing_new.content
-    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=operator)
+    await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(1, 3), headers=admin)
     since = await fresh_bike_share.http.get(f"{API}/events", headers={"Last-Event-ID": last_id})
     _, changed = parse(since.content.split(b"\n\n")[1])
     assert changed["status"]["num_vehicles_available"] == 1

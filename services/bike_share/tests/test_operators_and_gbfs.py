@@ -74,11 +74,15 @@ CAR_SHARING = [
 
 
 async def configure_car_sharing(bike_share: ServiceUnderTest) -> dict[str, str]:
+    """The network's administrator adds the shared system, plan and type; the station's operator
+    registers its vehicle station. Gives the administrator's headers."""
+    admin = bearer(bike_share.keys.admin())
     operator = bearer(bike_share.keys.operator())
     for path, body in CAR_SHARING:
-        response = await bike_share.http.post(f"{API}/{path}", json=body, headers=operator)
+        who = operator if path == "vehicle-stations" else admin
+        response = await bike_share.http.post(f"{API}/{path}", json=body, headers=who)
         assert response.status_code == 201, (path, response.text)
-    return operator
+    return admin
 
 
 def car_report(available: int, docks: int, *, type_id: str = "getaround-zoe") -> dict:
@@ -91,9 +95,9 @@ def car_report(available: int, docks: int, *, type_id: str = "getaround-zoe") ->
 
 
 async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
+    admin = await configure_car_sharing(fresh_bike_share)
     station = f"{API}/vehicle-stations/getaround-pleyel-parking"
-    reported = await fresh_bike_share.http.put(f"{station}/status", json=car_report(2, 2), headers=operator)
+    reported = await fresh_bike_share.http.put(f"{station}/status", json=car_report(2, 2), headers=admin)
     assert reported.status_code == 200, reported.text
     assert reported.json()["status"]["vehicle_types_available"] == [
         {"vehicle_type_id": "getaround-zoe", "count": 2}
@@ -104,15 +108,15 @@ async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fr
     )
     assert listed.json()["page"] == {"offset": 0, "limit": 1, "total": 1}
     renamed = await fresh_bike_share.http.patch(
-        f"{API}/vehicle-types/getaround-zoe", json={"name": {"fr": "Zoé"}}, headers=operator
+        f"{API}/vehicle-types/getaround-zoe", json={"name": {"fr": "Zoé"}}, headers=admin
     )
     assert renamed.json()["name"] == {"fr": "Zoé"}
     # Still in use: refused, nothing removed.
     assert_problem(
-        await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=operator), 409, "system-in-use"
+        await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=admin), 409, "system-in-use"
     )
     assert_problem(
-        await fresh_bike_share.http.delete(f"{API}/pricing-plans/getaround-hour", headers=operator),
+        await fresh_bike_share.http.delete(f"{API}/pricing-plans/getaround-hour", headers=admin),
         409,
         "pricing-plan-in-use",
     )
@@ -123,9 +127,7 @@ async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fr
         "pricing-plans/getaround-hour",
         "systems/getaround",
     ):
-        assert (await fresh_bike_share.http.delete(f"{API}/{path}", headers=operator)).status_code == 204, (
-            path
-        )
+        assert (await fresh_bike_share.http.delete(f"{API}/{path}", headers=admin)).status_code == 204, path
     assert_problem(await fresh_bike_share.http.get(f"{API}/systems/getaround"), 404)
 
 
@@ -133,7 +135,7 @@ async def test_configuration_is_for_operators_and_checks_what_it_names(fresh_bik
     traveller = bearer(fresh_bike_share.keys.traveller())
     body = {"id": "cityscoot", "name": {"fr": "Cityscoot"}}
     assert_problem(await fresh_bike_share.http.post(f"{API}/systems", json=body, headers=traveller), 403)
-    operator = bearer(fresh_bike_share.keys.operator())
+    admin = bearer(fresh_bike_share.keys.admin())
     scooter = {
         "id": "x-scooter",
         "system_id": "nobody",
@@ -143,34 +145,30 @@ async def test_configuration_is_for_operators_and_checks_what_it_names(fresh_bik
         "max_range_meters": 20_000,
     }
     problem = assert_problem(
-        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=scooter, headers=operator), 422
+        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=scooter, headers=admin), 422
     )
     assert problem["errors"][0]["field"] == "system_id"
     no_range = {**scooter, "system_id": "cityscoot"}
     del no_range["max_range_meters"]
     assert_problem(
-        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=operator), 422
+        await fresh_bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=admin), 422
     )
     assert (await fresh_bike_share.http.get(f"{API}/systems")).json()["page"]["total"] == 0
 
 
 async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
+    admin = await configure_car_sharing(fresh_bike_share)
     station = f"{API}/vehicle-stations/getaround-pleyel-parking/status"
-    over = assert_problem(
-        await fresh_bike_share.http.put(station, json=car_report(5, 0), headers=operator), 422
-    )
+    over = assert_problem(await fresh_bike_share.http.put(station, json=car_report(5, 0), headers=admin), 422)
     assert {e["field"] for e in over["errors"]} == {"num_vehicles_available", "num_docks_available"}
     unknown = assert_problem(
-        await fresh_bike_share.http.put(
-            station, json=car_report(1, 1, type_id="velib-ebike"), headers=operator
-        ),
+        await fresh_bike_share.http.put(station, json=car_report(1, 1, type_id="velib-ebike"), headers=admin),
         422,
     )
     assert "unknown vehicle types" in unknown["errors"][0]["detail"]
     negative = car_report(1, 1)
     negative["num_docks_available"] = -1
-    assert_problem(await fresh_bike_share.http.put(station, json=negative, headers=operator), 422)
+    assert_problem(await fresh_bike_share.http.put(station, json=negative, headers=admin), 422)
     other_dock = bearer(fresh_bike_share.keys.device("mobility_feed", binding="getaround-elsewhere"))
     assert_problem(await fresh_bike_share.http.put(station, json=car_report(1, 1), headers=other_dock), 403)
     own_dock = bearer(fresh_bike_share.keys.device("mobility_feed", binding="getaround-pleyel-parking"))
@@ -183,12 +181,12 @@ async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fre
 
 
 async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
+    admin = await configure_car_sharing(fresh_bike_share)
     await fresh_bike_share.http.put(
-        f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(2, 2), headers=operator
+        f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(2, 2), headers=admin
     )
     await fresh_bike_share.http.post(
-        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=operator
+        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=admin
     )
     await fresh_bike_share.http.post(
         f"{API}/vehicle-types",
@@ -200,7 +198,7 @@ async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_shar
             "name": {"en": "Dott scooter"},
             "max_range_meters": 25_000,
         },
-        headers=operator,
+        headers=admin,
     )
     vehicle = await fresh_bike_share.http.post(
         f"{API}/vehicles",
@@ -213,7 +211,7 @@ async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_shar
             "current_range_meters": 12_000,
             "last_reported": datetime.now(UTC).isoformat(),
         },
-        headers=operator,
+        headers=admin,
     )
     assert vehicle.status_code == 201, vehicle.text
 
@@ -235,7 +233,7 @@ async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_shar
         await fresh_bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
     ).status_code == 304
     await fresh_bike_share.http.put(
-        f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(1, 3), headers=operator
+        f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(1, 3), headers=admin
     )
     changed = await fresh_bike_share.http.get(f"{GBFS}/station_status.json", headers={"If-None-Match": etag})
     assert changed.status_code == 200
@@ -244,18 +242,18 @@ async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_shar
 
 
 async def test_a_change_that_would_empty_a_required_field_is_refused_and_changes_nothing(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
+    admin = await configure_car_sharing(fresh_bike_share)
     for path, body in (
         ("systems/getaround", {"name": None}),
         ("pricing-plans/getaround-hour", {"price": None}),
         ("vehicle-types/getaround-zoe", {"propulsion_type": None}),
         ("vehicle-stations/getaround-pleyel-parking", {"lat": None}),
     ):
-        assert_problem(await fresh_bike_share.http.patch(f"{API}/{path}", json=body, headers=operator), 422)
+        assert_problem(await fresh_bike_share.http.patch(f"{API}/{path}", json=body, headers=admin), 422)
     # A range may not go while the motor stays.
     assert_problem(
         await fresh_bike_share.http.patch(
-            f"{API}/vehicle-types/getaround-zoe", json={"max_range_meters": None}, headers=operator
+            f"{API}/vehicle-types/getaround-zoe", json={"max_range_meters": None}, headers=admin
         ),
         422,
     )
@@ -264,13 +262,13 @@ async def test_a_change_that_would_empty_a_required_field_is_refused_and_changes
 
 
 async def test_configuration_changes_are_events_for_each_station(fresh_bike_share):
-    operator = bearer(fresh_bike_share.keys.operator())
+    admin = bearer(fresh_bike_share.keys.admin())
     await configure_car_sharing(fresh_bike_share)
     repriced = await fresh_bike_share.http.patch(
-        f"{API}/pricing-plans/getaround-hour", json={"price": 5.5}, headers=operator
+        f"{API}/pricing-plans/getaround-hour", json={"price": 5.5}, headers=admin
     )
     assert repriced.status_code == 200, repriced.text
-    refused = await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=operator)
+    refused = await fresh_bike_share.http.delete(f"{API}/systems/getaround", headers=admin)
     assert_problem(refused, 409, "system-in-use")  # refused: no event
     async with fresh_bike_share.runtime.sessionmaker() as session:
         rows = (await session.execute(select(OUTBOX.c.subject, OUTBOX.c.payload))).all()
@@ -286,9 +284,9 @@ async def test_configuration_changes_are_events_for_each_station(fresh_bike_shar
 
 
 async def test_creating_what_exists_is_a_409_and_changes_nothing(fresh_bike_share):
-    operator = await configure_car_sharing(fresh_bike_share)
+    admin = await configure_car_sharing(fresh_bike_share)
     for path, body in CAR_SHARING[:3]:  # each with the id it already has
-        again = await fresh_bike_share.http.post(f"{API}/{path}", json=body, headers=operator)
+        again = await fresh_bike_share.http.post(f"{API}/{path}", json=body, headers=admin)
         assert_problem(again, 409)
-    systems = await fresh_bike_share.http.get(f"{API}/systems", headers=operator)
+    systems = await fresh_bike_share.http.get(f"{API}/systems", headers=admin)
     assert [s["id"] for s in systems.json()["systems"]].count("getaround") == 1

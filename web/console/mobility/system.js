@@ -6,7 +6,7 @@ import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { button } from "../../common/ui.js";
 import { dataTable, livePoll, localized, pageHeader, panel, savedToast, when } from "../kit.js";
-import { deleteSystem, editSystem, feedCell, mobilityApi } from "./systems.js";
+import { deleteSystem, editSystem, feedCell, mayChangeShared, mobilityApi, sharedNote } from "./systems.js";
 
 function stationsTable(ctx, stations, types) {
   const typeName = new Map(types.map((type) => [type.id, localized(type.name)]));
@@ -87,8 +87,9 @@ export default {
       onClick: async (event) => (await deleteSystem(ctx, system, event.currentTarget)) && ctx.router.navigate("/mobility"),
     });
     ctx.root.append(
-      pageHeader({ title: localized(system.name), lead: h("p", { class: "muted" }, h("span", { class: "mono" }, system.id), system.operator && ` · ${localized(system.operator)}`), actions: [edit, remove] }),
+      pageHeader({ title: localized(system.name), lead: h("p", { class: "muted" }, h("span", { class: "mono" }, system.id), system.operator && ` · ${localized(system.operator)}`), actions: mayChangeShared(ctx) ? [edit, remove] : [] }),
       h("p", null, h("a", { href: ctx.router.href("/mobility") }, ctx.t("mobility.backToSystems"))),
+      !mayChangeShared(ctx) && sharedNote(ctx),
       panel({ title: ctx.t("mobility.feedState"), id: "feed" }, feed, system.feed_url && h("p", { class: "muted mono" }, system.feed_url)),
       panel({ title: ctx.t("mobility.vehicleStations"), id: "vehicle-stations" }, stationsTable(ctx, stations.vehicle_stations.filter((s) => s.system_id === id), types.vehicle_types)),
       panel({ title: ctx.t("mobility.vehicleTypes"), id: "vehicle-types" }, typesTable(ctx, types.vehicle_types, plans.pricing_plans)),

@@ -1,6 +1,7 @@
 // Vehicle-sharing systems (/mobility): each system with the state of its GBFS feed, followed live
 // (ok, stale, failing and why, last success), and the forms to add, change and remove a system.
-// Systems are shared by the stations of the deployment: a change here shows at every station.
+// Systems are shared by the stations of the deployment: a change here shows at every station, so
+// only a network administrator (scope network:admin) is offered to add, change or remove one.
 
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
@@ -13,6 +14,16 @@ const FEEDS_REFRESH_MS = 3000;
 
 export function mobilityApi(ctx) {
   return serviceApi(ctx, "mobility");
+}
+
+/** Systems, vehicle types and pricing plans are shared by every station: administrators change them. */
+export function mayChangeShared(ctx) {
+  return ctx.session.hasScope("network:admin");
+}
+
+/** Said instead of the buttons to a station operator, who may not change what is shared. */
+export function sharedNote(ctx) {
+  return h("p", { class: "muted", dataset: { note: "shared" } }, icon("info"), " ", ctx.t("mobility.sharedNote"));
 }
 
 /** ok / stale / failing / pending, with the reason; "no feed" for a system reported by hand or bus. */
@@ -129,7 +140,7 @@ export default {
           { label: ctx.t("mobility.operator"), render: (s) => localized(s.operator) || "—" },
           { label: ctx.t("mobility.feedState"), className: "feed-cell", render: (s) => h("span", { class: "feed-slot", dataset: { system: s.id } }, feedCell(ctx, s, feeds.get(s.id))) },
           { label: ctx.t("mobility.lastSuccess"), render: (s) => h("span", { class: "success-slot", dataset: { system: s.id } }, when(feeds.get(s.id)?.last_success_at)) },
-          {
+          mayChangeShared(ctx) && {
             label: ctx.t("console.actions"),
             className: "actions",
             render: (s) =>
@@ -140,7 +151,7 @@ export default {
                 button({ label: ctx.t("console.delete"), "aria-label": `${ctx.t("console.delete")} ${s.id}`, variant: "danger", dataset: { action: "delete", system: s.id }, onClick: (event) => remove(s, event.currentTarget) }),
               ),
           },
-        ],
+        ].filter(Boolean),
       });
     }
 
@@ -201,7 +212,8 @@ export default {
         }
       },
     });
-    ctx.root.append(pageHeader({ title: ctx.t("mobility.title"), lead: ctx.t("mobility.lead"), actions: [add] }), panel({ title: ctx.t("mobility.systems"), id: "systems" }, liveStatus, holder));
+    const actions = mayChangeShared(ctx) ? [add] : [];
+    ctx.root.append(pageHeader({ title: ctx.t("mobility.title"), lead: ctx.t("mobility.lead"), actions }), panel({ title: ctx.t("mobility.systems"), id: "systems" }, !mayChangeShared(ctx) && sharedNote(ctx), liveStatus, holder));
     await reload();
     poller = livePoll(ctx, mobilityApi(ctx).path("/feeds"), {
       interval: FEEDS_REFRESH_MS,
