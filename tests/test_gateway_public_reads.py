@@ -16,6 +16,7 @@ from gateway.routing import NoRoute, check_path, is_proxied, resolve
 from gateway.settings import GatewaySettings
 from services.bike_share.app import create_app as create_bike_share
 from services.bike_share.settings import Settings as BikeShareSettings
+from services.common.openapi import needs_token
 from services.common.registry import SERVICE_BY_DOMAIN, SIGNAGE
 from services.info_kiosk.app import create_app as create_info_kiosk
 from services.info_kiosk.settings import Settings as InfoKioskSettings
@@ -48,7 +49,7 @@ def proxied_operations() -> list[tuple[str, str, bool]]:
             continue
         for method, operation in item.items():
             if method in HTTP_METHODS:
-                found.append((method.upper(), template, bool(operation.get("security"))))
+                found.append((method.upper(), template, needs_token(operation)))
     return found
 
 

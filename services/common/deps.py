@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, require_station
 from services.common.errors import Forbidden, NotFound, Unauthorized
-from services.common.openapi import FORBIDDEN, declares
+from services.common.openapi import FORBIDDEN, declares, token_optional
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
@@ -67,6 +67,7 @@ async def optional_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
+@token_optional
 async def public_reader(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],

@@ -101,6 +101,34 @@ _MARK = "__gare_problems__"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_OPTIONAL_TOKEN = "__gare_optional_token__"
+
+
+def token_optional(dependency: F) -> F:
+    """Mark a dependency that reads a token when one comes and never asks for it: its routes say in
+    their `security` that anonymous calls are fine (`{}`), so clients and the gateway send one only
+    if they have it, and no 401 is documented."""
+    setattr(dependency, _OPTIONAL_TOKEN, True)
+    return dependency
+
+
+def _takes_an_optional_token(route: RouteContext) -> bool:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if getattr(dependant.call, _OPTIONAL_TOKEN, False):
+            return True
+        pending.extend(dependant.dependencies)
+    return False
+
+
+def needs_token(operation: Mapping[str, Any]) -> bool:
+    """Whether an OpenAPI operation must be called with a token (a security requirement, and no
+    anonymous alternative)."""
+    security = operation.get("security") or []
+    return bool(security) and {} not in security
+
+
 def _as_list(note: str | Sequence[str]) -> list[str]:
     return [note] if isinstance(note, str) else list(note)
 
@@ -221,7 +249,7 @@ def derived_problems(operation: Mapping[str, Any], route: RouteContext) -> dict[
         add(404, UNKNOWN_STATION)
     if set(path_parameters) - {"station_id"}:
         add(404, NOT_FOUND)
-    if operation.get("security"):
+    if needs_token(operation):
         add(401, UNAUTHORIZED)
     for status, notes in _marks(route).items():
         for note in notes:
@@ -251,6 +279,8 @@ def with_problems(document: dict[str, Any], app: FastAPI) -> dict[str, Any]:
         # FastAPI's 422 describes a body we never send.
         if "422" in responses and "HTTPValidationError" in str(responses["422"]):
             del responses["422"]
+        if operation.get("security") and _takes_an_optional_token(route):
+            operation["security"] = [{}, *operation["security"]]
         for key, response in list(responses.items()):
             if key[0] in "45" and "content" not in _without_default_json(response):
                 responses[key] = problem_response_doc(_own_note(response, int(key)))

@@ -43,6 +43,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     # -- who may do what ---------------------------------------------------------------------------
     "unauthorized": ProblemType(401, "No bearer token, or an expired, forged or foreign one."),
     "forbidden": ProblemType(403, "The token's scopes, stations or device binding do not allow this."),
+    "shared-by-stations": ProblemType(
+        403,
+        "Vehicle-sharing systems, vehicle types and pricing plans serve every station: the network's administrators change them.",
+    ),
     "wrong-code": ProblemType(403, "The keypad code is wrong; the answer says how many tries are left."),
     "presence-required": ProblemType(
         403, "Opening from the phone needs the code shown on the bank's screen."
@@ -109,6 +113,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unsupported-media": ProblemType(422, "The upload is empty or not a kind of media screens play."),
     "sms-refused": ProblemType(422, "The text-message provider refused the phone number for good."),
     "rate-limited": ProblemType(429, "Too many requests; wait `Retry-After` seconds."),
+    "too-many-streams": ProblemType(
+        429,
+        "This client already holds its share of the service's event streams; close one, or wait `Retry-After`.",
+    ),
     "keypad-locked": ProblemType(
         429, "Too many wrong codes; the keypad is locked for a while (`Retry-After`)."
     ),
