@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from redis.asyncio import Redis
 from sqlalchemy import select
 
+from services.common.attempts import AttemptCounter
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Conflict, Forbidden, NotFound, Problem
@@ -215,6 +217,14 @@ DOOR_PROBLEMS = {
 }
 
 
+def _attempts(redis: Redis | None, prefix: str, settings: Settings) -> AttemptCounter | None:
+    if redis is None:
+        return None
+    return AttemptCounter(
+        redis, prefix=prefix, limit=domain.MAX_WRONG_CODES, window_seconds=settings.keypad_lockout_seconds
+    )
+
+
 def tools_of(app: Any) -> flows.Tools:
     """Built once per process: the signing key, the notifier."""
     tools: flows.Tools | None = getattr(app.state, "lockers_tools", None)
@@ -226,6 +236,7 @@ def tools_of(app: Any) -> flows.Tools:
         if problem:
             raise RuntimeError(problem)
         key = load_or_create_key(settings.unlock_key_file, create=settings.environment != "production")
+        redis = runtime.redis
         tools = flows.Tools(
             settings=settings,
             bus=runtime.bus,
@@ -234,6 +245,8 @@ def tools_of(app: Any) -> flows.Tools:
             notifier=build_notifier(settings.notifier, redis=runtime.redis)
             if runtime.redis is not None
             else None,
+            keypad_attempts=_attempts(redis, "lockers:wrong-codes", settings),
+            presence_attempts=_attempts(redis, "lockers:wrong-presence-codes", settings),
         )
         app.state.lockers_tools = tools
     return tools
@@ -415,6 +428,7 @@ async def get_parcel(
             404: UNKNOWN_PARCEL,
             403: "`presence-required` or `presence-code`: the recipient must send the code the bank's "
             "screen shows now (the previous one is still accepted).",
+            429: "`presence-locked`: five wrong screen codes for this parcel; retry after `Retry-After`.",
             **DOOR_PROBLEMS,
         }
     ),

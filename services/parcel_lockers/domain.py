@@ -179,10 +179,6 @@ def is_expired(status: ParcelStatus, expiry: datetime | None, now: datetime) -> 
     return status == "ready" and expiry is not None and now >= expiry
 
 
-def keypad_locked(failures: int) -> bool:
-    return failures >= MAX_WRONG_CODES
-
-
 DoorPurpose = Literal["deposit", "collect", "return", "drop_off", "carrier_pickup"]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
+from services.common.attempts import Attempt, AttemptCounter
 from services.common.auth import Principal
 from services.common.bus import NatsBus
 from services.common.contracts import lockers as contract
@@ -56,6 +57,9 @@ class Tools:
     signer: UnlockSigner
     redis: Redis | None
     notifier: Notifier | None
+    # Wrong codes per bank (keypad) and per parcel (the presence code of an app opening).
+    keypad_attempts: AttemptCounter | None = None
+    presence_attempts: AttemptCounter | None = None
 
 
 class ControllerTimeout(Problem):
@@ -347,7 +351,7 @@ async def open_parcel(
     if bank is None or compartment is None or bank.controller_client_id is None:
         raise Conflict("The parcel has no compartment that can be opened.", slug="parcel-status")
     if by_recipient:
-        check_presence(tools, bank, presence_code)
+        await check_presence(tools, bank, parcel, presence_code)
     opening = await _open(
         session, tools, bank, compartment, parcel, actor=caller.subject, method=method, purpose=purpose
     )
@@ -362,18 +366,24 @@ def presence_now(tools: Tools, bank: LockerBank) -> tuple[str, datetime]:
     return code, datetime.fromtimestamp((window + 1) * period, tz=UTC)
 
 
-def check_presence(tools: Tools, bank: LockerBank, code: str | None) -> None:
+async def check_presence(tools: Tools, bank: LockerBank, parcel: Parcel, code: str | None) -> None:
+    """The code on the bank's screen, guessed at most MAX_WRONG_CODES times per parcel per cooling
+    period (counted before it is checked, like the keypad)."""
     if code is None:
         raise Forbidden(
             f"Type the code shown on the screen of bank {bank.code}: it proves you are at the locker.",
             slug="presence-required",
         )
+    counter_name = f"{bank.station_id}:parcel:{parcel.id}"
+    attempt = await _take_attempt(tools.presence_attempts, counter_name)
+    _refuse_locked(attempt, slug="presence-locked", what="Opening this parcel from the phone")
     secret = tools.signer.presence_secret(bank.station_id, bank.id)
     if not domain.presence_code_valid(secret, code, utcnow(), tools.settings.presence_code_seconds):
         raise Forbidden(
             f"That is not the code on bank {bank.code}'s screen now; type the one it shows.",
             slug="presence-code",
         )
+    await _clear_attempts(tools.presence_attempts, counter_name)
 
 
 # -- door closed ----------------------------------------------------------------------------------
@@ -552,52 +562,43 @@ async def _opened_by_token(
 # -- keypad ---------------------------------------------------------------------------------------
 
 
-def _failures_key(station_id: str, scope: str) -> str:
-    return f"lockers:wrong-codes:{station_id}:{scope}"
-
-
-async def keypad_lock_remaining(tools: Tools, station_id: str, scope: str) -> int:
-    """Seconds left of a lockout after too many wrong codes (0: not locked)."""
-    if tools.redis is None:
-        return 0
+async def _take_attempt(counter: AttemptCounter | None, name: str) -> Attempt | None:
+    """Count a guess before checking it (None: no counter store reachable; a wrong guess then
+    cannot be counted and is answered 503, a right one still opens)."""
+    if counter is None:
+        return None
     try:
-        key = _failures_key(station_id, scope)
-        failures = await tools.redis.get(key)
-        if failures is not None and domain.keypad_locked(int(failures)):
-            return max(1, int(await tools.redis.ttl(key)))
+        return await counter.take(name)
     except RedisError:
-        log.warning("redis unreachable: wrong-code lockout not checked")
-    return 0
+        log.warning("redis unreachable: attempt not counted", extra={"counter": counter.prefix})
+        return None
 
 
-async def _count_wrong_code(tools: Tools, station_id: str, scope: str) -> int:
-    if tools.redis is None:
-        raise ServiceUnavailable("Codes cannot be checked now (no counter store).")
-    key = _failures_key(station_id, scope)
-    try:
-        async with tools.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, tools.settings.keypad_lockout_seconds)
-            failures, _ = await pipe.execute()
-    except RedisError as exc:
-        raise ServiceUnavailable("Codes cannot be checked now; try again shortly.") from exc
-    return int(failures)
+async def _clear_attempts(counter: AttemptCounter | None, name: str) -> None:
+    if counter is not None:
+        with contextlib.suppress(RedisError):
+            await counter.succeeded(name)
+
+
+def _refuse_locked(attempt: Attempt | None, *, slug: str, what: str) -> None:
+    if attempt is not None and not attempt.allowed:
+        raise TooManyRequests(
+            f"{what} is locked after too many wrong codes; retry in {attempt.retry_after} s.",
+            slug=slug,
+            headers={"Retry-After": str(attempt.retry_after)},
+        )
 
 
 async def keypad(
     *, session: AsyncSession, tools: Tools, station_id: str, bank_code: str, code: str, controller: Principal
 ) -> tuple[Parcel, str]:
     """A code typed on the bank's keypad: the compartment to open, or a refusal. Five wrong codes
-    in a row lock the keypad for a cooling period and tell the operators."""
+    in a row lock the keypad for a cooling period and tell the operators. Each code is counted
+    before it is checked, so concurrent guesses never get more than five checked."""
     bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
-    scope = f"bank:{bank.code}"
-    locked_for = await keypad_lock_remaining(tools, station_id, scope)
-    if locked_for:
-        raise TooManyRequests(
-            f"The keypad is locked after too many wrong codes; retry in {locked_for} s.",
-            slug="keypad-locked",
-            headers={"Retry-After": str(locked_for)},
-        )
+    counter_name = f"{station_id}:bank:{bank.code}"
+    attempt = await _take_attempt(tools.keypad_attempts, counter_name)
+    _refuse_locked(attempt, slug="keypad-locked", what="The keypad")
     parcel = await session.scalar(
         select(Parcel).where(
             Parcel.bank_id == bank.id,
@@ -610,18 +611,20 @@ async def keypad(
     )
     compartment = _compartment(bank, parcel.compartment_id) if parcel else None
     if parcel is None or purpose is None or compartment is None:
-        failures = await _count_wrong_code(tools, station_id, scope)
-        if failures == domain.MAX_WRONG_CODES:
-            locked_until = utcnow() + timedelta(seconds=tools.settings.keypad_lockout_seconds)
+        if attempt is None:
+            raise ServiceUnavailable("Codes cannot be checked now; try again shortly.")
+        if attempt.locks:
+            locked_until = utcnow() + timedelta(seconds=attempt.retry_after)
             await stage(
-                session, OUTBOX, events.keypad_locked(bank, failures=failures, locked_until=locked_until)
+                session,
+                OUTBOX,
+                events.keypad_locked(bank, failures=attempt.number, locked_until=locked_until),
             )
             await session.commit()
-        left = max(0, domain.MAX_WRONG_CODES - failures)
-        raise Forbidden(f"Wrong code; {left} tries left before the keypad locks.", slug="wrong-code")
-    if tools.redis is not None:
-        with contextlib.suppress(RedisError):
-            await tools.redis.delete(_failures_key(station_id, scope))
+        raise Forbidden(
+            f"Wrong code; {attempt.left_if_wrong} tries left before the keypad locks.", slug="wrong-code"
+        )
+    await _clear_attempts(tools.keypad_attempts, counter_name)
     # The keypad is on the controller: its answer is the command, so the door opens without a round trip.
     now = utcnow()
     opening = DoorOpening(

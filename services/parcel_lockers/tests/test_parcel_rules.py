@@ -85,11 +85,10 @@ def test_pickup_codes_keep_their_leading_zeros():
     assert len(domain.new_pickup_code(lambda n: n - 1)) == domain.PICKUP_CODE_DIGITS
 
 
-def test_expiry_and_lockout():
+def test_expiry():
     ready_at = datetime(2026, 11, 1, 12, tzinfo=UTC)
     expiry = domain.expires_at(ready_at, 3)
     assert expiry == ready_at + timedelta(days=3)
     assert not domain.is_expired("ready", expiry, expiry - timedelta(seconds=1))
     assert domain.is_expired("ready", expiry, expiry)
     assert not domain.is_expired("collected", expiry, expiry + timedelta(days=1))
-    assert not domain.keypad_locked(4) and domain.keypad_locked(5)
