@@ -224,6 +224,26 @@ def compartment_state_when_door_closes(purpose: DoorPurpose) -> CompartmentState
     return "occupied" if purpose in ("deposit", "drop_off") else "free"
 
 
+# -- a controller's journal ------------------------------------------------------------------------
+
+# Clocks of a controller and the service differ a little: a door opened this long after the token's
+# expiry still counts as opened in time.
+TOKEN_CLOCK_SKEW = timedelta(seconds=5)
+# A controller may report an opening long after it (offline for a day); a token's signature is
+# checked against expiry this much later than the door opened.
+JOURNAL_DELAY_LIMIT = timedelta(hours=24)
+
+
+def token_refusal_at_opening(token_expires_at: datetime, opened_at: datetime) -> str | None:
+    """Why an unlock token could not have opened a door at `opened_at` (None: it could). The
+    controller checked it with its own clock; the service checks the reported time against the
+    token's expiry, so a controller with a wrong clock cannot apply an expired token."""
+    if opened_at > token_expires_at + TOKEN_CLOCK_SKEW:
+        late = int((opened_at - token_expires_at).total_seconds())
+        return f"the unlock token had expired {late} s before the door opened"
+    return None
+
+
 # -- proof of presence: the bank's rotating code ----------------------------------------------------
 
 PRESENCE_DIGITS = 6

@@ -11,6 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -469,39 +470,77 @@ async def report_door_events(
     controller: Principal,
 ) -> list[DoorEventOutcome]:
     """A controller's journal: doors it opened by QR (possibly while offline) and doors closed.
-    Each event counts once, by its id; a token never counts twice."""
+    Each event counts once, by its id, also when the same journal arrives twice at once; a token
+    never counts twice."""
     bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
-    outcomes: list[DoorEventOutcome] = []
-    for event in reported:
-        if await session.get(DoorEvent, event.id) is not None:
-            outcomes.append(DoorEventOutcome(id=event.id, outcome="duplicate"))
-            continue
-        session.add(DoorEvent(id=event.id, bank_id=bank.id))
-        compartment = next((c for c in bank.compartments if c.label == event.compartment), None)
-        if compartment is None:
-            outcomes.append(DoorEventOutcome(id=event.id, outcome="refused", detail="unknown compartment"))
-            await session.commit()
-            continue
-        to_send: list[tuple[Parcel, str]] = []
-        if event.kind == "opened":
-            outcome = await _opened_by_token(session, tools, bank, compartment, event, controller)
+    bank_id = bank.id  # kept: a rolled-back twin expires the loaded bank
+    return [
+        await _report_door_event(session, tools, station_id, bank_id, event, controller) for event in reported
+    ]
+
+
+def _repeated(stored: DoorEvent) -> DoorEventOutcome:
+    first: Literal["applied", "refused"] = "refused" if stored.outcome == "refused" else "applied"
+    return DoorEventOutcome(id=stored.id, outcome="duplicate", detail=stored.detail, first_outcome=first)
+
+
+async def _report_door_event(
+    session: AsyncSession,
+    tools: Tools,
+    station_id: str,
+    bank_id: str,
+    event: DoorEventIn,
+    controller: Principal,
+) -> DoorEventOutcome:
+    """One journal event in its own transaction: the event's row is written first, so a twin
+    posted at the same moment waits on it and then answers what the first one answered."""
+    stored = await session.get(DoorEvent, event.id)
+    if stored is not None:
+        return _repeated(stored)
+    session.add(DoorEvent(id=event.id, bank_id=bank_id))
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        stored = await session.get(DoorEvent, event.id, populate_existing=True)
+        if stored is None:
+            raise
+        return _repeated(stored)
+    bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    compartment = next((c for c in bank.compartments if c.label == event.compartment), None)
+    to_send: list[tuple[Parcel, str]] = []
+    if compartment is None:
+        outcome = DoorEventOutcome(id=event.id, outcome="refused", detail="unknown compartment")
+    elif event.kind == "opened":
+        outcome = await _opened_by_token(session, tools, bank, compartment, event, controller)
+    else:
+        opening = await session.scalar(
+            select(DoorOpening)
+            .where(DoorOpening.compartment_id == compartment.id, DoorOpening.outcome == "open")
+            .order_by(DoorOpening.requested_at.desc())
+            .limit(1)
+        )
+        if opening is None:
+            outcome = DoorEventOutcome(id=event.id, outcome="refused", detail="no open door there")
         else:
-            opening = await session.scalar(
-                select(DoorOpening)
-                .where(DoorOpening.compartment_id == compartment.id, DoorOpening.outcome == "open")
-                .order_by(DoorOpening.requested_at.desc())
-                .limit(1)
-            )
-            if opening is None:
-                outcome = DoorEventOutcome(id=event.id, outcome="refused", detail="no open door there")
-            else:
-                to_send = await _door_closed(session, tools, bank, opening, event.at)
-                outcome = DoorEventOutcome(id=event.id, outcome="applied")
+            to_send = await _door_closed(session, tools, bank, opening, event.at)
+            outcome = DoorEventOutcome(id=event.id, outcome="applied")
+    # The first answer is kept with the event (a replayed token rolled the row back: merge writes it).
+    await session.merge(
+        DoorEvent(id=event.id, bank_id=bank_id, outcome=outcome.outcome, detail=outcome.detail)
+    )
+    try:
         await session.commit()
-        for parcel, code in to_send:
-            await _notify_ready(tools, bank, parcel, code)
-        outcomes.append(outcome)
-    return outcomes
+    except IntegrityError:
+        # Only after a rolled-back replay: a twin wrote the event meanwhile, its answer stands.
+        await session.rollback()
+        stored = await session.get(DoorEvent, event.id, populate_existing=True)
+        if stored is None:
+            raise
+        return _repeated(stored)
+    for parcel, code in to_send:
+        await _notify_ready(tools, bank, parcel, code)
+    return outcome
 
 
 async def _opened_by_token(
@@ -522,14 +561,16 @@ async def _opened_by_token(
             tools.signer.private_key.public_key(),
             station_id=bank.station_id,
             bank_code=bank.code,
-            # The controller checked expiry when it opened; the report may come much later.
-            leeway=24 * 3600,
+            # The report may come long after the opening; the opening's time is checked below.
+            leeway=int(domain.JOURNAL_DELAY_LIMIT.total_seconds()),
         )
     except UnlockTokenInvalid as exc:
         return DoorEventOutcome(id=event.id, outcome="refused", detail=str(exc))
     if claims.compartment != compartment.label:
         return DoorEventOutcome(id=event.id, outcome="refused", detail="the token is for another compartment")
+    refusal = domain.token_refusal_at_opening(datetime.fromtimestamp(claims.expires_at, UTC), event.at)
     parcel = await session.get(Parcel, claims.parcel_id)
+    # An opening refused is kept too (operators see it), and spends the token.
     opening = DoorOpening(
         station_id=bank.station_id,
         bank_id=bank.id,
@@ -538,10 +579,10 @@ async def _opened_by_token(
         actor=controller.subject,
         method="qr",
         purpose="collect",
-        outcome="open",
+        outcome="refused" if refusal else "open",
         token_id=claims.jti,
         requested_at=event.at,
-        opened_at=event.at,
+        opened_at=None if refusal else event.at,
     )
     session.add(opening)
     try:
@@ -549,11 +590,12 @@ async def _opened_by_token(
     except IntegrityError:
         await session.rollback()
         await session.refresh(bank)
-        session.add(DoorEvent(id=event.id, bank_id=bank.id))
         await stage(
             session, OUTBOX, events.token_replayed(bank, token_id=claims.jti, parcel_id=claims.parcel_id)
         )
         return DoorEventOutcome(id=event.id, outcome="refused", detail="token already used")
+    if refusal:
+        return DoorEventOutcome(id=event.id, outcome="refused", detail=refusal)
     if parcel is not None:
         parcel.active_opening_id = opening.id
     return DoorEventOutcome(id=event.id, outcome="applied")
@@ -681,13 +723,15 @@ async def book_shipment(
     )
     _record(parcel, "announced", traveller.subject, now)
     session.add(parcel)
-    compartment = await _reserve(session, bank, shipment_in.size)
-    parcel.compartment_id = compartment.id
     try:
-        await session.commit()
+        # Written first: a twin booked at the same moment waits on this row, then is refused.
+        await session.flush()
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("This carrier reference is already booked.", slug="duplicate-reference") from exc
+    compartment = await _reserve(session, bank, shipment_in.size)
+    parcel.compartment_id = compartment.id
+    await session.commit()
     return parcel, code
 
 

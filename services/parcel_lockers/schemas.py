@@ -272,6 +272,9 @@ class DoorEventOutcome(BaseModel):
     id: str
     outcome: Literal["applied", "duplicate", "refused"]
     detail: str | None = None
+    first_outcome: Literal["applied", "refused"] | None = Field(
+        default=None, description="For a `duplicate`: what the event's first report was answered."
+    )
 
 
 class DoorEventsResult(BaseModel):

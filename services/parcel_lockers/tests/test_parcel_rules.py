@@ -92,3 +92,11 @@ def test_expiry():
     assert not domain.is_expired("ready", expiry, expiry - timedelta(seconds=1))
     assert domain.is_expired("ready", expiry, expiry)
     assert not domain.is_expired("collected", expiry, expiry + timedelta(days=1))
+
+
+def test_a_token_opens_a_door_only_until_it_expires_give_or_take_the_clock_skew():
+    expiry = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    assert domain.token_refusal_at_opening(expiry, expiry - timedelta(minutes=4)) is None
+    assert domain.token_refusal_at_opening(expiry, expiry + domain.TOKEN_CLOCK_SKEW) is None
+    late = domain.token_refusal_at_opening(expiry, expiry + timedelta(seconds=30))
+    assert late is not None and "expired 30 s before" in late

@@ -422,6 +422,7 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
         "id": replay["events"][0]["id"],
         "outcome": "refused",
         "detail": "token already used",
+        "first_outcome": None,
     }
     await wait_for(lambda: station.events_of("token_replayed"))
     audit = (await station.http.get(f"{BASE}/openings", headers=bearer(station.keys.operator()))).json()[

@@ -5,6 +5,8 @@ nats-server and redis-server (the fixtures of test_parcels)."""
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.testing import assert_problem, bearer
-from services.parcel_lockers import domain
+from services.common.db import utcnow
+from services.common.testing import SAINT_DENIS, assert_problem, bearer
+from services.parcel_lockers import api, domain
 from services.parcel_lockers.tests.test_api import BASE
 from services.parcel_lockers.tests.test_parcels import Station, wait_for
 
@@ -73,3 +76,107 @@ async def test_concurrent_wrong_guesses_get_exactly_the_limit_checked(station: S
     assert (await station.parcel(parcel["id"]))["door_open"] is False
     if counter == "keypad":
         await wait_for(lambda: station.events_of("keypad_locked"))
+
+
+# -- idempotent endpoints under concurrent twins -------------------------------------------------
+
+
+async def _door_events(station: Station, events: list[dict[str, Any]]) -> httpx.Response:
+    return await station.http.post(
+        f"{BASE}/banks/A/door-events", json={"events": events}, headers=bearer(station.controller_token())
+    )
+
+
+async def _qr_opened(station: Station, parcel: dict[str, Any], **token_args: Any) -> dict[str, Any]:
+    tools = api.tools_of(station.service.app)
+    token, _ = tools.signer.issue(
+        parcel_id=parcel["id"],
+        compartment=parcel["compartment"],
+        bank_code="A",
+        station_id=SAINT_DENIS,
+        **token_args,
+    )
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": "opened",
+        "compartment": parcel["compartment"],
+        "at": utcnow().isoformat(),
+        "token": token,
+    }
+
+
+TWINS = 4
+
+
+async def test_the_same_journal_posted_four_times_at_once_counts_once(station: Station):
+    answers: list[httpx.Response] = []
+    for round_ in range(5):
+        parcel, _ = await station.ready_parcel(f"CP-TWIN-{round_}")
+        opened = await _qr_opened(station, parcel)
+        closed = {**opened, "id": uuid.uuid4().hex, "kind": "closed", "token": None}
+        body = [opened, closed]
+        posted = await asyncio.gather(*(_door_events(station, body) for _ in range(TWINS)))
+        answers += posted
+        assert [a.status_code for a in posted] == [200] * TWINS, [a.text for a in posted]
+        for index in range(2):
+            outcomes = sorted(a.json()["results"][index]["outcome"] for a in posted)
+            assert outcomes == ["applied"] + ["duplicate"] * (TWINS - 1)
+            assert {a.json()["results"][index].get("first_outcome") for a in posted} == {None, "applied"}
+        assert (await station.parcel(parcel["id"]))["status"] == "collected"
+    assert len(answers) == 20
+    openings = (await station.http.get(f"{BASE}/openings", headers=bearer(station.keys.operator()))).json()
+    assert sum(1 for o in openings["items"] if o["method"] == "qr") == 5
+    assert not station.events_of("token_replayed")
+
+
+async def test_a_repeated_refused_event_is_answered_its_first_refusal(station: Station):
+    event = {"id": uuid.uuid4().hex, "kind": "closed", "compartment": "A01", "at": utcnow().isoformat()}
+    first = (await _door_events(station, [event])).json()["results"][0]
+    assert first == {
+        "id": event["id"],
+        "outcome": "refused",
+        "detail": "no open door there",
+        "first_outcome": None,
+    }
+    again = (await _door_events(station, [event])).json()["results"][0]
+    assert again == {**first, "outcome": "duplicate", "first_outcome": "refused"}
+
+
+async def test_concurrent_twin_deposits_are_one_parcel(station: Station):
+    answers = await asyncio.gather(*(station.deposit("CP-TWIN-DEPOSIT") for _ in range(TWINS)))
+    assert sorted(a.status_code for a in answers) == [200] * (TWINS - 1) + [201], [a.text for a in answers]
+    assert len({a.json()["parcel"]["id"] for a in answers}) == 1
+
+
+async def test_concurrent_twin_shipments_book_one_compartment(station: Station):
+    body = {"bank": "A", "carrier": "colissimo", "carrier_reference": "RET-TWIN", "size": "S"}
+    answers = await asyncio.gather(
+        *(
+            station.http.post(f"{BASE}/shipments", json=body, headers=station.traveller())
+            for _ in range(TWINS)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [201] + [409] * (TWINS - 1), [a.text for a in answers]
+    for refused in (a for a in answers if a.status_code == 409):
+        assert_problem(refused, 409, "duplicate-reference")
+    board = (await station.http.get(f"{BASE}/availability/A")).json()
+    assert board["availability"]["S"]["free"] == 1  # bank A has two S compartments: one booked
+
+
+# -- a door opened with an expired token ------------------------------------------------------------
+
+
+async def test_a_door_opened_after_its_token_expired_is_refused_with_the_reason(station: Station):
+    parcel, _ = await station.ready_parcel("CP-EXPIRED-TOKEN")
+    ttl = api.tools_of(station.service.app).signer.ttl
+    late = await _qr_opened(station, parcel, now=time.time() - ttl - 30)
+    result = (await _door_events(station, [late])).json()["results"][0]
+    assert result["outcome"] == "refused", result
+    assert "expired" in result["detail"]
+    after = await station.parcel(parcel["id"])
+    assert after["status"] == "ready" and after["door_open"] is False
+    openings = (await station.http.get(f"{BASE}/openings", headers=bearer(station.keys.operator()))).json()
+    assert [o["outcome"] for o in openings["items"] if o["method"] == "qr"] == ["refused"]
+    # Within the token's life (the controller's clock a little behind) it is applied.
+    in_time = await _qr_opened(station, parcel, now=time.time() - ttl + 2)
+    assert (await _door_events(station, [in_time])).json()["results"][0]["outcome"] == "applied"
