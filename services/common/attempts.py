@@ -1,86 +1,102 @@
-"""Attempt counters for secrets that can be guessed (keypad codes, one-time codes...): the attempt is
-counted and the decision taken in one atomic step in Redis, before the guess is checked.
+"""Attempts at something guessable (a code, a password, a client secret), counted in Redis.
 
-Counting after checking lets concurrent guesses all pass a "not locked yet" read: 40 wrong codes at
-once would have 6 or more evaluated before the lockout. Here each attempt takes a numbered ticket
-first (a Lua script: INCR, and the window's expiry, together); only tickets up to the limit are
-evaluated, whatever the concurrency.
+Counting and deciding are one atomic step (a Lua script): under any number of concurrent attempts,
+at most `limit` are let through to be evaluated, however many replicas share the Redis. An attempt
+is spent before it is evaluated; a success clears the counter (`clear`).
+
+Two policies:
+- no lockout: `limit` attempts per window, counted from the first one; then refused until the
+  window ends (a one-time code: a few guesses, then the code is dead anyway);
+- with lockout: after `limit` attempts, each further one waits a lockout that doubles, capped at
+  `max_lockout_seconds`, so an attacker is slowed to one guess per cap while the real owner waits
+  at most the cap; the count is forgotten `window_seconds` after the last attempt.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-# KEYS[1] the counter; ARGV[1] the limit, ARGV[2] the window in seconds. Attempts up to the limit
-# (re)start the window, so a lockout lasts the whole window after the attempt that caused it;
-# attempts while locked do not extend it. Returns the attempt's number and the seconds left.
-_TAKE = """
-local number = redis.call('INCR', KEYS[1])
-if number <= tonumber(ARGV[1]) then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
+# KEYS: count, lock. ARGV: limit, window ms, lockout ms (0: none), max lockout ms.
+# Returns {allowed (0/1), attempts counted, ms to wait when refused}.
+_SPEND = """
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local lockout = tonumber(ARGV[3])
+local max_lockout = tonumber(ARGV[4])
+local count = tonumber(redis.call('GET', KEYS[1]) or 0)
+local locked = redis.call('PTTL', KEYS[2])
+if locked > 0 then
+  return {0, count, locked}
 end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
+if lockout == 0 and count >= limit then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 1 then left = window end
+  return {0, count, left}
 end
-return {number, ttl}
+count = redis.call('INCR', KEYS[1])
+if lockout > 0 or count == 1 then
+  redis.call('PEXPIRE', KEYS[1], window)
+end
+if lockout > 0 and count >= limit then
+  local wait = math.min(max_lockout, lockout * 2 ^ math.min(count - limit, 40))
+  redis.call('SET', KEYS[2], '1', 'PX', math.floor(wait))
+end
+return {1, count, 0}
 """
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One counted attempt: its number in the window and what that allows."""
-
-    number: int
+@dataclass(frozen=True, slots=True)
+class AttemptPolicy:
     limit: int
-    retry_after: int
+    window_seconds: float
+    lockout_seconds: float = 0.0
+    max_lockout_seconds: float = 0.0
 
-    @property
-    def allowed(self) -> bool:
-        """May the guess be checked at all (the limit is not reached before it)?"""
-        return self.number <= self.limit
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.window_seconds <= 0:
+            raise ValueError("an attempt policy allows at least one attempt in a positive window")
+        if self.lockout_seconds and self.max_lockout_seconds < self.lockout_seconds:
+            raise ValueError("the longest lockout cannot be shorter than the first")
 
-    @property
-    def locks(self) -> bool:
-        """This attempt is the last one allowed: if it is wrong, the counter is locked from now on."""
-        return self.number == self.limit
 
-    @property
-    def left_if_wrong(self) -> int:
-        """Attempts still allowed after this one, should it be wrong."""
-        return max(0, self.limit - self.number)
+@dataclass(frozen=True, slots=True)
+class AttemptVerdict:
+    allowed: bool
+    attempts: int
+    retry_after_seconds: int = 0  # whole seconds (RFC 9110 Retry-After); 0 when allowed
 
 
 class AttemptCounter:
-    """Counts attempts per key (a bank, a phone number...) in a window, at most `limit` checked."""
-
-    def __init__(self, redis: Redis, *, prefix: str, limit: int, window_seconds: int) -> None:
-        if limit < 1 or window_seconds < 1:
-            raise ValueError("an attempt counter needs a limit and a window of at least 1")
+    def __init__(self, redis: Redis, *, prefix: str = "attempts") -> None:
         self.redis = redis
         self.prefix = prefix
-        self.limit = limit
-        self.window = window_seconds
-        self._take = redis.register_script(_TAKE)
+        self._script = redis.register_script(_SPEND)
 
-    def key(self, name: str) -> str:
-        return f"{self.prefix}:{name}"
+    def _keys(self, key: str) -> list[str]:
+        return [f"{self.prefix}:{key}:count", f"{self.prefix}:{key}:lock"]
 
-    async def take(self, name: str) -> Attempt:
-        """Count one attempt and say whether it may be checked (raises RedisError when unreachable)."""
-        number, ttl = await self._take(keys=[self.key(name)], args=[self.limit, self.window])
-        return Attempt(number=int(number), limit=self.limit, retry_after=max(1, int(ttl)))
+    async def spend(self, key: str, policy: AttemptPolicy) -> AttemptVerdict:
+        """Count one attempt at `key` and say whether it may be evaluated."""
+        allowed, attempts, wait_ms = await self._script(
+            keys=self._keys(key),
+            args=[
+                policy.limit,
+                _ms(policy.window_seconds),
+                _ms(policy.lockout_seconds),
+                _ms(policy.max_lockout_seconds),
+            ],
+        )
+        if allowed:
+            return AttemptVerdict(True, int(attempts))
+        return AttemptVerdict(False, int(attempts), max(1, math.ceil(int(wait_ms) / 1000)))
 
-    async def succeeded(self, name: str) -> None:
-        """A right guess clears the count: the wrong ones before it no longer matter."""
-        await self.redis.delete(self.key(name))
+    async def clear(self, key: str) -> None:
+        """The attempt succeeded (or a new secret was issued): start counting afresh."""
+        await self.redis.delete(*self._keys(key))
 
-    async def locked_for(self, name: str) -> int:
-        """Seconds left of a lockout (0: not locked), without counting an attempt."""
-        raw = await self.redis.get(self.key(name))
-        if raw is None or int(raw) < self.limit:
-            return 0
-        return max(1, int(await self.redis.ttl(self.key(name))))
+
+def _ms(seconds: float) -> int:
+    return math.ceil(seconds * 1000)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from redis.asyncio import Redis
 from sqlalchemy import select
 
 from services.common.attempts import AttemptCounter
@@ -217,14 +216,6 @@ DOOR_PROBLEMS = {
 }
 
 
-def _attempts(redis: Redis | None, prefix: str, settings: Settings) -> AttemptCounter | None:
-    if redis is None:
-        return None
-    return AttemptCounter(
-        redis, prefix=prefix, limit=domain.MAX_WRONG_CODES, window_seconds=settings.keypad_lockout_seconds
-    )
-
-
 def tools_of(app: Any) -> flows.Tools:
     """Built once per process: the signing key, the notifier."""
     tools: flows.Tools | None = getattr(app.state, "lockers_tools", None)
@@ -236,7 +227,6 @@ def tools_of(app: Any) -> flows.Tools:
         if problem:
             raise RuntimeError(problem)
         key = load_or_create_key(settings.unlock_key_file, create=settings.environment != "production")
-        redis = runtime.redis
         tools = flows.Tools(
             settings=settings,
             bus=runtime.bus,
@@ -245,8 +235,7 @@ def tools_of(app: Any) -> flows.Tools:
             notifier=build_notifier(settings.notifier, redis=runtime.redis)
             if runtime.redis is not None
             else None,
-            keypad_attempts=_attempts(redis, "lockers:wrong-codes", settings),
-            presence_attempts=_attempts(redis, "lockers:wrong-presence-codes", settings),
+            attempts=AttemptCounter(runtime.redis, prefix="lockers") if runtime.redis is not None else None,
         )
         app.state.lockers_tools = tools
     return tools

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
-from services.common.attempts import Attempt, AttemptCounter
+from services.common.attempts import AttemptCounter, AttemptPolicy, AttemptVerdict
 from services.common.auth import Principal
 from services.common.bus import NatsBus
 from services.common.contracts import lockers as contract
@@ -59,8 +59,18 @@ class Tools:
     redis: Redis | None
     notifier: Notifier | None
     # Wrong codes per bank (keypad) and per parcel (the presence code of an app opening).
-    keypad_attempts: AttemptCounter | None = None
-    presence_attempts: AttemptCounter | None = None
+    attempts: AttemptCounter | None = None
+
+    @property
+    def code_policy(self) -> AttemptPolicy:
+        """Five wrong codes, then locked for the cooling period."""
+        cooling = self.settings.keypad_lockout_seconds
+        return AttemptPolicy(
+            limit=domain.MAX_WRONG_CODES,
+            window_seconds=cooling,
+            lockout_seconds=cooling,
+            max_lockout_seconds=cooling,
+        )
 
 
 class ControllerTimeout(Problem):
@@ -375,8 +385,8 @@ async def check_presence(tools: Tools, bank: LockerBank, parcel: Parcel, code: s
             f"Type the code shown on the screen of bank {bank.code}: it proves you are at the locker.",
             slug="presence-required",
         )
-    counter_name = f"{bank.station_id}:parcel:{parcel.id}"
-    attempt = await _take_attempt(tools.presence_attempts, counter_name)
+    counter_key = f"wrong-presence-codes:{bank.station_id}:parcel:{parcel.id}"
+    attempt = await _take_attempt(tools, counter_key)
     _refuse_locked(attempt, slug="presence-locked", what="Opening this parcel from the phone")
     secret = tools.signer.presence_secret(bank.station_id, bank.id)
     if not domain.presence_code_valid(secret, code, utcnow(), tools.settings.presence_code_seconds):
@@ -384,7 +394,7 @@ async def check_presence(tools: Tools, bank: LockerBank, parcel: Parcel, code: s
             f"That is not the code on bank {bank.code}'s screen now; type the one it shows.",
             slug="presence-code",
         )
-    await _clear_attempts(tools.presence_attempts, counter_name)
+    await _clear_attempts(tools, counter_key)
 
 
 # -- door closed ----------------------------------------------------------------------------------
@@ -604,31 +614,35 @@ async def _opened_by_token(
 # -- keypad ---------------------------------------------------------------------------------------
 
 
-async def _take_attempt(counter: AttemptCounter | None, name: str) -> Attempt | None:
+async def _take_attempt(tools: Tools, key: str) -> AttemptVerdict | None:
     """Count a guess before checking it (None: no counter store reachable; a wrong guess then
     cannot be counted and is answered 503, a right one still opens)."""
-    if counter is None:
+    if tools.attempts is None:
         return None
     try:
-        return await counter.take(name)
+        return await tools.attempts.spend(key, tools.code_policy)
     except RedisError:
-        log.warning("redis unreachable: attempt not counted", extra={"counter": counter.prefix})
+        log.warning("redis unreachable: attempt not counted", extra={"counter": key})
         return None
 
 
-async def _clear_attempts(counter: AttemptCounter | None, name: str) -> None:
-    if counter is not None:
+async def _clear_attempts(tools: Tools, key: str) -> None:
+    if tools.attempts is not None:
         with contextlib.suppress(RedisError):
-            await counter.succeeded(name)
+            await tools.attempts.clear(key)
 
 
-def _refuse_locked(attempt: Attempt | None, *, slug: str, what: str) -> None:
+def _refuse_locked(attempt: AttemptVerdict | None, *, slug: str, what: str) -> None:
     if attempt is not None and not attempt.allowed:
         raise TooManyRequests(
-            f"{what} is locked after too many wrong codes; retry in {attempt.retry_after} s.",
+            f"{what} is locked after too many wrong codes; retry in {attempt.retry_after_seconds} s.",
             slug=slug,
-            headers={"Retry-After": str(attempt.retry_after)},
+            headers={"Retry-After": str(attempt.retry_after_seconds)},
         )
+
+
+def keypad_counter_key(station_id: str, bank_code: str) -> str:
+    return f"wrong-codes:{station_id}:bank:{bank_code}"
 
 
 async def keypad(
@@ -638,8 +652,8 @@ async def keypad(
     in a row lock the keypad for a cooling period and tell the operators. Each code is counted
     before it is checked, so concurrent guesses never get more than five checked."""
     bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
-    counter_name = f"{station_id}:bank:{bank.code}"
-    attempt = await _take_attempt(tools.keypad_attempts, counter_name)
+    counter_key = keypad_counter_key(station_id, bank.code)
+    attempt = await _take_attempt(tools, counter_key)
     _refuse_locked(attempt, slug="keypad-locked", what="The keypad")
     parcel = await session.scalar(
         select(Parcel).where(
@@ -655,18 +669,17 @@ async def keypad(
     if parcel is None or purpose is None or compartment is None:
         if attempt is None:
             raise ServiceUnavailable("Codes cannot be checked now; try again shortly.")
-        if attempt.locks:
-            locked_until = utcnow() + timedelta(seconds=attempt.retry_after)
+        left = max(0, domain.MAX_WRONG_CODES - attempt.attempts)
+        if left == 0:
+            locked_until = utcnow() + timedelta(seconds=tools.settings.keypad_lockout_seconds)
             await stage(
                 session,
                 OUTBOX,
-                events.keypad_locked(bank, failures=attempt.number, locked_until=locked_until),
+                events.keypad_locked(bank, failures=attempt.attempts, locked_until=locked_until),
             )
             await session.commit()
-        raise Forbidden(
-            f"Wrong code; {attempt.left_if_wrong} tries left before the keypad locks.", slug="wrong-code"
-        )
-    await _clear_attempts(tools.keypad_attempts, counter_name)
+        raise Forbidden(f"Wrong code; {left} tries left before the keypad locks.", slug="wrong-code")
+    await _clear_attempts(tools, counter_key)
     # The keypad is on the controller: its answer is the command, so the door opens without a round trip.
     now = utcnow()
     opening = DoorOpening(
