@@ -179,6 +179,40 @@ def is_expired(status: ParcelStatus, expiry: datetime | None, now: datetime) -> 
     return status == "ready" and expiry is not None and now >= expiry
 
 
+# -- who may see a parcel ---------------------------------------------------------------------------
+
+CARRIER_CLAIM = "carrier"
+
+
+def courier_carrier(caller: Principal) -> str | None:
+    """The carrier a courier works for (its token's `carrier` claim, from its account)."""
+    carrier = caller.claims.get(CARRIER_CLAIM)
+    return carrier if isinstance(carrier, str) and carrier else None
+
+
+def is_recipient(caller: Principal, *, recipient_phone: str | None, recipient_subject: str | None) -> bool:
+    if recipient_subject is not None and recipient_subject == caller.subject:
+        return True
+    phone = caller.claims.get("phone_number")
+    return isinstance(phone, str) and recipient_phone == phone
+
+
+def may_see_parcel(caller: Principal, *, carrier: str, recipient: bool) -> bool:
+    """Operators see every parcel of their station; a courier only its own carrier's (a courier
+    token without a carrier sees none); a traveller only the parcels sent to or booked by them.
+    Whoever may not see a parcel is told it does not exist."""
+    if recipient or caller.has_any_scope(Scope.OPERATE):
+        return True
+    if caller.has_any_scope(Scope.DEPOSIT_PARCELS, Scope.READ_LOCKERS):
+        return courier_carrier(caller) == carrier
+    return False
+
+
+def may_read_phone_numbers(caller: Principal) -> bool:
+    """Recipients' phone numbers are shown whole to operators only; everyone else sees them masked."""
+    return caller.has_any_scope(Scope.OPERATE)
+
+
 DoorPurpose = Literal["deposit", "collect", "return", "drop_off", "carrier_pickup"]
 
 

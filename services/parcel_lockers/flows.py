@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
 from services.common.attempts import AttemptCounter, AttemptPolicy, AttemptVerdict
-from services.common.auth import Principal
+from services.common.auth import Principal, Scope
 from services.common.bus import NatsBus
 from services.common.contracts import lockers as contract
 from services.common.contracts.lockers import CompartmentSize
@@ -126,10 +126,35 @@ def _label(bank: LockerBank, parcel: Parcel) -> str | None:
 
 
 def is_recipient(caller: Principal, parcel: Parcel) -> bool:
-    phone = caller.claims.get("phone_number")
-    if parcel.recipient_subject is not None and parcel.recipient_subject == caller.subject:
-        return True
-    return isinstance(phone, str) and parcel.recipient_phone == phone
+    return domain.is_recipient(
+        caller, recipient_phone=parcel.recipient_phone, recipient_subject=parcel.recipient_subject
+    )
+
+
+def may_see(caller: Principal, parcel: Parcel) -> bool:
+    return domain.may_see_parcel(caller, carrier=parcel.carrier, recipient=is_recipient(caller, parcel))
+
+
+async def visible_parcel_or_raise(
+    *, session: AsyncSession, station_id: str, parcel_id: str, caller: Principal
+) -> Parcel:
+    """The parcel, if the caller may see it; the same 404 whether it does not exist or is not theirs."""
+    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    if not may_see(caller, parcel):
+        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
+    return parcel
+
+
+def check_carrier(courier: Principal, carrier: str) -> None:
+    """A courier handles its own carrier's parcels only (operators any)."""
+    if courier.has_any_scope(Scope.OPERATE):
+        return
+    own = domain.courier_carrier(courier)
+    if own != carrier:
+        raise Forbidden(
+            f"This courier account deposits {own or 'no carrier'}'s parcels, not {carrier}'s.",
+            slug="other-carrier",
+        )
 
 
 async def _reserve(session: AsyncSession, bank: LockerBank, size: CompartmentSize) -> Compartment:
@@ -210,6 +235,7 @@ async def deposit(
 ) -> tuple[Parcel, bool]:
     """Reserve a compartment and open its door for the courier. Idempotent on the carrier reference:
     a parcel already in its compartment is returned as is (created False)."""
+    check_carrier(courier, deposit_in.carrier)
     size = _size_of(deposit_in)
     bank = await service.get_bank_by_code_or_raise(
         session=session, station_id=station_id, code=deposit_in.bank
@@ -345,10 +371,10 @@ async def open_parcel(
 ) -> tuple[Parcel, DoorOpening, str]:
     """The recipient (from the phone) or a courier (return, carrier pickup) opens the parcel's door.
     The recipient proves standing at the bank with the code its screen shows now."""
-    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    parcel = await visible_parcel_or_raise(
+        session=session, station_id=station_id, parcel_id=parcel_id, caller=caller
+    )
     by_recipient = is_recipient(caller, parcel)
-    if not by_recipient and not caller.has_any_scope("parcels:deposit", "station:operate"):
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
     purpose = domain.purpose_for_opening(parcel.direction, parcel.status, by_recipient=by_recipient)
     if purpose is None:
         raise Conflict(
@@ -455,11 +481,13 @@ async def door_closed_by_operator_or_courier(
     *, session: AsyncSession, tools: Tools, station_id: str, parcel_id: str, caller: Principal
 ) -> Parcel:
     """The one who opened a door says it is closed (a controller without a door sensor)."""
-    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    parcel = await visible_parcel_or_raise(
+        session=session, station_id=station_id, parcel_id=parcel_id, caller=caller
+    )
     opening = await session.get(DoorOpening, parcel.active_opening_id) if parcel.active_opening_id else None
     if opening is None or opening.outcome != "open":
         raise Conflict("No door is open for this parcel.", slug="door-not-open")
-    if opening.actor != caller.subject and not caller.has_any_scope("station:operate"):
+    if opening.actor != caller.subject and not caller.has_any_scope(Scope.OPERATE):
         raise Forbidden("Only who opened the door (or an operator) reports it closed.")
     bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=parcel.bank_id)
     to_send = await _door_closed(session, tools, bank, opening, utcnow())

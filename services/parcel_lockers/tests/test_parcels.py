@@ -240,7 +240,7 @@ async def test_full_sizes_are_named_and_too_large_parcels_refused(station):
             "dimensions": {"height": 90, "width": 90, "depth": 90},
             "recipient_phone": PHONE,
         },
-        headers=bearer(station.keys.courier()),
+        headers=bearer(station.keys.courier(carrier="dhl")),
     )
     assert_problem(huge, 422)
     assert_problem(
@@ -531,7 +531,7 @@ async def test_a_traveller_sends_a_parcel_from_the_locker_and_the_carrier_collec
     assert (await station.parcel(parcel["id"]))["status"] == "ready"
 
     picked = await station.http.post(
-        f"{BASE}/parcels/{parcel['id']}/open", headers=bearer(station.keys.courier())
+        f"{BASE}/parcels/{parcel['id']}/open", headers=bearer(station.keys.courier(carrier="mondial-relay"))
     )
     assert picked.status_code == 200, picked.text
     await station.door_closed(parcel["compartment"])
@@ -612,7 +612,7 @@ async def test_a_couriers_round_is_deposited_parcel_by_parcel(station):
     response = await station.http.post(
         f"{BASE}/deposits/bulk",
         json={"parcels": [one("R-1", "S"), one("R-2", "XL"), one("R-1", "S")]},
-        headers=bearer(station.keys.courier()),
+        headers=bearer(station.keys.courier(carrier="chronopost")),
     )
     assert response.status_code == 200, response.text
     results = response.json()["results"]

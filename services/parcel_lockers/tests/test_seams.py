@@ -18,7 +18,7 @@ from services.common.db import utcnow
 from services.common.testing import SAINT_DENIS, assert_problem, bearer
 from services.parcel_lockers import api, domain
 from services.parcel_lockers.tests.test_api import BASE
-from services.parcel_lockers.tests.test_parcels import Station, wait_for
+from services.parcel_lockers.tests.test_parcels import OTHER_PHONE, PHONE, Station, wait_for
 
 CONCURRENT_GUESSES = 40
 
@@ -180,3 +180,100 @@ async def test_a_door_opened_after_its_token_expired_is_refused_with_the_reason(
     # Within the token's life (the controller's clock a little behind) it is applied.
     in_time = await _qr_opened(station, parcel, now=time.time() - ttl + 2)
     assert (await _door_events(station, [in_time])).json()["results"][0]["outcome"] == "applied"
+
+
+# -- who may see which parcel -----------------------------------------------------------------------
+
+CALLERS = ("courier-of-its-carrier", "courier-of-another-carrier", "operator", "recipient", "other-traveller")
+# Who may see a parcel of colissimo sent to PHONE; the others are told it does not exist.
+SEES = {"courier-of-its-carrier", "operator", "recipient"}
+
+
+def _caller(station: Station, who: str) -> dict[str, str]:
+    return {
+        "courier-of-its-carrier": bearer(station.keys.courier(carrier="colissimo")),
+        "courier-of-another-carrier": bearer(station.keys.courier(carrier="chronopost")),
+        "operator": bearer(station.keys.operator()),
+        "recipient": station.traveller(PHONE),
+        "other-traveller": station.traveller(OTHER_PHONE),
+    }[who]
+
+
+# Every route that names a parcel: (method, path after /parcels/{id}, body).
+PARCEL_ROUTES = (
+    ("GET", "", None),
+    ("POST", "/open", {"presence_code": "000000"}),
+    ("POST", "/door-closed", None),
+    ("POST", "/unlock-tokens", None),
+    ("GET", "/qr.png", None),
+)
+
+
+def _answer(response: httpx.Response) -> tuple[int, str]:
+    is_problem = response.headers.get("content-type", "").startswith("application/problem+json")
+    return response.status_code, response.json()["type"] if is_problem else ""
+
+
+@pytest.mark.parametrize("who", CALLERS)
+async def test_a_parcel_is_visible_only_to_whom_it_concerns(station: Station, who: str):
+    parcel, _ = await station.ready_parcel("CP-SEE", phone=PHONE)
+    missing = "0" * 32
+    headers = _caller(station, who)
+    for method, tail, body in PARCEL_ROUTES:
+        real = await station.http.request(
+            method, f"{BASE}/parcels/{parcel['id']}{tail}", json=body, headers=headers
+        )
+        absent = await station.http.request(
+            method, f"{BASE}/parcels/{missing}{tail}", json=body, headers=headers
+        )
+        assert real.status_code < 500 and absent.status_code < 500
+        if who in SEES:
+            assert _answer(real) != _answer(absent) or real.status_code in (401, 403), (
+                method,
+                tail,
+                real.text,
+            )
+        else:
+            # Nothing about the parcel leaks: the same answer as for a parcel that does not exist.
+            assert _answer(real) == _answer(absent), (method, tail, real.text)
+        if real.status_code == 200 and real.headers["content-type"].startswith("application/json"):
+            shown = real.json().get("recipient_phone")
+            assert shown == (PHONE if who == "operator" else PHONE[:3] + "*" * (len(PHONE) - 5) + PHONE[-2:])
+    listed = await station.http.get(f"{BASE}/parcels", headers=headers)
+    mine = await station.http.get(f"{BASE}/parcels/mine", headers=headers)
+    seen_in_lists = {
+        p["id"] for page in (listed, mine) if page.status_code == 200 for p in page.json()["items"]
+    }
+    assert (parcel["id"] in seen_in_lists) == (who in SEES)
+    for page in (listed, mine):
+        for item in page.json().get("items", []) if page.status_code == 200 else []:
+            assert (item["recipient_phone"] == PHONE) == (who == "operator")
+
+
+async def test_a_courier_deposits_and_takes_back_its_own_carriers_parcels_only(station: Station):
+    body = {
+        "bank": "A",
+        "carrier": "colissimo",
+        "carrier_reference": "CP-OWN",
+        "size": "S",
+        "recipient_phone": PHONE,
+    }
+    other = bearer(station.keys.courier(carrier="chronopost"))
+    assert_problem(
+        await station.http.post(f"{BASE}/deposits", json=body, headers=other), 403, "other-carrier"
+    )
+    bulk = await station.http.post(f"{BASE}/deposits/bulk", json={"parcels": [body]}, headers=other)
+    assert bulk.json()["results"][0]["problem"] == "other-carrier"
+    assert (await station.http.get(f"{BASE}/parcels", headers=bearer(station.keys.operator()))).json()[
+        "items"
+    ] == []
+    # A courier token without a carrier (an old token) sees and deposits nothing.
+    no_carrier = bearer(station.keys.token(role="courier", stations=[SAINT_DENIS], subject="courier:old"))
+    assert_problem(
+        await station.http.post(f"{BASE}/deposits", json=body, headers=no_carrier), 403, "other-carrier"
+    )
+    deposited = await station.http.post(
+        f"{BASE}/deposits", json=body, headers=_caller(station, "courier-of-its-carrier")
+    )
+    assert deposited.status_code == 201, deposited.text
+    assert (await station.http.get(f"{BASE}/parcels", headers=no_carrier)).json()["items"] == []
