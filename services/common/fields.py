@@ -97,6 +97,9 @@ MultilineText = Annotated[
 # Who a device is, as the gateway knows it (client_credentials client id).
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 
+# A parcel carrier, as couriers' accounts and parcels name it.
+Carrier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$", examples=["colissimo"])]
+
 # BCP 47 (RFC 5646) language tags, in the schema so clients see the rule.
 LanguageTag = Annotated[
     str,

@@ -1,0 +1,66 @@
+"""Couriers belong to a carrier, end to end: the gateway puts the account's carrier in its tokens
+(at sign-in and at every refresh), parcel_lockers shows and opens that carrier's parcels only."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from tests.auth_support import claims_of, password_sign_in, refresh
+from tests.support import SAINT_DENIS, assert_problem, bearer
+from tests.test_lockers_flows import BASE, deposit, new_phone
+
+
+def test_a_couriers_token_names_its_carrier_and_sees_only_its_parcels(gateway, tokens):
+    colissimo, mondial = tokens.courier("colissimo"), tokens.courier("mondial-relay")
+    assert claims_of(colissimo)["carrier"] == "colissimo"
+    assert claims_of(mondial)["carrier"] == "mondial-relay"
+    phone = new_phone()
+    parcel = deposit(gateway, colissimo, phone, f"E2E-CAR-{uuid.uuid4().hex[:8]}")
+    assert parcel["recipient_phone"] != phone and parcel["recipient_phone"].endswith(phone[-2:])
+
+    seen = httpx.get(f"{gateway}{BASE}/parcels", params={"limit": 200}, headers=bearer(colissimo)).json()
+    assert parcel["id"] in {p["id"] for p in seen["items"]}
+    assert {p["carrier"] for p in seen["items"]} == {"colissimo"}
+    other = httpx.get(f"{gateway}{BASE}/parcels", params={"limit": 200}, headers=bearer(mondial)).json()
+    assert parcel["id"] not in {p["id"] for p in other["items"]}
+    assert_problem(
+        httpx.get(f"{gateway}{BASE}/parcels/{parcel['id']}", headers=bearer(mondial)), 404, "unknown-parcel"
+    )
+    whole = httpx.get(f"{gateway}{BASE}/parcels/{parcel['id']}", headers=bearer(tokens.operator())).json()
+    assert whole["recipient_phone"] == phone
+
+
+def test_admins_give_each_courier_a_carrier_which_its_tokens_carry(gateway, tokens):
+    admin = bearer(tokens.admin())
+    body = {
+        "username": f"courier-{uuid.uuid4().hex[:8]}",
+        "password": "correct horse battery",
+        "role": "courier",
+        "stations": [SAINT_DENIS],
+    }
+    refused = httpx.post(f"{gateway}/auth/accounts", json=body, headers=admin)
+    assert_problem(refused, 422)
+    assert "carrier" in refused.text
+    assert_problem(
+        httpx.post(
+            f"{gateway}/auth/accounts",
+            json={**body, "role": "operator", "carrier": "dhl"},
+            headers=admin,
+        ),
+        422,
+    )
+    created = httpx.post(f"{gateway}/auth/accounts", json={**body, "carrier": "dhl"}, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["carrier"] == "dhl"
+    signed_in = password_sign_in(gateway, body["username"], body["password"])
+    assert claims_of(signed_in["access_token"])["carrier"] == "dhl"
+    refreshed = refresh(gateway, signed_in["refresh_token"])
+    assert claims_of(refreshed.json()["access_token"])["carrier"] == "dhl"
+    # Another carrier is another job: the sign-ins end, the next one carries the new carrier.
+    moved = httpx.patch(f"{gateway}/auth/accounts/{body['username']}", json={"carrier": "ups"}, headers=admin)
+    assert moved.status_code == 200 and moved.json()["carrier"] == "ups", moved.text
+    assert refresh(gateway, refreshed.json()["refresh_token"]).status_code == 400
+    again = password_sign_in(gateway, body["username"], body["password"])
+    assert claims_of(again["access_token"])["carrier"] == "ups"
