@@ -34,9 +34,10 @@ def test_a_couriers_token_names_its_carrier_and_sees_only_its_parcels(gateway, t
 
 def test_admins_give_each_courier_a_carrier_which_its_tokens_carry(gateway, tokens):
     admin = bearer(tokens.admin())
+    username, password = f"courier-{uuid.uuid4().hex[:8]}", "correct horse battery"
     body = {
-        "username": f"courier-{uuid.uuid4().hex[:8]}",
-        "password": "correct horse battery",
+        "username": username,
+        "password": password,
         "role": "courier",
         "stations": [SAINT_DENIS],
     }
@@ -54,13 +55,13 @@ def test_admins_give_each_courier_a_carrier_which_its_tokens_carry(gateway, toke
     created = httpx.post(f"{gateway}/auth/accounts", json={**body, "carrier": "dhl"}, headers=admin)
     assert created.status_code == 201, created.text
     assert created.json()["carrier"] == "dhl"
-    signed_in = password_sign_in(gateway, body["username"], body["password"])
+    signed_in = password_sign_in(gateway, username, password)
     assert claims_of(signed_in["access_token"])["carrier"] == "dhl"
     refreshed = refresh(gateway, signed_in["refresh_token"])
     assert claims_of(refreshed.json()["access_token"])["carrier"] == "dhl"
     # Another carrier is another job: the sign-ins end, the next one carries the new carrier.
-    moved = httpx.patch(f"{gateway}/auth/accounts/{body['username']}", json={"carrier": "ups"}, headers=admin)
+    moved = httpx.patch(f"{gateway}/auth/accounts/{username}", json={"carrier": "ups"}, headers=admin)
     assert moved.status_code == 200 and moved.json()["carrier"] == "ups", moved.text
     assert refresh(gateway, refreshed.json()["refresh_token"]).status_code == 400
-    again = password_sign_in(gateway, body["username"], body["password"])
+    again = password_sign_in(gateway, username, password)
     assert claims_of(again["access_token"])["carrier"] == "ups"

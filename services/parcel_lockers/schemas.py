@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.fields import JSON_INTEGER, Carrier, ClientId, Label, PhoneNumber, StrictInput, Timestamp
+from services.common.fields import (
+    JSON_INTEGER,
+    Carrier,
+    ClientId,
+    Label,
+    PhoneNumberInput,
+    StrictInput,
+    Timestamp,
+)
 from services.parcel_lockers import domain
 
 # Codes and labels are printed on the doors and appear in paths: short, upper-case, no punctuation.
@@ -146,7 +154,7 @@ class DepositIn(StrictInput):
     )
     size: CompartmentSize | None = Field(default=None, description="The size class; or give `dimensions`.")
     dimensions: Dimensions | None = None
-    recipient_phone: PhoneNumber
+    recipient_phone: PhoneNumberInput
 
 
 class BulkDepositIn(StrictInput):

@@ -277,3 +277,16 @@ async def test_a_courier_deposits_and_takes_back_its_own_carriers_parcels_only(s
     )
     assert deposited.status_code == 201, deposited.text
     assert (await station.http.get(f"{BASE}/parcels", headers=no_carrier)).json()["items"] == []
+
+
+# -- one rule for phone numbers ---------------------------------------------------------------------
+
+
+async def test_a_number_typed_the_french_way_reaches_the_recipient_signed_in_with_it(station: Station):
+    deposited = await station.deposit("CP-PHONE-FR", phone="06 12 34 56 78")
+    assert deposited.status_code == 201, deposited.text
+    parcel = deposited.json()["parcel"]
+    assert (await station.parcel(parcel["id"]))["recipient_phone"] == PHONE
+    mine = await station.http.get(f"{BASE}/parcels/mine", headers=station.traveller(PHONE))
+    assert parcel["id"] in {p["id"] for p in mine.json()["items"]}
+    assert_problem(await station.deposit("CP-PHONE-BAD", phone="06 12"), 422)
