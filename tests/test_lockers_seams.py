@@ -1,17 +1,29 @@
-"""Couriers belong to a carrier, end to end: the gateway puts the account's carrier in its tokens
-(at sign-in and at every refresh), parcel_lockers shows and opens that carrier's parcels only."""
+"""Trust at the seams of parcel_lockers, end to end on each database backend: couriers belong to a
+carrier (the gateway puts the account's carrier in its tokens, at sign-in and at every refresh;
+parcel_lockers shows and opens that carrier's parcels only), and idempotent endpoints answer
+concurrent twins without a 500."""
 
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
-from tests.auth_support import claims_of, password_sign_in, refresh
+from deploy.embedded.stack import StationStack
+from tests.auth_support import claims_of, password_sign_in, phone_sign_in, refresh
 from tests.support import SAINT_DENIS, assert_problem, bearer
-from tests.test_lockers_flows import BASE, deposit, new_phone
+from tests.test_lockers_flows import BASE, answering_controller, deposit, new_phone
 
 
+@pytest.fixture(scope="module")
+def answering(stack: StationStack) -> str:
+    """Bank A's simulated controller answers door commands."""
+    return answering_controller(stack)
+
+
+@pytest.mark.usefixtures("answering")
 def test_a_couriers_token_names_its_carrier_and_sees_only_its_parcels(gateway, tokens):
     colissimo, mondial = tokens.courier("colissimo"), tokens.courier("mondial-relay")
     assert claims_of(colissimo)["carrier"] == "colissimo"
@@ -65,3 +77,54 @@ def test_admins_give_each_courier_a_carrier_which_its_tokens_carry(gateway, toke
     assert refresh(gateway, refreshed.json()["refresh_token"]).status_code == 400
     again = password_sign_in(gateway, username, password)
     assert claims_of(again["access_token"])["carrier"] == "ups"
+
+
+TWINS = 4
+
+
+def at_once(calls: list) -> list[httpx.Response]:
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+@pytest.mark.usefixtures("answering")
+def test_twin_journals_and_twin_bookings_never_fail(gateway, tokens):
+    courier, device = tokens.courier(), bearer(tokens.device("locker_controller"))
+    parcel = deposit(gateway, courier, new_phone(), f"E2E-TWIN-{uuid.uuid4().hex[:8]}")
+    event = {
+        "id": uuid.uuid4().hex,
+        "kind": "closed",
+        "compartment": parcel["compartment"],
+        "at": "2026-12-07T12:00:00Z",
+    }
+    answers = at_once(
+        [
+            lambda: httpx.post(
+                f"{gateway}{BASE}/banks/A/door-events", json={"events": [event]}, headers=device, timeout=15
+            )
+            for _ in range(TWINS)
+        ]
+    )
+    assert [a.status_code for a in answers] == [200] * TWINS, [a.text for a in answers]
+    results = [a.json()["results"][0] for a in answers]
+    # The simulated controller may have reported the door closed first: applied or refused, once.
+    first = [r for r in results if r["outcome"] != "duplicate"]
+    assert len(first) == 1, results
+    assert {r["first_outcome"] for r in results if r["outcome"] == "duplicate"} == {first[0]["outcome"]}
+
+    traveller = phone_sign_in(gateway, new_phone())["access_token"]
+    booking = {
+        "bank": "A",
+        "carrier": "mondial-relay",
+        "carrier_reference": f"E2E-RET-{uuid.uuid4().hex[:8]}",
+        "size": "S",
+    }
+    booked = at_once(
+        [
+            lambda: httpx.post(
+                f"{gateway}{BASE}/shipments", json=booking, headers=bearer(traveller), timeout=15
+            )
+            for _ in range(TWINS)
+        ]
+    )
+    assert sorted(b.status_code for b in booked) == [201] + [409] * (TWINS - 1), [b.text for b in booked]
