@@ -547,6 +547,7 @@ async def test_a_door_that_does_not_open_takes_the_compartment_out_of_service(st
     await station.controller.nats.subscribe(
         f"gare.{SAINT_DENIS}.device.lockers-nobody-answers.open", cb=jammed
     )
+    await station.controller.nats.flush()  # subscribed on the server before the service asks
     refused = await station.deposit("CP-J", code="B")
     assert_problem(refused, 502, "door-jammed")
     banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["banks"]
