@@ -108,7 +108,7 @@ class Bench:
             f"{BASE}/deposits",
             json={
                 "bank": bank,
-                "carrier": "bench",
+                "carrier": "colissimo",  # the demo courier's carrier
                 "carrier_reference": uuid.uuid4().hex,
                 "size": "S",
                 "recipient_phone": phone,

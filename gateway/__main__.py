@@ -31,6 +31,7 @@ async def load_accounts(settings: GatewaySettings, path: Path) -> None:
                     password=a["password"],
                     role=a["role"],
                     stations=a["stations"],
+                    carrier=a.get("carrier"),
                 )
             for d in document.get("devices", []):
                 await accounts.upsert_device(

@@ -28,6 +28,7 @@ class VerifiedAccount:
     username: str
     role: str
     stations: list[str]
+    carrier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ async def verify_password(*, session: AsyncSession, username: str, password: str
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_secret(password)
         await session.commit()
-    return VerifiedAccount(account.username, account.role, list(account.stations))
+    return VerifiedAccount(account.username, account.role, list(account.stations), account.carrier)
 
 
 async def verify_device(
@@ -81,17 +82,30 @@ async def verify_device(
 
 
 async def upsert_account(
-    *, session: AsyncSession, username: str, password: str, role: str, stations: list[str]
+    *,
+    session: AsyncSession,
+    username: str,
+    password: str,
+    role: str,
+    stations: list[str],
+    carrier: str | None = None,
 ) -> None:
     account = await session.get(Account, username)
     if account is None:
         session.add(
-            Account(username=username, password_hash=hash_secret(password), role=role, stations=stations)
+            Account(
+                username=username,
+                password_hash=hash_secret(password),
+                role=role,
+                stations=stations,
+                carrier=carrier,
+            )
         )
     else:
         if not _matches(account.password_hash, password):
             account.password_hash = hash_secret(password)
         account.role, account.stations, account.disabled = role, stations, False
+        account.carrier = carrier
     await session.commit()
 
 
@@ -137,6 +151,21 @@ def _stations_for(role: str, stations: list[str]) -> list[str]:
     return sorted(set(stations))
 
 
+def _carrier_for(role: str, carrier: str | None) -> str | None:
+    """A courier works for one carrier; nobody else has one."""
+    if role == "courier" and carrier is None:
+        raise InvalidInput(
+            "A courier account belongs to a carrier.",
+            errors=[{"in": "body", "field": "carrier", "detail": "is required for a courier"}],
+        )
+    if role != "courier" and carrier is not None:
+        raise InvalidInput(
+            f"Only couriers work for a carrier, not an {role}.",
+            errors=[{"in": "body", "field": "carrier", "detail": "only for couriers"}],
+        )
+    return carrier
+
+
 async def get_or_404(db: AsyncSession, *, username: str) -> Account:
     account = await db.get(Account, username)
     if account is None:
@@ -171,6 +200,7 @@ async def create(db: AsyncSession, *, account_in: AccountCreate) -> Account:
         password_hash=await asyncio.to_thread(hash_secret, account_in.password),
         role=account_in.role,
         stations=_stations_for(account_in.role, account_in.stations),
+        carrier=_carrier_for(account_in.role, account_in.carrier),
     )
     db.add(account)
     await db.commit()
@@ -194,6 +224,12 @@ async def update(db: AsyncSession, *, username: str, changes: AccountUpdate) -> 
             else [s for s in account.stations if s != ALL_STATIONS]
         )
         account.stations = _stations_for(account.role, stations)
+    if changes.role is not None or changes.carrier is not None:
+        kept = account.carrier if account.role == "courier" else None
+        new_carrier = _carrier_for(account.role, changes.carrier if changes.carrier is not None else kept)
+        # Another carrier's parcels are another job: the account's sign-ins end.
+        ends_sign_ins |= new_carrier != account.carrier
+        account.carrier = new_carrier
     if changes.disabled is not None:
         ends_sign_ins |= changes.disabled and not account.disabled
         account.disabled = changes.disabled

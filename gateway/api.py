@@ -611,6 +611,7 @@ def account_public(account: Account) -> AccountPublic:
         username=account.username,
         role=account.role,  # type: ignore[arg-type]
         stations=list(account.stations),
+        carrier=account.carrier,
         disabled=account.disabled,
         created_at=account.created_at,
     )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from services.common.auth import Role
+from services.common.fields import normalize_phone_number as normalize_phone_number  # one rule, the kernel's
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -75,17 +76,6 @@ def intersect_scopes(current: str, granted_at_sign_in: str) -> str:
     """At refresh: what the role gives today, never more than the sign-in was granted."""
     kept = set(granted_at_sign_in.split())
     return " ".join(s for s in current.split() if s in kept)
-
-
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-
-
-def normalize_phone_number(raw: str) -> str | None:
-    """E.164, accepting the spaces, dots and dashes people type; a French 0X number becomes +33X."""
-    compact = re.sub(r"[\s.\-()]", "", raw)
-    if re.fullmatch(r"0[1-9][0-9]{8}", compact):
-        compact = "+33" + compact[1:]
-    return compact if _E164.match(compact) else None
 
 
 # -- devices: what a device is bound to, and how a paired one is named ---------------------------

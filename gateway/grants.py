@@ -156,6 +156,7 @@ async def password_grant(
             username=account.username,
             role=account.role,
             stations=account.stations,
+            carrier=account.carrier,
         )
         return await _sign_in(
             gateway,
@@ -216,7 +217,10 @@ async def _current_grant(
         if account is None or account.disabled or account.role not in domain.STAFF_ROLES:
             return None
         role = account.role
-        return account_grant(settings, username=account.username, role=role, stations=account.stations), None
+        grant = account_grant(
+            settings, username=account.username, role=role, stations=account.stations, carrier=account.carrier
+        )
+        return grant, None
     if session.kind == "traveller" and session.phone_number:
         return traveller_grant(settings, subject=session.subject, phone_number=session.phone_number), None
     if session.kind == "device" and session.client_id:

@@ -23,6 +23,8 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     stations: Mapped[list[str]] = mapped_column(JSON)
+    # Couriers only: the carrier they work for (the `carrier` claim of their tokens).
+    carrier: Mapped[str | None] = mapped_column(String(40))
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

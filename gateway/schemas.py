@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from gateway import domain
 from services.common.auth import Role
-from services.common.fields import Label, PhoneNumber, PhoneNumberInput, StrictInput
+from services.common.fields import Carrier, Label, PhoneNumber, PhoneNumberInput, StrictInput
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 GRANT_PASSWORD = "password"
@@ -162,12 +162,16 @@ class AccountCreate(StrictInput):
     password: Password
     role: StaffRole
     stations: list[StationSlug] = Field(default=[], max_length=100)
+    carrier: Carrier | None = Field(
+        default=None, description="Couriers (required): the carrier they work for"
+    )
 
 
 class AccountUpdate(StrictInput):
     password: Password | None = None
     role: StaffRole | None = None
     stations: list[StationSlug] | None = Field(default=None, max_length=100)
+    carrier: Carrier | None = None
     disabled: bool | None = None
 
 
@@ -175,6 +179,7 @@ class AccountPublic(BaseModel):
     username: str
     role: Role
     stations: list[str]
+    carrier: str | None = None
     disabled: bool
     created_at: datetime
 

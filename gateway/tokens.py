@@ -32,13 +32,17 @@ class Grant:
         return Grant(self.subject, self.role, self.stations, scope, self.ttl_seconds, self.extra_claims)
 
 
-def account_grant(settings: GatewaySettings, *, username: str, role: Role, stations: list[str]) -> Grant:
+def account_grant(
+    settings: GatewaySettings, *, username: str, role: Role, stations: list[str], carrier: str | None = None
+) -> Grant:
+    """A courier's token names its carrier: services show and open that carrier's parcels only."""
     return Grant(
         subject=f"{role}:{username}",
         role=role,
         stations=ALL_STATIONS if role == "admin" else stations,
         scope=domain.scopes_for(role),
         ttl_seconds=settings.staff_token_ttl_seconds,
+        extra_claims={"carrier": carrier} if role == "courier" and carrier else {},
     )
 
 

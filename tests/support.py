@@ -47,8 +47,11 @@ class Tokens:
     def admin(self) -> str:
         return self.account("admin")
 
-    def courier(self) -> str:
-        return self.account("courier")
+    def courier(self, carrier: str = "colissimo") -> str:
+        """The demo courier of `carrier` (deploy/embedded/credentials.py names one per carrier)."""
+        return self.account(
+            next(a["username"] for a in self.stack.demo["accounts"] if a.get("carrier") == carrier)
+        )
 
     def device(self, kind: str, station: str = SAINT_DENIS) -> str:
         device = next(d for d in self.stack.demo["devices"] if d["kind"] == kind and d["station"] == station)

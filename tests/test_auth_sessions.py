@@ -218,7 +218,7 @@ def test_station_changes_reach_the_next_refresh(gateway, admin_headers):
 
 
 def test_admins_manage_staff_accounts(gateway, admin_headers, tokens):
-    created = new_account(gateway, admin_headers, role="courier", stations=[VILLEJUIF])
+    created = new_account(gateway, admin_headers, role="courier", stations=[VILLEJUIF], carrier="dhl")
     username = created["username"]
     one = httpx.get(f"{gateway}/auth/accounts/{username}", headers=admin_headers).json()
     assert one["role"] == "courier" and one["stations"] == [VILLEJUIF] and "password" not in str(one)

@@ -5,15 +5,18 @@ answer the same bytes with the same ETag, and 304 to it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 
+from devices.locker_controller import LockerController
 from services.bike_share import service as bike_share_service
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.demo import VELIB_SYSTEM
@@ -34,6 +37,8 @@ from services.common.testing import (
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event
+from services.parcel_lockers import api as lockers_api
+from services.parcel_lockers import flows
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
 from services.signage import service as signage_service
@@ -408,3 +413,161 @@ async def test_a_screens_playlist_follows_a_new_default_on_both_replicas(signage
         f"{SCREENS}/hall/playlist", headers={**player, "If-None-Match": after.headers["etag"]}
     )
     assert same.status_code == 304
+
+
+# Every parcel_lockers write that changes a bank's free compartments or what its board says, on a
+# bank whose controller answers door commands (the simulator, on the same nats-server).
+CONTROLLER = "lockers-hot-reads"
+PHONE = "+33612345678"
+
+
+@pytest.fixture
+async def lockers_at_work(lockers, nats_server, tmp_path: Path) -> AsyncIterator[Replicas]:
+    nc = await nats.connect(nats_server.url)
+    controller = LockerController(
+        nc, station_id=SAINT_DENIS, client_id=CONTROLLER, journal_path=tmp_path / "journal.jsonl"
+    )
+    await controller.start()
+    operator = bearer(lockers[0].keys.operator())
+    banks = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"]
+    wired = await lockers[0].http.patch(
+        f"{LOCKERS}/banks/{banks[0]['id']}", json={"controller_client_id": CONTROLLER}, headers=operator
+    )
+    assert wired.status_code == 200, wired.text
+    yield lockers
+    await nc.close()
+
+
+async def deposit_parcel(replica: ServiceUnderTest, reference: str) -> dict[str, Any]:
+    deposited = await replica.http.post(
+        f"{LOCKERS}/deposits",
+        json={
+            "bank": "A",
+            "carrier": "colissimo",
+            "carrier_reference": reference,
+            "size": "S",
+            "recipient_phone": PHONE,
+        },
+        headers=bearer(replica.keys.courier()),
+    )
+    assert deposited.status_code == 201, deposited.text
+    return dict(deposited.json()["parcel"])
+
+
+async def door_closed(replica: ServiceUnderTest, label: str) -> None:
+    token = replica.keys.device("locker_controller", binding="A", client_id=CONTROLLER)
+    event = {
+        "id": uuid.uuid4().hex,
+        "kind": "closed",
+        "compartment": label,
+        "at": datetime.now(UTC).isoformat(),
+    }
+    closed = await replica.http.post(
+        f"{LOCKERS}/banks/A/door-events", json={"events": [event]}, headers=bearer(token)
+    )
+    assert closed.json()["results"][0]["outcome"] == "applied", closed.text
+
+
+async def ready_parcel(replica: ServiceUnderTest, reference: str) -> dict[str, Any]:
+    parcel = await deposit_parcel(replica, reference)
+    await door_closed(replica, parcel["compartment"])
+    return parcel
+
+
+async def collect(replica: ServiceUnderTest, parcel: dict[str, Any]) -> None:
+    shown = await replica.http.get(
+        f"{LOCKERS}/banks/A/presence-code", headers=bearer(replica.keys.operator())
+    )
+    traveller = replica.keys.token(
+        role="traveller", stations="*", subject="traveller:hot", phone_number=PHONE
+    )
+    opened = await replica.http.post(
+        f"{LOCKERS}/parcels/{parcel['id']}/open",
+        json={"presence_code": shown.json()["code"]},
+        headers=bearer(traveller),
+    )
+    assert opened.status_code == 200, opened.text
+    await door_closed(replica, parcel["compartment"])
+
+
+async def expire_and_return(replica: ServiceUnderTest, parcel: dict[str, Any]) -> None:
+    async with replica.runtime.sessionmaker() as session:
+        swept = await flows.sweep(
+            session=session,
+            tools=lockers_api.tools_of(replica.app),
+            station_id=SAINT_DENIS,
+            now=datetime.now(UTC) + timedelta(days=30),
+        )
+    assert swept["expired"] == 1
+    taken = await replica.http.post(
+        f"{LOCKERS}/parcels/{parcel['id']}/open", headers=bearer(replica.keys.courier())
+    )
+    assert taken.status_code == 200, taken.text
+    await door_closed(replica, parcel["compartment"])
+
+
+@pytest.mark.parametrize("path", ["/availability", "/availability/A"])
+async def test_locker_availability_follows_deposits_collections_and_returns_on_both_replicas(
+    lockers_at_work, path
+):
+    def free_s(response: httpx.Response) -> int:
+        body = response.json()
+        bank = body if path.endswith("/A") else body["banks"][0]
+        return int(bank["availability"]["S"]["free"])
+
+    parcels: list[dict[str, Any]] = []
+
+    async def deposit(replica: ServiceUnderTest) -> None:
+        parcels.append(await ready_parcel(replica, f"HOT-{len(parcels)}"))
+
+    after, _ = await changes_everywhere(lockers_at_work, f"{LOCKERS}{path}", deposit)
+    assert free_s(after) == 0
+    after, _ = await changes_everywhere(
+        lockers_at_work[::-1], f"{LOCKERS}{path}", lambda r: collect(r, parcels[0])
+    )
+    assert free_s(after) == 1
+    await changes_everywhere(lockers_at_work, f"{LOCKERS}{path}", deposit)
+    after, _ = await changes_everywhere(
+        lockers_at_work[::-1], f"{LOCKERS}{path}", lambda r: expire_and_return(r, parcels[1])
+    )
+    assert free_s(after) == 1
+
+
+@pytest.mark.parametrize("path", ["/availability", "/availability/A"])
+async def test_locker_availability_follows_bank_changes_on_both_replicas(lockers, path):
+    operator = bearer(lockers[0].keys.operator())
+    bank_id = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"][0]["id"]
+
+    async def rename(replica: ServiceUnderTest) -> None:
+        renamed = await replica.http.patch(
+            f"{LOCKERS}/banks/{bank_id}",
+            json={"name": "Consigne nord", "location": "Hall nord"},
+            headers=operator,
+        )
+        assert renamed.status_code == 200, renamed.text
+
+    after, _ = await changes_everywhere(lockers, f"{LOCKERS}{path}", rename)
+    bank = after.json() if path.endswith("/A") else after.json()["banks"][0]
+    assert (bank["name"], bank["location"]) == ("Consigne nord", "Hall nord")
+
+
+async def test_locker_availability_follows_a_retired_bank_on_both_replicas(lockers):
+    await register_bank(lockers[0], "B")
+    operator = bearer(lockers[0].keys.operator())
+    banks = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"]
+    bank_b = next(b["id"] for b in banks if b["code"] == "B")
+    for replica in lockers:  # both hold bank B's own board
+        assert (await replica.http.get(f"{LOCKERS}/availability/B")).status_code == 200
+
+    async def retire(replica: ServiceUnderTest) -> None:
+        retired = await replica.http.delete(f"{LOCKERS}/banks/{bank_b}", headers=operator)
+        assert retired.status_code == 204, retired.text
+
+    after, _ = await changes_everywhere(lockers, f"{LOCKERS}/availability", retire)
+    assert [b["code"] for b in after.json()["banks"]] == ["A"]
+
+    async def gone_everywhere() -> bool:
+        answers = [await r.http.get(f"{LOCKERS}/availability/B") for r in lockers]
+        return all(a.status_code == 404 for a in answers)
+
+    await eventually(gone_everywhere, timeout=BOUND)

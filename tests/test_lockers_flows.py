@@ -224,7 +224,9 @@ def test_a_traveller_sends_from_the_locker_and_the_carrier_picks_it_up(gateway, 
     assert parcel_status(gateway, operator, parcel["id"]) == "ready"
     # The carrier's courier opens it from the app; the controller closes the door and reports it.
     picked = httpx.post(
-        f"{gateway}{BASE}/parcels/{parcel['id']}/open", headers=bearer(tokens.courier()), timeout=10
+        f"{gateway}{BASE}/parcels/{parcel['id']}/open",
+        headers=bearer(tokens.courier("mondial-relay")),
+        timeout=10,
     )
     assert picked.status_code == 200, picked.text
     wait_status(gateway, operator, parcel["id"], "collected")

@@ -18,6 +18,10 @@ DEMO_BINDINGS = {
 }
 
 
+# Demo courier accounts and the carrier each works for.
+DEMO_COURIERS = {"courier": "colissimo", "courier-mondial-relay": "mondial-relay"}
+
+
 def _secret() -> str:
     return secrets.token_urlsafe(12)
 
@@ -27,11 +31,14 @@ def demo_credentials(stations: list[str], previous: dict[str, Any] | None) -> di
     old_accounts = {a["username"]: a for a in (previous or {}).get("accounts", [])}
     old_devices = {d["client_id"]: d for d in (previous or {}).get("devices", [])}
 
-    def account(username: str, role: str, on: list[str]) -> dict[str, Any]:
+    def account(username: str, role: str, on: list[str], carrier: str | None = None) -> dict[str, Any]:
         password = old_accounts.get(username, {}).get("password") or _secret()
-        return {"role": role, "username": username, "password": password, "stations": on}
+        found = {"role": role, "username": username, "password": password, "stations": on}
+        return found | ({"carrier": carrier} if carrier else {})
 
-    accounts = [account("admin", "admin", ["*"]), account("courier", "courier", list(stations))]
+    # A courier works for one carrier: one demo courier per carrier the demo uses.
+    accounts = [account("admin", "admin", ["*"])]
+    accounts += [account(name, "courier", list(stations), carrier) for name, carrier in DEMO_COURIERS.items()]
     accounts += [account(f"operator-{slug}", "operator", [slug]) for slug in stations]
     devices = []
     for slug in stations:

@@ -97,6 +97,9 @@ MultilineText = Annotated[
 # Who a device is, as the gateway knows it (client_credentials client id).
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 
+# A parcel carrier, as couriers' accounts and parcels name it.
+Carrier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$", examples=["colissimo"])]
+
 # BCP 47 (RFC 5646) language tags, in the schema so clients see the rule.
 LanguageTag = Annotated[
     str,
@@ -115,11 +118,31 @@ PhoneNumber = Annotated[
     str, Field(pattern=E164_PATTERN, description="E.164 phone number", examples=["+33612345678"])
 ]
 # A number as people type it: E.164, or a French national number (0X...), with spaces, dots, dashes or
-# parentheses between digits. Exactly what gateway.domain.normalize_phone_number turns into E.164.
+# parentheses between digits. Exactly what normalize_phone_number turns into E.164.
 _SEP = r"[\s.()-]*"
 PHONE_NUMBER_INPUT_PATTERN = (
     rf"^{_SEP}(?:\+{_SEP}[1-9](?:{_SEP}[0-9]){{6,14}}|0{_SEP}[1-9](?:{_SEP}[0-9]){{8}}){_SEP}$"
 )
+_E164 = re.compile(E164_PATTERN)
+
+
+def normalize_phone_number(raw: str) -> str | None:
+    """The one rule for phone numbers: E.164, accepting the spaces, dots, dashes and parentheses
+    people type; a French national number 0X... becomes +33X.... None: not a phone number."""
+    compact = re.sub(r"[\s.\-()]", "", raw)
+    if re.fullmatch(r"0[1-9][0-9]{8}", compact):
+        compact = "+33" + compact[1:]
+    return compact if _E164.match(compact) else None
+
+
+def _to_e164(value: str) -> str:
+    number = normalize_phone_number(value)
+    if number is None:
+        raise PydanticCustomError("phone_number", "Input should be a phone number, e.g. +33612345678")
+    return number
+
+
+# Every phone number a client sends: validated as typed, stored and compared in E.164.
 PhoneNumberInput = Annotated[
     str,
     Field(
@@ -128,6 +151,7 @@ PhoneNumberInput = Annotated[
         description="E.164 (`+33612345678`); a French national number (`06 12 34 56 78`) is also accepted",
         examples=["+33612345678"],
     ),
+    AfterValidator(_to_e164),
 ]
 
 # RFC 3339 date-time with an offset, from 2000 to 2099: a device whose clock was never set reports

@@ -98,8 +98,11 @@ class SigningKey:
     def admin(self) -> str:
         return self.token(role="admin", stations="*", subject="admin:admin")
 
-    def courier(self, station: str = SAINT_DENIS) -> str:
-        return self.token(role="courier", stations=[station], subject="courier:courier")
+    def courier(self, station: str = SAINT_DENIS, carrier: str = "colissimo") -> str:
+        """A courier of `carrier` (the gateway puts the account's carrier in its tokens)."""
+        return self.token(
+            role="courier", stations=[station], subject=f"courier:courier-{carrier}", carrier=carrier
+        )
 
     def traveller(self) -> str:
         return self.token(role="traveller", stations="*", subject="traveller:test")

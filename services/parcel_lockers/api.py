@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy import select
 
+from services.common.attempts import AttemptCounter
 from services.common.auth import Principal, Scope
 from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from services.common.errors import Conflict, Forbidden, NotFound, Problem
 from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
-from services.common.notifier import build_notifier
+from services.common.notifier import build_notifier, masked_number
 from services.common.openapi import problem_responses
 from services.common.qr import qr_svg
 from services.common.registry import PARCEL_LOCKERS
@@ -235,6 +236,7 @@ def tools_of(app: Any) -> flows.Tools:
             notifier=build_notifier(settings.notifier, redis=runtime.redis)
             if runtime.redis is not None
             else None,
+            attempts=AttemptCounter(runtime.redis, prefix="lockers") if runtime.redis is not None else None,
         )
         app.state.lockers_tools = tools
     return tools
@@ -247,7 +249,8 @@ async def get_tools(request: Request) -> flows.Tools:
 ToolsDep = Annotated[flows.Tools, Depends(get_tools)]
 
 
-async def present(session: SessionDep, parcel: Parcel) -> ParcelPublic:
+async def present(session: SessionDep, parcel: Parcel, caller: Principal) -> ParcelPublic:
+    """A parcel as `caller` may read it: the recipient's number whole for operators only."""
     bank_code = await session.scalar(select(LockerBank.code).where(LockerBank.id == parcel.bank_id))
     compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
     return ParcelPublic(
@@ -259,7 +262,9 @@ async def present(session: SessionDep, parcel: Parcel) -> ParcelPublic:
         status=parcel.status,
         bank=str(bank_code),
         compartment=compartment.label if compartment else None,
-        recipient_phone=parcel.recipient_phone,
+        recipient_phone=parcel.recipient_phone
+        if parcel.recipient_phone is None or domain.may_read_phone_numbers(caller)
+        else masked_number(parcel.recipient_phone),
         expires_at=parcel.expires_at,
         door_open=parcel.active_opening_id is not None,
         history=[StatusChangePublic.model_validate(h) for h in parcel.history],
@@ -289,6 +294,7 @@ async def unlock_keys(station_id: StationId, tools: ToolsDep, _: Reader) -> dict
                 "`duplicate-reference`: the reference names another parcel.",
                 "`no-controller`: the bank has no controller.",
             ],
+            403: "`other-carrier`: a courier deposits its own carrier's parcels only.",
             422: "`validation-error`: no compartment of the bank is large enough (`size`/`dimensions`).",
             502: DOOR_PROBLEMS[502],
             504: DOOR_PROBLEMS[504],
@@ -308,7 +314,7 @@ async def deposit(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return DepositPublic(parcel=await present(session, parcel), door="open")
+    return DepositPublic(parcel=await present(session, parcel, courier), door="open")
 
 
 @router.post(
@@ -339,7 +345,7 @@ async def bulk_deposit(
             {
                 "carrier_reference": deposit_in.carrier_reference,
                 "status": 201 if created else 200,
-                "parcel": (await present(session, parcel)).model_dump(mode="json"),
+                "parcel": (await present(session, parcel, courier)).model_dump(mode="json"),
             }
         )
     return BulkDepositResult(results=results)
@@ -349,7 +355,7 @@ async def bulk_deposit(
 async def list_parcels(
     station_id: StationId,
     session: SessionDep,
-    _: Staff,
+    caller: Staff,
     status_filter: Annotated[domain.ParcelStatus | None, Query(alias="status")] = None,
     bank: Annotated[str | None, Query(pattern=BANK_CODE_PATTERN)] = None,
     q: Annotated[
@@ -366,13 +372,15 @@ async def list_parcels(
     parcels = await service.list_parcels(
         session=session,
         station_id=station_id,
+        # Couriers list their own carrier's parcels only (a courier without a carrier: none).
+        carrier=None if caller.has_any_scope(Scope.OPERATE) else domain.courier_carrier(caller) or "",
         status=status_filter,
         bank_code=bank,
         search=q,
         offset=offset,
         limit=limit + 1,
     )
-    items = [await present(session, p) for p in parcels[:limit]]
+    items = [await present(session, p, caller) for p in parcels[:limit]]
     return ParcelList(items=items, next_cursor=str(offset + limit) if len(parcels) > limit else None)
 
 
@@ -385,16 +393,7 @@ async def my_parcels(station_id: StationId, session: SessionDep, caller: Travell
         phone=phone if isinstance(phone, str) else None,
         subject=caller.subject,
     )
-    return ParcelList(items=[await present(session, p) for p in parcels])
-
-
-async def _visible_parcel(session: SessionDep, station_id: str, parcel_id: str, caller: Principal) -> Parcel:
-    parcel = await flows.get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
-    if not flows.is_recipient(caller, parcel) and not caller.has_any_scope(
-        Scope.OPERATE, Scope.READ_LOCKERS, Scope.DEPOSIT_PARCELS
-    ):
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
-    return parcel
+    return ParcelList(items=[await present(session, p, caller) for p in parcels])
 
 
 @router.get(
@@ -405,7 +404,10 @@ async def _visible_parcel(session: SessionDep, station_id: str, parcel_id: str, 
 async def get_parcel(
     station_id: StationId, parcel_id: ParcelIdPath, session: SessionDep, caller: Anyone
 ) -> ParcelPublic:
-    return await present(session, await _visible_parcel(session, station_id, parcel_id, caller))
+    parcel = await flows.visible_parcel_or_raise(
+        session=session, station_id=station_id, parcel_id=parcel_id, caller=caller
+    )
+    return await present(session, parcel, caller)
 
 
 @router.post(
@@ -416,6 +418,7 @@ async def get_parcel(
             404: UNKNOWN_PARCEL,
             403: "`presence-required` or `presence-code`: the recipient must send the code the bank's "
             "screen shows now (the previous one is still accepted).",
+            429: "`presence-locked`: five wrong screen codes for this parcel; retry after `Retry-After`.",
             **DOOR_PROBLEMS,
         }
     ),
@@ -436,7 +439,7 @@ async def open_parcel(
         caller=caller,
         presence_code=open_in.presence_code if open_in else None,
     )
-    return OpenPublic(parcel=await present(session, parcel), door="open", compartment=label)
+    return OpenPublic(parcel=await present(session, parcel, caller), door="open", compartment=label)
 
 
 @router.post(
@@ -450,7 +453,7 @@ async def door_closed(
     parcel = await flows.door_closed_by_operator_or_courier(
         session=session, tools=tools, station_id=station_id, parcel_id=parcel_id, caller=caller
     )
-    return await present(session, parcel)
+    return await present(session, parcel, caller)
 
 
 async def _unlock_token(
@@ -517,7 +520,7 @@ async def book_shipment(
     parcel, code = await flows.book_shipment(
         session=session, station_id=station_id, tools=tools, shipment_in=shipment_in, traveller=caller
     )
-    return ShipmentPublic(parcel=await present(session, parcel), drop_off_code=code)
+    return ShipmentPublic(parcel=await present(session, parcel, caller), drop_off_code=code)
 
 
 @router.post(

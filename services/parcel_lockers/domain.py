@@ -180,8 +180,38 @@ def is_expired(status: ParcelStatus, expiry: datetime | None, now: datetime) -> 
     return status == "ready" and expiry is not None and now >= expiry
 
 
-def keypad_locked(failures: int) -> bool:
-    return failures >= MAX_WRONG_CODES
+# -- who may see a parcel ---------------------------------------------------------------------------
+
+CARRIER_CLAIM = "carrier"
+
+
+def courier_carrier(caller: Principal) -> str | None:
+    """The carrier a courier works for (its token's `carrier` claim, from its account)."""
+    carrier = caller.claims.get(CARRIER_CLAIM)
+    return carrier if isinstance(carrier, str) and carrier else None
+
+
+def is_recipient(caller: Principal, *, recipient_phone: str | None, recipient_subject: str | None) -> bool:
+    if recipient_subject is not None and recipient_subject == caller.subject:
+        return True
+    phone = caller.claims.get("phone_number")
+    return isinstance(phone, str) and recipient_phone == phone
+
+
+def may_see_parcel(caller: Principal, *, carrier: str, recipient: bool) -> bool:
+    """Operators see every parcel of their station; a courier only its own carrier's (a courier
+    token without a carrier sees none); a traveller only the parcels sent to or booked by them.
+    Whoever may not see a parcel is told it does not exist."""
+    if recipient or caller.has_any_scope(Scope.OPERATE):
+        return True
+    if caller.has_any_scope(Scope.DEPOSIT_PARCELS, Scope.READ_LOCKERS):
+        return courier_carrier(caller) == carrier
+    return False
+
+
+def may_read_phone_numbers(caller: Principal) -> bool:
+    """Recipients' phone numbers are shown whole to operators only; everyone else sees them masked."""
+    return caller.has_any_scope(Scope.OPERATE)
 
 
 DoorPurpose = Literal["deposit", "collect", "return", "drop_off", "carrier_pickup"]
@@ -227,6 +257,26 @@ def status_after_opening(purpose: DoorPurpose) -> ParcelStatus | None:
 
 def compartment_state_when_door_closes(purpose: DoorPurpose) -> CompartmentState:
     return "occupied" if purpose in ("deposit", "drop_off") else "free"
+
+
+# -- a controller's journal ------------------------------------------------------------------------
+
+# Clocks of a controller and the service differ a little: a door opened this long after the token's
+# expiry still counts as opened in time.
+TOKEN_CLOCK_SKEW = timedelta(seconds=5)
+# A controller may report an opening long after it (offline for a day); a token's signature is
+# checked against expiry this much later than the door opened.
+JOURNAL_DELAY_LIMIT = timedelta(hours=24)
+
+
+def token_refusal_at_opening(token_expires_at: datetime, opened_at: datetime) -> str | None:
+    """Why an unlock token could not have opened a door at `opened_at` (None: it could). The
+    controller checked it with its own clock; the service checks the reported time against the
+    token's expiry, so a controller with a wrong clock cannot apply an expired token."""
+    if opened_at > token_expires_at + TOKEN_CLOCK_SKEW:
+        late = int((opened_at - token_expires_at).total_seconds())
+        return f"the unlock token had expired {late} s before the door opened"
+    return None
 
 
 # -- proof of presence: the bank's rotating code ----------------------------------------------------

@@ -11,6 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -19,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
-from services.common.auth import Principal
+from services.common.attempts import AttemptCounter, AttemptPolicy, AttemptVerdict
+from services.common.auth import Principal, Scope
 from services.common.bus import NatsBus
 from services.common.contracts import lockers as contract
 from services.common.contracts.lockers import CompartmentSize
@@ -58,6 +60,19 @@ class Tools:
     signer: UnlockSigner
     redis: Redis | None
     notifier: Notifier | None
+    # Wrong codes per bank (keypad) and per parcel (the presence code of an app opening).
+    attempts: AttemptCounter | None = None
+
+    @property
+    def code_policy(self) -> AttemptPolicy:
+        """Five wrong codes, then locked for the cooling period."""
+        cooling = self.settings.keypad_lockout_seconds
+        return AttemptPolicy(
+            limit=domain.MAX_WRONG_CODES,
+            window_seconds=cooling,
+            lockout_seconds=cooling,
+            max_lockout_seconds=cooling,
+        )
 
 
 class ControllerTimeout(Problem):
@@ -113,10 +128,35 @@ def _label(bank: LockerBank, parcel: Parcel) -> str | None:
 
 
 def is_recipient(caller: Principal, parcel: Parcel) -> bool:
-    phone = caller.claims.get("phone_number")
-    if parcel.recipient_subject is not None and parcel.recipient_subject == caller.subject:
-        return True
-    return isinstance(phone, str) and parcel.recipient_phone == phone
+    return domain.is_recipient(
+        caller, recipient_phone=parcel.recipient_phone, recipient_subject=parcel.recipient_subject
+    )
+
+
+def may_see(caller: Principal, parcel: Parcel) -> bool:
+    return domain.may_see_parcel(caller, carrier=parcel.carrier, recipient=is_recipient(caller, parcel))
+
+
+async def visible_parcel_or_raise(
+    *, session: AsyncSession, station_id: str, parcel_id: str, caller: Principal
+) -> Parcel:
+    """The parcel, if the caller may see it; the same 404 whether it does not exist or is not theirs."""
+    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    if not may_see(caller, parcel):
+        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
+    return parcel
+
+
+def check_carrier(courier: Principal, carrier: str) -> None:
+    """A courier handles its own carrier's parcels only (operators any)."""
+    if courier.has_any_scope(Scope.OPERATE):
+        return
+    own = domain.courier_carrier(courier)
+    if own != carrier:
+        raise Forbidden(
+            f"This courier account deposits {own or 'no carrier'}'s parcels, not {carrier}'s.",
+            slug="other-carrier",
+        )
 
 
 async def _reserve(session: AsyncSession, bank: LockerBank, size: CompartmentSize) -> Compartment:
@@ -197,6 +237,7 @@ async def deposit(
 ) -> tuple[Parcel, bool]:
     """Reserve a compartment and open its door for the courier. Idempotent on the carrier reference:
     a parcel already in its compartment is returned as is (created False)."""
+    check_carrier(courier, deposit_in.carrier)
     size = _size_of(deposit_in)
     bank = await service.get_bank_by_code_or_raise(
         session=session, station_id=station_id, code=deposit_in.bank
@@ -332,10 +373,10 @@ async def open_parcel(
 ) -> tuple[Parcel, DoorOpening, str]:
     """The recipient (from the phone) or a courier (return, carrier pickup) opens the parcel's door.
     The recipient proves standing at the bank with the code its screen shows now."""
-    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    parcel = await visible_parcel_or_raise(
+        session=session, station_id=station_id, parcel_id=parcel_id, caller=caller
+    )
     by_recipient = is_recipient(caller, parcel)
-    if not by_recipient and not caller.has_any_scope("parcels:deposit", "station:operate"):
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
     purpose = domain.purpose_for_opening(parcel.direction, parcel.status, by_recipient=by_recipient)
     if purpose is None:
         raise Conflict(
@@ -349,7 +390,7 @@ async def open_parcel(
     if bank is None or compartment is None or bank.controller_client_id is None:
         raise Conflict("The parcel has no compartment that can be opened.", slug="parcel-status")
     if by_recipient:
-        check_presence(tools, bank, presence_code)
+        await check_presence(tools, bank, parcel, presence_code)
     opening = await _open(
         session, tools, bank, compartment, parcel, actor=caller.subject, method=method, purpose=purpose
     )
@@ -364,18 +405,24 @@ def presence_now(tools: Tools, bank: LockerBank) -> tuple[str, datetime]:
     return code, datetime.fromtimestamp((window + 1) * period, tz=UTC)
 
 
-def check_presence(tools: Tools, bank: LockerBank, code: str | None) -> None:
+async def check_presence(tools: Tools, bank: LockerBank, parcel: Parcel, code: str | None) -> None:
+    """The code on the bank's screen, guessed at most MAX_WRONG_CODES times per parcel per cooling
+    period (counted before it is checked, like the keypad)."""
     if code is None:
         raise Forbidden(
             f"Type the code shown on the screen of bank {bank.code}: it proves you are at the locker.",
             slug="presence-required",
         )
+    counter_key = f"wrong-presence-codes:{bank.station_id}:parcel:{parcel.id}"
+    attempt = await _take_attempt(tools, counter_key)
+    _refuse_locked(attempt, slug="presence-locked", what="Opening this parcel from the phone")
     secret = tools.signer.presence_secret(bank.station_id, bank.id)
     if not domain.presence_code_valid(secret, code, utcnow(), tools.settings.presence_code_seconds):
         raise Forbidden(
             f"That is not the code on bank {bank.code}'s screen now; type the one it shows.",
             slug="presence-code",
         )
+    await _clear_attempts(tools, counter_key)
 
 
 # -- door closed ----------------------------------------------------------------------------------
@@ -439,11 +486,13 @@ async def door_closed_by_operator_or_courier(
     *, session: AsyncSession, tools: Tools, station_id: str, parcel_id: str, caller: Principal
 ) -> Parcel:
     """The one who opened a door says it is closed (a controller without a door sensor)."""
-    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    parcel = await visible_parcel_or_raise(
+        session=session, station_id=station_id, parcel_id=parcel_id, caller=caller
+    )
     opening = await session.get(DoorOpening, parcel.active_opening_id) if parcel.active_opening_id else None
     if opening is None or opening.outcome != "open":
         raise Conflict("No door is open for this parcel.", slug="door-not-open")
-    if opening.actor != caller.subject and not caller.has_any_scope("station:operate"):
+    if opening.actor != caller.subject and not caller.has_any_scope(Scope.OPERATE):
         raise Forbidden("Only who opened the door (or an operator) reports it closed.")
     bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=parcel.bank_id)
     to_send = await _door_closed(session, tools, bank, opening, utcnow())
@@ -464,39 +513,77 @@ async def report_door_events(
     controller: Principal,
 ) -> list[DoorEventOutcome]:
     """A controller's journal: doors it opened by QR (possibly while offline) and doors closed.
-    Each event counts once, by its id; a token never counts twice."""
+    Each event counts once, by its id, also when the same journal arrives twice at once; a token
+    never counts twice."""
     bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
-    outcomes: list[DoorEventOutcome] = []
-    for event in reported:
-        if await session.get(DoorEvent, event.id) is not None:
-            outcomes.append(DoorEventOutcome(id=event.id, outcome="duplicate"))
-            continue
-        session.add(DoorEvent(id=event.id, bank_id=bank.id))
-        compartment = next((c for c in bank.compartments if c.label == event.compartment), None)
-        if compartment is None:
-            outcomes.append(DoorEventOutcome(id=event.id, outcome="refused", detail="unknown compartment"))
-            await session.commit()
-            continue
-        to_send: list[tuple[Parcel, str]] = []
-        if event.kind == "opened":
-            outcome = await _opened_by_token(session, tools, bank, compartment, event, controller)
+    bank_id = bank.id  # kept: a rolled-back twin expires the loaded bank
+    return [
+        await _report_door_event(session, tools, station_id, bank_id, event, controller) for event in reported
+    ]
+
+
+def _repeated(stored: DoorEvent) -> DoorEventOutcome:
+    first: Literal["applied", "refused"] = "refused" if stored.outcome == "refused" else "applied"
+    return DoorEventOutcome(id=stored.id, outcome="duplicate", detail=stored.detail, first_outcome=first)
+
+
+async def _report_door_event(
+    session: AsyncSession,
+    tools: Tools,
+    station_id: str,
+    bank_id: str,
+    event: DoorEventIn,
+    controller: Principal,
+) -> DoorEventOutcome:
+    """One journal event in its own transaction: the event's row is written first, so a twin
+    posted at the same moment waits on it and then answers what the first one answered."""
+    stored = await session.get(DoorEvent, event.id)
+    if stored is not None:
+        return _repeated(stored)
+    session.add(DoorEvent(id=event.id, bank_id=bank_id))
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        stored = await session.get(DoorEvent, event.id, populate_existing=True)
+        if stored is None:
+            raise
+        return _repeated(stored)
+    bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    compartment = next((c for c in bank.compartments if c.label == event.compartment), None)
+    to_send: list[tuple[Parcel, str]] = []
+    if compartment is None:
+        outcome = DoorEventOutcome(id=event.id, outcome="refused", detail="unknown compartment")
+    elif event.kind == "opened":
+        outcome = await _opened_by_token(session, tools, bank, compartment, event, controller)
+    else:
+        opening = await session.scalar(
+            select(DoorOpening)
+            .where(DoorOpening.compartment_id == compartment.id, DoorOpening.outcome == "open")
+            .order_by(DoorOpening.requested_at.desc())
+            .limit(1)
+        )
+        if opening is None:
+            outcome = DoorEventOutcome(id=event.id, outcome="refused", detail="no open door there")
         else:
-            opening = await session.scalar(
-                select(DoorOpening)
-                .where(DoorOpening.compartment_id == compartment.id, DoorOpening.outcome == "open")
-                .order_by(DoorOpening.requested_at.desc())
-                .limit(1)
-            )
-            if opening is None:
-                outcome = DoorEventOutcome(id=event.id, outcome="refused", detail="no open door there")
-            else:
-                to_send = await _door_closed(session, tools, bank, opening, event.at)
-                outcome = DoorEventOutcome(id=event.id, outcome="applied")
+            to_send = await _door_closed(session, tools, bank, opening, event.at)
+            outcome = DoorEventOutcome(id=event.id, outcome="applied")
+    # The first answer is kept with the event (a replayed token rolled the row back: merge writes it).
+    await session.merge(
+        DoorEvent(id=event.id, bank_id=bank_id, outcome=outcome.outcome, detail=outcome.detail)
+    )
+    try:
         await session.commit()
-        for parcel, code in to_send:
-            await _notify_ready(tools, bank, parcel, code)
-        outcomes.append(outcome)
-    return outcomes
+    except IntegrityError:
+        # Only after a rolled-back replay: a twin wrote the event meanwhile, its answer stands.
+        await session.rollback()
+        stored = await session.get(DoorEvent, event.id, populate_existing=True)
+        if stored is None:
+            raise
+        return _repeated(stored)
+    for parcel, code in to_send:
+        await _notify_ready(tools, bank, parcel, code)
+    return outcome
 
 
 async def _opened_by_token(
@@ -517,14 +604,16 @@ async def _opened_by_token(
             tools.signer.private_key.public_key(),
             station_id=bank.station_id,
             bank_code=bank.code,
-            # The controller checked expiry when it opened; the report may come much later.
-            leeway=24 * 3600,
+            # The report may come long after the opening; the opening's time is checked below.
+            leeway=int(domain.JOURNAL_DELAY_LIMIT.total_seconds()),
         )
     except UnlockTokenInvalid as exc:
         return DoorEventOutcome(id=event.id, outcome="refused", detail=str(exc))
     if claims.compartment != compartment.label:
         return DoorEventOutcome(id=event.id, outcome="refused", detail="the token is for another compartment")
+    refusal = domain.token_refusal_at_opening(datetime.fromtimestamp(claims.expires_at, UTC), event.at)
     parcel = await session.get(Parcel, claims.parcel_id)
+    # An opening refused is kept too (operators see it), and spends the token.
     opening = DoorOpening(
         station_id=bank.station_id,
         bank_id=bank.id,
@@ -533,10 +622,10 @@ async def _opened_by_token(
         actor=controller.subject,
         method="qr",
         purpose="collect",
-        outcome="open",
+        outcome="refused" if refusal else "open",
         token_id=claims.jti,
         requested_at=event.at,
-        opened_at=event.at,
+        opened_at=None if refusal else event.at,
     )
     session.add(opening)
     try:
@@ -544,11 +633,12 @@ async def _opened_by_token(
     except IntegrityError:
         await session.rollback()
         await session.refresh(bank)
-        session.add(DoorEvent(id=event.id, bank_id=bank.id))
         await stage(
             session, OUTBOX, events.token_replayed(bank, token_id=claims.jti, parcel_id=claims.parcel_id)
         )
         return DoorEventOutcome(id=event.id, outcome="refused", detail="token already used")
+    if refusal:
+        return DoorEventOutcome(id=event.id, outcome="refused", detail=refusal)
     if parcel is not None:
         parcel.active_opening_id = opening.id
     return DoorEventOutcome(id=event.id, outcome="applied")
@@ -557,52 +647,47 @@ async def _opened_by_token(
 # -- keypad ---------------------------------------------------------------------------------------
 
 
-def _failures_key(station_id: str, scope: str) -> str:
-    return f"lockers:wrong-codes:{station_id}:{scope}"
-
-
-async def keypad_lock_remaining(tools: Tools, station_id: str, scope: str) -> int:
-    """Seconds left of a lockout after too many wrong codes (0: not locked)."""
-    if tools.redis is None:
-        return 0
+async def _take_attempt(tools: Tools, key: str) -> AttemptVerdict | None:
+    """Count a guess before checking it (None: no counter store reachable; a wrong guess then
+    cannot be counted and is answered 503, a right one still opens)."""
+    if tools.attempts is None:
+        return None
     try:
-        key = _failures_key(station_id, scope)
-        failures = await tools.redis.get(key)
-        if failures is not None and domain.keypad_locked(int(failures)):
-            return max(1, int(await tools.redis.ttl(key)))
+        return await tools.attempts.spend(key, tools.code_policy)
     except RedisError:
-        log.warning("redis unreachable: wrong-code lockout not checked")
-    return 0
+        log.warning("redis unreachable: attempt not counted", extra={"counter": key})
+        return None
 
 
-async def _count_wrong_code(tools: Tools, station_id: str, scope: str) -> int:
-    if tools.redis is None:
-        raise ServiceUnavailable("Codes cannot be checked now (no counter store).")
-    key = _failures_key(station_id, scope)
-    try:
-        async with tools.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, tools.settings.keypad_lockout_seconds)
-            failures, _ = await pipe.execute()
-    except RedisError as exc:
-        raise ServiceUnavailable("Codes cannot be checked now; try again shortly.") from exc
-    return int(failures)
+async def _clear_attempts(tools: Tools, key: str) -> None:
+    if tools.attempts is not None:
+        with contextlib.suppress(RedisError):
+            await tools.attempts.clear(key)
+
+
+def _refuse_locked(attempt: AttemptVerdict | None, *, slug: str, what: str) -> None:
+    if attempt is not None and not attempt.allowed:
+        raise TooManyRequests(
+            f"{what} is locked after too many wrong codes; retry in {attempt.retry_after_seconds} s.",
+            slug=slug,
+            headers={"Retry-After": str(attempt.retry_after_seconds)},
+        )
+
+
+def keypad_counter_key(station_id: str, bank_code: str) -> str:
+    return f"wrong-codes:{station_id}:bank:{bank_code}"
 
 
 async def keypad(
     *, session: AsyncSession, tools: Tools, station_id: str, bank_code: str, code: str, controller: Principal
 ) -> tuple[Parcel, str]:
     """A code typed on the bank's keypad: the compartment to open, or a refusal. Five wrong codes
-    in a row lock the keypad for a cooling period and tell the operators."""
+    in a row lock the keypad for a cooling period and tell the operators. Each code is counted
+    before it is checked, so concurrent guesses never get more than five checked."""
     bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
-    scope = f"bank:{bank.code}"
-    locked_for = await keypad_lock_remaining(tools, station_id, scope)
-    if locked_for:
-        raise TooManyRequests(
-            f"The keypad is locked after too many wrong codes; retry in {locked_for} s.",
-            slug="keypad-locked",
-            headers={"Retry-After": str(locked_for)},
-        )
+    counter_key = keypad_counter_key(station_id, bank.code)
+    attempt = await _take_attempt(tools, counter_key)
+    _refuse_locked(attempt, slug="keypad-locked", what="The keypad")
     parcel = await session.scalar(
         select(Parcel).where(
             Parcel.bank_id == bank.id,
@@ -615,18 +700,19 @@ async def keypad(
     )
     compartment = _compartment(bank, parcel.compartment_id) if parcel else None
     if parcel is None or purpose is None or compartment is None:
-        failures = await _count_wrong_code(tools, station_id, scope)
-        if failures == domain.MAX_WRONG_CODES:
+        if attempt is None:
+            raise ServiceUnavailable("Codes cannot be checked now; try again shortly.")
+        left = max(0, domain.MAX_WRONG_CODES - attempt.attempts)
+        if left == 0:
             locked_until = utcnow() + timedelta(seconds=tools.settings.keypad_lockout_seconds)
             await stage(
-                session, OUTBOX, events.keypad_locked(bank, failures=failures, locked_until=locked_until)
+                session,
+                OUTBOX,
+                events.keypad_locked(bank, failures=attempt.attempts, locked_until=locked_until),
             )
             await session.commit()
-        left = max(0, domain.MAX_WRONG_CODES - failures)
         raise Forbidden(f"Wrong code; {left} tries left before the keypad locks.", slug="wrong-code")
-    if tools.redis is not None:
-        with contextlib.suppress(RedisError):
-            await tools.redis.delete(_failures_key(station_id, scope))
+    await _clear_attempts(tools, counter_key)
     # The keypad is on the controller: its answer is the command, so the door opens without a round trip.
     now = utcnow()
     opening = DoorOpening(
@@ -683,13 +769,15 @@ async def book_shipment(
     )
     _record(parcel, "announced", traveller.subject, now)
     session.add(parcel)
-    compartment = await _reserve(session, bank, shipment_in.size)
-    parcel.compartment_id = compartment.id
     try:
-        await session.commit()
+        # Written first: a twin booked at the same moment waits on this row, then is refused.
+        await session.flush()
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("This carrier reference is already booked.", slug="duplicate-reference") from exc
+    compartment = await _reserve(session, bank, shipment_in.size)
+    parcel.compartment_id = compartment.id
+    await session.commit()
     return parcel, code
 
 

@@ -154,3 +154,6 @@ class DoorEvent(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     bank_id: Mapped[str] = mapped_column(ForeignKey("locker_bank.id", ondelete="CASCADE"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The answer given the first time (`applied` or `refused`, and why), given again to a repeat.
+    outcome: Mapped[str] = mapped_column(String(12), default="applied", server_default="applied")
+    detail: Mapped[str | None] = mapped_column(String(200))

@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.fields import JSON_INTEGER, ClientId, Label, PhoneNumber, StrictInput, Timestamp
+from services.common.fields import (
+    JSON_INTEGER,
+    Carrier,
+    ClientId,
+    Label,
+    PhoneNumberInput,
+    StrictInput,
+    Timestamp,
+)
 from services.parcel_lockers import domain
 
 # Codes and labels are printed on the doors and appear in paths: short, upper-case, no punctuation.
@@ -22,7 +30,6 @@ RetentionDays = Annotated[
     JSON_INTEGER,
 ]
 CarrierReference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-Carrier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$", examples=["colissimo"])]
 Centimetres = Annotated[int, Field(ge=1, le=200), JSON_INTEGER]
 
 
@@ -147,7 +154,7 @@ class DepositIn(StrictInput):
     )
     size: CompartmentSize | None = Field(default=None, description="The size class; or give `dimensions`.")
     dimensions: Dimensions | None = None
-    recipient_phone: PhoneNumber
+    recipient_phone: PhoneNumberInput
 
 
 class BulkDepositIn(StrictInput):
@@ -272,6 +279,9 @@ class DoorEventOutcome(BaseModel):
     id: str
     outcome: Literal["applied", "duplicate", "refused"]
     detail: str | None = None
+    first_outcome: Literal["applied", "refused"] | None = Field(
+        default=None, description="For a `duplicate`: what the event's first report was answered."
+    )
 
 
 class DoorEventsResult(BaseModel):

@@ -196,8 +196,12 @@ async def list_parcels(
     offset: int,
     limit: int,
     search: str | None = None,
+    carrier: str | None = None,
 ) -> Sequence[Parcel]:
+    """The station's parcels, newest first; `carrier`: that carrier's only."""
     query = select(Parcel).where(Parcel.station_id == station_id)
+    if carrier is not None:
+        query = query.where(Parcel.carrier == carrier)
     if search is not None:
         # Staff type what is on the label or the screen: the parcel's id, or the carrier's reference.
         query = query.where(

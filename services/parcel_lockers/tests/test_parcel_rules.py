@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.common.auth import Principal, Role
 from services.common.contracts.lockers import CompartmentSize, CompartmentState
 from services.parcel_lockers import domain
 
@@ -85,11 +86,60 @@ def test_pickup_codes_keep_their_leading_zeros():
     assert len(domain.new_pickup_code(lambda n: n - 1)) == domain.PICKUP_CODE_DIGITS
 
 
-def test_expiry_and_lockout():
+def test_expiry():
     ready_at = datetime(2026, 11, 1, 12, tzinfo=UTC)
     expiry = domain.expires_at(ready_at, 3)
     assert expiry == ready_at + timedelta(days=3)
     assert not domain.is_expired("ready", expiry, expiry - timedelta(seconds=1))
     assert domain.is_expired("ready", expiry, expiry)
     assert not domain.is_expired("collected", expiry, expiry + timedelta(days=1))
-    assert not domain.keypad_locked(4) and domain.keypad_locked(5)
+
+
+def test_a_token_opens_a_door_only_until_it_expires_give_or_take_the_clock_skew():
+    expiry = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    assert domain.token_refusal_at_opening(expiry, expiry - timedelta(minutes=4)) is None
+    assert domain.token_refusal_at_opening(expiry, expiry + domain.TOKEN_CLOCK_SKEW) is None
+    late = domain.token_refusal_at_opening(expiry, expiry + timedelta(seconds=30))
+    assert late is not None and "expired 30 s before" in late
+
+
+def _principal(role: Role, scopes: str, **claims: object) -> Principal:
+    return Principal(
+        subject=f"{role}:x", role=role, stations=("*",), scopes=frozenset(scopes.split()), claims=claims
+    )
+
+
+def test_who_sees_a_parcel_of_a_carrier():
+    colissimo = _principal("courier", "parcels:deposit lockers:read", carrier="colissimo")
+    dhl = _principal("courier", "parcels:deposit lockers:read", carrier="dhl")
+    no_carrier = _principal("courier", "parcels:deposit lockers:read")
+    operator = _principal("operator", "station:operate")
+    traveller = _principal("traveller", "parcels:collect parcels:send", phone_number="+33612345678")
+    controller = _principal("device", "lockers:control")
+    sees = {
+        name: domain.may_see_parcel(who, carrier="colissimo", recipient=False)
+        for name, who in {
+            "colissimo": colissimo,
+            "dhl": dhl,
+            "no_carrier": no_carrier,
+            "operator": operator,
+            "traveller": traveller,
+            "controller": controller,
+        }.items()
+    }
+    assert sees == {
+        "colissimo": True,
+        "dhl": False,
+        "no_carrier": False,
+        "operator": True,
+        "traveller": False,
+        "controller": False,
+    }
+    assert domain.may_see_parcel(traveller, carrier="colissimo", recipient=True)
+    assert domain.is_recipient(traveller, recipient_phone="+33612345678", recipient_subject=None)
+    assert not domain.is_recipient(traveller, recipient_phone="+33698765432", recipient_subject=None)
+    assert [domain.may_read_phone_numbers(p) for p in (operator, colissimo, traveller)] == [
+        True,
+        False,
+        False,
+    ]
