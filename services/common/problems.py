@@ -43,6 +43,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     # -- who may do what ---------------------------------------------------------------------------
     "unauthorized": ProblemType(401, "No bearer token, or an expired, forged or foreign one."),
     "forbidden": ProblemType(403, "The token's scopes, stations or device binding do not allow this."),
+    "other-carrier": ProblemType(
+        403, "A courier account deposits and takes back its own carrier's parcels only."
+    ),
     "shared-by-stations": ProblemType(
         403,
         "Vehicle-sharing systems, vehicle types and pricing plans serve every station: the network's administrators change them.",
@@ -119,6 +122,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "keypad-locked": ProblemType(
         429, "Too many wrong codes; the keypad is locked for a while (`Retry-After`)."
+    ),
+    "presence-locked": ProblemType(
+        429,
+        "Too many wrong bank-screen codes for this parcel; opening it from the phone waits (`Retry-After`).",
     ),
     "request-header-too-large": ProblemType(
         431, "The request's header section is larger than the server accepts."
