@@ -34,6 +34,7 @@ from gateway.settings import GatewaySettings
 from gateway.streams import StreamSlots
 from gateway.upstream import UpstreamPool
 from gateway.web import mount_docs, mount_web_clients
+from services.common.attempts import AttemptCounter
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation, load_catalog
@@ -109,6 +110,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             ttl_seconds=settings.pairing_code_ttl_seconds,
             interval_seconds=settings.pairing_poll_interval_seconds,
         ),
+        attempts=AttemptCounter(redis, prefix="auth:attempts"),
         openapi=MergedOpenAPI(http=http, upstreams=upstreams),
         upstream_urls=upstreams,
         stations_catalog=stations,

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
+from services.common.attempts import AttemptPolicy
 from services.common.auth import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -26,6 +27,22 @@ def rate_class(method: str, *, authenticated: bool) -> RateClass:
 def rate_key(rate: RateClass, group: str, client: str) -> str:
     """One bucket per client and route group, e.g. `rl:anonymous:mobility:ip:10.0.0.7`."""
     return f"rl:{rate}:{group}:{client}"
+
+
+# Guesses at one account's password, from any address: 5, then lockouts of 1 s, 2 s, 4 s... capped
+# at a minute, so a guesser gets one try a minute and the real user waits a minute at worst.
+ACCOUNT_ATTEMPTS = AttemptPolicy(limit=5, window_seconds=900, lockout_seconds=1, max_lockout_seconds=60)
+# Failed client authentications of one device: each costs an argon2 check, and a device whose
+# secret was revoked retries for ever. Past 5, one check per lockout (doubling, capped at a minute).
+CLIENT_ATTEMPTS = AttemptPolicy(limit=5, window_seconds=3600, lockout_seconds=1, max_lockout_seconds=60)
+
+
+def account_attempts_key(username: str) -> str:
+    return f"account:{username}"
+
+
+def client_attempts_key(client_id: str) -> str:
+    return f"client:{client_id}"
 
 
 # Contract 2: roles and device kinds decide the scopes, here and nowhere else; services check scopes.
