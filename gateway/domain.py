@@ -9,7 +9,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-from services.common.attempts import AttemptPolicy
 from services.common.auth import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -29,14 +28,7 @@ def rate_key(rate: RateClass, group: str, client: str) -> str:
     return f"rl:{rate}:{group}:{client}"
 
 
-# Guesses at one account's password, from any address: 5, then lockouts of 1 s, 2 s, 4 s... capped
-# at a minute, so a guesser gets one try a minute and the real user waits a minute at worst.
-ACCOUNT_ATTEMPTS = AttemptPolicy(limit=5, window_seconds=900, lockout_seconds=1, max_lockout_seconds=60)
-# Failed client authentications of one device: each costs an argon2 check, and a device whose
-# secret was revoked retries for ever. Past 5, one check per lockout (doubling, capped at a minute).
-CLIENT_ATTEMPTS = AttemptPolicy(limit=5, window_seconds=3600, lockout_seconds=1, max_lockout_seconds=60)
-
-
+# Counters of guesses at one secret (services/common/attempts.py), whatever the address.
 def account_attempts_key(username: str) -> str:
     return f"account:{username}"
 

@@ -178,7 +178,9 @@ async def password_grant(
 ) -> TokenResponse:
     async with gateway.sessionmaker() as db:
         # Per account, from any address: the per-address limit alone lets many addresses guess.
-        async with counted_attempt(gateway, domain.account_attempts_key(username), domain.ACCOUNT_ATTEMPTS):
+        async with counted_attempt(
+            gateway, domain.account_attempts_key(username), gateway.settings.attempts_account.policy()
+        ):
             account = await accounts.verify_password(session=db, username=username, password=password)
             if account is None or account.role not in domain.STAFF_ROLES:
                 raise OAuthError("invalid_grant", "Unknown user or wrong password.")
@@ -203,7 +205,9 @@ async def client_credentials_grant(
 ) -> TokenResponse:
     """Provisioned devices: no refresh token (RFC 6749 §4.4.3), they hold their secret."""
     # A throttled client is refused before its secret costs an argon2 check.
-    async with counted_attempt(gateway, domain.client_attempts_key(client_id), domain.CLIENT_ATTEMPTS):
+    async with counted_attempt(
+        gateway, domain.client_attempts_key(client_id), gateway.settings.attempts_client.policy()
+    ):
         async with gateway.sessionmaker() as db:
             device = await accounts.verify_device(
                 session=db, client_id=client_id, client_secret=client_secret

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.attempts import AttemptPolicy
 from services.common.notifier import NotifierSettings
 from services.common.registry import SERVICES
 from services.common.settings import Environment, split_list
@@ -30,6 +31,25 @@ class RateLimit(BaseModel):
 
     per_second: float = Field(gt=0)
     burst: int = Field(ge=1)
+
+
+class AttemptLimit(BaseModel):
+    """Guesses at one secret from any address: `limit`, then each further guess waits a lockout
+    that doubles from `lockout_seconds` up to `max_lockout_seconds`; forgotten after `window_seconds`
+    without a guess. The cap bounds how long a guesser can keep the real owner out."""
+
+    limit: int = Field(ge=1, le=100)
+    window_seconds: int = Field(ge=1)
+    lockout_seconds: float = Field(gt=0)
+    max_lockout_seconds: float = Field(gt=0, le=3600)
+
+    def policy(self) -> AttemptPolicy:
+        return AttemptPolicy(
+            limit=self.limit,
+            window_seconds=self.window_seconds,
+            lockout_seconds=self.lockout_seconds,
+            max_lockout_seconds=max(self.lockout_seconds, self.max_lockout_seconds),
+        )
 
 
 class SessionLifetime(BaseModel):
@@ -108,6 +128,15 @@ class GatewaySettings(BaseSettings):
     rate_limit_lease: int = Field(default=64, ge=1, le=1000)
     # Prefix of the rate-limit keys in Redis: gateways with the same one share their clients' buckets.
     rate_limit_namespace: str = Field(default="gare", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    # Per account (password grant): 5 guesses, then one a second, two, four... at most one a minute.
+    attempts_account: AttemptLimit = AttemptLimit(
+        limit=5, window_seconds=900, lockout_seconds=1, max_lockout_seconds=60
+    )
+    # Per device (client credentials): each failure costs an argon2 check, and a device whose secret
+    # was revoked retries for ever; past the limit it is refused without the check.
+    attempts_client: AttemptLimit = AttemptLimit(
+        limit=5, window_seconds=3600, lockout_seconds=1, max_lockout_seconds=60
+    )
     # Refresh tokens cannot be guessed; this only keeps one address from hammering the database.
     rate_limit_refresh: RateLimit = RateLimit(per_second=10, burst=50)
     trusted_proxies: Annotated[list[str], NoDecode] = []
