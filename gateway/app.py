@@ -23,6 +23,7 @@ from gateway.api import router as auth_router
 from gateway.cache import EdgeCache
 from gateway.cors import Cors
 from gateway.directory import router as directory_router
+from gateway.domain import EDGE_RATE_CLASSES
 from gateway.edge import PROXIED_METHODS, Edge
 from gateway.keys import KeyRing
 from gateway.openapi import MergedOpenAPI, allowed_methods
@@ -89,7 +90,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         bus=bus,
         keyring=keyring,
         verifier=TokenVerifier(
-            key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
+            key_lookup=keyring.lookup, issuer=settings.issuer, audience=settings.token_audience
         ),
         limiter=RateLimiter(
             redis, namespace=settings.rate_limit_namespace, max_lease=settings.rate_limit_lease
@@ -123,9 +124,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             for group in (s.domain, *(p.strip("/") for p in s.extra_prefixes))
         },
         upstream_origins=tuple(pool.origin for pool in pools.values()),
-        rate_limits={
-            rate: getattr(settings, f"rate_limit_{rate}") for rate in ("anonymous", "authenticated", "write")
-        },
+        rate_limits={rate: getattr(settings, f"rate_limit_{rate}") for rate in EDGE_RATE_CLASSES},
         trusted_proxies=tuple(settings.trusted_proxies),
         edge_cache=EdgeCache(bus, max_entries=settings.edge_cache_entries)
         if settings.edge_cache_entries

@@ -66,6 +66,7 @@ class SessionLifetime(BaseModel):
 
 
 DAY = 86400
+DEVELOPMENT_ISSUER = "urn:gare-numerique:gateway"
 
 
 class GatewaySettings(BaseSettings):
@@ -83,7 +84,9 @@ class GatewaySettings(BaseSettings):
     keys_dir: Path = Path("var/keys/gateway")
     secrets_dir: Path = Path("var/secrets")
 
-    token_issuer: str = "urn:gare-numerique:gateway"
+    # The tokens' `iss` and the metadata's `issuer`: the public URL (RFC 8414 wants an https URL,
+    # or http on a loopback address in development); the services expect the same value.
+    token_issuer: str | None = Field(default=None, pattern=r"^(https?://[^?#\s]+|urn:[^\s]+)$")
     token_audience: str = "gare-numerique"
     staff_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     # Devices refresh now: a short access token bounds how long an unpaired one keeps working.
@@ -124,6 +127,8 @@ class GatewaySettings(BaseSettings):
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
     rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
     rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
+    # The web clients' files, the docs and the probes: a page's first load asks for dozens at once.
+    rate_limit_static: RateLimit = RateLimit(per_second=100, burst=300)
     # Most tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
     rate_limit_lease: int = Field(default=64, ge=1, le=1000)
     # Prefix of the rate-limit keys in Redis: gateways with the same one share their clients' buckets.
@@ -190,11 +195,23 @@ class GatewaySettings(BaseSettings):
                 raise ValueError(problem)
             if not self.public_url or not self.public_url.startswith("https://"):
                 raise ValueError("production names its public https URL (GATEWAY_PUBLIC_URL)")
+            if not self.issuer.startswith("https://"):
+                raise ValueError("production tokens name their https issuer (GATEWAY_TOKEN_ISSUER)")
             if "*" in self.cors_origins:
                 raise ValueError("production lists its CORS origins explicitly")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production runs on PostgreSQL, not SQLite")
         return self
+
+    @property
+    def issuer(self) -> str:
+        """GATEWAY_TOKEN_ISSUER, else the public URL, else (a development gateway that knows no
+        address of its own) the URN the services expect by default."""
+        if self.token_issuer:
+            return self.token_issuer
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return DEVELOPMENT_ISSUER
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL, for the services behind this gateway."""
