@@ -120,7 +120,7 @@ def token_response(
     settings = gateway.settings
     access = issue_access_token(
         gateway.keyring,
-        issuer=settings.token_issuer,
+        issuer=settings.issuer,
         audience=settings.token_audience,
         grant=grant,
         session_id=refresh.session.id if refresh else None,

@@ -37,7 +37,7 @@ def mint(stack, *, key=None, kid=None, **overrides) -> str:
     real_kid, real_key = signing_key(stack)
     now = int(time.time())
     claims = {
-        "iss": "urn:gare-numerique:gateway",
+        "iss": stack.gateway_url,
         "aud": "gare-numerique",
         "sub": "operator:test",
         "role": "operator",

@@ -111,6 +111,8 @@ class StationStack:
             "STATIONS": ",".join(self.config.stations),
             "LOG_LEVEL": self.config.log_level,
             "ENVIRONMENT": "development",
+            # The gateway's tokens name it by its address; every service expects that issuer.
+            "TOKEN_ISSUER": self.gateway_url,
             **self._database_env(component),
         }
         if component is GATEWAY:

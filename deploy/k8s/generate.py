@@ -70,10 +70,12 @@ def component_env(component: Component) -> list[dict[str, Any]]:
         {"name": f"{p}DATABASE_SCHEMA", "value": component.name},
         {"name": f"{p}NATS_URL", "value": "nats://station:$(GARE_NATS_PASSWORD)@nats:4222"},
         {"name": f"{p}REDIS_URL", "value": "redis://:$(GARE_REDIS_PASSWORD)@redis:6379/0"},
+        {"name": "GARE_PUBLIC_DOMAIN", **from_config("network", "GARE_PUBLIC_DOMAIN")},
+        # The gateway's tokens name it by its public URL; every service expects that issuer.
+        {"name": f"{p}TOKEN_ISSUER", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
     ]
     if component is GATEWAY:
         env += [
-            {"name": "GARE_PUBLIC_DOMAIN", **from_config("network", "GARE_PUBLIC_DOMAIN")},
             {"name": "GATEWAY_SERVICES", **from_config("station", "GATEWAY_SERVICES")},
             {"name": "GATEWAY_PUBLIC_URL", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
             {"name": "GATEWAY_CORS_ORIGINS", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
