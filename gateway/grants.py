@@ -66,10 +66,10 @@ async def needs_redis(what: str) -> AsyncIterator[None]:
         ) from exc
 
 
-def too_many_attempts(retry_after_seconds: int) -> TooManyRequests:
+def too_many_attempts(retry_after_seconds: int, detail: str | None = None) -> TooManyRequests:
     """Refused before the secret is looked at: the client is told when it may try again."""
     return TooManyRequests(
-        f"Too many failed attempts; try again in {retry_after_seconds} s.",
+        detail or f"Too many failed attempts; try again in {retry_after_seconds} s.",
         headers={**NO_STORE, "Retry-After": str(retry_after_seconds)},
     )
 
@@ -239,7 +239,9 @@ async def phone_code_grant(
         async with needs_redis("Sign-in by phone code"):
             redeemed = await gateway.otp.redeem(number, code.strip())
     except TooManyGuesses as exc:
-        raise too_many_attempts(exc.retry_after_seconds) from exc
+        raise too_many_attempts(
+            exc.retry_after_seconds, "Too many wrong codes for this number; ask for a new code."
+        ) from exc
     if not redeemed:
         raise OAuthError("invalid_grant", "The code is wrong or has expired; ask for a new one.")
     grant = traveller_grant(gateway.settings, subject=gateway.otp.subject_for(number), phone_number=number)
