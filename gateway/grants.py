@@ -82,11 +82,12 @@ async def counted_attempt(gateway: GatewayRuntime, key: str, policy: AttemptPoli
         verdict = await gateway.attempts.spend(key, policy)
     except RedisError as exc:
         log.warning("attempt counter unavailable", extra={"key": key, "error": repr(exc)})
-        yield
-        return
-    if not verdict.allowed:
+        verdict = None
+    if verdict is not None and not verdict.allowed:
         raise too_many_attempts(verdict.retry_after_seconds)
     yield  # an OAuthError leaves the attempt counted
+    if verdict is None:
+        return
     try:
         await gateway.attempts.clear(key)
     except RedisError as exc:
