@@ -188,6 +188,16 @@ class GatewaySettings(BaseSettings):
             raise ValueError(f"an upstream is an http://host:port URL, not {bad}")
         return urls
 
+    @property
+    def issuer(self) -> str:
+        """GATEWAY_TOKEN_ISSUER, else the public URL, else (a development gateway that knows no
+        address of its own) the URN the services expect by default."""
+        if self.token_issuer:
+            return self.token_issuer
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return DEVELOPMENT_ISSUER
+
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> GatewaySettings:
         if self.environment == "production":
@@ -202,16 +212,6 @@ class GatewaySettings(BaseSettings):
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production runs on PostgreSQL, not SQLite")
         return self
-
-    @property
-    def issuer(self) -> str:
-        """GATEWAY_TOKEN_ISSUER, else the public URL, else (a development gateway that knows no
-        address of its own) the URN the services expect by default."""
-        if self.token_issuer:
-            return self.token_issuer
-        if self.public_url:
-            return self.public_url.rstrip("/")
-        return DEVELOPMENT_ISSUER
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL, for the services behind this gateway."""
