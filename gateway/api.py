@@ -311,13 +311,15 @@ async def device_authorization_qr(
 async def metadata(gateway: GatewayDep) -> JSONResponse:
     base = base_url(gateway)
     body = AuthorizationServerMetadata(
-        issuer=gateway.settings.token_issuer,
+        issuer=gateway.settings.issuer,
         token_endpoint=f"{base}/auth/token",
         revocation_endpoint=f"{base}/auth/revoke",
         device_authorization_endpoint=f"{base}/auth/device_authorization",
         jwks_uri=f"{base}/.well-known/jwks.json",
         grant_types_supported=GRANT_TYPES,
-        response_types_supported=[],  # no authorization endpoint: no browser redirects
+        # No authorization endpoint (no browser redirects): `none` (OAuth 2.0 Multiple Response
+        # Types) says nothing is issued there; RFC 8414 requires the member to list something.
+        response_types_supported=["none"],
         scopes_supported=domain.all_scopes(),
         token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post", "none"],
         revocation_endpoint_auth_methods_supported=["none"],

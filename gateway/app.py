@@ -23,6 +23,7 @@ from gateway.api import router as auth_router
 from gateway.cache import EdgeCache
 from gateway.cors import Cors
 from gateway.directory import router as directory_router
+from gateway.domain import EDGE_RATE_CLASSES
 from gateway.edge import PROXIED_METHODS, Edge
 from gateway.headers import SecurityHeaders
 from gateway.keys import KeyRing
@@ -35,6 +36,7 @@ from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
 from gateway.upstream import UpstreamPool, observe_pool
 from gateway.web import mount_docs, mount_web_clients
+from services.common.attempts import AttemptCounter
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation, load_catalog
@@ -92,7 +94,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         bus=bus,
         keyring=keyring,
         verifier=TokenVerifier(
-            key_lookup=keyring.lookup, issuer=settings.token_issuer, audience=settings.token_audience
+            key_lookup=keyring.lookup, issuer=settings.issuer, audience=settings.token_audience
         ),
         limiter=RateLimiter(
             redis, namespace=settings.rate_limit_namespace, max_lease=settings.rate_limit_lease
@@ -116,6 +118,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             ttl_seconds=settings.pairing_code_ttl_seconds,
             interval_seconds=settings.pairing_poll_interval_seconds,
         ),
+        attempts=AttemptCounter(redis, prefix="auth:attempts"),
         openapi=MergedOpenAPI(http=http, upstreams=upstreams),
         upstream_urls=upstreams,
         stations_catalog=stations,
@@ -128,9 +131,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
             for group in (s.domain, *(p.strip("/") for p in s.extra_prefixes))
         },
         upstream_origins=tuple(pool.origin for pool in pools.values()),
-        rate_limits={
-            rate: getattr(settings, f"rate_limit_{rate}") for rate in ("anonymous", "authenticated", "write")
-        },
+        rate_limits={rate: getattr(settings, f"rate_limit_{rate}") for rate in EDGE_RATE_CLASSES},
         trusted_proxies=tuple(settings.trusted_proxies),
         edge_cache=EdgeCache(bus, max_entries=settings.edge_cache_entries)
         if settings.edge_cache_entries

@@ -15,7 +15,14 @@ from services.common.fields import normalize_phone_number as normalize_phone_num
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-RateClass = Literal["anonymous", "authenticated", "write", "auth"]
+RateClass = Literal["anonymous", "authenticated", "write", "static", "auth"]
+# The classes a request pays at the edge (`auth` is paid besides, by the sign-in routes).
+EDGE_RATE_CLASSES: tuple[RateClass, ...] = ("anonymous", "authenticated", "write", "static")
+# The static web clients the gateway serves (gateway/web.py); a page loads dozens of files at once.
+WEB_CLIENTS = ("app", "kiosk", "player", "console", "common")
+# Reads in the static class: the web clients' files, the docs, and the probes (a health check must
+# not be refused because an earlier one, timed out by a loaded prober, spent the bucket).
+STATIC_GROUPS = frozenset({*WEB_CLIENTS, "docs", "healthz", "readyz", "metrics"})
 
 
 def rate_class(method: str, *, authenticated: bool) -> RateClass:
@@ -24,9 +31,36 @@ def rate_class(method: str, *, authenticated: bool) -> RateClass:
     return "authenticated" if authenticated else "anonymous"
 
 
+def _first_segment(path: str) -> str:
+    return path.lstrip("/").split("/", 1)[0]
+
+
+def own_route_group(path: str) -> str:
+    """The rate-limit group of a route the gateway serves itself: its first path segment, apart from
+    the services' groups (`own:auth`, `own:api`, `own:player`, `own:healthz`...)."""
+    return f"own:{_first_segment(path) or 'root'}"
+
+
+def own_rate_class(method: str, path: str, *, authenticated: bool) -> RateClass:
+    """The gateway's own routes: the web clients' files, the docs and the probes in the static class,
+    the rest as the proxied routes."""
+    if method in SAFE_METHODS and _first_segment(path) in STATIC_GROUPS:
+        return "static"
+    return rate_class(method, authenticated=authenticated)
+
+
 def rate_key(rate: RateClass, group: str, client: str) -> str:
     """One bucket per client and route group, e.g. `rl:anonymous:mobility:ip:10.0.0.7`."""
     return f"rl:{rate}:{group}:{client}"
+
+
+# Counters of guesses at one secret (services/common/attempts.py), whatever the address.
+def account_attempts_key(username: str) -> str:
+    return f"account:{username}"
+
+
+def client_attempts_key(client_id: str) -> str:
+    return f"client:{client_id}"
 
 
 # Contract 2: roles and device kinds decide the scopes, here and nowhere else; services check scopes.

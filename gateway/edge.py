@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.cache import Answer
 from gateway.clients import client_address
-from gateway.domain import rate_class, rate_key
+from gateway.domain import RateClass, own_rate_class, own_route_group, rate_class, rate_key
 from gateway.proxy import Header, request_headers, response_headers, upstream_problem
 from gateway.ratelimit import Decision
 from gateway.routing import (
@@ -65,10 +65,14 @@ class Edge:
             problem = Problem("The query has a NUL character.", slug="invalid-query")
             await _send_problem(problem, raw, scope, receive, send)
             return
+        runtime: GatewayRuntime | None = getattr(self.state, "gateway", None)
         if not is_proxied(raw):
-            await self.app(scope, receive, send)
+            if runtime is None:  # not started (an app without its lifespan): nothing to count with
+                await self.app(scope, receive, send)
+            else:
+                await self._own_route(runtime, scope, receive, send, raw)
             return
-        runtime: GatewayRuntime = self.state.gateway
+        assert runtime is not None
         try:
             answer = await self._proxy(runtime, scope, receive, raw, segments)
             if isinstance(answer, Relay):
@@ -92,6 +96,30 @@ class Edge:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    async def _own_route(
+        self, runtime: GatewayRuntime, scope: Scope, receive: Receive, send: Send, raw: bytes
+    ) -> None:
+        """The gateway's own routes (sign-in, directory, docs, web clients, probes) pay their rate
+        class too, in groups of their own; the sign-in routes also have their per-address limits."""
+        head = RequestHead.of(scope)
+        ip = head.client_ip(scope, runtime.trusted_proxies)
+        try:
+            principal = await _optional_caller(runtime, head)
+            path: str = scope["path"]
+            rate = own_rate_class(scope["method"], path, authenticated=principal is not None)
+            decision = await _within_limits(runtime, own_route_group(path), rate, principal, ip)
+        except Problem as problem:
+            await _send_problem(problem, raw, scope, receive, send)
+            return
+        limits = _limit_headers(decision)
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *limits]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
+
     async def _proxy(
         self, runtime: GatewayRuntime, scope: Scope, receive: Receive, raw: bytes, segments: list[str]
     ) -> tuple[int, list[Header], bytes] | Relay:
@@ -109,11 +137,9 @@ class Edge:
             principal = await _caller_if_any(runtime, target, head)
             public = principal is None
         ip = head.client_ip(scope, runtime.trusted_proxies)
-        decision = await _within_limits(runtime, target, method, principal, ip)
-        limits = [
-            (b"ratelimit-limit", b"%d" % decision.limit),
-            (b"ratelimit-remaining", b"%d" % decision.remaining),
-        ]
+        rate = rate_class(method, authenticated=principal is not None)
+        decision = await _within_limits(runtime, target.route_group, rate, principal, ip)
+        limits = _limit_headers(decision)
         if wants_event_stream(method, scope["headers"]) and runtime.stream_client is not None:
             holder = stream_client(principal.subject if principal else None, ip)
             return _relay(runtime, target, scope, head, public, ip, raw, limits, holder)
@@ -209,18 +235,36 @@ async def _caller_if_any(runtime: GatewayRuntime, target: Target, head: RequestH
         return None
 
 
+async def _optional_caller(runtime: GatewayRuntime, head: RequestHead) -> Principal | None:
+    """Who calls a route of the gateway's own, for its rate class only: a token that does not verify
+    is anonymous here (the route itself answers 401 where it needs one)."""
+    if head.authorization is None:
+        return None
+    try:
+        token = bearer_token(head.authorization.decode("latin-1"))
+        return await runtime.verifier.verify(token) if token else None
+    except Problem:
+        return None
+
+
+def _limit_headers(decision: Decision) -> list[Header]:
+    return [
+        (b"ratelimit-limit", b"%d" % decision.limit),
+        (b"ratelimit-remaining", b"%d" % decision.remaining),
+    ]
+
+
 async def _within_limits(
-    runtime: GatewayRuntime, target: Target, method: str, principal: Principal | None, ip: str
+    runtime: GatewayRuntime, group: str, rate: RateClass, principal: Principal | None, ip: str
 ) -> Decision:
-    rate = rate_class(method, authenticated=principal is not None)
     limit = runtime.rate_limits[rate]
     who = f"sub:{principal.subject}" if principal else f"ip:{ip}"
     decision = await runtime.limiter.check(
-        rate_key(rate, target.route_group, who), per_second=limit.per_second, burst=limit.burst
+        rate_key(rate, group, who), per_second=limit.per_second, burst=limit.burst
     )
     if not decision.allowed:
         raise TooManyRequests(
-            f"Rate limit reached for {target.route_group}; retry in {decision.retry_after_seconds}s.",
+            f"Rate limit reached for {group}; retry in {decision.retry_after_seconds}s.",
             headers={
                 "Retry-After": str(decision.retry_after_seconds),
                 "RateLimit-Limit": str(decision.limit),

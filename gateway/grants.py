@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import accounts, domain, sessions
 from gateway.models import Account, AuthSession, DeviceClient
+from gateway.otp import TooManyGuesses
 from gateway.runtime import GatewayRuntime
 from gateway.schemas import TokenResponse
 from gateway.settings import GatewaySettings, SessionLifetime
 from gateway.tokens import Grant, account_grant, device_grant, issue_access_token, traveller_grant
+from services.common.attempts import AttemptPolicy
 from services.common.db import utcnow
-from services.common.errors import Problem
+from services.common.errors import Problem, TooManyRequests
 
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -64,6 +66,34 @@ async def needs_redis(what: str) -> AsyncIterator[None]:
         ) from exc
 
 
+def too_many_attempts(retry_after_seconds: int, detail: str | None = None) -> TooManyRequests:
+    """Refused before the secret is looked at: the client is told when it may try again."""
+    return TooManyRequests(
+        detail or f"Too many failed attempts; try again in {retry_after_seconds} s.",
+        headers={**NO_STORE, "Retry-After": str(retry_after_seconds)},
+    )
+
+
+@asynccontextmanager
+async def counted_attempt(gateway: GatewayRuntime, key: str, policy: AttemptPolicy) -> AsyncIterator[None]:
+    """Spend an attempt at `key` before the body checks a secret; a success (no OAuthError) clears
+    the count. Without Redis the check goes ahead uncounted, like the rate limits (availability)."""
+    try:
+        verdict = await gateway.attempts.spend(key, policy)
+    except RedisError as exc:
+        log.warning("attempt counter unavailable", extra={"key": key, "error": repr(exc)})
+        verdict = None
+    if verdict is not None and not verdict.allowed:
+        raise too_many_attempts(verdict.retry_after_seconds)
+    yield  # an OAuthError leaves the attempt counted
+    if verdict is None:
+        return
+    try:
+        await gateway.attempts.clear(key)
+    except RedisError as exc:
+        log.warning("attempt counter unavailable", extra={"key": key, "error": repr(exc)})
+
+
 def lifetimes(settings: GatewaySettings) -> dict[str, SessionLifetime]:
     """Session kind -> its lifetime."""
     return {
@@ -91,7 +121,7 @@ def token_response(
     settings = gateway.settings
     access = issue_access_token(
         gateway.keyring,
-        issuer=settings.token_issuer,
+        issuer=settings.issuer,
         audience=settings.token_audience,
         grant=grant,
         session_id=refresh.session.id if refresh else None,
@@ -148,9 +178,13 @@ async def password_grant(
     gateway: GatewayRuntime, *, username: str, password: str, scope: str | None, user_agent: str | None
 ) -> TokenResponse:
     async with gateway.sessionmaker() as db:
-        account = await accounts.verify_password(session=db, username=username, password=password)
-        if account is None or account.role not in domain.STAFF_ROLES:
-            raise OAuthError("invalid_grant", "Unknown user or wrong password.")
+        # Per account, from any address: the per-address limit alone lets many addresses guess.
+        async with counted_attempt(
+            gateway, domain.account_attempts_key(username), gateway.settings.attempts_account.policy()
+        ):
+            account = await accounts.verify_password(session=db, username=username, password=password)
+            if account is None or account.role not in domain.STAFF_ROLES:
+                raise OAuthError("invalid_grant", "Unknown user or wrong password.")
         grant = account_grant(
             gateway.settings,
             username=account.username,
@@ -172,10 +206,16 @@ async def client_credentials_grant(
     gateway: GatewayRuntime, *, client_id: str, client_secret: str, scope: str | None
 ) -> TokenResponse:
     """Provisioned devices: no refresh token (RFC 6749 §4.4.3), they hold their secret."""
-    async with gateway.sessionmaker() as db:
-        device = await accounts.verify_device(session=db, client_id=client_id, client_secret=client_secret)
-    if device is None:
-        raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
+    # A throttled client is refused before its secret costs an argon2 check.
+    async with counted_attempt(
+        gateway, domain.client_attempts_key(client_id), gateway.settings.attempts_client.policy()
+    ):
+        async with gateway.sessionmaker() as db:
+            device = await accounts.verify_device(
+                session=db, client_id=client_id, client_secret=client_secret
+            )
+        if device is None:
+            raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
     grant = device_grant(
         gateway.settings,
         client_id=device.client_id,
@@ -197,8 +237,13 @@ async def phone_code_grant(
     number = domain.normalize_phone_number(phone_number or "")
     if number is None or not code:
         raise OAuthError("invalid_request", "This grant needs `phone_number` (E.164) and `code`.")
-    async with needs_redis("Sign-in by phone code"):
-        redeemed = await gateway.otp.redeem(number, code.strip())
+    try:
+        async with needs_redis("Sign-in by phone code"):
+            redeemed = await gateway.otp.redeem(number, code.strip())
+    except TooManyGuesses as exc:
+        raise too_many_attempts(
+            exc.retry_after_seconds, "Too many wrong codes for this number; ask for a new code."
+        ) from exc
     if not redeemed:
         raise OAuthError("invalid_grant", "The code is wrong or has expired; ask for a new one.")
     grant = traveller_grant(gateway.settings, subject=gateway.otp.subject_for(number), phone_number=number)

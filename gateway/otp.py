@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from services.common.attempts import AttemptCounter, AttemptPolicy
+
 CODE_DIGITS = 6
 # At most this many codes per phone number per window: SMS cost and abuse.
 MAX_CODES_PER_WINDOW = 3
@@ -26,12 +28,23 @@ class TooManyCodes(Exception):
     pass
 
 
+class TooManyGuesses(Exception):
+    """The code's guesses are spent: refused without looking at the code."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class OneTimeCodes:
     def __init__(self, redis: Redis, *, pepper: bytes, ttl_seconds: int, max_attempts: int) -> None:
         self.redis = redis
         self.pepper = pepper
         self.ttl = ttl_seconds
         self.max_attempts = max_attempts
+        self.attempts = AttemptCounter(redis, prefix="otp:attempts")
+        # Guesses at the codes of one number: `max_attempts` for as long as a code lives.
+        self.policy = AttemptPolicy(limit=max_attempts, window_seconds=ttl_seconds)
 
     def _digest(self, *parts: str) -> str:
         return hmac.new(self.pepper, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
@@ -49,13 +62,20 @@ class OneTimeCodes:
         if sent > MAX_CODES_PER_WINDOW:
             raise TooManyCodes
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        record = json.dumps({"code": self._digest("code", phone_number, code), "attempts": 0})
+        record = json.dumps({"code": self._digest("code", phone_number, code)})
         await self.redis.set(f"otp:code:{phone_key}", record, ex=self.ttl)
+        await self.attempts.clear(phone_key)
         return CodeSent(code=code, expires_in=self.ttl)
 
     async def redeem(self, phone_number: str, code: str) -> bool:
-        """True once for the right code; a wrong guess counts, and too many burn the code."""
-        key = f"otp:code:{self._digest('phone', phone_number)}"
+        """True once for the right code. Each guess is counted before it is looked at (one atomic
+        step, so concurrent guesses cannot all slip in); the last allowed wrong guess burns the code,
+        and guesses past it raise TooManyGuesses without being evaluated."""
+        phone_key = self._digest("phone", phone_number)
+        key = f"otp:code:{phone_key}"
+        verdict = await self.attempts.spend(phone_key, self.policy)
+        if not verdict.allowed:
+            raise TooManyGuesses(verdict.retry_after_seconds)
         raw = await self.redis.get(key)
         if raw is None:
             return False
@@ -63,9 +83,6 @@ class OneTimeCodes:
         if hmac.compare_digest(record["code"], self._digest("code", phone_number, code)):
             # Only the caller that deletes the key wins: a code cannot be used twice.
             return bool(await self.redis.delete(key))
-        record["attempts"] += 1
-        if record["attempts"] >= self.max_attempts:
+        if verdict.attempts >= self.max_attempts:
             await self.redis.delete(key)
-        else:
-            await self.redis.set(key, json.dumps(record), keepttl=True)
         return False

@@ -17,6 +17,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.routing import MethodTable
 from gateway.settings import GatewaySettings, RateLimit
 from gateway.upstream import UpstreamPool
+from services.common.attempts import AttemptCounter
 from services.common.auth import TokenVerifier
 from services.common.bus import NatsBus
 from services.common.catalog import CatalogStation
@@ -40,6 +41,8 @@ class GatewayRuntime:
     otp: OneTimeCodes
     notifier: Notifier
     pairing: PairingCodes
+    # Guesses at passwords and client secrets (services/common/attempts.py).
+    attempts: AttemptCounter
     openapi: MergedOpenAPI
     upstream_urls: dict[str, str]
     # The stations served, as the catalog describes them (the station directory).

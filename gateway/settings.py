@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.common.attempts import AttemptPolicy
 from services.common.notifier import NotifierSettings
 from services.common.registry import SERVICES
 from services.common.settings import PUBLIC_URL_PATTERN, Environment, split_list
@@ -32,6 +33,25 @@ class RateLimit(BaseModel):
     burst: int = Field(ge=1)
 
 
+class AttemptLimit(BaseModel):
+    """Guesses at one secret from any address: `limit`, then each further guess waits a lockout
+    that doubles from `lockout_seconds` up to `max_lockout_seconds`; forgotten after `window_seconds`
+    without a guess. The cap bounds how long a guesser can keep the real owner out."""
+
+    limit: int = Field(ge=1, le=100)
+    window_seconds: int = Field(ge=1)
+    lockout_seconds: float = Field(gt=0)
+    max_lockout_seconds: float = Field(gt=0, le=3600)
+
+    def policy(self) -> AttemptPolicy:
+        return AttemptPolicy(
+            limit=self.limit,
+            window_seconds=self.window_seconds,
+            lockout_seconds=self.lockout_seconds,
+            max_lockout_seconds=max(self.lockout_seconds, self.max_lockout_seconds),
+        )
+
+
 class SessionLifetime(BaseModel):
     """How long a sign-in lasts: unused for `idle_seconds` it ends; it never outlives `max_seconds`."""
 
@@ -46,6 +66,7 @@ class SessionLifetime(BaseModel):
 
 
 DAY = 86400
+DEVELOPMENT_ISSUER = "urn:gare-numerique:gateway"
 
 
 class GatewaySettings(BaseSettings):
@@ -63,7 +84,9 @@ class GatewaySettings(BaseSettings):
     keys_dir: Path = Path("var/keys/gateway")
     secrets_dir: Path = Path("var/secrets")
 
-    token_issuer: str = "urn:gare-numerique:gateway"
+    # The tokens' `iss` and the metadata's `issuer`: the public URL (RFC 8414 wants an https URL,
+    # or http on a loopback address in development); the services expect the same value.
+    token_issuer: str | None = Field(default=None, pattern=r"^(https?://[^?#\s]+|urn:[^\s]+)$")
     token_audience: str = "gare-numerique"
     staff_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     # Devices refresh now: a short access token bounds how long an unpaired one keeps working.
@@ -107,10 +130,21 @@ class GatewaySettings(BaseSettings):
     rate_limit_authenticated: RateLimit = RateLimit(per_second=50, burst=100)
     rate_limit_write: RateLimit = RateLimit(per_second=10, burst=20)
     rate_limit_auth: RateLimit = RateLimit(per_second=1, burst=10)
+    # The web clients' files, the docs and the probes: a page's first load asks for dozens at once.
+    rate_limit_static: RateLimit = RateLimit(per_second=100, burst=300)
     # Most tokens a gateway takes from a client's Redis bucket at once (gateway/ratelimit.py); 1 is exact.
     rate_limit_lease: int = Field(default=64, ge=1, le=1000)
     # Prefix of the rate-limit keys in Redis: gateways with the same one share their clients' buckets.
     rate_limit_namespace: str = Field(default="gare", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    # Per account (password grant): 5 guesses, then one a second, two, four... at most one a minute.
+    attempts_account: AttemptLimit = AttemptLimit(
+        limit=5, window_seconds=900, lockout_seconds=1, max_lockout_seconds=60
+    )
+    # Per device (client credentials): each failure costs an argon2 check, and a device whose secret
+    # was revoked retries for ever; past the limit it is refused without the check.
+    attempts_client: AttemptLimit = AttemptLimit(
+        limit=5, window_seconds=3600, lockout_seconds=1, max_lockout_seconds=60
+    )
     # Refresh tokens cannot be guessed; this only keeps one address from hammering the database.
     rate_limit_refresh: RateLimit = RateLimit(per_second=10, burst=50)
     trusted_proxies: Annotated[list[str], NoDecode] = []
@@ -157,6 +191,16 @@ class GatewaySettings(BaseSettings):
             raise ValueError(f"an upstream is an http://host:port URL, not {bad}")
         return urls
 
+    @property
+    def issuer(self) -> str:
+        """GATEWAY_TOKEN_ISSUER, else the public URL, else (a development gateway that knows no
+        address of its own) the URN the services expect by default."""
+        if self.token_issuer:
+            return self.token_issuer
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return DEVELOPMENT_ISSUER
+
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> GatewaySettings:
         if self.environment == "production":
@@ -164,6 +208,8 @@ class GatewaySettings(BaseSettings):
                 raise ValueError(problem)
             if not self.public_url or not self.public_url.startswith("https://"):
                 raise ValueError("production names its public https URL (GATEWAY_PUBLIC_URL)")
+            if not self.issuer.startswith("https://"):
+                raise ValueError("production tokens name their https issuer (GATEWAY_TOKEN_ISSUER)")
             if "*" in self.cors_origins:
                 raise ValueError("production lists its CORS origins explicitly")
             if self.database_url.startswith("sqlite"):

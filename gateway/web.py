@@ -23,7 +23,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-WEB_CLIENTS = ("app", "kiosk", "player", "console", "common")
+from gateway.domain import WEB_CLIENTS
+
 SWAGGER_UI_DIR = Path(__file__).parent / "static" / "swagger-ui"
 SWAGGER_UI_VERSION = "5.35.0"
 # Revalidated at every use (a 304 when unchanged): what must change on screens as soon as it is edited.

@@ -37,7 +37,7 @@ def mint(stack, *, key=None, kid=None, **overrides) -> str:
     real_kid, real_key = signing_key(stack)
     now = int(time.time())
     claims = {
-        "iss": "urn:gare-numerique:gateway",
+        "iss": stack.gateway_url,
         "aud": "gare-numerique",
         "sub": "operator:test",
         "role": "operator",
@@ -184,9 +184,9 @@ def test_too_many_wrong_codes_burn_the_code(gateway):
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         assert httpx.post(f"{gateway}/auth/token", data=grant | {"code": wrong}).status_code == 400
-    assert_problem(
-        httpx.post(f"{gateway}/auth/token", data=grant | {"code": code}), 400, "oauth-invalid-grant"
-    )
+    # The guesses are spent: even the right code is refused, without being looked at.
+    refused = httpx.post(f"{gateway}/auth/token", data=grant | {"code": code})
+    assert "new code" in assert_problem(refused, 429, "rate-limited")["detail"]
 
 
 def test_not_a_phone_number_is_refused(gateway):

@@ -175,3 +175,11 @@ def test_a_missing_required_value_stops_the_station_with_a_message_naming_it(mis
 def test_an_empty_secret_is_as_missing(tmp_path):
     result = compose_config(station_env(tmp_path, POSTGRES_PASSWORD=""))
     assert result.returncode != 0 and "POSTGRES_PASSWORD is required" in result.stderr
+
+
+def test_every_service_expects_the_issuer_the_gateway_names_itself(rendered):
+    services = rendered["services"]
+    issuer = services["gateway"]["environment"]["GATEWAY_TOKEN_ISSUER"]
+    assert issuer == services["gateway"]["environment"]["GATEWAY_PUBLIC_URL"]
+    for service in SERVICES:
+        assert services[container(service.name)]["environment"][f"{service.env_prefix}TOKEN_ISSUER"] == issuer

@@ -322,3 +322,17 @@ def test_the_hub_runs_three_nats_nodes_from_the_tested_config_and_the_network_vi
     spec = view["spec"]["template"]["spec"]
     assert spec["initContainers"][0]["args"] == ["nats", "hub-setup"]
     assert spec["containers"][0]["args"] == ["hub", "serve"]
+
+
+def test_every_service_expects_the_issuer_its_gateway_names_itself(rendered):
+    objects = rendered["bondy"]
+
+    def env_of(name: str) -> dict[str, str]:
+        deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name)
+        return resolved_env(objects, deployment["spec"]["template"]["spec"]["containers"][0])
+
+    issuer = env_of(k8s_name(GATEWAY))["GATEWAY_TOKEN_ISSUER"]
+    assert issuer == "https://bondy.stations.example.org"
+    present = {o["metadata"]["name"] for o in objects if o["kind"] == "Deployment"}
+    for service in [s for s in SERVICES if k8s_name(s) in present]:
+        assert env_of(k8s_name(service))[f"{service.env_prefix}TOKEN_ISSUER"] == issuer, service.name

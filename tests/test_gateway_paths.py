@@ -108,7 +108,7 @@ def expired_token(stack) -> str:
     key = keyring.signing_key
     now = int(time.time())
     claims = {
-        "iss": "urn:gare-numerique:gateway",
+        "iss": stack.gateway_url,
         "aud": "gare-numerique",
         "sub": "operator-saint-denis-pleyel",
         "role": "operator",

@@ -127,6 +127,9 @@ class StationStack:
         if component.name == "parcel_lockers":
             # Each stack its own unlock key (made on first start), never one shared through the cwd.
             values["UNLOCK_KEY_FILE"] = str(self.var / "keys" / "parcel_lockers" / "unlock.pem")
+        # The gateway's tokens name it by its address (extra gateways too: the station's issuer);
+        # every service expects that issuer.
+        values["TOKEN_ISSUER"] = self.gateway_url
         values |= self.config.component_env.get(component.name, {})
         env = {k: v for k, v in os.environ.items() if not k.startswith(component.env_prefix)}
         env |= {f"{component.env_prefix}{k}": v for k, v in values.items()}

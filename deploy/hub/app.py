@@ -155,7 +155,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         http = httpx.AsyncClient()
         jwks = JwksClient(settings.jwks_url, http=http)
         app.state.verifier = TokenVerifier(
-            key_lookup=jwks.key, issuer=settings.token_issuer, audience=settings.token_audience
+            key_lookup=jwks.key, issuer=settings.issuer, audience=settings.token_audience
         )
         app.state.feed = NetworkFeed(settings)
         app.state.feed.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,7 +21,8 @@ class HubSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     # Network operators sign in at the gateway that issues `network:admin` tokens.
     jwks_url: str = "http://127.0.0.1:8080/.well-known/jwks.json"
-    token_issuer: str = "urn:gare-numerique:gateway"
+    # The issuer of those tokens; by default the gateway the JWKS comes from (its public URL).
+    token_issuer: str | None = None
     token_audience: str = "gare-numerique"
     # A station the hub has not heard from for this long counts as cut off.
     link_timeout_seconds: float = Field(default=15.0, gt=0)
@@ -27,6 +30,13 @@ class HubSettings(BaseSettings):
     source_poll_seconds: float = Field(default=2.0, gt=0)
     manifest_ttl_seconds: int = Field(default=60, ge=0)
     log_level: str = "INFO"
+
+    @property
+    def issuer(self) -> str:
+        if self.token_issuer:
+            return self.token_issuer
+        parts = urlsplit(self.jwks_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @model_validator(mode="after")
     def _production_has_real_addresses(self) -> HubSettings:

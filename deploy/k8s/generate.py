@@ -73,6 +73,8 @@ def component_env(component: Component) -> list[dict[str, Any]]:
         # Where travellers and devices reach the station: every absolute URL a component writes.
         {"name": "GARE_PUBLIC_DOMAIN", **from_config("network", "GARE_PUBLIC_DOMAIN")},
         {"name": f"{p}PUBLIC_URL", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
+        # The gateway's tokens name it by its public URL; every service expects that issuer.
+        {"name": f"{p}TOKEN_ISSUER", "value": "https://$(GARE_STATION).$(GARE_PUBLIC_DOMAIN)"},
     ]
     if component is GATEWAY:
         env += [
