@@ -22,6 +22,7 @@ from tests.test_supervision import published_reports, status_report
 pytestmark = pytest.mark.e2e
 MOBILITY = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"
 SCREENS = f"/api/v1/stations/{SAINT_DENIS}/signage/screens"
+KIOSK_MOBILITY = f"/api/v1/stations/{SAINT_DENIS}/kiosk/mobility"
 # Generous bounds for a loaded machine; they only stop a test that would otherwise hang.
 RECOVERY = 90
 
@@ -112,6 +113,14 @@ def test_a_killed_infrastructure_server_is_restarted_in_place_and_nothing_is_los
     eventually(lambda: expected <= published_reports(stack.nats_url, station["id"]), timeout=60, interval=0.5)
     shown = httpx.get(f"{gateway}{MOBILITY}/{station['id']}", timeout=10).json()
     assert datetime.fromisoformat(shown["status"]["last_reported"]) == after
+    # info_kiosk's durable consumer resumed too: its read model shows the report made after the restart.
+    eventually(lambda: kiosk_last_reported(gateway, station["id"]) == after, timeout=60, interval=0.5)
+
+
+def kiosk_last_reported(gateway: str, vehicle_station_id: str) -> datetime | None:
+    rows = httpx.get(f"{gateway}{KIOSK_MOBILITY}", timeout=10).json()["vehicle_stations"]
+    row = next((r for r in rows if r["vehicle_station_id"] == vehicle_station_id), None)
+    return datetime.fromisoformat(row["last_reported"]) if row else None
 
 
 def screen_seen(gateway: str, operator: dict[str, str], since: datetime) -> dict | None:
