@@ -41,6 +41,7 @@ class LogLimits:
 
 # A line longer than this is cut in pieces rather than held whole in memory.
 _MAX_LINE = 64 * 1024
+_TAIL_BYTES = 64 * 1024
 
 
 class RotatingLog:
@@ -164,11 +165,13 @@ class ManagedProcess:
         """The last lines of its log, from the newest backup too when the file was just rotated."""
         if not self.running:
             self._flush_log()
-        text = ""
+        end = b""
         for path in (self.log_path.with_name(f"{self.log_path.name}.1"), self.log_path):
-            with contextlib.suppress(FileNotFoundError):
-                text += path.read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
+            with contextlib.suppress(FileNotFoundError), path.open("rb") as log:
+                # Only the end of a file that may hold megabytes.
+                log.seek(max(0, log.seek(0, os.SEEK_END) - _TAIL_BYTES))
+                end += log.read()
+        return "\n".join(end.decode(errors="replace").splitlines()[-lines:])
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.1) -> None:
