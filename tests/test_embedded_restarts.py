@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from deploy.embedded.processes import ManagedProcess
-from deploy.embedded.stack import StationStack
+from deploy.embedded.stack import DEVICES, StationStack
 from deploy.embedded.supervisor import Supervisor
+from services.common.registry import COMPONENTS
 from tests.support import SAINT_DENIS, bearer, eventually
 from tests.test_supervision import published_reports, status_report
 
@@ -153,3 +154,28 @@ def test_a_paired_screen_stays_online_across_a_gateway_restart(stack, gateway, t
     # A heartbeat the screen sent through the new gateway process, read with the token issued before.
     hall, _ = eventually(lambda: screen_seen(gateway, operator, killed_at), timeout=RECOVERY, interval=1)
     assert hall["online"]
+
+
+# Every process the runner starts for a station; a component added to the registry joins the matrix.
+EVERY_PROCESS = ["nats", "redis", *(c.name for c in COMPONENTS), DEVICES]
+
+
+def test_the_supervisor_watches_every_process_the_stack_started(stack):
+    assert set(EVERY_PROCESS) <= set(stack.supervisor().running())
+
+
+@pytest.mark.parametrize("name", EVERY_PROCESS)
+def test_every_process_of_the_stack_comes_back_after_kill_9(stack, gateway, name):
+    killed = pid_of(stack, name)
+    urls = (stack.gateway_url, stack.nats_url, stack.redis_url, *(stack.url(c.name) for c in COMPONENTS))
+    with supervised(stack) as supervisor:
+        os.kill(killed, signal.SIGKILL)
+        eventually(lambda: supervisor.restarts.get(name), timeout=RECOVERY, interval=0.2)
+        eventually(lambda: is_running(stack, name) and ready(gateway), timeout=RECOVERY, interval=0.5)
+    assert pid_of(stack, name) != killed
+    assert (
+        stack.gateway_url,
+        stack.nats_url,
+        stack.redis_url,
+        *(stack.url(c.name) for c in COMPONENTS),
+    ) == urls
