@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.embedded.ports import PORTS_FILE, listening_socket, recorded_ports
+from deploy.embedded.ports import PORTS_FILE, listening_socket, moved_notice, recorded_ports
 from deploy.embedded.processes import LogLimits
 from deploy.embedded.stack import StationStack
 from tests.conftest import running_stack
@@ -116,3 +116,12 @@ def test_a_broken_ports_file_is_not_fatal(tmp_path):
         assert recorded_ports(path) == {}
     path.write_text('{"gateway": 18080, "nats": 14222}')
     assert recorded_ports(path) == {"gateway": 18080, "nats": 14222}
+
+
+def test_a_moved_gateway_tells_what_clients_lose_and_how_to_go_back():
+    notice = moved_notice("gateway", 8080, 41234, recorded=True)
+    assert "8080" in notice and "41234" in notice and "paired screens" in notice and PORTS_FILE in notice
+    internal = moved_notice("bike_share", 8103, 41235, recorded=True)
+    assert "8103" in internal and "41235" in internal and "paired screens" not in internal
+    first_start = moved_notice("gateway", 8080, 41234, recorded=False)
+    assert "used by another program" in first_start and "kept from now on" in first_start

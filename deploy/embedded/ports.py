@@ -104,6 +104,7 @@ def moved_notice(name: str, wanted: int, got: int, *, recorded: bool) -> str:
     if name == "gateway":
         notice += (
             " Clients that know the old address (paired screens, signed-in phones) must be pointed to "
-            "the new one; stop that program and restart the stack to go back."
+            f"the new one, which is kept from now on; to go back, stop that program, delete {PORTS_FILE} "
+            "and start the stack again."
         )
     return notice
