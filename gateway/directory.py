@@ -32,7 +32,7 @@ class StationServicePublic(BaseModel):
 
 class StationPublic(BaseModel):
     slug: str = Field(examples=["saint-denis-pleyel"])
-    name: str = Field(examples=["Saint-Denis Pleyel"])
+    name: str = Field(examples=["Saint-Denis \u2013 Pleyel"])  # the catalog's name, en dash included
     lines: list[str] = Field(
         description="Metro lines serving the station", examples=[["14", "15", "16", "17"]]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.embedded.ports import listening_socket
 from deploy.embedded.stack import REPO_ROOT
 from tests.support import SAINT_DENIS
 
@@ -115,6 +117,34 @@ def test_two_stacks_started_at_once_each_serve_on_the_ports_they_report(tmp_path
     finally:
         for stack in stacks:
             stack.kill()
+
+
+def test_dev_up_where_8080_is_taken_comes_back_on_the_same_ports(tmp_path):
+    """A new user's first start on a machine where 8080 serves something else: the gateway moves,
+    says so, and stays where it moved at the next start, so paired screens find it again."""
+    var = tmp_path / "var"
+    with contextlib.ExitStack() as held:
+        with contextlib.suppress(OSError):  # already taken by someone else: just as good
+            held.enter_context(listening_socket(8080))
+        first = DevUp(var)
+        try:
+            gateway = first.wait_ready()
+            services = first.demo["services"]
+            output = first.ctrl_c()
+        finally:
+            first.kill()
+        assert not gateway.endswith(":8080")
+        assert "NOTE gateway: port 8080 is used by another program" in output, output
+        assert json.loads((var / "ports.json").read_text())["gateway"] == int(gateway.rsplit(":", 1)[1])
+
+        second = DevUp(var)
+        try:
+            assert second.wait_ready() == gateway
+            assert second.demo["services"] == services
+            output = second.ctrl_c()
+        finally:
+            second.kill()
+        assert "NOTE" not in output, output
 
 
 def _answers(url: str) -> bool:

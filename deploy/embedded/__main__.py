@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from deploy.embedded.ports import PORTS_FILE
 from deploy.embedded.stack import (
     CATALOG_DIR,
     REPO_ROOT,
@@ -36,9 +37,13 @@ def summary(stack: StationStack) -> str:
     lines += [f"    {a['username']:<50} {a['password']:<20} {a['role']}" for a in demo["accounts"]]
     lines.append(f"  {'devices':<16}(grant_type=client_credentials)")
     lines += [f"    {d['client_id']:<50} {d['client_secret']:<20} {d['kind']}" for d in demo["devices"]]
+    # A moved port is the one thing a person must act on (screens paired to the old address).
+    lines += ["", *(f"  NOTE {notice}" for notice in stack.notices)] if stack.notices else []
     lines += [
         "",
-        f"  Everything a client needs is in {stack.var / 'demo.json'}; logs are in {stack.logs}/.",
+        f"  Everything a client needs is in {stack.var / 'demo.json'}; logs are in {stack.logs}/ "
+        "(rotated by size); the ports chosen are kept in "
+        f"{stack.var / PORTS_FILE} for the next start.",
         "  Try: curl -s "
         + f"{stack.gateway_url}/api/v1/stations/{demo['stations'][0]}/mobility/vehicle-stations",
         "  Ctrl-C stops everything.",

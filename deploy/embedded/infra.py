@@ -10,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from deploy.embedded.processes import ManagedProcess, wait_until
+from deploy.embedded.processes import LogLimits, ManagedProcess, wait_until
 
 
 def nats_server_binary() -> str:
@@ -84,7 +84,9 @@ class OwnServer(ManagedProcess):
 
 
 class NatsServer(OwnServer):
-    def __init__(self, *, port: int, store_dir: Path, log_dir: Path, cwd: Path) -> None:
+    def __init__(
+        self, *, port: int, store_dir: Path, log_dir: Path, cwd: Path, log_limits: LogLimits = LogLimits()
+    ) -> None:
         store_dir.mkdir(parents=True, exist_ok=True)
         self.server_name = f"gare-embedded-{uuid.uuid4().hex[:12]}"
         super().__init__(
@@ -104,6 +106,7 @@ class NatsServer(OwnServer):
             env=dict(os.environ),
             log_path=log_dir / "nats.log",
             cwd=cwd,
+            log_limits=log_limits,
         )
         self.port = port
 
@@ -116,7 +119,9 @@ class NatsServer(OwnServer):
 
 
 class RedisServer(OwnServer):
-    def __init__(self, *, port: int, data_dir: Path, log_dir: Path, cwd: Path) -> None:
+    def __init__(
+        self, *, port: int, data_dir: Path, log_dir: Path, cwd: Path, log_limits: LogLimits = LogLimits()
+    ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         super().__init__(
             name="redis",
@@ -137,6 +142,7 @@ class RedisServer(OwnServer):
             env=dict(os.environ),
             log_path=log_dir / "redis.log",
             cwd=cwd,
+            log_limits=log_limits,
         )
         self.port = port
 

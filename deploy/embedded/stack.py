@@ -18,8 +18,16 @@ from typing import IO, Any
 
 from deploy.embedded.credentials import demo_credentials, read_previous
 from deploy.embedded.infra import NatsServer, OwnServer, RedisServer, ServerExited
-from deploy.embedded.ports import listening_socket, pick_port, reserve_port
-from deploy.embedded.processes import ManagedProcess, run_all, wait_until
+from deploy.embedded.ports import (
+    PORTS_FILE,
+    listening_socket,
+    moved_notice,
+    pick_port,
+    record_ports,
+    recorded_ports,
+    reserve_port,
+)
+from deploy.embedded.processes import LogLimits, ManagedProcess, run_all, wait_until
 from deploy.embedded.supervisor import Supervisor
 from services.common.cli import LISTEN_FD_ENV
 from services.common.registry import COMPONENTS, GATEWAY, SERVICES, Component
@@ -29,6 +37,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO_ROOT / "deploy" / "stations"
 LOCK_FILE = "stack.lock"
 DEVICES = "devices"
+NATS, REDIS = "nats", "redis"
+INFRA_PORTS = {NATS: 4222, REDIS: 6379}
 
 
 class StackAlreadyRunning(RuntimeError):
@@ -44,7 +54,11 @@ class StackConfig:
     # A PostgreSQL URL puts every component in its own schema of that database; None means SQLite files.
     database_url: str | None = None
     schema_prefix: str = ""
+    # Each component first wants its usual port (gateway 8080...); False: any free one. A port an
+    # earlier run of the same state folder chose (var/ports.json) is wanted before either.
     preferred_ports: bool = True
+    # Other usual ports by component name ("gateway", "nats"...), wanted even when preferred_ports is False.
+    usual_ports: dict[str, int] = field(default_factory=dict)
     with_devices: bool = True
     device_args: list[str] = field(default_factory=list)
     # Extra environment per component name ("gateway", "bike_share", ...), e.g. shorter timeouts in tests.
@@ -52,6 +66,7 @@ class StackConfig:
     # Environment given to the stack by the person running it (NATS_URL, BIKE_SHARE_DATABASE_URL...).
     overrides: dict[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
+    log_limits: LogLimits = field(default_factory=LogLimits)
 
 
 def _http_ok(url: str) -> bool:
@@ -85,6 +100,9 @@ class StationStack:
         self._lock: IO[str] | None = None
         # The gateway tells it on /healthz: the readiness wait never mistakes another stack's for ours.
         self.instance_id = uuid.uuid4().hex
+        # Ports chosen by an earlier run, wanted again; what to tell the person when one moved.
+        self._recorded_ports: dict[str, int] = {}
+        self.notices: list[str] = []
 
     # -- addresses -------------------------------------------------------------------------
     def url(self, component: str) -> str:
@@ -146,12 +164,14 @@ class StationStack:
         started = time.monotonic()
         self.var.mkdir(parents=True, exist_ok=True)
         self._take_lock()
+        self._recorded_ports = recorded_ports(self.var / PORTS_FILE)
         self._start_infra()
         for component in COMPONENTS:
-            preferred = component.default_port if self.config.preferred_ports else None
-            sock = reserve_port(preferred)
+            wanted = self._wanted_port(component.name, component.default_port)
+            sock = reserve_port(wanted)
             self._sockets[component.name] = sock
-            self.ports[component.name] = sock.getsockname()[1]
+            self._chose_port(component.name, wanted, sock.getsockname()[1])
+        record_ports(self.var / PORTS_FILE, self.ports)
         self._prepare_databases()
         for component in SERVICES:
             self._spawn(component, "serve")
@@ -179,39 +199,65 @@ class StationStack:
         lock.flush()
         self._lock = lock
 
+    def _wanted_port(self, name: str, usual: int) -> int | None:
+        """The port a component asks for first: the one it had last time, else its usual one."""
+        if name in self._recorded_ports:
+            return self._recorded_ports[name]
+        if name in self.config.usual_ports:
+            return self.config.usual_ports[name]
+        return usual if self.config.preferred_ports else None
+
+    def _chose_port(self, name: str, wanted: int | None, got: int) -> None:
+        self.ports[name] = got
+        if wanted is not None and got != wanted:
+            notice = moved_notice(name, wanted, got, recorded=name in self._recorded_ports)
+            log.warning(notice)
+            self.notices.append(notice)
+
     def _start_infra(self) -> None:
         if not self.nats_url:
             self.nats = self._start_server(
+                NATS,
                 lambda port: NatsServer(
-                    port=port, store_dir=self.var / "nats", log_dir=self.logs, cwd=REPO_ROOT
+                    port=port,
+                    store_dir=self.var / "nats",
+                    log_dir=self.logs,
+                    cwd=REPO_ROOT,
+                    log_limits=self.config.log_limits,
                 ),
-                preferred=4222,
             )
             self.nats_url = self.nats.url
         if not self.redis_url:
             self.redis = self._start_server(
+                REDIS,
                 lambda port: RedisServer(
-                    port=port, data_dir=self.var / "redis", log_dir=self.logs, cwd=REPO_ROOT
+                    port=port,
+                    data_dir=self.var / "redis",
+                    log_dir=self.logs,
+                    cwd=REPO_ROOT,
+                    log_limits=self.config.log_limits,
                 ),
-                preferred=6379,
             )
             self.redis_url = self.redis.url
 
-    def _start_server(self, make: Callable[[int], OwnServer], *, preferred: int) -> Any:
+    def _start_server(self, name: str, make: Callable[[int], OwnServer]) -> Any:
         """nats-server and redis-server bind by themselves: on a clash with a port taken meanwhile,
         try another one."""
-        candidate: int | None = preferred if self.config.preferred_ports else None
+        wanted = self._wanted_port(name, INFRA_PORTS[name])
+        candidate = wanted
         for attempt in range(3):
             server = make(pick_port(candidate, self._ports))
             server.start()
             try:
                 server.wait_ready()
-                return server
             except (ServerExited, TimeoutError):
                 server.stop()
                 if attempt == 2:
                     raise
                 candidate = None
+                continue
+            self._chose_port(name, wanted, server.port)
+            return server
         raise AssertionError("unreachable")
 
     def _prepare_databases(self) -> None:
@@ -220,6 +266,7 @@ class StationStack:
             {f"migrate-{c.name}": (self._command(c, "migrate"), self.component_env(c)) for c in components},
             cwd=REPO_ROOT,
             log_dir=self.logs,
+            log_limits=self.config.log_limits,
         )
         demo_path = self.var / "demo.json"
         credentials = demo_credentials(self.config.stations, read_previous(demo_path))
@@ -244,7 +291,7 @@ class StationStack:
             self._command(GATEWAY, "load-accounts", str(demo_path)),
             self.component_env(GATEWAY),
         )
-        run_all(seeds, cwd=REPO_ROOT, log_dir=self.logs)
+        run_all(seeds, cwd=REPO_ROOT, log_dir=self.logs, log_limits=self.config.log_limits)
 
     def _spawn(self, component: Component, *args: str) -> ManagedProcess:
         """Start a component on the socket bound for it; a restart binds its port again."""
@@ -257,6 +304,7 @@ class StationStack:
                 log_path=self.logs / f"{component.name}.log",
                 cwd=REPO_ROOT,
                 pass_fds=(sock.fileno(),),
+                log_limits=self.config.log_limits,
             )
             process.start()
         finally:
@@ -279,6 +327,7 @@ class StationStack:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             log_path=self.logs / "devices.log",
             cwd=REPO_ROOT,
+            log_limits=self.config.log_limits,
         )
         process.start()
         self.processes[DEVICES] = process
@@ -317,6 +366,7 @@ class StationStack:
                 log_path=self.logs / f"{name}.log",
                 cwd=REPO_ROOT,
                 pass_fds=(sock.fileno(),),
+                log_limits=self.config.log_limits,
             )
             process.start()
         finally:
@@ -326,17 +376,30 @@ class StationStack:
         wait_until(lambda: _http_ok(f"{url}/healthz"), timeout=30, what=name)
         return process, url
 
+    def _infra(self) -> dict[str, OwnServer]:
+        """The nats-server and redis-server this stack started (none when given their URLs)."""
+        return {name: server for name, server in ((NATS, self.nats), (REDIS, self.redis)) if server}
+
     def supervisor(self) -> Supervisor:
-        """Restarts this stack's services, gateway and device simulators when they crash."""
+        """Restarts this stack's nats-server, redis-server, services, gateway and device simulators
+        when they crash."""
         supervised = {c.name for c in COMPONENTS} | {DEVICES}
+
+        def running() -> dict[str, bool]:
+            states = {n: s.running for n, s in self._infra().items()}
+            return states | {n: p.running for n, p in self.processes.items() if n in supervised}
+
         return Supervisor(
-            running=lambda: {n: p.running for n, p in self.processes.items() if n in supervised},
+            running=running,
             restart=self.restart_component,
-            tail=lambda name: self.processes[name].tail(),
+            tail=lambda name: (self._infra().get(name) or self.processes[name]).tail(),
         )
 
     def restart_component(self, name: str) -> None:
-        if name == DEVICES:
+        if name in self._infra():
+            # Same port, same data folder: clients reconnect to where they were, JetStream keeps its streams.
+            self._infra()[name].start()
+        elif name == DEVICES:
             self._spawn_devices()
         else:
             self._spawn(next(c for c in COMPONENTS if c.name == name), "serve")
