@@ -40,13 +40,12 @@ import pytest
 from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
-from deploy.embedded.ports import any_free_port
 from devices.locker_controller import LockerController
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.settings import Settings as BikeShareSettings
 from services.common.contracts import kiosk as kiosk_contract
 from services.common.contracts import lockers as lockers_contract
-from services.common.contracts import mobility, signage
+from services.common.contracts import signage
 from services.common.events import new_event
 from services.common.notifier import INBOX_KEY
 from services.common.service_app import ServiceDefinition, build_runtime, create_service_app
@@ -57,12 +56,13 @@ from services.common.testing import (
     SigningKey,
     bearer,
     migrated_sqlite_async,
+    running_redis,
     running_service,
     wait_until,
 )
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
-from services.info_kiosk.tests.test_api import publish
+from services.info_kiosk.tests.test_api import publish, status_event
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
 from services.parcel_lockers.tests.test_api import CONTROLLER_A, bank
@@ -710,31 +710,6 @@ SIGNAGE_WRITES = {
 }
 
 
-def vehicle_status_event(count: int) -> Any:
-    return new_event(
-        station_id=SAINT_DENIS,
-        domain=mobility.DOMAIN,
-        entity=mobility.VEHICLE_STATION,
-        verb=mobility.STATUS_CHANGED,
-        subject=PLEYEL,
-        data=mobility.VehicleStationStatusChanged(
-            vehicle_station_id=PLEYEL,
-            system_id="velib-metropole",
-            name="Carrefour Pleyel",
-            lat=48.918,
-            lon=2.343,
-            capacity=30,
-            num_vehicles_available=count,
-            vehicle_types_available=[mobility.VehicleTypeCount(vehicle_type_id="velib-ebike", count=count)],
-            num_docks_available=30 - count,
-            is_installed=True,
-            is_renting=True,
-            is_returning=True,
-            last_reported=datetime.now(UTC),
-        ),
-    )
-
-
 def lift_event(status: kiosk_contract.EquipmentStatus) -> Any:
     return new_event(
         station_id=SAINT_DENIS,
@@ -766,7 +741,7 @@ SIGNAGE_MATRIX = Matrix(
     reads=SIGNAGE_READS,
     writes=SIGNAGE_WRITES,
     events={
-        "signage-vehicle-availability": row(published(lambda: vehicle_status_event(6)), "hall"),
+        "signage-vehicle-availability": row(published(lambda: status_event(PLEYEL, 6)), "hall"),
         "signage-equipment-status": row(published(lambda: lift_event("out_of_service")), "hall"),
     },
 )
@@ -774,14 +749,8 @@ SIGNAGE_MATRIX = Matrix(
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    where = tmp_path_factory.mktemp("redis")
-    server = RedisServer(port=any_free_port(), data_dir=where / "data", log_dir=where, cwd=where)
-    server.start()
-    try:
-        server.wait_ready()
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 # -- parcel_lockers -------------------------------------------------------------------------------
@@ -1006,7 +975,7 @@ async def kiosk_seed(ctx: Ctx) -> None:
         "PUT", f"{KIOSK}/graph/gtfs", content=demo_graph_zip(), headers={"content-type": "application/zip"}
     )
     await add_point(ctx)
-    await publish(ctx.nats_url, vehicle_status_event(2))
+    await publish(ctx.nats_url, status_event(PLEYEL, 2))
     await publish(ctx.nats_url, locker_event(free=3))
 
     async def fed() -> bool:
@@ -1174,7 +1143,7 @@ KIOSK_MATRIX = Matrix(
     writes=KIOSK_WRITES,
     events={
         "info_kiosk-vehicle-availability": row(
-            published(lambda: vehicle_status_event(6)), "mobility", "live"
+            published(lambda: status_event(PLEYEL, 6)), "mobility", "live"
         ),
         "info_kiosk-locker-availability": row(published(lambda: locker_event(free=1)), "live"),
         "info_kiosk-alerts: raised": row(published(alert_raised), "live"),

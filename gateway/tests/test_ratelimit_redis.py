@@ -9,17 +9,14 @@ import pytest
 from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
-from deploy.embedded.ports import any_free_port
 from gateway.ratelimit import RateLimiter
+from services.common.testing import running_redis
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(port=any_free_port(), data_dir=tmp_path / "redis", log_dir=tmp_path, cwd=tmp_path)
-    server.start()
-    server.wait_ready()
-    yield server
-    server.stop()
+    with running_redis(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -239,14 +239,19 @@ async def test_a_non_idempotent_request_is_never_sent_twice(serve):
     await pool.aclose()
 
 
-async def test_a_request_beyond_the_in_flight_cap_waits_and_takes_its_turn(serve):
+async def held(serve) -> tuple[Server, asyncio.Event]:
+    """A service that answers each request once the test sets the event."""
     release = asyncio.Event()
 
     async def answer(head: bytes, body: bytes) -> bytes:
         await release.wait()
         return ok()
 
-    server = await serve(answer)
+    return await serve(answer), release
+
+
+async def test_a_request_beyond_the_in_flight_cap_waits_and_takes_its_turn(serve):
+    server, release = await held(serve)
     pool = pool_for(server, max_in_flight=1, timeout=30)
     first = asyncio.create_task(pool.send("GET", b"/0", []))
     await wait_until(lambda: len(server.requests) == 1, timeout=30)
@@ -261,13 +266,7 @@ async def test_a_request_beyond_the_in_flight_cap_waits_and_takes_its_turn(serve
 
 
 async def test_a_request_that_waits_longer_than_the_timeout_gives_up_busy(serve):
-    release = asyncio.Event()
-
-    async def answer(head: bytes, body: bytes) -> bytes:
-        await release.wait()
-        return ok()
-
-    server = await serve(answer)
+    server, release = await held(serve)
     pool = pool_for(server, max_in_flight=1, timeout=30)
     holder = asyncio.create_task(pool.send("GET", b"/held", []))
     await wait_until(lambda: len(server.requests) == 1, timeout=30)

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from jwt import PyJWK
 
-from deploy.embedded.infra import NatsServer
+from deploy.embedded.infra import NatsServer, RedisServer
 from deploy.embedded.ports import any_free_port
 from services.common.auth import DeviceKind, Role
 from services.common.migrations import upgrade_to_head
@@ -162,6 +162,18 @@ async def migrated_sqlite_async(migrations_dir: Path, destination: Path) -> str:
 def running_nats(directory: Path) -> Iterator[NatsServer]:
     """A real nats-server with JetStream on a free port, its store under `directory`."""
     server = NatsServer(port=any_free_port(), store_dir=directory / "nats", log_dir=directory, cwd=directory)
+    server.start()
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def running_redis(directory: Path) -> Iterator[RedisServer]:
+    """A real redis-server on a free port, its files under `directory`."""
+    server = RedisServer(port=any_free_port(), data_dir=directory / "redis", log_dir=directory, cwd=directory)
     server.start()
     try:
         server.wait_ready()

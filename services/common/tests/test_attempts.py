@@ -11,18 +11,14 @@ import pytest
 from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
-from deploy.embedded.ports import any_free_port
 from services.common.attempts import AttemptCounter, AttemptPolicy
+from services.common.testing import running_redis
 
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    tmp = tmp_path_factory.mktemp("attempts")
-    server = RedisServer(port=any_free_port(), data_dir=tmp / "redis", log_dir=tmp, cwd=tmp)
-    server.start()
-    server.wait_ready()
-    yield server
-    server.stop()
+    with running_redis(tmp_path_factory.mktemp("attempts")) as server:
+        yield server
 
 
 @pytest.fixture

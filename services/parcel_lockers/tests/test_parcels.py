@@ -19,7 +19,6 @@ import pytest
 from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
-from deploy.embedded.ports import any_free_port
 from devices.locker_controller import LockerController, _key_from_jwks
 from services.common.db import utcnow
 from services.common.notifier import INBOX_KEY
@@ -30,6 +29,7 @@ from services.common.testing import (
     assert_problem,
     bearer,
     migrated_sqlite_async,
+    running_redis,
     running_service,
 )
 from services.parcel_lockers import api, flows
@@ -43,14 +43,8 @@ OTHER_PHONE = "+33698765432"
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    where = tmp_path_factory.mktemp("redis")
-    server = RedisServer(port=any_free_port(), data_dir=where / "data", log_dir=where, cwd=where)
-    server.start()
-    try:
-        server.wait_ready()
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @dataclass

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from deploy.embedded.infra import RedisServer
-from deploy.embedded.ports import any_free_port
 from services.common.db import utcnow
 from services.common.testing import (
     SAINT_DENIS,
@@ -19,6 +18,7 @@ from services.common.testing import (
     SigningKey,
     bearer,
     migrated_sqlite_async,
+    running_redis,
     running_service,
 )
 from services.signage import heartbeats, sweeper
@@ -33,13 +33,8 @@ OFFLINE = f"gare.{SAINT_DENIS}.signage.screen.offline"
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(port=any_free_port(), data_dir=tmp_path / "redis", log_dir=tmp_path, cwd=tmp_path)
-    server.start()
-    try:
-        server.wait_ready()
+    with running_redis(tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
