@@ -222,7 +222,7 @@ async def test_a_system_whose_feed_is_the_stations_own_port_is_refused_not_scann
         created = await bike_share.http.post(
             f"/api/v1/stations/{SAINT_DENIS}/mobility/systems",
             json={"id": "probe", "name": {"fr": "probe"}, "feed_url": f"{origin.base}/metrics"},
-            headers=bearer(keys.operator()),
+            headers=bearer(keys.admin()),
         )
         assert created.status_code == 201, created.text
         state = await pull(

@@ -24,7 +24,13 @@ pytestmark = pytest.mark.e2e
 LOCKERS = f"/api/v1/stations/{SAINT_DENIS}/lockers/banks"
 PUBLIC_READ = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"
 HEARTBEAT = f"/api/v1/stations/{SAINT_DENIS}/signage/screens/hall/heartbeat"
-PATH_VALUES = {"session_id": "0" * 32, "client_id": "nobody", "username": "nobody", "station_id": SAINT_DENIS}
+PATH_VALUES = {
+    "session_id": "0" * 32,
+    "client_id": "nobody",
+    "username": "nobody",
+    "station_id": SAINT_DENIS,
+    "slug": "validation-error",
+}
 
 
 def own_routes() -> list[tuple[str, str]]:

@@ -78,6 +78,13 @@ def network_stations() -> dict[str, dict[str, Any]]:
         return {}
 
 
+CATALOG = NETWORK.parents[1]
+
+
+@functools.cache
 def station_names() -> dict[str, str]:
-    """Each station's name as travellers read it (French), by slug."""
-    return {slug: s["name"] for slug, s in network_stations().items()}
+    """Each station's name as travellers read it (French), by slug: the catalog's (the name the
+    gateway's directory gives) for the stations it describes, else the network list's."""
+    names = {slug: s["name"] for slug, s in network_stations().items()}
+    names.update({station.slug: station.name for station in load_catalog(CATALOG)})
+    return names
