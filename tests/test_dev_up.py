@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -119,13 +120,32 @@ def test_two_stacks_started_at_once_each_serve_on_the_ports_they_report(tmp_path
             stack.kill()
 
 
+@contextlib.contextmanager
+def hold_port(port: int) -> Iterator[None]:
+    """Hold `port` for the test. A stack that a test before this one stopped may still be letting it
+    go: wait for that; a program that keeps it all along holds it just as well."""
+    deadline = time.monotonic() + 30
+    sock = None
+    while sock is None:
+        try:
+            sock = listening_socket(port)
+        except OSError:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        if sock is not None:
+            sock.close()
+
+
 def test_dev_up_where_8080_is_taken_comes_back_on_the_same_ports(tmp_path):
     """A new user's first start on a machine where 8080 serves something else: the gateway moves,
     says so, and stays where it moved at the next start, so paired screens find it again."""
     var = tmp_path / "var"
     with contextlib.ExitStack() as held:
-        with contextlib.suppress(OSError):  # already taken by someone else: just as good
-            held.enter_context(listening_socket(8080))
+        held.enter_context(hold_port(8080))
         first = DevUp(var)
         try:
             gateway = first.wait_ready()

@@ -138,7 +138,8 @@ def test_a_forged_host_changes_no_absolute_url(gateway, stack):
 
     metadata = httpx.get(f"{gateway}/.well-known/oauth-authorization-server", headers=FORGED).json()
     urls = [v for v in metadata.values() if isinstance(v, str) and "://" in v]
-    assert urls and all(u.startswith(f"{gateway}/") for u in urls), metadata
+    # The issuer is the gateway's public URL itself; every endpoint is below it.
+    assert urls and all(u == gateway or u.startswith(f"{gateway}/") for u in urls), metadata
 
     started = httpx.post(f"{gateway}/auth/device_authorization", headers=FORGED)
     assert started.status_code == 200, started.text
@@ -217,7 +218,12 @@ def test_every_problem_type_resolves_at_the_gateway(gateway):
 def test_problem_pages_stay_reachable_when_the_client_is_rate_limited(stack):
     process, url = stack.start_extra_gateway(
         "gateway-tight-anonymous",
-        {"RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.01", "RATE_LIMIT_ANONYMOUS__BURST": "1"},
+        # Buckets of its own: the stack's gateway shares Redis and must not inherit the empty one.
+        {
+            "RATE_LIMIT_ANONYMOUS__PER_SECOND": "0.01",
+            "RATE_LIMIT_ANONYMOUS__BURST": "1",
+            "RATE_LIMIT_NAMESPACE": f"tight{uuid.uuid4().hex[:8]}",
+        },
     )
     try:
         read = f"{url}/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"

@@ -259,22 +259,22 @@ def test_the_console_is_used_from_the_keyboard_alone(desktop: Page, stack: Stati
     page.reload()
     expect(page.locator("#view-title")).to_have_text(SAINT_DENIS_NAME)
     tab_to(page, "#skip-link", limit=3)
-    tab_to(page, "#sidenav a[data-section=mobility]")
+    tab_to(page, "#sidenav a[data-section=lockers]")
     page.keyboard.press("Enter")
     expect(page.locator("#view-title")).to_be_focused()
 
     # An action of the view opens a dialog; Escape closes it and the focus goes back.
-    tab_to(page, "[data-action=new-system]")
+    tab_to(page, "[data-action=new-bank]")
     page.keyboard.press("Enter")
     dialog = page.locator("dialog")
-    expect(dialog.locator("input[name=id]")).to_be_focused()
+    expect(dialog.locator("input[name=code]")).to_be_focused()
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
-    expect(page.locator("[data-action=new-system]")).to_be_focused()
+    expect(page.locator("[data-action=new-bank]")).to_be_focused()
 
     # The skip link lands in the view, past the bar and the navigation.
     page.reload()
-    expect(page.locator("#view-title")).to_have_text("Mobilités partagées")
+    expect(page.locator("#view-title")).to_have_text("Consignes")
     tab_to(page, "#skip-link", limit=3)
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
