@@ -41,7 +41,7 @@ from services.bike_share.schemas import (
 )
 from services.common.contracts import mobility
 from services.common.db import rows_changed, utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
 from services.common.rules import FieldProblem
@@ -73,14 +73,6 @@ async def paged(session: AsyncSession, query: Select[T], *, offset: int, limit: 
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = (await session.scalars(query.offset(offset).limit(limit))).unique().all()
     return list(rows), total
-
-
-async def commit_or_conflict(session: AsyncSession, detail: str) -> None:
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(detail) from exc
 
 
 def apply(row: Base, changes: dict[str, Any]) -> None:
@@ -130,7 +122,7 @@ async def create_system(*, session: AsyncSession, system_in: SystemCreate, stati
         session.add(FeedState(system_id=system.id, url=system.feed_url, state="pending", etags={}))
     mark_stations_changed(session, stations)
     await configuration_changed(session, stations, mobility.SYSTEM, mobility.CREATED, system.id, system.id)
-    await commit_or_conflict(session, f"System {system.id!r} already exists.")
+    await commit_or_conflict(session, detail=f"System {system.id!r} already exists.")
     return system
 
 
@@ -151,7 +143,7 @@ async def update_system(
     system.updated_at = utcnow()
     mark_stations_changed(session, stations)
     await configuration_changed(session, stations, mobility.SYSTEM, mobility.UPDATED, system.id, system.id)
-    await commit_or_conflict(session, "The change conflicts with what is stored.")
+    await commit_or_conflict(session)
     return system
 
 
@@ -207,7 +199,7 @@ async def create_pricing_plan(
     await configuration_changed(
         session, stations, mobility.PRICING_PLAN, mobility.CREATED, plan.id, plan.system_id
     )
-    await commit_or_conflict(session, f"Pricing plan {plan.id!r} already exists.")
+    await commit_or_conflict(session, detail=f"Pricing plan {plan.id!r} already exists.")
     return plan
 
 
@@ -221,7 +213,7 @@ async def update_pricing_plan(
     await configuration_changed(
         session, stations, mobility.PRICING_PLAN, mobility.UPDATED, plan.id, plan.system_id
     )
-    await commit_or_conflict(session, "The change conflicts with what is stored.")
+    await commit_or_conflict(session)
     return plan
 
 
@@ -281,7 +273,7 @@ async def create_vehicle_type(
     await configuration_changed(
         session, stations, mobility.VEHICLE_TYPE, mobility.CREATED, vehicle_type.id, vehicle_type.system_id
     )
-    await commit_or_conflict(session, f"Vehicle type {vehicle_type.id!r} already exists.")
+    await commit_or_conflict(session, detail=f"Vehicle type {vehicle_type.id!r} already exists.")
     return vehicle_type
 
 
@@ -304,7 +296,7 @@ async def update_vehicle_type(
     await configuration_changed(
         session, stations, mobility.VEHICLE_TYPE, mobility.UPDATED, vehicle_type.id, vehicle_type.system_id
     )
-    await commit_or_conflict(session, "The change conflicts with what is stored.")
+    await commit_or_conflict(session)
     return vehicle_type
 
 
@@ -395,11 +387,7 @@ async def register_vehicle_station(
     )
     session.add(station)
     mark_vehicle_station_changed(session, station)
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(f"Vehicle station {station.id!r} is already registered.") from exc
+    await commit_or_conflict(session, detail=f"Vehicle station {station.id!r} is already registered.")
     return await get_vehicle_station_or_raise(
         session=session, station_id=station_id, vehicle_station_id=station.id
     )
@@ -577,7 +565,7 @@ async def create_vehicle(*, session: AsyncSession, station_id: str, vehicle_in: 
     )
     session.add(vehicle)
     mark_changed(session, station_id, GBFS)
-    await commit_or_conflict(session, f"Vehicle {vehicle.id!r} is already registered.")
+    await commit_or_conflict(session, detail=f"Vehicle {vehicle.id!r} is already registered.")
     return vehicle
 
 
