@@ -176,9 +176,6 @@ Text = TypeVar("Text")
 def _only_language_keys(schema: dict[str, Any]) -> None:
     # Pydantic writes the key rule as `patternProperties`, which alone lets any other key through.
     schema["additionalProperties"] = False
-    # The rule said of the keys themselves too: a generator (the fuzzer's, a client's) then draws keys
-    # that are tags instead of drawing any text and throwing nearly all of it away.
-    schema.setdefault("propertyNames", {})["pattern"] = LANGUAGE_TAG_PATTERN
 
 
 # Texts by language, e.g. {"fr": "Ascenseur", "en": "Lift"}: every key a BCP 47 tag, said in the schema.
