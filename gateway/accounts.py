@@ -194,7 +194,9 @@ async def list_page(
 
 async def create(db: AsyncSession, *, account_in: AccountCreate) -> Account:
     if await db.get(Account, account_in.username) is not None:
-        raise Conflict(f"An account {account_in.username!r} exists already.", slug="username-taken")
+        raise Conflict.taken(
+            f"An account {account_in.username!r} exists already.", "username", slug="username-taken"
+        )
     account = Account(
         username=account_in.username,
         password_hash=await asyncio.to_thread(hash_secret, account_in.password),

@@ -27,6 +27,7 @@ from gateway.domain import EDGE_RATE_CLASSES
 from gateway.edge import PROXIED_METHODS, Edge
 from gateway.headers import SecurityHeaders
 from gateway.keys import KeyRing
+from gateway.models import Base
 from gateway.openapi import MergedOpenAPI, allowed_methods
 from gateway.otp import OneTimeCodes
 from gateway.pairing import PairingCodes
@@ -89,7 +90,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
     return GatewayRuntime(
         settings=settings,
         engine=engine,
-        sessionmaker=create_sessionmaker(engine),
+        sessionmaker=create_sessionmaker(engine, metadata=Base.metadata),
         redis=redis,
         bus=bus,
         keyring=keyring,
@@ -319,7 +320,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # A trailing slash is a 404 like in the services, never a redirect.
         redirect_slashes=False,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, Base.metadata)
     app.include_router(
         health_router(
             "gateway",

@@ -82,6 +82,21 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def unique_titles(schemas: dict[str, Any]) -> None:
+    """Client generators name a model by its schema's `title`: a title two schemas share (a name two
+    services both use, told apart by the merge's prefix) becomes the schema's own name, so no model
+    is dropped as a duplicate."""
+    holders: dict[str, list[str]] = {}
+    for name, schema in schemas.items():
+        if isinstance(schema, dict) and isinstance(schema.get("title"), str):
+            holders.setdefault(schema["title"], []).append(name)
+    for title, names in holders.items():
+        if len(names) > 1:
+            for name in names:
+                if name != title:
+                    schemas[name] = {**schemas[name], "title": name}
+
+
 def merge_openapi(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Merge service documents into `base`. A schema name two services define differently is
     prefixed with the service name, so neither definition is lost."""
@@ -107,6 +122,7 @@ def merge_openapi(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> 
         security.update(document.get("components", {}).get("securitySchemes", {}))
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
+    unique_titles(schemas)
     for item in paths.values():
         add_edge_problems(item)
         for operation in _operations(item):

@@ -19,6 +19,8 @@ class Base(DeclarativeBase):
 
 
 OUTBOX = Base.metadata.tables["outbox"]
+# Ids the service derives from the client's `system_id` and `external_id` (domain.vehicle_station_id).
+DERIVED_FROM_EXTERNAL_ID = {"fields": ["system_id", "external_id"]}
 
 
 class System(Base):
@@ -79,7 +81,8 @@ class VehicleStation(Base):
     __tablename__ = "vehicle_station"
     __table_args__ = (UniqueConstraint("system_id", "external_id"),)
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # `{system_id}-{external_id}`: what a client sent, and what a 409 names.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, info=DERIVED_FROM_EXTERNAL_ID)
     station_id: Mapped[str] = mapped_column(String(64), index=True)
     system_id: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str] = mapped_column(String(64))
@@ -125,7 +128,7 @@ class Vehicle(Base):
 
     __tablename__ = "vehicle"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, info=DERIVED_FROM_EXTERNAL_ID)
     station_id: Mapped[str] = mapped_column(String(64), index=True)
     system_id: Mapped[str] = mapped_column(String(24))
     vehicle_type_id: Mapped[str] = mapped_column(String(64))

@@ -39,7 +39,7 @@ from services.bike_share.schemas import (
 from services.common.catalog import network_stations, station_names
 from services.common.contracts import mobility
 from services.common.db import rows_changed, utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
 from services.common.hot_reads import mark_changed
 from services.common.outbox import stage
 from services.common.rules import FieldProblem
@@ -71,14 +71,6 @@ async def paged(session: AsyncSession, query: Select[T], *, offset: int, limit: 
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = (await session.scalars(query.offset(offset).limit(limit))).unique().all()
     return list(rows), total
-
-
-async def commit_or_conflict(session: AsyncSession, detail: str) -> None:
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(detail) from exc
 
 
 def apply(row: Base, changes: dict[str, Any]) -> None:
@@ -128,7 +120,7 @@ async def create_system(*, session: AsyncSession, system_in: SystemCreate, stati
         session.add(FeedState(system_id=system.id, url=system.feed_url, state="pending", etags={}))
     mark_stations_changed(session, stations)
     await configuration_changed(session, stations, mobility.SYSTEM, mobility.CREATED, system.id, system.id)
-    await commit_or_conflict(session, f"System {system.id!r} already exists.")
+    await commit_or_conflict(session, detail=f"System {system.id!r} already exists.")
     return system
 
 
@@ -149,7 +141,7 @@ async def update_system(
     system.updated_at = utcnow()
     mark_stations_changed(session, stations)
     await configuration_changed(session, stations, mobility.SYSTEM, mobility.UPDATED, system.id, system.id)
-    await commit_or_conflict(session, "The change conflicts with what is stored.")
+    await commit_or_conflict(session)
     return system
 
 
@@ -205,7 +197,7 @@ async def create_pricing_plan(
     await configuration_changed(
         session, stations, mobility.PRICING_PLAN, mobility.CREATED, plan.id, plan.system_id
     )
-    await commit_or_conflict(session, f"Pricing plan {plan.id!r} already exists.")
+    await commit_or_conflict(session, detail=f"Pricing plan {plan.id!r} already exists.")
     return plan
 
 
@@ -219,7 +211,7 @@ async def update_pricing_plan(
     await configuration_changed(
         session, stations, mobility.PRICING_PLAN, mobility.UPDATED, plan.id, plan.system_id
     )
-    await commit_or_conflict(session, "The change conflicts with what is stored.")
+    await commit_or_conflict(session)
     return plan
 
 
@@ -279,7 +271,7 @@ async def create_vehicle_type(
     await configuration_changed(
         session, stations, mobility.VEHICLE_TYPE, mobility.CREATED, vehicle_type.id, vehicle_type.system_id
     )
-    await commit_or_conflict(session, f"Vehicle type {vehicle_type.id!r} already exists.")
+    await commit_or_conflict(session, detail=f"Vehicle type {vehicle_type.id!r} already exists.")
     return vehicle_type
 
 
@@ -302,7 +294,7 @@ async def update_vehicle_type(
     await configuration_changed(
         session, stations, mobility.VEHICLE_TYPE, mobility.UPDATED, vehicle_type.id, vehicle_type.system_id
     )
-    await commit_or_conflict(session, "The change conflicts with what is stored.")
+    await commit_or_conflict(session)
     return vehicle_type
 
 
@@ -393,11 +385,7 @@ async def register_vehicle_station(
     )
     session.add(station)
     mark_vehicle_station_changed(session, station)
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict(f"Vehicle station {station.id!r} is already registered.") from exc
+    await commit_or_conflict(session, detail=f"Vehicle station {station.id!r} is already registered.")
     return await get_vehicle_station_or_raise(
         session=session, station_id=station_id, vehicle_station_id=station.id
     )
@@ -575,7 +563,7 @@ async def create_vehicle(*, session: AsyncSession, station_id: str, vehicle_in: 
     )
     session.add(vehicle)
     mark_changed(session, station_id, GBFS)
-    await commit_or_conflict(session, f"Vehicle {vehicle.id!r} is already registered.")
+    await commit_or_conflict(session, detail=f"Vehicle {vehicle.id!r} is already registered.")
     return vehicle
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, require_station
 from services.common.errors import Forbidden, NotFound, Unauthorized
-from services.common.openapi import FORBIDDEN, declares, token_optional
+from services.common.openapi import FORBIDDEN, WRITE_CONFLICT, declares, declares_on_writes, token_optional
 from services.common.runtime import ServiceRuntime
 from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
@@ -27,6 +27,7 @@ async def get_runtime(request: Request) -> ServiceRuntime:
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
+@declares_on_writes({409: WRITE_CONFLICT})
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     async with runtime.sessionmaker() as session:
         yield session

@@ -10,8 +10,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.db import integrity_violation
 from services.common.observability import bind_request_id, current_request_id, request_id_of, reset_request_id
 from services.common.openapi import PROBLEM_CONTENT_TYPE, allowed_methods, document_problems
 from services.common.rules import FieldProblem
@@ -71,6 +75,60 @@ class NotFound(Problem):
 
 class Conflict(Problem):
     status, slug = 409, "conflict"
+
+    @classmethod
+    def taken(cls, detail: str, *fields: str, slug: str | None = None) -> Conflict:
+        """A value a uniqueness rule says is in use: the 409 names the fields to change."""
+        return cls(
+            detail,
+            slug=slug,
+            errors=[
+                {"in": "body", "field": field, "detail": "already taken", "type": "unique"}
+                for field in fields
+            ],
+        )
+
+
+def integrity_conflict(
+    exc: IntegrityError,
+    metadata: MetaData | None = None,
+    *,
+    detail: str | None = None,
+    slug: str | None = None,
+) -> Conflict:
+    """A write the database refused, as the 409 a client can act on: for a uniqueness rule, the
+    fields whose values are taken. Whether the check before missed it (a twin request, a rename, an
+    autoflush) or there was none, the answer is the same."""
+    violation = integrity_violation(exc, metadata)
+    if violation.kind == "unique":
+        thing = (violation.table or "resource").replace("_", " ")
+        names = ", ".join(f"`{field}`" for field in violation.fields)
+        return Conflict.taken(
+            detail or f"Another {thing} already has this {names}.", *violation.fields, slug=slug
+        )
+    if violation.kind == "foreign_key":
+        return Conflict(
+            detail or "The change refers to something removed meanwhile, or removes something still in use.",
+            slug=slug,
+        )
+    log.warning("integrity error mapped to 409", extra={"table": violation.table, "error": str(exc.orig)})
+    return Conflict(detail or "The change conflicts with what is stored; reload and retry.", slug=slug)
+
+
+async def commit_or_conflict(
+    session: AsyncSession, *, detail: str | None = None, slug: str | None = None
+) -> None:
+    """Commit; a rule the database enforces (another request took the code meanwhile) is a 409."""
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise integrity_conflict(exc, _metadata_of(session), detail=detail, slug=slug) from exc
+
+
+def _metadata_of(session: AsyncSession) -> MetaData | None:
+    metadata = session.info.get("metadata")
+    return metadata if isinstance(metadata, MetaData) else None
 
 
 class PayloadTooLarge(Problem):
@@ -169,9 +227,10 @@ def _body_not_json(errors: Sequence[Mapping[str, Any]]) -> bool:
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, metadata: MetaData | None = None) -> None:
     """Every error leaves as problem+json, including the framework's own 404/405/422 and crashes, and
-    the app's OpenAPI document says which problems each operation can answer."""
+    the app's OpenAPI document says which problems each operation can answer. A write the database
+    refuses (`metadata` names its rules) is a 409 wherever it surfaced: commit, flush or autoflush."""
     document_problems(app)
 
     @app.exception_handler(Problem)
@@ -186,6 +245,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=exc.headers,
             extensions=exc.extensions,
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # The request's session rolled back when its dependency closed it.
+        return await _problem(request, integrity_conflict(exc, metadata))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -98,6 +98,12 @@ RATE_LIMITED = "`rate-limited`: too many requests; retry after `Retry-After` sec
 # Status -> what it means here: one note, or several (one per problem type).
 Notes = Mapping[int, str | Sequence[str]]
 _MARK = "__gare_problems__"
+_WRITE_MARK = "__gare_write_problems__"
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+WRITE_CONFLICT = (
+    "`conflict`: the change breaks a rule of what is stored (a value already taken, named in `errors`; "
+    "something removed or changed meanwhile)."
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -138,6 +144,17 @@ def declares(problems: Notes) -> Callable[[F], F]:
 
     def mark(dependency: F) -> F:
         setattr(dependency, _MARK, {status: _as_list(note) for status, note in problems.items()})
+        return dependency
+
+    return mark
+
+
+def declares_on_writes(problems: Notes) -> Callable[[F], F]:
+    """Like `declares`, for the routes that write (POST, PUT, PATCH, DELETE) only: the database session
+    marks the 409 any write may get from a rule the database enforces."""
+
+    def mark(dependency: F) -> F:
+        setattr(dependency, _WRITE_MARK, {status: _as_list(note) for status, note in problems.items()})
         return dependency
 
     return mark
@@ -215,18 +232,22 @@ def _without_default_json(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def _marks(route: RouteContext) -> dict[int, list[str]]:
+def _marks(route: RouteContext, method: str = "get") -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
+    marks = (_MARK, _WRITE_MARK) if method in WRITE_METHODS else (_MARK,)
     pending = list(route.dependant.dependencies)
     while pending:
         dependant = pending.pop()
-        for status, notes in getattr(dependant.call, _MARK, {}).items():
-            found.setdefault(status, []).extend(n for n in notes if n not in found.get(status, []))
+        for mark in marks:
+            for status, notes in getattr(dependant.call, mark, {}).items():
+                found.setdefault(status, []).extend(n for n in notes if n not in found.get(status, []))
         pending.extend(dependant.dependencies)
     return found
 
 
-def derived_problems(operation: Mapping[str, Any], route: RouteContext) -> dict[int, list[str]]:
+def derived_problems(
+    operation: Mapping[str, Any], route: RouteContext, method: str = "get"
+) -> dict[int, list[str]]:
     """The problems an operation can answer because of how its route is built (see the module doc)."""
     problems: dict[int, list[str]] = {}
 
@@ -251,7 +272,7 @@ def derived_problems(operation: Mapping[str, Any], route: RouteContext) -> dict[
         add(404, NOT_FOUND)
     if needs_token(operation):
         add(401, UNAUTHORIZED)
-    for status, notes in _marks(route).items():
+    for status, notes in _marks(route, method).items():
         for note in notes:
             add(status, note)
     return problems
@@ -284,7 +305,7 @@ def with_problems(document: dict[str, Any], app: FastAPI) -> dict[str, Any]:
         for key, response in list(responses.items()):
             if key[0] in "45" and "content" not in _without_default_json(response):
                 responses[key] = problem_response_doc(_own_note(response, int(key)))
-        for status, notes in derived_problems(operation, route).items():
+        for status, notes in derived_problems(operation, route, method).items():
             for note in notes:
                 add_problem(operation, status, note)
         if "401" in responses:

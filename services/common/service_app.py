@@ -102,7 +102,7 @@ def create_service_app(
         # A trailing slash is a 404 problem, never a redirect to the service's own address.
         redirect_slashes=False,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, definition.metadata)
     # Innermost first: hits leave before routing, but inside the request id, metrics and log.
     app.add_middleware(HotReadMiddleware, reads=definition.hot_reads)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -131,7 +131,9 @@ def build_runtime(
     )
     hot = HotReadCache(service=definition.name, domain=definition.domain)
     broadcaster = CacheBroadcaster(hot, bus)
-    sessionmaker = create_sessionmaker(engine, **relay_session_info(relay), **hot_read_session_info(hot))
+    sessionmaker = create_sessionmaker(
+        engine, metadata=definition.metadata, **relay_session_info(relay), **hot_read_session_info(hot)
+    )
     relay.sessionmaker = sessionmaker
     http = httpx.AsyncClient()
     jwks = JwksClient(settings.jwks_url, http=http)

@@ -314,7 +314,9 @@ async def create_item(*, session: AsyncSession, station_id: str, model: Any, val
     field = {Level: "levels", Place: "places", Pathway: "pathways"}[model]
     existing = getattr(feed, field)
     if any(item.code == values["code"] for item in existing):
-        raise Conflict(f"{model.__tablename__} {values['code']!r} already exists at {station_id}.")
+        raise Conflict.taken(
+            f"{model.__tablename__} {values['code']!r} already exists at {station_id}.", "code"
+        )
     existing.append(record_type(**values))
     row = model(id=_id(), station_id=station_id, **values)
     session.add(row)

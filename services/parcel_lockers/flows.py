@@ -749,7 +749,9 @@ async def book_shipment(
         session=session, station_id=station_id, code=shipment_in.bank
     )
     if await find_parcel(session, station_id, shipment_in.carrier, shipment_in.carrier_reference):
-        raise Conflict("This carrier reference is already booked.", slug="duplicate-reference")
+        raise Conflict.taken(
+            "This carrier reference is already booked.", "carrier_reference", slug="duplicate-reference"
+        )
     phone = traveller.claims.get("phone_number")
     now = utcnow()
     code = domain.new_pickup_code(secrets.randbelow)
@@ -774,7 +776,9 @@ async def book_shipment(
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
-        raise Conflict("This carrier reference is already booked.", slug="duplicate-reference") from exc
+        raise Conflict.taken(
+            "This carrier reference is already booked.", "carrier_reference", slug="duplicate-reference"
+        ) from exc
     compartment = await _reserve(session, bank, shipment_in.size)
     parcel.compartment_id = compartment.id
     await session.commit()

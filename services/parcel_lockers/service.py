@@ -97,8 +97,10 @@ async def register_bank(*, session: AsyncSession, station_id: str, bank_in: Bank
     except IntegrityError as exc:
         # Labels were checked above: the one constraint left to break is the code's.
         await session.rollback()
-        raise Conflict(
-            f"Station {station_id} already has a locker bank {bank_in.code!r}.", slug="duplicate-bank-code"
+        raise Conflict.taken(
+            f"Station {station_id} already has a locker bank {bank_in.code!r}.",
+            "code",
+            slug="duplicate-bank-code",
         ) from exc
     await stage(session, OUTBOX, events.bank_registered(bank))
     mark_bank_changed(session, bank)

@@ -87,6 +87,7 @@ class Playlist(Base):
             unique=True,
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),
+            info={"fields": ["is_default"]},
         ),
     )
 

@@ -15,7 +15,14 @@ from sqlalchemy.orm import undefer
 from services.common.contracts.kiosk import EquipmentStatusChanged
 from services.common.contracts.mobility import VehicleStationStatusChanged
 from services.common.db import utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, Problem
+from services.common.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    commit_or_conflict,
+)
 from services.common.hot_reads import mark_changed
 from services.common.i18n import pick
 from services.common.limits import check_image_pixels
@@ -73,15 +80,6 @@ def _field(field: str, detail: str) -> list[dict[str, str]]:
     return [{"in": "body", "field": field, "detail": detail}]
 
 
-async def _commit_or_conflict(session: AsyncSession, detail: str) -> None:
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        # The checks before passed, so another request took the code meanwhile.
-        await session.rollback()
-        raise Conflict(detail) from exc
-
-
 # -- screens ---------------------------------------------------------------------------------------
 
 
@@ -125,8 +123,9 @@ async def _check_screen_links(
             select(Screen.id).where(Screen.device_client_id == screen_in.device_client_id)
         )
         if bound is not None and bound != screen_id:
-            raise Conflict(
+            raise Conflict.taken(
                 f"Device {screen_in.device_client_id!r} already plays another screen.",
+                "device_client_id",
                 slug="device-already-bound",
             )
 
@@ -135,15 +134,13 @@ async def register_screen(*, session: AsyncSession, station_id: str, screen_in: 
     """Put a screen into service, bound to its player device, and publish screen.registered."""
     await _check_screen_links(session, station_id, screen_in, screen_id=None)
     if await find_screen(session=session, station_id=station_id, code=screen_in.code) is not None:
-        raise Conflict(f"Screen {screen_in.code!r} already exists at {station_id}.", slug="screen-code-taken")
+        raise Conflict.taken(
+            f"Screen {screen_in.code!r} already exists at {station_id}.", "code", slug="screen-code-taken"
+        )
     screen = Screen(station_id=station_id, registered_at=utcnow(), **screen_in.model_dump())
     session.add(screen)
     mark_changed(session, station_id, screen_tag(screen.code))
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict("The screen code or its device was registered meanwhile; retry.") from exc
+    await session.flush()  # a twin request that took the code or device meanwhile: a 409 (the kernel's)
     await stage(session, OUTBOX, events.screen_registered(screen))
     await session.commit()
     return screen
@@ -158,7 +155,7 @@ async def update_screen(
     for name, value in screen_in.model_dump().items():
         setattr(screen, name, value)
     mark_changed(session, station_id, screen_tag(code))
-    await _commit_or_conflict(session, "The device was bound to another screen meanwhile; retry.")
+    await commit_or_conflict(session, detail="The device was bound to another screen meanwhile; retry.")
     return screen
 
 
@@ -377,7 +374,9 @@ async def _check_default(
     if is_default:
         current = await find_default_playlist(session=session, station_id=station_id)
         if current is not None and current.id != playlist_id:
-            raise Conflict(f"{station_id} already has a default playlist.", slug="default-playlist-taken")
+            raise Conflict.taken(
+                f"{station_id} already has a default playlist.", "is_default", slug="default-playlist-taken"
+            )
 
 
 def _items(entries: list[PlaylistEntryIn]) -> list[PlaylistItem]:
@@ -395,14 +394,21 @@ def _items(entries: list[PlaylistEntryIn]) -> list[PlaylistItem]:
 async def create_playlist(*, session: AsyncSession, station_id: str, playlist_in: PlaylistCreate) -> Playlist:
     """Store a playlist of the station's content, in the order given."""
     await _check_entries(session, station_id, playlist_in.items)
-    taken = await session.scalar(
-        select(Playlist.id).where(
-            Playlist.station_id == station_id,
-            or_(Playlist.name == playlist_in.name, Playlist.code == playlist_in.code),
+    taken = (
+        await session.execute(
+            select(Playlist.code, Playlist.name).where(
+                Playlist.station_id == station_id,
+                or_(Playlist.name == playlist_in.name, Playlist.code == playlist_in.code),
+            )
         )
-    )
-    if taken is not None:
-        raise Conflict("A playlist with this code or name already exists.", slug="playlist-name-taken")
+    ).all()
+    if taken:
+        fields = [
+            f for f in ("code", "name") if any(getattr(row, f) == getattr(playlist_in, f) for row in taken)
+        ]
+        raise Conflict.taken(
+            "A playlist with this code or name already exists.", *fields, slug="playlist-name-taken"
+        )
     await _check_default(session, station_id, playlist_in.is_default, None)
     playlist = Playlist(
         station_id=station_id,
@@ -414,8 +420,8 @@ async def create_playlist(*, session: AsyncSession, station_id: str, playlist_in
     )
     session.add(playlist)
     mark_changed(session, station_id, PLAYLISTS)
-    await _commit_or_conflict(
-        session, "A playlist with this code or name, or a default one, was saved meanwhile."
+    await commit_or_conflict(
+        session, detail="A playlist with this code or name, or a default one, was saved meanwhile."
     )
     await session.refresh(playlist, ["items"])
     return playlist
@@ -435,7 +441,9 @@ async def update_playlist(
     playlist.items.extend(_items(playlist_in.items))
     playlist.updated_at = utcnow()
     mark_changed(session, station_id, PLAYLISTS)
-    await _commit_or_conflict(session, "A playlist with this name, or a default one, was saved meanwhile.")
+    await commit_or_conflict(
+        session, detail="A playlist with this name, or a default one, was saved meanwhile."
+    )
     await session.refresh(playlist, ["items"])
     return playlist
 
@@ -499,11 +507,13 @@ async def create_schedule(*, session: AsyncSession, station_id: str, schedule_in
         select(Schedule.id).where(Schedule.station_id == station_id, Schedule.code == schedule_in.code)
     )
     if taken is not None:
-        raise Conflict(f"Schedule {schedule_in.code!r} already exists.", slug="schedule-code-taken")
+        raise Conflict.taken(
+            f"Schedule {schedule_in.code!r} already exists.", "code", slug="schedule-code-taken"
+        )
     schedule = Schedule(station_id=station_id, **values)
     session.add(schedule)
     mark_changed(session, station_id, PLAYLISTS)
-    await _commit_or_conflict(session, "A schedule with this code was saved meanwhile; retry.")
+    await commit_or_conflict(session, detail="A schedule with this code was saved meanwhile; retry.")
     return schedule
 
 
@@ -647,7 +657,7 @@ async def record_plays(*, session: AsyncSession, screen: Screen, batch: PlayBatc
                 played_on=domain.played_on(record.started_at),
             )
         )
-    await _commit_or_conflict(session, "The same plays were sent meanwhile; send the batch again.")
+    await commit_or_conflict(session, detail="The same plays were sent meanwhile; send the batch again.")
     return len(new), len(batch.plays) - len(new)
 
 

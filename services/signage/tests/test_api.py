@@ -133,3 +133,20 @@ async def test_screens_are_for_operators(signage):
     assert_problem(await signage.http.get(f"{BASE}/screens", headers=player(signage)), 403, "forbidden")
     refused = await signage.http.post(f"{BASE}/screens", json=screen("x", None), headers=player(signage))
     assert_problem(refused, 403, "forbidden")
+
+
+async def test_renaming_a_playlist_onto_another_ones_name_is_a_409_naming_it(signage):
+    """The fuzzer's 500: the rename reached the database at the flush before the commit."""
+    operator = bearer(signage.keys.operator())
+    for code in ("matin", "soir"):
+        made = await signage.http.post(
+            f"{BASE}/playlists", json={"code": code, "name": code.title(), "items": []}, headers=operator
+        )
+        assert made.status_code == 201, made.text
+    before = (await signage.http.get(f"{BASE}/playlists/soir", headers=operator)).json()
+    renamed = await signage.http.put(
+        f"{BASE}/playlists/soir", json={"name": "Matin", "items": []}, headers=operator
+    )
+    problem = assert_problem(renamed, 409)
+    assert [error["field"] for error in problem["errors"]] == ["name"]
+    assert (await signage.http.get(f"{BASE}/playlists/soir", headers=operator)).json() == before
