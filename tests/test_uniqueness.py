@@ -187,7 +187,7 @@ def system_body(api: Api, key: str) -> dict[str, Any]:
 def shared_system(api: Api) -> str:
     if "system" not in api.tokens:
         api.tokens["system"] = api.made(
-            "POST", f"{STATION}/mobility/systems", system_body(api, new_key("s"))
+            "POST", f"{STATION}/mobility/systems", system_body(api, new_key("s")), who="admin"
         )["id"]
     return api.tokens["system"]
 
@@ -223,7 +223,9 @@ def vehicle_station_body(api: Api, key: str) -> dict[str, Any]:
 
 
 def vehicle_body(api: Api, key: str) -> dict[str, Any]:
-    vehicle_type = api.made("POST", f"{STATION}/mobility/vehicle-types", vehicle_type_body(api, new_key("t")))
+    vehicle_type = api.made(
+        "POST", f"{STATION}/mobility/vehicle-types", vehicle_type_body(api, new_key("t")), who="admin"
+    )
     return {
         "system_id": shared_system(api),
         "external_id": key,
@@ -266,6 +268,7 @@ def account_body(api: Api, key: str) -> dict[str, Any]:
         "username": key,
         "password": "correct horse battery",
         "role": "courier",
+        "carrier": "colissimo",
         "stations": [SAINT_DENIS],
     }
 
@@ -300,18 +303,24 @@ ENTITIES: dict[str, Entity] = {
         lambda b: f"{STATION}/lockers/parcels/mine",
         who="traveller",
     ),
+    # Shared by every station: written by the network's administrators.
     "system": Entity(
-        f"{STATION}/mobility/systems", system_body, lambda b: f"{STATION}/mobility/systems/{b['id']}"
+        f"{STATION}/mobility/systems",
+        system_body,
+        lambda b: f"{STATION}/mobility/systems/{b['id']}",
+        who="admin",
     ),
     "pricing_plan": Entity(
         f"{STATION}/mobility/pricing-plans",
         pricing_plan_body,
         lambda b: f"{STATION}/mobility/pricing-plans/{b['id']}",
+        who="admin",
     ),
     "vehicle_type": Entity(
         f"{STATION}/mobility/vehicle-types",
         vehicle_type_body,
         lambda b: f"{STATION}/mobility/vehicle-types/{b['id']}",
+        who="admin",
     ),
     "vehicle_station": Entity(
         f"{STATION}/mobility/vehicle-stations",
