@@ -119,7 +119,7 @@ PhoneNumber = Annotated[
 ]
 # A number as people type it: E.164, or a French national number (0X...), with spaces, dots, dashes or
 # parentheses between digits. Exactly what normalize_phone_number turns into E.164.
-_SEP = r"[\s.()-]?"
+_SEP = r"[\s.()-]{0,2}"
 PHONE_NUMBER_INPUT_PATTERN = (
     rf"^{_SEP}(?:\+{_SEP}[1-9](?:{_SEP}[0-9]){{6,14}}|0{_SEP}[1-9](?:{_SEP}[0-9]){{8}}){_SEP}$"
 )
