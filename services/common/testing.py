@@ -32,6 +32,7 @@ from services.common.migrations import upgrade_to_head
 from services.common.runtime import ServiceRuntime
 from services.common.service_app import ServiceDefinition, create_service_app
 from services.common.settings import ServiceSettings
+from services.common.tasks import stop_task
 
 SAINT_DENIS = "saint-denis-pleyel"
 VILLEJUIF = "villejuif-institut-gustave-roussy"
@@ -153,6 +154,22 @@ def migrated_sqlite(migrations_dir: Path, destination: Path) -> str:
 async def migrated_sqlite_async(migrations_dir: Path, destination: Path) -> str:
     # alembic's env.py runs its own event loop: keep it off ours.
     return await asyncio.to_thread(migrated_sqlite, migrations_dir, destination)
+
+
+# -- the session's event loop ---------------------------------------------------------------------
+
+
+async def stop_leftover_tasks(*, timeout: float = 5.0) -> list[str]:
+    """Stop every task still running on this loop but the caller's, the way the kernel stops its own
+    (`stop_task`: cancelled again while it runs); the names of those that were left.
+
+    The session's loop cancels what is left once and then waits for it: a task that loses that one
+    cancellation (CPython gh-86296) would hold the end of the test run for ever."""
+    current = asyncio.current_task()
+    leftovers = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in leftovers:
+        await stop_task(task, timeout=timeout)
+    return [task.get_name() for task in leftovers]
 
 
 # -- NATS --------------------------------------------------------------------------------------
