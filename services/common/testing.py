@@ -179,22 +179,24 @@ async def stop_leftover_tasks(*, timeout: float = 5.0) -> list[str]:
 def running_nats(directory: Path) -> Iterator[NatsServer]:
     """A real nats-server with JetStream on a free port, its store under `directory`."""
     server = NatsServer(port=any_free_port(), store_dir=directory / "nats", log_dir=directory, cwd=directory)
-    server.start()
-    try:
-        server.wait_ready()
+    with _serving(server):
         yield server
-    finally:
-        server.stop()
 
 
 @contextmanager
 def running_redis(directory: Path) -> Iterator[RedisServer]:
     """A real redis-server on a free port, its files under `directory`."""
     server = RedisServer(port=any_free_port(), data_dir=directory / "redis", log_dir=directory, cwd=directory)
+    with _serving(server):
+        yield server
+
+
+@contextmanager
+def _serving(server: NatsServer | RedisServer) -> Iterator[None]:
     server.start()
     try:
         server.wait_ready()
-        yield server
+        yield
     finally:
         server.stop()
 

@@ -543,12 +543,8 @@ async def _report_door_event(
     session.add(DoorEvent(id=event.id, bank_id=bank_id))
     try:
         await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        stored = await session.get(DoorEvent, event.id, populate_existing=True)
-        if stored is None:
-            raise
-        return _repeated(stored)
+    except IntegrityError as refused:
+        return await _twins_answer(session, event.id, refused)
     bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
     compartment = next((c for c in bank.compartments if c.label == event.compartment), None)
     to_send: list[tuple[Parcel, str]] = []
@@ -574,16 +570,21 @@ async def _report_door_event(
     )
     try:
         await session.commit()
-    except IntegrityError:
+    except IntegrityError as refused:
         # Only after a rolled-back replay: a twin wrote the event meanwhile, its answer stands.
-        await session.rollback()
-        stored = await session.get(DoorEvent, event.id, populate_existing=True)
-        if stored is None:
-            raise
-        return _repeated(stored)
+        return await _twins_answer(session, event.id, refused)
     for parcel, code in to_send:
         await _notify_ready(tools, bank, parcel, code)
     return outcome
+
+
+async def _twins_answer(session: AsyncSession, event_id: str, refused: IntegrityError) -> DoorEventOutcome:
+    """A twin wrote the event first (`refused` is our write): its answer is the answer."""
+    await session.rollback()
+    stored = await session.get(DoorEvent, event_id, populate_existing=True)
+    if stored is None:
+        raise refused
+    return _repeated(stored)
 
 
 async def _opened_by_token(
