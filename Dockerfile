@@ -23,6 +23,7 @@ print('\n'.join(d for d in deps if d.split('==')[0] not in embedded))" > require
 
 # Only what runs: the components, the station catalog and the deployment code (.dockerignore
 # leaves out tests, the catalog's sources and the manifests).
+COPY kernel/ /app/kernel/
 COPY services/ /app/services/
 COPY gateway/ /app/gateway/
 COPY deploy/ /app/deploy/
@@ -60,7 +61,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 VOLUME ["/var/lib/gare", "/tmp"]
 USER 10001:10001
-# gateway, parcel_lockers, signage, bike_share, info_kiosk, hub (services/common/registry.py)
+# gateway, parcel_lockers, signage, bike_share, info_kiosk, hub (kernel/registry.py)
 EXPOSE 8080 8101 8102 8103 8104 8090
 
 # Ready, as /readyz says (the process only: `healthcheck --live` asks /healthz).

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
-from services.common.catalog import load_catalog
+from kernel.catalog import load_catalog
 
 BENCH_DIR = Path(__file__).parent
 RESULTS_DIR = BENCH_DIR / "results"

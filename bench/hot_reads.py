@@ -184,7 +184,7 @@ async def in_process_hit_cost(requests: int) -> dict[str, float]:
     """Microseconds per cached GET through bike_share's whole ASGI stack, access log on and off."""
     from services.bike_share.app import DEFINITION
     from services.bike_share.settings import Settings
-    from services.common.testing import SigningKey, migrated_sqlite_async, running_service
+    from testkit.service import SigningKey, migrated_sqlite_async, running_service
 
     folder = Path(tempfile.mkdtemp(prefix="gare-bench-"))
     migrations = Path(__file__).parents[1] / "services" / "bike_share" / "migrations"
@@ -197,7 +197,7 @@ async def in_process_hit_cost(requests: int) -> dict[str, float]:
         handler = logging.FileHandler(folder / "access.log")
         root = logging.getLogger()
         handler.setFormatter(root.handlers[0].formatter if root.handlers else None)
-        # A hit's access line is written at DEBUG (services/common/observability.py): DEBUG writes it.
+        # A hit's access line is written at DEBUG (kernel/observability.py): DEBUG writes it.
         for label, level in (("log_off", logging.WARNING), ("log_on", logging.DEBUG)):
             root.handlers[:] = [handler]
             access.setLevel(level)

@@ -26,10 +26,10 @@ import httpx
 
 from bench.common import bench_stack, metric, record
 from deploy.embedded.stack import StationStack
-from services.common.testing import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 from services.info_kiosk import domain, gtfs
 from services.info_kiosk.app import DEFINITION
 from services.info_kiosk.settings import Settings
+from testkit.service import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 
 PUBLISHER = gtfs.Publisher("Gare numérique", "http://127.0.0.1:8080/")
 

@@ -4,7 +4,7 @@ The container image's entry point (Dockerfile), so one image runs everything:
 
     gateway serve | migrate | rotate-keys | load-accounts FILE
     parcel_lockers | signage | bike_share | info_kiosk   serve | migrate | seed-demo --catalog DIR
-    hub serve                                   the hub's network view (deploy/hub)
+    hub serve                                   the hub's network view (services/hub)
     nats hub-setup | station-setup | register-station SLUG --public-url URL | ...   (deploy/nats)
     healthcheck [--live]                        probe the component this container runs
 
@@ -26,11 +26,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from deploy.hub import HUB
-from services.common.registry import COMPONENTS
+from kernel.registry import COMPONENTS
+from services.hub import HUB
 
 # Component name -> Python module it runs.
-MODULES = {c.name: c.module for c in COMPONENTS} | {HUB.name: "deploy.hub", "nats": "deploy.nats"}
+MODULES = {c.name: c.module for c in COMPONENTS} | {HUB.name: "services.hub", "nats": "deploy.nats"}
 SERVERS = {c.name: c for c in (*COMPONENTS, HUB)}
 # Set by the image: servers listen on every interface unless a component's own setting says otherwise.
 DEFAULT_HOST_ENV = "GARE_DEFAULT_HOST"

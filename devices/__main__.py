@@ -16,8 +16,8 @@ from devices.client import DeviceSession
 from devices.locker_controller import LockerController
 from devices.mobility_feed import MobilityFeed
 from devices.screen import ScreenPlayer
-from services.common.catalog import DEMO_SCREEN_CODE
-from services.common.observability import configure_logging
+from kernel.catalog import DEMO_SCREEN_CODE
+from kernel.observability import configure_logging
 
 log = logging.getLogger("devices")
 

@@ -27,8 +27,8 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from devices.client import DeviceSession
-from services.common.tasks import record_item_failure
-from services.parcel_lockers.unlock import UnlockTokenInvalid, verify_unlock_token
+from kernel.contracts.unlock_token import UnlockTokenInvalid, verify_unlock_token
+from kernel.tasks import record_item_failure
 
 log = logging.getLogger("devices.locker_controller")
 COMMANDS = ("open", "status", "scan")

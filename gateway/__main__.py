@@ -9,10 +9,10 @@ from gateway import accounts
 from gateway.app import create_app
 from gateway.keys import rotate
 from gateway.settings import GatewaySettings
-from services.common.cli import serve
-from services.common.db import create_engine, create_sessionmaker
-from services.common.migrations import new_revision, upgrade_to_head
-from services.common.observability import configure_logging
+from kernel.cli import serve
+from kernel.db import create_engine, create_sessionmaker
+from kernel.migrations import new_revision, upgrade_to_head
+from kernel.observability import configure_logging
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

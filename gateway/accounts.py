@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import sessions
 from gateway.models import Account, DeviceClient
 from gateway.schemas import AccountCreate, AccountUpdate
-from services.common.auth import ALL_STATIONS
-from services.common.db import utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound
+from kernel.auth import ALL_STATIONS
+from kernel.db import utcnow
+from kernel.errors import Conflict, InvalidInput, NotFound
 
 _hasher = PasswordHasher()
 # Checked when the user is unknown, so timing does not tell which usernames exist.

@@ -46,15 +46,15 @@ from gateway.schemas import (
     TokenResponse,
 )
 from gateway.settings import RateLimit
-from services.common.auth import Principal
-from services.common.db import utcnow
-from services.common.errors import Forbidden, InvalidInput, NotFound, Problem, TooManyRequests, Unauthorized
-from services.common.notifier import MessageRejected, NotifierError, RedisInboxNotifier
-from services.common.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
-from services.common.qr import SVG, qr_svg
+from kernel.auth import Principal
+from kernel.db import utcnow
+from kernel.errors import Forbidden, InvalidInput, NotFound, Problem, TooManyRequests, Unauthorized
+from kernel.notifier import MessageRejected, NotifierError, RedisInboxNotifier
+from kernel.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
+from kernel.qr import SVG, qr_svg
 
 router = APIRouter(tags=["auth"])
-# What the routes below answer besides what their shape says (services/common/openapi.py derives that).
+# What the routes below answer besides what their shape says (kernel/openapi.py derives that).
 STORE_DOWN = "`auth-store-unavailable`: codes and pairings cannot be checked for a moment (`Retry-After`)."
 NOT_ITS_OPERATOR = "`forbidden`: the token is not an operator's of the device's station."
 UNKNOWN_DEVICE = "`unknown-device`: no device client with this id."

@@ -37,20 +37,20 @@ from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
 from gateway.upstream import UpstreamPool, observe_pool
 from gateway.web import mount_docs, mount_web_clients
-from services.common.attempts import AttemptCounter
-from services.common.auth import TokenVerifier
-from services.common.bus import NatsBus
-from services.common.catalog import CatalogStation, load_catalog
-from services.common.db import create_engine, create_sessionmaker
-from services.common.errors import NotFound, Unauthorized, install_problem_handlers
-from services.common.health import Check, CheckResult, Probe, health_router
-from services.common.limits import BodySizeLimitMiddleware
-from services.common.notifier import build_notifier
-from services.common.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
-from services.common.openapi import refuse_other_methods_on_concrete_paths
-from services.common.registry import SERVICES
-from services.common.streams import StreamSlots
-from services.common.tasks import stop_task
+from kernel.attempts import AttemptCounter
+from kernel.auth import TokenVerifier
+from kernel.bus import NatsBus
+from kernel.catalog import CatalogStation, load_catalog
+from kernel.db import create_engine, create_sessionmaker
+from kernel.errors import NotFound, Unauthorized, install_problem_handlers
+from kernel.health import Check, CheckResult, Probe, health_router
+from kernel.limits import BodySizeLimitMiddleware
+from kernel.notifier import build_notifier
+from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from kernel.openapi import refuse_other_methods_on_concrete_paths
+from kernel.registry import SERVICES
+from kernel.streams import StreamSlots
+from kernel.tasks import stop_task
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from nats.aio.msg import Msg
 from prometheus_client import Counter
 
 from gateway.upstream import UpstreamResponse
-from services.common.bus import BusUnavailable, NatsBus
+from kernel.bus import BusUnavailable, NatsBus
 
 log = logging.getLogger(__name__)
 Header = tuple[bytes, bytes]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from services.common.clients import client_address, is_trusted
+from kernel.clients import client_address, is_trusted
 
 __all__ = ["client_address", "client_ip", "is_trusted"]
 

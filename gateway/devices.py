@@ -13,9 +13,9 @@ from gateway import domain, sessions
 from gateway.models import DeviceClient
 from gateway.pairing import PairingCodes
 from gateway.schemas import DeviceClaim, DeviceUpdate
-from services.common.auth import Principal
-from services.common.db import utcnow
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.auth import Principal
+from kernel.db import utcnow
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 

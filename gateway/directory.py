@@ -13,10 +13,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from services.common.catalog import CatalogStation
-from services.common.errors import NotFound
-from services.common.registry import Service
-from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+from kernel.catalog import CatalogStation
+from kernel.errors import NotFound
+from kernel.registry import Service
+from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 # The catalog changes with a deployment, not while the gateway runs.

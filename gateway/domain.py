@@ -9,8 +9,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-from services.common.auth import Role
-from services.common.fields import normalize_phone_number as normalize_phone_number  # one rule, the kernel's
+from kernel.auth import Role
+from kernel.fields import normalize_phone_number as normalize_phone_number  # one rule, the kernel's
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -54,7 +54,7 @@ def rate_key(rate: RateClass, group: str, client: str) -> str:
     return f"rl:{rate}:{group}:{client}"
 
 
-# Counters of guesses at one secret (services/common/attempts.py), whatever the address.
+# Counters of guesses at one secret (kernel/attempts.py), whatever the address.
 def account_attempts_key(username: str) -> str:
     return f"account:{username}"
 

@@ -33,10 +33,10 @@ from gateway.routing import (
 from gateway.runtime import GatewayRuntime
 from gateway.streams import Relay, wants_event_stream
 from gateway.upstream import UpstreamError, UpstreamResponse
-from services.common.auth import Principal, bearer_token, require_station
-from services.common.errors import Forbidden, Problem, TooManyRequests, Unauthorized, problem_response
-from services.common.observability import current_request_id
-from services.common.streams import stream_client
+from kernel.auth import Principal, bearer_token, require_station
+from kernel.errors import Forbidden, Problem, TooManyRequests, Unauthorized, problem_response
+from kernel.observability import current_request_id
+from kernel.streams import stream_client
 
 log = logging.getLogger(__name__)
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -19,9 +19,9 @@ from gateway.runtime import GatewayRuntime
 from gateway.schemas import TokenResponse
 from gateway.settings import GatewaySettings, SessionLifetime
 from gateway.tokens import Grant, account_grant, device_grant, issue_access_token, traveller_grant
-from services.common.attempts import AttemptPolicy
-from services.common.db import utcnow
-from services.common.errors import Problem, TooManyRequests
+from kernel.attempts import AttemptPolicy
+from kernel.db import utcnow
+from kernel.errors import Problem, TooManyRequests
 
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from services.common.openapi import RATE_LIMITED, RETRY_AFTER_HEADER, add_problem
+from kernel.openapi import RATE_LIMITED, RETRY_AFTER_HEADER, add_problem
 
 log = logging.getLogger(__name__)
 # Paths each service serves for itself only; the gateway has its own.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from services.common.attempts import AttemptCounter, AttemptPolicy
+from kernel.attempts import AttemptCounter, AttemptPolicy
 
 CODE_DIGITS = 6
 # At most this many codes per phone number per window: SMS cost and abuse.

@@ -9,8 +9,8 @@ from http import HTTPStatus
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from services.common.errors import NotFound, problem_type
-from services.common.problems import PROBLEM_TYPES, ProblemType
+from kernel.errors import NotFound, problem_type
+from kernel.problems import PROBLEM_TYPES, ProblemType
 
 router = APIRouter(include_in_schema=False)
 # Plain pages: no script, no style sheet, nothing from elsewhere, no framing.

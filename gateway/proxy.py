@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from prometheus_client import Counter
 
 from gateway.upstream import UpstreamBusy, UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from services.common.errors import Problem
+from kernel.errors import Problem
 
 log = logging.getLogger(__name__)
 UPSTREAM_FAILURES = Counter(

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from services.common.registry import SERVICES, Service
-from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+from kernel.registry import SERVICES, Service
+from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 MAX_PATH_BYTES = 2048
 SAFE_METHODS = frozenset({"GET", "HEAD"})

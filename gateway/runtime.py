@@ -17,13 +17,13 @@ from gateway.ratelimit import RateLimiter
 from gateway.routing import MethodTable
 from gateway.settings import GatewaySettings, RateLimit
 from gateway.upstream import UpstreamPool
-from services.common.attempts import AttemptCounter
-from services.common.auth import TokenVerifier
-from services.common.bus import NatsBus
-from services.common.catalog import CatalogStation
-from services.common.notifier import Notifier
-from services.common.registry import Service
-from services.common.streams import StreamSlots
+from kernel.attempts import AttemptCounter
+from kernel.auth import TokenVerifier
+from kernel.bus import NatsBus
+from kernel.catalog import CatalogStation
+from kernel.notifier import Notifier
+from kernel.registry import Service
+from kernel.streams import StreamSlots
 
 
 @dataclass
@@ -41,7 +41,7 @@ class GatewayRuntime:
     otp: OneTimeCodes
     notifier: Notifier
     pairing: PairingCodes
-    # Guesses at passwords and client secrets (services/common/attempts.py).
+    # Guesses at passwords and client secrets (kernel/attempts.py).
     attempts: AttemptCounter
     openapi: MergedOpenAPI
     upstream_urls: dict[str, str]

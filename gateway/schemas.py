@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from gateway import domain
-from services.common.auth import Role
-from services.common.fields import Carrier, Label, PhoneNumber, PhoneNumberInput, StrictInput
-from services.common.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+from kernel.auth import Role
+from kernel.fields import Carrier, Label, PhoneNumber, PhoneNumberInput, StrictInput
+from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
 GRANT_PASSWORD = "password"
 GRANT_CLIENT_CREDENTIALS = "client_credentials"

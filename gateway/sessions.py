@@ -19,7 +19,7 @@ from gateway import domain
 from gateway.models import AuthSession, RefreshToken
 from gateway.settings import SessionLifetime
 from gateway.tokens import new_opaque_token, token_digest
-from services.common.auth import Principal
+from kernel.auth import Principal
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Annotated
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.common.attempts import AttemptPolicy
-from services.common.notifier import NotifierSettings
-from services.common.registry import SERVICES
-from services.common.settings import PUBLIC_URL_PATTERN, Environment, split_list
-from services.common.stations import STATION_SLUG_PATTERN
+from kernel.attempts import AttemptPolicy
+from kernel.notifier import NotifierSettings
+from kernel.registry import SERVICES
+from kernel.settings import PUBLIC_URL_PATTERN, Environment, split_list
+from kernel.stations import STATION_SLUG_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # What the gateway's web pages may load: their own origin only, images and media also from blobs
@@ -109,7 +109,7 @@ class GatewaySettings(BaseSettings):
     # proxied paths; devices are paired for these only (empty: any station a token covers).
     stations: Annotated[list[str], NoDecode] = []
 
-    # The services behind this gateway (default every service of services/common/registry.py).
+    # The services behind this gateway (default every service of kernel/registry.py).
     services: Annotated[list[str], NoDecode] = [s.name for s in SERVICES]
     catalog_dir: Path = REPO_ROOT / "deploy" / "stations"
     # Service name -> base URL (GATEWAY_UPSTREAM_URLS__BIKE_SHARE=http://...); a service not

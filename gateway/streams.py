@@ -22,7 +22,7 @@ from starlette.types import Receive, Send
 
 from gateway.proxy import Header, response_headers, upstream_problem
 from gateway.upstream import UpstreamBusy, UpstreamPool, UpstreamTimeout, UpstreamUnavailable
-from services.common.streams import StreamsFull, StreamSlots
+from kernel.streams import StreamsFull, StreamSlots
 
 OPEN_STREAMS = Gauge("gare_gateway_open_streams", "Event streams relayed now", ["service"])
 

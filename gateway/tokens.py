@@ -14,7 +14,7 @@ import jwt
 from gateway import domain
 from gateway.keys import KeyRing
 from gateway.settings import GatewaySettings
-from services.common.auth import ALL_STATIONS, Role
+from kernel.auth import ALL_STATIONS, Role
 
 
 @dataclass(frozen=True)

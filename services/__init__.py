@@ -1,1 +1,1 @@
-"""The four station services and their shared kernel (services.common)."""
+"""The four station services and their shared kernel (kernel)."""

@@ -16,9 +16,9 @@ import pytest
 
 from deploy.embedded.infra import NatsServer
 from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
-from services.common.catalog import load_catalog
-from services.common.testing import SigningKey, running_nats
-from tests.support import Tokens
+from kernel.catalog import load_catalog
+from testkit.service import SigningKey, running_nats
+from testkit.stack import Tokens
 
 POSTGRES_URL = os.environ.get("GARE_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("GARE_REQUIRE_POSTGRES") == "1"
@@ -139,7 +139,7 @@ def gateway(stack: StationStack) -> str:
     return stack.gateway_url
 
 
-# -- in-process tests (tests/test_hot_reads.py): see services/common/testing.py ----------------------
+# -- in-process tests (tests/test_hot_reads.py): see testkit/service.py ----------------------
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deploy.embedded.stack import REPO_ROOT
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
 
 STATUS_PATH = "/api/v1/stations/{station}/mobility/vehicle-stations/velib-metropole-653046369/status"
 LOCKERS = f"/api/v1/stations/{SAINT_DENIS}/lockers/banks"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from deploy.embedded.stack import StationStack
-from tests.auth_support import PHONE_GRANT, demo_password, request_code
-from tests.support import SAINT_DENIS, Tokens, assert_problem, bearer, eventually
+from testkit.auth import PHONE_GRANT, demo_password, request_code
+from testkit.stack import SAINT_DENIS, Tokens, assert_problem, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,9 @@ import pytest
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from pydantic import ValidationError
 
-from deploy.hub.settings import HubSettings
 from gateway.settings import DEVELOPMENT_ISSUER, GatewaySettings
-from tests.support import SAINT_DENIS, assert_problem, bearer
+from services.hub.settings import HubSettings
+from testkit.stack import SAINT_DENIS, assert_problem, bearer
 
 PUBLIC_URL = "https://gare.example"
 LOCKERS = f"/api/v1/stations/{SAINT_DENIS}/lockers/banks"

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from deploy.embedded.ports import pick_port
-from services.common.notifier import (
+from kernel.notifier import (
     HttpSmsNotifier,
     MessageRejected,
     NotifierSettings,
@@ -26,7 +26,7 @@ from services.common.notifier import (
     RedisInboxNotifier,
     build_notifier,
 )
-from tests.support import assert_problem
+from testkit.stack import assert_problem
 
 CODE_TEXT = "Gare numérique : votre code est 424242."
 

@@ -9,8 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.auth_support import authorize_device, claim, claims_of, poll, refresh
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
+from testkit.auth import authorize_device, claim, claims_of, poll, refresh
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
 
 pytestmark = pytest.mark.e2e
 SIGNAGE_SCREENS = f"/api/v1/stations/{SAINT_DENIS}/signage/screens"

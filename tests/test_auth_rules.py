@@ -9,7 +9,7 @@ from pydantic import SecretStr, ValidationError
 
 from gateway import domain
 from gateway.settings import GatewaySettings, SessionLifetime
-from services.common.notifier import NotifierSettings
+from kernel.notifier import NotifierSettings
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

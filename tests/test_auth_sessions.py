@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.auth_support import (
+from testkit.auth import (
     claims_of,
     demo_password,
     operator_sign_in,
@@ -17,7 +17,7 @@ from tests.auth_support import (
     phone_sign_in,
     refresh,
 )
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 LOCKERS = f"/api/v1/stations/{SAINT_DENIS}/lockers/banks"

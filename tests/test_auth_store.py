@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import sessions
 from gateway.models import AuthSession, RefreshToken
 from gateway.settings import SessionLifetime
-from services.common.db import create_engine, create_sessionmaker
-from services.common.migrations import upgrade_to_head
+from kernel.db import create_engine, create_sessionmaker
+from kernel.migrations import upgrade_to_head
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "gateway" / "migrations"
 LIFETIME = SessionLifetime(idle_seconds=3600, max_seconds=86400)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.support import SAINT_DENIS, assert_problem, bearer
+from testkit.stack import SAINT_DENIS, assert_problem, bearer
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from gateway.openapi import HTTP_METHODS, allowed_methods
-from services.common.openapi import needs_token
-from tests.support import SAINT_DENIS, assert_problem, bearer
+from kernel.openapi import needs_token
+from testkit.stack import SAINT_DENIS, assert_problem, bearer
 
 pytestmark = pytest.mark.e2e
 

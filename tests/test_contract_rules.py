@@ -19,14 +19,14 @@ from gateway.app import create_app as create_gateway
 from gateway.domain import normalize_phone_number
 from gateway.openapi import allowed_methods, merge_openapi
 from gateway.settings import GatewaySettings
+from kernel.errors import install_problem_handlers
+from kernel.fields import JSON_INTEGER, Label, LanguageTag, PhoneNumberInput, StrictInput, Timestamp
+from kernel.observability import RequestContextMiddleware
+from kernel.openapi import declares, problem_responses, refuse_other_methods_on_concrete_paths
 from services.bike_share import domain as bike_share_domain
 from services.bike_share.app import create_app as create_bike_share
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate
 from services.bike_share.settings import Settings as BikeShareSettings
-from services.common.errors import install_problem_handlers
-from services.common.fields import JSON_INTEGER, Label, LanguageTag, PhoneNumberInput, StrictInput, Timestamp
-from services.common.observability import RequestContextMiddleware
-from services.common.openapi import declares, problem_responses, refuse_other_methods_on_concrete_paths
 from services.info_kiosk.app import create_app as create_info_kiosk
 from services.info_kiosk.schemas import PointOfInterestCreate
 from services.info_kiosk.settings import Settings as InfoKioskSettings

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.common.tests.test_limits import png_declaring
-from tests.support import SAINT_DENIS, assert_problem, bearer
+from kernel.tests.test_limits import png_declaring
+from testkit.stack import SAINT_DENIS, assert_problem, bearer
 
 pytestmark = pytest.mark.e2e
 

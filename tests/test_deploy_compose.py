@@ -17,7 +17,7 @@ import yaml
 
 from deploy.embedded.stack import REPO_ROOT
 from gateway.settings import GatewaySettings
-from services.common.registry import GATEWAY, SERVICES
+from kernel.registry import GATEWAY, SERVICES
 
 COMPOSE = REPO_ROOT / "deploy" / "compose" / "compose.yaml"
 EXAMPLE = REPO_ROOT / "deploy" / "compose" / "station.env.example"

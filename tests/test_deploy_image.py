@@ -18,7 +18,7 @@ import pytest
 
 from deploy import run
 from deploy.embedded.stack import REPO_ROOT
-from services.common.registry import COMPONENTS, GATEWAY
+from kernel.registry import COMPONENTS, GATEWAY
 from tests.conftest import BACKENDS, POSTGRES_URL, _postgres_schemas
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -98,7 +98,7 @@ def test_the_image_copies_only_what_runs():
 def test_every_component_runs_by_name():
     for component in COMPONENTS:
         assert run.MODULES[component.name] == component.module
-    assert run.MODULES["hub"] == "deploy.hub" and run.MODULES["nats"] == "deploy.nats"
+    assert run.MODULES["hub"] == "services.hub" and run.MODULES["nats"] == "deploy.nats"
     assert run.main(["no-such-component"]) == 2
     # The runner execs the component: its own command line answers.
     result = subprocess.run(

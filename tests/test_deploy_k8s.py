@@ -18,7 +18,7 @@ import yaml
 from deploy.k8s.generate import K8S, generated_files, k8s_name, station_overlay, station_services
 from deploy.stations.network import NetworkStation, load_network
 from gateway.settings import GatewaySettings
-from services.common.registry import GATEWAY, PARCEL_LOCKERS, SERVICES
+from kernel.registry import GATEWAY, PARCEL_LOCKERS, SERVICES
 
 NETWORK = load_network()
 STATION_LABEL = "gare-numerique/station"

@@ -16,7 +16,7 @@ import pytest
 
 from deploy.embedded.ports import listening_socket
 from deploy.embedded.stack import REPO_ROOT
-from tests.support import SAINT_DENIS
+from testkit.stack import SAINT_DENIS
 
 pytestmark = pytest.mark.e2e
 ENV = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "REDIS_URL", "DATABASE_URL")}

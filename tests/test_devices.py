@@ -15,8 +15,8 @@ from deploy.embedded.ports import any_free_port
 from devices.client import DeviceSession
 from devices.mobility_feed import MobilityFeed, next_counts
 from devices.screen import ScreenPlayer
-from services.common.testing import wait_until
-from tests.support import SAINT_DENIS, bearer
+from testkit.service import wait_until
+from testkit.stack import SAINT_DENIS, bearer
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}"
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from devices.client import Backoff, DeviceSession, backs_off
-from tests.support import SAINT_DENIS
+from testkit.stack import SAINT_DENIS
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -12,7 +12,7 @@ import pytest
 
 from deploy.embedded.stack import CATALOG_DIR, REPO_ROOT
 from gateway.directory import StationPublic
-from services.common.catalog import CatalogStation, load_catalog
+from kernel.catalog import CatalogStation, load_catalog
 
 SKIPPED_FOLDERS = {".git", ".venv", "node_modules", "var", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
 # A run of capitalised words joined by spaces or dashes (hyphen, en dash, em dash), as station names are.

@@ -14,8 +14,8 @@ import pytest
 from deploy.embedded.ports import PORTS_FILE, listening_socket, moved_notice, recorded_ports
 from deploy.embedded.processes import LogLimits
 from deploy.embedded.stack import StationStack
+from testkit.stack import SAINT_DENIS, Tokens
 from tests.conftest import running_stack
-from tests.support import SAINT_DENIS, Tokens
 
 SMALL_LOGS = LogLimits(max_bytes=4 * 1024, backups=2)
 INFRA = ("nats", "redis")

@@ -16,8 +16,8 @@ import pytest
 from deploy.embedded.processes import ManagedProcess
 from deploy.embedded.stack import DEVICES, StationStack
 from deploy.embedded.supervisor import Supervisor
-from services.common.registry import COMPONENTS
-from tests.support import SAINT_DENIS, bearer, eventually
+from kernel.registry import COMPONENTS
+from testkit.stack import SAINT_DENIS, bearer, eventually
 from tests.test_supervision import published_reports, status_report
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ import httpx
 import nats
 from nats.aio.msg import Msg
 
-from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, assert_problem, bearer, eventually
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}"
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from kernel.fetch import FetchError, FetchRefused, GuardedFetcher
 from services.bike_share.app import DEFINITION
 from services.bike_share.feeds import FeedClient, pull
 from services.bike_share.ingest import FeedRejected
 from services.bike_share.settings import Settings
-from services.common.fetch import FetchError, FetchRefused, GuardedFetcher
-from services.common.testing import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
+from testkit.service import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 
 MIGRATIONS = Path(__file__).parents[1] / "services" / "bike_share" / "migrations"
 

@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).parents[1]
-COMPONENTS = ("services", "gateway", "deploy", "devices")
+COMPONENTS = ("kernel", "services", "gateway", "deploy", "devices")
 HTTP_CLIENT_MODULES = (
     "httpx",
     "urllib.request",
@@ -20,19 +20,18 @@ HTTP_CLIENT_MODULES = (
     "websockets",
 )
 
-GUARDED_FETCHER = "services/common/fetch.py"
+GUARDED_FETCHER = "kernel/fetch.py"
 # The fetches made on someone's behalf, and the test that shows each one goes through the fetcher.
 USER_URL_SITES = {
     "services/bike_share/feeds.py": "FeedClient: a system's feed_url, then every file gbfs.json lists",
 }
 # Clients whose every URL comes from settings or the stack itself, never from a request or a row.
 CONFIGURED_ENDPOINTS = {
-    "services/common/auth.py": "JwksClient: <PREFIX>_JWKS_URL, the gateway's keys",
-    "services/common/notifier.py": "the SMS gateway of the auth settings",
-    "services/common/runtime.py": "type of the runtime's client for configured endpoints",
-    "services/common/service_app.py": "builds that client (JWKS)",
-    "services/common/testing.py": "tests talk to the app in process (ASGI transport)",
-    "deploy/hub/app.py": "JwksClient: HUB_JWKS_URL",
+    "kernel/auth.py": "JwksClient: <PREFIX>_JWKS_URL, the gateway's keys",
+    "kernel/notifier.py": "the SMS gateway of the auth settings",
+    "kernel/runtime.py": "type of the runtime's client for configured endpoints",
+    "kernel/service_app.py": "builds that client (JWKS)",
+    "services/hub/app.py": "JwksClient: HUB_JWKS_URL",
     "deploy/embedded/stack.py": "health of the processes the runner started on loopback",
     "deploy/nats/local.py": "the local nats-server's monitoring port",
     "deploy/run.py": "health of the processes it started on loopback",
@@ -86,10 +85,10 @@ def test_fetches_on_someones_behalf_hold_no_client_of_their_own():
 
 
 def test_the_service_runtime_gives_the_guarded_fetcher_with_the_settings_allow_list(monkeypatch):
+    from kernel.fetch import GuardedFetcher
+    from kernel.service_app import build_runtime
     from services.bike_share.app import DEFINITION
     from services.bike_share.settings import Settings
-    from services.common.fetch import GuardedFetcher
-    from services.common.service_app import build_runtime
 
     monkeypatch.setenv("BIKE_SHARE_FETCH_ALLOW", "127.0.0.1:8911,10.20.0.0/16")
     settings = Settings(

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from deploy.embedded.stack import StationStack
+from testkit.stack import SAINT_DENIS, Tokens, bearer
 from tests.conftest import BACKENDS, running_stack
-from tests.support import SAINT_DENIS, Tokens, bearer
 
 pytestmark = pytest.mark.e2e
 

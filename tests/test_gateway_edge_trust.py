@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from services.common.errors import problem_type
-from services.common.http_server import MAX_HEADER_BYTES, MAX_REQUEST_TARGET_BYTES
-from services.common.problems import PROBLEM_TYPES
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
+from kernel.errors import problem_type
+from kernel.http_server import MAX_HEADER_BYTES, MAX_REQUEST_TARGET_BYTES
+from kernel.problems import PROBLEM_TYPES
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
 from tests.test_lockers_flows import answering_controller, deposit, new_phone, sms_to, wait_status
 
 pytestmark = pytest.mark.e2e

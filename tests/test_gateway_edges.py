@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, assert_problem, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 PUBLIC_READ = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from services.common.errors import install_problem_handlers
-from services.common.notifier import NotifierSettings
-from services.common.observability import JsonLogFormatter, RequestContextMiddleware
+from kernel.errors import install_problem_handlers
+from kernel.notifier import NotifierSettings
+from kernel.observability import JsonLogFormatter, RequestContextMiddleware
 
 
 def crashing_app() -> FastAPI:
@@ -44,13 +44,13 @@ class JsonLines(logging.Handler):
 async def test_a_500_carries_the_request_id_it_was_logged_with():
     transport = httpx.ASGITransport(app=crashing_app(), raise_app_exceptions=False)
     lines = JsonLines()
-    logging.getLogger("services.common.errors").addHandler(lines)
+    logging.getLogger("kernel.errors").addHandler(lines)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.get("/boom", headers={"X-Request-ID": "crash-42"})
             minted = await client.get("/boom")
     finally:
-        logging.getLogger("services.common.errors").removeHandler(lines)
+        logging.getLogger("kernel.errors").removeHandler(lines)
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["x-request-id"] == "crash-42"

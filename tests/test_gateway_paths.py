@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from gateway.keys import KeyRing
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer
 
 pytestmark = pytest.mark.e2e
 BASE = f"/api/v1/stations/{SAINT_DENIS}"

@@ -14,10 +14,10 @@ from gateway.app import create_app as create_gateway
 from gateway.openapi import HTTP_METHODS, merge_openapi
 from gateway.routing import NoRoute, check_path, is_proxied, resolve
 from gateway.settings import GatewaySettings
+from kernel.openapi import needs_token
+from kernel.registry import SERVICE_BY_DOMAIN, SIGNAGE
 from services.bike_share.app import create_app as create_bike_share
 from services.bike_share.settings import Settings as BikeShareSettings
-from services.common.openapi import needs_token
-from services.common.registry import SERVICE_BY_DOMAIN, SIGNAGE
 from services.info_kiosk.app import create_app as create_info_kiosk
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.parcel_lockers.app import create_app as create_parcel_lockers

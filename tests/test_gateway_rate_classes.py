@@ -16,8 +16,8 @@ from starlette.routing import Mount
 from deploy.embedded.stack import StationStack
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from services.common.notifier import NotifierSettings
-from tests.support import SAINT_DENIS, assert_problem, bearer
+from kernel.notifier import NotifierSettings
+from testkit.stack import SAINT_DENIS, assert_problem, bearer
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, assert_problem, bearer, eventually
 
 EVENTS = f"/api/v1/stations/{SAINT_DENIS}/mobility/events"
 VELIB = "velib-metropole-653042442"

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from deploy.embedded.stack import CATALOG_DIR
-from services.common.catalog import load_catalog
-from services.common.registry import SERVICES
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem
+from kernel.catalog import load_catalog
+from kernel.registry import SERVICES
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ from services.parcel_lockers.app import create_app as create_parcel_lockers
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
 from services.signage.app import create_app as create_signage
 from services.signage.settings import Settings as SignageSettings
-from tests.support import SAINT_DENIS
+from testkit.stack import SAINT_DENIS
 
 STATIONS = [SAINT_DENIS]
 

@@ -17,23 +17,13 @@ import nats
 import pytest
 
 from devices.locker_controller import LockerController
+from kernel.service_app import ServiceDefinition
+from kernel.settings import ServiceSettings
 from services.bike_share import service as bike_share_service
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.demo import VELIB_SYSTEM
 from services.bike_share.models import System, VehicleType
 from services.bike_share.settings import Settings as BikeShareSettings
-from services.common.service_app import ServiceDefinition
-from services.common.settings import ServiceSettings
-from services.common.testing import (
-    SAINT_DENIS,
-    ServiceUnderTest,
-    SigningKey,
-    bearer,
-    eventually,
-    migrated_sqlite_async,
-    running_service,
-    wait_until,
-)
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event
@@ -45,6 +35,16 @@ from services.signage import service as signage_service
 from services.signage.app import DEFINITION as SIGNAGE
 from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
 from services.signage.settings import Settings as SignageSettings
+from testkit.service import (
+    SAINT_DENIS,
+    ServiceUnderTest,
+    SigningKey,
+    bearer,
+    eventually,
+    migrated_sqlite_async,
+    running_service,
+    wait_until,
+)
 
 # How long another replica may keep the old answer while the broadcast flows (it takes milliseconds;
 # the bound leaves room for a loaded machine). Without the broadcast the bound is the read's TTL.

@@ -8,11 +8,11 @@ import nats
 from nats.js.api import DeliverPolicy, StreamConfig
 from prometheus_client import REGISTRY
 
-from deploy.hub.feed import FEED_LOOP, NetworkFeed
-from deploy.hub.overview import StationView
-from deploy.hub.settings import HubSettings
-from services.common.events import new_event
-from services.common.testing import eventually
+from kernel.events import new_event
+from services.hub.feed import FEED_LOOP, NetworkFeed
+from services.hub.overview import StationView
+from services.hub.settings import HubSettings
+from testkit.service import eventually
 
 
 def feed_failures() -> float:

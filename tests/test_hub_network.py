@@ -39,11 +39,11 @@ from nats.js.api import DeliverPolicy
 from deploy.embedded.ports import listening_socket
 from deploy.embedded.processes import ManagedProcess, wait_until
 from deploy.embedded.stack import REPO_ROOT, StackConfig, StationStack
-from deploy.nats import topology
 from deploy.nats.local import LEAF_CONF, HubCluster, LinkTls, StationLeaf, configs_with_tls
-from services.common.events import STREAMS
+from kernel import topology
+from kernel.events import STREAMS
+from testkit.stack import SAINT_DENIS, VILLEJUIF, Tokens, bearer, eventually
 from tests.conftest import POSTGRES_URL, _postgres_schemas
-from tests.support import SAINT_DENIS, VILLEJUIF, Tokens, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,7 @@ CUT, OTHER = SAINT_DENIS, VILLEJUIF
 NEW_STATION = "pont-de-sevres"
 # NATS's longest retry delay for a stalled source or mirror, plus room for a loaded machine.
 CATCH_UP_SECONDS = 150
-MANIFEST_SCHEMA = REPO_ROOT / "deploy" / "hub" / "reference" / "gbfs-3.0-manifest.json"
+MANIFEST_SCHEMA = REPO_ROOT / "services" / "hub" / "reference" / "gbfs-3.0-manifest.json"
 
 
 class LinkGate:
@@ -299,7 +299,7 @@ class Network:
         try:
             self.view = ManagedProcess(
                 name="hub-view",
-                argv=[sys.executable, "-m", "deploy.hub", "serve"],
+                argv=[sys.executable, "-m", "services.hub", "serve"],
                 env={
                     **os.environ,
                     "HUB_PORT": str(port),

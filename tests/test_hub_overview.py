@@ -9,13 +9,13 @@ import jsonschema
 import pytest
 
 from deploy.embedded.stack import REPO_ROOT
-from deploy.hub.gbfs import network_manifest
-from deploy.hub.overview import StationView, link_from_sources, parse_subject, station_status
-from deploy.nats.topology import StationRegistration, source_states, station_of_api
-from services.common.events import new_event
+from kernel.events import new_event
+from kernel.topology import StationRegistration, source_states, station_of_api
+from services.hub.gbfs import network_manifest
+from services.hub.overview import StationView, link_from_sources, parse_subject, station_status
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-SCHEMA = json.loads((REPO_ROOT / "deploy" / "hub" / "reference" / "gbfs-3.0-manifest.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "services" / "hub" / "reference" / "gbfs-3.0-manifest.json").read_text())
 
 
 def apply(

@@ -41,16 +41,24 @@ from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
 from devices.locker_controller import LockerController
+from kernel.contracts import kiosk as kiosk_contract
+from kernel.contracts import lockers as lockers_contract
+from kernel.contracts import signage
+from kernel.events import new_event
+from kernel.notifier import INBOX_KEY
+from kernel.service_app import ServiceDefinition, build_runtime, create_service_app
+from kernel.settings import ServiceSettings
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.settings import Settings as BikeShareSettings
-from services.common.contracts import kiosk as kiosk_contract
-from services.common.contracts import lockers as lockers_contract
-from services.common.contracts import signage
-from services.common.events import new_event
-from services.common.notifier import INBOX_KEY
-from services.common.service_app import ServiceDefinition, build_runtime, create_service_app
-from services.common.settings import ServiceSettings
-from services.common.testing import (
+from services.info_kiosk.app import DEFINITION as INFO_KIOSK
+from services.info_kiosk.settings import Settings as InfoKioskSettings
+from services.info_kiosk.tests.test_api import publish, status_event
+from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
+from services.parcel_lockers.settings import Settings as ParcelLockersSettings
+from services.parcel_lockers.tests.test_api import CONTROLLER_A, bank
+from services.signage.app import DEFINITION as SIGNAGE
+from services.signage.settings import Settings as SignageSettings
+from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
     SigningKey,
@@ -60,14 +68,6 @@ from services.common.testing import (
     running_service,
     wait_until,
 )
-from services.info_kiosk.app import DEFINITION as INFO_KIOSK
-from services.info_kiosk.settings import Settings as InfoKioskSettings
-from services.info_kiosk.tests.test_api import publish, status_event
-from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
-from services.parcel_lockers.settings import Settings as ParcelLockersSettings
-from services.parcel_lockers.tests.test_api import CONTROLLER_A, bank
-from services.signage.app import DEFINITION as SIGNAGE
-from services.signage.settings import Settings as SignageSettings
 
 REPO = Path(__file__).parents[1]
 WRITE_METHODS = ("post", "put", "patch", "delete")

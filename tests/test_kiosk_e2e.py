@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support import SAINT_DENIS, VILLEJUIF, EventCatcher, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, VILLEJUIF, EventCatcher, assert_problem, bearer, eventually
 
 VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"
 SDP = f"/api/v1/stations/{SAINT_DENIS}/kiosk"

@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import update
 
 from deploy.embedded.stack import StationStack
-from services.common.db import create_engine
-from services.common.registry import PARCEL_LOCKERS
+from kernel.db import create_engine
+from kernel.registry import PARCEL_LOCKERS
 from services.parcel_lockers.models import Parcel
-from tests.auth_support import phone_sign_in
-from tests.support import SAINT_DENIS, assert_problem, bearer, eventually
+from testkit.auth import phone_sign_in
+from testkit.stack import SAINT_DENIS, assert_problem, bearer, eventually
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/lockers"
 

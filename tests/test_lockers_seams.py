@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from deploy.embedded.stack import StationStack
-from tests.auth_support import claims_of, password_sign_in, phone_sign_in, refresh
-from tests.support import SAINT_DENIS, assert_problem, bearer
+from testkit.auth import claims_of, password_sign_in, phone_sign_in, refresh
+from testkit.stack import SAINT_DENIS, assert_problem, bearer
 from tests.test_lockers_flows import BASE, answering_controller, deposit, new_phone
 
 

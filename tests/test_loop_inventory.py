@@ -8,22 +8,21 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).parents[1]
-COMPONENTS = ("services", "gateway", "deploy", "devices")
+COMPONENTS = ("kernel", "services", "gateway", "deploy", "devices")
 
 POISONED_ITEM_TESTS = {
-    "services/common/outbox.py": "services/common/tests/test_loops.py::test_an_event_jetstream_refuses_is_set_aside_and_the_events_behind_it_go_out",
-    "services/common/consumers.py": "services/common/tests/test_loops.py::test_a_poisoned_event_fails_alone_and_is_given_up_after_its_deliveries",
-    "services/common/hot_reads.py": "services/common/tests/test_loops.py::test_an_invalidation_that_can_never_be_sent_does_not_hold_the_others",
+    "kernel/outbox.py": "kernel/tests/test_loops.py::test_an_event_jetstream_refuses_is_set_aside_and_the_events_behind_it_go_out",
+    "kernel/consumers.py": "kernel/tests/test_loops.py::test_a_poisoned_event_fails_alone_and_is_given_up_after_its_deliveries",
+    "kernel/hot_reads.py": "kernel/tests/test_loops.py::test_an_invalidation_that_can_never_be_sent_does_not_hold_the_others",
     "services/parcel_lockers/app.py": "services/parcel_lockers/tests/test_sweep_items.py::test_a_parcel_the_sweep_cannot_handle_does_not_keep_the_others_from_expiring",
     "services/signage/sweeper.py": "services/signage/tests/test_sweep_items.py::test_an_alert_the_sweeper_cannot_read_does_not_keep_the_others_up",
     "services/bike_share/feeds.py": "tests/test_mobility_ingest.py::test_an_invalid_source_is_rejected_with_its_reason_and_the_last_good_data_stays",
-    "deploy/hub/feed.py": "tests/test_hub_feed_items.py::test_an_event_the_hub_cannot_apply_fails_alone",
+    "services/hub/feed.py": "tests/test_hub_feed_items.py::test_an_event_the_hub_cannot_apply_fails_alone",
     "devices/locker_controller.py": "services/parcel_lockers/tests/test_controller_journal.py::test_a_door_event_the_service_refuses_is_set_aside_and_the_others_reported",
 }  # fmt: skip
 # Loops with no items of their own: what each does, and how it already survives a bad round.
 NO_ITEMS = {
-    "services/common/bus.py": "connects to NATS until it can (each failure retried with backoff)",
-    "services/common/testing.py": "test helpers waiting for a condition",
+    "kernel/bus.py": "connects to NATS until it can (each failure retried with backoff)",
     "services/signage/heartbeats.py": "one background write per heartbeat (errors logged in the task)",
     "services/signage/live.py": "watches the cache generation (no I/O); one SSE client per stream",
     "services/bike_share/live.py": "one SSE client per stream (mobility area)",

@@ -13,9 +13,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
 from deploy.embedded.stack import REPO_ROOT
-from services.common.db import create_engine, is_sqlite
-from services.common.migrations import alembic_config
-from services.common.registry import COMPONENTS
+from kernel.db import create_engine, is_sqlite
+from kernel.migrations import alembic_config
+from kernel.registry import COMPONENTS
 
 
 def component_metadata(name: str) -> MetaData:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from jsonschema import Draft7Validator, FormatChecker
 
-from tests.support import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/mobility"
 GBFS = f"/gbfs/{SAINT_DENIS}"

@@ -16,7 +16,7 @@ from jsonschema import Draft7Validator, FormatChecker
 from services.bike_share.app import DEFINITION
 from services.bike_share.feeds import FeedClient, IngestLoop, pull
 from services.bike_share.settings import Settings
-from services.common.testing import (
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,

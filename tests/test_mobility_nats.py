@@ -12,11 +12,11 @@ import nats
 import pytest
 
 from deploy.embedded.infra import NatsServer
+from kernel.contracts import mobility
 from services.bike_share.app import DEFINITION
 from services.bike_share.consumers import DockReports, report_subject
 from services.bike_share.settings import Settings
-from services.common.contracts import mobility
-from services.common.testing import (
+from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
     SigningKey,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support import assert_problem
+from testkit.stack import assert_problem
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from gateway.domain import normalize_phone_number as gateway_rule
 from gateway.schemas import OtpRequest
-from services.common.fields import PHONE_NUMBER_INPUT_PATTERN, PhoneNumberInput, normalize_phone_number
+from kernel.fields import PHONE_NUMBER_INPUT_PATTERN, PhoneNumberInput, normalize_phone_number
 from services.parcel_lockers.schemas import DepositIn
 
 

@@ -13,8 +13,8 @@ import httpx
 
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
-from services.common.errors import problem_type
-from services.common.problems import PROBLEM_TYPES
+from kernel.errors import problem_type
+from kernel.problems import PROBLEM_TYPES
 from tests.test_gateway_public_reads import merged_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,12 +72,12 @@ def test_the_scan_sees_the_kinds_of_declaration():
 
 def test_every_slug_the_code_uses_is_a_listed_problem_type():
     missing = {slug: path for slug, path in slugs_in_the_code().items() if slug not in PROBLEM_TYPES}
-    assert not missing, f"add these to services/common/problems.py: {missing}"
+    assert not missing, f"add these to kernel/problems.py: {missing}"
 
 
 def test_every_slug_the_openapi_documents_is_a_listed_problem_type():
     missing = slugs_in_the_openapi() - set(PROBLEM_TYPES)
-    assert not missing, f"add these to services/common/problems.py: {sorted(missing)}"
+    assert not missing, f"add these to kernel/problems.py: {sorted(missing)}"
 
 
 async def test_every_problem_type_resolves_to_a_page():

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.auth_support import authorize_device, claim, poll
-from tests.support import SAINT_DENIS, EventCatcher, assert_problem, bearer, eventually
+from testkit.auth import authorize_device, claim, poll
+from testkit.stack import SAINT_DENIS, EventCatcher, assert_problem, bearer, eventually
 
 SIGNAGE = f"/api/v1/stations/{SAINT_DENIS}/signage"
 

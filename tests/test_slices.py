@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from tests.support import SAINT_DENIS, VILLEJUIF, EventCatcher, assert_problem, bearer, eventually
+from testkit.stack import SAINT_DENIS, VILLEJUIF, EventCatcher, assert_problem, bearer, eventually
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}"
 

@@ -14,12 +14,18 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from kernel.service_app import ServiceDefinition
+from kernel.settings import ServiceSettings
+from kernel.streams import StreamSlots
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.settings import Settings as BikeShareSettings
-from services.common.service_app import ServiceDefinition
-from services.common.settings import ServiceSettings
-from services.common.streams import StreamSlots
-from services.common.testing import (
+from services.info_kiosk.app import DEFINITION as INFO_KIOSK
+from services.info_kiosk.settings import Settings as InfoKioskSettings
+from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
+from services.parcel_lockers.settings import Settings as ParcelLockersSettings
+from services.signage.app import DEFINITION as SIGNAGE
+from services.signage.settings import Settings as SignageSettings
+from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
     SigningKey,
@@ -27,12 +33,6 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.info_kiosk.app import DEFINITION as INFO_KIOSK
-from services.info_kiosk.settings import Settings as InfoKioskSettings
-from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
-from services.parcel_lockers.settings import Settings as ParcelLockersSettings
-from services.signage.app import DEFINITION as SIGNAGE
-from services.signage.settings import Settings as SignageSettings
 
 REPO = Path(__file__).parents[1]
 PER_CLIENT = 2

@@ -15,7 +15,7 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from tests.support import SAINT_DENIS, bearer, eventually
+from testkit.stack import SAINT_DENIS, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 BASE = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"

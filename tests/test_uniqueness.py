@@ -25,14 +25,14 @@ from sqlalchemy import MetaData
 
 from deploy.embedded.stack import StationStack
 from gateway.models import Base as GatewayBase
+from kernel.db import unique_rules
 from services.bike_share.app import DEFINITION as BIKE_SHARE
-from services.common.db import unique_rules
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.signage.app import DEFINITION as SIGNAGE
-from tests.auth_support import phone_sign_in
+from testkit.auth import phone_sign_in
+from testkit.stack import SAINT_DENIS, Tokens, assert_problem, bearer
 from tests.conftest import BACKENDS, running_stack
-from tests.support import SAINT_DENIS, Tokens, assert_problem, bearer
 
 STATION = f"/api/v1/stations/{SAINT_DENIS}"
 SCHEMAS: dict[str, MetaData] = {

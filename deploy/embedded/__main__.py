@@ -20,7 +20,7 @@ from deploy.embedded.stack import (
     StationStack,
 )
 from deploy.embedded.supervisor import GaveUp
-from services.common.catalog import load_catalog
+from kernel.catalog import load_catalog
 
 
 def summary(stack: StationStack) -> str:

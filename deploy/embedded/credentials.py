@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from services.common.catalog import demo_device_ids
+from kernel.catalog import demo_device_ids
 
 # Contract 2: what each demo device is bound to (screen code, bank code, vehicle-sharing system).
 DEMO_BINDINGS = {

@@ -29,8 +29,8 @@ from deploy.embedded.ports import (
 )
 from deploy.embedded.processes import LogLimits, ManagedProcess, run_all, wait_until
 from deploy.embedded.supervisor import Supervisor
-from services.common.cli import LISTEN_FD_ENV
-from services.common.registry import COMPONENTS, GATEWAY, SERVICES, Component
+from kernel.cli import LISTEN_FD_ENV
+from kernel.registry import COMPONENTS, GATEWAY, SERVICES, Component
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]

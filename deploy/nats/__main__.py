@@ -19,8 +19,8 @@ import sys
 
 import nats
 
-from deploy.nats import topology
 from deploy.stations.network import load_network
+from kernel import topology
 
 
 def gbfs_system_id(slug: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy.stations.network import NETWORK_FILE, Network, NetworkStation
-from services.common.geo import distance_m
+from kernel.geo import distance_m
 
 HERE = Path(__file__).parent
 SOURCES = HERE / "sources"

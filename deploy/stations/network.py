@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from services.common.registry import SERVICE_BY_NAME
-from services.common.stations import STATION_SLUG_PATTERN
+from kernel.registry import SERVICE_BY_NAME
+from kernel.stations import STATION_SLUG_PATTERN
 
 NETWORK_FILE = Path(__file__).parent / "network" / "gpe-stations.json"
 
@@ -32,7 +32,7 @@ class NetworkStation(BaseModel):
     idfm_id_gares: str | None = None
     # The IDFM point used, as "name (line)", so a reader can check it without the CSV.
     idfm_point: str | None = None
-    # The services the station runs (names of services/common/registry.py); None: all of them.
+    # The services the station runs (names of kernel/registry.py); None: all of them.
     services: list[str] | None = None
 
     @field_validator("services")

@@ -15,8 +15,8 @@ from deploy.embedded.infra import NatsServer
 from deploy.embedded.ports import any_free_port
 from gateway.cache import UNCACHEABLE_SECONDS, EdgeCache, freshness
 from gateway.upstream import UpstreamResponse
-from services.common.bus import NatsBus
-from services.common.testing import wait_until
+from kernel.bus import NatsBus
+from testkit.service import wait_until
 
 READ = b"/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
 SCOPE = ("saint-denis-pleyel", "mobility")

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
 from gateway.ratelimit import RateLimiter
-from services.common.testing import running_redis
+from testkit.service import running_redis
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from gateway.routing import (
     is_proxied,
     resolve,
 )
-from services.common.registry import BIKE_SHARE, INFO_KIOSK, SERVICE_BY_DOMAIN, SERVICES, SIGNAGE
+from kernel.registry import BIKE_SHARE, INFO_KIOSK, SERVICE_BY_DOMAIN, SERVICES, SIGNAGE
 
 STATIONS = frozenset({"saint-denis-pleyel", "villejuif-institut-gustave-roussy"})
 BASE = "/api/v1/stations/saint-denis-pleyel"

@@ -16,7 +16,7 @@ from gateway.upstream import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from services.common.testing import wait_until
+from testkit.service import wait_until
 
 Answer = Callable[[bytes, bytes], Awaitable[bytes | None]]
 

@@ -1,9 +1,9 @@
 from pathlib import Path
 
+from kernel.cli import run_cli
 from services.bike_share.app import create_app
 from services.bike_share.demo import load_demo
 from services.bike_share.settings import Settings
-from services.common.cli import run_cli
 
 run_cli(
     name="bike_share",

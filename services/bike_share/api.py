@@ -8,6 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from kernel.auth import Principal, Scope
+from kernel.deps import PublicReader, RuntimeDep, SessionDep, StationId, require_scopes
+from kernel.errors import Forbidden, InvalidInput, NotFound
+from kernel.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from kernel.openapi import declares, problem_responses
+from kernel.registry import BIKE_SHARE
+from kernel.rules import FieldProblem
+from kernel.runtime import ServiceRuntime
+from kernel.stations import STATION_SLUG_PATTERN
+from kernel.streams import TOO_MANY_STREAMS, event_stream_response
 from services.bike_share import domain, gbfs, live, service
 from services.bike_share.schemas import (
     FeedStatePublic,
@@ -35,16 +45,6 @@ from services.bike_share.schemas import (
     VehicleTypeUpdate,
     VehicleUpdate,
 )
-from services.common.auth import Principal, Scope
-from services.common.deps import PublicReader, RuntimeDep, SessionDep, StationId, require_scopes
-from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
-from services.common.openapi import declares, problem_responses
-from services.common.registry import BIKE_SHARE
-from services.common.rules import FieldProblem
-from services.common.runtime import ServiceRuntime
-from services.common.stations import STATION_SLUG_PATTERN
-from services.common.streams import TOO_MANY_STREAMS, event_stream_response
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 VEHICLE_STATION_ID_PATTERN = r"^[A-Za-z0-9._-]+$"

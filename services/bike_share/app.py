@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from kernel.registry import BIKE_SHARE
+from kernel.runtime import ServiceRuntime
+from kernel.service_app import ServiceDefinition, create_service_app
 from services.bike_share import api
 from services.bike_share.consumers import DockReports
 from services.bike_share.feeds import IngestLoop
 from services.bike_share.models import Base
 from services.bike_share.settings import Settings
-from services.common.registry import BIKE_SHARE
-from services.common.runtime import ServiceRuntime
-from services.common.service_app import ServiceDefinition, create_service_app
 
 DEFINITION = ServiceDefinition(
     service=BIKE_SHARE,

@@ -16,11 +16,11 @@ from typing import Any
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
+from kernel.auth import Scope
+from kernel.errors import Forbidden, InvalidInput, Problem, problem_body
+from kernel.runtime import ServiceRuntime
 from services.bike_share import domain, service
 from services.bike_share.schemas import StatusReportIn, VehicleStationPublic
-from services.common.auth import Scope
-from services.common.errors import Forbidden, InvalidInput, Problem, problem_body
-from services.common.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 REPORT_TOKEN = "mobility-report"

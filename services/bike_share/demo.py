@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.catalog import load_catalog
+from kernel.db import utcnow
+from kernel.settings import ServiceSettings
 from services.bike_share import domain, service
 from services.bike_share.models import System, VehicleStation, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleTypeCountIn
-from services.common.catalog import load_catalog
-from services.common.db import utcnow
-from services.common.settings import ServiceSettings
 
 VELIB_SYSTEM: dict[str, Any] = {
     "id": "velib-metropole",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.common.auth import Principal, Scope
-from services.common.geo import distance_m
-from services.common.rules import EARLIEST_TIMESTAMP, FieldProblem
+from kernel.auth import Principal, Scope
+from kernel.geo import distance_m
+from kernel.rules import EARLIEST_TIMESTAMP, FieldProblem
 
 # A device clock a little ahead is tolerated; further ahead the report is refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kernel.contracts import mobility
+from kernel.events import OutgoingEvent, new_event
 from services.bike_share.models import VehicleStation, VehicleStationStatus
-from services.common.contracts import mobility
-from services.common.events import OutgoingEvent, new_event
 
 
 def status_changed(station: VehicleStation, status: VehicleStationStatus) -> OutgoingEvent:

@@ -19,6 +19,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.db import utcnow
+from kernel.fetch import FetchError, GuardedFetcher
+from kernel.geo import distance_m
+from kernel.hot_reads import mark_changed
+from kernel.outbox import stage
+from kernel.tasks import stop_task
 from services.bike_share import domain, events, ingest, service
 from services.bike_share.models import (
     OUTBOX,
@@ -28,12 +34,6 @@ from services.bike_share.models import (
     VehicleStationStatus,
     VehicleType,
 )
-from services.common.db import utcnow
-from services.common.fetch import FetchError, GuardedFetcher
-from services.common.geo import distance_m
-from services.common.hot_reads import mark_changed
-from services.common.outbox import stage
-from services.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 # An operator's station belongs to the metro station it is nearest to, within this walk.

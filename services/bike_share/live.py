@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.runtime import ServiceRuntime
 from services.bike_share import service
 from services.bike_share.models import VehicleStation, VehicleStationStatus
 from services.bike_share.schemas import VehicleStationPublic
-from services.common.runtime import ServiceRuntime
 
 KEEP_ALIVE_SECONDS = 15.0
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.bus_tables import new_metadata
-from services.common.db import UTCDateTime, utcnow
+from kernel.bus_tables import new_metadata
+from kernel.db import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

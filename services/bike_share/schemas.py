@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.common.contracts.mobility import VehicleTypeCount
-from services.common.fields import JSON_INTEGER, Label, PartialUpdate, StrictInput, Timestamp
+from kernel.contracts.mobility import VehicleTypeCount
+from kernel.fields import JSON_INTEGER, Label, PartialUpdate, StrictInput, Timestamp
 
 Count = Annotated[int, Field(ge=0, le=10_000), JSON_INTEGER]
 FormFactor = Literal[

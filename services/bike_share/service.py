@@ -10,6 +10,14 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.catalog import network_stations, station_names
+from kernel.contracts import mobility
+from kernel.db import rows_changed, utcnow
+from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.hot_reads import mark_changed
+from kernel.outbox import stage
+from kernel.rules import FieldProblem
+from kernel.settings import ServiceSettings
 from services.bike_share import domain, events, gbfs
 from services.bike_share.models import (
     OUTBOX,
@@ -36,14 +44,6 @@ from services.bike_share.schemas import (
     VehicleTypeUpdate,
     VehicleUpdate,
 )
-from services.common.catalog import network_stations, station_names
-from services.common.contracts import mobility
-from services.common.db import rows_changed, utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
-from services.common.hot_reads import mark_changed
-from services.common.outbox import stage
-from services.common.rules import FieldProblem
-from services.common.settings import ServiceSettings
 
 # What the hot reads show (api.py), within a station: a commit that changes it marks it.
 VEHICLE_STATIONS = "vehicle-stations"

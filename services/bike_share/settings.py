@@ -2,8 +2,8 @@
 
 from pydantic import Field
 
-from services.common.registry import BIKE_SHARE
-from services.common.settings import ServiceSettings, default_database_url, settings_config
+from kernel.registry import BIKE_SHARE
+from kernel.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):

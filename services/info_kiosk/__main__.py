@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from services.common.cli import run_cli
+from kernel.cli import run_cli
 from services.info_kiosk.app import create_app
 from services.info_kiosk.demo import load_demo
 from services.info_kiosk.settings import Settings

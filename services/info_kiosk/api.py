@@ -10,17 +10,17 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_
 
-from services.common.auth import Principal, Scope
-from services.common.catalog import station_names
-from services.common.db import utcnow
-from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
-from services.common.errors import InvalidInput, NotFound, Problem
-from services.common.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
-from services.common.i18n import DEFAULT_LANGUAGE
-from services.common.openapi import problem_responses
-from services.common.qr import SVG, qr_svg
-from services.common.registry import INFO_KIOSK
-from services.common.stations import STATION_SLUG_PATTERN
+from kernel.auth import Principal, Scope
+from kernel.catalog import station_names
+from kernel.db import utcnow
+from kernel.deps import RuntimeDep, SessionDep, StationId, require_scopes
+from kernel.errors import InvalidInput, NotFound, Problem
+from kernel.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
+from kernel.i18n import DEFAULT_LANGUAGE
+from kernel.openapi import problem_responses
+from kernel.qr import SVG, qr_svg
+from kernel.registry import INFO_KIOSK
+from kernel.stations import STATION_SLUG_PATTERN
 from services.info_kiosk import domain, gtfs, service
 from services.info_kiosk.domain import PlaceKind, Profile
 from services.info_kiosk.models import EquipmentOutage, Level, Pathway, Place

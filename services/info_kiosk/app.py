@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.common.contracts import lockers, mobility, signage
-from services.common.events import STREAMS
-from services.common.registry import INFO_KIOSK
-from services.common.service_app import ServiceDefinition, create_service_app
+from kernel.contracts import lockers, mobility, signage
+from kernel.events import STREAMS
+from kernel.registry import INFO_KIOSK
+from kernel.service_app import ServiceDefinition, create_service_app
 from services.info_kiosk import api, consumers
 from services.info_kiosk.models import Base
 from services.info_kiosk.settings import Settings

@@ -8,10 +8,10 @@ from collections.abc import Collection
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.consumers import EventConsumer
-from services.common.contracts import lockers, mobility, signage
-from services.common.events import STREAMS, CloudEvent, event_type
-from services.common.runtime import ServiceRuntime
+from kernel.consumers import EventConsumer
+from kernel.contracts import lockers, mobility, signage
+from kernel.events import STREAMS, CloudEvent, event_type
+from kernel.runtime import ServiceRuntime
 from services.info_kiosk import service
 
 log = logging.getLogger(__name__)

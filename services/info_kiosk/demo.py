@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.common.catalog import CatalogStation, load_catalog
-from services.common.geo import EARTH_RADIUS_M
-from services.common.settings import ServiceSettings
+from kernel.catalog import CatalogStation, load_catalog
+from kernel.geo import EARTH_RADIUS_M
+from kernel.settings import ServiceSettings
 from services.info_kiosk import gtfs, service
 from services.info_kiosk.schemas import Category, PointOfInterestCreate
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from services.common import i18n
-from services.common.geo import EARTH_RADIUS_M
-from services.common.i18n import parse_accept_language
-from services.common.rules import FieldProblem
+from kernel import i18n
+from kernel.geo import EARTH_RADIUS_M
+from kernel.i18n import parse_accept_language
+from kernel.rules import FieldProblem
 from services.info_kiosk import texts
 
 
@@ -106,7 +106,7 @@ PlaceKind = Literal[
 PathwayMode = Literal["walkway", "stairs", "travelator", "escalator", "lift", "fare_gate", "exit_gate"]
 Profile = Literal["fastest", "step_free", "avoid_stairs", "avoid_escalators", "least_walking"]
 PROFILES: tuple[Profile, ...] = ("fastest", "step_free", "avoid_stairs", "avoid_escalators", "least_walking")
-# Places that can be out of service (services/common/contracts/kiosk.py EquipmentKind).
+# Places that can be out of service (kernel/contracts/kiosk.py EquipmentKind).
 EQUIPMENT_KINDS = frozenset({"lift", "escalator", "travelator", "fare_gate"})
 MECHANICAL_MODES = frozenset({"lift", "escalator", "travelator"})
 # Walking speed when a pathway gives its length but not its time (m/s), and the time of a pathway

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.common.contracts import kiosk
-from services.common.events import OutgoingEvent, new_event
+from kernel.contracts import kiosk
+from kernel.events import OutgoingEvent, new_event
 from services.info_kiosk.models import Place, PointOfInterest
 
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.common.i18n import DEFAULT_LANGUAGE
-from services.common.limits import ArchiveLimits, open_zip, read_member
+from kernel.i18n import DEFAULT_LANGUAGE
+from kernel.limits import ArchiveLimits, open_zip, read_member
 from services.info_kiosk.domain import GraphProblem, LevelRecord, PathwayRecord, PlaceRecord
 
 # GTFS pathway_mode <-> ours.

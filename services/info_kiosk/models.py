@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.bus_tables import new_metadata
-from services.common.db import UTCDateTime, utcnow
+from kernel.bus_tables import new_metadata
+from kernel.db import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

@@ -7,11 +7,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common import i18n
-from services.common.contracts.kiosk import EquipmentStatus
-from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.fields import JSON_INTEGER, ByLanguage, Label, PartialUpdate, StrictInput, Timestamp
-from services.common.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
+from kernel import i18n
+from kernel.contracts.kiosk import EquipmentStatus
+from kernel.contracts.mobility import VehicleStationStatusChanged
+from kernel.fields import JSON_INTEGER, ByLanguage, Label, PartialUpdate, StrictInput, Timestamp
+from kernel.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
 from services.info_kiosk.domain import PathwayMode, PlaceKind, Profile
 from services.info_kiosk.models import PointOfInterest
 

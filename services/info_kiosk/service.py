@@ -12,13 +12,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.contracts.lockers import BankAvailabilityChanged
-from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.contracts.signage import AlertCleared, AlertRaised
-from services.common.db import utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.hot_reads import mark_changed
-from services.common.outbox import stage
+from kernel.contracts.lockers import BankAvailabilityChanged
+from kernel.contracts.mobility import VehicleStationStatusChanged
+from kernel.contracts.signage import AlertCleared, AlertRaised
+from kernel.db import utcnow
+from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.hot_reads import mark_changed
+from kernel.outbox import stage
 from services.info_kiosk import domain, events, gtfs
 from services.info_kiosk.models import (
     OUTBOX,

@@ -2,8 +2,8 @@
 
 from pydantic import Field
 
-from services.common.registry import INFO_KIOSK
-from services.common.settings import ServiceSettings, default_database_url, settings_config
+from kernel.registry import INFO_KIOSK
+from kernel.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from services.common.cli import run_cli
+from kernel.cli import run_cli
 from services.parcel_lockers.app import create_app
 from services.parcel_lockers.demo import load_demo
 from services.parcel_lockers.settings import Settings

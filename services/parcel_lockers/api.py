@@ -8,16 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy import select
 
-from services.common.attempts import AttemptCounter
-from services.common.auth import Principal, Scope
-from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
-from services.common.errors import Conflict, Forbidden, NotFound, Problem
-from services.common.hot_reads import NOT_MODIFIED, HotRead, Rendered
-from services.common.notifier import build_notifier, masked_number
-from services.common.openapi import problem_responses
-from services.common.qr import qr_svg
-from services.common.registry import PARCEL_LOCKERS
-from services.common.stations import STATION_SLUG_PATTERN
+from kernel.attempts import AttemptCounter
+from kernel.auth import Principal, Scope
+from kernel.contracts.unlock_token import UnlockClaims
+from kernel.deps import RuntimeDep, SessionDep, StationId, require_scopes
+from kernel.errors import Conflict, Forbidden, NotFound, Problem
+from kernel.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from kernel.notifier import build_notifier, masked_number
+from kernel.openapi import problem_responses
+from kernel.qr import qr_svg
+from kernel.registry import PARCEL_LOCKERS
+from kernel.stations import STATION_SLUG_PATTERN
 from services.parcel_lockers import domain, flows, service
 from services.parcel_lockers.models import Compartment, LockerBank, Parcel
 from services.parcel_lockers.schemas import (
@@ -53,7 +54,7 @@ from services.parcel_lockers.schemas import (
     UnlockTokenPublic,
 )
 from services.parcel_lockers.settings import Settings
-from services.parcel_lockers.unlock import UnlockClaims, UnlockSigner, load_or_create_key, qr_png
+from services.parcel_lockers.unlock import UnlockSigner, load_or_create_key, qr_png
 
 router = APIRouter(prefix=PARCEL_LOCKERS.path_prefix, tags=["lockers"])
 BankIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The bank's id (32 hex digits)")]

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.common.registry import PARCEL_LOCKERS
-from services.common.service_app import ServiceDefinition, create_service_app
-from services.common.tasks import stop_task
+from kernel.registry import PARCEL_LOCKERS
+from kernel.service_app import ServiceDefinition, create_service_app
+from kernel.tasks import stop_task
 from services.parcel_lockers import api, flows
 from services.parcel_lockers.models import Base
 from services.parcel_lockers.settings import Settings

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.common.catalog import demo_device_ids, load_catalog
-from services.common.contracts.lockers import CompartmentSize
-from services.common.settings import ServiceSettings
+from kernel.catalog import demo_device_ids, load_catalog
+from kernel.contracts.lockers import CompartmentSize
+from kernel.settings import ServiceSettings
 from services.parcel_lockers import service
 from services.parcel_lockers.schemas import BankCreate, CompartmentIn, ServiceStateIn
 

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
-from services.common.auth import Principal, Scope
-from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.rules import FieldProblem
-from services.common.stations import STATION_TIME_ZONE
+from kernel.auth import Principal, Scope
+from kernel.contracts.lockers import CompartmentSize, CompartmentState
+from kernel.rules import FieldProblem
+from kernel.stations import STATION_TIME_ZONE
 
 SIZES: tuple[CompartmentSize, ...] = get_args(CompartmentSize)
 STATES: tuple[CompartmentState, ...] = get_args(CompartmentState)

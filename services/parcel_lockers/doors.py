@@ -9,7 +9,7 @@ from typing import Literal
 
 import nats.errors
 
-from services.common.bus import BusUnavailable, NatsBus
+from kernel.bus import BusUnavailable, NatsBus
 
 log = logging.getLogger(__name__)
 

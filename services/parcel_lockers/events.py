@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.common.contracts import lockers
-from services.common.contracts.lockers import CompartmentState
-from services.common.db import utcnow
-from services.common.events import OutgoingEvent, new_event
+from kernel.contracts import lockers
+from kernel.contracts.lockers import CompartmentState
+from kernel.db import utcnow
+from kernel.events import OutgoingEvent, new_event
 from services.parcel_lockers.models import Compartment, LockerBank, Parcel
 
 

@@ -20,17 +20,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
-from services.common.attempts import AttemptCounter, AttemptPolicy, AttemptVerdict
-from services.common.auth import Principal, Scope
-from services.common.bus import NatsBus
-from services.common.contracts import lockers as contract
-from services.common.contracts.lockers import CompartmentSize
-from services.common.db import rows_changed, utcnow
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, TooManyRequests
-from services.common.notifier import Notifier, NotifierError, masked_number
-from services.common.outbox import stage
-from services.common.rules import FieldProblem
-from services.common.tasks import item_alone
+from kernel.attempts import AttemptCounter, AttemptPolicy, AttemptVerdict
+from kernel.auth import Principal, Scope
+from kernel.bus import NatsBus
+from kernel.contracts import lockers as contract
+from kernel.contracts.lockers import CompartmentSize
+from kernel.contracts.unlock_token import UnlockClaims, UnlockTokenInvalid, verify_unlock_token
+from kernel.db import rows_changed, utcnow
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, TooManyRequests
+from kernel.notifier import Notifier, NotifierError, masked_number
+from kernel.outbox import stage
+from kernel.rules import FieldProblem
+from kernel.tasks import item_alone
 from services.parcel_lockers import domain, events, service
 from services.parcel_lockers.doors import OpenCommand, send_open
 from services.parcel_lockers.models import (
@@ -44,7 +45,7 @@ from services.parcel_lockers.models import (
 )
 from services.parcel_lockers.schemas import DepositIn, DoorEventIn, DoorEventOutcome, ShipmentIn
 from services.parcel_lockers.settings import Settings
-from services.parcel_lockers.unlock import UnlockClaims, UnlockSigner, UnlockTokenInvalid, verify_unlock_token
+from services.parcel_lockers.unlock import UnlockSigner
 
 log = logging.getLogger(__name__)
 ALLOCATION_ATTEMPTS = 5

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.bus_tables import new_metadata
-from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.db import UTCDateTime, utcnow
+from kernel.bus_tables import new_metadata
+from kernel.contracts.lockers import CompartmentSize, CompartmentState
+from kernel.db import UTCDateTime, utcnow
 from services.parcel_lockers import domain
 
 

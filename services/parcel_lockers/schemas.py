@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.contracts.lockers import CompartmentSize, CompartmentState
-from services.common.fields import (
+from kernel.contracts.lockers import CompartmentSize, CompartmentState
+from kernel.fields import (
     JSON_INTEGER,
     Carrier,
     ClientId,

@@ -9,11 +9,11 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.contracts.lockers import CompartmentState
-from services.common.db import rows_changed, utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.hot_reads import mark_changed
-from services.common.outbox import stage
+from kernel.contracts.lockers import CompartmentState
+from kernel.db import rows_changed, utcnow
+from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.hot_reads import mark_changed
+from kernel.outbox import stage
 from services.parcel_lockers import domain, events
 from services.parcel_lockers.models import OUTBOX, Compartment, DoorOpening, LockerBank, Parcel
 from services.parcel_lockers.schemas import BankCreate, BankUpdate, ServiceStateIn

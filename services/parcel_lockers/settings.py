@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from services.common.notifier import NotifierSettings
-from services.common.registry import PARCEL_LOCKERS
-from services.common.settings import ServiceSettings, default_database_url, settings_config
+from kernel.notifier import NotifierSettings
+from kernel.registry import PARCEL_LOCKERS
+from kernel.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):

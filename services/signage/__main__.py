@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from services.common.cli import run_cli
+from kernel.cli import run_cli
 from services.signage.app import create_app
 from services.signage.demo import load_demo
 from services.signage.settings import Settings

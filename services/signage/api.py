@@ -9,16 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.common.auth import Principal, Scope
-from services.common.db import utcnow
-from services.common.deps import RuntimeDep, SessionDep, StationId, require_scopes
-from services.common.errors import Forbidden, InvalidInput, Problem
-from services.common.hot_reads import NOT_MODIFIED, HotRead, ReadRequest, Rendered
-from services.common.openapi import problem_responses
-from services.common.registry import SIGNAGE
-from services.common.runtime import ServiceRuntime
-from services.common.stations import STATION_SLUG_PATTERN
-from services.common.streams import TOO_MANY_STREAMS, event_stream_response
+from kernel.auth import Principal, Scope
+from kernel.db import utcnow
+from kernel.deps import RuntimeDep, SessionDep, StationId, require_scopes
+from kernel.errors import Forbidden, InvalidInput, Problem
+from kernel.hot_reads import NOT_MODIFIED, HotRead, ReadRequest, Rendered
+from kernel.openapi import problem_responses
+from kernel.registry import SIGNAGE
+from kernel.runtime import ServiceRuntime
+from kernel.stations import STATION_SLUG_PATTERN
+from kernel.streams import TOO_MANY_STREAMS, event_stream_response
 from services.signage import domain, heartbeats, live, service, sweeper
 from services.signage.models import Screen
 from services.signage.schemas import (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.common.contracts import kiosk, mobility
-from services.common.events import STREAMS
-from services.common.registry import SIGNAGE
-from services.common.service_app import ServiceDefinition, create_service_app
+from kernel.contracts import kiosk, mobility
+from kernel.events import STREAMS
+from kernel.registry import SIGNAGE
+from kernel.service_app import ServiceDefinition, create_service_app
 from services.signage import api, consumers
 from services.signage.models import Base
 from services.signage.settings import Settings

@@ -10,10 +10,10 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.consumers import EventConsumer
-from services.common.contracts import kiosk, mobility
-from services.common.events import STREAMS, CloudEvent
-from services.common.runtime import ServiceRuntime
+from kernel.consumers import EventConsumer
+from kernel.contracts import kiosk, mobility
+from kernel.events import STREAMS, CloudEvent
+from kernel.runtime import ServiceRuntime
 from services.signage import service
 
 log = logging.getLogger(__name__)

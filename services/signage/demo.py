@@ -10,8 +10,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.common.catalog import DEMO_SCREEN_CODE, CatalogStation, demo_device_ids, load_catalog
-from services.common.settings import ServiceSettings
+from kernel.catalog import DEMO_SCREEN_CODE, CatalogStation, demo_device_ids, load_catalog
+from kernel.settings import ServiceSettings
 from services.signage import service
 from services.signage.schemas import (
     ContentCreate,

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import nh3
 
-from services.common.auth import Principal, Scope
-from services.common.i18n import pick
-from services.common.rules import FieldProblem
+from kernel.auth import Principal, Scope
+from kernel.i18n import pick
+from kernel.rules import FieldProblem
 
 ContentKind = Literal["message", "html", "image", "video", "artwork", "widget"]
 WidgetName = Literal["clock", "vehicle_availability", "next_departures", "lift_status"]

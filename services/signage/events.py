@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.common.contracts import signage
-from services.common.events import OutgoingEvent, new_event
+from kernel.contracts import signage
+from kernel.events import OutgoingEvent, new_event
 from services.signage.models import Alert, Screen
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.common.db import utcnow
+from kernel.db import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.common.db import utcnow
-from services.common.runtime import ServiceRuntime
-from services.common.tasks import stop_task
+from kernel.db import utcnow
+from kernel.runtime import ServiceRuntime
+from kernel.tasks import stop_task
 from services.signage import domain, service
 
 WATCH_SECONDS = 0.05

@@ -8,8 +8,8 @@ from datetime import date, datetime, time
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.bus_tables import new_metadata
-from services.common.db import UTCDateTime, utcnow
+from kernel.bus_tables import new_metadata
+from kernel.db import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

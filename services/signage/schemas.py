@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
-from services.common.fields import (
+from kernel.fields import (
     JSON_INTEGER,
     ByLanguage,
     ClientId,
@@ -17,8 +17,8 @@ from services.common.fields import (
     Timestamp,
     distinct_languages,
 )
-from services.common.i18n import LANGUAGE_TAG_PATTERN
-from services.common.stations import STATION_SLUG_PATTERN
+from kernel.i18n import LANGUAGE_TAG_PATTERN
+from kernel.stations import STATION_SLUG_PATTERN
 from services.signage.domain import (
     MAX_DURATION_SECONDS,
     MIN_DURATION_SECONDS,

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from services.common.contracts.kiosk import EquipmentStatusChanged
-from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.db import utcnow
-from services.common.errors import (
+from kernel.contracts.kiosk import EquipmentStatusChanged
+from kernel.contracts.mobility import VehicleStationStatusChanged
+from kernel.db import utcnow
+from kernel.errors import (
     Conflict,
     InvalidInput,
     NotFound,
@@ -23,13 +23,13 @@ from services.common.errors import (
     Problem,
     commit_or_conflict,
 )
-from services.common.hot_reads import mark_changed
-from services.common.i18n import pick
-from services.common.limits import check_image_pixels
-from services.common.outbox import stage
-from services.common.registry import SIGNAGE
-from services.common.rules import FieldProblem
-from services.common.tasks import item_alone
+from kernel.hot_reads import mark_changed
+from kernel.i18n import pick
+from kernel.limits import check_image_pixels
+from kernel.outbox import stage
+from kernel.registry import SIGNAGE
+from kernel.rules import FieldProblem
+from kernel.tasks import item_alone
 from services.signage import domain, events
 from services.signage.models import (
     OUTBOX,

@@ -2,8 +2,8 @@
 
 from pydantic import Field
 
-from services.common.registry import SIGNAGE
-from services.common.settings import ServiceSettings, default_database_url, settings_config
+from kernel.registry import SIGNAGE
+from kernel.settings import ServiceSettings, default_database_url, settings_config
 
 
 class Settings(ServiceSettings):

@@ -12,9 +12,9 @@ from datetime import timedelta
 from fastapi import FastAPI
 from redis.exceptions import RedisError
 
-from services.common.db import utcnow
-from services.common.runtime import ServiceRuntime
-from services.common.tasks import item_alone, stop_task
+from kernel.db import utcnow
+from kernel.runtime import ServiceRuntime
+from kernel.tasks import item_alone, stop_task
 from services.signage import domain, heartbeats, live, service
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.embedded.stack import StationStack
+from testkit.stack import SAINT_DENIS, Tokens, bearer
 from tests.browser.support import Screenshots, assert_accessible, new_phone_number, sign_in_by_phone
-from tests.support import SAINT_DENIS, Tokens, bearer
 from tests.test_lockers_flows import BASE, answering_controller, deposit, wait_status
 
 pytestmark = pytest.mark.e2e

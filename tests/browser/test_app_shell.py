@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Response, expect
 
+from testkit.stack import SAINT_DENIS, VILLEJUIF
 from tests.browser.conftest import new_context
 from tests.browser.support import (
     APP_SESSION_KEY,
@@ -24,7 +25,6 @@ from tests.browser.support import (
     sms_code,
     stored_session,
 )
-from tests.support import SAINT_DENIS, VILLEJUIF
 
 pytestmark = pytest.mark.e2e
 SAINT_DENIS_NAME = "Saint-Denis \u2013 Pleyel"  # with an en dash, as the catalog writes it

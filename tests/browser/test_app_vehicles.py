@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from testkit.stack import SAINT_DENIS, Tokens, bearer
 from tests.browser.support import Screenshots, assert_accessible
-from tests.support import SAINT_DENIS, Tokens, bearer
 
 pytestmark = pytest.mark.e2e
 VELIB = "velib-metropole-653046369"  # Carrefour Pleyel, 375 m from the station

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Response, Route, expect
 
+from testkit.stack import SAINT_DENIS, eventually
 from tests.browser.conftest import PageErrors, new_context
-from tests.support import SAINT_DENIS, eventually
 
 pytestmark = pytest.mark.e2e
 

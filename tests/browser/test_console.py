@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.embedded.stack import StationStack
+from testkit.stack import SAINT_DENIS, VILLEJUIF, bearer
 from tests.browser.support import (
     CONSOLE_SESSION_KEY,
     DESKTOP,
@@ -22,7 +23,6 @@ from tests.browser.support import (
     signed_in_session,
     stored_session,
 )
-from tests.support import SAINT_DENIS, VILLEJUIF, bearer
 
 pytestmark = pytest.mark.e2e
 SAINT_DENIS_NAME = "Saint-Denis \u2013 Pleyel"

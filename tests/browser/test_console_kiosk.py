@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from testkit.stack import VILLEJUIF, bearer
 from tests.browser.support import DESKTOP, assert_accessible, open_console
-from tests.support import VILLEJUIF, bearer
 
 pytestmark = pytest.mark.e2e
 VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"

@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.embedded.stack import StationStack
-from tests.auth_support import phone_sign_in
+from testkit.auth import phone_sign_in
+from testkit.stack import SAINT_DENIS, Tokens, bearer
 from tests.browser.support import DESKTOP, Screenshots, assert_accessible, open_console
-from tests.support import SAINT_DENIS, Tokens, bearer
 from tests.test_lockers_flows import BASE, answering_controller, deposit, new_phone, wait_status
 
 pytestmark = pytest.mark.e2e

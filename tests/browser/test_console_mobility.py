@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.embedded.stack import StationStack
+from testkit.stack import SAINT_DENIS, Tokens, bearer
 from tests.browser.support import DESKTOP, Screenshots, assert_accessible, open_console
 from tests.browser.test_console_lockers import console
-from tests.support import SAINT_DENIS, Tokens, bearer
 
 pytestmark = pytest.mark.e2e
 BASE = f"/api/v1/stations/{SAINT_DENIS}/mobility"

@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.auth_support import authorize_device, poll
+from testkit.auth import authorize_device, poll
+from testkit.stack import SAINT_DENIS, Tokens, bearer
 from tests.browser.support import DESKTOP, Screenshots, assert_accessible, open_console
-from tests.support import SAINT_DENIS, Tokens, bearer
 
 pytestmark = pytest.mark.e2e
 

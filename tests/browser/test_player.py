@@ -16,9 +16,9 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from testkit.stack import SAINT_DENIS, bearer, eventually
 from tests.browser.conftest import new_context
 from tests.browser.support import DESKTOP, Screenshots
-from tests.support import SAINT_DENIS, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 SIGNAGE = f"/api/v1/stations/{SAINT_DENIS}/signage"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
+import kernel.db
 
 revision: str = "0960b62d9609"
 down_revision: str | None = "84c6172f8797"
@@ -29,10 +29,10 @@ def upgrade() -> None:
         sa.Column("phone_number", sa.String(length=20), nullable=True),
         sa.Column("scope", sa.String(length=500), nullable=False),
         sa.Column("user_agent", sa.String(length=200), nullable=True),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_reason", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_session")),
     )
@@ -46,9 +46,9 @@ def upgrade() -> None:
         "refresh_token",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
-        sa.Column("issued_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("spent_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("issued_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("spent_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["auth_session.id"],
@@ -64,9 +64,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("binding", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("label", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("paired_by", sa.String(length=100), nullable=True))
-        batch_op.add_column(
-            sa.Column("disabled_at", services.common.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("disabled_at", kernel.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.alter_column("secret_hash", existing_type=sa.VARCHAR(length=200), nullable=True)
         batch_op.create_index(
             "ix_device_client_station_kind_binding", ["station_id", "kind", "binding"], unique=False

@@ -1,6 +1,6 @@
 from alembic import context
 
+from kernel.migrations import run_migrations
 from services.bike_share.models import Base
-from services.common.migrations import run_migrations
 
 run_migrations(context, Base.metadata)

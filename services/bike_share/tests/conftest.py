@@ -9,7 +9,7 @@ import pytest
 
 from services.bike_share.app import DEFINITION
 from services.bike_share.settings import Settings
-from services.common.testing import ServiceUnderTest, SigningKey, migrated_sqlite_async, running_service
+from testkit.service import ServiceUnderTest, SigningKey, migrated_sqlite_async, running_service
 
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 

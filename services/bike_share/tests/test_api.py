@@ -13,7 +13,7 @@ from services.bike_share.app import DEFINITION
 from services.bike_share.demo import VELIB_SYSTEM, VELIB_TYPES
 from services.bike_share.models import System, VehicleType
 from services.bike_share.settings import Settings
-from services.common.testing import (
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,

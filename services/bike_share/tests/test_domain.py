@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kernel.auth import Principal
 from services.bike_share.domain import (
     MAX_CLOCK_SKEW,
     Place,
@@ -19,7 +20,6 @@ from services.bike_share.domain import (
     walking_distance_m,
     walking_minutes,
 )
-from services.common.auth import Principal
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 TYPES = {"velib-mechanical", "velib-ebike"}

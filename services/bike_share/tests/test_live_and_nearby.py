@@ -12,7 +12,7 @@ from services.bike_share.tests.test_operators_and_gbfs import (
     car_report,
     configure_car_sharing,
 )
-from services.common.testing import SAINT_DENIS, assert_problem
+from testkit.service import SAINT_DENIS, assert_problem
 
 STATION = f"{API}/vehicle-stations/getaround-pleyel-parking"
 

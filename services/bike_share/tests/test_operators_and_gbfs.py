@@ -11,7 +11,7 @@ from jsonschema import Draft7Validator, FormatChecker
 from sqlalchemy import select
 
 from services.bike_share.models import OUTBOX
-from services.common.testing import (
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from services.bike_share.models import OUTBOX
 from services.bike_share.tests.test_operators_and_gbfs import car_report, configure_car_sharing
-from services.common.testing import (
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,

@@ -9,9 +9,11 @@ from pathlib import Path
 import nats
 import pytest
 
-from services.common.contracts import mobility
-from services.common.events import new_event
-from services.common.testing import (
+from kernel.contracts import mobility
+from kernel.events import new_event
+from services.info_kiosk.app import DEFINITION
+from services.info_kiosk.settings import Settings
+from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
     SigningKey,
@@ -21,8 +23,6 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.info_kiosk.app import DEFINITION
-from services.info_kiosk.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
 MIGRATIONS = Path(__file__).parents[1] / "migrations"

@@ -18,11 +18,16 @@ from pathlib import Path
 import nats
 import pytest
 
-from services.common.catalog import station_names
-from services.common.contracts import kiosk as kiosk_contract
-from services.common.contracts import lockers, signage
-from services.common.events import new_event
-from services.common.testing import (
+from kernel.catalog import station_names
+from kernel.contracts import kiosk as kiosk_contract
+from kernel.contracts import lockers, signage
+from kernel.events import new_event
+from services.info_kiosk import gtfs, texts
+from services.info_kiosk.app import DEFINITION
+from services.info_kiosk.demo import demo_feed
+from services.info_kiosk.settings import Settings
+from services.info_kiosk.tests.test_api import publish
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,
@@ -33,11 +38,6 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.info_kiosk import gtfs, texts
-from services.info_kiosk.app import DEFINITION
-from services.info_kiosk.demo import demo_feed
-from services.info_kiosk.settings import Settings
-from services.info_kiosk.tests.test_api import publish
 
 PUBLISHER = gtfs.Publisher("Gare numérique", "https://gare-numerique.example.org/")
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services.common.testing import (
+from services.parcel_lockers.app import DEFINITION
+from services.parcel_lockers.settings import Settings
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,
@@ -17,8 +19,6 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.parcel_lockers.app import DEFINITION
-from services.parcel_lockers.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/lockers"
 MIGRATIONS = Path(__file__).parents[1] / "migrations"

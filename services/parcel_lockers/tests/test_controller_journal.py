@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 
 from devices.client import DeviceSession
 from devices.locker_controller import JOURNAL_LOOP, Journal, LockerController
-from services.common.db import utcnow
+from kernel.db import utcnow
 from services.parcel_lockers.tests.test_api import CONTROLLER_A
 from services.parcel_lockers.tests.test_parcels import redis_server, station  # noqa: F401 (fixtures)
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.common.auth import Principal, Role
-from services.common.contracts.lockers import CompartmentSize, CompartmentState
+from kernel.auth import Principal, Role
+from kernel.contracts.lockers import CompartmentSize, CompartmentState
 from services.parcel_lockers import domain
 
 Row = tuple[str, CompartmentSize, CompartmentState]

@@ -20,9 +20,13 @@ from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
 from devices.locker_controller import LockerController, _key_from_jwks
-from services.common.db import utcnow
-from services.common.notifier import INBOX_KEY
-from services.common.testing import (
+from kernel.db import utcnow
+from kernel.notifier import INBOX_KEY
+from services.parcel_lockers import api, flows
+from services.parcel_lockers.app import DEFINITION
+from services.parcel_lockers.settings import Settings
+from services.parcel_lockers.tests.test_api import BASE, CONTROLLER_A, MIGRATIONS, bank
+from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
     SigningKey,
@@ -32,10 +36,6 @@ from services.common.testing import (
     running_redis,
     running_service,
 )
-from services.parcel_lockers import api, flows
-from services.parcel_lockers.app import DEFINITION
-from services.parcel_lockers.settings import Settings
-from services.parcel_lockers.tests.test_api import BASE, CONTROLLER_A, MIGRATIONS, bank
 
 PHONE = "+33612345678"
 OTHER_PHONE = "+33698765432"

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.db import utcnow
-from services.common.testing import SAINT_DENIS, assert_problem, bearer
+from kernel.db import utcnow
 from services.parcel_lockers import api, domain
 from services.parcel_lockers.tests.test_api import BASE
 from services.parcel_lockers.tests.test_parcels import OTHER_PHONE, PHONE, Station, wait_for
+from testkit.service import SAINT_DENIS, assert_problem, bearer
 
 CONCURRENT_GUESSES = 40
 

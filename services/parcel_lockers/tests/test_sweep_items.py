@@ -8,12 +8,12 @@ from datetime import timedelta
 from prometheus_client import REGISTRY
 from sqlalchemy import update
 
-from services.common.db import utcnow
-from services.common.testing import VILLEJUIF, bearer
+from kernel.db import utcnow
 from services.parcel_lockers import api, flows
 from services.parcel_lockers.models import Parcel
 from services.parcel_lockers.tests.test_api import bank
 from services.parcel_lockers.tests.test_parcels import redis_server, station  # noqa: F401 (fixtures)
+from testkit.service import VILLEJUIF, bearer
 
 
 def sweep_failures() -> float:

@@ -7,16 +7,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
-from services.common.notifier import NotifierSettings
-from services.common.qr import qr_svg
+from kernel.contracts.unlock_token import UnlockTokenInvalid, verify_unlock_token
+from kernel.notifier import NotifierSettings
+from kernel.qr import qr_svg
 from services.parcel_lockers.settings import Settings
-from services.parcel_lockers.unlock import (
-    UnlockSigner,
-    UnlockTokenInvalid,
-    load_or_create_key,
-    qr_png,
-    verify_unlock_token,
-)
+from services.parcel_lockers.unlock import UnlockSigner, load_or_create_key, qr_png
 
 STATION = "saint-denis-pleyel"
 

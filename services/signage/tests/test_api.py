@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from services.common.testing import (
+from services.signage import service
+from services.signage.app import DEFINITION
+from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
+from services.signage.settings import Settings
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,
@@ -17,10 +21,6 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.signage import service
-from services.signage.app import DEFINITION
-from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
-from services.signage.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/signage"
 HALL = f"{BASE}/screens/hall/playlist"

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from services.common.auth import Principal
+from kernel.auth import Principal
 from services.signage.domain import (
     Alert,
     Content,

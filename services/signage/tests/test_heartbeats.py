@@ -11,8 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from deploy.embedded.infra import RedisServer
-from services.common.db import utcnow
-from services.common.testing import (
+from kernel.db import utcnow
+from services.signage import heartbeats, sweeper
+from services.signage.app import DEFINITION
+from services.signage.models import OUTBOX
+from services.signage.settings import Settings
+from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
     SigningKey,
@@ -21,10 +25,6 @@ from services.common.testing import (
     running_redis,
     running_service,
 )
-from services.signage import heartbeats, sweeper
-from services.signage.app import DEFINITION
-from services.signage.models import OUTBOX
-from services.signage.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/signage"
 MIGRATIONS = Path(__file__).parents[1] / "migrations"

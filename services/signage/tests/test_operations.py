@@ -14,9 +14,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from services.common.contracts.kiosk import EquipmentStatusChanged
-from services.common.contracts.mobility import VehicleStationStatusChanged
-from services.common.testing import (
+from kernel.contracts.kiosk import EquipmentStatusChanged
+from kernel.contracts.mobility import VehicleStationStatusChanged
+from services.signage import live, service
+from services.signage.app import DEFINITION
+from services.signage.models import OUTBOX
+from services.signage.settings import Settings
+from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
     ServiceUnderTest,
@@ -26,10 +30,6 @@ from services.common.testing import (
     migrated_sqlite_async,
     running_service,
 )
-from services.signage import live, service
-from services.signage.app import DEFINITION
-from services.signage.models import OUTBOX
-from services.signage.settings import Settings
 
 BASE = f"/api/v1/stations/{SAINT_DENIS}/signage"
 MIGRATIONS = Path(__file__).parents[1] / "migrations"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import REGISTRY
 from sqlalchemy import text, update
 
-from services.common.testing import SAINT_DENIS, VILLEJUIF, bearer
 from services.signage import heartbeats, service, sweeper
 from services.signage.models import Alert
 from services.signage.tests.test_heartbeats import redis_server, signage  # noqa: F401 (fixtures)
+from testkit.service import SAINT_DENIS, VILLEJUIF, bearer
 
 
 def sweep_failures() -> float:

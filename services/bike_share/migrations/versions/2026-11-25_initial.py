@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
-from services.common.migrations import create_bus_tables, drop_bus_tables
+import kernel.db
+from kernel.migrations import create_bus_tables, drop_bus_tables
 
 revision: str = "cecb76c4aa9c"
 down_revision: str | None = None
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column("distance_m", sa.Integer(), nullable=True),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vehicle_station")),
         sa.UniqueConstraint(
             "system_id", "external_id", name=op.f("uq_vehicle_station_system_id_external_id")
@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("propulsion_type", sa.String(length=32), nullable=False),
         sa.Column("name", sa.JSON(), nullable=False),
         sa.Column("max_range_meters", sa.Integer(), nullable=True),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vehicle_type")),
     )
     with op.batch_alter_table("vehicle_type", schema=None) as batch_op:
@@ -65,8 +65,8 @@ def upgrade() -> None:
         sa.Column("is_installed", sa.Boolean(), nullable=False),
         sa.Column("is_renting", sa.Boolean(), nullable=False),
         sa.Column("is_returning", sa.Boolean(), nullable=False),
-        sa.Column("last_reported", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_reported", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["vehicle_station_id"],
             ["vehicle_station.id"],

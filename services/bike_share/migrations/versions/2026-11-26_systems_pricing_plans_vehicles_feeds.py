@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
+import kernel.db
 
 revision: str = "cfdbc67a6d45"
 down_revision: str | None = "cecb76c4aa9c"
@@ -28,9 +28,9 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("version", sa.String(length=8), nullable=True),
         sa.Column("etags", sa.JSON(), nullable=False),
-        sa.Column("last_success_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_attempt_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_attempt_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_success_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("system_id", name=op.f("pk_feed_state")),
     )
     op.create_table(
@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("price", sa.Float(), nullable=False),
         sa.Column("is_taxable", sa.Boolean(), nullable=False),
         sa.Column("per_min_pricing", sa.JSON(), nullable=False),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pricing_plan")),
     )
     with op.batch_alter_table("pricing_plan", schema=None) as batch_op:
@@ -59,8 +59,8 @@ def upgrade() -> None:
         sa.Column("phone_number", sa.String(length=20), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("feed_url", sa.String(length=500), nullable=True),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_system")),
     )
     op.create_table(
@@ -74,9 +74,9 @@ def upgrade() -> None:
         sa.Column("is_reserved", sa.Boolean(), nullable=False),
         sa.Column("is_disabled", sa.Boolean(), nullable=False),
         sa.Column("current_range_meters", sa.Integer(), nullable=True),
-        sa.Column("last_reported", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_reported", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vehicle")),
     )
     with op.batch_alter_table("vehicle", schema=None) as batch_op:
@@ -84,9 +84,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("vehicle_station", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=16), server_default="dock", nullable=False))
-        batch_op.add_column(
-            sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table("vehicle_station_status", schema=None) as batch_op:
         batch_op.add_column(sa.Column("num_vehicles_disabled", sa.Integer(), nullable=True))
@@ -94,9 +92,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("vehicle_type", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pricing_plan_id", sa.String(length=64), nullable=True))
-        batch_op.add_column(
-            sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

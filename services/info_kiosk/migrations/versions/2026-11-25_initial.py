@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
-from services.common.migrations import create_bus_tables, drop_bus_tables
+import kernel.db
+from kernel.migrations import create_bus_tables, drop_bus_tables
 
 revision: str = "32141445eb16"
 down_revision: str | None = None
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("step_free", sa.Boolean(), nullable=False),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_point_of_interest")),
     )
     with op.batch_alter_table("point_of_interest", schema=None) as batch_op:
@@ -54,8 +54,8 @@ def upgrade() -> None:
         sa.Column("is_installed", sa.Boolean(), nullable=False),
         sa.Column("is_renting", sa.Boolean(), nullable=False),
         sa.Column("is_returning", sa.Boolean(), nullable=False),
-        sa.Column("last_reported", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_reported", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source_event_id", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("vehicle_station_id", name=op.f("pk_vehicle_availability")),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
+import kernel.db
 
 revision: str = "1d499957a965"
 down_revision: str | None = "32141445eb16"
@@ -25,9 +25,9 @@ def upgrade() -> None:
         sa.Column("station_id", sa.String(length=64), nullable=False),
         sa.Column("place_code", sa.String(length=64), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=True),
-        sa.Column("until", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("until", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reported_by", sa.String(length=200), nullable=False),
-        sa.Column("changed_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("station_id", "place_code", name=op.f("pk_equipment_outage")),
     )
     op.create_table(
@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("availability", sa.JSON(), nullable=False),
-        sa.Column("changed_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source_event_id", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("bank_id", name=op.f("pk_locker_availability")),
     )
@@ -97,7 +97,7 @@ def upgrade() -> None:
         "source_activity",
         sa.Column("station_id", sa.String(length=64), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("last_event_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_event_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("station_id", "source", name=op.f("pk_source_activity")),
     )
     op.create_table(
@@ -106,9 +106,9 @@ def upgrade() -> None:
         sa.Column("station_id", sa.String(length=64), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("text", sa.JSON(), nullable=False),
-        sa.Column("raised_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cleared_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("raised_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cleared_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("alert_id", name=op.f("pk_station_alert")),
     )
     with op.batch_alter_table("station_alert", schema=None) as batch_op:
@@ -118,7 +118,7 @@ def upgrade() -> None:
         "station_graph",
         sa.Column("station_id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.String(length=32), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("station_id", name=op.f("pk_station_graph")),
     )
     # ### end Alembic commands ###

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
-from services.common.migrations import create_bus_tables, drop_bus_tables
+import kernel.db
+from kernel.migrations import create_bus_tables, drop_bus_tables
 
 revision: str = "432556997861"
 down_revision: str | None = None
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("location", sa.String(length=200), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("controller_client_id", sa.String(length=100), nullable=True),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_locker_bank")),
         sa.UniqueConstraint("station_id", "code", name=op.f("uq_locker_bank_station_id_code")),
     )
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("size", sa.String(length=2), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("out_of_service_reason", sa.String(length=200), nullable=True),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("size IN ('S', 'M', 'L', 'XL')", name=op.f("ck_compartment_size")),
         sa.CheckConstraint(
             "state IN ('free', 'reserved', 'occupied', 'out_of_service')", name=op.f("ck_compartment_state")

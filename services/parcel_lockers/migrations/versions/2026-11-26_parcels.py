@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
+import kernel.db
 
 revision: str = "3ab7dd0bd7c2"
 down_revision: str | None = "432556997861"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         "door_event",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("bank_id", sa.String(length=32), nullable=False),
-        sa.Column("received_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["bank_id"],
             ["locker_bank.id"],
@@ -48,10 +48,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("pickup_code_digest", sa.String(length=64), nullable=True),
         sa.Column("active_opening_id", sa.String(length=32), nullable=True),
-        sa.Column("expires_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reminded_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("direction IN ('inbound', 'outbound')", name=op.f("ck_parcel_direction")),
         sa.CheckConstraint(
             "status IN ('announced', 'deposited', 'ready', 'collected', 'expired', 'returned')",
@@ -92,9 +92,9 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.String(length=12), nullable=False),
         sa.Column("token_id", sa.String(length=64), nullable=True),
-        sa.Column("requested_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("opened_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("requested_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["bank_id"],
             ["locker_bank.id"],
@@ -124,7 +124,7 @@ def upgrade() -> None:
         sa.Column("parcel_id", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
-        sa.Column("at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["parcel_id"],
             ["parcel.id"],

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
-from services.common.migrations import create_bus_tables, drop_bus_tables
+import kernel.db
+from kernel.migrations import create_bus_tables, drop_bus_tables
 
 revision: str = "7d393938d4b3"
 down_revision: str | None = None
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("credit", sa.String(length=200), nullable=True),
         sa.Column("widget", sa.String(length=32), nullable=True),
         sa.Column("duration_seconds", sa.Integer(), nullable=False),
-        sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_item")),
     )
     with op.batch_alter_table("content_item", schema=None) as batch_op:
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("station_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_playlist")),
         sa.UniqueConstraint("station_id", "name", name=op.f("uq_playlist_station_id_name")),
     )
@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("languages", sa.JSON(), nullable=False),
         sa.Column("playlist_id", sa.String(length=32), nullable=True),
         sa.Column("device_client_id", sa.String(length=100), nullable=True),
-        sa.Column("registered_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("registered_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["playlist_id"], ["playlist.id"], name=op.f("fk_screen_playlist_id_playlist"), ondelete="SET NULL"
         ),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
+import kernel.db
 
 revision: str = "1477f9bd1972"
 down_revision: str | None = "7d393938d4b3"
@@ -27,9 +27,9 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("texts", sa.JSON(), nullable=False),
         sa.Column("targets", sa.JSON(), nullable=False),
-        sa.Column("raised_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cleared_at", services.common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("raised_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cleared_at", kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert")),
     )
     with op.batch_alter_table("alert", schema=None) as batch_op:
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("media_type", sa.String(length=32), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.Column("uploaded_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("station_id", "sha256", name=op.f("pk_media")),
     )
     op.create_table(
@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("screen_code", sa.String(length=64), nullable=False),
         sa.Column("play_id", sa.String(length=64), nullable=False),
         sa.Column("content_item_id", sa.String(length=32), nullable=False),
-        sa.Column("started_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_seconds", sa.Integer(), nullable=False),
         sa.Column("played_on", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_play")),
@@ -67,7 +67,7 @@ def upgrade() -> None:
         "alert_ack",
         sa.Column("alert_id", sa.String(length=32), nullable=False),
         sa.Column("screen_code", sa.String(length=64), nullable=False),
-        sa.Column("acknowledged_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["alert_id"], ["alert.id"], name=op.f("fk_alert_ack_alert_id_alert"), ondelete="CASCADE"
         ),
@@ -106,15 +106,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("media_type", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("artist", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("year", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("updated_at", kernel.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.drop_column("media_url")
     # Content and playlists made before: last changed when made; a playlist's code is its id.
     op.execute("UPDATE content_item SET updated_at = created_at")
     with op.batch_alter_table("content_item", schema=None) as batch_op:
         batch_op.alter_column(
-            "updated_at", existing_type=services.common.db.UTCDateTime(timezone=True), nullable=False
+            "updated_at", existing_type=kernel.db.UTCDateTime(timezone=True), nullable=False
         )
 
     with op.batch_alter_table("playlist", schema=None) as batch_op:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.common.db
+import kernel.db
 
 revision: str = "3d1dbd4ae090"
 down_revision: str | None = "1477f9bd1972"
@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=True),
-        sa.Column("until", services.common.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("changed_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("until", kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("changed_at", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("station_id", "place_code", name=op.f("pk_equipment_status")),
     )
     op.create_table(
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("num_vehicles_available", sa.Integer(), nullable=False),
         sa.Column("num_docks_available", sa.Integer(), nullable=True),
         sa.Column("is_renting", sa.Boolean(), nullable=False),
-        sa.Column("last_reported", services.common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_reported", kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("station_id", "vehicle_station_id", name=op.f("pk_vehicle_availability")),
     )
     # ### end Alembic commands ###

@@ -1,6 +1,0 @@
-"""The hub's network view: every station's GBFS feeds in one manifest, and an operator overview."""
-
-from services.common.registry import Component
-
-# Not a station component (services/common/registry.py): it runs once, at the centre.
-HUB = Component("hub", 8090)

@@ -1,0 +1,206 @@
+"""create_service_app: wires a service's routers onto the shared kernel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import MetaData, text
+
+from kernel.auth import JwksClient, KeyLookup, TokenVerifier
+from kernel.bus import NatsBus
+from kernel.bus_tables import OUTBOX, PROCESSED_EVENT
+from kernel.consumers import ConsumerRunner, EventConsumer
+from kernel.db import create_engine, create_sessionmaker
+from kernel.errors import install_problem_handlers
+from kernel.events import STREAMS, StreamSpec
+from kernel.fetch import GuardedFetcher
+from kernel.health import Check, CheckResult, health_router
+from kernel.hot_reads import (
+    CacheBroadcaster,
+    HotRead,
+    HotReadCache,
+    HotReadMiddleware,
+    hot_read_session_info,
+)
+from kernel.limits import BodySizeLimitMiddleware
+from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from kernel.openapi import refuse_other_methods_on_concrete_paths
+from kernel.outbox import OutboxRelay, relay_session_info
+from kernel.registry import Service
+from kernel.runtime import ServiceRuntime
+from kernel.settings import ServiceSettings
+from kernel.streams import StreamSlots
+
+log = logging.getLogger(__name__)
+
+ConsumerFactory = Callable[[ServiceRuntime], list[EventConsumer]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes one service different from the others; everything else is the kernel."""
+
+    service: Service
+    title: str
+    description: str
+    version: str
+    metadata: MetaData
+    routers: Sequence[APIRouter]
+    # Reads served from ready bytes (kernel/hot_reads.py); their routes render the misses.
+    hot_reads: Sequence[HotRead] = ()
+    consumed_streams: Sequence[StreamSpec] = ()
+    consumers: ConsumerFactory = field(default=lambda runtime: [])
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def domain(self) -> str:
+        return self.service.domain
+
+
+def create_service_app(
+    definition: ServiceDefinition, settings: ServiceSettings, *, key_lookup: KeyLookup | None = None
+) -> FastAPI:
+    """The service's ASGI app. `key_lookup` replaces the gateway's JWKS (in-process tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(definition.name, settings.log_level)
+        runtime = build_runtime(definition, settings, key_lookup=key_lookup)
+        app.state.runtime = runtime
+        runtime.bus.start()
+        runtime.relay.start()
+        runtime.consumers.start()
+        runtime.broadcaster.start()
+        log.info("service started", extra={"port": settings.port, "stations": settings.stations})
+        try:
+            yield
+        finally:
+            await runtime.consumers.stop()
+            await runtime.relay.stop()
+            await runtime.broadcaster.stop()
+            await runtime.bus.close()
+            await runtime.http.aclose()
+            await runtime.fetcher.aclose()
+            if runtime.redis is not None:
+                await runtime.redis.aclose()
+            await runtime.engine.dispose()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        # A trailing slash is a 404 problem, never a redirect to the service's own address.
+        redirect_slashes=False,
+    )
+    install_problem_handlers(app, definition.metadata)
+    # Innermost first: hits leave before routing, but inside the request id, metrics and log.
+    app.add_middleware(HotReadMiddleware, reads=definition.hot_reads)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=definition.name)
+    app.include_router(
+        health_router(definition.name, lambda request: service_checks(request.app.state.runtime))
+    )
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in definition.routers:
+        app.include_router(router)
+    refuse_other_methods_on_concrete_paths(app)
+    return app
+
+
+def build_runtime(
+    definition: ServiceDefinition, settings: ServiceSettings, *, key_lookup: KeyLookup | None = None
+) -> ServiceRuntime:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    bus = NatsBus(
+        settings.nats_url,
+        name=definition.name,
+        streams=[STREAMS[definition.domain], *definition.consumed_streams],
+    )
+    relay = OutboxRelay(
+        service=definition.name, sessionmaker=None, bus=bus, outbox=definition.metadata.tables[OUTBOX]
+    )
+    hot = HotReadCache(service=definition.name, domain=definition.domain)
+    broadcaster = CacheBroadcaster(hot, bus)
+    sessionmaker = create_sessionmaker(
+        engine, metadata=definition.metadata, **relay_session_info(relay), **hot_read_session_info(hot)
+    )
+    relay.sessionmaker = sessionmaker
+    http = httpx.AsyncClient()
+    jwks = JwksClient(settings.jwks_url, http=http)
+    verifier = TokenVerifier(
+        key_lookup=key_lookup or jwks.key, issuer=settings.token_issuer, audience=settings.token_audience
+    )
+    redis = (
+        Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        if settings.redis_url
+        else None
+    )
+    runtime = ServiceRuntime(
+        name=definition.name,
+        domain=definition.domain,
+        settings=settings,
+        metadata=definition.metadata,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        bus=bus,
+        relay=relay,
+        consumers=ConsumerRunner(
+            service=definition.name,
+            bus=bus,
+            sessionmaker=sessionmaker,
+            inbox=definition.metadata.tables[PROCESSED_EVENT],
+            consumers=[],
+        ),
+        http=http,
+        jwks=jwks,
+        verifier=verifier,
+        hot=hot,
+        broadcaster=broadcaster,
+        fetcher=GuardedFetcher(allow=settings.fetch_allow),
+        redis=redis,
+        stream_slots=StreamSlots(per_client=settings.max_streams_per_client),
+    )
+    # Handlers may need the runtime (settings, clients), so they are made once it exists.
+    runtime.consumers.consumers = definition.consumers(runtime)
+    return runtime
+
+
+def service_checks(runtime: ServiceRuntime) -> list[Check]:
+    async def database() -> CheckResult:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True, None
+
+    async def nats() -> CheckResult:
+        if not runtime.bus.connected:
+            return False, "not connected; events wait in the outbox"
+        pending = await runtime.relay.pending_count()
+        return True, f"{pending} events pending in the outbox" if pending else None
+
+    async def redis() -> CheckResult:
+        assert runtime.redis is not None
+        await runtime.redis.ping()
+        return True, None
+
+    async def consumers() -> CheckResult:
+        waiting = [
+            c.durable for c in runtime.consumers.consumers if c.durable not in runtime.consumers.subscribed
+        ]
+        return (not waiting), (f"not consuming: {', '.join(waiting)}" if waiting else None)
+
+    checks = [Check("database", database), Check("nats", nats, required=False)]
+    if runtime.redis is not None:
+        checks.append(Check("redis", redis, required=False))
+    if runtime.consumers.consumers:
+        checks.append(Check("consumers", consumers, required=False))
+    return checks
