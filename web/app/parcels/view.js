@@ -13,7 +13,7 @@ function lockersPath(ctx, rest) {
   return `/api/v1/stations/${encodeURIComponent(ctx.station.slug)}/lockers${rest}`;
 }
 
-function doorState(ctx, parcel) {
+function doorState(ctx) {
   const { t } = ctx;
   const state = h("p", { class: "parcel__door", role: "status", dataset: { state: "idle" } });
   const set = (name, params) => {
@@ -63,7 +63,7 @@ async function waitCollected(ctx, parcel, door, onDone) {
 
 function parcelCard(ctx, parcel, refresh) {
   const { t, i18n } = ctx;
-  const door = doorState(ctx, parcel);
+  const door = doorState(ctx);
   const actions = h("div", { class: "cluster" });
   const collectable = parcel.direction === "inbound" && parcel.status === "ready";
   if (collectable) {
