@@ -6,6 +6,7 @@
 import { h, replace, uid } from "../common/dom.js";
 import { ApiError } from "../common/errors.js";
 import { i18n, t } from "../common/i18n.js";
+import { Pager } from "../common/pages.js";
 import { button, field, openDialog, problemNotice, whileBusy } from "../common/ui.js";
 
 // -- The station's services ---------------------------------------------------------------------------
@@ -129,27 +130,25 @@ export function dataTable({ caption, captionHidden = true, columns, rows, rowKey
   );
 }
 
-/** "Next page" for a cursor-paginated list: onNext(cursor) loads the page after. */
-export function morePager({ nextCursor, onMore }) {
-  if (!nextCursor) return null;
-  return h("div", { class: "pager" }, button({ label: t("console.more"), icon: "chevron", onClick: (event) => whileBusy(event.currentTarget, () => onMore(nextCursor)) }));
+/** "Show more" under a list: onMore() reads the next page (the button is busy meanwhile). */
+export function moreButton(onMore) {
+  return h("div", { class: "pager" }, button({ label: t("console.more"), icon: "chevron", onClick: (event) => whileBusy(event.currentTarget, onMore) }));
 }
 
 /**
- * A list that grows page by page ("show more"): the rows read so far stay, the next page goes under
- * them. load(cursor) answers {items, next} (next: the cursor or offset after, null at the end); the
- * first page loads when start() is called.
+ * A list of the station that grows page by page ("show more"): the rows read so far stay, the next
+ * page goes under them. `reader` and `path` as for pages.js (serviceApi(ctx, "lockers"), "/parcels"),
+ * `query` its filters. The first page is read when start() is called; table(rows) draws the rows.
  */
-export function pagedList({ load, table }) {
+export function pagedList({ reader, path, query, limit, table }) {
+  const pager = new Pager(reader, path, { query, limit });
   const root = h("div", { class: "paged-list" });
-  let rows = [];
-  const draw = (next) => replace(root, table(rows), morePager({ nextCursor: next, onMore: (cursor) => more(cursor) }));
-  async function more(cursor) {
-    const page = await load(cursor);
-    rows = [...rows, ...page.items];
-    draw(page.next);
+  const draw = () => replace(root, table(pager.items), pager.hasMore ? moreButton(more) : null);
+  async function more() {
+    await pager.more();
+    draw();
   }
-  root.start = () => more(null);
+  root.start = more;
   return root;
 }
 

@@ -2,6 +2,7 @@
 // the "open" button with what the door does (opening, open, closed, failed: try the code).
 
 import { h, replace } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { button, badge, emptyState, problemNotice, whileBusy } from "../../common/ui.js";
 
 const STATUS_TONES = { ready: "success", deposited: "info", announced: "info", expired: "warning", collected: null, returned: null };
@@ -141,10 +142,10 @@ export default {
     root.append(body);
     const refresh = async () => {
       try {
-        const mine = await ctx.api.get(lockersPath(ctx, "/parcels/mine"), { auth: "required", signal: ctx.signal });
-        const waiting = mine.items.filter((p) => !["collected", "returned"].includes(p.status));
-        const done = mine.items.filter((p) => ["collected", "returned"].includes(p.status));
-        if (!mine.items.length) {
+        const mine = await allItems(ctx.api, lockersPath(ctx, "/parcels/mine"), { auth: "required", signal: ctx.signal });
+        const waiting = mine.filter((p) => !["collected", "returned"].includes(p.status));
+        const done = mine.filter((p) => ["collected", "returned"].includes(p.status));
+        if (!mine.length) {
           replace(body, emptyState({ icon: "parcel", title: t("parcels.none"), text: t("parcels.noneText") }));
           return;
         }

@@ -5,6 +5,7 @@
 
 import { h } from "../../common/dom.js";
 import { icon } from "../../common/icons.js";
+import { MAX_LIMIT, allItems, itemsOf } from "../../common/pages.js";
 import { badge, button, choice, emptyState, list } from "../../common/ui.js";
 
 const RADIUS_M = 800;
@@ -70,8 +71,8 @@ export default {
       return;
     }
     const base = `/api/v1/stations/${encodeURIComponent(station.slug)}/mobility`;
-    const typeList = await ctx.api.get(`${base}/vehicle-types`, { auth: "none", query: { limit: 200 }, signal: ctx.signal });
-    const types = new Map(typeList.vehicle_types.map((type) => [type.id, type]));
+    const typeList = await allItems(ctx.api, `${base}/vehicle-types`, { auth: "none", signal: ctx.signal });
+    const types = new Map(typeList.map((type) => [type.id, type]));
     let kind = "all";
     let places = [];
     const body = h("div", { class: "stack", id: "vehicles-list" });
@@ -103,10 +104,11 @@ export default {
       body,
       checked,
     );
+    // Within the radius, nearest first: one page holds what is in walking distance.
     const nearby = `${base}/nearby`;
-    const query = { radius_m: RADIUS_M };
+    const query = { radius_m: RADIUS_M, limit: MAX_LIMIT };
     const show = (found) => {
-      places = found.places;
+      places = itemsOf(found, nearby);
       draw();
       checked.textContent = t("common.updatedAt", { time: i18n.formatTime(new Date()) });
     };

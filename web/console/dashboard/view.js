@@ -9,6 +9,7 @@
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { icon } from "../../common/icons.js";
+import { allItems } from "../../common/pages.js";
 import { dataTable, localized, metric, panel, pageHeader, serviceApi, stateBadge, when } from "../kit.js";
 import { feedCell } from "../mobility/systems.js";
 import { severityBadge } from "../signage/alerts.js";
@@ -24,22 +25,22 @@ function sources(ctx) {
   const mobility = serviceApi(ctx, "mobility");
   const kiosk = serviceApi(ctx, "kiosk");
   return {
-    screens: async () => (await signage.get("/screens")).screens,
+    screens: () => allItems(signage, "/screens"),
     alerts: async () => {
-      const { alerts } = await signage.get("/alerts", { query: { active: true } });
+      const alerts = await allItems(signage, "/alerts", { query: { active: true } });
       // The list leaves out acknowledgements; each active alert is read whole (there are few).
       return Promise.all(alerts.map((alert) => signage.get(`/alerts/${alert.id}`)));
     },
-    banks: async () => (await lockers.get("/banks")).banks,
+    banks: () => allItems(lockers, "/banks"),
     expiring: async () => {
-      const { items } = await lockers.get("/parcels", { query: { status: "ready", limit: 200 } });
+      const ready = await allItems(lockers, "/parcels", { query: { status: "ready" } });
       const soon = Date.now() + EXPIRING_WITHIN_MS;
-      return items.filter((parcel) => parcel.expires_at && Date.parse(parcel.expires_at) < soon);
+      return ready.filter((parcel) => parcel.expires_at && Date.parse(parcel.expires_at) < soon);
     },
-    vehicles: () => mobility.get("/vehicle-stations", { query: { limit: 200 } }),
-    systems: async () => (await mobility.get("/systems")).systems,
-    feeds: () => mobility.get("/feeds"),
-    outages: async () => (await kiosk.get("/equipment")).outages,
+    vehicles: () => allItems(mobility, "/vehicle-stations"),
+    systems: () => allItems(mobility, "/systems"),
+    feeds: () => allItems(mobility, "/feeds"),
+    outages: () => allItems(kiosk, "/equipment"),
     health: async () => {
       // /readyz answers 503 with the same document when something is down: read it either way.
       const response = await fetch("/readyz", { headers: { Accept: "application/json" }, cache: "no-store", signal: ctx.signal });
@@ -127,9 +128,8 @@ function lockersBlock(ctx, banks, expiring) {
 }
 
 function mobilityBlock(ctx, vehicles, systems, feeds) {
-  const stationsList = vehicles.vehicle_stations ?? [];
-  const available = stationsList.reduce((sum, station) => sum + (station.status?.num_vehicles_available ?? 0), 0);
-  const docks = stationsList.reduce((sum, station) => sum + (station.status?.num_docks_available ?? 0), 0);
+  const available = vehicles.reduce((sum, station) => sum + (station.status?.num_vehicles_available ?? 0), 0);
+  const docks = vehicles.reduce((sum, station) => sum + (station.status?.num_docks_available ?? 0), 0);
   const feedOf = new Map(feeds.map((feed) => [feed.system_id, feed]));
   return [
     h(

@@ -6,6 +6,7 @@
 
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
+import { MAX_LIMIT, fetchPage, itemsOf } from "../../common/pages.js";
 import { button, problemNotice } from "../../common/ui.js";
 import { dataTable, formDialog, livePoll, pageHeader, panel, savedToast, stateBadge, stationTimeToIso } from "../kit.js";
 import { EQUIPMENT_KINDS, kioskApi, loadMap, placeLink, tabs } from "./common.js";
@@ -115,11 +116,13 @@ export default {
       );
     }
 
-    const onData = (data) => {
-      outages = new Map(data.outages.map((outage) => [outage.place_code, outage]));
+    // Outages now, the first page of the list (a station has far fewer than a page holds).
+    const onData = (page) => {
+      const current = itemsOf(page, "/equipment");
+      outages = new Map(current.map((outage) => [outage.place_code, outage]));
       // Redrawing would move focus away from a button being used: only when something changed.
       const shown = body.dataset.outages;
-      const now = data.outages.map((o) => `${o.place_code}:${o.reason}:${o.until}`).join(" ");
+      const now = current.map((o) => `${o.place_code}:${o.reason}:${o.until}`).join(" ");
       if (shown !== now || !body.querySelector("table")) {
         body.dataset.outages = now;
         draw();
@@ -127,10 +130,11 @@ export default {
       replace(status, ctx.t("kiosk.equipment.updated", { time: i18n.formatTime(new Date(), { timeStyle: "medium" }) }));
       status.dataset.stale = "false";
     };
-    const refresh = async () => onData(await kioskApi(ctx).get("/equipment"));
+    const refresh = async () => onData(await fetchPage(kioskApi(ctx), "/equipment", { limit: MAX_LIMIT }));
     await refresh();
     livePoll(ctx, kioskApi(ctx).path("/equipment"), {
       interval: REFRESH_MS,
+      query: { limit: MAX_LIMIT },
       onData,
       onError: () => {
         status.dataset.stale = "true";

@@ -2,6 +2,7 @@
 // create, rename, re-index, delete (the service refuses while places are on the level).
 
 import { h, replace } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { button, problemNotice } from "../../common/ui.js";
 import { dataTable, formDialog, pageHeader, panel, savedToast } from "../kit.js";
 import { kioskApi, nameFields, namesFrom, nameValues, tabs } from "./common.js";
@@ -31,7 +32,9 @@ export default {
   title: "kiosk.levels.title",
   async render(ctx) {
     const kiosk = kioskApi(ctx);
-    const levels = await kiosk.get("/levels", { query: { lang: ctx.i18n.locale.split("-")[0] } });
+    const levels = await allItems(kiosk, "/levels", { query: { lang: ctx.i18n.locale.split("-")[0] } });
+    // From the street down, whatever order the list is paged in.
+    levels.sort((a, b) => b.index - a.index);
     const problem = h("div", { id: "levels-problem" });
     const remove = async (level) => {
       const sure = await ctx.confirm({ title: ctx.t("console.deleteTitle", { name: level.name }), message: ctx.t("kiosk.level.deleteText"), confirmLabel: ctx.t("console.delete"), danger: true });

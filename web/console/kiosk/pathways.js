@@ -5,7 +5,8 @@
 
 import { h, replace } from "../../common/dom.js";
 import { button, problemNotice } from "../../common/ui.js";
-import { dataTable, form, formDialog, morePager, pageHeader, panel, savedToast } from "../kit.js";
+import { Pager } from "../../common/pages.js";
+import { dataTable, form, formDialog, moreButton, pageHeader, panel, savedToast } from "../kit.js";
 import { kioskApi, loadMap, modeOptions, placeLink, placeOptions, tabs } from "./common.js";
 
 const PAGE = 50;
@@ -107,12 +108,11 @@ export default {
         button({ label: ctx.t("console.edit"), dataset: { action: "edit" }, "aria-label": ctx.t("kiosk.editNamed", { name: pathway.code }), onClick: async () => (await editPathway(ctx, places, pathway)) && (savedToast(ctx), ctx.router.render()) }),
         button({ label: ctx.t("console.delete"), dataset: { action: "delete" }, "aria-label": ctx.t("kiosk.deleteNamed", { name: pathway.code }), onClick: () => remove(pathway) }),
       );
-    const rows = [];
-    const load = async (after) => {
-      const page = await kiosk.get("/pathways", { query: { limit: PAGE, ...(after ? { after } : {}), ...(chosen ? { place: chosen } : {}) } });
-      rows.push(...page.items);
-      replace(body, pathwayTable(ctx, rows, byCode, actions), morePager({ nextCursor: page.next_after, onMore: load }));
+    const pager = new Pager(kiosk, "/pathways", { query: { place: chosen || undefined }, limit: PAGE });
+    const more = async () => {
+      await pager.more();
+      replace(body, pathwayTable(ctx, pager.items, byCode, actions), pager.hasMore && moreButton(more));
     };
-    await load(null);
+    await more();
   },
 };

@@ -5,7 +5,8 @@
 
 import { h, replace } from "../../common/dom.js";
 import { button, problemNotice } from "../../common/ui.js";
-import { dataTable, form, formDialog, morePager, pageHeader, panel, savedToast, stateBadge } from "../kit.js";
+import { Pager, allItems } from "../../common/pages.js";
+import { dataTable, form, formDialog, moreButton, pageHeader, panel, savedToast, stateBadge } from "../kit.js";
 import { EQUIPMENT_KINDS, kindOptions, kioskApi, levelOptions, loadMap, nameFields, namesFrom, nameValues, placeLink, tabs } from "./common.js";
 import { pathwayTable } from "./pathways.js";
 import { gtfsPanel } from "./gtfs.js";
@@ -96,13 +97,14 @@ const listView = {
       panel({ title: ctx.t("kiosk.places.listTitle"), id: "places" }, filter, problem, body),
     );
     const levelName = new Map(levels.map((level) => [level.code, level.name]));
-    const rows = [];
-    const draw = (next) => {
+    const query = { ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), lang: ctx.i18n.locale.split("-")[0] };
+    const pager = new Pager(kiosk, "/places", { query, limit: PAGE });
+    const draw = () => {
       replace(
         body,
         dataTable({
           caption: ctx.t("kiosk.places.listTitle"),
-          rows,
+          rows: pager.items,
           empty: ctx.t("kiosk.places.none"),
           columns: [
             { label: ctx.t("kiosk.place.name"), render: (place) => placeLink(ctx, place.code, place.name) },
@@ -121,16 +123,14 @@ const listView = {
             },
           ],
         }),
-        morePager({ nextCursor: next, onMore: (after) => load(after) }),
+        pager.hasMore && moreButton(more),
       );
     };
-    const load = async (after) => {
-      const query = { limit: PAGE, ...(after ? { after } : {}), ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), lang: ctx.i18n.locale.split("-")[0] };
-      const page = await kiosk.get("/places", { query });
-      rows.push(...page.items);
-      draw(page.next_after);
+    const more = async () => {
+      await pager.more();
+      draw();
     };
-    await load(null);
+    await more();
     ctx.root.append(validationPanel(ctx), gtfsPanel(ctx));
   },
 };
@@ -142,10 +142,10 @@ const placeView = {
   async render(ctx) {
     const kiosk = kioskApi(ctx);
     const code = ctx.params.code;
-    const [place, { levels, places }, { items: pathways }] = await Promise.all([
+    const [place, { levels, places }, pathways] = await Promise.all([
       kiosk.get(`/places/${encodeURIComponent(code)}`, { query: { lang: ctx.i18n.locale.split("-")[0] } }),
       loadMap(ctx),
-      kiosk.get("/pathways", { query: { place: code, limit: 200 } }),
+      allItems(kiosk, "/pathways", { query: { place: code } }),
     ]);
     const problem = h("div", { id: "place-problem" });
     const level = levels.find((candidate) => candidate.code === place.level_code);

@@ -2,6 +2,7 @@
 // states the service reports (compartments, parcels, door openings).
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { sectionTabs, serviceApi, stateBadge } from "../kit.js";
 
 export const SIZES = ["S", "M", "L", "XL"];
@@ -52,5 +53,5 @@ export function availabilityLine(ctx, availability) {
 
 /** The station's banks, by code. */
 export async function loadBanks(ctx) {
-  return (await lockersApi(ctx).get("/banks")).banks;
+  return allItems(lockersApi(ctx), "/banks");
 }

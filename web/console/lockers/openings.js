@@ -57,13 +57,7 @@ export default {
   messages: new URL("./i18n/", import.meta.url),
   async render(ctx) {
     const banks = await loadBanks(ctx);
-    const list = pagedList({
-      load: async (cursor) => {
-        const page = await lockersApi(ctx).get("/openings", { query: { bank: ctx.query.bank, cursor, limit: PAGE_SIZE } });
-        return { items: page.items, next: page.next_cursor };
-      },
-      table: (rows) => openingsTable(ctx, rows),
-    });
+    const list = pagedList({ reader: lockersApi(ctx), path: "/openings", query: { bank: ctx.query.bank }, limit: PAGE_SIZE, table: (rows) => openingsTable(ctx, rows) });
     ctx.root.append(pageHeader({ title: ctx.t("lockers.openingsTitle"), lead: ctx.t("lockers.openingsLead") }), tabs(ctx), panel({ title: ctx.t("lockers.openings"), id: "openings" }, bankFilter(ctx, banks), list));
     await list.start();
   },

@@ -62,13 +62,7 @@ export const parcelsView = {
   async render(ctx) {
     const banks = await loadBanks(ctx);
     const { q, status, bank } = ctx.query;
-    const list = pagedList({
-      load: async (cursor) => {
-        const page = await lockersApi(ctx).get("/parcels", { query: { q, status, bank, cursor, limit: PAGE_SIZE } });
-        return { items: page.items, next: page.next_cursor };
-      },
-      table: (rows) => parcelsTable(ctx, rows),
-    });
+    const list = pagedList({ reader: lockersApi(ctx), path: "/parcels", query: { q, status, bank }, limit: PAGE_SIZE, table: (rows) => parcelsTable(ctx, rows) });
     ctx.root.append(pageHeader({ title: ctx.t("lockers.parcelsTitle"), lead: ctx.t("lockers.parcelsLead") }), tabs(ctx), panel({ title: ctx.t("lockers.parcels"), id: "parcels" }, filtersForm(ctx, banks), list));
     await list.start();
   },

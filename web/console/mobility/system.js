@@ -4,6 +4,7 @@
 
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
+import { MAX_LIMIT, allItems, itemsOf } from "../../common/pages.js";
 import { button } from "../../common/ui.js";
 import { dataTable, livePoll, localized, pageHeader, panel, savedToast, when } from "../kit.js";
 import { deleteSystem, editSystem, feedCell, mayChangeShared, mobilityApi, sharedNote } from "./systems.js";
@@ -65,9 +66,9 @@ export default {
     const id = ctx.params.id;
     const [system, stations, types, plans] = await Promise.all([
       api.get(`/systems/${encodeURIComponent(id)}`),
-      api.get("/vehicle-stations"),
-      api.get("/vehicle-types", { query: { system_id: id, limit: 200 } }),
-      api.get("/pricing-plans", { query: { system_id: id, limit: 200 } }),
+      allItems(api, "/vehicle-stations"),
+      allItems(api, "/vehicle-types", { query: { system_id: id } }),
+      allItems(api, "/pricing-plans", { query: { system_id: id } }),
     ]);
     const feed = h("div", { class: "feed-slot" }, feedCell(ctx, system, null));
     const edit = button({
@@ -91,14 +92,18 @@ export default {
       h("p", null, h("a", { href: ctx.router.href("/mobility") }, ctx.t("mobility.backToSystems"))),
       !mayChangeShared(ctx) && sharedNote(ctx),
       panel({ title: ctx.t("mobility.feedState"), id: "feed" }, feed, system.feed_url && h("p", { class: "muted mono" }, system.feed_url)),
-      panel({ title: ctx.t("mobility.vehicleStations"), id: "vehicle-stations" }, stationsTable(ctx, stations.vehicle_stations.filter((s) => s.system_id === id), types.vehicle_types)),
-      panel({ title: ctx.t("mobility.vehicleTypes"), id: "vehicle-types" }, typesTable(ctx, types.vehicle_types, plans.pricing_plans)),
-      panel({ title: ctx.t("mobility.pricingPlans"), id: "pricing-plans" }, plansTable(ctx, plans.pricing_plans)),
+      panel({ title: ctx.t("mobility.vehicleStations"), id: "vehicle-stations" }, stationsTable(ctx, stations.filter((s) => s.system_id === id), types)),
+      panel({ title: ctx.t("mobility.vehicleTypes"), id: "vehicle-types" }, typesTable(ctx, types, plans)),
+      panel({ title: ctx.t("mobility.pricingPlans"), id: "pricing-plans" }, plansTable(ctx, plans)),
     );
     if (system.feed_url) {
       livePoll(ctx, api.path("/feeds"), {
         interval: 3000,
-        onData: (states) => replace(feed, feedCell(ctx, system, states.find((state) => state.system_id === id)), " ", h("span", { class: "muted" }, ctx.t("mobility.lastSuccess"), " ", when(states.find((state) => state.system_id === id)?.last_success_at))),
+        query: { limit: MAX_LIMIT },
+        onData: (page) => {
+          const states = itemsOf(page, "/feeds");
+          replace(feed, feedCell(ctx, system, states.find((state) => state.system_id === id)), " ", h("span", { class: "muted" }, ctx.t("mobility.lastSuccess"), " ", when(states.find((state) => state.system_id === id)?.last_success_at)));
+        },
       });
     }
   },

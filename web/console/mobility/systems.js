@@ -6,6 +6,7 @@
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { icon } from "../../common/icons.js";
+import { MAX_LIMIT, itemsOf } from "../../common/pages.js";
 import { button, problemTitle, whileBusy } from "../../common/ui.js";
 import { dataTable, formDialog, livePoll, localized, pageHeader, pagedList, panel, savedToast, serviceApi, stateBadge, when } from "../kit.js";
 
@@ -160,13 +161,13 @@ export default {
     let list;
     function newList() {
       return pagedList({
-        load: async (cursor) => {
-          const offset = Number(cursor ?? 0);
-          const { systems, page } = await mobilityApi(ctx).get("/systems", { query: { offset, limit: PAGE_SIZE } });
+        reader: mobilityApi(ctx),
+        path: "/systems",
+        limit: PAGE_SIZE,
+        table: (systems) => {
           for (const system of systems) systemsById.set(system.id, system);
-          return { items: systems, next: offset + PAGE_SIZE < page.total ? String(offset + PAGE_SIZE) : null };
+          return systemsTable(systems);
         },
-        table: systemsTable,
       });
     }
     const holder = h("div");
@@ -188,7 +189,8 @@ export default {
       if (await deleteSystem(ctx, system, control)) await reload();
     }
 
-    function showFeeds(states) {
+    function showFeeds(page) {
+      const states = itemsOf(page, "/feeds");
       feeds.clear();
       for (const feed of states) feeds.set(feed.system_id, feed);
       for (const slot of ctx.root.querySelectorAll(".feed-slot")) {
@@ -217,6 +219,7 @@ export default {
     await reload();
     poller = livePoll(ctx, mobilityApi(ctx).path("/feeds"), {
       interval: FEEDS_REFRESH_MS,
+      query: { limit: MAX_LIMIT },
       onData: showFeeds,
       onError: () => replace(liveStatus, icon("offline"), " ", ctx.t("mobility.feedsStale")),
     });

@@ -3,6 +3,7 @@
 // screens that show them (their players acknowledge); clear them; the recently cleared below.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { autonym } from "../../common/i18n.js";
 import { button } from "../../common/ui.js";
 import { dataTable, form, localized, panel, stateBadge, stationTimeToIso, when } from "../kit.js";
@@ -56,7 +57,7 @@ function raiseForm(ctx, api, onRaised) {
   };
   reach.addEventListener("change", showTargets);
   showTargets();
-  api.get("/screens").then(({ screens: all }) => {
+  allItems(api, "/screens").then((all) => {
     const picker = root.querySelector("fieldset[data-name=target_screens]");
     const legend = picker.querySelector("legend");
     picker.replaceChildren(legend, ...all.map((s) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "target_screens", value: s.code }), `${s.name} (${s.code})`)));
@@ -124,7 +125,8 @@ async function render(ctx) {
   let shown = "";
   // Redrawn only when something changed, so that a keyboard user's focus stays put between reads.
   const redraw = drawInto(ctx, active, async () => {
-    const { alerts } = await api.get("/alerts");
+    // Newest first, whatever order the list is paged in.
+    const alerts = (await allItems(api, "/alerts")).sort((a, b) => Date.parse(b.raised_at) - Date.parse(a.raised_at));
     const current = await Promise.all(alerts.filter((a) => !a.cleared_at).map((a) => api.get(`/alerts/${a.id}`)));
     const state = JSON.stringify([current, alerts.slice(0, RECENT)]);
     if (state === shown && active.childElementCount) return [...active.childNodes];

@@ -2,11 +2,12 @@
 // (the works of an exhibition, with their artist and credit) and live widgets. Listed by kind a
 // page at a time, with a preview of each; files are uploaded to the station's media first.
 
-import { h } from "../../common/dom.js";
+import { h, replace } from "../../common/dom.js";
 import { ApiError } from "../../common/errors.js";
 import { autonym } from "../../common/i18n.js";
+import { Pager } from "../../common/pages.js";
 import { button } from "../../common/ui.js";
-import { dataTable, formDialog, panel, savedToast } from "../kit.js";
+import { dataTable, formDialog, moreButton, panel, savedToast } from "../kit.js";
 import { drawInto, frame, MESSAGES, signageApi } from "./shared.js";
 
 export const KINDS = ["message", "html", "image", "video", "artwork", "widget"];
@@ -119,7 +120,6 @@ async function upload(api, file) {
 async function render(ctx) {
   const api = signageApi(ctx);
   const kind = KINDS.includes(ctx.query.kind) ? ctx.query.kind : "";
-  const offset = Math.max(0, Number.parseInt(ctx.query.offset ?? "0", 10) || 0);
   const list = h("div", { id: "content-list" });
   let redraw = null;
 
@@ -202,40 +202,43 @@ async function render(ctx) {
       list,
     ),
   );
+  // The library grows page by page ("show more"); after an edit it is read again from the start, as
+  // far as it was shown.
+  let pager = null;
+  const table = () => [
+    dataTable({
+      caption: ctx.t("signage.content.library"),
+      rows: pager.items,
+      empty: ctx.t("signage.content.none"),
+      columns: [
+        { label: ctx.t("signage.content.titleField"), render: (item) => [h("span", { class: "signage-item-title" }, item.title), artworkLine(item)] },
+        { label: ctx.t("signage.content.kind"), render: (item) => ctx.t(`signage.kindName.${item.kind}`) },
+        { label: ctx.t("signage.content.preview"), render: (item) => preview(ctx, api, item), className: "signage-preview" },
+        { label: ctx.t("signage.content.duration"), render: (item) => ctx.t("signage.seconds", { count: item.duration_seconds }), numeric: true },
+        {
+          label: ctx.t("console.actions"),
+          render: (item) =>
+            h(
+              "div",
+              { class: "cluster" },
+              button({ label: ctx.t("console.edit"), "data-action": "edit", "aria-label": ctx.t("signage.content.editNamed", { title: item.title }), onClick: () => edit(item) }),
+              button({ label: ctx.t("console.delete"), variant: "danger", "data-action": "delete", "aria-label": ctx.t("signage.content.deleteNamed", { title: item.title }), onClick: () => remove(item) }),
+            ),
+        },
+      ],
+    }),
+    pager.hasMore && moreButton(more),
+  ];
+  const more = async () => {
+    await pager.more();
+    replace(list, table());
+  };
   redraw = drawInto(ctx, list, async () => {
-    const page = await api.get("/content", { query: { kind: kind || undefined, offset, limit: PAGE } });
-    const go = (to) => ctx.router.navigate("/signage/content", { kind: kind || null, offset: to || null });
-    return [
-      dataTable({
-        caption: ctx.t("signage.content.library"),
-        rows: page.items,
-        empty: ctx.t("signage.content.none"),
-        columns: [
-          { label: ctx.t("signage.content.titleField"), render: (item) => [h("span", { class: "signage-item-title" }, item.title), artworkLine(item)] },
-          { label: ctx.t("signage.content.kind"), render: (item) => ctx.t(`signage.kindName.${item.kind}`) },
-          { label: ctx.t("signage.content.preview"), render: (item) => preview(ctx, api, item), className: "signage-preview" },
-          { label: ctx.t("signage.content.duration"), render: (item) => ctx.t("signage.seconds", { count: item.duration_seconds }), numeric: true },
-          {
-            label: ctx.t("console.actions"),
-            render: (item) =>
-              h(
-                "div",
-                { class: "cluster" },
-                button({ label: ctx.t("console.edit"), "data-action": "edit", "aria-label": ctx.t("signage.content.editNamed", { title: item.title }), onClick: () => edit(item) }),
-                button({ label: ctx.t("console.delete"), variant: "danger", "data-action": "delete", "aria-label": ctx.t("signage.content.deleteNamed", { title: item.title }), onClick: () => remove(item) }),
-              ),
-          },
-        ],
-      }),
-      page.total > 0 &&
-        h(
-          "nav",
-          { class: "pager cluster", "aria-label": ctx.t("signage.pages") },
-          h("p", { class: "muted", id: "content-range" }, ctx.t("signage.range", { from: page.offset + 1, to: page.offset + page.items.length, total: page.total })),
-          page.offset > 0 && button({ label: ctx.t("signage.previous"), "data-action": "previous", onClick: () => go(Math.max(0, page.offset - PAGE)) }),
-          page.offset + page.items.length < page.total && button({ label: ctx.t("signage.next"), "data-action": "next", onClick: () => go(page.offset + PAGE) }),
-        ),
-    ];
+    const shown = pager?.items.length ?? 0;
+    pager = new Pager(api, "/content", { query: { kind: kind || undefined }, limit: PAGE });
+    await pager.more();
+    while (pager.hasMore && pager.items.length < shown) await pager.more();
+    return table();
   });
   await redraw();
 }

@@ -3,6 +3,7 @@
 // its own tokens. /console/pair?user_code=... (the screen's QR code) lands here with it filled in.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { ApiError } from "../../common/errors.js";
 import { button, problemNotice, whileBusy } from "../../common/ui.js";
 import { form, panel } from "../kit.js";
@@ -16,7 +17,7 @@ export function normalizeUserCode(raw) {
 
 async function render(ctx) {
   const devices = devicesApi(ctx);
-  const { screens } = await signageApi(ctx).get("/screens");
+  const screens = await allItems(signageApi(ctx), "/screens");
   const body = frame(ctx, { title: ctx.t("signage.pair.title"), lead: ctx.t("signage.pair.lead") });
   const outcome = h("div", { id: "pair-outcome", "aria-live": "polite" });
   let replace = false;

@@ -3,6 +3,7 @@
 // transition, saved at once.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { ApiError } from "../../common/errors.js";
 import { button } from "../../common/ui.js";
 import { dataTable, form, formDialog, panel, savedToast, stateBadge } from "../kit.js";
@@ -37,7 +38,7 @@ async function renderList(ctx) {
   const list = h("div");
   body.append(panel({ title: ctx.t("signage.playlists.list"), id: "playlists" }, list));
   await drawInto(ctx, list, async () => {
-    const playlists = await api.get("/playlists");
+    const playlists = await allItems(api, "/playlists");
     return dataTable({
       caption: ctx.t("signage.playlists.list"),
       rows: playlists,
@@ -146,23 +147,13 @@ function itemsEditor(ctx, api, entries, library, changed) {
   return root;
 }
 
-/** Every item of the library (the service gives 200 at most per page). */
-async function wholeLibrary(api) {
-  const items = [];
-  for (let offset = 0; ; offset += 200) {
-    const page = await api.get("/content", { query: { offset, limit: 200 } });
-    items.push(...page.items);
-    if (items.length >= page.total || !page.items.length) return items;
-  }
-}
-
 async function renderDetail(ctx) {
   const api = signageApi(ctx);
   const code = ctx.params.code;
   const path = `/playlists/${encodeURIComponent(code)}`;
-  const [playlist, library] = await Promise.all([api.get(path), wholeLibrary(api)]);
+  const [playlist, library, summaries] = await Promise.all([api.get(path), allItems(api, "/content"), allItems(api, "/playlists")]);
   // The summary (GET /playlists) carries each entry's own duration and transition, the document does not.
-  const summary = (await api.get("/playlists")).find((p) => p.code === code);
+  const summary = summaries.find((p) => p.code === code);
   const entries = (summary?.items ?? []).map(({ content_item_id, duration_seconds, transition }) => ({ content_item_id, duration_seconds, transition }));
   const remove = button({
     label: ctx.t("console.delete"),

@@ -3,6 +3,7 @@
 // and the station's partners are told.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { i18n } from "../../common/i18n.js";
 import { dataTable, form, panel } from "../kit.js";
 import { drawInto, frame, MESSAGES, signageApi } from "./shared.js";
@@ -20,7 +21,7 @@ async function render(ctx) {
   const since = ctx.query.since ?? stationDay(new Date(Date.now() - (DEFAULT_DAYS - 1) * 86400_000));
   const screen = ctx.query.screen ?? "";
   const body = frame(ctx, { title: ctx.t("signage.plays.title"), lead: ctx.t("signage.plays.lead") });
-  const { screens } = await api.get("/screens");
+  const screens = await allItems(api, "/screens");
   const filters = form({
     fields: [
       { name: "since", label: ctx.t("signage.plays.since"), type: "date", required: true },
@@ -34,9 +35,9 @@ async function render(ctx) {
   const report = h("div", { id: "plays-report" });
   body.append(panel({ title: ctx.t("signage.plays.filters"), id: "plays-filters" }, filters), panel({ title: ctx.t("signage.plays.report"), id: "plays" }, report));
   await drawInto(ctx, report, async () => {
-    const [{ rows }, { items }] = await Promise.all([
+    const [{ rows }, items] = await Promise.all([
       api.get("/plays/report", { query: { since, until, screen: screen || undefined } }),
-      api.get("/content", { query: { limit: 200 } }),
+      allItems(api, "/content"),
     ]);
     const titles = Object.fromEntries(items.map((item) => [item.id, item.title]));
     const total = rows.reduce((sum, row) => sum + row.plays, 0);

@@ -3,6 +3,7 @@
 // block; a window that ends at or before it starts runs past midnight into the next day.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { button } from "../../common/ui.js";
 import { dataTable, formDialog, panel, savedToast } from "../kit.js";
 import { drawInto, frame, MESSAGES, signageApi, targetFields, targetsFrom, targetsText, targetValues } from "./shared.js";
@@ -154,7 +155,7 @@ async function render(ctx) {
   });
   body.append(panel({ title: ctx.t("signage.schedules.week"), id: "week" }, week), panel({ title: ctx.t("signage.schedules.list"), id: "schedules" }, list));
   const drawWeek = drawInto(ctx, week, async () => {
-    const [schedules, lists, { screens: all }] = await Promise.all([api.get("/schedules"), api.get("/playlists"), api.get("/screens")]);
+    const [schedules, lists, all] = await Promise.all([allItems(api, "/schedules"), allItems(api, "/playlists"), allItems(api, "/screens")]);
     playlists = lists;
     screens = all;
     const playlistName = Object.fromEntries(playlists.map((p) => [p.id, p.name]));

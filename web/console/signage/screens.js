@@ -2,6 +2,7 @@
 // page to change or retire it, and the devices paired to the station's screens and kiosks.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { button } from "../../common/ui.js";
 import { dataTable, form, formDialog, panel, savedToast, stateBadge, when } from "../kit.js";
 import { devicesApi, drawInto, frame, MESSAGES, signageApi } from "./shared.js";
@@ -100,7 +101,7 @@ async function renderList(ctx) {
     variant: "primary",
     "data-action": "create-screen",
     onClick: async () => {
-      const playlists = await api.get("/playlists");
+      const playlists = await allItems(api, "/playlists");
       const created = await formDialog({
         title: ctx.t("signage.screen.create"),
         fields: screenFields(ctx, playlists, { withCode: true }),
@@ -127,7 +128,7 @@ async function renderList(ctx) {
     devicesPanel(ctx),
   );
   await drawInto(ctx, list, async () => {
-    const [{ screens }, playlists] = await Promise.all([api.get("/screens", { query: FILTERS[filter] }), api.get("/playlists")]);
+    const [screens, playlists] = await Promise.all([allItems(api, "/screens", { query: FILTERS[filter] }), allItems(api, "/playlists")]);
     const playlistName = Object.fromEntries(playlists.map((p) => [p.id, p.name]));
     return dataTable({
       caption: ctx.t("signage.screens.list"),
@@ -149,8 +150,7 @@ async function renderList(ctx) {
 async function renderDetail(ctx) {
   const api = signageApi(ctx);
   const code = ctx.params.code;
-  const [screen, playlists] = await Promise.all([api.get(`/screens/${encodeURIComponent(code)}`), api.get("/playlists")]);
-  const { screens } = await api.get("/screens");
+  const [screen, playlists, screens] = await Promise.all([api.get(`/screens/${encodeURIComponent(code)}`), allItems(api, "/playlists"), allItems(api, "/screens")]);
   const status = screens.find((s) => s.code === code);
   const remove = button({
     label: ctx.t("console.delete"),

@@ -2,6 +2,7 @@
 // gateway's device registry for the chosen station, and the fields and wording of targets.
 
 import { h } from "../../common/dom.js";
+import { allItems } from "../../common/pages.js";
 import { loading, problemNotice } from "../../common/ui.js";
 import { pageHeader, sectionTabs, serviceApi } from "../kit.js";
 
@@ -45,7 +46,7 @@ export function devicesApi(ctx) {
   const options = { auth: "required", signal: ctx.signal };
   const station = ctx.station.slug;
   return {
-    list: () => ctx.api.get("/auth/devices", { ...options, query: { station, limit: 200 } }),
+    list: () => allItems(ctx.api, "/auth/devices", { ...options, query: { station } }),
     claim: (body) => ctx.api.post("/auth/devices/claim", { station, ...body }, options),
     deny: (userCode) => ctx.api.post("/auth/devices/deny", { station, user_code: userCode }, options),
     unpair: (clientId) => ctx.api.delete(`/auth/devices/${encodeURIComponent(clientId)}`, options),
