@@ -32,7 +32,7 @@ export default [
     languageOptions: { globals: { ...globals.serviceworker } },
   },
   {
-    files: ["tests/js/**/*.js", "*.config.js"],
+    files: ["tests/js/**/*.js", "*.config.js", "web/tools/**/*.mjs"],
     languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: { ...globals.node, ...globals.browser } },
   },
 ];

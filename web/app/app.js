@@ -181,7 +181,7 @@ async function main() {
     renderHeader();
     router.render({ keepFocus: true });
   });
-  session.addEventListener("change", (event) => {
+  session.addEventListener("change", (/** @type {CustomEvent} */ event) => {
     renderHeader();
     const { reason } = event.detail;
     // Signed out here or in another tab: a view that needs a sign-in gives way to the sign-in.

@@ -7,12 +7,23 @@ import { EventStream } from "./sse.js";
 
 export { ApiError, NetworkError, problemFrom };
 
+/** @typedef {Record<string, string | number | boolean | null | undefined | Array<string | number>>} Query */
+/**
+ * What a call takes: query parameters, a body (json, form or raw), headers, a signal, how to
+ * authenticate ("auto", "required", "none") and how long it may take.
+ * @typedef {{ method?: string, query?: Query, json?: any, form?: any, body?: BodyInit | null, headers?: HeadersInit, signal?: AbortSignal, auth?: "auto" | "required" | "none", timeoutMs?: number }} RequestOptions
+ */
+
 /** A request id the services log under and put in their problems: a user can quote it. */
 export function requestId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * @param {URL} url
+ * @param {Query} [query]
+ */
 function withQuery(url, query) {
   if (!query) return url;
   for (const [key, value] of Object.entries(query)) {
@@ -22,9 +33,13 @@ function withQuery(url, query) {
   return url;
 }
 
+/**
+ * @param {AbortSignal | undefined} signal
+ * @param {number | undefined} timeoutMs
+ */
 function combinedSignal(signal, timeoutMs) {
   const timeout = timeoutMs ? AbortSignal.timeout(timeoutMs) : null;
-  const signals = [signal, timeout].filter(Boolean);
+  const signals = [signal, timeout].filter((s) => s != null);
   if (signals.length < 2) return { signal: signals[0], timeout };
   return { signal: AbortSignal.any(signals), timeout };
 }
@@ -33,14 +48,20 @@ export class Api {
   /**
    * base: the gateway's origin ("" for the page's own). session: a Session (auth.js) or null.
    * timeoutMs: how long a call may take before it fails with a NetworkError.
+   * @param {{ base?: string, session?: any, timeoutMs?: number }} [options]
    */
   constructor({ base = "", session = null, timeoutMs = 15000 } = {}) {
     this.base = base || location.origin;
     this.session = session;
     this.timeoutMs = timeoutMs;
-    this.etags = new Map(); // url -> {etag, data}
+    /** @type {Map<string, { etag: string, data: any }>} url -> the last body and its ETag */
+    this.etags = new Map();
   }
 
+  /**
+   * @param {string} path
+   * @param {Query} [query]
+   */
   url(path, query) {
     return withQuery(new URL(path, this.base), query);
   }
@@ -49,6 +70,9 @@ export class Api {
    * The Response of a call, after the token dance; throws ApiError for a 4xx/5xx (a 304 is returned).
    * options: query, json (a body sent as JSON), form (URLSearchParams-able), body, headers, signal,
    * auth ("auto": the token if signed in; "required": sign in first; "none"), timeoutMs.
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<Response>}
    */
   async fetch(path, options = {}) {
     const { auth = "auto" } = options;
@@ -68,6 +92,11 @@ export class Api {
     return response;
   }
 
+  /**
+   * @param {string} path
+   * @param {RequestOptions} options
+   * @param {string | null} token
+   */
   async send(path, { method = "GET", query, json, form, body, headers = {}, signal, timeoutMs }, token) {
     const url = this.url(path, query);
     const sent = new Headers(headers);
@@ -94,7 +123,13 @@ export class Api {
     }
   }
 
-  /** The decoded body: JSON when the answer is JSON, text otherwise, null for 204. */
+  /**
+   * The decoded body: JSON when the answer is JSON, text otherwise, null for 204.
+   * @param {string} method
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<any>}
+   */
   async request(method, path, options = {}) {
     const response = await this.fetch(path, { ...options, method });
     if (response.status === 204 || response.status === 304) return null;
@@ -103,18 +138,41 @@ export class Api {
     return response.text();
   }
 
+  /**
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   */
   get(path, options) {
     return this.request("GET", path, options);
   }
+  /**
+   * @param {string} path
+   * @param {any} json
+   * @param {RequestOptions} [options]
+   */
   post(path, json, options = {}) {
     return this.request("POST", path, { ...options, json });
   }
+  /**
+   * @param {string} path
+   * @param {any} json
+   * @param {RequestOptions} [options]
+   */
   put(path, json, options = {}) {
     return this.request("PUT", path, { ...options, json });
   }
+  /**
+   * @param {string} path
+   * @param {any} json
+   * @param {RequestOptions} [options]
+   */
   patch(path, json, options = {}) {
     return this.request("PATCH", path, { ...options, json });
   }
+  /**
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   */
   delete(path, options) {
     return this.request("DELETE", path, options);
   }
@@ -122,6 +180,9 @@ export class Api {
   /**
    * GET with If-None-Match: {changed, data, etag}. The last body of each URL is remembered, so a
    * 304 still gives `data` (unchanged). For polling a hot read (playlist, availability, station list).
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<{ changed: boolean, data: any, etag: string | null }>}
    */
   async conditionalGet(path, options = {}) {
     const key = this.url(path, options.query).href;
@@ -140,13 +201,17 @@ export class Api {
    * Poll a read every `interval` ms with conditional GETs; onData(data) runs at first and on each
    * change. Errors back off (doubling up to maxInterval, honouring Retry-After) and go to onError;
    * a hidden page polls every hiddenInterval. Returns {stop(), refresh()}.
+   * @param {string} path
+   * @param {RequestOptions & { interval?: number, maxInterval?: number, hiddenInterval?: number, onData?: (data: any, result: any) => void, onError?: (error: any) => void }} options
    */
   poll(path, { interval = 10000, maxInterval = 60000, hiddenInterval = 60000, onData, onError, signal, ...options }) {
-    let timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
     let stopped = false;
     let failures = 0;
+    /** @type {Promise<void> | null} */
     let running = null;
-    const schedule = (delay) => {
+    const schedule = (/** @type {number} */ delay) => {
       clearTimeout(timer);
       if (!stopped) timer = setTimeout(tick, delay);
     };
@@ -187,7 +252,11 @@ export class Api {
     return { stop, refresh: () => schedule(0) };
   }
 
-  /** A Server-Sent Events stream with the session's token, reconnection and Last-Event-ID (sse.js). */
+  /**
+   * A Server-Sent Events stream with the session's token, reconnection and Last-Event-ID (sse.js).
+   * @param {string} path
+   * @param {Record<string, any>} [options] those of EventStream, and query
+   */
   events(path, options = {}) {
     return new EventStream(this.url(path, options.query), { session: this.session, ...options });
   }

@@ -274,6 +274,10 @@ export class Session extends EventTarget {
     };
   }
 
+  /**
+   * @param {string} path
+   * @param {{ form?: Record<string, any>, json?: any, token?: string | null }} [options]
+   */
   async post(path, { form, json, token } = {}) {
     const headers = { "X-Request-ID": requestId(), Accept: "application/json, application/problem+json" };
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -319,7 +323,12 @@ export class Session extends EventTarget {
     });
   }
 
-  /** Operators, couriers and admins. */
+  /**
+   * Operators, couriers and admins.
+   * @param {string} username
+   * @param {string} password
+   * @param {{ scope?: string }} [options]
+   */
   signInWithPassword(username, password, { scope } = {}) {
     return this.signIn({ grant_type: "password", username, password, scope });
   }
@@ -329,6 +338,7 @@ export class Session extends EventTarget {
    * polls until it is claimed. onCode({user_code, verification_uri, verification_uri_complete,
    * expires_in}) runs at the start and again whenever the code expired and a new one was asked.
    * Resolves with the claims once paired; rejects with an ApiError when an operator refuses.
+   * @param {{ scope?: string, clientId?: string, onCode?: (started: any) => void, signal?: AbortSignal }} [options]
    */
   async pairDevice({ scope, clientId, onCode, signal } = {}) {
     for (;;) {

@@ -2,6 +2,10 @@
 
 /** An error answer of the API, with the fields of its problem+json document. */
 export class ApiError extends Error {
+  /**
+   * @param {Record<string, any>} problem the problem+json document (status at least)
+   * @param {Response | null} [response]
+   */
   constructor(problem, response = null) {
     super(problem.detail || problem.title || `HTTP ${problem.status}`);
     this.name = "ApiError";
@@ -12,6 +16,7 @@ export class ApiError extends Error {
     this.detail = problem.detail ?? "";
     this.instance = problem.instance ?? null;
     this.requestId = problem.request_id ?? response?.headers.get("x-request-id") ?? null;
+    /** @type {Array<{ field?: string, detail?: string } & Record<string, any>>} */
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     // OAuth 2.0 errors of the token endpoint keep their `error` member (invalid_grant...).
     this.oauthError = problem.error ?? null;
@@ -33,6 +38,10 @@ export class ApiError extends Error {
 
 /** The request did not reach the API or got no answer (offline, gateway down, timeout). */
 export class NetworkError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ cause?: unknown, timeout?: boolean }} [options]
+   */
   constructor(message, { cause, timeout = false } = {}) {
     super(message, { cause });
     this.name = "NetworkError";
@@ -41,6 +50,11 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * The problem document of an error answer (a made-up one when the body is not JSON).
+ * @param {Response} response
+ * @returns {Promise<Record<string, any>>}
+ */
 export async function problemFrom(response) {
   const type = response.headers.get("content-type") ?? "";
   if (type.includes("json")) {

@@ -13,7 +13,17 @@ export const STATION_TIME_ZONE = "Europe/Paris";
 const RTL_LANGUAGES = new Set(["ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"]);
 const COMMON_SOURCE = new URL("./i18n/", import.meta.url);
 
-/** The canonical form of a BCP 47 tag ("FR-ca" -> "fr-CA"), or null when it is not one. */
+/**
+ * A message: a text with {params}, or its plural forms by Intl.PluralRules category ("=0" for exact counts).
+ * @typedef {string | Record<string, string>} Message
+ */
+/** @typedef {Date | string | number} DateLike */
+
+/**
+ * The canonical form of a BCP 47 tag ("FR-ca" -> "fr-CA"), or null when it is not one.
+ * @param {string} tag
+ * @returns {string | null}
+ */
 export function canonicalLocale(tag) {
   try {
     return Intl.getCanonicalLocales(tag)[0] ?? null;
@@ -22,8 +32,13 @@ export function canonicalLocale(tag) {
   }
 }
 
-/** ["fr-CA", "en"] -> ["fr-CA", "fr", "en"], then the station's language and English (as the services do). */
+/**
+ * ["fr-CA", "en"] -> ["fr-CA", "fr", "en"], then the station's language and English (as the services do).
+ * @param {string[]} preferred
+ * @returns {string[]}
+ */
 export function fallbackChain(preferred) {
+  /** @type {string[]} */
   const chain = [];
   for (const raw of [...preferred, DEFAULT_LOCALE, FALLBACK_LOCALE]) {
     const tag = canonicalLocale(raw);
@@ -39,7 +54,12 @@ export function fallbackChain(preferred) {
   return chain;
 }
 
-/** The best of `supported` for a reader who prefers `preferred` (navigator.languages order). */
+/**
+ * The best of `supported` for a reader who prefers `preferred` (navigator.languages order).
+ * @param {string[]} preferred
+ * @param {string[]} supported
+ * @returns {string}
+ */
 export function negotiate(preferred, supported) {
   const byLower = new Map(supported.map((tag) => [tag.toLowerCase(), tag]));
   for (const candidate of fallbackChain(preferred)) {
@@ -49,14 +69,20 @@ export function negotiate(preferred, supported) {
   return supported[0] ?? DEFAULT_LOCALE;
 }
 
+/** @param {string} locale */
 export function languageOf(locale) {
   return String(locale).split("-")[0].toLowerCase();
 }
 
-/** "rtl" for Arabic, Hebrew, Persian, Urdu...; "ltr" otherwise. */
+/**
+ * "rtl" for Arabic, Hebrew, Persian, Urdu...; "ltr" otherwise.
+ * @param {string} locale
+ * @returns {string}
+ */
 export function direction(locale) {
   try {
-    const info = new Intl.Locale(locale);
+    // Intl.Locale's text info: a method in recent browsers, a getter in older ones (not typed yet).
+    const info = /** @type {any} */ (new Intl.Locale(locale));
     const textInfo = typeof info.getTextInfo === "function" ? info.getTextInfo() : info.textInfo;
     if (textInfo?.direction) return textInfo.direction;
   } catch {
@@ -65,7 +91,10 @@ export function direction(locale) {
   return RTL_LANGUAGES.has(languageOf(locale)) ? "rtl" : "ltr";
 }
 
-/** A language's own name for itself ("العربية", "English"): what a language switcher shows. */
+/**
+ * A language's own name for itself ("العربية", "English"): what a language switcher shows.
+ * @param {string} locale
+ */
 export function autonym(locale) {
   try {
     const name = new Intl.DisplayNames([locale], { type: "language" }).of(locale);
@@ -75,6 +104,7 @@ export function autonym(locale) {
   }
 }
 
+/** @param {string | null} key */
 function storedChoice(key) {
   try {
     return key ? localStorage.getItem(key) : null;
@@ -83,6 +113,10 @@ function storedChoice(key) {
   }
 }
 
+/**
+ * @param {string | null} key
+ * @param {string} value
+ */
 function storeChoice(key, value) {
   try {
     if (key) localStorage.setItem(key, value);
@@ -98,11 +132,16 @@ export class I18n extends EventTarget {
     this.dir = "ltr";
     this.supported = [DEFAULT_LOCALE, FALLBACK_LOCALE];
     this.timeZone = STATION_TIME_ZONE;
+    /** @type {string | null} */
     this.storageKey = "gare.locale";
     this.sources = [COMMON_SOURCE.href];
-    this.messages = new Map(); // locale -> Map(key -> message)
-    this.loaded = new Set(); // "source|locale" already fetched
+    /** @type {Map<string, Map<string, Message>>} locale -> key -> message */
+    this.messages = new Map();
+    /** @type {Set<string>} "source|locale" already fetched */
+    this.loaded = new Set();
+    /** @type {Set<string>} */
     this.missing = new Set();
+    /** @type {Map<string, any>} */
     this.formatters = new Map();
   }
 
@@ -110,38 +149,51 @@ export class I18n extends EventTarget {
    * Pick the language (stored choice, else the browser's languages) and load every dictionary.
    * supported: the languages this page is translated into, its default first.
    * storageKey: where the reader's choice is kept (null for a kiosk, where the next person starts over).
+   * @param {{ supported?: string[], storageKey?: string | null, timeZone?: string, requested?: string | null }} [options]
    */
   async start({ supported, storageKey = "gare.locale", timeZone = STATION_TIME_ZONE, requested } = {}) {
-    if (supported?.length) this.supported = supported.map((tag) => canonicalLocale(tag)).filter(Boolean);
+    if (supported?.length) this.supported = supported.map((tag) => canonicalLocale(tag)).filter((tag) => tag !== null);
     this.storageKey = storageKey;
     this.timeZone = timeZone;
     const stored = storedChoice(storageKey);
-    const preferred = [requested, stored, ...(navigator.languages ?? [navigator.language])].filter(Boolean);
+    const preferred = [requested, stored, ...(navigator.languages ?? [navigator.language])].filter((tag) => typeof tag === "string" && tag !== "");
     await this.setLocale(negotiate(preferred, this.supported), { persist: false });
     return this.locale;
   }
 
-  /** Add a folder of <language>.json files; loads it for the current language at once. */
+  /**
+   * Add a folder of <language>.json files; loads it for the current language at once.
+   * @param {string | URL} url
+   */
   async addSource(url) {
     const href = new URL(url, document.baseURI).href;
     if (!this.sources.includes(href)) this.sources.push(href);
     await this.load(this.chain());
   }
 
-  /** Add messages directly (tests, or a feature that builds its texts in code). */
+  /**
+   * Add messages directly (tests, or a feature that builds its texts in code).
+   * @param {string} locale
+   * @param {Record<string, Message>} messages
+   */
   addMessages(locale, messages) {
     const tag = canonicalLocale(locale) ?? locale;
-    if (!this.messages.has(tag)) this.messages.set(tag, new Map());
-    const target = this.messages.get(tag);
+    const target = this.messages.get(tag) ?? new Map();
+    this.messages.set(tag, target);
     for (const [key, message] of Object.entries(messages)) target.set(key, message);
   }
 
-  /** The languages searched for a message, best first. */
+  /**
+   * The languages searched for a message, best first.
+   * @param {string} [locale]
+   * @returns {string[]}
+   */
   chain(locale = this.locale) {
     const allowed = new Set([...this.supported, DEFAULT_LOCALE, FALLBACK_LOCALE]);
     return fallbackChain([locale]).filter((tag) => allowed.has(tag));
   }
 
+  /** @param {string[]} locales */
   async load(locales) {
     const jobs = [];
     for (const source of this.sources) {
@@ -160,7 +212,11 @@ export class I18n extends EventTarget {
     await Promise.all(jobs);
   }
 
-  /** Switch language: load what is missing, set <html lang dir>, tell the page ("change" event). */
+  /**
+   * Switch language: load what is missing, set <html lang dir>, tell the page ("change" event).
+   * @param {string} tag
+   * @param {{ persist?: boolean }} [options]
+   */
   async setLocale(tag, { persist = true } = {}) {
     const locale = negotiate([tag], this.supported);
     await this.load(this.chain(locale));
@@ -175,6 +231,10 @@ export class I18n extends EventTarget {
     return locale;
   }
 
+  /**
+   * @param {string} key
+   * @returns {[string | null, Message | undefined]}
+   */
   lookup(key) {
     for (const locale of this.chain()) {
       const message = this.messages.get(locale)?.get(key);
@@ -183,11 +243,17 @@ export class I18n extends EventTarget {
     return [null, undefined];
   }
 
+  /** @param {string} key */
   has(key) {
     return this.lookup(key)[1] !== undefined;
   }
 
-  /** The message `key` in the reader's language, with {params} filled in; the key itself if unknown. */
+  /**
+   * The message `key` in the reader's language, with {params} filled in; the key itself if unknown.
+   * @param {string} key
+   * @param {Record<string, any>} [params]
+   * @returns {string}
+   */
   t(key, params = {}) {
     let [locale, message] = this.lookup(key);
     if (message === undefined) {
@@ -199,7 +265,7 @@ export class I18n extends EventTarget {
     }
     if (typeof message === "object") {
       const count = Number(params.count ?? 0);
-      message = message[`=${count}`] ?? message[this.pluralRules(locale).select(count)] ?? message.other ?? "";
+      message = message[`=${count}`] ?? message[this.pluralRules(locale ?? this.locale).select(count)] ?? message.other ?? "";
     }
     return String(message).replace(/\{(\w+)\}/g, (whole, name) => {
       if (!(name in params)) return whole;
@@ -209,33 +275,51 @@ export class I18n extends EventTarget {
   }
 
   /** Fill the texts of static HTML: data-i18n="key" (text) and data-i18n-attr="aria-label:key;title:key". */
+  /** @param {ParentNode} [root] */
   translate(root = document) {
     for (const element of root.querySelectorAll("[data-i18n]")) {
-      element.textContent = this.t(element.dataset.i18n);
+      element.textContent = this.t(element.getAttribute("data-i18n") ?? "");
     }
     for (const element of root.querySelectorAll("[data-i18n-attr]")) {
-      for (const pair of element.dataset.i18nAttr.split(";")) {
+      for (const pair of (element.getAttribute("data-i18n-attr") ?? "").split(";")) {
         const [attribute, key] = pair.split(":").map((part) => part.trim());
         if (attribute && key) element.setAttribute(attribute, this.t(key));
       }
     }
   }
 
+  /**
+   * A formatter made once per kind and options (until the language changes).
+   * @template T
+   * @param {string} kind
+   * @param {object} options
+   * @param {() => T} make
+   * @returns {T}
+   */
   cached(kind, options, make) {
     const key = `${kind}|${JSON.stringify(options)}`;
     if (!this.formatters.has(key)) this.formatters.set(key, make());
     return this.formatters.get(key);
   }
 
+  /** @param {string} [locale] */
   pluralRules(locale = this.locale) {
     return this.cached(`plural-${locale}`, {}, () => new Intl.PluralRules(locale));
   }
 
+  /**
+   * @param {number} value
+   * @param {Intl.NumberFormatOptions} [options]
+   */
   formatNumber(value, options = {}) {
     return this.cached("number", options, () => new Intl.NumberFormat(this.locale, options)).format(value);
   }
 
-  /** A date in the station's time zone (Europe/Paris), whatever the device's zone. */
+  /**
+   * A date in the station's time zone (Europe/Paris), whatever the device's zone.
+   * @param {DateLike} value
+   * @param {Intl.DateTimeFormatOptions} [options]
+   */
   formatDate(value, options = { dateStyle: "medium" }) {
     const format = this.cached("date", options, () =>
       new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, ...options }),
@@ -243,17 +327,30 @@ export class I18n extends EventTarget {
     return format.format(toDate(value));
   }
 
+  /**
+   * @param {DateLike} value
+   * @param {Intl.DateTimeFormatOptions} [options]
+   */
   formatTime(value, options = { timeStyle: "short" }) {
     return this.formatDate(value, options);
   }
 
+  /**
+   * @param {DateLike} value
+   * @param {Intl.DateTimeFormatOptions} [options]
+   */
   formatDateTime(value, options = { dateStyle: "medium", timeStyle: "short" }) {
     return this.formatDate(value, options);
   }
 
-  /** "dans 5 minutes", "il y a 2 heures", "hier". */
+  /**
+   * "dans 5 minutes", "il y a 2 heures", "hier".
+   * @param {DateLike} value
+   * @param {DateLike} [now]
+   */
   formatRelative(value, now = Date.now()) {
     const seconds = (toDate(value).getTime() - toDate(now).getTime()) / 1000;
+    /** @type {Array<[Intl.RelativeTimeFormatUnit, number]>} */
     const units = [
       ["year", 31536000],
       ["month", 2592000],
@@ -263,12 +360,15 @@ export class I18n extends EventTarget {
       ["minute", 60],
       ["second", 1],
     ];
-    const [unit, size] = units.find(([, size]) => Math.abs(seconds) >= size) ?? ["second", 1];
+    const [unit, size] = units.find(([, size]) => Math.abs(seconds) >= size) ?? units[units.length - 1];
     const format = this.cached("relative", {}, () => new Intl.RelativeTimeFormat(this.locale, { numeric: "auto" }));
     return format.format(Math.round(seconds / size), unit);
   }
 
-  /** "350 m", "1,2 km". */
+  /**
+   * "350 m", "1,2 km".
+   * @param {number} meters
+   */
   formatDistance(meters) {
     if (meters < 1000) {
       return this.formatNumber(Math.round(meters / 10) * 10, { style: "unit", unit: "meter", unitDisplay: "short" });
@@ -281,24 +381,36 @@ export class I18n extends EventTarget {
     });
   }
 
-  /** "4 min", "1 h 5 min". */
+  /**
+   * "4 min", "1 h 5 min".
+   * @param {number} seconds
+   */
   formatDuration(seconds) {
     const minutes = Math.max(1, Math.round(seconds / 60));
-    const unit = (value, name) => this.formatNumber(value, { style: "unit", unit: name, unitDisplay: "short" });
+    const unit = (/** @type {number} */ value, /** @type {string} */ name) => this.formatNumber(value, { style: "unit", unit: name, unitDisplay: "short" });
     if (minutes < 60) return unit(minutes, "minute");
     const rest = minutes % 60;
     return rest ? `${unit(Math.floor(minutes / 60), "hour")} ${unit(rest, "minute")}` : unit(minutes / 60, "hour");
   }
 
+  /**
+   * @param {string[]} items
+   * @param {Intl.ListFormatOptions} [options]
+   */
   formatList(items, options = { type: "conjunction" }) {
     return this.cached("list", options, () => new Intl.ListFormat(this.locale, options)).format(items);
   }
 }
 
+/** @param {DateLike} value */
 function toDate(value) {
   return value instanceof Date ? value : new Date(value);
 }
 
 /** The page's one instance. */
 export const i18n = new I18n();
+/**
+ * @param {string} key
+ * @param {Record<string, any>} [params]
+ */
 export const t = (key, params) => i18n.t(key, params);

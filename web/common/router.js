@@ -16,7 +16,18 @@ import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import { announce, loading, problemNotice } from "./ui.js";
 
+/**
+ * A view (see the top of this file); other keys are the page's own (public, needsStation...).
+ * @typedef {{ id: string, path: string, title?: string | ((ctx: any) => string), render: (ctx: any) => any, nav?: { label: string, icon?: string, order?: number, description?: string } } & Record<string, any>} View
+ */
+/** @typedef {View & { route: { regex: RegExp, names: string[] } }} RegisteredView */
+
+/**
+ * "/parcels/:id?" -> a regex and the names of its parameters.
+ * @param {string} pattern
+ */
 function compile(pattern) {
+  /** @type {string[]} */
   const names = [];
   let source = "";
   for (const part of pattern.split("/").filter(Boolean)) {
@@ -31,16 +42,24 @@ function compile(pattern) {
   return { regex: new RegExp(`^${source}/?$`), names };
 }
 
-/** "#/a/b?x=1" -> {path: "/a/b", query: {x: "1"}} */
+/**
+ * "#/a/b?x=1" -> {path: "/a/b", query: {x: "1"}}
+ * @param {string} [hash]
+ * @returns {{ path: string, query: Record<string, string> }}
+ */
 export function parseHash(hash = location.hash) {
   const raw = hash.startsWith("#/") ? hash.slice(1) : "/";
   const [path, search = ""] = raw.split("?");
   return { path: path.startsWith("/") ? path : `/${path}`, query: Object.fromEntries(new URLSearchParams(search)) };
 }
 
-/** "#/a/b?x=1" from ("/a/b", {x: 1}). */
+/**
+ * "#/a/b?x=1" from ("/a/b", {x: 1}).
+ * @param {string} path
+ * @param {Record<string, any>} [query]
+ */
 export function hashFor(path, query = {}) {
-  const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== ""));
+  const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => [k, String(v)]));
   const text = search.toString();
   return `#${path}${text ? `?${text}` : ""}`;
 }
@@ -49,6 +68,7 @@ export class Router extends EventTarget {
   /**
    * outlet: where views render. context: what every view gets in ctx. guard(view, match) may return
    * a hash to go to instead (sign-in first). appName: the end of document.title.
+   * @param {{ outlet: HTMLElement, context?: Record<string, any>, guard?: ((view: View, match: { path: string, query: Record<string, string>, params: Record<string, string> }) => Promise<string | null> | string | null) | null, appName?: string }} options
    */
   constructor({ outlet, context = {}, guard = null, appName = "" }) {
     super();
@@ -56,15 +76,21 @@ export class Router extends EventTarget {
     this.context = context;
     this.guard = guard;
     this.appName = appName;
+    /** @type {RegisteredView[]} */
     this.views = [];
+    /** @type {{ view: View, path: string, query: Record<string, string>, params: Record<string, string> } | null} */
     this.current = null;
+    /** @type {AbortController | null} */
     this.controller = null;
     this.hasRendered = false;
     // Only "#/..." is a route: "#main" (a skip link) or "#top" stay ordinary in-page links.
     this.onHashChange = () => (location.hash === "" || location.hash.startsWith("#/")) && this.render();
   }
 
-  /** Add a view (see the top of this file); later views with the same id replace earlier ones. */
+  /**
+   * Add a view (see the top of this file); later views with the same id replace earlier ones.
+   * @param {View} view
+   */
   register(view) {
     if (!view?.id || !view.path || typeof view.render !== "function") {
       throw new TypeError("a view needs id, path and render()");
@@ -79,6 +105,11 @@ export class Router extends EventTarget {
     return this.views.filter((v) => v.nav).sort((a, b) => (a.nav.order ?? 100) - (b.nav.order ?? 100));
   }
 
+  /**
+   * The view of a path and its parameters, or null.
+   * @param {string} path
+   * @returns {{ view: RegisteredView, params: Record<string, string> } | null}
+   */
   match(path) {
     for (const view of this.views) {
       const found = view.route.regex.exec(path);
@@ -100,6 +131,12 @@ export class Router extends EventTarget {
     this.controller?.abort();
   }
 
+  /**
+   * @param {string} path
+   * @param {Record<string, any>} [query]
+   * @param {{ replace?: boolean }} [options]
+   * @returns {Promise<void>}
+   */
   navigate(path, query = {}, { replace = false } = {}) {
     const hash = hashFor(path, query);
     if (replace) {
@@ -111,16 +148,29 @@ export class Router extends EventTarget {
     return Promise.resolve();
   }
 
+  /**
+   * @param {string} path
+   * @param {Record<string, any>} [query]
+   */
   href(path, query) {
     return hashFor(path, query);
   }
 
+  /**
+   * @param {View} view
+   * @param {any} ctx
+   * @returns {string}
+   */
   title(view, ctx) {
     if (typeof view.title === "function") return view.title(ctx);
     return view.title ? t(view.title) : "";
   }
 
-  /** Render the view of the current hash (again: after a language change, `keepFocus` keeps focus). */
+  /**
+   * Render the view of the current hash (again: after a language change, `keepFocus` keeps focus).
+   * @param {{ keepFocus?: boolean }} [options]
+   * @returns {Promise<void>}
+   */
   async render({ keepFocus = false } = {}) {
     const { path, query } = parseHash();
     const found = this.match(path);
@@ -134,7 +184,8 @@ export class Router extends EventTarget {
     this.controller = controller;
     const root = h("section", { class: "view", "aria-labelledby": "view-title" });
     const ctx = { ...this.context, root, path, query, params: found?.params ?? {}, signal: controller.signal, router: this };
-    const view = found?.view ?? { id: "not-found", title: "common.notFoundTitle", render: () => this.notFound(ctx) };
+    /** @type {View} */
+    const view = found?.view ?? { id: "not-found", path, title: "common.notFoundTitle", render: () => this.notFound(ctx) };
     this.current = { view, path, query, params: ctx.params };
     const previousFocus = keepFocus ? document.activeElement?.id : null;
     this.outlet.dataset.view = view.id;
@@ -170,6 +221,7 @@ export class Router extends EventTarget {
     this.dispatchEvent(new CustomEvent("navigate", { detail: this.current }));
   }
 
+  /** @param {any} ctx */
   notFound(ctx) {
     ctx.root.append(
       h("h1", { id: "view-title", tabindex: "-1" }, t("common.notFoundTitle")),

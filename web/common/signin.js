@@ -145,9 +145,10 @@ export function phoneSignIn({ session, onSignedIn, phoneNumber = "" }) {
     // WebOTP: on phones that support it, the code from the SMS fills in by itself.
     if ("OTPCredential" in window) {
       webOtp = new AbortController();
+      // The WebOTP API is not in TypeScript's DOM types yet.
       navigator.credentials
-        .get({ otp: { transport: ["sms"] }, signal: webOtp.signal })
-        .then((otp) => {
+        .get(/** @type {CredentialRequestOptions} */ ({ otp: { transport: ["sms"] }, signal: webOtp.signal }))
+        .then((/** @type {any} */ otp) => {
           if (otp?.code && root.isConnected) {
             code.value = otp.code;
             verify();

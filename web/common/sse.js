@@ -64,6 +64,10 @@ const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
  * "reconnecting" | "closed", with the error when closed by one). on(type, fn) listens to one event type.
  */
 export class EventStream extends EventTarget {
+  /**
+   * @param {string | URL} url
+   * @param {{ session?: any, lastEventId?: string, headers?: Record<string, string>, minRetryMs?: number, maxRetryMs?: number, idleTimeoutMs?: number, signal?: AbortSignal }} [options]
+   */
   constructor(
     url,
     { session = null, lastEventId = "", headers = {}, minRetryMs = 1000, maxRetryMs = 30000, idleTimeoutMs = 0, signal } = {},

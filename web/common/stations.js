@@ -42,7 +42,8 @@ function fold(text) {
  * allow(station) -> bool narrows the list (an operator's stations).
  */
 export class StationDirectory extends EventTarget {
-  constructor({ api, storageKey = "gare.station", allow = () => true } = {}) {
+  /** @param {{ api: import("./api.js").Api, storageKey?: string | null, allow?: (station: any) => boolean }} options */
+  constructor({ api, storageKey = "gare.station", allow = () => true }) {
     super();
     this.api = api;
     this.storageKey = storageKey;

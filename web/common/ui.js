@@ -9,7 +9,12 @@ import { icon } from "./icons.js";
 
 // -- Buttons ----------------------------------------------------------------------------------------
 
-/** button({label, icon, variant: "primary"|"danger"|"quiet", size: "large", block, onClick, type}) */
+/**
+ * button({label, icon, variant: "primary"|"danger"|"quiet", size: "large", block, onClick, type}),
+ * other keys as attributes of the <button>.
+ * @param {{ label?: any, icon?: string, variant?: string | null, size?: string, block?: boolean, onClick?: (event: any) => any, type?: string } & Record<string, any>} options
+ * @returns {HTMLButtonElement}
+ */
 export function button({ label, icon: iconName, variant, size, block, onClick, type = "button", ...attributes }) {
   return h(
     "button",
@@ -24,7 +29,10 @@ export function button({ label, icon: iconName, variant, size, block, onClick, t
   );
 }
 
-/** A round button with only an icon: the label is its accessible name (and tooltip). */
+/**
+ * A round button with only an icon: the label is its accessible name (and tooltip).
+ * @param {{ icon: string, label: string, onClick?: (event: any) => any } & Record<string, any>} options
+ */
 export function iconButton({ icon: iconName, label, onClick, ...attributes }) {
   return h(
     "button",
@@ -54,6 +62,8 @@ export async function whileBusy(control, work) {
  * A labelled form control: field({label, hint, error, control}) where control is an <input>,
  * <select> or <textarea>; ids and aria-describedby are wired, aria-invalid follows `error`.
  * Returns the wrapper; wrapper.setError(text | null) changes the error later.
+ * @param {{ label: any, hint?: any, error?: string | null, control: HTMLElement }} options
+ * @returns {HTMLElement & { setError(text: string | null): void }}
  */
 export function field({ label, hint, error, control }) {
   control.id ||= uid("field");
@@ -109,19 +119,33 @@ export function choice({ legend, name, options, value, onChange }) {
 
 // -- Cards, lists, badges ---------------------------------------------------------------------------
 
-/** card({title, href, headingLevel}, ...children): a link card when href is given. */
+/**
+ * card({title, href, headingLevel}, ...children): a link card when href is given.
+ * @param {{ title?: any, href?: string, headingLevel?: number, className?: string }} [options]
+ * @param {...any} children
+ */
 export function card({ title, href, headingLevel = 2, className } = {}, ...children) {
   const heading = title ? h(`h${headingLevel}`, { class: "card__title" }, title) : null;
   if (href) return h("a", { class: classNames(["card card--link", className]), href }, heading, children);
   return h("section", { class: classNames(["card", className]) }, heading, children);
 }
 
-/** list(items, render): a <ul class="list">; render(item) gives the content of each <li>. */
+/**
+ * list(items, render): a <ul class="list">; render(item) gives the content of each <li>.
+ * @param {any[]} items
+ * @param {(item: any) => any} render
+ * @param {{ label?: string }} [options]
+ */
 export function list(items, render, { label } = {}) {
   return h("ul", { class: "list", "aria-label": label ?? null }, items.map((item) => h("li", { class: "list__item" }, render(item))));
 }
 
-/** badge(text, "success" | "warning" | "danger" | "info") */
+/**
+ * badge(text, "success" | "warning" | "danger" | "info")
+ * @param {any} text
+ * @param {string | null} [tone]
+ * @param {{ icon?: string }} [options]
+ */
 export function badge(text, tone = null, { icon: iconName } = {}) {
   return h("span", { class: classNames(["badge", tone && `badge--${tone}`]) }, iconName && icon(iconName), text);
 }
@@ -130,6 +154,7 @@ export function loading(label = t("common.loading")) {
   return h("div", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", null, label));
 }
 
+/** @param {{ icon?: string, title: any, text?: any, action?: any }} options */
 export function emptyState({ icon: iconName = "info", title, text, action }) {
   return h("div", { class: "empty" }, icon(iconName), h("p", { class: "list__title" }, title), text && h("p", null, text), action);
 }
@@ -213,6 +238,8 @@ function hasMessage(key) {
 /**
  * A notice for an error: what happened (translated), the API's own detail, the fields in error,
  * the request id to quote, and a retry button when onRetry is given.
+ * @param {any} error
+ * @param {{ onRetry?: () => any, title?: string }} [options]
  */
 export function problemNotice(error, { onRetry, title } = {}) {
   const api = error instanceof ApiError ? error : null;
@@ -299,6 +326,8 @@ export function toast(message, { tone = null, action = null, timeout = 5000 } = 
  * openDialog({title, body, actions: [{label, value, variant, icon}], sheet, dismissible}) opens a
  * modal <dialog> (the browser traps focus and handles Escape). Returns {dialog, close(value),
  * closed: Promise<value>} where the value is the chosen action's, or null when dismissed.
+ * @param {{ title: any, body?: any, actions?: Array<Record<string, any>>, sheet?: boolean, dismissible?: boolean, className?: string | null }} options
+ * @returns {{ dialog: HTMLDialogElement, close(value?: any): void, closed: Promise<any> }}
  */
 export function openDialog({ title, body, actions = [], sheet = false, dismissible = true, className }) {
   const titleId = uid("dialog-title");
@@ -347,7 +376,7 @@ export function openDialog({ title, body, actions = [], sheet = false, dismissib
     if (dismissible) close(null);
   });
   const opener = document.activeElement;
-  closed.then(() => opener?.isConnected && opener.focus());
+  closed.then(() => opener instanceof HTMLElement && opener.isConnected && opener.focus());
   document.body.append(dialog);
   dialog.showModal();
   return { dialog, close, closed };

@@ -162,7 +162,7 @@ async function main() {
     renderHeader();
     router.render({ keepFocus: true });
   });
-  session.addEventListener("change", async (event) => {
+  session.addEventListener("change", async (/** @type {CustomEvent} */ event) => {
     const { reason } = event.detail;
     if (reason === "signin" || reason === "storage") await loadStations({ fresh: true });
     renderHeader();

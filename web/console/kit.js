@@ -36,6 +36,9 @@ export function serviceApi(ctx, service) {
  * Poll a read of the station every `interval` ms (conditional GETs, backoff on errors) until the
  * view is left. onData(data) at first and on change; onError(error) when a read fails (the last
  * data stays on screen, marked stale by the caller).
+ * @param {any} ctx
+ * @param {string} path
+ * @param {{ interval?: number, onData?: (data: any) => void, onError?: (error: any) => void, query?: Record<string, any> }} [options]
  */
 export function livePoll(ctx, path, { interval = 5000, onData, onError, query } = {}) {
   return ctx.api.poll(path, { interval, hiddenInterval: interval * 6, onData, onError, query, auth: "required", signal: ctx.signal });
@@ -43,7 +46,10 @@ export function livePoll(ctx, path, { interval = 5000, onData, onError, query } 
 
 // -- Page structure -------------------------------------------------------------------------------------
 
-/** The view's heading (h1#view-title, focused by the router) with its actions at the end. */
+/**
+ * The view's heading (h1#view-title, focused by the router) with its actions at the end.
+ * @param {{ title: any, lead?: any, actions?: any[] }} options
+ */
 export function pageHeader({ title, lead, actions = [] }) {
   return h(
     "header",
@@ -84,7 +90,11 @@ export function sectionTabs(ctx, { label, items }) {
   );
 }
 
-/** A titled block of a page (h2), with optional actions beside the title. */
+/**
+ * A titled block of a page (h2), with optional actions beside the title.
+ * @param {{ title: any, actions?: any[], id?: string, className?: string }} options
+ * @param {...any} children
+ */
 export function panel({ title, actions = [], id, className }, ...children) {
   const headingId = id ? `${id}-title` : uid("panel");
   return h(
@@ -100,6 +110,7 @@ export function panel({ title, actions = [], id, className }, ...children) {
 /**
  * dataTable({caption, columns: [{label, render(row) -> Node|text, className, numeric}], rows,
  * rowKey(row), empty}) -> a <table> with a visible or hidden caption. Rows carry data-key.
+ * @param {{ caption?: any, captionHidden?: boolean, columns: Column[], rows: any[], rowKey?: (row: any) => any, empty?: any, className?: string }} options
  */
 export function dataTable({ caption, captionHidden = true, columns, rows, rowKey = (row) => row.id ?? row.code, empty = t("console.empty"), className }) {
   if (!rows.length) return h("p", { class: "empty-line muted" }, empty);
@@ -130,7 +141,15 @@ export function dataTable({ caption, captionHidden = true, columns, rows, rowKey
   );
 }
 
-/** "Show more" under a list: onMore() reads the next page (the button is busy meanwhile). */
+/**
+ * A column of dataTable: its heading, what a row shows in it, and how it is aligned.
+ * @typedef {{ label: any, render: (row: any) => any, className?: string, numeric?: boolean, header?: boolean }} Column
+ */
+
+/**
+ * "Show more" under a list: onMore() reads the next page (the button is busy meanwhile).
+ * @param {() => Promise<any>} onMore
+ */
 export function moreButton(onMore) {
   return h("div", { class: "pager" }, button({ label: t("console.more"), icon: "chevron", onClick: (event) => whileBusy(event.currentTarget, onMore) }));
 }
@@ -139,6 +158,8 @@ export function moreButton(onMore) {
  * A list of the station that grows page by page ("show more"): the rows read so far stay, the next
  * page goes under them. `reader` and `path` as for pages.js (serviceApi(ctx, "lockers"), "/parcels"),
  * `query` its filters. The first page is read when start() is called; table(rows) draws the rows.
+ * @param {{ reader: import("../common/pages.js").Reader, path: string, query?: Record<string, any>, limit?: number, table: (rows: any[]) => any }} options
+ * @returns {HTMLElement & { start(): Promise<void> }}
  */
 export function pagedList({ reader, path, query, limit, table }) {
   const pager = new Pager(reader, path, { query, limit });
@@ -171,7 +192,10 @@ export function when(iso) {
   return h("time", { datetime: iso, title: i18n.formatDateTime(iso) }, i18n.formatRelative(iso));
 }
 
-/** A count that reads well in a summary tile: big number, label under it, tone. */
+/**
+ * A count that reads well in a summary tile: big number, label under it, tone.
+ * @param {{ value: any, label: any, tone?: string | null, id?: string, href?: string }} options
+ */
 export function metric({ value, label, tone = null, id, href }) {
   const body = [h("span", { class: "metric__value" }, typeof value === "number" ? i18n.formatNumber(value) : value), h("span", { class: "metric__label" }, label)];
   const props = { class: `metric${tone ? ` metric--${tone}` : ""}`, id: id ?? null };
@@ -241,6 +265,7 @@ function readControl(spec, element) {
  * onSubmit may throw an ApiError: its field errors go under the fields (matched on the last
  * part of the dotted name, or a field's `errorKeys`), the rest in a notice; nothing typed is lost.
  * A field of type "list" is a comma-separated text read as an array.
+ * @param {{ fields: Array<Record<string, any>>, values?: Record<string, any>, submitLabel?: any, onSubmit: (values: Record<string, any>) => any, onCancel?: () => void, extra?: any, className?: string }} options
  */
 export function form({ fields, values = {}, submitLabel, onSubmit, onCancel, extra = null, className }) {
   const entries = fields.map((spec) => {
@@ -314,6 +339,8 @@ export function form({ fields, values = {}, submitLabel, onSubmit, onCancel, ext
 /**
  * formDialog({title, fields, values, submitLabel, onSubmit}) -> Promise of onSubmit's result, or
  * null when dismissed. The dialog stays open (with what was typed) until onSubmit succeeds.
+ * @param {{ title: any, fields: Array<Record<string, any>>, values?: Record<string, any>, submitLabel?: any, onSubmit: (values: Record<string, any>) => any, extra?: any, wide?: boolean }} options
+ * @returns {Promise<any>}
  */
 export function formDialog({ title, fields, values, submitLabel, onSubmit, extra, wide = false }) {
   let dialogControl = null;
@@ -350,12 +377,14 @@ export function localized(value) {
 
 /** How far `timeZone` is ahead of UTC at `date`, in minutes. */
 function zoneOffset(date, timeZone) {
+  /** @type {Record<string, string>} */
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
       .formatToParts(date)
       .map((part) => [part.type, part.value]),
   );
-  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  const [year, month, day, hour, minute, second] = ["year", "month", "day", "hour", "minute", "second"].map((type) => Number(parts[type]));
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
   return Math.round((asUtc - date.getTime()) / 60000);
 }
 

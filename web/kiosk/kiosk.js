@@ -109,6 +109,7 @@ async function showHits() {
 async function choose(code) {
   state.to = code;
   for (const button of document.querySelectorAll("#hits button")) {
+    if (!(button instanceof HTMLElement)) continue;
     const chosen = button.dataset.code === code;
     button.classList.toggle("button--primary", chosen);
     button.setAttribute("aria-pressed", String(chosen));
@@ -230,7 +231,7 @@ function drawChrome() {
   );
   $("#kiosk-title").textContent = t("kiosk.title");
   document.title = t("kiosk.title");
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.getAttribute("data-i18n"));
   $("#search").placeholder = t("kiosk.searchPlaceholder");
   $("#search").setAttribute("aria-label", t("kiosk.search"));
   $("#text-size").setAttribute("aria-label", t("kiosk.textSize"));

@@ -5,6 +5,17 @@
 
 import { svg } from "../common/dom.js";
 
+/**
+ * A place of the kiosk's GET /map (the fields the plan uses).
+ * @typedef {{ code: string, kind: string, name: string, lat: number, lon: number, level_code: string, line?: string | null, out_of_service?: boolean }} Place
+ */
+/** @typedef {{ code: string, from_code: string, to_code: string, mode: string }} Pathway */
+/** @typedef {{ places: Place[], pathways: Pathway[], levels: Array<{ code: string, name: string }> }} StationMap */
+/** @typedef {{ places: string[], steps: Array<{ level_change: string, pathways: string[] }> }} Route */
+/** @typedef {[number, number]} Point */
+/** @typedef {{ x: number, y: number, w: number, h: number }} Box */
+/** @typedef {{ lines: string[], at: Point, classes: string, code: string }} Label */
+
 // The plan is drawn in units of about a pixel on a 1080 px wide portrait kiosk.
 const W = 1000;
 const H = 700;
@@ -13,6 +24,7 @@ const FONT = 24;
 const LINE = 28;
 const ICON = 20;
 // The glyph in each place's icon (DejaVu/Noto cover all of them); platforms show their line.
+/** @type {Record<string, string>} */
 const GLYPHS = {
   entrance_exit: "⇱",
   hall: "◇",
@@ -31,7 +43,12 @@ const GLYPHS = {
   service: "+",
 };
 
-function projector(places) {
+/**
+ * Where each place goes on the plan: the places' box fitted to the plan, north up, centred.
+ * @param {Array<{ lat: number, lon: number }>} places
+ * @returns {(place: { lat: number, lon: number }) => Point}
+ */
+export function projector(places) {
   const lats = places.map((p) => p.lat);
   const lons = places.map((p) => p.lon);
   const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
@@ -45,15 +62,24 @@ function projector(places) {
   return (place) => [x0 + (place.lon - minLon) * cos * scale, y0 + (maxLat - place.lat) * scale];
 }
 
+/** @type {CanvasRenderingContext2D | null} */
 let measureContext = null;
+/**
+ * @param {string} text
+ * @param {number} [weight]
+ */
 function textWidth(text, weight = 400) {
   measureContext ??= document.createElement("canvas").getContext("2d");
   measureContext.font = `${weight} ${FONT}px "Noto Sans", "Noto Sans CJK SC", "Noto Naskh Arabic", sans-serif`;
   return measureContext.measureText(text).width;
 }
 
-// A long name goes on two lines, cut at the space nearest its middle.
-function wrap(text) {
+/**
+ * A long name goes on two lines, cut at the space nearest its middle.
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function wrap(text) {
   if (text.length < 22) return [text];
   const middle = text.length / 2;
   let cut = -1;
@@ -61,20 +87,29 @@ function wrap(text) {
   return cut < 0 ? [text] : [text.slice(0, cut), text.slice(cut + 1)];
 }
 
+/** @type {(a: Box, b: Box) => number} */
 const overlapArea = (a, b) =>
   Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
 
 // Greedy label placement: each label (most important first) takes the first position around its
 // place, near then farther (with a leader line), that hits no icon, no label placed before it and
 // stays on the plan; when none is free, the one that overlaps least.
-function placeLabels(items, icons) {
+/**
+ * @param {Label[]} items
+ * @param {Point[]} icons
+ * @param {(text: string, weight: number) => number} [measure] a line's width in plan units
+ * @returns {Array<Label & { box: Box, cost: number, far: boolean }>}
+ */
+export function placeLabels(items, icons, measure = textWidth) {
   const taken = icons.map(([x, y]) => ({ x: x - ICON - 4, y: y - ICON - 4, w: 2 * ICON + 8, h: 2 * ICON + 8 }));
+  /** @type {Array<Label & { box: Box, cost: number, far: boolean }>} */
   const placed = [];
   for (const item of items) {
     // With room to spare: the canvas measures with a font the SVG may not pick for every script.
-    const w = Math.max(...item.lines.map((line, i) => textWidth(line, i === 0 ? 600 : 400))) * 1.1 + 10;
+    const w = Math.max(...item.lines.map((line, i) => measure(line, i === 0 ? 600 : 400))) * 1.1 + 10;
     const h = item.lines.length * LINE + 4;
     const [x, y] = item.at;
+    /** @type {{ box: Box, cost: number, far: boolean } | null} */
     let best = null;
     for (const d of [ICON + 8, ICON + 50, ICON + 100, ICON + 160]) {
       const candidates = [
@@ -102,6 +137,7 @@ function placeLabels(items, icons) {
   return placed;
 }
 
+/** @param {Label & { box: Box, far: boolean }} label */
 function labelNodes({ box, lines, at, far, classes }) {
   const nodes = [];
   if (far) {
@@ -121,6 +157,11 @@ function labelNodes({ box, lines, at, far, classes }) {
   return nodes;
 }
 
+/**
+ * @param {Place} place
+ * @param {Point} at
+ * @param {boolean} ghost
+ */
 function icon(place, [x, y], ghost) {
   const classes = `plan__icon plan__icon--${place.kind}${place.out_of_service ? " plan__icon--out" : ""}${ghost ? " plan__icon--ghost" : ""}`;
   const glyph = place.kind === "platform" ? place.line || "▬" : GLYPHS[place.kind] || "•";
@@ -137,13 +178,19 @@ function icon(place, [x, y], ghost) {
   );
 }
 
-// Which step of the route each level change belongs to, numbered 1, 2… as in the step list.
+/**
+ * Which step of the route each level change belongs to, numbered 1, 2… as in the step list.
+ * @param {Route} route
+ * @param {Map<string, Place>} byCode
+ */
 export function levelChanges(route, byCode) {
+  /** @type {Map<number, number>} step index -> its number */
   const numbers = new Map();
   let n = 0;
   route.steps.forEach((step, i) => {
     if (step.level_change !== "none") numbers.set(i, (n += 1));
   });
+  /** @type {Array<{ from: Place, to: Place, number: number, up: boolean }>} */
   const changes = [];
   let pathway = 0;
   route.steps.forEach((step, i) => {
@@ -160,22 +207,25 @@ export function levelChanges(route, byCode) {
  * The plan of `level` as an <svg>: map is the kiosk's GET /map; route (optional) a route of
  * GET /route; here and to the codes of the places to put first (where the kiosk stands, the
  * destination); hereLabel the line under `here`'s name; label the plan's accessible name.
+ * @param {{ map: StationMap, level: string, route?: Route | null, here?: string | null, to?: string | null, hereLabel?: string, label?: string }} options
  */
 export function planSvg({ map, level, route = null, here = null, to = null, hereLabel = "", label = "" }) {
   const byCode = new Map(map.places.map((p) => [p.code, p]));
-  const onLevel = (code) => byCode.get(code)?.level_code === level;
+  const onLevel = (/** @type {string} */ code) => byCode.get(code)?.level_code === level;
   const levelPlaces = map.places.filter((p) => p.level_code === level);
   // Landings on other levels that this level's pathways reach, drawn faint: where the lifts,
   // escalators and stairs lead.
   // Only on a level with few places of its own, or when the route comes or goes that way.
   const sparse = levelPlaces.filter((p) => p.kind !== "node").length < 6;
   const routePlaces = new Set(route?.places ?? []);
+  /** @type {Map<string, Place>} */
   const ghosts = new Map();
   for (const p of map.pathways) {
     for (const [mine, other] of [[p.from_code, p.to_code], [p.to_code, p.from_code]]) {
       if (onLevel(mine) && !onLevel(other) && (sparse || (routePlaces.has(mine) && routePlaces.has(other)))) ghosts.set(other, byCode.get(other));
     }
   }
+  /** @type {Map<string, Point>} */
   const positions = new Map();
   const project = projector([...levelPlaces, ...ghosts.values()]);
   for (const p of levelPlaces) positions.set(p.code, project(p));
@@ -185,7 +235,7 @@ export function planSvg({ map, level, route = null, here = null, to = null, here
     while ([...positions.values()].some(([px, py]) => Math.hypot(px - x, py - y) < 2 * ICON + 6)) x += 2 * ICON + 10;
     positions.set(code, [x, y]);
   }
-  const levelName = (code) => map.levels.find((lv) => lv.code === code)?.name ?? code;
+  const levelName = (/** @type {string} */ code) => map.levels.find((lv) => lv.code === code)?.name ?? code;
   const lines = map.pathways
     .filter((p) => positions.has(p.from_code) && positions.has(p.to_code) && (onLevel(p.from_code) || onLevel(p.to_code)))
     .map((p) => {
@@ -195,6 +245,7 @@ export function planSvg({ map, level, route = null, here = null, to = null, here
       return svg("line", { x1, y1, x2, y2, class: `plan__pathway plan__pathway--${p.mode}${vertical ? " plan__pathway--vertical" : ""}` });
     });
   const routeNodes = [];
+  /** @type {Element[]} */
   const markers = [];
   if (route) {
     const segments = [];
@@ -208,6 +259,7 @@ export function planSvg({ map, level, route = null, here = null, to = null, here
     // A white casing under the route keeps it apart from the pathways it follows.
     for (const s of segments) routeNodes.push(svg("line", { x1: s.x1, y1: s.y1, x2: s.x2, y2: s.y2, class: "plan__route-casing" }));
     for (const s of segments) routeNodes.push(svg("line", { x1: s.x1, y1: s.y1, x2: s.x2, y2: s.y2, class: "plan__route", "data-from": s.a, "data-to": s.b }));
+    /** @type {(code: string, text: string, cls: string, dx: number, dy: number) => void} */
     const badge = (code, text, cls, dx, dy) => {
       const [x, y] = positions.get(code);
       markers.push(
@@ -235,7 +287,7 @@ export function planSvg({ map, level, route = null, here = null, to = null, here
     if (onLevel(last)) badge(last, "⚑", "plan__marker--end", -ICON, -ICON);
   }
   const onRoute = new Set(route?.places ?? []);
-  const important = (p) => (p.code === here || p.code === to ? 0 : onRoute.has(p.code) ? 1 : p.kind === "platform" || p.kind === "entrance_exit" ? 2 : 3);
+  const important = (/** @type {Place} */ p) => (p.code === here || p.code === to ? 0 : onRoute.has(p.code) ? 1 : p.kind === "platform" || p.kind === "entrance_exit" ? 2 : 3);
   const labelled = [...levelPlaces.filter((p) => p.kind !== "node"), ...[...ghosts.values()].filter((p) => p.kind !== "node")];
   labelled.sort((a, b) => important(a) - important(b) || (ghosts.has(a.code) ? 1 : 0) - (ghosts.has(b.code) ? 1 : 0));
   const labels = placeLabels(

@@ -32,7 +32,7 @@ const state = {
   paired: false,
   error: null,
 };
-window.__player = state;
+/** @type {any} */ (window).__player = state;
 
 // -- pairing -------------------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ async function pair() {
       $("pairing-code").textContent = started.user_code;
       $("pairing-where").textContent = started.verification_uri;
       // An operator's phone reads the QR and lands on the pairing page with the code filled in.
-      $("pairing-qr").src = `/auth/device_authorization/qr?${new URLSearchParams({ user_code: started.user_code })}`;
+      /** @type {HTMLImageElement} */ ($("pairing-qr")).src = `/auth/device_authorization/qr?${new URLSearchParams({ user_code: started.user_code })}`;
       $("pairing-qr").hidden = false;
       state.userCode = started.user_code;
     },
@@ -394,7 +394,7 @@ function listen() {
   const stream = api.events(`${base()}/events`, { maxRetryMs: 10000 });
   stream.on("alerts", (event) => showAlerts(event.json(), "stream"));
   stream.on("changed", revalidate);
-  stream.addEventListener("state", (event) => {
+  stream.addEventListener("state", (/** @type {CustomEvent} */ event) => {
     state.live = event.detail === "open";
     if (state.live) {
       clearTimeout(polling);

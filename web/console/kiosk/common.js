@@ -40,7 +40,7 @@ export const levelOptions = (levels) => levels.map((level) => ({ value: level.co
 /** Places as options, named and coded, nodes last (they have no name a traveller would use). */
 export function placeOptions(places) {
   return [...places]
-    .sort((a, b) => (a.kind === "node") - (b.kind === "node") || a.name.localeCompare(b.name, i18n.locale))
+    .sort((a, b) => Number(a.kind === "node") - Number(b.kind === "node") || a.name.localeCompare(b.name, i18n.locale))
     .map((place) => ({ value: place.code, label: `${place.name} (${place.code})` }));
 }
 

@@ -33,7 +33,7 @@ function filtersForm(ctx, banks) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const values = Object.fromEntries(new FormData(form));
-    ctx.router.navigate("/lockers/parcels", { q: values.q.trim(), status: values.status, bank: values.bank });
+    ctx.router.navigate("/lockers/parcels", { q: String(values.q ?? "").trim(), status: values.status, bank: values.bank });
   });
   return form;
 }

@@ -3,5 +3,5 @@
 const code = new URLSearchParams(location.search).get("user_code") ?? "";
 const target = new URL("../", location.href);
 target.hash = `#/signage/pair${code ? `?user_code=${encodeURIComponent(code)}` : ""}`;
-document.getElementById("continue").href = target.href;
+/** @type {HTMLAnchorElement} */ (document.getElementById("continue")).href = target.href;
 location.replace(target.href);

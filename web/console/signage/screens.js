@@ -56,7 +56,7 @@ function devicesPanel(ctx, { binding = null } = {}) {
   const devices = devicesApi(ctx);
   const target = h("div");
   const redraw = drawInto(ctx, target, async () => {
-    const { items } = await devices.list();
+    const items = await devices.list();
     const shown = items.filter((device) => (binding ? device.binding === binding && ["screen", "kiosk"].includes(device.kind) : ["screen", "kiosk"].includes(device.kind)));
     return dataTable({
       caption: ctx.t("signage.devices.title"),
