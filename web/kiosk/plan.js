@@ -206,10 +206,11 @@ export function levelChanges(route, byCode) {
 /**
  * The plan of `level` as an <svg>: map is the kiosk's GET /map; route (optional) a route of
  * GET /route; here and to the codes of the places to put first (where the kiosk stands, the
- * destination); hereLabel the line under `here`'s name; label the plan's accessible name.
- * @param {{ map: StationMap, level: string, route?: Route | null, here?: string | null, to?: string | null, hereLabel?: string, label?: string }} options
+ * destination); hereLabel the line under `here`'s name; label the plan's accessible name; measure
+ * a line's width (the page's canvas by default).
+ * @param {{ map: StationMap, level: string, route?: Route | null, here?: string | null, to?: string | null, hereLabel?: string, label?: string, measure?: (text: string, weight: number) => number }} options
  */
-export function planSvg({ map, level, route = null, here = null, to = null, hereLabel = "", label = "" }) {
+export function planSvg({ map, level, route = null, here = null, to = null, hereLabel = "", label = "", measure = textWidth }) {
   const byCode = new Map(map.places.map((p) => [p.code, p]));
   const onLevel = (/** @type {string} */ code) => byCode.get(code)?.level_code === level;
   const levelPlaces = map.places.filter((p) => p.level_code === level);
@@ -299,6 +300,7 @@ export function planSvg({ map, level, route = null, here = null, to = null, here
       return { lines, at: positions.get(p.code), classes: `${ghost ? "plan__label--ghost" : ""}${onRoute.has(p.code) ? " plan__label--route" : ""}`, code: p.code };
     }),
     [...positions.values()],
+    measure,
   );
   const icons = [...levelPlaces, ...ghosts.values()].map((p) =>
     p.kind === "node" ? svg("circle", { cx: positions.get(p.code)[0], cy: positions.get(p.code)[1], r: 6, class: "plan__node", "data-place": p.code }) : icon(p, positions.get(p.code), ghosts.has(p.code)),
