@@ -29,9 +29,9 @@ def console(page: Page, stack: StationStack, route: str) -> None:
 
 
 def banks(web: str, tokens: Tokens) -> list[dict[str, Any]]:
-    response = httpx.get(f"{web}{BASE}/banks", headers=bearer(tokens.operator()))
+    response = httpx.get(f"{web}{BASE}/banks", params={"limit": 200}, headers=bearer(tokens.operator()))
     assert response.status_code == 200, response.text
-    return list(response.json()["banks"])
+    return list(response.json()["items"])
 
 
 def compartment(web: str, tokens: Tokens, code: str, label: str) -> dict[str, Any]:

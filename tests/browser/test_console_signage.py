@@ -76,7 +76,7 @@ def test_an_alert_is_confirmed_acknowledged_by_the_hall_screen_and_cleared(
     screenshots.take(page, "console-signage-alert-confirm")
     confirm(page)
 
-    alerts = api(web, tokens, "GET", "/alerts", params={"active": "true"}).json()["alerts"]
+    alerts = api(web, tokens, "GET", "/alerts", params={"active": "true"}).json()["items"]
     alert = next(a for a in alerts if a["texts"]["fr"] == text)
     assert alert["targets"]["screens"] == ["hall"]
     expect(page.locator(f"#active-alerts li[data-alert='{alert['id']}']")).to_be_visible()
@@ -123,7 +123,7 @@ def test_a_playlist_is_built_from_the_library_reordered_saved_and_deleted(
     page.locator("form[data-form=playlist] [data-action=submit]").click()
     expect(page.locator("#playlist-unsaved")).to_have_text("")
 
-    saved = api(web, tokens, "GET", "/playlists").json()
+    saved = api(web, tokens, "GET", "/playlists", params={"limit": 200}).json()["items"]
     entries = next(p for p in saved if p["code"] == code)["items"]
     assert [(e["content_item_id"], e["duration_seconds"], e["transition"]) for e in entries] == [
         (clock, None, "slide"),
