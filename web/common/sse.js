@@ -4,17 +4,25 @@
 
 import { ApiError, problemFrom } from "./errors.js";
 
+/** @typedef {{ type: string, data: string, id: string }} StreamEvent */
+
 /** Parses an event stream fed in chunks; push() returns the complete events so far. */
 export class EventStreamParser {
   constructor() {
     this.buffer = "";
+    /** @type {string[]} the data lines of the event being read */
     this.data = [];
     this.eventType = "";
     this.lastEventId = "";
+    /** @type {number | null} */
     this.retry = null;
     this.sawCR = false;
   }
 
+  /**
+   * @param {string} chunk
+   * @returns {StreamEvent[]}
+   */
   push(chunk) {
     const events = [];
     let text = chunk;
@@ -23,7 +31,7 @@ export class EventStreamParser {
     this.sawCR = text.endsWith("\r");
     this.buffer += text;
     const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop();
+    this.buffer = lines.pop() ?? "";
     for (const line of lines) {
       const event = this.line(line);
       if (event) events.push(event);
@@ -31,6 +39,10 @@ export class EventStreamParser {
     return events;
   }
 
+  /**
+   * @param {string} line
+   * @returns {StreamEvent | null}
+   */
   line(line) {
     if (line === "") {
       // Dispatch: no data, no event (but the id still counts).
@@ -80,11 +92,14 @@ export class EventStream extends EventTarget {
     this.minRetryMs = minRetryMs;
     this.maxRetryMs = maxRetryMs;
     this.idleTimeoutMs = idleTimeoutMs;
+    /** @type {number | null} */
     this.serverRetryMs = null;
     this.attempt = 0;
     this.state = "closed";
+    /** @type {AbortController | null} */
     this.controller = null;
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
     this.closed = false;
     this.onOnline = () => this.state === "reconnecting" && this.reconnectNow();
     signal?.addEventListener("abort", () => this.close(), { once: true });
@@ -97,6 +112,7 @@ export class EventStream extends EventTarget {
     return this;
   }
 
+  /** @param {unknown} [error] why, when an error closed it */
   close(error = null) {
     this.closed = true;
     clearTimeout(this.timer);
@@ -105,13 +121,21 @@ export class EventStream extends EventTarget {
     this.setState("closed", error);
   }
 
-  /** Listen to one event type ("message" for events without a name); returns the removal. */
+  /**
+   * Listen to one event type ("message" for events without a name); returns the removal.
+   * @param {string} type
+   * @param {(event: StreamEvent & { json(): any }) => void} handler
+   */
   on(type, handler) {
-    const listener = (event) => event.detail.type === type && handler(event.detail);
+    const listener = (/** @type {any} */ event) => event.detail.type === type && handler(event.detail);
     this.addEventListener("event", listener);
     return () => this.removeEventListener("event", listener);
   }
 
+  /**
+   * @param {string} state
+   * @param {unknown} [error]
+   */
   setState(state, error = null) {
     if (this.state === state && !error) return;
     this.state = state;
@@ -158,6 +182,10 @@ export class EventStream extends EventTarget {
     }
   }
 
+  /**
+   * @param {AbortController} controller
+   * @param {string | null | undefined} token
+   */
   open(controller, token) {
     const headers = new Headers(this.headers);
     headers.set("Accept", "text/event-stream");
@@ -167,10 +195,15 @@ export class EventStream extends EventTarget {
     return fetch(this.url, { headers, signal: controller.signal, cache: "no-store" });
   }
 
+  /**
+   * @param {ReadableStream} body
+   * @param {AbortController} controller
+   */
   async read(body, controller) {
     const parser = new EventStreamParser();
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let idle = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let idle;
     const armIdle = () => {
       clearTimeout(idle);
       if (this.idleTimeoutMs) idle = setTimeout(() => controller.abort(), this.idleTimeoutMs);
@@ -189,6 +222,7 @@ export class EventStream extends EventTarget {
     }
   }
 
+  /** @param {StreamEvent} event */
   deliver(event) {
     if (event.id) this.lastEventId = event.id;
     const detail = {
@@ -200,6 +234,10 @@ export class EventStream extends EventTarget {
     this.dispatchEvent(new CustomEvent("event", { detail }));
   }
 
+  /**
+   * @param {number} minimumMs
+   * @param {unknown} [error]
+   */
   scheduleReconnect(minimumMs, error = null) {
     if (this.closed) return;
     this.attempt += 1;

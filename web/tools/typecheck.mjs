@@ -12,6 +12,7 @@ import ts from "typescript";
 export const STRICT = [
   "web/common/pages.js",
   "web/common/dom.js",
+  "web/common/sse.js",
   "web/common/router.js",
   "web/common/i18n.js",
   "web/common/api.js",
