@@ -7,7 +7,6 @@
 import { Api } from "../common/api.js";
 import { $, h } from "../common/dom.js";
 import { autonym, i18n, t } from "../common/i18n.js";
-import { itemsOf } from "../common/pages.js";
 import { DisplayPreferences } from "../common/prefs.js";
 import { levelChanges, planSvg } from "./plan.js";
 
@@ -86,9 +85,9 @@ async function showHits() {
   }
   const results = await get("/search", { q });
   if (!results) return;
-  // The best hits first: the first page is all the kiosk shows.
+  // The best hits first ({hits}: a search answers its ranking, not a page of a list).
   $("#hits").replaceChildren(
-    ...itemsOf(results, "/search").map((hit) =>
+    ...results.hits.map((hit) =>
       h(
         "li",
         null,
