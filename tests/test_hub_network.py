@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import datetime as dt
 import ipaddress
 import json
 import os
 import secrets
-import socket
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -39,7 +36,7 @@ from nats.js.api import DeliverPolicy
 from deploy.embedded.ports import listening_socket
 from deploy.embedded.processes import ManagedProcess, wait_until
 from deploy.embedded.stack import REPO_ROOT, StackConfig, StationStack
-from deploy.nats.local import LEAF_CONF, HubCluster, LinkTls, StationLeaf, configs_with_tls
+from deploy.nats.local import LEAF_CONF, HubCluster, LinkGate, LinkTls, StationLeaf, configs_with_tls
 from kernel import topology
 from kernel.events import STREAMS
 from testkit.stack import SAINT_DENIS, VILLEJUIF, Tokens, bearer, eventually
@@ -52,72 +49,6 @@ NEW_STATION = "pont-de-sevres"
 # NATS's longest retry delay for a stalled source or mirror, plus room for a loaded machine.
 CATCH_UP_SECONDS = 150
 MANIFEST_SCHEMA = REPO_ROOT / "services" / "hub" / "reference" / "gbfs-3.0-manifest.json"
-
-
-class LinkGate:
-    """A TCP relay standing for the WAN between a station and the hub: `cut()` drops the link and
-    refuses it, as a dead line would, until `restore()`. New connections go round the hub's nodes."""
-
-    def __init__(self, upstream_ports: list[int]) -> None:
-        self.upstream_ports = upstream_ports
-        self._listener = listening_socket(0)
-        self.port = self._listener.getsockname()[1]
-        self._open = threading.Event()
-        self._open.set()
-        self._connections: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._next = 0
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            if not self._open.is_set():
-                client.close()
-                continue
-            port = self.upstream_ports[self._next % len(self.upstream_ports)]
-            self._next += 1
-            try:
-                upstream = socket.create_connection(("127.0.0.1", port), timeout=2)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._connections += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, target: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := source.recv(65536):
-                if not self._open.is_set():
-                    break  # a chunk read as the line went dead never crosses it
-                target.sendall(chunk)
-        for s in (source, target):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        self._open.clear()
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for s in connections:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    def restore(self) -> None:
-        self._open.set()
-
-    def close(self) -> None:
-        self._closed = True
-        self.cut()
-        self._listener.close()
 
 
 def link_tls(folder: Path) -> LinkTls:
