@@ -14,7 +14,8 @@ station's services do, with the events of bench/network_traffic.py. The hub's ne
    rounds, feed resyncs, an alert raised at every station at once); lag from an event's creation at
    its station to its arrival in the hub's aggregate, as a client of the hub reads it (p50, p99).
 3. **The hub's views** with 72 stations registered, under that load: `GET /gbfs/manifest.json`,
-   `GET /api/v1/network/stations`, one station; `--requests` each, one after the other.
+   `GET /api/v1/network/stations` (every station in one page), the summary, one station;
+   `--requests` each, one after the other.
 4. **Cut**: `--cut` stations lose their link (a TCP relay stands for the WAN) for `--cut-seconds`;
    meanwhile each produces the events of `--cut-minutes` minutes of its traffic (scaled: produced at
    once, not over ten real minutes) and the other stations keep going; the links come back all at
@@ -69,6 +70,7 @@ from deploy.stations.network import load_network
 from kernel import topology
 from kernel.bus import BusUnavailable, NatsBus
 from kernel.events import LOCKERS, STREAMS, OutgoingEvent
+from kernel.pagination import MAX_LIMIT
 from testkit.service import AUDIENCE, ISSUER, SigningKey
 
 NETWORK_WIDE = "network-wide-"
@@ -365,7 +367,8 @@ def time_views(network: Network, requests: int, slug: str) -> dict[str, dict[str
     headers = {"Authorization": f"Bearer {network.operator_token()}"}
     paths = {
         "manifest": ("/gbfs/manifest.json", {}),
-        "network_stations": ("/api/v1/network/stations", headers),
+        "network_stations": (f"/api/v1/network/stations?limit={MAX_LIMIT}", headers),
+        "network_summary": ("/api/v1/network/summary", headers),
         "one_station": (f"/api/v1/network/stations/{slug}", headers),
     }
     timings: dict[str, dict[str, float]] = {}
@@ -376,7 +379,7 @@ def time_views(network: Network, requests: int, slug: str) -> dict[str, dict[str
             if name == "manifest":
                 datasets = len(first.json()["data"]["datasets"])
             elif name == "network_stations":
-                listed = len(first.json()["stations"])
+                listed = len(first.json()["items"])
             durations = []
             for _ in range(requests):
                 started = time.perf_counter()

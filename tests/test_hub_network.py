@@ -39,7 +39,7 @@ from deploy.embedded.stack import REPO_ROOT, StackConfig, StationStack
 from deploy.nats.local import LEAF_CONF, HubCluster, LinkGate, LinkTls, StationLeaf, configs_with_tls
 from kernel import topology
 from kernel.events import STREAMS
-from testkit.stack import SAINT_DENIS, VILLEJUIF, Tokens, bearer, eventually
+from testkit.stack import SAINT_DENIS, VILLEJUIF, Tokens, assert_problem, bearer, eventually
 from tests.conftest import POSTGRES_URL, _postgres_schemas
 
 pytestmark = pytest.mark.e2e
@@ -462,11 +462,31 @@ def test_the_overview_is_for_network_operators_only(network: Network) -> None:
     assert station_operator.status_code == 403
     assert station_operator.headers["content-type"].startswith("application/problem+json")
     listed = httpx.get(url, headers=bearer(tokens.admin()), timeout=5).json()
-    slugs = [s["slug"] for s in listed["stations"]]
+    slugs = [s["slug"] for s in listed["items"]]
     assert {CUT, OTHER} <= set(slugs)
-    assert sum(listed["counts"].values()) == len(slugs)
+    assert listed["next_cursor"] is None
+    summary = httpx.get(
+        f"{network.view_url}/api/v1/network/summary", headers=bearer(tokens.admin()), timeout=5
+    )
+    assert summary.status_code == 200
+    assert summary.json()["stations"] == sum(summary.json()["counts"].values()) == len(slugs)
     missing = httpx.get(f"{url}/chatelet", headers=bearer(tokens.admin()), timeout=5)
     assert missing.status_code == 404
+
+
+def test_the_overview_lists_the_stations_a_page_at_a_time(network: Network) -> None:
+    url = f"{network.view_url}/api/v1/network/stations"
+    admin = bearer(Tokens(network.stacks[CUT]).admin())
+    first = httpx.get(url, params={"limit": 1}, headers=admin, timeout=5).json()
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = httpx.get(
+        url, params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin, timeout=5
+    ).json()
+    everyone = httpx.get(url, headers=admin, timeout=5).json()["items"]
+    assert [s["slug"] for s in everyone[:2]] == [first["items"][0]["slug"], second["items"][0]["slug"]]
+    assert [s["slug"] for s in everyone] == sorted(s["slug"] for s in everyone)
+    bad = httpx.get(url, params={"cursor": "not-a-cursor"}, headers=admin, timeout=5)
+    assert_problem(bad, 400, "invalid-cursor")
 
 
 def test_a_leaf_node_that_does_not_trust_the_hub_certificate_is_refused(network: Network) -> None:

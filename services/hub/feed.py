@@ -24,7 +24,14 @@ from pydantic import ValidationError
 from kernel import topology
 from kernel.events import MOBILITY, STREAMS, CloudEvent
 from kernel.tasks import item_alone, record_item_failure, stop_task
-from services.hub.overview import LinkInfo, StationView, link_from_sources, parse_subject
+from services.hub.overview import (
+    LinkInfo,
+    StationStatus,
+    StationView,
+    link_from_sources,
+    parse_subject,
+    station_status,
+)
 from services.hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -74,6 +81,9 @@ class NetworkFeed:
     def link(self, slug: str) -> LinkInfo:
         sources = [by_station[slug] for by_station in self.sources.values() if slug in by_station]
         return link_from_sources(sources, timeout_seconds=self.settings.link_timeout_seconds)
+
+    def status(self, slug: str) -> StationStatus:
+        return station_status(self.view(slug), self.link(slug))
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
