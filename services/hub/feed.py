@@ -3,6 +3,10 @@
 Each aggregate stream (`NETWORK_LOCKERS`...) is read from its start by an ordered consumer, so the
 view is rebuilt from the streams whenever the hub restarts (they keep a month of events); the state of
 each station's sources (last contact, lag) is polled from JetStream, which is what tells a cut link.
+
+The hub is not a station service: no database, outbox or Redis, and its NATS is the hub cluster, so it
+does not build on `create_service_app` and this feed runs its own task (started and stopped by the
+app's lifespan) rather than a kernel `Loop` declared in a ServiceDefinition.
 """
 
 from __future__ import annotations
