@@ -255,7 +255,7 @@ class RoutingGraph:
         self.xs = [x for x, _ in self.xy]
         self.ys = [y for _, y in self.xy]
         self._landmarks: dict[Profile, tuple[list[list[float]], list[list[float]]]] = {}
-        self._vectors: dict[Profile, tuple[list[tuple[float, ...]], list[tuple[float, ...]]]] = {}
+        self._vectors: dict[Profile, list[tuple[float, ...]]] = {}
         if same_as is not None and same_as.places == self.places and same_as.pathways == self.pathways:
             # Only the outages differ: the landmark distances (taken with everything open) still hold.
             self._landmarks = same_as._landmarks
@@ -320,13 +320,14 @@ class RoutingGraph:
         The estimate is ALT's (landmarks and the triangle inequality), which sees that a platform two
         levels down is far even when it is right below; closed equipment only lengthens routes, so
         landmark distances computed with everything open stay lower bounds. Hot loop: integer nodes,
-        lists, each node's estimate computed once, the landmark terms as C-level map/max."""
+        lists, each node's estimate computed once, as one C-level max over one sum of two vectors."""
         closed = self.closed_nodes if closed is None else closed
         edges = self.adjacency[profile]
-        from_landmarks, to_landmarks = self._landmark_vectors(profile)
-        # forward: d(L,t) - d(L,v); backward: d(v,L) - d(t,L); the largest bound wins.
-        target_from, target_to = from_landmarks[target], to_landmarks[target]
-        push, pop, sub = heapq.heappush, heapq.heappop, operator.sub
+        vectors = self._landmark_vectors(profile)
+        # estimate(v) = max over landmarks L of d(L,t) - d(L,v) and d(v,L) - d(t,L), and 0: the
+        # node's vector holds (-d(L,v)..., d(v,L)..., 0), the target's (d(L,t)..., -d(t,L)..., 0).
+        towards = self._target_vector(profile, target)
+        push, pop, add = heapq.heappush, heapq.heappop, operator.add
         size = len(self.places)
         best = [math.inf] * size
         estimates = [-1.0] * size
@@ -358,28 +359,33 @@ class RoutingGraph:
                     came_via[neighbour] = via
                     estimate = estimates[neighbour]
                     if estimate < 0.0:
-                        estimate = max(
-                            max(map(sub, target_from, from_landmarks[neighbour]), default=0.0),
-                            max(map(sub, to_landmarks[neighbour], target_to), default=0.0),
-                            0.0,
-                        )
-                        estimates[neighbour] = estimate
+                        estimate = estimates[neighbour] = max(map(add, towards, vectors[neighbour]))
                     push(queue, (total + estimate, -total, neighbour))
         return None
 
-    def _landmark_vectors(self, profile: Profile) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
-        """Per node, its distances from and to the landmarks, with "never" as a large finite number
-        (inf - inf would be nan): an unreachable landmark then gives a bound that is still valid."""
+    def _landmark_vectors(self, profile: Profile) -> list[tuple[float, ...]]:
+        """Per node, (-d(L,v) for each landmark L, d(v,L) for each, 0), with "never" as a large finite
+        number (inf - inf would be nan): an unreachable landmark then gives a bound that is still
+        valid. One tuple per node, so that the estimate is one sum and one max."""
         cached = self._vectors.get(profile)
         if cached is None:
             forward, backward = self.landmarks(profile)
-            finite = [[d if d < math.inf else UNREACHABLE for d in row] for row in forward]
-            finite_back = [[d if d < math.inf else UNREACHABLE for d in row] for row in backward]
-            cached = (list(zip(*finite, strict=True)), list(zip(*finite_back, strict=True)))
-            if not forward:
-                cached = ([()] * len(self.places), [()] * len(self.places))
+            cached = [
+                (*(-_finite(row[node]) for row in forward), *(_finite(row[node]) for row in backward), 0.0)
+                for node in range(len(self.places))
+            ]
             self._vectors[profile] = cached
         return cached
+
+    def _target_vector(self, profile: Profile, target: int) -> tuple[float, ...]:
+        """(d(L,t) for each landmark L, -d(t,L) for each, 0): added to a node's vector, every term is
+        one of ALT's lower bounds of the cost from that node to the target (a + -b is exactly a - b)."""
+        forward, backward = self.landmarks(profile)
+        return (
+            *(_finite(row[target]) for row in forward),
+            *(-_finite(row[target]) for row in backward),
+            0.0,
+        )
 
     def landmarks(self, profile: Profile) -> tuple[list[list[float]], list[list[float]]]:
         """Distances from and to a few far-apart places, per profile, computed on first use."""
@@ -439,6 +445,10 @@ class RoutingGraph:
             for neighbour, step, via in edges:
                 reverse[neighbour].append((node, step, via))
         return reverse
+
+
+def _finite(distance: float) -> float:
+    return distance if distance < math.inf else UNREACHABLE
 
 
 def outage_counts(until: datetime | None, now: datetime) -> bool:

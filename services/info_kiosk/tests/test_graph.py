@@ -348,3 +348,51 @@ def test_an_outage_whose_until_has_passed_no_longer_counts():
     assert graph(VILLEJUIF).with_outages({"lift-15-b": None}).current(later).closed == {"lift-15-b"}
     assert domain.outage_counts(None, now) and domain.outage_counts(later, now)
     assert not domain.outage_counts(now, now)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_on_a_grid_full_of_ties_the_fast_search_costs_what_plain_dijkstra_costs(seed):
+    """Levels of equal corridors joined by stairs, escalators and lifts, as in a deep station: many
+    routes of the same cost, one of which is found, never a longer one, under every profile."""
+    import random
+
+    rng = random.Random(seed)
+    levels = [LevelRecord(f"L{-i}", -i, {"fr": f"N{i}"}) for i in range(3)]
+    places, pathways = [], []
+    for level in range(3):
+        for row in range(6):
+            for column in range(6):
+                code = f"n{level}-{row}-{column}"
+                lat, lon = 48.9 + row * 6 / 111_195, 2.35 + column * 6 / 73_000
+                places.append(PlaceRecord(code, "node", {"fr": code}, f"L{-level}", lat, lon))
+                if column < 5:
+                    pathways.append(
+                        PathwayRecord(f"{code}-e", code, f"n{level}-{row}-{column + 1}", "walkway", True, 6.0)
+                    )
+                if row < 5:
+                    pathways.append(
+                        PathwayRecord(f"{code}-s", code, f"n{level}-{row + 1}-{column}", "walkway", True, 6.0)
+                    )
+        if level < 2:
+            for index, mode in enumerate(("stairs", "escalator", "lift")):
+                row, column = rng.randrange(6), rng.randrange(6)
+                pathways.append(
+                    PathwayRecord(
+                        f"v{level}-{index}",
+                        f"n{level}-{row}-{column}",
+                        f"n{level + 1}-{row}-{column}",
+                        mode,
+                        rng.random() < 0.7,
+                        12.0,
+                        {"stairs": 30, "escalator": 20, "lift": 45}[mode],
+                    )
+                )
+    graph = RoutingGraph(levels, places, pathways)
+    for profile in domain.PROFILES:
+        for _ in range(40):
+            source, target = rng.sample(range(len(places)), 2)
+            expected, expected_path = plain_dijkstra(graph, source, target, profile)
+            found = graph.shortest(source, target, profile)
+            assert (found is None) == (expected_path is None)
+            if found is not None:
+                assert path_cost(graph, source, found, profile) == pytest.approx(expected, rel=1e-9)
