@@ -8,16 +8,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from kernel.auth import Principal, Scope
 from kernel.catalog import station_names
-from kernel.db import utcnow
+from kernel.db import one_or_404, utcnow
 from kernel.deps import RuntimeDep, SessionDep, StationId, require_scopes
 from kernel.errors import InvalidInput, NotFound, Problem
-from kernel.hot_reads import NOT_MODIFIED, HotRead, Key, ReadRequest, Rendered
+from kernel.hot_reads import HotRead, Key, ReadRequest, Rendered, hot_get
 from kernel.i18n import DEFAULT_LANGUAGE
 from kernel.openapi import problem_responses
+from kernel.pagination import MAX_LIMIT, Page, PageRequest, page_of_items, page_of_rows, page_request
 from kernel.qr import SVG, qr_svg
 from kernel.registry import INFO_KIOSK
 from kernel.stations import STATION_SLUG_PATTERN
@@ -30,7 +31,6 @@ from services.info_kiosk.schemas import (
     AlertPublic,
     Category,
     Code,
-    EquipmentList,
     EquipmentPublic,
     EquipmentStatusUpdate,
     ExplanationPublic,
@@ -40,12 +40,10 @@ from services.info_kiosk.schemas import (
     LevelCreate,
     LevelPublic,
     LevelUpdate,
-    Limit,
     LivePanels,
     LockerBankPublic,
     LockerPanel,
     MobilityBoard,
-    Page,
     PathwayCreate,
     PathwayPublic,
     PathwayUpdate,
@@ -53,7 +51,6 @@ from services.info_kiosk.schemas import (
     PlacePublic,
     PlaceUpdate,
     PointOfInterestCreate,
-    PointOfInterestList,
     PointOfInterestPublic,
     RouteAnswerPublic,
     RoutePublic,
@@ -77,9 +74,12 @@ _LANGUAGE_TAG = TypeAdapter(LanguageTag)
 
 def points_of_interest_key(request: ReadRequest) -> Key | None:
     """Station, category and the languages the caller prefers; None for what the route must judge."""
-    if request.repeats_query("category", "lang"):
+    if request.repeats_query("category", "lang", "cursor", "limit"):
         return None
     category, lang = request.query.get("category"), request.query.get("lang")
+    cursor, limit = request.query.get("cursor"), request.query.get("limit")
+    if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT):
+        return None
     if category is not None and category not in CATEGORIES:
         return None
     if lang is not None:
@@ -88,7 +88,7 @@ def points_of_interest_key(request: ReadRequest) -> Key | None:
         except ValidationError:
             return None
     preferred = domain.preferred_languages(lang=lang, accept_language=request.headers.get("accept-language"))
-    return request.station_id, category, tuple(preferred)
+    return request.station_id, category, tuple(preferred), cursor, limit
 
 
 POINTS_OF_INTEREST = HotRead(
@@ -110,11 +110,11 @@ MOBILITY_BOARD = HotRead(
 )
 
 
-@router.get(
-    "/points-of-interest",
-    response_model=PointOfInterestList,
-    responses=NOT_MODIFIED,
-    summary="The station's points of interest, in the caller's language",
+@hot_get(
+    router,
+    POINTS_OF_INTEREST,
+    response_model=Page[PointOfInterestPublic],
+    summary="The station's points of interest, in the caller's language, in directory order",
 )
 async def list_points_of_interest(
     station_id: StationId,
@@ -124,6 +124,7 @@ async def list_points_of_interest(
     category: Annotated[Category | None, Query(description="Only this category.")] = None,
     lang: Annotated[LanguageTag | None, Query(description="BCP 47 tag; else Accept-Language.")] = None,
     accept_language: AcceptLanguage = None,
+    page: PageRequest = Depends(page_request),
 ) -> Response:
     async def render() -> Rendered:
         points = await service.list_points_of_interest(
@@ -131,11 +132,11 @@ async def list_points_of_interest(
         )
         preferred = domain.preferred_languages(lang=lang, accept_language=accept_language)
         localized = [PointOfInterestPublic.localized(point, preferred) for point in points]
-        return Rendered.of(
-            PointOfInterestList(
-                station_id=station_id, points_of_interest=sorted(localized, key=domain.directory_key)
-            )
+        # The directory's order (street level first, by category, by name), the id to make it unique.
+        items, next_cursor = page_of_items(
+            localized, lambda point: (*domain.directory_key(point), point.id), page
         )
+        return Rendered.of(Page[PointOfInterestPublic](items=items, next_cursor=next_cursor))
 
     entry = await runtime.hot.entry_for(POINTS_OF_INTEREST, request, render)
     return entry.response(request)
@@ -158,10 +159,10 @@ async def create_point_of_interest(
     return PointOfInterestPublic.localized(point, preferred)
 
 
-@router.get(
-    "/mobility",
+@hot_get(
+    router,
+    MOBILITY_BOARD,
     response_model=MobilityBoard,
-    responses=NOT_MODIFIED,
     summary="Bikes and vehicles available near the station, live from bike_share",
 )
 async def mobility_board(
@@ -182,8 +183,6 @@ async def mobility_board(
 
 # -- the station graph: operator CRUD by code -------------------------------------------------------
 
-Cursor = Annotated[Code | None, Query(description="The `next_after` of the previous page.")]
-PageSize = Annotated[Limit, Query(description="Items per page.")]
 Language = Annotated[LanguageTag | None, Query(description="BCP 47 tag; else Accept-Language.")]
 PlaceCode = Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, description="e.g. exit-rue-pleyel")]
 
@@ -223,11 +222,19 @@ def pathway_public(pathway: Pathway | domain.PathwayRecord) -> PathwayPublic:
 
 @router.get("/levels", summary="The station's levels, from the street down")
 async def list_levels(
-    station_id: StationId, session: SessionDep, lang: Language = None, accept_language: AcceptLanguage = None
-) -> list[LevelPublic]:
+    station_id: StationId,
+    session: SessionDep,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+    page: PageRequest = Depends(page_request),
+) -> Page[LevelPublic]:
     preferred = negotiated(lang, accept_language)
-    levels = await service._all(session, Level, station_id)
-    return [level_public(level, preferred) for level in sorted(levels, key=lambda level: -level.index)]
+    levels = await service.all_rows(session, Level, station_id)
+    # A station has a handful of levels: ordered in memory, street level first.
+    rows, next_cursor = page_of_items(levels, lambda level: (-level.index, level.code), page)
+    return Page[LevelPublic](
+        items=[level_public(level, preferred) for level in rows], next_cursor=next_cursor
+    )
 
 
 @router.post(
@@ -250,7 +257,7 @@ async def read_level(
     lang: Language = None,
     accept_language: AcceptLanguage = None,
 ) -> LevelPublic:
-    level = await service.get_by_code(session, Level, station_id, code)
+    level = await one_or_404(session, Level, "not-found", station_id=station_id, code=code)
     return level_public(level, negotiated(lang, accept_language))
 
 
@@ -280,15 +287,17 @@ async def list_places(
     session: SessionDep,
     kind: Annotated[PlaceKind | None, Query(description="Only this kind.")] = None,
     level: Annotated[Code | None, Query(description="Only this level's places.")] = None,
-    after: Cursor = None,
-    limit: PageSize = 50,
     lang: Language = None,
     accept_language: AcceptLanguage = None,
+    page: PageRequest = Depends(page_request),
 ) -> Page[PlacePublic]:
     where = [*([Place.kind == kind] if kind else []), *([Place.level_code == level] if level else [])]
-    rows, next_after = await service.page(session, Place, station_id, limit=limit, after=after, where=where)
+    statement = select(Place).where(Place.station_id == station_id, *where)
+    rows, next_cursor = await page_of_rows(session, statement, [Place.code], page)
     preferred = negotiated(lang, accept_language)
-    return Page[PlacePublic](items=[place_public(place, preferred) for place in rows], next_after=next_after)
+    return Page[PlacePublic](
+        items=[place_public(place, preferred) for place in rows], next_cursor=next_cursor
+    )
 
 
 @router.post(
@@ -314,7 +323,7 @@ async def read_place(
     lang: Language = None,
     accept_language: AcceptLanguage = None,
 ) -> PlacePublic:
-    place = await service.get_by_code(session, Place, station_id, code)
+    place = await one_or_404(session, Place, "not-found", station_id=station_id, code=code)
     return place_public(place, negotiated(lang, accept_language))
 
 
@@ -343,12 +352,12 @@ async def list_pathways(
     station_id: StationId,
     session: SessionDep,
     place: Annotated[Code | None, Query(description="Only pathways from or to this place.")] = None,
-    after: Cursor = None,
-    limit: PageSize = 50,
+    page: PageRequest = Depends(page_request),
 ) -> Page[PathwayPublic]:
     where = [or_(Pathway.from_code == place, Pathway.to_code == place)] if place else []
-    rows, next_after = await service.page(session, Pathway, station_id, limit=limit, after=after, where=where)
-    return Page[PathwayPublic](items=[pathway_public(pathway) for pathway in rows], next_after=next_after)
+    statement = select(Pathway).where(Pathway.station_id == station_id, *where)
+    rows, next_cursor = await page_of_rows(session, statement, [Pathway.code], page)
+    return Page[PathwayPublic](items=[pathway_public(pathway) for pathway in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -367,7 +376,7 @@ async def create_pathway(
 
 @router.get("/pathways/{code}", summary="One pathway by its code")
 async def read_pathway(station_id: StationId, code: PlaceCode, session: SessionDep) -> PathwayPublic:
-    return pathway_public(await service.get_by_code(session, Pathway, station_id, code))
+    return pathway_public(await one_or_404(session, Pathway, "not-found", station_id=station_id, code=code))
 
 
 @router.patch("/pathways/{code}", summary="Change a pathway")
@@ -487,10 +496,10 @@ STATION_MAP = HotRead(
 )
 
 
-@router.get(
-    "/map",
+@hot_get(
+    router,
+    STATION_MAP,
     response_model=StationMap,
-    responses=NOT_MODIFIED,
     summary="Levels, places and pathways to draw, with equipment out of service marked",
 )
 async def station_map(
@@ -706,20 +715,22 @@ async def set_equipment_status(
     return equipment_public(place, outage, [])
 
 
-@router.get("/equipment", summary="Equipment out of service now")
+@router.get("/equipment", summary="Equipment out of service now, by place code")
 async def list_outages(
-    station_id: StationId, session: SessionDep, lang: Language = None, accept_language: AcceptLanguage = None
-) -> EquipmentList:
+    station_id: StationId,
+    session: SessionDep,
+    lang: Language = None,
+    accept_language: AcceptLanguage = None,
+    page: PageRequest = Depends(page_request),
+) -> Page[EquipmentPublic]:
     preferred = negotiated(lang, accept_language)
     _, graph = await service.routing_graph(session=session, station_id=station_id)
     rows = await service.outages(session=session, station_id=station_id)
-    return EquipmentList(
-        station_id=station_id,
-        outages=[
-            equipment_public(graph.places[graph.index[row.place_code]], row, preferred)
-            for row in rows
-            if row.place_code in graph.index
-        ],
+    known = [row for row in rows if row.place_code in graph.index]
+    chunk, next_cursor = page_of_items(known, lambda row: (row.place_code,), page)
+    return Page[EquipmentPublic](
+        items=[equipment_public(graph.places[graph.index[row.place_code]], row, preferred) for row in chunk],
+        next_cursor=next_cursor,
     )
 
 
@@ -743,10 +754,10 @@ LIVE_PANELS = HotRead(
 )
 
 
-@router.get(
-    "/live",
+@hot_get(
+    router,
+    LIVE_PANELS,
     response_model=LivePanels,
-    responses=NOT_MODIFIED,
     summary="Vehicles, lockers, alerts and outages, each panel marked stale when its source went quiet",
 )
 async def live_panels(
@@ -809,9 +820,6 @@ async def live_panels(
 
     entry = await runtime.hot.entry_for(LIVE_PANELS, request, render)
     return entry.response(request)
-
-
-HOT_READS = (POINTS_OF_INTEREST, MOBILITY_BOARD, STATION_MAP, LIVE_PANELS)
 
 
 # -- hand-off to a phone --------------------------------------------------------------------------

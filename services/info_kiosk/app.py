@@ -20,7 +20,6 @@ DEFINITION = ServiceDefinition(
     version="0.1.0",
     metadata=Base.metadata,
     routers=[api.router],
-    hot_reads=api.HOT_READS,
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[lockers.DOMAIN], STREAMS[signage.DOMAIN]],
     background=lambda runtime: Background(consumers=consumers.consumers(runtime)),
 )

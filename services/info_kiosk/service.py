@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.contracts.lockers import BankAvailabilityChanged
 from kernel.contracts.mobility import VehicleStationStatusChanged
 from kernel.contracts.signage import AlertCleared, AlertRaised
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
 from services.info_kiosk import domain, events, gtfs
@@ -176,7 +176,7 @@ def pathway_record(pathway: Pathway) -> domain.PathwayRecord:
     )
 
 
-async def _all(session: AsyncSession, model: type[Any], station_id: str) -> Sequence[Any]:
+async def all_rows(session: AsyncSession, model: type[Any], station_id: str) -> Sequence[Any]:
     return (
         await session.scalars(select(model).where(model.station_id == station_id).order_by(model.code))
     ).all()
@@ -184,9 +184,9 @@ async def _all(session: AsyncSession, model: type[Any], station_id: str) -> Sequ
 
 async def load_feed(*, session: AsyncSession, station_id: str) -> gtfs.Feed:
     return gtfs.Feed(
-        levels=[level_record(level) for level in await _all(session, Level, station_id)],
-        places=[place_record(place) for place in await _all(session, Place, station_id)],
-        pathways=[pathway_record(pathway) for pathway in await _all(session, Pathway, station_id)],
+        levels=[level_record(level) for level in await all_rows(session, Level, station_id)],
+        places=[place_record(place) for place in await all_rows(session, Place, station_id)],
+        pathways=[pathway_record(pathway) for pathway in await all_rows(session, Pathway, station_id)],
     )
 
 
@@ -273,30 +273,6 @@ async def graph_report(
 GraphModel = type[Level] | type[Place] | type[Pathway]
 
 
-async def get_by_code(session: AsyncSession, model: Any, station_id: str, code: str) -> Any:
-    found = await session.scalar(select(model).where(model.station_id == station_id, model.code == code))
-    if found is None:
-        raise NotFound(f"No {model.__tablename__} {code!r} at station {station_id}.", slug="not-found")
-    return found
-
-
-async def page(
-    session: AsyncSession,
-    model: Any,
-    station_id: str,
-    *,
-    limit: int,
-    after: str | None,
-    where: Sequence[Any] = (),
-) -> tuple[Sequence[Any], str | None]:
-    """A page in code order, keyed by the last code seen (stable while rows are added or removed)."""
-    query = select(model).where(model.station_id == station_id, *where)
-    if after is not None:
-        query = query.where(model.code > after)
-    rows = (await session.scalars(query.order_by(model.code).limit(limit + 1))).all()
-    return rows[:limit], rows[limit - 1].code if len(rows) > limit else None
-
-
 async def _write(session: AsyncSession, station_id: str, proposed: gtfs.Feed) -> None:
     await _check_graph(session, station_id, proposed)
     await _graph_changed(session, station_id)
@@ -327,7 +303,7 @@ async def create_item(*, session: AsyncSession, station_id: str, model: Any, val
 async def update_item(
     *, session: AsyncSession, station_id: str, model: Any, code: str, changes: dict[str, Any]
 ) -> Any:
-    row = await get_by_code(session, model, station_id, code)
+    row = await one_or_404(session, model, "not-found", station_id=station_id, code=code)
     for name, value in changes.items():
         setattr(row, name, value)
     await session.flush()
@@ -338,7 +314,7 @@ async def update_item(
 async def remove_item(*, session: AsyncSession, station_id: str, model: Any, code: str) -> None:
     """Delete by code; a level with places or a place with pathways is refused (409) instead of
     leaving references that point nowhere."""
-    row = await get_by_code(session, model, station_id, code)
+    row = await one_or_404(session, model, "not-found", station_id=station_id, code=code)
     feed = await load_feed(session=session, station_id=station_id)
     if model is Level:
         users = [place.code for place in feed.places if place.level_code == code]
@@ -373,7 +349,7 @@ async def set_equipment_status(
     reported_by: str,
 ) -> tuple[Place, EquipmentOutage | None]:
     """Put a lift, escalator or gate out of service or back; routing avoids it from the commit on."""
-    place = await get_by_code(session, Place, station_id, place_code)
+    place = await one_or_404(session, Place, "not-found", station_id=station_id, code=place_code)
     if place.kind not in domain.EQUIPMENT_KINDS:
         raise InvalidInput(
             f"{place_code!r} is a {place.kind}, not equipment that can be out of service "
