@@ -1,6 +1,6 @@
 """Scenario wayfinding: routes on a generated station graph of 5,000 places.
 
-- route computation (domain.route, A* over the adjacency built once per graph version): p50 and
+- route computation (routes.route, A* over the adjacency built once per graph version): p50 and
   p99 per profile over random place pairs;
 - routes per second through the service's HTTP stack, in process (ASGI, SQLite, the graph imported
   as GTFS);
@@ -26,8 +26,9 @@ import httpx
 
 from bench.common import bench_stack, metric, record
 from deploy.embedded.stack import StationStack
-from services.info_kiosk import domain, gtfs
+from services.info_kiosk import gtfs
 from services.info_kiosk.app import DEFINITION
+from services.info_kiosk.domain import graph_rules, routes, routing
 from services.info_kiosk.settings import Settings
 from testkit.service import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 
@@ -45,7 +46,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
     feed = gtfs.Feed()
     lat0, lon0 = 48.9, 2.35
     for level in range(LEVELS):
-        feed.levels.append(domain.LevelRecord(f"L{-level}", -level, {"fr": f"Niveau {-level}"}))
+        feed.levels.append(graph_rules.LevelRecord(f"L{-level}", -level, {"fr": f"Niveau {-level}"}))
         for row in range(ROWS):
             for column in range(COLUMNS):
                 kind = "node"
@@ -57,7 +58,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
                     kind = "toilets"
                 lat, lon = lat0 + row * SPACING_M / 111_195, lon0 + column * SPACING_M / 73_000
                 feed.places.append(
-                    domain.PlaceRecord(
+                    graph_rules.PlaceRecord(
                         f"n{level}-{row}-{column}",
                         kind,
                         {"fr": f"Lieu {level}-{row}-{column}"},
@@ -68,7 +69,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
                 )
                 if column + 1 < COLUMNS:
                     feed.pathways.append(
-                        domain.PathwayRecord(
+                        graph_rules.PathwayRecord(
                             f"w{level}-{row}-{column}-e",
                             f"n{level}-{row}-{column}",
                             f"n{level}-{row}-{column + 1}",
@@ -80,7 +81,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
                     )
                 if row + 1 < ROWS:
                     feed.pathways.append(
-                        domain.PathwayRecord(
+                        graph_rules.PathwayRecord(
                             f"w{level}-{row}-{column}-s",
                             f"n{level}-{row}-{column}",
                             f"n{level}-{row + 1}-{column}",
@@ -94,7 +95,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
             for index, (row, column) in enumerate([(2, 3), (10, 12), (17, 20), (5, 22), (15, 4)]):
                 mode = ("stairs", "escalator", "lift", "stairs", "escalator")[index]
                 feed.pathways.append(
-                    domain.PathwayRecord(
+                    graph_rules.PathwayRecord(
                         f"v{level}-{index}",
                         f"n{level}-{row}-{column}",
                         f"n{level + 1}-{row}-{column}",
@@ -114,18 +115,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def route_times(feed: gtfs.Feed, routes: int) -> dict[str, tuple[float, float, float]]:
-    graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways)
+def route_times(feed: gtfs.Feed, count: int) -> dict[str, tuple[float, float, float]]:
+    graph = routing.RoutingGraph(feed.levels, feed.places, feed.pathways)
     rng = random.Random(1)
     codes = [place.code for place in feed.places]
-    pairs = [(rng.choice(codes), rng.choice(codes)) for _ in range(routes)]
+    pairs = [(rng.choice(codes), rng.choice(codes)) for _ in range(count)]
     results: dict[str, tuple[float, float, float]] = {}
-    for profile in domain.PROFILES:
+    for profile in graph_rules.PROFILES:
         graph.landmarks(profile)  # built once per graph version, like the adjacency
         times, cpu = [], []
         for a, b in pairs:
             started, started_cpu = time.perf_counter(), time.thread_time()
-            domain.route(graph, a, b, profile, ["fr"])
+            routes.route(graph, a, b, profile, ["fr"])
             cpu.append((time.thread_time() - started_cpu) * 1000)
             times.append((time.perf_counter() - started) * 1000)
         results[profile] = (statistics.median(times), percentile(times, 0.99), percentile(cpu, 0.99))
@@ -173,7 +174,7 @@ async def measure_over(
             },
         )
     params = {"from": "n0-17-19", "to": "n1-17-21", "profile": "step_free"}
-    for profile in domain.PROFILES:  # the first route of each profile measures its landmarks
+    for profile in graph_rules.PROFILES:  # the first route of each profile measures its landmarks
         await http.get(f"{base}/route", params={**params, "profile": profile}, timeout=60)
     first = (await http.get(f"{base}/route", params=params)).json()
     assert "lift-a" in first["route"]["places"], first
@@ -255,7 +256,7 @@ def main() -> None:
             statistics.median(r[profile][1] for r in rounds),
             statistics.median(r[profile][2] for r in rounds),
         )
-        for profile in domain.PROFILES
+        for profile in graph_rules.PROFILES
     }
     for profile, (p50, p99, cpu_p99) in times.items():
         metrics[f"route_{profile}_p50_ms"] = metric(p50, "ms")

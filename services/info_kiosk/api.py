@@ -22,8 +22,9 @@ from kernel.pagination import MAX_LIMIT, Page, PageRequest, page_of_items, page_
 from kernel.qr import SVG, qr_svg
 from kernel.registry import INFO_KIOSK
 from kernel.stations import STATION_SLUG_PATTERN
-from services.info_kiosk import domain, gtfs, service
-from services.info_kiosk.domain import PlaceKind, Profile
+from services.info_kiosk import gtfs, service
+from services.info_kiosk.domain import directory, graph_rules, languages, live, routes, routing, search
+from services.info_kiosk.domain.graph_rules import PlaceKind, Profile
 from services.info_kiosk.models import EquipmentOutage, Level, Pathway, Place
 from services.info_kiosk.schemas import (
     CODE_PATTERN,
@@ -87,7 +88,9 @@ def points_of_interest_key(request: ReadRequest) -> Key | None:
             _LANGUAGE_TAG.validate_python(lang)
         except ValidationError:
             return None
-    preferred = domain.preferred_languages(lang=lang, accept_language=request.headers.get("accept-language"))
+    preferred = languages.preferred_languages(
+        lang=lang, accept_language=request.headers.get("accept-language")
+    )
     return request.station_id, category, tuple(preferred), cursor, limit
 
 
@@ -130,11 +133,11 @@ async def list_points_of_interest(
         points = await service.list_points_of_interest(
             session=session, station_id=station_id, category=category
         )
-        preferred = domain.preferred_languages(lang=lang, accept_language=accept_language)
+        preferred = languages.preferred_languages(lang=lang, accept_language=accept_language)
         localized = [PointOfInterestPublic.localized(point, preferred) for point in points]
         # The directory's order (street level first, by category, by name), the id to make it unique.
         items, next_cursor = page_of_items(
-            localized, lambda point: (*domain.directory_key(point), point.id), page
+            localized, lambda point: (*directory.directory_key(point), point.id), page
         )
         return Rendered.of(Page[PointOfInterestPublic](items=items, next_cursor=next_cursor))
 
@@ -155,7 +158,7 @@ async def create_point_of_interest(
     accept_language: AcceptLanguage = None,
 ) -> PointOfInterestPublic:
     point = await service.create_point_of_interest(session=session, station_id=station_id, point_in=point_in)
-    preferred = domain.preferred_languages(lang=None, accept_language=accept_language)
+    preferred = languages.preferred_languages(lang=None, accept_language=accept_language)
     return PointOfInterestPublic.localized(point, preferred)
 
 
@@ -189,23 +192,26 @@ PlaceCode = Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, description
 
 def negotiated(lang: str | None, accept_language: str | None) -> list[str]:
     """The caller's languages, the supported one that fits best first (unsupported: the station's)."""
-    preferred = domain.preferred_languages(lang=lang, accept_language=accept_language)
-    return [domain.negotiate_language(preferred), *preferred]
+    preferred = languages.preferred_languages(lang=lang, accept_language=accept_language)
+    return [languages.negotiate_language(preferred), *preferred]
 
 
 def level_public(level: Level, preferred: list[str]) -> LevelPublic:
     return LevelPublic(
-        code=level.code, index=level.index, name=domain.localized(level.names, preferred), names=level.names
+        code=level.code,
+        index=level.index,
+        name=languages.localized(level.names, preferred),
+        names=level.names,
     )
 
 
 def place_public(
-    place: Place | domain.PlaceRecord, preferred: list[str], closed: frozenset[str] = frozenset()
+    place: Place | graph_rules.PlaceRecord, preferred: list[str], closed: frozenset[str] = frozenset()
 ) -> PlacePublic:
     return PlacePublic(
         code=place.code,
         kind=place.kind,
-        name=domain.localized(place.names, preferred),
+        name=languages.localized(place.names, preferred),
         names=dict(place.names),
         level_code=place.level_code,
         lat=place.lat,
@@ -215,9 +221,9 @@ def place_public(
     )
 
 
-def pathway_public(pathway: Pathway | domain.PathwayRecord) -> PathwayPublic:
-    record = pathway if isinstance(pathway, domain.PathwayRecord) else service.pathway_record(pathway)
-    return PathwayPublic(**vars(record), step_free=domain.is_step_free(record))
+def pathway_public(pathway: Pathway | graph_rules.PathwayRecord) -> PathwayPublic:
+    record = pathway if isinstance(pathway, graph_rules.PathwayRecord) else service.pathway_record(pathway)
+    return PathwayPublic(**vars(record), step_free=graph_rules.is_step_free(record))
 
 
 @router.get("/levels", summary="The station's levels, from the street down")
@@ -400,14 +406,14 @@ async def delete_pathway(station_id: StationId, code: PlaceCode, session: Sessio
 ZIP = "application/zip"
 
 
-def report_of(station_id: str, version: str | None, graph: domain.RoutingGraph) -> GraphReport:
+def report_of(station_id: str, version: str | None, graph: routing.RoutingGraph) -> GraphReport:
     return GraphReport(
         station_id=station_id,
         version=version,
         levels=len(graph.levels),
         places=len(graph.places),
         pathways=len(graph.pathways),
-        warnings=[GraphWarningPublic(**vars(warning)) for warning in domain.graph_warnings(graph)],
+        warnings=[GraphWarningPublic(**vars(warning)) for warning in routing.graph_warnings(graph)],
     )
 
 
@@ -523,7 +529,7 @@ async def station_map(
                 LevelPublic(
                     code=lv.code,
                     index=lv.index,
-                    name=domain.localized(lv.names, preferred),
+                    name=languages.localized(lv.names, preferred),
                     names=dict(lv.names),
                 )
                 for lv in levels
@@ -540,7 +546,7 @@ async def station_map(
 # -- routes, nearest, search ----------------------------------------------------------------------
 
 
-def route_public(route: domain.Route | None) -> RoutePublic | None:
+def route_public(route: routes.Route | None) -> RoutePublic | None:
     if route is None:
         return None
     return RoutePublic(
@@ -554,7 +560,7 @@ def route_public(route: domain.Route | None) -> RoutePublic | None:
 
 
 async def _known_place(
-    session: SessionDep, station_id: str, graph: domain.RoutingGraph, code: str, field: str
+    session: SessionDep, station_id: str, graph: routing.RoutingGraph, code: str, field: str
 ) -> None:
     if code in graph.index:
         return
@@ -586,7 +592,7 @@ async def find_route(
     _, graph = await service.routing_graph(session=session, station_id=station_id)
     await _known_place(session, station_id, graph, from_code, "from")
     await _known_place(session, station_id, graph, to_code, "to")
-    answer = domain.route(graph, from_code, to_code, profile, preferred)
+    answer = routes.route(graph, from_code, to_code, profile, preferred)
     response.headers["Content-Language"] = preferred[0]
     return RouteAnswerPublic(
         station_id=station_id,
@@ -625,12 +631,12 @@ async def nearest_place(
     _, graph = await service.routing_graph(session=session, station_id=station_id)
     if code not in graph.index:
         raise NotFound(f"No place {code!r} at {station_id}.", slug="unknown-place")
-    target = domain.nearest(graph, code, {kind}, profile)
+    target = routes.nearest(graph, code, {kind}, profile)
     if target is None:
         raise NotFound(
             f"No {kind} can be reached from {code!r} under profile {profile}.", slug="none-within-reach"
         )
-    answer = domain.route(graph, code, target, profile, preferred)
+    answer = routes.route(graph, code, target, profile, preferred)
     return RouteAnswerPublic(
         station_id=station_id,
         language=preferred[0],
@@ -655,7 +661,7 @@ async def search_places(
 ) -> SearchResults:
     preferred = negotiated(lang, accept_language)
     _, graph = await service.routing_graph(session=session, station_id=station_id)
-    hits = domain.search(graph.places, q, limit=limit)
+    hits = search.search(graph.places, q, limit=limit)
     return SearchResults(
         station_id=station_id,
         language=preferred[0],
@@ -674,12 +680,12 @@ async def search_places(
 
 
 def equipment_public(
-    place: Place | domain.PlaceRecord, outage: EquipmentOutage | None, preferred: list[str]
+    place: Place | graph_rules.PlaceRecord, outage: EquipmentOutage | None, preferred: list[str]
 ) -> EquipmentPublic:
     return EquipmentPublic(
         place_code=place.code,
         kind=place.kind,
-        name=domain.localized(place.names, preferred),
+        name=languages.localized(place.names, preferred),
         names=dict(place.names),
         level_code=place.level_code,
         status="out_of_service" if outage else "in_service",
@@ -781,7 +787,7 @@ async def live_panels(
 
         def state(source: str, limit: float, items: Sequence[object]) -> dict[str, Any]:
             last = spoke.get(source)
-            return {"as_of": last, "stale": domain.is_stale(last, now, limit, shows_items=bool(items))}
+            return {"as_of": last, "stale": live.is_stale(last, now, limit, shows_items=bool(items))}
 
         _, graph = await service.routing_graph(session=session, station_id=station_id)
         rows = await service.outages(session=session, station_id=station_id)
@@ -802,7 +808,7 @@ async def live_panels(
                     AlertPublic(
                         alert_id=alert.alert_id,
                         severity=alert.severity,
-                        text=domain.localized(alert.text, preferred),
+                        text=languages.localized(alert.text, preferred),
                         texts=alert.text,
                         raised_at=alert.raised_at,
                         expires_at=alert.expires_at,

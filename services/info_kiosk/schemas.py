@@ -12,7 +12,7 @@ from kernel.contracts.kiosk import EquipmentStatus
 from kernel.contracts.mobility import VehicleStationStatusChanged
 from kernel.fields import JSON_INTEGER, ByLanguage, Label, PartialUpdate, StrictInput, Timestamp
 from kernel.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
-from services.info_kiosk.domain import PathwayMode, PlaceKind, Profile
+from services.info_kiosk.domain.graph_rules import PathwayMode, PlaceKind, Profile
 from services.info_kiosk.models import PointOfInterest
 
 Category = Literal[

@@ -19,7 +19,8 @@ from kernel.db import one_or_404, utcnow
 from kernel.errors import Conflict, InvalidInput
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
-from services.info_kiosk import domain, events, gtfs
+from services.info_kiosk import events, gtfs
+from services.info_kiosk.domain import directory, graph_rules, live, routing
 from services.info_kiosk.models import (
     OUTBOX,
     EquipmentOutage,
@@ -55,7 +56,7 @@ async def create_point_of_interest(
     *, session: AsyncSession, station_id: str, point_in: PointOfInterestCreate
 ) -> PointOfInterest:
     """Add a point of interest to the station's map and publish it."""
-    problems = domain.point_of_interest_problems(names=point_in.names, descriptions=point_in.descriptions)
+    problems = directory.point_of_interest_problems(names=point_in.names, descriptions=point_in.descriptions)
     if problems:
         raise InvalidInput.from_problems("The point of interest is inconsistent; see `errors`.", problems)
     point = PointOfInterest(id=uuid.uuid4().hex, station_id=station_id, **point_in.model_dump())
@@ -85,7 +86,7 @@ async def record_vehicle_status(
     """Keep a status event in the read model unless a newer one is stored; the caller commits."""
     await source_spoke(session, station_id, "vehicles")
     stored = await session.get(VehicleAvailability, status.vehicle_station_id)
-    if stored is not None and not domain.supersedes(status.last_reported, stored.last_reported):
+    if stored is not None and not live.supersedes(status.last_reported, stored.last_reported):
         return
     mark_changed(session, station_id, VEHICLE_AVAILABILITY)
     # Field by field: a field added to the contract later must not break this consumer.
@@ -128,7 +129,7 @@ GRAPH = "graph"
 LIVE = "live"
 # Each process keeps the routing graphs of the last versions it served: a version is never reused
 # (a fresh uuid per write), so an entry is never stale, only unused.
-_GRAPHS: OrderedDict[str, domain.RoutingGraph] = OrderedDict()
+_GRAPHS: OrderedDict[str, routing.RoutingGraph] = OrderedDict()
 _GRAPHS_KEPT = 16
 # How much of a version names the structure of the graph (the rest changes with the outages).
 _STRUCTURE = 16
@@ -153,18 +154,18 @@ async def _graph_changed(session: AsyncSession, station_id: str, *, structure: b
     mark_changed(session, station_id, GRAPH, LIVE)
 
 
-def level_record(level: Level) -> domain.LevelRecord:
-    return domain.LevelRecord(level.code, level.index, level.names)
+def level_record(level: Level) -> graph_rules.LevelRecord:
+    return graph_rules.LevelRecord(level.code, level.index, level.names)
 
 
-def place_record(place: Place) -> domain.PlaceRecord:
-    return domain.PlaceRecord(
+def place_record(place: Place) -> graph_rules.PlaceRecord:
+    return graph_rules.PlaceRecord(
         place.code, place.kind, place.names, place.level_code, place.lat, place.lon, place.line
     )
 
 
-def pathway_record(pathway: Pathway) -> domain.PathwayRecord:
-    return domain.PathwayRecord(
+def pathway_record(pathway: Pathway) -> graph_rules.PathwayRecord:
+    return graph_rules.PathwayRecord(
         pathway.code,
         pathway.from_code,
         pathway.to_code,
@@ -202,10 +203,10 @@ async def outages(
             .order_by(EquipmentOutage.place_code)
         )
     ).all()
-    return [row for row in rows if domain.outage_counts(row.until, now)]
+    return [row for row in rows if graph_rules.outage_counts(row.until, now)]
 
 
-async def routing_graph(*, session: AsyncSession, station_id: str) -> tuple[str | None, domain.RoutingGraph]:
+async def routing_graph(*, session: AsyncSession, station_id: str) -> tuple[str | None, routing.RoutingGraph]:
     """The station's routing graph at its current version: one small query when it is known."""
     version = await graph_version(session=session, station_id=station_id)
     key = f"{station_id}:{version}"
@@ -224,7 +225,7 @@ async def routing_graph(*, session: AsyncSession, station_id: str) -> tuple[str 
         else:
             feed = await load_feed(session=session, station_id=station_id)
             previous = next((g for k, g in reversed(_GRAPHS.items()) if k.startswith(f"{station_id}:")), None)
-            graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways, closed, same_as=previous)
+            graph = routing.RoutingGraph(feed.levels, feed.places, feed.pathways, closed, same_as=previous)
         _GRAPHS[key] = graph
         while len(_GRAPHS) > _GRAPHS_KEPT:
             _GRAPHS.popitem(last=False)
@@ -236,12 +237,12 @@ async def routing_graph(*, session: AsyncSession, station_id: str) -> tuple[str 
     return version, graph
 
 
-def _refuse(problems: Sequence[domain.GraphProblem], detail: str) -> InvalidInput:
+def _refuse(problems: Sequence[graph_rules.GraphProblem], detail: str) -> InvalidInput:
     return InvalidInput.from_problems(detail, list(problems))
 
 
 async def _check_graph(session: AsyncSession, station_id: str, feed: gtfs.Feed) -> None:
-    problems = domain.graph_problems(feed.levels, feed.places, feed.pathways)
+    problems = graph_rules.graph_problems(feed.levels, feed.places, feed.pathways)
     if problems:
         raise _refuse(problems, "The graph would have broken references; see `errors`.")
 
@@ -264,9 +265,9 @@ def _id() -> str:
 
 async def graph_report(
     *, session: AsyncSession, station_id: str
-) -> tuple[str | None, domain.RoutingGraph, list]:
+) -> tuple[str | None, routing.RoutingGraph, list]:
     version, graph = await routing_graph(session=session, station_id=station_id)
-    return version, graph, domain.graph_warnings(graph)
+    return version, graph, routing.graph_warnings(graph)
 
 
 # Operator CRUD by code: one helper per verb for the three tables.
@@ -286,7 +287,11 @@ async def _write(session: AsyncSession, station_id: str, proposed: gtfs.Feed) ->
 async def create_item(*, session: AsyncSession, station_id: str, model: Any, values: dict[str, Any]) -> Any:
     """Add a level, place or pathway, after checking that the graph stays whole with it."""
     feed = await load_feed(session=session, station_id=station_id)
-    record_type = {Level: domain.LevelRecord, Place: domain.PlaceRecord, Pathway: domain.PathwayRecord}[model]
+    record_type = {
+        Level: graph_rules.LevelRecord,
+        Place: graph_rules.PlaceRecord,
+        Pathway: graph_rules.PathwayRecord,
+    }[model]
     field = {Level: "levels", Place: "places", Pathway: "pathways"}[model]
     existing = getattr(feed, field)
     if any(item.code == values["code"] for item in existing):
@@ -350,10 +355,10 @@ async def set_equipment_status(
 ) -> tuple[Place, EquipmentOutage | None]:
     """Put a lift, escalator or gate out of service or back; routing avoids it from the commit on."""
     place = await one_or_404(session, Place, "not-found", station_id=station_id, code=place_code)
-    if place.kind not in domain.EQUIPMENT_KINDS:
+    if place.kind not in graph_rules.EQUIPMENT_KINDS:
         raise InvalidInput(
             f"{place_code!r} is a {place.kind}, not equipment that can be out of service "
-            f"({', '.join(sorted(domain.EQUIPMENT_KINDS))}).",
+            f"({', '.join(sorted(graph_rules.EQUIPMENT_KINDS))}).",
             errors=[{"in": "path", "field": "place_code", "detail": "not equipment"}],
         )
     outage = await session.get(EquipmentOutage, (station_id, place_code))
@@ -411,7 +416,7 @@ async def record_locker_availability(
     """Keep a bank's availability unless a newer one is stored; the caller commits."""
     await source_spoke(session, station_id, "lockers")
     stored = await session.get(LockerAvailability, availability.bank_id)
-    if stored is not None and not domain.supersedes(availability.changed_at, stored.changed_at):
+    if stored is not None and not live.supersedes(availability.changed_at, stored.changed_at):
         return
     values = {
         "station_id": station_id,
