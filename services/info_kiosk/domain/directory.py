@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from kernel.rules import FieldProblem
-from services.info_kiosk.domain.languages import (
-    reading_order,
-    repeated_language_tags,
-)
+from services.info_kiosk.domain.languages import reading_order, repeated_language_tags
 
 
 class DirectoryEntry(Protocol):

@@ -34,32 +34,16 @@ PlaceKind = Literal[
 
 
 PathwayMode = Literal["walkway", "stairs", "travelator", "escalator", "lift", "fare_gate", "exit_gate"]
-
-
 Profile = Literal["fastest", "step_free", "avoid_stairs", "avoid_escalators", "least_walking"]
-
-
 PROFILES: tuple[Profile, ...] = ("fastest", "step_free", "avoid_stairs", "avoid_escalators", "least_walking")
-
-
 # Places that can be out of service (kernel/contracts/kiosk.py EquipmentKind).
 EQUIPMENT_KINDS = frozenset({"lift", "escalator", "travelator", "fare_gate"})
-
-
 MECHANICAL_MODES = frozenset({"lift", "escalator", "travelator"})
-
-
 # Walking speed when a pathway gives its length but not its time (m/s), and the time of a pathway
 # that gives neither: a guess, but a route must still be found.
 WALKING_SPEED = 1.2
-
-
 STAIRS_SPEED = 0.5
-
-
 DEFAULT_TRAVERSAL_S = 20.0
-
-
 # least_walking: a metre carried by a machine costs this much of a metre walked.
 CARRIED_METRE = 0.1
 

@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.info_kiosk import texts
-from services.info_kiosk.domain.graph_rules import (
-    Profile,
-    traversal_seconds,
-)
+from services.info_kiosk.domain.graph_rules import Profile, traversal_seconds
 from services.info_kiosk.domain.languages import localized
 from services.info_kiosk.domain.routing import RoutingGraph
 

@@ -25,8 +25,6 @@ from services.info_kiosk.domain.graph_rules import (
 
 # How many landmarks A* measures from: more is a tighter estimate, and a slower first route per profile.
 LANDMARKS = 16
-
-
 # A landmark distance of "never", finite so that differences stay numbers (far above any route).
 UNREACHABLE = 1e12
 
