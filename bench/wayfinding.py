@@ -1,7 +1,8 @@
 """Scenario wayfinding: routes on a generated station graph of 5,000 places.
 
 - route computation (routes.route, A* over the adjacency built once per graph version): p50 and
-  p99 per profile over random place pairs;
+  p99 per profile over random place pairs, their CPU time, and the p99 of each pair at its fastest
+  over the rounds (the same pairs every round);
 - routes per second through the service's HTTP stack, in process (ASGI, SQLite, the graph imported
   as GTFS);
 - time from a lift outage (PUT /equipment/{code}) to the first route that avoids it.
@@ -115,12 +116,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def route_times(feed: gtfs.Feed, count: int) -> dict[str, tuple[float, float, float]]:
+def route_times(feed: gtfs.Feed, count: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Per profile, the wall and CPU milliseconds of each route, over the same pairs every round."""
     graph = routing.RoutingGraph(feed.levels, feed.places, feed.pathways)
     rng = random.Random(1)
     codes = [place.code for place in feed.places]
     pairs = [(rng.choice(codes), rng.choice(codes)) for _ in range(count)]
-    results: dict[str, tuple[float, float, float]] = {}
+    results: dict[str, tuple[list[float], list[float]]] = {}
     for profile in graph_rules.PROFILES:
         graph.landmarks(profile)  # built once per graph version, like the adjacency
         times, cpu = [], []
@@ -129,7 +131,7 @@ def route_times(feed: gtfs.Feed, count: int) -> dict[str, tuple[float, float, fl
             routes.route(graph, a, b, profile, ["fr"])
             cpu.append((time.thread_time() - started_cpu) * 1000)
             times.append((time.perf_counter() - started) * 1000)
-        results[profile] = (statistics.median(times), percentile(times, 0.99), percentile(cpu, 0.99))
+        results[profile] = (times, cpu)
     return results
 
 
@@ -252,16 +254,20 @@ def main() -> None:
     rounds = [route_times(feed, args.routes) for _ in range(args.rounds)]
     times = {
         profile: (
-            statistics.median(r[profile][0] for r in rounds),
-            statistics.median(r[profile][1] for r in rounds),
-            statistics.median(r[profile][2] for r in rounds),
+            statistics.median(statistics.median(r[profile][0]) for r in rounds),
+            statistics.median(percentile(r[profile][0], 0.99) for r in rounds),
+            statistics.median(percentile(r[profile][1], 0.99) for r in rounds),
+            # Each pair at its fastest over the rounds: a neighbour's burst slows one round of a
+            # pair, rarely all of them, so this p99 is the route's own cost on a loaded machine.
+            percentile([min(walls) for walls in zip(*(r[profile][0] for r in rounds), strict=True)], 0.99),
         )
         for profile in graph_rules.PROFILES
     }
-    for profile, (p50, p99, cpu_p99) in times.items():
+    for profile, (p50, p99, cpu_p99, best_p99) in times.items():
         metrics[f"route_{profile}_p50_ms"] = metric(p50, "ms")
         # The CPU the route itself took: what the wall-clock p99 would be without neighbours.
         metrics[f"route_{profile}_cpu_p99_ms"] = metric(cpu_p99, "ms")
+        metrics[f"route_{profile}_best_of_rounds_p99_ms"] = metric(best_p99, "ms")
         metrics[f"route_{profile}_p99_ms"] = metric(p99, "ms", f"< {P99_TARGET_MS}")
     per_second, outage_s = asyncio.run(through_http(feed, args.seconds))
     metrics["routes_per_second_http_in_process"] = metric(per_second, "routes/s")
@@ -275,12 +281,13 @@ def main() -> None:
             f"; through the gateway ({args.concurrency} clients) {gateway_rps:.0f} routes/s, "
             f"outage respected in {gateway_outage_s * 1000:.0f} ms"
         )
-    worst = max(p99 for _, p99, _ in times.values())
-    worst_cpu = max(cpu for _, _, cpu in times.values())
+    worst = max(p99 for _, p99, _, _ in times.values())
+    worst_cpu = max(cpu for _, _, cpu, _ in times.values())
+    worst_best = max(best for _, _, _, best in times.values())
     metrics["load_average_1m"] = metric(os.getloadavg()[0], "runnable processes")
     summary = (
         f"5,000 places: worst p99 per profile {worst:.2f} ms (target < {P99_TARGET_MS}; its CPU time "
-        f"{worst_cpu:.2f} ms; load average {os.getloadavg()[0]:.1f} on this 2-core machine), "
+        f"{worst_cpu:.2f} ms, each pair at its fastest of the rounds {worst_best:.2f} ms; load average {os.getloadavg()[0]:.1f} on this 2-core machine), "
         f"{per_second:.0f} routes/s over HTTP in process, outage respected in {outage_s * 1000:.0f} ms"
         f"{gateway_line}"
     )
@@ -291,7 +298,8 @@ def main() -> None:
         metrics,
         summary,
         configuration={
-            "routes": "in process, the domain's router alone, then over HTTP in process",
+            "routes": "in process, the domain's router alone (A*, 16 landmarks, 6 active terms per route), "
+            "then over HTTP in process",
             "gateway": "none"
             if args.no_gateway
             else "bench_stack (deploy/embedded), SQLite, logs at WARNING, no devices",
