@@ -24,7 +24,7 @@ POISONED_ITEM_TESTS = {
 NO_ITEMS = {
     "kernel/bus.py": "connects to NATS until it can (each failure retried with backoff)",
     "services/signage/heartbeats.py": "one background write per heartbeat (errors logged in the task)",
-    "services/signage/live.py": "watches the cache generation (no I/O); one SSE client per stream",
+    "services/signage/player/live.py": "watches the cache generation (no I/O); one SSE client per stream",
     "services/bike_share/live.py": "one SSE client per stream (mobility area)",
     "services/bike_share/consumers.py": "subscribes once; each NATS report answered alone (problem+json)",
     "gateway/app.py": "refreshes the services' routes (each round caught and retried)",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from kernel.contracts import kiosk, mobility
 from kernel.events import STREAMS
 from kernel.registry import SIGNAGE
 from kernel.service_app import ServiceDefinition, create_service_app
-from services.signage import api, consumers
+from services.signage import consumers, sweeper
+from services.signage.alerts import api as alerts
+from services.signage.content import api as content
+from services.signage.media import api as media
 from services.signage.models import Base
+from services.signage.player import api as player
+from services.signage.playlists import api as playlists
+from services.signage.plays import api as plays
+from services.signage.schedules import api as schedules
+from services.signage.screens import api as screens
 from services.signage.settings import Settings
 
 DEFINITION = ServiceDefinition(
@@ -18,8 +26,19 @@ DEFINITION = ServiceDefinition(
     description="The station's screens and the content they rotate: messages, artworks and live widgets.",
     version="0.1.0",
     metadata=Base.metadata,
-    routers=[api.router],
-    hot_reads=api.HOT_READS,
+    routers=[
+        screens.router,
+        player.router,
+        plays.router,
+        media.router,
+        content.router,
+        playlists.router,
+        schedules.router,
+        alerts.router,
+        # The sweeper and the push channel run inside the service's lifespan.
+        APIRouter(lifespan=sweeper.lifespan),
+    ],
+    hot_reads=player.HOT_READS,
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
     consumers=consumers.consumers,
 )

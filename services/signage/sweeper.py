@@ -15,7 +15,10 @@ from redis.exceptions import RedisError
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import item_alone, stop_task
-from services.signage import domain, heartbeats, live, service
+from services.signage import domain, heartbeats
+from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
+from services.signage.player import live
+from services.signage.screens.service import list_screens, report_silent_screens
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +36,11 @@ async def sweep(runtime: ServiceRuntime) -> None:
     now = utcnow()
     for station_id in runtime.settings.stations:
         async with (
-            item_alone(service.SWEEP_LOOP, f"alerts of {station_id}"),
+            item_alone(SWEEP_LOOP, f"alerts of {station_id}"),
             runtime.sessionmaker() as session,
         ):
-            await service.clear_expired_alerts(session=session, station_id=station_id, at=now)
-        async with item_alone(service.SWEEP_LOOP, f"screens of {station_id}"):
+            await clear_expired_alerts(session=session, station_id=station_id, at=now)
+        async with item_alone(SWEEP_LOOP, f"screens of {station_id}"):
             await report_silences(runtime, station_id)
 
 
@@ -46,7 +49,7 @@ async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
     if redis is None:
         return  # no heartbeats without Redis, so no silence to speak of
     async with runtime.sessionmaker() as session:
-        codes = [s.code for s in await service.list_screens(session=session, station_id=station_id)]
+        codes = [s.code for s in await list_screens(session=session, station_id=station_id)]
         seen = await heartbeats.last_seen(redis, station_id=station_id, codes=codes)
         now = utcnow()
         newly_silent = set()
@@ -64,7 +67,7 @@ async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
             log.warning("silent screens not checked", extra={"error": repr(exc)})
             return
         if newly_silent:
-            await service.report_silent_screens(
+            await report_silent_screens(
                 session=session, station_id=station_id, last_seen=seen, newly_silent=newly_silent
             )
 

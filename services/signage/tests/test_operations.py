@@ -16,10 +16,12 @@ from sqlalchemy import select
 
 from kernel.contracts.kiosk import EquipmentStatusChanged
 from kernel.contracts.mobility import VehicleStationStatusChanged
-from services.signage import live, service
+from services.signage.alerts.service import clear_expired_alerts
 from services.signage.app import DEFINITION
 from services.signage.models import OUTBOX
+from services.signage.player import live
 from services.signage.settings import Settings
+from services.signage.widgets.service import record_equipment_status, record_vehicle_status
 from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
@@ -570,7 +572,7 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
     async def record(*statuses: VehicleStationStatusChanged) -> None:
         async with station.running.runtime.sessionmaker() as session:
             for one in statuses:
-                await service.record_vehicle_status(session=session, station_id=SAINT_DENIS, status=one)
+                await record_vehicle_status(session=session, station_id=SAINT_DENIS, status=one)
             await session.commit()
 
     async def vehicles_event() -> None:
@@ -585,7 +587,7 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
     assert (await station.document("hall"))["live"] == {}
 
     async with station.running.runtime.sessionmaker() as session:
-        await service.record_equipment_status(
+        await record_equipment_status(
             session=session,
             station_id=SAINT_DENIS,
             change=EquipmentStatusChanged(
@@ -616,7 +618,7 @@ async def test_an_expired_alert_is_cleared_once_with_its_event(station):
     later = expires + timedelta(seconds=1)
     for expected in ([alert["id"]], []):  # a second sweep (another replica's) finds nothing left
         async with runtime.sessionmaker() as session:
-            cleared = await service.clear_expired_alerts(session=session, station_id=SAINT_DENIS, at=later)
+            cleared = await clear_expired_alerts(session=session, station_id=SAINT_DENIS, at=later)
         assert cleared == expected
     status = await station.call("GET", f"/alerts/{alert['id']}")
     assert status["cleared_at"] is not None and (await station.document("hall"))["alerts"] == []

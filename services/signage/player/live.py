@@ -18,7 +18,9 @@ from typing import Any
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import stop_task
-from services.signage import domain, service
+from services.signage import domain
+from services.signage.alerts.service import active_alerts, shown_alert
+from services.signage.screens.service import facts_of, list_screens
 
 WATCH_SECONDS = 0.05
 KEEPALIVE_SECONDS = 15.0
@@ -75,10 +77,10 @@ class LiveChannel:
 
     async def _load(self, station_id: str) -> StationView:
         async with self.runtime.sessionmaker() as session:
-            screens = await service.list_screens(session=session, station_id=station_id)
-            alerts = await service.active_alerts(session=session, station_id=station_id)
+            screens = await list_screens(session=session, station_id=station_id)
+            alerts = await active_alerts(session=session, station_id=station_id)
         return StationView(
-            screens={s.code: service.facts_of(s) for s in screens},
+            screens={s.code: facts_of(s) for s in screens},
             languages={s.code: list(s.languages) for s in screens},
             alerts=alerts,
         )
@@ -128,7 +130,7 @@ async def screen_events(
             yield sse("gone", {"screen": code})
             return
         shown = [
-            service.shown_alert(alert, view.languages[code])
+            shown_alert(alert, view.languages[code])
             for alert in domain.alerts_for(facts, view.alerts, utcnow())
         ]
         if shown != last_alerts:
