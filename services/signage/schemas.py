@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
+from kernel.contracts.screens import ShownAlert
 from kernel.fields import (
     JSON_INTEGER,
     ByLanguage,
@@ -338,16 +339,6 @@ class AlertReach(BaseModel):
     screens: list[str] = Field(
         description="The codes of the screens an alert with these targets would reach now"
     )
-
-
-class ShownAlert(BaseModel):
-    id: str
-    severity: Severity
-    language: str
-    text: str
-    texts: dict[str, str]
-    raised_at: datetime
-    expires_at: datetime | None
 
 
 # -- the player's document ----------------------------------------------------------------------------

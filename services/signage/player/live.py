@@ -9,12 +9,11 @@ Redis: with it down, pushes still flow, and players that lose the stream fall ba
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from kernel.contracts import screens as commands
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import stop_task
@@ -95,20 +94,6 @@ def channel_of(runtime: ServiceRuntime) -> LiveChannel:
     return channel
 
 
-def sse(event: str, data: Any, *, event_id: str | None = None) -> str:
-    lines = [f"event: {event}"]
-    if event_id is not None:
-        lines.append(f"id: {event_id}")
-    lines.append(f"data: {json.dumps(data, default=_iso, ensure_ascii=False, separators=(',', ':'))}")
-    return "\n".join(lines) + "\n\n"
-
-
-def _iso(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")
-
-
 async def screen_events(
     channel: LiveChannel,
     *,
@@ -120,27 +105,27 @@ async def screen_events(
     """`alerts` (the screen's alerts, at once and whenever they change) and `changed` (its document
     may have changed: revalidate it with If-None-Match), with keep-alive comments between; without
     `follow`, the current `alerts` and the end."""
-    yield "retry: 2000\n\n"
+    yield f"retry: {commands.RETRY_MILLISECONDS}\n\n"
     last_alerts: list[dict[str, Any]] | None = None
     generation = channel.generation
     while True:
         view = await channel.view(station_id)
         facts = view.screens.get(code)
         if facts is None:
-            yield sse("gone", {"screen": code})
+            yield commands.encode(commands.Retired(screen=code))
             return
         shown = [
             shown_alert(alert, view.languages[code])
             for alert in domain.alerts_for(facts, view.alerts, utcnow())
         ]
         if shown != last_alerts:
-            yield sse("alerts", shown, event_id=str(channel.generation))
+            yield commands.encode(commands.ShowAlerts.model_validate(shown), event_id=str(channel.generation))
             last_alerts = shown
         if not follow:
             return
         if channel.generation != generation:
             generation = channel.generation
-            yield sse("changed", {"generation": generation})
+            yield commands.encode(commands.Revalidate(generation=generation))
         if not await channel.wait(KEEPALIVE_SECONDS):
             yield ": keep-alive\n\n"
         if await disconnected():

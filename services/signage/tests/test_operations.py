@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from kernel.contracts import screens as commands
 from kernel.contracts.kiosk import EquipmentStatusChanged
 from kernel.contracts.mobility import VehicleStationStatusChanged
 from services.signage.alerts.service import clear_expired_alerts
@@ -415,6 +416,12 @@ async def test_an_operator_sees_which_screens_an_alert_would_reach_before_raisin
     assert (await station.call("GET", "/alerts"))["alerts"] == []  # nothing was raised
 
 
+def command_of(event: str) -> commands.ScreenCommand:
+    """The screen command one server-sent event carries, as a player reads it."""
+    fields = dict(line.split(": ", 1) for line in event.strip().splitlines())
+    return commands.decode(fields["event"], fields["data"])
+
+
 async def test_the_push_channel_wakes_a_screen_with_its_alerts(station):
     channel = live.channel_of(station.running.runtime)
 
@@ -435,8 +442,18 @@ async def test_the_push_channel_wakes_a_screen_with_its_alerts(station):
         # The hall's alert wakes the stream, but quai-1's alerts did not change: only `changed` comes.
         assert (await asyncio.wait_for(anext(events), 15)).startswith("event: changed")
         await station.call("POST", "/alerts", 201, json=platform)
-        pushed = await asyncio.wait_for(anext(events), 15)
-        assert pushed.startswith("event: alerts") and "Quai fermé" in pushed
+        pushed = command_of(await asyncio.wait_for(anext(events), 15))
+        assert isinstance(pushed, commands.ShowAlerts)
+        assert [(a.severity, a.text) for a in pushed.root] == [("emergency", "Quai fermé")]
+        # The screen retired: its channel says so, and ends.
+        await station.call("DELETE", "/screens/quai-1", 204)
+        while not isinstance(
+            command := command_of(await asyncio.wait_for(anext(events), 15)), commands.Retired
+        ):
+            assert isinstance(command, commands.Revalidate | commands.ShowAlerts)
+        assert command == commands.Retired(screen="quai-1")
+        with pytest.raises(StopAsyncIteration):
+            await anext(events)
     finally:
         await events.aclose()
 
