@@ -10,8 +10,8 @@ from kernel.auth import Principal, Scope
 from kernel.deps import SessionDep, require_scopes
 from kernel.errors import Forbidden
 from kernel.stations import STATION_SLUG_PATTERN
-from services.signage import domain
 from services.signage.models import Screen
+from services.signage.screens.domain import is_player_of
 from services.signage.screens.service import get_screen_or_raise
 
 CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
@@ -27,6 +27,6 @@ NOT_ITS_PLAYER = "`forbidden`: the token is not this screen's player."
 async def own_screen(session: SessionDep, station_id: str, code: str, player: Principal) -> Screen:
     """The screen, when the caller is its player device."""
     screen = await get_screen_or_raise(session=session, station_id=station_id, code=code)
-    if not domain.is_player_of(player, code=code, registered_player=screen.device_client_id):
+    if not is_player_of(player, code=code, registered_player=screen.device_client_id):
         raise Forbidden(f"This device is not the player of screen {code!r}.")
     return screen

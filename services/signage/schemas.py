@@ -20,15 +20,15 @@ from kernel.fields import (
 )
 from kernel.i18n import LANGUAGE_TAG_PATTERN
 from kernel.stations import STATION_SLUG_PATTERN
-from services.signage.domain import (
+from services.signage.alerts.domain import Severity
+from services.signage.content.domain import (
     MAX_DURATION_SECONDS,
     MIN_DURATION_SECONDS,
     ContentKind,
-    Orientation,
-    Severity,
-    Transition,
     WidgetName,
 )
+from services.signage.playlists.domain import Transition
+from services.signage.screens.domain import Orientation
 
 # Codes are slugs, like station ids: "hall-nord", "quai-2", "expo-printemps".
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]

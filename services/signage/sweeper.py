@@ -15,9 +15,10 @@ from redis.exceptions import RedisError
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import item_alone, stop_task
-from services.signage import domain, heartbeats
+from services.signage import heartbeats
 from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
 from services.signage.player import live
+from services.signage.screens.domain import screen_health
 from services.signage.screens.service import list_screens, report_silent_screens
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
         newly_silent = set()
         try:
             for code, at in seen.items():
-                silent = not domain.screen_health(
+                silent = not screen_health(
                     last_seen=at, playing_version=None, current_version="", at=now
                 ).online
                 key = reported_key(station_id, code)

@@ -16,7 +16,8 @@ from kernel.hot_reads import mark_changed
 from kernel.i18n import pick
 from kernel.outbox import stage
 from kernel.tasks import item_alone
-from services.signage import domain, events
+from services.signage import events
+from services.signage.alerts import domain
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import OUTBOX, Alert, AlertAck, Screen
 from services.signage.schemas import AlertCreate

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from kernel.deps import SessionDep, StationId
 from kernel.openapi import problem_responses
 from kernel.registry import SIGNAGE
-from services.signage import domain
-from services.signage.content import service
+from services.signage.content import domain, service
 from services.signage.deps import IdPath, Operator
 from services.signage.schemas import ContentCreate, ContentList, ContentPublic
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.db import utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.hot_reads import mark_changed
-from services.signage import domain
+from services.signage.content import domain
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import ContentItem, Media, Playlist, PlaylistItem
 from services.signage.schemas import ContentCreate

@@ -11,9 +11,8 @@ from kernel.errors import Problem
 from kernel.hot_reads import NOT_MODIFIED
 from kernel.openapi import problem_responses
 from kernel.registry import SIGNAGE
-from services.signage import domain
 from services.signage.deps import Operator, ShaPath
-from services.signage.media import service
+from services.signage.media import domain, service
 from services.signage.schemas import MediaPublic
 from services.signage.settings import Settings
 

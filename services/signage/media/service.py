@@ -14,7 +14,7 @@ from kernel.db import utcnow
 from kernel.errors import InvalidInput, NotFound, PayloadTooLarge, Problem
 from kernel.limits import check_image_pixels
 from kernel.registry import SIGNAGE
-from services.signage import domain
+from services.signage.media import domain
 from services.signage.models import Media
 
 

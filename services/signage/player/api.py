@@ -17,17 +17,18 @@ from kernel.registry import SIGNAGE
 from kernel.runtime import ServiceRuntime
 from kernel.stations import STATION_SLUG_PATTERN
 from kernel.streams import TOO_MANY_STREAMS, event_stream_response
-from services.signage import domain, heartbeats, invalidation
+from services.signage import heartbeats, invalidation
 from services.signage.deps import NOT_ITS_PLAYER, UNKNOWN_SCREEN, CodePath, Viewer
 from services.signage.player import live, service
 from services.signage.schemas import ScreenPlaylist
+from services.signage.screens.domain import may_view_playlist
 from services.signage.screens.service import get_screen_or_raise
 
 router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
 
 
 def may_view(viewer: Principal, request: ReadRequest, facts: Mapping[str, Any]) -> bool:
-    return viewer.may_act_on(request.station_id) and domain.may_view_playlist(
+    return viewer.may_act_on(request.station_id) and may_view_playlist(
         viewer, code=request.params["code"], registered_player=facts.get("registered_player")
     )
 
@@ -109,7 +110,7 @@ async def screen_events(
     viewer: Viewer,
 ) -> StreamingResponse:
     screen = await get_screen_or_raise(session=session, station_id=station_id, code=code)
-    if not domain.may_view_playlist(viewer, code=code, registered_player=screen.device_client_id):
+    if not may_view_playlist(viewer, code=code, registered_player=screen.device_client_id):
         raise Forbidden(f"This device is not the player of screen {code!r}.")
     await session.close()  # the stream lives long; it must not hold a connection
     channel = live.channel_of(runtime)

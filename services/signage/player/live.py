@@ -17,8 +17,9 @@ from kernel.contracts import screens as commands
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import stop_task
-from services.signage import domain
+from services.signage.alerts.domain import Alert, alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
+from services.signage.screens.domain import ScreenFacts
 from services.signage.screens.service import facts_of, list_screens
 
 WATCH_SECONDS = 0.05
@@ -27,9 +28,9 @@ KEEPALIVE_SECONDS = 15.0
 
 @dataclass(frozen=True)
 class StationView:
-    screens: dict[str, domain.ScreenFacts]
+    screens: dict[str, ScreenFacts]
     languages: dict[str, list[str]]
-    alerts: list[domain.Alert]
+    alerts: list[Alert]
 
 
 class LiveChannel:
@@ -115,8 +116,7 @@ async def screen_events(
             yield commands.encode(commands.Retired(screen=code))
             return
         shown = [
-            shown_alert(alert, view.languages[code])
-            for alert in domain.alerts_for(facts, view.alerts, utcnow())
+            shown_alert(alert, view.languages[code]) for alert in alerts_for(facts, view.alerts, utcnow())
         ]
         if shown != last_alerts:
             yield commands.encode(commands.ShowAlerts.model_validate(shown), event_id=str(channel.generation))

@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import utcnow
-from services.signage import domain
+from services.signage.alerts.domain import alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
 from services.signage.media.service import media_url
 from services.signage.models import Playlist, Screen
+from services.signage.player import domain
+from services.signage.playlists.domain import render, rendered_as_dict
 from services.signage.playlists.service import find_default_playlist, playlist_of
+from services.signage.schedules.domain import Segment, now_and_next
 from services.signage.schedules.service import list_schedules, schedule_of
 from services.signage.schemas import ScreenPublic
 from services.signage.screens.service import facts_of
@@ -29,7 +32,7 @@ async def screen_document(
     schedules = [schedule_of(s) for s in await list_schedules(session=session, station_id=screen.station_id)]
     default = await find_default_playlist(session=session, station_id=screen.station_id)
     fallback = screen.playlist_id or (default.id if default else None)
-    plan = domain.now_and_next(facts_of(screen), schedules, at, fallback=fallback)
+    plan = now_and_next(facts_of(screen), schedules, at, fallback=fallback)
     wanted = {s.playlist_id for s in (plan.now, plan.next) if s is not None and s.playlist_id}
     playlists = {
         p.id: p
@@ -37,14 +40,14 @@ async def screen_document(
         if p.station_id == screen.station_id
     }
 
-    def segment(part: domain.Segment | None) -> dict[str, Any] | None:
+    def segment(part: Segment | None) -> dict[str, Any] | None:
         if part is None:
             return None
         stored = playlists.get(part.playlist_id or "")
         shown = None
         if stored is not None:
-            rendered = domain.render(playlist_of(stored), screen.languages)
-            shown = domain.rendered_as_dict(rendered)
+            rendered = render(playlist_of(stored), screen.languages)
+            shown = rendered_as_dict(rendered)
             for item in shown["items"]:  # type: ignore[attr-defined]
                 item["media_url"] = media_url(screen.station_id, item["media"]) if item["media"] else None
         return {
@@ -60,7 +63,7 @@ async def screen_document(
         for item in stored.items
         if item.content.widget is not None
     }
-    alerts = domain.alerts_for(
+    alerts = alerts_for(
         facts_of(screen), await active_alerts(session=session, station_id=screen.station_id), at
     )
     document: dict[str, Any] = {

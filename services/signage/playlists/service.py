@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.db import utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
 from kernel.hot_reads import mark_changed
-from services.signage import domain
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import ContentItem, Playlist, PlaylistItem, Schedule, Screen
+from services.signage.playlists import domain
 from services.signage.schemas import PlaylistCreate, PlaylistEntryIn, PlaylistUpdate
 
 

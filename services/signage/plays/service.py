@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.db import utcnow
 from kernel.errors import InvalidInput, commit_or_conflict
 from kernel.rules import FieldProblem
-from services.signage import domain
 from services.signage.models import Play, Screen
+from services.signage.plays import domain
 from services.signage.schemas import PlayBatch, PlayReportRow
 
 

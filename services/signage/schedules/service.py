@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
 from kernel.hot_reads import mark_changed
 from kernel.rules import FieldProblem
-from services.signage import domain
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import Playlist, Schedule
+from services.signage.schedules import domain
 from services.signage.schemas import ScheduleCreate, ScheduleUpdate
 from services.signage.screens.service import targets_of
 

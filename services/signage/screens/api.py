@@ -10,7 +10,7 @@ from kernel.db import utcnow
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.openapi import problem_responses
 from kernel.registry import SIGNAGE
-from services.signage import domain, heartbeats
+from services.signage import heartbeats
 from services.signage.deps import NOT_ITS_PLAYER, UNKNOWN_SCREEN, CodePath, Operator, Player, own_screen
 from services.signage.player.service import screen_document
 from services.signage.schemas import (
@@ -21,7 +21,7 @@ from services.signage.schemas import (
     ScreenStatus,
     ScreenUpdate,
 )
-from services.signage.screens import service
+from services.signage.screens import domain, service
 
 router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
 

@@ -12,10 +12,11 @@ from kernel.db import utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
-from services.signage import domain, events
+from services.signage import events
 from services.signage.invalidation import screen_tag
 from services.signage.models import OUTBOX, Playlist, Screen
 from services.signage.schemas import ScreenCreate, ScreenUpdate
+from services.signage.screens import domain
 
 
 def _field(field: str, detail: str) -> list[dict[str, str]]:
