@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from kernel.background import Background
 from kernel.contracts import kiosk, mobility
 from kernel.events import STREAMS
 from kernel.registry import SIGNAGE
@@ -40,7 +41,7 @@ DEFINITION = ServiceDefinition(
     ],
     hot_reads=player.HOT_READS,
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
-    consumers=consumers.consumers,
+    background=lambda runtime: Background(consumers=consumers.consumers(runtime)),
 )
 
 
