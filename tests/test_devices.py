@@ -64,7 +64,7 @@ async def test_the_screen_player_plays_acknowledges_alerts_and_keeps_its_playlis
             async with httpx.AsyncClient(timeout=10) as http:
                 # Its heartbeat tells operators the version it plays.
                 async def reported() -> bool:
-                    listed = (await http.get(f"{signage}/screens", headers=operator)).json()["screens"]
+                    listed = (await http.get(f"{signage}/screens", headers=operator)).json()["items"]
                     screen = next(s for s in listed if s["code"] == code)
                     return screen["online"] and screen["playing_version"] == player.version is not None
 

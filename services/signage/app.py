@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from kernel.background import Background
 from kernel.contracts import kiosk, mobility
 from kernel.events import STREAMS
 from kernel.registry import SIGNAGE
 from kernel.service_app import ServiceDefinition, create_service_app
-from services.signage import consumers, sweeper
+from services.signage import consumers, loops
 from services.signage.alerts import api as alerts
 from services.signage.content import api as content
 from services.signage.media import api as media
@@ -36,12 +36,9 @@ DEFINITION = ServiceDefinition(
         playlists.router,
         schedules.router,
         alerts.router,
-        # The sweeper and the push channel run inside the service's lifespan.
-        APIRouter(lifespan=sweeper.lifespan),
     ],
-    hot_reads=player.HOT_READS,
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
-    background=lambda runtime: Background(consumers=consumers.consumers(runtime)),
+    background=lambda runtime: Background(consumers=consumers.consumers(runtime), loops=loops.loops(runtime)),
 )
 
 

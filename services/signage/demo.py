@@ -11,13 +11,14 @@ from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.catalog import DEMO_SCREEN_CODE, CatalogStation, demo_device_ids, load_catalog
+from kernel.db import one_or_404
 from kernel.settings import ServiceSettings
 from services.signage.content.service import create_content_item, list_content_items
 from services.signage.media.service import store_media
+from services.signage.models import Playlist
 from services.signage.playlists.service import (
     create_playlist,
     find_default_playlist,
-    get_playlist_or_raise,
     list_playlists,
 )
 from services.signage.schedules.service import create_schedule, list_schedules
@@ -174,8 +175,8 @@ async def _load_station(session: AsyncSession, station: CatalogStation) -> None:
             playlist_in=PlaylistCreate(code=EXHIBITION_CODE, name=EXHIBITION, items=works),
         )
     if not await list_schedules(session=session, station_id=station.slug):
-        exhibition = await get_playlist_or_raise(
-            session=session, station_id=station.slug, code=EXHIBITION_CODE
+        exhibition = await one_or_404(
+            session, Playlist, "unknown-playlist", station_id=station.slug, code=EXHIBITION_CODE
         )
         await create_schedule(
             session=session,

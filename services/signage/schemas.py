@@ -121,11 +121,6 @@ class ScreenStatus(ScreenPublic):
     behind: bool = Field(description="It plays another version than the current one")
 
 
-class ScreenList(BaseModel):
-    station_id: str
-    screens: list[ScreenStatus]
-
-
 class Heartbeat(StrictInput):
     version: Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]*$")] | None = Field(
         default=None, description="`version` of the screen document it plays"
@@ -181,13 +176,6 @@ class ContentPublic(BaseModel):
     duration_seconds: int
     created_at: datetime
     updated_at: datetime
-
-
-class ContentList(BaseModel):
-    items: list[ContentPublic]
-    total: int
-    offset: int
-    limit: int
 
 
 # -- playlists ----------------------------------------------------------------------------------------
@@ -329,10 +317,6 @@ class AlertStatus(AlertPublic):
     screens: list[str] = Field(description="The screens it targets")
     acknowledged: dict[str, datetime] = Field(description="Screen code -> when its player showed it")
     not_acknowledged: list[str]
-
-
-class AlertList(BaseModel):
-    alerts: list[AlertPublic]
 
 
 class AlertReach(BaseModel):

@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import SIGNAGE
 from services.signage.alerts import service
 from services.signage.deps import (
@@ -16,10 +18,12 @@ from services.signage.deps import (
     CodePath,
     IdPath,
     Operator,
+    PageDep,
     Player,
     own_screen,
 )
-from services.signage.schemas import AlertCreate, AlertList, AlertPublic, AlertReach, AlertStatus, Targets
+from services.signage.models import Alert
+from services.signage.schemas import AlertCreate, AlertPublic, AlertReach, AlertStatus, Targets
 
 router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
 
@@ -65,15 +69,18 @@ async def alert_reach(
     return AlertReach(screens=screens)
 
 
-@router.get("/alerts", summary="The station's alerts, newest first (the last 200)")
+@router.get("/alerts", summary="The station's alerts, newest first")
 async def list_alerts(
     station_id: StationId,
     session: SessionDep,
     _: Operator,
+    page: PageDep,
     active: Annotated[bool, Query(description="Only those on screens now")] = False,
-) -> AlertList:
-    alerts = await service.list_alerts(session=session, station_id=station_id, active_only=active)
-    return AlertList(alerts=[AlertPublic.model_validate(a) for a in alerts])
+) -> Page[AlertPublic]:
+    alerts, next_cursor = await service.page_alerts(
+        session=session, station_id=station_id, active_only=active, page=page
+    )
+    return Page(items=[AlertPublic.model_validate(a) for a in alerts], next_cursor=next_cursor)
 
 
 @router.get(
@@ -82,7 +89,7 @@ async def list_alerts(
     responses=problem_responses({404: UNKNOWN_ALERT}),
 )
 async def get_alert(station_id: StationId, alert_id: IdPath, session: SessionDep, _: Operator) -> AlertStatus:
-    alert = await service.get_alert_or_raise(session=session, station_id=station_id, alert_id=alert_id)
+    alert = await one_or_404(session, Alert, "unknown-alert", station_id=station_id, id=alert_id)
     return await alert_status(session, alert)
 
 

@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import utcnow
-from kernel.errors import InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import InvalidInput
 from kernel.hot_reads import mark_changed
 from kernel.i18n import pick
 from kernel.outbox import stage
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.tasks import item_alone
 from services.signage import events
 from services.signage.alerts import domain
@@ -49,26 +50,30 @@ async def raise_alert(*, session: AsyncSession, station_id: str, alert_in: Alert
     return alert
 
 
+def _active(at: datetime) -> ColumnElement[bool]:
+    return and_(Alert.cleared_at.is_(None), or_(Alert.expires_at.is_(None), Alert.expires_at > at))
+
+
 async def list_alerts(*, session: AsyncSession, station_id: str, active_only: bool) -> Sequence[Alert]:
     query = select(Alert).where(Alert.station_id == station_id)
     if active_only:
-        now = utcnow()
-        query = query.where(
-            Alert.cleared_at.is_(None), or_(Alert.expires_at.is_(None), Alert.expires_at > now)
-        )
+        query = query.where(_active(utcnow()))
     return (await session.scalars(query.order_by(Alert.raised_at.desc()).limit(200))).all()
 
 
-async def get_alert_or_raise(*, session: AsyncSession, station_id: str, alert_id: str) -> Alert:
-    alert = await session.scalar(select(Alert).where(Alert.station_id == station_id, Alert.id == alert_id))
-    if alert is None:
-        raise NotFound(f"No alert {alert_id} at {station_id}.", slug="unknown-alert")
-    return alert
+async def page_alerts(
+    *, session: AsyncSession, station_id: str, active_only: bool, page: PageRequest
+) -> tuple[list[Alert], str | None]:
+    """One page of the station's alerts, newest first (only those on screens now, if asked)."""
+    statement = select(Alert).where(Alert.station_id == station_id)
+    if active_only:
+        statement = statement.where(_active(utcnow()))
+    return await page_of_rows(session, statement, [Alert.raised_at, Alert.id], page, descending=True)
 
 
 async def clear_alert(*, session: AsyncSession, station_id: str, alert_id: str) -> Alert:
     """Take an alert off the screens (they go back to their schedule) and publish alert.cleared."""
-    alert = await get_alert_or_raise(session=session, station_id=station_id, alert_id=alert_id)
+    alert = await one_or_404(session, Alert, "unknown-alert", station_id=station_id, id=alert_id)
     if alert.cleared_at is not None:
         return alert  # clearing twice is harmless
     alert.cleared_at = utcnow()
@@ -102,7 +107,7 @@ async def alert_status(*, session: AsyncSession, alert: Alert) -> tuple[list[str
 
 async def acknowledge_alert(*, session: AsyncSession, screen: Screen, alert_id: str) -> None:
     """The screen's player showed the alert; saying so twice keeps the first time."""
-    await get_alert_or_raise(session=session, station_id=screen.station_id, alert_id=alert_id)
+    await one_or_404(session, Alert, "unknown-alert", station_id=screen.station_id, id=alert_id)
     if await session.get(AlertAck, (alert_id, screen.code)) is not None:
         return
     session.add(AlertAck(alert_id=alert_id, screen_code=screen.code, acknowledged_at=utcnow()))

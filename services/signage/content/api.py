@@ -6,12 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import SIGNAGE
 from services.signage.content import domain, service
-from services.signage.deps import IdPath, Operator
-from services.signage.schemas import ContentCreate, ContentList, ContentPublic
+from services.signage.deps import IdPath, Operator, PageDep
+from services.signage.models import ContentItem
+from services.signage.schemas import ContentCreate, ContentPublic
 
 router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
 
@@ -36,17 +39,13 @@ async def list_content(
     station_id: StationId,
     session: SessionDep,
     _: Operator,
-    kind: Annotated[domain.ContentKind | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> ContentList:
-    items = await service.list_content_items(
-        session=session, station_id=station_id, kind=kind, offset=offset, limit=limit
+    page: PageDep,
+    kind: Annotated[domain.ContentKind | None, Query(description="Only content of this kind")] = None,
+) -> Page[ContentPublic]:
+    items, next_cursor = await service.page_content_items(
+        session=session, station_id=station_id, kind=kind, page=page
     )
-    total = await service.count_content_items(session=session, station_id=station_id, kind=kind)
-    return ContentList(
-        items=[ContentPublic.model_validate(i) for i in items], total=total, offset=offset, limit=limit
-    )
+    return Page(items=[ContentPublic.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.get(
@@ -56,7 +55,7 @@ async def get_content(
     station_id: StationId, content_id: IdPath, session: SessionDep, _: Operator
 ) -> ContentPublic:
     return ContentPublic.model_validate(
-        await service.get_content_or_raise(session=session, station_id=station_id, content_id=content_id)
+        await one_or_404(session, ContentItem, "unknown-content", station_id=station_id, id=content_id)
     )
 
 

@@ -5,43 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput
 from kernel.hot_reads import mark_changed
+from kernel.pagination import PageRequest, page_of_rows
 from services.signage.content import domain
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import ContentItem, Media, Playlist, PlaylistItem
 from services.signage.schemas import ContentCreate
 
 
-async def list_content_items(
-    *, session: AsyncSession, station_id: str, kind: str | None = None, offset: int = 0, limit: int = 1000
-) -> Sequence[ContentItem]:
-    """The station's content, oldest first."""
-    query = select(ContentItem).where(ContentItem.station_id == station_id)
-    if kind is not None:
-        query = query.where(ContentItem.kind == kind)
-    query = query.order_by(ContentItem.created_at, ContentItem.id).offset(offset).limit(limit)
-    return (await session.scalars(query)).all()
+def _content(station_id: str, kind: str | None) -> Select[Any]:
+    statement = select(ContentItem).where(ContentItem.station_id == station_id)
+    return statement if kind is None else statement.where(ContentItem.kind == kind)
 
 
-async def count_content_items(*, session: AsyncSession, station_id: str, kind: str | None) -> int:
-    query = select(func.count()).select_from(ContentItem).where(ContentItem.station_id == station_id)
-    if kind is not None:
-        query = query.where(ContentItem.kind == kind)
-    return int(await session.scalar(query) or 0)
+async def list_content_items(*, session: AsyncSession, station_id: str) -> Sequence[ContentItem]:
+    """All the station's content, oldest first."""
+    return (
+        await session.scalars(_content(station_id, None).order_by(ContentItem.created_at, ContentItem.id))
+    ).all()
 
 
-async def get_content_or_raise(*, session: AsyncSession, station_id: str, content_id: str) -> ContentItem:
-    item = await session.scalar(
-        select(ContentItem).where(ContentItem.station_id == station_id, ContentItem.id == content_id)
+async def page_content_items(
+    *, session: AsyncSession, station_id: str, kind: str | None, page: PageRequest
+) -> tuple[list[ContentItem], str | None]:
+    """One page of the station's content (of one kind, if asked), oldest first."""
+    return await page_of_rows(
+        session, _content(station_id, kind), [ContentItem.created_at, ContentItem.id], page
     )
-    if item is None:
-        raise NotFound(f"No content {content_id} at {station_id}.", slug="unknown-content")
-    return item
 
 
 async def _checked_content(
@@ -83,7 +78,7 @@ async def update_content_item(
     *, session: AsyncSession, station_id: str, content_id: str, content_in: ContentCreate
 ) -> ContentItem:
     """Replace a content; every screen that shows it gets the new version."""
-    item = await get_content_or_raise(session=session, station_id=station_id, content_id=content_id)
+    item = await one_or_404(session, ContentItem, "unknown-content", station_id=station_id, id=content_id)
     for name, value in (await _checked_content(session, station_id, content_in)).items():
         setattr(item, name, value)
     item.updated_at = utcnow()
@@ -94,7 +89,7 @@ async def update_content_item(
 
 async def delete_content_item(*, session: AsyncSession, station_id: str, content_id: str) -> None:
     """Delete a content no playlist uses."""
-    item = await get_content_or_raise(session=session, station_id=station_id, content_id=content_id)
+    item = await one_or_404(session, ContentItem, "unknown-content", station_id=station_id, id=content_id)
     used = await session.scalar(
         select(Playlist.code)
         .join(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)

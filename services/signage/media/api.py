@@ -10,8 +10,9 @@ from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import Problem
 from kernel.hot_reads import NOT_MODIFIED
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import SIGNAGE
-from services.signage.deps import Operator, ShaPath
+from services.signage.deps import Operator, PageDep, ShaPath
 from services.signage.media import domain, service
 from services.signage.schemas import MediaPublic
 from services.signage.settings import Settings
@@ -61,9 +62,12 @@ async def upload_media(
     return media_public(media)
 
 
-@router.get("/media", summary="The station's uploaded media")
-async def list_media(station_id: StationId, session: SessionDep, _: Operator) -> list[MediaPublic]:
-    return [media_public(m) for m in await service.list_media(session=session, station_id=station_id)]
+@router.get("/media", summary="The station's uploaded media, oldest first")
+async def list_media(
+    station_id: StationId, session: SessionDep, _: Operator, page: PageDep
+) -> Page[MediaPublic]:
+    media, next_cursor = await service.page_media(session=session, station_id=station_id, page=page)
+    return Page(items=[media_public(m) for m in media], next_cursor=next_cursor)
 
 
 @router.get(
@@ -90,13 +94,9 @@ async def get_media(
     # Vary: a shared cache (the gateway's) keeps the whole media apart from its ranges.
     headers = {"etag": etag, "cache-control": IMMUTABLE, "accept-ranges": "bytes", "vary": "range"}
     if request.headers.get("if-none-match") in (etag, "*"):
-        await service.get_media_or_raise(
-            session=session, station_id=station_id, sha256=sha256, with_data=False
-        )
+        await service.load_media(session=session, station_id=station_id, sha256=sha256, with_data=False)
         return Response(status_code=304, headers=headers)
-    media = await service.get_media_or_raise(
-        session=session, station_id=station_id, sha256=sha256, with_data=True
-    )
+    media = await service.load_media(session=session, station_id=station_id, sha256=sha256, with_data=True)
     wanted = domain.byte_range(request.headers.get("range"), media.size)
     if wanted == "unsatisfiable":
         raise Problem(

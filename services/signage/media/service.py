@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
 
-from kernel.db import utcnow
-from kernel.errors import InvalidInput, NotFound, PayloadTooLarge, Problem
+from kernel.db import one_or_404, utcnow
+from kernel.errors import InvalidInput, PayloadTooLarge, Problem
 from kernel.limits import check_image_pixels
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.registry import SIGNAGE
 from services.signage.media import domain
 from services.signage.models import Media
@@ -67,14 +67,11 @@ async def store_media(*, session: AsyncSession, station_id: str, data: bytes, ma
     return media
 
 
-async def get_media_or_raise(
-    *, session: AsyncSession, station_id: str, sha256: str, with_data: bool
-) -> Media:
-    """An uploaded media, else a 404 problem."""
-    options = [undefer(Media.data)] if with_data else []
-    media = await session.get(Media, (station_id, sha256), options=options)
-    if media is None:
-        raise NotFound(f"No media {sha256} at {station_id}.", slug="unknown-media")
+async def load_media(*, session: AsyncSession, station_id: str, sha256: str, with_data: bool) -> Media:
+    """An uploaded media (its bytes too when asked: they are deferred), else a 404 problem."""
+    media = await one_or_404(session, Media, "unknown-media", station_id=station_id, sha256=sha256)
+    if with_data:
+        await session.refresh(media, ["data"])
     return media
 
 
@@ -82,3 +79,11 @@ async def list_media(*, session: AsyncSession, station_id: str) -> Sequence[Medi
     return (
         await session.scalars(select(Media).where(Media.station_id == station_id).order_by(Media.uploaded_at))
     ).all()
+
+
+async def page_media(
+    *, session: AsyncSession, station_id: str, page: PageRequest
+) -> tuple[list[Media], str | None]:
+    """One page of the station's media, oldest upload first."""
+    statement = select(Media).where(Media.station_id == station_id)
+    return await page_of_rows(session, statement, [Media.uploaded_at, Media.sha256], page)

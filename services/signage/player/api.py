@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from kernel.auth import Principal
+from kernel.db import one_or_404
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import Forbidden
-from kernel.hot_reads import NOT_MODIFIED, HotRead, ReadRequest, Rendered
+from kernel.hot_reads import HotRead, ReadRequest, Rendered, hot_get
 from kernel.openapi import problem_responses
 from kernel.registry import SIGNAGE
 from kernel.runtime import ServiceRuntime
@@ -19,10 +20,10 @@ from kernel.stations import STATION_SLUG_PATTERN
 from kernel.streams import TOO_MANY_STREAMS, event_stream_response
 from services.signage import heartbeats, invalidation
 from services.signage.deps import NOT_ITS_PLAYER, UNKNOWN_SCREEN, CodePath, Viewer
+from services.signage.models import Screen
 from services.signage.player import live, service
 from services.signage.schemas import ScreenPlaylist
 from services.signage.screens.domain import may_view_playlist
-from services.signage.screens.service import get_screen_or_raise
 
 router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
 
@@ -54,14 +55,12 @@ PLAYLIST = HotRead(
 )
 
 
-HOT_READS = (PLAYLIST,)
-
-
-@router.get(
-    "/screens/{code}/playlist",
+@hot_get(
+    router,
+    PLAYLIST,
     response_model=ScreenPlaylist,
     summary="What a screen plays now and next, and its alerts; its player polls it with If-None-Match",
-    responses={**NOT_MODIFIED, **problem_responses({404: UNKNOWN_SCREEN})},
+    responses=problem_responses({404: UNKNOWN_SCREEN}),
 )
 async def screen_playlist(
     station_id: StationId,
@@ -72,7 +71,7 @@ async def screen_playlist(
     viewer: Viewer,
 ) -> Response:
     async def render() -> Rendered:
-        screen = await get_screen_or_raise(session=session, station_id=station_id, code=code)
+        screen = await one_or_404(session, Screen, "unknown-screen", station_id=station_id, code=code)
         document = ScreenPlaylist.model_validate(
             await service.screen_document(session=session, screen=screen)
         )
@@ -109,7 +108,7 @@ async def screen_events(
     runtime: RuntimeDep,
     viewer: Viewer,
 ) -> StreamingResponse:
-    screen = await get_screen_or_raise(session=session, station_id=station_id, code=code)
+    screen = await one_or_404(session, Screen, "unknown-screen", station_id=station_id, code=code)
     if not may_view_playlist(viewer, code=code, registered_player=screen.device_client_id):
         raise Forbidden(f"This device is not the player of screen {code!r}.")
     await session.close()  # the stream lives long; it must not hold a connection

@@ -16,7 +16,6 @@ from typing import Any
 from kernel.contracts import screens as commands
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
-from kernel.tasks import stop_task
 from services.signage.alerts.domain import Alert, alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
 from services.signage.screens.domain import ScreenFacts
@@ -38,25 +37,16 @@ class LiveChannel:
         self.runtime = runtime
         self.generation = runtime.hot.generation
         self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._views: dict[str, tuple[int, asyncio.Task[StationView]]] = {}
         self.streams = 0
 
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._watch(), name="signage-live-watch")
-
-    async def stop(self) -> None:
-        await stop_task(self._task)
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(WATCH_SECONDS)
-            current = self.runtime.hot.generation
-            if current != self.generation:
-                self.generation = current
-                woken, self._changed = self._changed, asyncio.Event()
-                woken.set()
+    def notice(self) -> None:
+        """Wake every stream if a commit moved the hot-read generation (loops.py runs this often)."""
+        current = self.runtime.hot.generation
+        if current != self.generation:
+            self.generation = current
+            woken, self._changed = self._changed, asyncio.Event()
+            woken.set()
 
     async def wait(self, timeout: float) -> bool:
         """True when something changed before `timeout` seconds."""
@@ -91,7 +81,6 @@ def channel_of(runtime: ServiceRuntime) -> LiveChannel:
     if channel is None:
         channel = LiveChannel(runtime)
         runtime._signage_live = channel  # type: ignore[attr-defined]  # one per running service
-    channel.start()
     return channel
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import SIGNAGE
-from services.signage.deps import CodePath, Operator
+from services.signage.deps import CodePath, Operator, PageDep
+from services.signage.models import Playlist
 from services.signage.playlists import service
 from services.signage.schemas import PlaylistCreate, PlaylistSummary, PlaylistUpdate
 
@@ -36,11 +39,11 @@ async def create_playlist(
 
 
 @router.get("/playlists", summary="The station's playlists, by code")
-async def list_playlists(station_id: StationId, session: SessionDep, _: Operator) -> list[PlaylistSummary]:
-    return [
-        PlaylistSummary.model_validate(p)
-        for p in await service.list_playlists(session=session, station_id=station_id)
-    ]
+async def list_playlists(
+    station_id: StationId, session: SessionDep, _: Operator, page: PageDep
+) -> Page[PlaylistSummary]:
+    playlists, next_cursor = await service.page_playlists(session=session, station_id=station_id, page=page)
+    return Page(items=[PlaylistSummary.model_validate(p) for p in playlists], next_cursor=next_cursor)
 
 
 @router.get("/playlists/{code}", summary="One playlist", responses=problem_responses({404: UNKNOWN_PLAYLIST}))
@@ -48,7 +51,7 @@ async def get_playlist(
     station_id: StationId, code: CodePath, session: SessionDep, _: Operator
 ) -> PlaylistSummary:
     return PlaylistSummary.model_validate(
-        await service.get_playlist_or_raise(session=session, station_id=station_id, code=code)
+        await one_or_404(session, Playlist, "unknown-playlist", station_id=station_id, code=code)
     )
 
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput, commit_or_conflict
 from kernel.hot_reads import mark_changed
+from kernel.pagination import PageRequest, page_of_rows
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import ContentItem, Playlist, PlaylistItem, Schedule, Screen
 from services.signage.playlists import domain
@@ -31,13 +32,12 @@ async def list_playlists(*, session: AsyncSession, station_id: str) -> Sequence[
     ).all()
 
 
-async def get_playlist_or_raise(*, session: AsyncSession, station_id: str, code: str) -> Playlist:
-    playlist = await session.scalar(
-        select(Playlist).where(Playlist.station_id == station_id, Playlist.code == code)
-    )
-    if playlist is None:
-        raise NotFound(f"No playlist {code!r} at {station_id}.", slug="unknown-playlist")
-    return playlist
+async def page_playlists(
+    *, session: AsyncSession, station_id: str, page: PageRequest
+) -> tuple[list[Playlist], str | None]:
+    """One page of the station's playlists, by code."""
+    statement = select(Playlist).where(Playlist.station_id == station_id)
+    return await page_of_rows(session, statement, [Playlist.code], page)
 
 
 async def _check_entries(session: AsyncSession, station_id: str, entries: list[PlaylistEntryIn]) -> None:
@@ -119,7 +119,7 @@ async def update_playlist(
     *, session: AsyncSession, station_id: str, code: str, playlist_in: PlaylistUpdate
 ) -> Playlist:
     """Replace a playlist's name, default flag and items."""
-    playlist = await get_playlist_or_raise(session=session, station_id=station_id, code=code)
+    playlist = await one_or_404(session, Playlist, "unknown-playlist", station_id=station_id, code=code)
     await _check_entries(session, station_id, playlist_in.items)
     await _check_default(session, station_id, playlist_in.is_default, playlist.id)
     playlist.name = playlist_in.name
@@ -138,7 +138,7 @@ async def update_playlist(
 
 async def delete_playlist(*, session: AsyncSession, station_id: str, code: str) -> None:
     """Delete a playlist no schedule uses; its screens fall back to the default."""
-    playlist = await get_playlist_or_raise(session=session, station_id=station_id, code=code)
+    playlist = await one_or_404(session, Playlist, "unknown-playlist", station_id=station_id, code=code)
     used = await session.scalar(select(Schedule.code).where(Schedule.playlist_id == playlist.id).limit(1))
     if used is not None:
         raise Conflict(f"Schedule {used!r} still plays this playlist.", slug="playlist-in-use")

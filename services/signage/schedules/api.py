@@ -6,10 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import SIGNAGE
-from services.signage.deps import CodePath, Operator
+from services.signage.deps import CodePath, Operator, PageDep
+from services.signage.models import Schedule
 from services.signage.schedules import service
 from services.signage.schemas import ScheduleCreate, SchedulePublic, ScheduleUpdate
 
@@ -38,8 +41,11 @@ async def create_schedule(
 
 
 @router.get("/schedules", summary="The station's schedules, by code")
-async def list_schedules(station_id: StationId, session: SessionDep, _: Operator) -> list[SchedulePublic]:
-    return [schedule_public(s) for s in await service.list_schedules(session=session, station_id=station_id)]
+async def list_schedules(
+    station_id: StationId, session: SessionDep, _: Operator, page: PageDep
+) -> Page[SchedulePublic]:
+    schedules, next_cursor = await service.page_schedules(session=session, station_id=station_id, page=page)
+    return Page(items=[schedule_public(s) for s in schedules], next_cursor=next_cursor)
 
 
 @router.get("/schedules/{code}", summary="One schedule", responses=problem_responses({404: UNKNOWN_SCHEDULE}))
@@ -47,7 +53,7 @@ async def get_schedule(
     station_id: StationId, code: CodePath, session: SessionDep, _: Operator
 ) -> SchedulePublic:
     return schedule_public(
-        await service.get_schedule_or_raise(session=session, station_id=station_id, code=code)
+        await one_or_404(session, Schedule, "unknown-schedule", station_id=station_id, code=code)
     )
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.db import one_or_404
+from kernel.errors import Conflict, InvalidInput, commit_or_conflict
 from kernel.hot_reads import mark_changed
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.signage.invalidation import PLAYLISTS
 from services.signage.models import Playlist, Schedule
@@ -26,13 +28,12 @@ async def list_schedules(*, session: AsyncSession, station_id: str) -> Sequence[
     ).all()
 
 
-async def get_schedule_or_raise(*, session: AsyncSession, station_id: str, code: str) -> Schedule:
-    schedule = await session.scalar(
-        select(Schedule).where(Schedule.station_id == station_id, Schedule.code == code)
-    )
-    if schedule is None:
-        raise NotFound(f"No schedule {code!r} at {station_id}.", slug="unknown-schedule")
-    return schedule
+async def page_schedules(
+    *, session: AsyncSession, station_id: str, page: PageRequest
+) -> tuple[list[Schedule], str | None]:
+    """One page of the station's schedules, by code."""
+    statement = select(Schedule).where(Schedule.station_id == station_id)
+    return await page_of_rows(session, statement, [Schedule.code], page)
 
 
 async def _checked_schedule(
@@ -74,7 +75,7 @@ async def create_schedule(*, session: AsyncSession, station_id: str, schedule_in
 async def update_schedule(
     *, session: AsyncSession, station_id: str, code: str, schedule_in: ScheduleUpdate
 ) -> Schedule:
-    schedule = await get_schedule_or_raise(session=session, station_id=station_id, code=code)
+    schedule = await one_or_404(session, Schedule, "unknown-schedule", station_id=station_id, code=code)
     for name, value in (await _checked_schedule(session, station_id, schedule_in)).items():
         setattr(schedule, name, value)
     mark_changed(session, station_id, PLAYLISTS)
@@ -83,7 +84,7 @@ async def update_schedule(
 
 
 async def delete_schedule(*, session: AsyncSession, station_id: str, code: str) -> None:
-    schedule = await get_schedule_or_raise(session=session, station_id=station_id, code=code)
+    schedule = await one_or_404(session, Schedule, "unknown-schedule", station_id=station_id, code=code)
     await session.delete(schedule)
     mark_changed(session, station_id, PLAYLISTS)
     await session.commit()

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from kernel.db import utcnow
+from kernel.db import one_or_404, utcnow
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.openapi import problem_responses
+from kernel.pagination import Page, page_of_items
 from kernel.registry import SIGNAGE
 from services.signage import heartbeats
-from services.signage.deps import NOT_ITS_PLAYER, UNKNOWN_SCREEN, CodePath, Operator, Player, own_screen
+from services.signage.deps import (
+    NOT_ITS_PLAYER,
+    UNKNOWN_SCREEN,
+    CodePath,
+    Operator,
+    PageDep,
+    Player,
+    own_screen,
+)
+from services.signage.models import Screen
 from services.signage.player.service import screen_document
 from services.signage.schemas import (
     Heartbeat,
     ScreenCreate,
-    ScreenList,
     ScreenPublic,
     ScreenStatus,
     ScreenUpdate,
@@ -47,16 +57,10 @@ async def register_screen(
     return ScreenPublic.model_validate(screen)
 
 
-@router.get("/screens", summary="The station's screens: last seen, online, and behind on content or not")
-async def list_screens(
-    station_id: StationId,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    _: Operator,
-    behind: Annotated[bool | None, Query(description="Only the screens behind on content (or not)")] = None,
-    online: Annotated[bool | None, Query(description="Only the screens online (or offline)")] = None,
-) -> ScreenList:
-    screens = await service.list_screens(session=session, station_id=station_id)
+async def statuses(
+    session: SessionDep, runtime: RuntimeDep, station_id: str, screens: Sequence[Screen]
+) -> list[ScreenStatus]:
+    """Each screen with its health: when it was last heard, what it plays, what it should."""
     codes = [s.code for s in screens]
     seen = await heartbeats.last_seen(runtime.redis, station_id=station_id, codes=codes)
     playing = await heartbeats.playing_versions(runtime.redis, station_id=station_id, codes=codes)
@@ -70,10 +74,6 @@ async def list_screens(
             current_version=current,
             at=now,
         )
-        if (behind is not None and health.behind != behind) or (
-            online is not None and health.online != online
-        ):
-            continue
         shown.append(
             ScreenStatus(
                 **ScreenPublic.model_validate(screen).model_dump(),
@@ -84,13 +84,41 @@ async def list_screens(
                 behind=health.behind,
             )
         )
-    return ScreenList(station_id=station_id, screens=shown)
+    return shown
+
+
+@router.get(
+    "/screens", summary="The station's screens by code: last seen, online, and behind on content or not"
+)
+async def list_screens(
+    station_id: StationId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Operator,
+    page: PageDep,
+    behind: Annotated[bool | None, Query(description="Only the screens behind on content (or not)")] = None,
+    online: Annotated[bool | None, Query(description="Only the screens online (or offline)")] = None,
+) -> Page[ScreenStatus]:
+    if behind is None and online is None:
+        screens, next_cursor = await service.page_screens(session=session, station_id=station_id, page=page)
+        return Page(items=await statuses(session, runtime, station_id, screens), next_cursor=next_cursor)
+    # Health lives in Redis, not in a column: the filter runs over the station's screens in memory.
+    every = await statuses(
+        session, runtime, station_id, await service.list_screens(session=session, station_id=station_id)
+    )
+    wanted = [
+        status
+        for status in every
+        if (behind is None or status.behind == behind) and (online is None or status.online == online)
+    ]
+    items, next_cursor = page_of_items(wanted, lambda status: (status.code,), page)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/screens/{code}", summary="One screen", responses=problem_responses({404: UNKNOWN_SCREEN}))
 async def get_screen(station_id: StationId, code: CodePath, session: SessionDep, _: Operator) -> ScreenPublic:
     return ScreenPublic.model_validate(
-        await service.get_screen_or_raise(session=session, station_id=station_id, code=code)
+        await one_or_404(session, Screen, "unknown-screen", station_id=station_id, code=code)
     )
 
 

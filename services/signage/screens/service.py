@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput, commit_or_conflict
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
+from kernel.pagination import PageRequest, page_of_rows
 from services.signage import events
 from services.signage.invalidation import screen_tag
 from services.signage.models import OUTBOX, Playlist, Screen
@@ -30,17 +31,18 @@ async def list_screens(*, session: AsyncSession, station_id: str) -> Sequence[Sc
     ).all()
 
 
+async def page_screens(
+    *, session: AsyncSession, station_id: str, page: PageRequest
+) -> tuple[list[Screen], str | None]:
+    """One page of the station's screens, by code."""
+    return await page_of_rows(
+        session, select(Screen).where(Screen.station_id == station_id), [Screen.code], page
+    )
+
+
 async def find_screen(*, session: AsyncSession, station_id: str, code: str) -> Screen | None:
     """The screen with this code at the station, if any."""
     return await session.scalar(select(Screen).where(Screen.station_id == station_id, Screen.code == code))
-
-
-async def get_screen_or_raise(*, session: AsyncSession, station_id: str, code: str) -> Screen:
-    """The screen with this code at the station, else a 404 problem."""
-    screen = await find_screen(session=session, station_id=station_id, code=code)
-    if screen is None:
-        raise NotFound(f"No screen {code!r} at {station_id}.", slug="unknown-screen")
-    return screen
 
 
 async def _check_screen_links(
@@ -90,7 +92,7 @@ async def update_screen(
     *, session: AsyncSession, station_id: str, code: str, screen_in: ScreenUpdate
 ) -> Screen:
     """Change a screen's place, zone, tags, languages, playlist or player device."""
-    screen = await get_screen_or_raise(session=session, station_id=station_id, code=code)
+    screen = await one_or_404(session, Screen, "unknown-screen", station_id=station_id, code=code)
     await _check_screen_links(session, station_id, screen_in, screen_id=screen.id)
     for name, value in screen_in.model_dump().items():
         setattr(screen, name, value)
@@ -101,7 +103,7 @@ async def update_screen(
 
 async def retire_screen(*, session: AsyncSession, station_id: str, code: str) -> None:
     """Take a screen out of service; its player's credentials no longer play anything here."""
-    screen = await get_screen_or_raise(session=session, station_id=station_id, code=code)
+    screen = await one_or_404(session, Screen, "unknown-screen", station_id=station_id, code=code)
     await session.delete(screen)
     mark_changed(session, station_id, screen_tag(code))
     await session.commit()

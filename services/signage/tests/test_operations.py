@@ -242,13 +242,13 @@ async def test_html_messages_are_sanitised(station):
 
 async def test_content_playlists_and_schedules_have_full_crud(station):
     listed = await station.call("GET", "/content", params={"kind": "artwork", "limit": 1})
-    assert listed["total"] == 1 and [i["title"] for i in listed["items"]] == ["Quai à l'aube"]
+    assert [i["title"] for i in listed["items"]] == ["Quai à l'aube"] and listed["next_cursor"] is None
     assert (await station.call("GET", f"/content/{station.ids['welcome']}"))["title"] == "Bienvenue"
     in_use = await station.running.http.delete(
         f"{BASE}/content/{station.ids['work']}", headers=station.operator
     )
     assert_problem(in_use, 409, "content-in-use")
-    assert [p["code"] for p in await station.call("GET", "/playlists")] == ["expo", "main"]
+    assert [p["code"] for p in (await station.call("GET", "/playlists"))["items"]] == ["expo", "main"]
     assert_problem(
         await station.running.http.delete(f"{BASE}/playlists/expo", headers=station.operator),
         409,
@@ -272,6 +272,45 @@ async def test_content_playlists_and_schedules_have_full_crud(station):
         404,
         "unknown-screen",
     )
+
+
+async def test_every_list_pages_by_cursor_in_one_stable_order(station):
+    for texts in ({"fr": "Un"}, {"fr": "Deux"}):
+        await station.call("POST", "/alerts", 201, json={"severity": "info", "texts": texts})
+
+    async def walk(path: str, key: str, **filters: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            params = {**filters, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            page = await station.call("GET", path, params=params)
+            assert len(page["items"]) <= 1
+            seen += [item[key] for item in page["items"]]
+            if (cursor := page["next_cursor"]) is None:
+                return seen
+
+    for path, key, filters in [
+        ("/screens", "code", {}),
+        ("/screens", "code", {"online": "false"}),
+        ("/content", "id", {}),
+        ("/content", "id", {"kind": "message"}),
+        ("/media", "sha256", {}),
+        ("/playlists", "code", {}),
+        ("/schedules", "code", {}),
+        ("/alerts", "id", {}),
+    ]:
+        whole = await station.call("GET", path, params={**filters, "limit": 200})
+        assert whole["next_cursor"] is None and len(whole["items"]) >= 1, path
+        assert await walk(path, key, **filters) == [item[key] for item in whole["items"]], (path, filters)
+    newest_first = (await station.call("GET", "/alerts"))["items"]
+    assert [a["texts"]["fr"] for a in newest_first[:2]] == ["Deux", "Un"]
+    for path in ("/screens", "/content", "/alerts"):
+        assert_problem(
+            await station.running.http.get(
+                f"{BASE}{path}", params={"cursor": "pas-un-curseur"}, headers=station.operator
+            ),
+            400,
+            "invalid-cursor",
+        )
 
 
 async def test_bad_schedules_are_refused_and_change_nothing(station):
@@ -379,12 +418,12 @@ async def test_alerts_reach_screens_are_acknowledged_and_cleared(station):
     status = await station.call("GET", f"/alerts/{alert['id']}")
     assert list(status["acknowledged"]) == ["hall"] and status["not_acknowledged"] == ["quai-1"]
 
-    assert [a["id"] for a in (await station.call("GET", "/alerts", params={"active": "true"}))["alerts"]] == [
+    assert [a["id"] for a in (await station.call("GET", "/alerts", params={"active": "true"}))["items"]] == [
         alert["id"]
     ]
     await station.call("POST", f"/alerts/{alert['id']}/clear")
     assert (await station.document("hall"))["alerts"] == []
-    assert (await station.call("GET", "/alerts", params={"active": "true"}))["alerts"] == []
+    assert (await station.call("GET", "/alerts", params={"active": "true"}))["items"] == []
     past = {"severity": "info", "texts": {"fr": "x"}, "expires_at": "2020-01-01T00:00:00Z"}
     assert_problem(
         await station.running.http.post(f"{BASE}/alerts", json=past, headers=station.operator), 422
@@ -393,7 +432,7 @@ async def test_alerts_reach_screens_are_acknowledged_and_cleared(station):
     assert_problem(
         await station.running.http.post(f"{BASE}/alerts", json=silent, headers=station.operator), 422
     )
-    assert (await station.call("GET", "/alerts"))["alerts"][0]["id"] == alert["id"]  # nothing raised
+    assert (await station.call("GET", "/alerts"))["items"][0]["id"] == alert["id"]  # nothing raised
 
 
 async def test_an_operator_sees_which_screens_an_alert_would_reach_before_raising_it(station):
@@ -413,7 +452,7 @@ async def test_an_operator_sees_which_screens_an_alert_would_reach_before_raisin
     assert_problem(
         await station.running.http.post(f"{BASE}/alerts/reach", json={}, headers=station.player("hall")), 403
     )
-    assert (await station.call("GET", "/alerts"))["alerts"] == []  # nothing was raised
+    assert (await station.call("GET", "/alerts"))["items"] == []  # nothing was raised
 
 
 def command_of(event: str) -> commands.ScreenCommand:
@@ -479,7 +518,7 @@ async def test_heartbeats_and_the_playlist_work_without_redis(station):
     )
     assert beat.status_code == 204
     listed = await station.call("GET", "/screens")
-    hall = next(s for s in listed["screens"] if s["code"] == "hall")
+    hall = next(s for s in listed["items"] if s["code"] == "hall")
     assert hall["online"] is False and hall["behind"] is True  # nothing recorded without Redis
     assert_problem(
         await station.running.http.post(

@@ -1,20 +1,21 @@
-"""What changes with time alone, checked every few seconds: alerts past their expiry are cleared
-(alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline)."""
+"""signage's periodic work, run by the kernel (kernel/background.py):
+
+- the sweeper: what changes with time alone, checked every few seconds: alerts past their expiry are
+  cleared (alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline);
+- the push watcher: wakes the players' push channels the moment what they show may have changed.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from fastapi import FastAPI
 from redis.exceptions import RedisError
 
+from kernel.background import Loop
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
-from kernel.tasks import item_alone, stop_task
+from kernel.tasks import item_alone
 from services.signage import heartbeats
 from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
 from services.signage.player import live
@@ -73,23 +74,24 @@ async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
             )
 
 
-async def _run(runtime: ServiceRuntime) -> None:
-    while True:
-        await asyncio.sleep(SWEEP_SECONDS)
-        try:
-            await sweep(runtime)
-        except Exception:
-            log.exception("sweep failed; trying again")
+class Sweeper(Loop):
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        super().__init__(SWEEP_LOOP, every=SWEEP_SECONDS)
+        self.runtime = runtime
+
+    async def tick(self) -> None:
+        await sweep(self.runtime)
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Runs inside the service's own lifespan (the runtime exists): the sweeper and the push channel."""
-    runtime: ServiceRuntime = app.state.runtime
-    task = asyncio.create_task(_run(runtime), name="signage-sweeper")
-    channel = live.channel_of(runtime)
-    try:
-        yield
-    finally:
-        await stop_task(task)
-        await channel.stop()
+class PushWatcher(Loop):
+    def __init__(self, channel: live.LiveChannel) -> None:
+        super().__init__("signage-push-watch", every=live.WATCH_SECONDS)
+        self.channel = channel
+
+    async def tick(self) -> None:
+        self.channel.notice()
+
+
+def loops(runtime: ServiceRuntime) -> list[Loop]:
+    """Every loop of signage, made once the runtime exists."""
+    return [Sweeper(runtime), PushWatcher(live.channel_of(runtime))]
