@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # What the player's document shows, within a station. Content, playlists, schedules and alerts may
-# touch any screen: they mark STATION and every screen's document is rendered again; only those whose
+# touch any screen: they mark PLAYLISTS and every screen's document is rendered again; only those whose
 # bytes changed get a new ETag. A screen's own edit marks only its tag.
 PLAYLISTS = "playlists"
 
