@@ -173,7 +173,7 @@ def test_a_paired_screen_plays_its_exhibition_and_follows_every_edit(player: Pla
         params={"since": "2026-01-05", "until": "2026-01-05", "screen": player.code},
         headers=operator,
     ).json()
-    assert report["rows"] == [
+    assert report["next_cursor"] is None and report["items"] == [
         {
             "day": "2026-01-05",
             "screen": player.code,

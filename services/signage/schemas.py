@@ -373,7 +373,3 @@ class PlayReportRow(BaseModel):
     content_item_id: str
     plays: int
     seconds: int
-
-
-class PlayReport(BaseModel):
-    rows: list[PlayReportRow]

@@ -10,11 +10,20 @@ from fastapi import APIRouter, Query
 from kernel.deps import SessionDep, StationId
 from kernel.errors import InvalidInput
 from kernel.openapi import problem_responses
+from kernel.pagination import Page, page_of_items
 from kernel.registry import SIGNAGE
 from kernel.stations import STATION_SLUG_PATTERN
-from services.signage.deps import NOT_ITS_PLAYER, UNKNOWN_SCREEN, CodePath, Operator, Player, own_screen
+from services.signage.deps import (
+    NOT_ITS_PLAYER,
+    UNKNOWN_SCREEN,
+    CodePath,
+    Operator,
+    PageDep,
+    Player,
+    own_screen,
+)
 from services.signage.plays import service
-from services.signage.schemas import PlayBatch, PlayBatchResult, PlayReport
+from services.signage.schemas import PlayBatch, PlayBatchResult, PlayReportRow
 
 router = APIRouter(prefix=SIGNAGE.path_prefix, tags=["signage"])
 
@@ -36,17 +45,18 @@ async def record_plays(
 
 @router.get(
     "/plays/report",
-    summary="Plays and seconds per day (Europe/Paris), screen and content",
+    summary="Plays and seconds per day (Europe/Paris), screen and content, in that order",
     responses=problem_responses(422),
 )
 async def play_report(
     station_id: StationId,
     session: SessionDep,
     _: Operator,
+    page: PageDep,
     since: Annotated[date, Query(description="First day, YYYY-MM-DD")],
     until: Annotated[date, Query(description="Last day, YYYY-MM-DD")],
     screen: Annotated[str | None, Query(max_length=64, pattern=STATION_SLUG_PATTERN)] = None,
-) -> PlayReport:
+) -> Page[PlayReportRow]:
     if until < since or until - since > timedelta(days=366):
         raise InvalidInput(
             "A report covers one day to a year, `until` not before `since`.",
@@ -55,4 +65,6 @@ async def play_report(
     rows = await service.play_report(
         session=session, station_id=station_id, since=since, until=until, screen=screen
     )
-    return PlayReport(rows=rows)
+    # The days, screens and contents of a report are few: its rows are summed once, then paged.
+    items, next_cursor = page_of_items(rows, lambda row: (row.day, row.screen, row.content_item_id), page)
+    return Page(items=items, next_cursor=next_cursor)

@@ -39,10 +39,19 @@ async def test_proof_of_play_counts_each_play_once_per_day_and_screen(station):
     assert resent.json() == {"accepted": 0, "duplicates": 2}
     report = await station.call("GET", "/plays/report", params={"since": "2026-11-24", "until": "2026-11-25"})
     # 23:59:50 and 00:00:10 in Paris: two station days.
-    assert [(r["day"], r["screen"], r["plays"], r["seconds"]) for r in report["rows"]] == [
+    assert [(r["day"], r["screen"], r["plays"], r["seconds"]) for r in report["items"]] == [
         ("2026-11-24", "hall", 1, 8),
         ("2026-11-25", "hall", 1, 8),
     ]
+    first_day = await station.call(
+        "GET", "/plays/report", params={"since": "2026-11-24", "until": "2026-11-25", "limit": 1}
+    )
+    second_day = await station.call(
+        "GET",
+        "/plays/report",
+        params={"since": "2026-11-24", "until": "2026-11-25", "limit": 1, "cursor": first_day["next_cursor"]},
+    )
+    assert first_day["items"] + second_day["items"] == report["items"] and second_day["next_cursor"] is None
     assert_problem(
         await station.running.http.post(path, json={"plays": plays}, headers=station.operator), 403
     )
