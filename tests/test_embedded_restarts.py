@@ -132,7 +132,7 @@ def screen_seen(gateway: str, operator: dict[str, str], since: datetime) -> dict
         return None
     if response.status_code != 200:
         return None
-    hall = next(s for s in response.json()["screens"] if s["code"] == "hall")
+    hall = next(s for s in response.json()["items"] if s["code"] == "hall")
     seen = hall["last_seen_at"]
     return hall if hall["online"] and seen and datetime.fromisoformat(seen) > since else None
 

@@ -31,8 +31,9 @@ from services.parcel_lockers import api as lockers_api
 from services.parcel_lockers import flows
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
-from services.signage import service as signage_service
 from services.signage.app import DEFINITION as SIGNAGE
+from services.signage.content import service as signage_content
+from services.signage.playlists import service as signage_playlists
 from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
 from services.signage.settings import Settings as SignageSettings
 from testkit.service import (
@@ -381,12 +382,12 @@ async def signage(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIterato
 def add_playlist(name: str, *, is_default: bool) -> Write:
     async def write(replica: ServiceUnderTest) -> None:
         async with replica.runtime.sessionmaker() as session:
-            item = await signage_service.create_content_item(
+            item = await signage_content.create_content_item(
                 session=session,
                 station_id=SAINT_DENIS,
                 content_in=ContentCreate(kind="message", title=name, texts={"fr": name}, duration_seconds=10),
             )
-            await signage_service.create_playlist(
+            await signage_playlists.create_playlist(
                 session=session,
                 station_id=SAINT_DENIS,
                 playlist_in=PlaylistCreate(

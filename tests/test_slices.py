@@ -99,7 +99,7 @@ def test_operator_registers_a_screen_and_the_player_fetches_its_playlist(stack, 
     assert_problem(httpx.get(f"{gateway}{BASE}/signage/screens/quai-1/playlist", headers=player), 403)
     assert httpx.get(f"{gateway}{BASE}/signage/screens/quai-1/playlist", headers=operator).status_code == 200
 
-    screens = httpx.get(f"{gateway}{BASE}/signage/screens", headers=operator).json()["screens"]
+    screens = httpx.get(f"{gateway}{BASE}/signage/screens", headers=operator).json()["items"]
     hall = next(s for s in screens if s["code"] == "hall")
     assert hall["last_seen_at"] is not None  # the heartbeat of the fetch above
 

@@ -1,21 +1,26 @@
-"""What changes with time alone, checked every few seconds: alerts past their expiry are cleared
-(alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline)."""
+"""signage's periodic work, run by the kernel (kernel/background.py):
+
+- the sweeper: what changes with time alone, checked every few seconds: alerts past their expiry are
+  cleared (alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline);
+- the push watcher: wakes the players' push channels the moment what they show may have changed.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from fastapi import FastAPI
 from redis.exceptions import RedisError
 
+from kernel.background import Loop
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
-from kernel.tasks import item_alone, stop_task
-from services.signage import domain, heartbeats, live, service
+from kernel.tasks import item_alone
+from services.signage import heartbeats
+from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
+from services.signage.player import live
+from services.signage.screens.domain import screen_health
+from services.signage.screens.service import list_screens, report_silent_screens
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +38,11 @@ async def sweep(runtime: ServiceRuntime) -> None:
     now = utcnow()
     for station_id in runtime.settings.stations:
         async with (
-            item_alone(service.SWEEP_LOOP, f"alerts of {station_id}"),
+            item_alone(SWEEP_LOOP, f"alerts of {station_id}"),
             runtime.sessionmaker() as session,
         ):
-            await service.clear_expired_alerts(session=session, station_id=station_id, at=now)
-        async with item_alone(service.SWEEP_LOOP, f"screens of {station_id}"):
+            await clear_expired_alerts(session=session, station_id=station_id, at=now)
+        async with item_alone(SWEEP_LOOP, f"screens of {station_id}"):
             await report_silences(runtime, station_id)
 
 
@@ -46,13 +51,13 @@ async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
     if redis is None:
         return  # no heartbeats without Redis, so no silence to speak of
     async with runtime.sessionmaker() as session:
-        codes = [s.code for s in await service.list_screens(session=session, station_id=station_id)]
+        codes = [s.code for s in await list_screens(session=session, station_id=station_id)]
         seen = await heartbeats.last_seen(redis, station_id=station_id, codes=codes)
         now = utcnow()
         newly_silent = set()
         try:
             for code, at in seen.items():
-                silent = not domain.screen_health(
+                silent = not screen_health(
                     last_seen=at, playing_version=None, current_version="", at=now
                 ).online
                 key = reported_key(station_id, code)
@@ -64,28 +69,29 @@ async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:
             log.warning("silent screens not checked", extra={"error": repr(exc)})
             return
         if newly_silent:
-            await service.report_silent_screens(
+            await report_silent_screens(
                 session=session, station_id=station_id, last_seen=seen, newly_silent=newly_silent
             )
 
 
-async def _run(runtime: ServiceRuntime) -> None:
-    while True:
-        await asyncio.sleep(SWEEP_SECONDS)
-        try:
-            await sweep(runtime)
-        except Exception:
-            log.exception("sweep failed; trying again")
+class Sweeper(Loop):
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        super().__init__(SWEEP_LOOP, every=SWEEP_SECONDS)
+        self.runtime = runtime
+
+    async def tick(self) -> None:
+        await sweep(self.runtime)
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Runs inside the service's own lifespan (the runtime exists): the sweeper and the push channel."""
-    runtime: ServiceRuntime = app.state.runtime
-    task = asyncio.create_task(_run(runtime), name="signage-sweeper")
-    channel = live.channel_of(runtime)
-    try:
-        yield
-    finally:
-        await stop_task(task)
-        await channel.stop()
+class PushWatcher(Loop):
+    def __init__(self, channel: live.LiveChannel) -> None:
+        super().__init__("signage-push-watch", every=live.WATCH_SECONDS)
+        self.channel = channel
+
+    async def tick(self) -> None:
+        self.channel.notice()
+
+
+def loops(runtime: ServiceRuntime) -> list[Loop]:
+    """Every loop of signage, made once the runtime exists."""
+    return [Sweeper(runtime), PushWatcher(live.channel_of(runtime))]

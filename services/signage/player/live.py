@@ -9,16 +9,17 @@ Redis: with it down, pushes still flow, and players that lose the stream fall ba
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from kernel.contracts import screens as commands
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
-from kernel.tasks import stop_task
-from services.signage import domain, service
+from services.signage.alerts.domain import Alert, alerts_for
+from services.signage.alerts.service import active_alerts, shown_alert
+from services.signage.screens.domain import ScreenFacts
+from services.signage.screens.service import facts_of, list_screens
 
 WATCH_SECONDS = 0.05
 KEEPALIVE_SECONDS = 15.0
@@ -26,9 +27,9 @@ KEEPALIVE_SECONDS = 15.0
 
 @dataclass(frozen=True)
 class StationView:
-    screens: dict[str, domain.ScreenFacts]
+    screens: dict[str, ScreenFacts]
     languages: dict[str, list[str]]
-    alerts: list[domain.Alert]
+    alerts: list[Alert]
 
 
 class LiveChannel:
@@ -36,25 +37,16 @@ class LiveChannel:
         self.runtime = runtime
         self.generation = runtime.hot.generation
         self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._views: dict[str, tuple[int, asyncio.Task[StationView]]] = {}
         self.streams = 0
 
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._watch(), name="signage-live-watch")
-
-    async def stop(self) -> None:
-        await stop_task(self._task)
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(WATCH_SECONDS)
-            current = self.runtime.hot.generation
-            if current != self.generation:
-                self.generation = current
-                woken, self._changed = self._changed, asyncio.Event()
-                woken.set()
+    def notice(self) -> None:
+        """Wake every stream if a commit moved the hot-read generation (loops.py runs this often)."""
+        current = self.runtime.hot.generation
+        if current != self.generation:
+            self.generation = current
+            woken, self._changed = self._changed, asyncio.Event()
+            woken.set()
 
     async def wait(self, timeout: float) -> bool:
         """True when something changed before `timeout` seconds."""
@@ -75,10 +67,10 @@ class LiveChannel:
 
     async def _load(self, station_id: str) -> StationView:
         async with self.runtime.sessionmaker() as session:
-            screens = await service.list_screens(session=session, station_id=station_id)
-            alerts = await service.active_alerts(session=session, station_id=station_id)
+            screens = await list_screens(session=session, station_id=station_id)
+            alerts = await active_alerts(session=session, station_id=station_id)
         return StationView(
-            screens={s.code: service.facts_of(s) for s in screens},
+            screens={s.code: facts_of(s) for s in screens},
             languages={s.code: list(s.languages) for s in screens},
             alerts=alerts,
         )
@@ -89,22 +81,7 @@ def channel_of(runtime: ServiceRuntime) -> LiveChannel:
     if channel is None:
         channel = LiveChannel(runtime)
         runtime._signage_live = channel  # type: ignore[attr-defined]  # one per running service
-    channel.start()
     return channel
-
-
-def sse(event: str, data: Any, *, event_id: str | None = None) -> str:
-    lines = [f"event: {event}"]
-    if event_id is not None:
-        lines.append(f"id: {event_id}")
-    lines.append(f"data: {json.dumps(data, default=_iso, ensure_ascii=False, separators=(',', ':'))}")
-    return "\n".join(lines) + "\n\n"
-
-
-def _iso(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 async def screen_events(
@@ -118,27 +95,26 @@ async def screen_events(
     """`alerts` (the screen's alerts, at once and whenever they change) and `changed` (its document
     may have changed: revalidate it with If-None-Match), with keep-alive comments between; without
     `follow`, the current `alerts` and the end."""
-    yield "retry: 2000\n\n"
+    yield f"retry: {commands.RETRY_MILLISECONDS}\n\n"
     last_alerts: list[dict[str, Any]] | None = None
     generation = channel.generation
     while True:
         view = await channel.view(station_id)
         facts = view.screens.get(code)
         if facts is None:
-            yield sse("gone", {"screen": code})
+            yield commands.encode(commands.Retired(screen=code))
             return
         shown = [
-            service.shown_alert(alert, view.languages[code])
-            for alert in domain.alerts_for(facts, view.alerts, utcnow())
+            shown_alert(alert, view.languages[code]) for alert in alerts_for(facts, view.alerts, utcnow())
         ]
         if shown != last_alerts:
-            yield sse("alerts", shown, event_id=str(channel.generation))
+            yield commands.encode(commands.ShowAlerts.model_validate(shown), event_id=str(channel.generation))
             last_alerts = shown
         if not follow:
             return
         if channel.generation != generation:
             generation = channel.generation
-            yield sse("changed", {"generation": generation})
+            yield commands.encode(commands.Revalidate(generation=generation))
         if not await channel.wait(KEEPALIVE_SECONDS):
             yield ": keep-alive\n\n"
         if await disconnected():
