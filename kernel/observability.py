@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextvars
+import itertools
 import json
 import logging
 import os
@@ -45,10 +46,29 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+# A minted id: this process's random prefix and a counter, 32 hex digits like a uuid4's. Unique
+# without a random draw per request (os.urandom is a system call, and it showed as the gateway's
+# largest single cost in a profile); an id names a request in the logs, it grants nothing.
+_ID_PREFIX = os.urandom(8).hex()
+_id_counter = itertools.count(int.from_bytes(os.urandom(4)))
+
+
+def _new_prefix() -> None:  # a forked child mints ids of its own
+    global _ID_PREFIX
+    _ID_PREFIX = os.urandom(8).hex()
+
+
+os.register_at_fork(after_in_child=_new_prefix)
+
+
+def new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+
+
 def bind_request_id(value: str | None) -> contextvars.Token[str | None]:
     """Adopt a caller's id when it is sane, else mint one; returns the token to reset."""
     if not value or not _VALID_REQUEST_ID.match(value):
-        value = os.urandom(16).hex()  # a uuid4's randomness, at a fifth of uuid4()'s cost
+        value = new_request_id()
     return _request_id.set(value)
 
 
