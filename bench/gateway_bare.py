@@ -93,7 +93,12 @@ def bare_app(kind: str, path: str, response: httpx.Response) -> Iterator[tuple[s
     sock = reserve_port(None)
     port = sock.getsockname()[1]
     sock.close()
-    process = subprocess.Popen([sys.executable, "-m", "bench.gateway_bare", kind, str(port), str(answer)])
+    # Its own session, like every component of the stack (deploy/embedded/processes.py): with the
+    # kernel's autogroup scheduling, a process shares the CPU with its session, so the yardsticks
+    # and the gateway must be measured on the same terms.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.gateway_bare", kind, str(port), str(answer)], start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}{path}"
     try:
         deadline = time.monotonic() + 30
