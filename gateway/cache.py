@@ -30,6 +30,7 @@ from prometheus_client import Counter
 
 from gateway.upstream import UpstreamResponse
 from kernel.bus import BusUnavailable, NatsBus
+from kernel.tasks import stop_task
 
 log = logging.getLogger(__name__)
 Header = tuple[bytes, bytes]
@@ -215,6 +216,10 @@ class EdgeCache:
         task = asyncio.create_task(self._fetch(key, scope, entry, list(request_headers), fetch, share=True))
         self._refreshing.add(task)
         task.add_done_callback(self._refreshed)
+
+    async def stop(self) -> None:
+        """Stop the refreshes under way (the gateway is shutting down)."""
+        await asyncio.gather(*(stop_task(task) for task in list(self._refreshing)))
 
     def _refreshed(self, task: asyncio.Task[tuple[UpstreamResponse, str]]) -> None:
         self._refreshing.discard(task)

@@ -29,6 +29,8 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from kernel.tasks import stop_task
+
 log = logging.getLogger(__name__)
 RATE_LIMITER_UNAVAILABLE = Counter(
     "gare_gateway_rate_limiter_unavailable_total", "Requests let through because Redis did not answer"
@@ -170,6 +172,10 @@ class RateLimiter:
         decision = self._allowances[key].take(self.clock(), burst)
         assert decision is not None  # a lease leaves tokens or a remembered refusal
         return decision
+
+    async def stop(self) -> None:
+        """Stop the leases asked for ahead (the gateway is shutting down)."""
+        await asyncio.gather(*(stop_task(task) for task in list(self._refills)))
 
     def _refill(self, key: str, *, per_second: float, burst: int) -> None:
         """Ask for the next lease while the client still spends this one: a busy client's requests
