@@ -120,10 +120,13 @@ async def test_every_request_leaves_one_access_line_with_its_request_id(stdout: 
             "route_template": "/things/{id}",
         }
 
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
         async def send(message):
             return None
 
-        await middleware(scope, None, send)
+        await middleware(scope, receive, send)
     await asyncio.sleep(0)
     lines = [json.loads(line) for line in stdout.getvalue().splitlines()]
     assert [(line["message"], line["request_id"], line["route"]) for line in lines] == [
