@@ -19,10 +19,11 @@ import pytest
 from devices.locker_controller import LockerController
 from kernel.service_app import ServiceDefinition
 from kernel.settings import ServiceSettings
-from services.bike_share import service as bike_share_service
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.demo import VELIB_SYSTEM
 from services.bike_share.models import System, VehicleType
+from services.bike_share.service import systems as bike_share_systems
+from services.bike_share.service import vehicle_types as bike_share_vehicle_types
 from services.bike_share.settings import Settings as BikeShareSettings
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
@@ -122,12 +123,10 @@ async def bike_share(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIter
             stack, BIKE_SHARE, BikeShareSettings, tmp_path=tmp_path, keys=keys, nats_url=nats_server.url
         )
         async with replicas[0].runtime.sessionmaker() as session:
-            await bike_share_service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
+            await bike_share_systems.ensure(session=session, system=System(**VELIB_SYSTEM))
         await register_vehicle_station(replicas[0], "1001", "Carrefour Pleyel")
         async with replicas[0].runtime.sessionmaker() as session:
-            await bike_share_service.ensure_vehicle_type(
-                session=session, vehicle_type=vehicle_type("velib-ebike")
-            )
+            await bike_share_vehicle_types.ensure(session=session, vehicle_type=vehicle_type("velib-ebike"))
         yield replicas
 
 
@@ -173,9 +172,7 @@ async def report(replica: ServiceUnderTest, count: int) -> None:
 
 async def add_vehicle_type(replica: ServiceUnderTest) -> None:
     async with replica.runtime.sessionmaker() as session:
-        await bike_share_service.ensure_vehicle_type(
-            session=session, vehicle_type=vehicle_type("velib-cargo")
-        )
+        await bike_share_vehicle_types.ensure(session=session, vehicle_type=vehicle_type("velib-cargo"))
 
 
 async def test_vehicle_stations_follow_every_write_on_both_replicas(bike_share):

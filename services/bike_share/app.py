@@ -22,7 +22,7 @@ DEFINITION = ServiceDefinition(
     description="Live availability of bikes, e-bikes, cargo bikes and shared cars near the station.",
     version="0.1.0",
     metadata=Base.metadata,
-    routers=[api.router, api.gbfs_router],
+    routers=api.ROUTERS,
     hot_reads=api.HOT_READS,
 )
 

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from kernel.auth import Scope
 from kernel.errors import Forbidden, InvalidInput, Problem, problem_body
 from kernel.runtime import ServiceRuntime
-from services.bike_share import domain, service
+from services.bike_share import domain
 from services.bike_share.schemas import StatusReportIn, VehicleStationPublic
+from services.bike_share.service import vehicle_stations
 
 log = logging.getLogger(__name__)
 REPORT_TOKEN = "mobility-report"
@@ -97,12 +98,12 @@ class DockReports:
                 ],
             ) from exc
         async with self.runtime.sessionmaker() as session:
-            station = await service.get_vehicle_station_or_raise(
+            station = await vehicle_stations.get_or_raise(
                 session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
             )
             if not domain.may_report(principal, system_id=station.system_id, vehicle_station_id=station.id):
                 raise Forbidden(f"This device does not report for {station.id!r} at {station_id}.")
-            updated = await service.report_status(
+            updated = await vehicle_stations.report_status(
                 session=session,
                 station_id=station_id,
                 vehicle_station_id=vehicle_station_id,

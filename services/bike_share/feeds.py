@@ -25,7 +25,7 @@ from kernel.geo import distance_m
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
 from kernel.tasks import stop_task
-from services.bike_share import domain, events, ingest, service
+from services.bike_share import domain, events, ingest
 from services.bike_share.models import (
     OUTBOX,
     FeedState,
@@ -34,6 +34,7 @@ from services.bike_share.models import (
     VehicleStationStatus,
     VehicleType,
 )
+from services.bike_share.service import shared, systems
 
 log = logging.getLogger(__name__)
 # An operator's station belongs to the metro station it is nearest to, within this walk.
@@ -75,7 +76,7 @@ class FeedClient:
 def nearest_station(lat: float, lon: float, stations: Iterable[str]) -> str | None:
     best: tuple[float, str] | None = None
     for station_id in stations:
-        position = service.station_position(station_id)
+        position = shared.station_position(station_id)
         if position is None:
             continue
         d = distance_m(lat, lon, *position)
@@ -170,7 +171,7 @@ async def apply_snapshot(
         if existing is None:
             session.add(VehicleType(id=record.id, **values))
         else:
-            service.apply(existing, values)
+            shared.apply(existing, values)
     current = {
         s.id: s
         for s in (
@@ -193,7 +194,7 @@ async def apply_snapshot(
                 f"station {station_record.external_id}: registered by hand at {hand.station_id}, left as it is"
             )
             continue
-        position = service.station_position(station_id)
+        position = shared.station_position(station_id)
         station_values: dict[str, Any] = {
             "station_id": station_id,
             "name": station_record.name,
@@ -216,20 +217,20 @@ async def apply_snapshot(
             )
             session.add(station)
         else:
-            service.apply(station, station_values)
+            shared.apply(station, station_values)
         if station_record.status is not None and changed_status(station.status, station_record.status):
             if station.status is None:
                 station.status = VehicleStationStatus(
                     vehicle_station_id=vs_id, updated_at=now, **station_record.status
                 )
             else:
-                service.apply(station.status, {**station_record.status, "updated_at": now})
+                shared.apply(station.status, {**station_record.status, "updated_at": now})
             await session.flush()
             await stage(session, OUTBOX, events.status_changed(station, station.status))
-        service.mark_vehicle_station_changed(session, station)
+        shared.mark_vehicle_station_changed(session, station)
     for vs_id, gone in current.items():
         if vs_id not in seen:
-            service.mark_vehicle_station_changed(session, gone)
+            shared.mark_vehicle_station_changed(session, gone)
             await session.delete(gone)
     await session.execute(delete(Vehicle).where(Vehicle.system_id == system_id, Vehicle.from_feed))
     ids = {domain.vehicle_station_id(system_id, v.external_id) for v in result.vehicles}
@@ -258,7 +259,7 @@ async def apply_snapshot(
             )
         )
     for station_id in touched:
-        mark_changed(session, station_id, service.GBFS, service.VEHICLE_STATIONS)
+        mark_changed(session, station_id, shared.GBFS, shared.VEHICLE_STATIONS)
     await session.commit()
     return problems
 
@@ -299,7 +300,7 @@ class IngestLoop:
             now = utcnow()
             due = [
                 f.system_id
-                for f in await service.list_feed_states(session=session)
+                for f in await systems.feed_states(session=session)
                 if f.next_attempt_at is None or f.next_attempt_at <= now
             ]
         pulled = []

@@ -252,11 +252,6 @@ class VehicleStationUpdate(PartialUpdate):
     kind: VehicleStationKind | None = None
 
 
-class VehicleStationPage(BaseModel):
-    vehicle_stations: list[VehicleStationPublic]
-    page: Page
-
-
 class VehicleCreate(StrictInput):
     """A free-floating vehicle near the station, as its operator reports it."""
 

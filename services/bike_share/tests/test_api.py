@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from services.bike_share import service
 from services.bike_share.app import DEFINITION
 from services.bike_share.demo import VELIB_SYSTEM, VELIB_TYPES
 from services.bike_share.models import System, VehicleType
+from services.bike_share.service import systems, vehicle_types
 from services.bike_share.settings import Settings
 from testkit.service import (
     SAINT_DENIS,
@@ -35,9 +35,9 @@ async def bike_share(tmp_path: Path, keys: SigningKey) -> AsyncIterator[ServiceU
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
     async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as running:
         async with running.runtime.sessionmaker() as session:
-            await service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
+            await systems.ensure(session=session, system=System(**VELIB_SYSTEM))
             for vehicle_type in VELIB_TYPES:
-                await service.ensure_vehicle_type(session=session, vehicle_type=VehicleType(**vehicle_type))
+                await vehicle_types.ensure(session=session, vehicle_type=VehicleType(**vehicle_type))
         operator = bearer(keys.operator())
         for external_id, name, distance in (
             ("1001", "Carrefour Pleyel", 120),
@@ -143,7 +143,7 @@ async def test_registering_a_station_or_a_vehicle_type_changes_the_listing(bike_
     assert "Stade" in [s["name"] for s in after_station.json()["vehicle_stations"]]
 
     async with bike_share.runtime.sessionmaker() as session:
-        await service.ensure_vehicle_type(
+        await vehicle_types.ensure(
             session=session,
             vehicle_type=VehicleType(
                 id="velib-cargo",

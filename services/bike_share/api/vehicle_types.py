@@ -1,0 +1,84 @@
+"""Vehicle types (shared by every station)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from kernel.deps import RuntimeDep, SessionDep, StationId
+from kernel.registry import BIKE_SHARE
+from services.bike_share.api.access import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.schemas import (
+    Page,
+    VehicleTypeCreate,
+    VehicleTypeList,
+    VehicleTypePublic,
+    VehicleTypeUpdate,
+)
+from services.bike_share.service import vehicle_types
+
+router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
+
+
+@router.get("/vehicle-types", summary="Vehicle types, paginated, by system")
+async def list_vehicle_types(
+    station_id: StationId,
+    session: SessionDep,
+    system_id: SystemFilter = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> VehicleTypeList:
+    rows, total = await vehicle_types.page(session=session, offset=offset, limit=limit, system_id=system_id)
+    return VehicleTypeList(
+        vehicle_types=[VehicleTypePublic.model_validate(r) for r in rows],
+        page=Page(offset=offset, limit=limit, total=total),
+    )
+
+
+@router.post(
+    "/vehicle-types", status_code=status.HTTP_201_CREATED, summary="Add a vehicle type", responses=IN_USE
+)
+async def create_vehicle_type(
+    station_id: StationId,
+    type_in: VehicleTypeCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: NetworkAdmin,
+) -> VehicleTypePublic:
+    created = await vehicle_types.create(session=session, type_in=type_in, stations=served(runtime))
+    return VehicleTypePublic.model_validate(created)
+
+
+@router.get("/vehicle-types/{vehicle_type_id}", summary="One vehicle type")
+async def get_vehicle_type(
+    station_id: StationId, vehicle_type_id: IdPath, session: SessionDep
+) -> VehicleTypePublic:
+    found = await vehicle_types.get_or_raise(session=session, vehicle_type_id=vehicle_type_id)
+    return VehicleTypePublic.model_validate(found)
+
+
+@router.patch("/vehicle-types/{vehicle_type_id}", summary="Change a vehicle type")
+async def update_vehicle_type(
+    station_id: StationId,
+    vehicle_type_id: IdPath,
+    type_in: VehicleTypeUpdate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: NetworkAdmin,
+) -> VehicleTypePublic:
+    updated = await vehicle_types.update(
+        session=session, vehicle_type_id=vehicle_type_id, type_in=type_in, stations=served(runtime)
+    )
+    return VehicleTypePublic.model_validate(updated)
+
+
+@router.delete(
+    "/vehicle-types/{vehicle_type_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a vehicle type",
+    responses=IN_USE,
+)
+async def delete_vehicle_type(
+    station_id: StationId, vehicle_type_id: IdPath, session: SessionDep, runtime: RuntimeDep, _: NetworkAdmin
+) -> Response:
+    await vehicle_types.delete(session=session, vehicle_type_id=vehicle_type_id, stations=served(runtime))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,85 @@
+"""Pricing plans of a system (GBFS `system_pricing_plans`), shared by every station."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.contracts import mobility
+from kernel.db import utcnow
+from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.rules import FieldProblem
+from services.bike_share.models import PricingPlan, VehicleType
+from services.bike_share.schemas import PricingPlanCreate, PricingPlanUpdate
+from services.bike_share.service import systems
+from services.bike_share.service.shared import apply, count_where, paged, shared_changed
+
+
+async def get_or_raise(*, session: AsyncSession, plan_id: str) -> PricingPlan:
+    found = await session.get(PricingPlan, plan_id)
+    if found is None:
+        raise NotFound(f"No pricing plan {plan_id!r}.")
+    return found
+
+
+async def require_in_system(session: AsyncSession, plan_id: str | None, system_id: str) -> None:
+    """A plan a vehicle type names must be one of its system's: a 422 otherwise."""
+    if plan_id is None:
+        return
+    plan = await session.get(PricingPlan, plan_id)
+    if plan is None or plan.system_id != system_id:
+        raise InvalidInput.from_problems(
+            "The body names an unknown pricing plan.",
+            [FieldProblem("pricing_plan_id", f"no pricing plan {plan_id!r} in system {system_id!r}")],
+        )
+
+
+async def page(
+    *, session: AsyncSession, offset: int, limit: int, system_id: str | None = None
+) -> tuple[list[PricingPlan], int]:
+    query = select(PricingPlan).order_by(PricingPlan.id)
+    if system_id is not None:
+        query = query.where(PricingPlan.system_id == system_id)
+    return await paged(session, query, offset=offset, limit=limit)
+
+
+async def create(
+    *, session: AsyncSession, plan_in: PricingPlanCreate, stations: Iterable[str]
+) -> PricingPlan:
+    await systems.require(session=session, system_id=plan_in.system_id)
+    plan = PricingPlan(**plan_in.model_dump())
+    session.add(plan)
+    await shared_changed(
+        session, stations, mobility.PRICING_PLAN, mobility.CREATED, id=plan.id, system_id=plan.system_id
+    )
+    await commit_or_conflict(session, detail=f"Pricing plan {plan.id!r} already exists.")
+    return plan
+
+
+async def update(
+    *, session: AsyncSession, plan_id: str, plan_in: PricingPlanUpdate, stations: Iterable[str]
+) -> PricingPlan:
+    plan = await get_or_raise(session=session, plan_id=plan_id)
+    apply(plan, plan_in.model_dump(exclude_unset=True))
+    plan.updated_at = utcnow()
+    await shared_changed(
+        session, stations, mobility.PRICING_PLAN, mobility.UPDATED, id=plan.id, system_id=plan.system_id
+    )
+    await commit_or_conflict(session)
+    return plan
+
+
+async def delete(*, session: AsyncSession, plan_id: str, stations: Iterable[str]) -> None:
+    plan = await get_or_raise(session=session, plan_id=plan_id)
+    used = await count_where(session, VehicleType.pricing_plan_id == plan_id)
+    if used:
+        raise Conflict(
+            f"{used} vehicle type(s) still use pricing plan {plan_id!r}.", slug="pricing-plan-in-use"
+        )
+    await session.delete(plan)
+    await shared_changed(
+        session, stations, mobility.PRICING_PLAN, mobility.DELETED, id=plan.id, system_id=plan.system_id
+    )
+    await session.commit()
