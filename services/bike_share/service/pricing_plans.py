@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts import mobility
 from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.rules import FieldProblem
 from services.bike_share.models import PricingPlan, VehicleType
 from services.bike_share.schemas import PricingPlanCreate, PricingPlanUpdate
 from services.bike_share.service import systems
-from services.bike_share.service.shared import apply, count_where, paged, shared_changed
+from services.bike_share.service.shared import apply, commit_shared_change, count_where, paged
 
 
 async def get_or_raise(*, session: AsyncSession, plan_id: str) -> PricingPlan:
@@ -51,10 +51,9 @@ async def create(
     await systems.require(session=session, system_id=plan_in.system_id)
     plan = PricingPlan(**plan_in.model_dump())
     session.add(plan)
-    await shared_changed(
-        session, stations, mobility.PRICING_PLAN, mobility.CREATED, id=plan.id, system_id=plan.system_id
+    await commit_shared_change(
+        session, plan, mobility.CREATED, stations, detail=f"Pricing plan {plan.id!r} already exists."
     )
-    await commit_or_conflict(session, detail=f"Pricing plan {plan.id!r} already exists.")
     return plan
 
 
@@ -64,10 +63,7 @@ async def update(
     plan = await get_or_raise(session=session, plan_id=plan_id)
     apply(plan, plan_in.model_dump(exclude_unset=True))
     plan.updated_at = utcnow()
-    await shared_changed(
-        session, stations, mobility.PRICING_PLAN, mobility.UPDATED, id=plan.id, system_id=plan.system_id
-    )
-    await commit_or_conflict(session)
+    await commit_shared_change(session, plan, mobility.UPDATED, stations)
     return plan
 
 
@@ -79,7 +75,4 @@ async def delete(*, session: AsyncSession, plan_id: str, stations: Iterable[str]
             f"{used} vehicle type(s) still use pricing plan {plan_id!r}.", slug="pricing-plan-in-use"
         )
     await session.delete(plan)
-    await shared_changed(
-        session, stations, mobility.PRICING_PLAN, mobility.DELETED, id=plan.id, system_id=plan.system_id
-    )
-    await session.commit()
+    await commit_shared_change(session, plan, mobility.DELETED, stations)

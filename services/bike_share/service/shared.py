@@ -10,10 +10,12 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.catalog import network_stations
+from kernel.contracts import mobility
+from kernel.errors import commit_or_conflict
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
 from services.bike_share import events
-from services.bike_share.models import OUTBOX, Base, VehicleStation
+from services.bike_share.models import OUTBOX, Base, PricingPlan, System, VehicleStation, VehicleType
 
 # What the hot reads show (api/), within a station: a commit that changes it marks it.
 VEHICLE_STATIONS = "vehicle-stations"
@@ -36,18 +38,35 @@ def mark_stations_changed(session: AsyncSession, stations: Iterable[str]) -> Non
         mark_changed(session, station_id, VEHICLE_STATIONS, GBFS)
 
 
-async def shared_changed(
-    session: AsyncSession, stations: Iterable[str], entity: str, verb: str, *, id: str, system_id: str
+# The notice's entity of each shared model (kernel/contracts/mobility.py).
+SHARED_ENTITIES: dict[type[Base], str] = {
+    System: mobility.SYSTEM,
+    VehicleType: mobility.VEHICLE_TYPE,
+    PricingPlan: mobility.PRICING_PLAN,
+}
+
+
+async def commit_shared_change(
+    session: AsyncSession,
+    row: System | VehicleType | PricingPlan,
+    verb: str,
+    stations: Iterable[str],
+    *,
+    detail: str | None = None,
 ) -> None:
-    """A system, a vehicle type or a pricing plan changed: every station's reads are marked and
-    every station gets the notice, in the change's transaction (outbox). Not flushed here: the
-    change's own rows (a duplicate id, say) must fail in `commit_or_conflict`, as a 409."""
+    """Commit the change of a system, a vehicle type or a pricing plan (added, changed or deleted
+    in the session): every station shows it, so every station's reads are marked and every
+    station gets the notice, in the change's transaction (outbox). The notice is staged without a
+    flush: the change's own rows (a duplicate id, say) fail at the commit, as a 409 (`detail`)."""
     stations = list(stations)
     mark_stations_changed(session, stations)
+    system_id = row.id if isinstance(row, System) else row.system_id
+    notices = events.configuration_changed(
+        stations, SHARED_ENTITIES[type(row)], verb, id=row.id, system_id=system_id
+    )
     with session.no_autoflush:
-        await stage(
-            session, OUTBOX, *events.configuration_changed(stations, entity, verb, id=id, system_id=system_id)
-        )
+        await stage(session, OUTBOX, *notices)
+    await commit_or_conflict(session, detail=detail)
 
 
 async def paged(session: AsyncSession, query: Select[T], *, offset: int, limit: int) -> tuple[list[T], int]:

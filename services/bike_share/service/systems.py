@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts import mobility
 from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.rules import FieldProblem
 from services.bike_share.models import FeedState, PricingPlan, System, Vehicle, VehicleStation, VehicleType
 from services.bike_share.schemas import SystemCreate, SystemUpdate
-from services.bike_share.service.shared import apply, count_where, paged, shared_changed
+from services.bike_share.service.shared import apply, commit_shared_change, count_where, paged
 
 
 async def get_or_raise(*, session: AsyncSession, system_id: str) -> System:
@@ -43,10 +43,9 @@ async def create(*, session: AsyncSession, system_in: SystemCreate, stations: It
     session.add(system)
     if system.feed_url:
         session.add(FeedState(system_id=system.id, url=system.feed_url, state="pending", etags={}))
-    await shared_changed(
-        session, stations, mobility.SYSTEM, mobility.CREATED, id=system.id, system_id=system.id
+    await commit_shared_change(
+        session, system, mobility.CREATED, stations, detail=f"System {system.id!r} already exists."
     )
-    await commit_or_conflict(session, detail=f"System {system.id!r} already exists.")
     return system
 
 
@@ -65,10 +64,7 @@ async def update(
         elif system.feed_url is not None and feed is not None:
             feed.url, feed.state, feed.reason, feed.etags = system.feed_url, "pending", None, {}
     system.updated_at = utcnow()
-    await shared_changed(
-        session, stations, mobility.SYSTEM, mobility.UPDATED, id=system.id, system_id=system.id
-    )
-    await commit_or_conflict(session)
+    await commit_shared_change(session, system, mobility.UPDATED, stations)
     return system
 
 
@@ -86,10 +82,7 @@ async def delete(*, session: AsyncSession, system_id: str, stations: Iterable[st
     if feed is not None:
         await session.delete(feed)
     await session.delete(system)
-    await shared_changed(
-        session, stations, mobility.SYSTEM, mobility.DELETED, id=system.id, system_id=system.id
-    )
-    await session.commit()
+    await commit_shared_change(session, system, mobility.DELETED, stations)
 
 
 async def ensure(*, session: AsyncSession, system: System) -> None:

@@ -9,13 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts import mobility
 from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.hot_reads import mark_changed
 from kernel.rules import FieldProblem
 from services.bike_share.models import Vehicle, VehicleStation, VehicleType
 from services.bike_share.schemas import VehicleTypeCreate, VehicleTypeUpdate
 from services.bike_share.service import pricing_plans, systems
-from services.bike_share.service.shared import VEHICLE_STATIONS, apply, count_where, paged, shared_changed
+from services.bike_share.service.shared import (
+    VEHICLE_STATIONS,
+    apply,
+    commit_shared_change,
+    count_where,
+    paged,
+)
 
 
 async def get_or_raise(*, session: AsyncSession, vehicle_type_id: str) -> VehicleType:
@@ -47,15 +53,13 @@ async def create(
     await pricing_plans.require_in_system(session, type_in.pricing_plan_id, type_in.system_id)
     vehicle_type = VehicleType(**type_in.model_dump())
     session.add(vehicle_type)
-    await shared_changed(
+    await commit_shared_change(
         session,
-        stations,
-        mobility.VEHICLE_TYPE,
+        vehicle_type,
         mobility.CREATED,
-        id=vehicle_type.id,
-        system_id=vehicle_type.system_id,
+        stations,
+        detail=f"Vehicle type {vehicle_type.id!r} already exists.",
     )
-    await commit_or_conflict(session, detail=f"Vehicle type {vehicle_type.id!r} already exists.")
     return vehicle_type
 
 
@@ -74,15 +78,7 @@ async def update(
         )
     apply(vehicle_type, changes)
     vehicle_type.updated_at = utcnow()
-    await shared_changed(
-        session,
-        stations,
-        mobility.VEHICLE_TYPE,
-        mobility.UPDATED,
-        id=vehicle_type.id,
-        system_id=vehicle_type.system_id,
-    )
-    await commit_or_conflict(session)
+    await commit_shared_change(session, vehicle_type, mobility.UPDATED, stations)
     return vehicle_type
 
 
@@ -92,15 +88,7 @@ async def delete(*, session: AsyncSession, vehicle_type_id: str, stations: Itera
     if vehicles:
         raise Conflict(f"{vehicles} vehicle(s) are of type {vehicle_type_id!r}.", slug="vehicle-type-in-use")
     await session.delete(vehicle_type)
-    await shared_changed(
-        session,
-        stations,
-        mobility.VEHICLE_TYPE,
-        mobility.DELETED,
-        id=vehicle_type.id,
-        system_id=vehicle_type.system_id,
-    )
-    await session.commit()
+    await commit_shared_change(session, vehicle_type, mobility.DELETED, stations)
 
 
 async def ensure(*, session: AsyncSession, vehicle_type: VehicleType) -> None:
