@@ -22,9 +22,9 @@ from kernel.settings import ServiceSettings
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.demo import VELIB_SYSTEM
 from services.bike_share.models import System, VehicleType
-from services.bike_share.service import systems as bike_share_systems
-from services.bike_share.service import vehicle_types as bike_share_vehicle_types
 from services.bike_share.settings import Settings as BikeShareSettings
+from services.bike_share.systems import service as bike_share_systems
+from services.bike_share.vehicle_types import service as bike_share_vehicle_types
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event

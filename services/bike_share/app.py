@@ -10,11 +10,16 @@ from fastapi import FastAPI
 from kernel.registry import BIKE_SHARE
 from kernel.runtime import ServiceRuntime
 from kernel.service_app import ServiceDefinition, create_service_app
-from services.bike_share import api
 from services.bike_share.consumers import DockReports
 from services.bike_share.feeds import IngestLoop
 from services.bike_share.models import Base
+from services.bike_share.pricing_plans import api as pricing_plans
+from services.bike_share.publishing import api as publishing
 from services.bike_share.settings import Settings
+from services.bike_share.systems import api as systems
+from services.bike_share.vehicle_stations import api as vehicle_stations
+from services.bike_share.vehicle_types import api as vehicle_types
+from services.bike_share.vehicles import api as vehicles
 
 DEFINITION = ServiceDefinition(
     service=BIKE_SHARE,
@@ -22,8 +27,16 @@ DEFINITION = ServiceDefinition(
     description="Live availability of bikes, e-bikes, cargo bikes and shared cars near the station.",
     version="0.1.0",
     metadata=Base.metadata,
-    routers=api.ROUTERS,
-    hot_reads=api.HOT_READS,
+    routers=[
+        systems.router,
+        pricing_plans.router,
+        vehicle_types.router,
+        vehicle_stations.router,
+        vehicles.router,
+        publishing.router,
+        publishing.gbfs_router,
+    ],
+    hot_reads=(vehicle_stations.VEHICLE_STATIONS, vehicle_stations.VEHICLE_STATION, publishing.GBFS_FILE),
 )
 
 

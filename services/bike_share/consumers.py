@@ -21,7 +21,7 @@ from kernel.errors import Forbidden, InvalidInput, Problem, problem_body
 from kernel.runtime import ServiceRuntime
 from services.bike_share import domain
 from services.bike_share.schemas import StatusReportIn, VehicleStationPublic
-from services.bike_share.service import vehicle_stations
+from services.bike_share.vehicle_stations import service as vehicle_stations
 
 log = logging.getLogger(__name__)
 REPORT_TOKEN = "mobility-report"

@@ -13,7 +13,9 @@ from kernel.settings import ServiceSettings
 from services.bike_share import domain
 from services.bike_share.models import System, VehicleStation, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleTypeCountIn
-from services.bike_share.service import systems, vehicle_stations, vehicle_types
+from services.bike_share.systems import service as systems
+from services.bike_share.vehicle_stations import service as vehicle_stations
+from services.bike_share.vehicle_types import service as vehicle_types
 
 VELIB_SYSTEM: dict[str, Any] = {
     "id": "velib-metropole",

@@ -25,7 +25,7 @@ from kernel.geo import distance_m
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
 from kernel.tasks import stop_task
-from services.bike_share import domain, events, ingest
+from services.bike_share import domain, events, ingest, shared
 from services.bike_share.models import (
     OUTBOX,
     FeedState,
@@ -34,7 +34,7 @@ from services.bike_share.models import (
     VehicleStationStatus,
     VehicleType,
 )
-from services.bike_share.service import shared, systems
+from services.bike_share.systems import service as systems
 
 log = logging.getLogger(__name__)
 # An operator's station belongs to the metro station it is nearest to, within this walk.

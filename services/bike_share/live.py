@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.runtime import ServiceRuntime
+from services.bike_share import shared
 from services.bike_share.models import VehicleStation, VehicleStationStatus
 from services.bike_share.schemas import VehicleStationPublic
-from services.bike_share.service import shared
 
 KEEP_ALIVE_SECONDS = 15.0
 

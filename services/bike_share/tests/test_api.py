@@ -11,8 +11,9 @@ import pytest
 from services.bike_share.app import DEFINITION
 from services.bike_share.demo import VELIB_SYSTEM, VELIB_TYPES
 from services.bike_share.models import System, VehicleType
-from services.bike_share.service import systems, vehicle_types
 from services.bike_share.settings import Settings
+from services.bike_share.systems import service as systems
+from services.bike_share.vehicle_types import service as vehicle_types
 from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,

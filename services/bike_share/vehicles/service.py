@@ -14,8 +14,8 @@ from kernel.rules import FieldProblem
 from services.bike_share import domain
 from services.bike_share.models import Vehicle, VehicleType
 from services.bike_share.schemas import VehicleCreate, VehicleUpdate
-from services.bike_share.service import systems
-from services.bike_share.service.shared import GBFS, apply, paged
+from services.bike_share.shared import GBFS, apply, paged
+from services.bike_share.systems import service as systems
 
 
 async def get_or_raise(*, session: AsyncSession, station_id: str, vehicle_id: str) -> Vehicle:

@@ -10,9 +10,9 @@ from kernel.deps import SessionDep, StationId
 from kernel.errors import Forbidden
 from kernel.registry import BIKE_SHARE
 from services.bike_share import domain
-from services.bike_share.api.access import ID_PATTERN, IN_USE, IdPath, Limit, Offset, Operator, Reporter
+from services.bike_share.dependencies import ID_PATTERN, IN_USE, IdPath, Limit, Offset, Operator, Reporter
 from services.bike_share.schemas import Page, VehicleCreate, VehicleList, VehiclePublic, VehicleUpdate
-from services.bike_share.service import vehicles
+from services.bike_share.vehicles import service as vehicles
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 VehicleTypeFilter = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]

@@ -18,8 +18,9 @@ from kernel.rules import FieldProblem
 from services.bike_share import domain, events
 from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleStationUpdate
-from services.bike_share.service import systems, vehicle_types
-from services.bike_share.service.shared import apply, mark_vehicle_station_changed
+from services.bike_share.shared import apply, mark_vehicle_station_changed
+from services.bike_share.systems import service as systems
+from services.bike_share.vehicle_types import service as vehicle_types
 
 
 async def get_or_raise(*, session: AsyncSession, station_id: str, vehicle_station_id: str) -> VehicleStation:

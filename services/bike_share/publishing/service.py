@@ -12,7 +12,9 @@ from kernel.settings import ServiceSettings
 from services.bike_share import domain, gbfs
 from services.bike_share.models import PricingPlan, System
 from services.bike_share.schemas import NearbyPlace
-from services.bike_share.service import vehicle_stations, vehicle_types, vehicles
+from services.bike_share.vehicle_stations import service as vehicle_stations
+from services.bike_share.vehicle_types import service as vehicle_types
+from services.bike_share.vehicles import service as vehicles
 
 # GBFS `last_updated` of the files that show no row: when this process started.
 STARTED_AT = utcnow()

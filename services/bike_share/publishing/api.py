@@ -1,21 +1,26 @@
-"""The station's GBFS 3.0 files, served as hot reads (the GBFS standard's shapes, not ours)."""
+"""What the station publishes: its GBFS 3.0 files (the GBFS standard's shapes, served as hot
+reads) and what a traveller can take near a point."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from kernel.deps import RuntimeDep, SessionDep, StationId
-from kernel.errors import NotFound
+from kernel.errors import InvalidInput, NotFound
 from kernel.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from kernel.registry import BIKE_SHARE
+from kernel.rules import FieldProblem
 from kernel.stations import STATION_SLUG_PATTERN
-from services.bike_share import gbfs
-from services.bike_share.api.access import LIVE
-from services.bike_share.service import publishing, shared
+from services.bike_share import gbfs, shared
+from services.bike_share.dependencies import LIVE
+from services.bike_share.publishing import service as publishing
+from services.bike_share.schemas import NearbyList
 
-router = APIRouter(prefix="/gbfs/{station_id}", tags=["gbfs"])
+router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
+gbfs_router = APIRouter(prefix="/gbfs/{station_id}", tags=["gbfs"])
 # One path segment per file (`station_status.json`): the gateway matches whole segments.
 FILE_PATTERN = r"^(" + "|".join(gbfs.RENDERERS) + r")\.json$"
 GBFS_FILE = HotRead(
@@ -35,7 +40,7 @@ FileName = Annotated[
 ]
 
 
-@router.get(
+@gbfs_router.get(
     "/{file}",
     responses=NOT_MODIFIED,
     summary="A GBFS 3.0 file of the station (manifest.json, gbfs.json, station_status.json, ...)",
@@ -61,3 +66,28 @@ async def gbfs_file(
 
     entry = await runtime.hot.entry_for(GBFS_FILE, request, render)
     return entry.response(request)
+
+
+@router.get("/nearby", summary="Vehicle stations and vehicles within a radius, nearest walk first")
+async def nearby(
+    station_id: StationId,
+    session: SessionDep,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_m: Annotated[int, Query(ge=10, le=5000)] = 500,
+    vehicle_type_id: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> NearbyList:
+    origin = (lat, lon) if lat is not None and lon is not None else shared.station_position(station_id)
+    if origin is None:
+        raise InvalidInput.from_problems(
+            "This station's position is unknown: give lat and lon.", [FieldProblem("lat", "required here")]
+        )
+    places = await publishing.nearby(
+        session=session,
+        station_id=station_id,
+        lat=origin[0],
+        lon=origin[1],
+        radius_m=radius_m,
+        vehicle_type_ids=set(vehicle_type_id) if vehicle_type_id else None,
+    )
+    return NearbyList(station_id=station_id, lat=origin[0], lon=origin[1], radius_m=radius_m, places=places)

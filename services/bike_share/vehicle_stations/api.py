@@ -15,8 +15,8 @@ from kernel.openapi import problem_responses
 from kernel.registry import BIKE_SHARE
 from kernel.stations import STATION_SLUG_PATTERN
 from kernel.streams import TOO_MANY_STREAMS, event_stream_response
-from services.bike_share import domain, live
-from services.bike_share.api.access import ID_PATTERN, LIVE, IdPath, Operator, Reporter
+from services.bike_share import domain, live, shared
+from services.bike_share.dependencies import ID_PATTERN, LIVE, IdPath, Operator, Reporter
 from services.bike_share.schemas import (
     StatusReportIn,
     VehicleStationCreate,
@@ -25,7 +25,8 @@ from services.bike_share.schemas import (
     VehicleStationUpdate,
     VehicleTypePublic,
 )
-from services.bike_share.service import shared, vehicle_stations, vehicle_types
+from services.bike_share.vehicle_stations import service as vehicle_stations
+from services.bike_share.vehicle_types import service as vehicle_types
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 

@@ -13,15 +13,16 @@ from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.hot_reads import mark_changed
 from kernel.rules import FieldProblem
 from services.bike_share.models import Vehicle, VehicleStation, VehicleType
+from services.bike_share.pricing_plans import service as pricing_plans
 from services.bike_share.schemas import VehicleTypeCreate, VehicleTypeUpdate
-from services.bike_share.service import pricing_plans, systems
-from services.bike_share.service.shared import (
+from services.bike_share.shared import (
     VEHICLE_STATIONS,
     apply,
     commit_shared_change,
     count_where,
     paged,
 )
+from services.bike_share.systems import service as systems
 
 
 async def get_or_raise(*, session: AsyncSession, vehicle_type_id: str) -> VehicleType:

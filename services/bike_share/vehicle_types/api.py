@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.registry import BIKE_SHARE
-from services.bike_share.api.access import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.dependencies import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
 from services.bike_share.schemas import (
     Page,
     VehicleTypeCreate,
@@ -14,7 +14,7 @@ from services.bike_share.schemas import (
     VehicleTypePublic,
     VehicleTypeUpdate,
 )
-from services.bike_share.service import vehicle_types
+from services.bike_share.vehicle_types import service as vehicle_types
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from kernel.deps import PublicReader, RuntimeDep, SessionDep, StationId
 from kernel.registry import BIKE_SHARE
 from services.bike_share import domain
-from services.bike_share.api.access import IN_USE, Limit, NetworkAdmin, Offset, SystemPath, served
+from services.bike_share.dependencies import IN_USE, Limit, NetworkAdmin, Offset, SystemPath, served
 from services.bike_share.schemas import (
     FeedStatePublic,
     Page,
@@ -16,7 +16,7 @@ from services.bike_share.schemas import (
     SystemPublic,
     SystemUpdate,
 )
-from services.bike_share.service import systems
+from services.bike_share.systems import service as systems
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Response, status
 
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.registry import BIKE_SHARE
-from services.bike_share.api.access import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.dependencies import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.pricing_plans import service as pricing_plans
 from services.bike_share.schemas import (
     Page,
     PricingPlanCreate,
@@ -14,7 +15,6 @@ from services.bike_share.schemas import (
     PricingPlanPublic,
     PricingPlanUpdate,
 )
-from services.bike_share.service import pricing_plans
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 

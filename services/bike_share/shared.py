@@ -17,7 +17,7 @@ from kernel.outbox import stage
 from services.bike_share import events
 from services.bike_share.models import OUTBOX, Base, PricingPlan, System, VehicleStation, VehicleType
 
-# What the hot reads show (api/), within a station: a commit that changes it marks it.
+# What the hot reads show (each entity's api.py), within a station: a commit that changes it marks it.
 VEHICLE_STATIONS = "vehicle-stations"
 # Every GBFS file of the station (they are small: one tag is simpler than one per file).
 GBFS = "gbfs"

@@ -13,8 +13,8 @@ from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.rules import FieldProblem
 from services.bike_share.models import PricingPlan, VehicleType
 from services.bike_share.schemas import PricingPlanCreate, PricingPlanUpdate
-from services.bike_share.service import systems
-from services.bike_share.service.shared import apply, commit_shared_change, count_where, paged
+from services.bike_share.shared import apply, commit_shared_change, count_where, paged
+from services.bike_share.systems import service as systems
 
 
 async def get_or_raise(*, session: AsyncSession, plan_id: str) -> PricingPlan:

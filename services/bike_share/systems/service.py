@@ -14,7 +14,7 @@ from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.rules import FieldProblem
 from services.bike_share.models import FeedState, PricingPlan, System, Vehicle, VehicleStation, VehicleType
 from services.bike_share.schemas import SystemCreate, SystemUpdate
-from services.bike_share.service.shared import apply, commit_shared_change, count_where, paged
+from services.bike_share.shared import apply, commit_shared_change, count_where, paged
 
 
 async def get_or_raise(*, session: AsyncSession, system_id: str) -> System:
