@@ -14,7 +14,8 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
 from services.bike_share.app import DEFINITION
-from services.bike_share.feeds import FeedClient, IngestLoop, pull
+from services.bike_share.feeds import FeedClient, pull
+from services.bike_share.loops import IngestLoop
 from services.bike_share.settings import Settings
 from testkit.service import (
     SAINT_DENIS,
@@ -88,7 +89,11 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-async def bike_share(tmp_path: Path, keys: SigningKey, feeds: FeedServer) -> AsyncIterator[ServiceUnderTest]:
+async def bike_share(
+    tmp_path: Path, keys: SigningKey, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ServiceUnderTest]:
+    # The tests pull when they mean to: the service's own ingest loop stays off.
+    monkeypatch.setenv("BIKE_SHARE_INGEST_ENABLED", "false")
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
     async with running_service(
         DEFINITION, Settings, database_url=url, keys=keys, fetch_allow=(feeds.address,)
@@ -253,7 +258,7 @@ async def test_the_ingest_loop_pulls_every_feed_whatever_one_of_them_does(bike_s
         sessionmaker=bike_share.runtime.sessionmaker,
         fetcher=bike_share.runtime.fetcher,
         stations=[SAINT_DENIS, VILLEJUIF],
-        min_interval=0.1,
+        every=0.1,
     )
     operator = bearer(bike_share.keys.operator())
 

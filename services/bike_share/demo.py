@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.catalog import load_catalog
-from kernel.db import utcnow
+from kernel.db import one_or_404, utcnow
 from kernel.settings import ServiceSettings
 from services.bike_share import domain
 from services.bike_share.models import System, VehicleStation, VehicleType
@@ -69,8 +69,8 @@ async def load_demo(
                             distance_m=velib.distance_m,
                         ),
                     )
-                existing = await vehicle_stations.get_or_raise(
-                    session=session, station_id=station.slug, vehicle_station_id=vs_id
+                existing = await one_or_404(
+                    session, VehicleStation, "unknown-vehicle-station", station_id=station.slug, id=vs_id
                 )
                 if existing.status is None:
                     # The snapshot's counts, reported now: the demo starts "live".

@@ -1,5 +1,6 @@
-"""Ingest of operators' GBFS feeds: pull each configured system's feed when its `ttl` says, with
-ETag / Last-Modified, map it into the model, and record how the feed is doing.
+"""Ingest of operators' GBFS feeds: pull a configured system's feed, with ETag / Last-Modified,
+map it into the model, and record how the feed is doing (`loops.py` pulls the feeds due, each when
+its `ttl` says).
 
 State of a feed: `ok` (the last pull was good), `degraded` (it was used, but some of its items
 were skipped: the reason names them), `stale` (it failed, the last good data stays), `failing` (it
@@ -9,7 +10,6 @@ round pulls every due feed whatever the others did.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterable
@@ -24,7 +24,6 @@ from kernel.fetch import FetchError, GuardedFetcher
 from kernel.geo import distance_m
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
-from kernel.tasks import stop_task
 from services.bike_share import domain, events, ingest, shared
 from services.bike_share.models import (
     OUTBOX,
@@ -34,7 +33,6 @@ from services.bike_share.models import (
     VehicleStationStatus,
     VehicleType,
 )
-from services.bike_share.systems import service as systems
 
 log = logging.getLogger(__name__)
 # An operator's station belongs to the metro station it is nearest to, within this walk.
@@ -270,60 +268,3 @@ def changed_status(current: VehicleStationStatus | None, new: dict[str, Any]) ->
     return any(getattr(current, k) != v for k, v in new.items() if k != "last_reported") or (
         current.last_reported < new["last_reported"]
     )
-
-
-class IngestLoop:
-    """Pulls every due feed, one at a time (feeds are few; a slow one delays the others a little)."""
-
-    def __init__(
-        self,
-        *,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        fetcher: GuardedFetcher,
-        stations: list[str],
-        min_interval: float,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.client = FeedClient(fetcher)
-        self.stations = stations
-        self.min_interval = min_interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="bike_share-ingest")
-
-    async def stop(self) -> None:
-        await stop_task(self._task)
-
-    async def run_once(self) -> list[FeedState]:
-        async with self.sessionmaker() as session:
-            now = utcnow()
-            due = [
-                f.system_id
-                for f in await systems.feed_states(session=session)
-                if f.next_attempt_at is None or f.next_attempt_at <= now
-            ]
-        pulled = []
-        for system_id in due:
-            try:
-                pulled.append(
-                    await pull(
-                        sessionmaker=self.sessionmaker,
-                        client=self.client,
-                        system_id=system_id,
-                        stations=self.stations,
-                    )
-                )
-            except LookupError:
-                continue  # its system lost its feed meanwhile
-            except Exception:  # one feed's failure must not cost the others their pull
-                log.exception("feed pull failed", extra={"system": system_id})
-        return pulled
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:  # the loop must outlive any one bad round
-                log.exception("ingest round failed")
-            await asyncio.sleep(self.min_interval)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.registry import BIKE_SHARE
 from services.bike_share.dependencies import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.models import PricingPlan
 from services.bike_share.pricing_plans import service as pricing_plans
 from services.bike_share.schemas import (
     Page,
@@ -51,7 +53,7 @@ async def create_pricing_plan(
 @router.get("/pricing-plans/{plan_id}", summary="One pricing plan")
 async def get_pricing_plan(station_id: StationId, plan_id: IdPath, session: SessionDep) -> PricingPlanPublic:
     return PricingPlanPublic.model_validate(
-        await pricing_plans.get_or_raise(session=session, plan_id=plan_id)
+        await one_or_404(session, PricingPlan, "unknown-pricing-plan", id=plan_id)
     )
 
 

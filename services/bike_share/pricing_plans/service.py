@@ -8,20 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts import mobility
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput
 from kernel.rules import FieldProblem
 from services.bike_share.models import PricingPlan, VehicleType
 from services.bike_share.schemas import PricingPlanCreate, PricingPlanUpdate
 from services.bike_share.shared import apply, commit_shared_change, count_where, paged
 from services.bike_share.systems import service as systems
-
-
-async def get_or_raise(*, session: AsyncSession, plan_id: str) -> PricingPlan:
-    found = await session.get(PricingPlan, plan_id)
-    if found is None:
-        raise NotFound(f"No pricing plan {plan_id!r}.")
-    return found
 
 
 async def require_in_system(session: AsyncSession, plan_id: str | None, system_id: str) -> None:
@@ -60,7 +53,7 @@ async def create(
 async def update(
     *, session: AsyncSession, plan_id: str, plan_in: PricingPlanUpdate, stations: Iterable[str]
 ) -> PricingPlan:
-    plan = await get_or_raise(session=session, plan_id=plan_id)
+    plan = await one_or_404(session, PricingPlan, "unknown-pricing-plan", id=plan_id)
     apply(plan, plan_in.model_dump(exclude_unset=True))
     plan.updated_at = utcnow()
     await commit_shared_change(session, plan, mobility.UPDATED, stations)
@@ -68,7 +61,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, plan_id: str, stations: Iterable[str]) -> None:
-    plan = await get_or_raise(session=session, plan_id=plan_id)
+    plan = await one_or_404(session, PricingPlan, "unknown-pricing-plan", id=plan_id)
     used = await count_where(session, VehicleType.pricing_plan_id == plan_id)
     if used:
         raise Conflict(

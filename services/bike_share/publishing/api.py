@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import InvalidInput, NotFound
-from kernel.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from kernel.hot_reads import HotRead, Rendered, hot_get
 from kernel.registry import BIKE_SHARE
 from kernel.rules import FieldProblem
 from kernel.stations import STATION_SLUG_PATTERN
@@ -40,9 +40,9 @@ FileName = Annotated[
 ]
 
 
-@gbfs_router.get(
-    "/{file}",
-    responses=NOT_MODIFIED,
+@hot_get(
+    gbfs_router,
+    GBFS_FILE,
     summary="A GBFS 3.0 file of the station (manifest.json, gbfs.json, station_status.json, ...)",
 )
 async def gbfs_file(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import PublicReader, RuntimeDep, SessionDep, StationId
 from kernel.registry import BIKE_SHARE
 from services.bike_share import domain
 from services.bike_share.dependencies import IN_USE, Limit, NetworkAdmin, Offset, SystemPath, served
+from services.bike_share.models import System
 from services.bike_share.schemas import (
     FeedStatePublic,
     Page,
@@ -42,7 +44,7 @@ async def create_system(
 
 @router.get("/systems/{system_id}", summary="One system")
 async def get_system(station_id: StationId, system_id: SystemPath, session: SessionDep) -> SystemPublic:
-    return SystemPublic.model_validate(await systems.get_or_raise(session=session, system_id=system_id))
+    return SystemPublic.model_validate(await one_or_404(session, System, "unknown-system", id=system_id))
 
 
 @router.patch("/systems/{system_id}", summary="Change a system")

@@ -9,19 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts import mobility
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput
 from kernel.rules import FieldProblem
 from services.bike_share.models import FeedState, PricingPlan, System, Vehicle, VehicleStation, VehicleType
 from services.bike_share.schemas import SystemCreate, SystemUpdate
 from services.bike_share.shared import apply, commit_shared_change, count_where, paged
-
-
-async def get_or_raise(*, session: AsyncSession, system_id: str) -> System:
-    found = await session.get(System, system_id)
-    if found is None:
-        raise NotFound(f"No system {system_id!r}.")
-    return found
 
 
 async def require(*, session: AsyncSession, system_id: str, field: str = "system_id") -> System:
@@ -52,7 +45,7 @@ async def create(*, session: AsyncSession, system_in: SystemCreate, stations: It
 async def update(
     *, session: AsyncSession, system_id: str, system_in: SystemUpdate, stations: Iterable[str]
 ) -> System:
-    system = await get_or_raise(session=session, system_id=system_id)
+    system = await one_or_404(session, System, "unknown-system", id=system_id)
     changes = system_in.model_dump(exclude_unset=True)
     apply(system, changes)
     if "feed_url" in changes:
@@ -70,7 +63,7 @@ async def update(
 
 async def delete(*, session: AsyncSession, system_id: str, stations: Iterable[str]) -> None:
     """A system goes only once nothing of it is left: its stations, vehicles, types and plans."""
-    system = await get_or_raise(session=session, system_id=system_id)
+    system = await one_or_404(session, System, "unknown-system", id=system_id)
     for model in (VehicleStation, Vehicle, VehicleType, PricingPlan):
         used = await count_where(session, model.system_id == system_id)
         if used:

@@ -8,15 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from kernel.db import one_or_404
 from kernel.deps import PublicReader, RuntimeDep, SessionDep, StationId
 from kernel.errors import Forbidden
-from kernel.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from kernel.hot_reads import HotRead, Rendered, hot_get
 from kernel.openapi import problem_responses
 from kernel.registry import BIKE_SHARE
 from kernel.stations import STATION_SLUG_PATTERN
 from kernel.streams import TOO_MANY_STREAMS, event_stream_response
 from services.bike_share import domain, live, shared
 from services.bike_share.dependencies import ID_PATTERN, LIVE, IdPath, Operator, Reporter
+from services.bike_share.models import VehicleStation
 from services.bike_share.schemas import (
     StatusReportIn,
     VehicleStationCreate,
@@ -46,10 +48,10 @@ VEHICLE_STATION = HotRead(
 )
 
 
-@router.get(
-    "/vehicle-stations",
+@hot_get(
+    router,
+    VEHICLE_STATIONS,
     response_model=VehicleStationList,
-    responses=NOT_MODIFIED,
     summary="Vehicle stations near the station, with live availability",
 )
 async def list_vehicle_stations(
@@ -69,10 +71,10 @@ async def list_vehicle_stations(
     return entry.response(request)
 
 
-@router.get(
-    "/vehicle-stations/{vehicle_station_id}",
+@hot_get(
+    router,
+    VEHICLE_STATION,
     response_model=VehicleStationPublic,
-    responses=NOT_MODIFIED,
     summary="One vehicle station with its availability",
 )
 async def get_vehicle_station(
@@ -83,8 +85,8 @@ async def get_vehicle_station(
     runtime: RuntimeDep,
 ) -> Response:
     async def render() -> Rendered:
-        found = await vehicle_stations.get_or_raise(
-            session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
+        found = await one_or_404(
+            session, VehicleStation, "unknown-vehicle-station", station_id=station_id, id=vehicle_station_id
         )
         return Rendered.of(
             VehicleStationPublic.model_validate(found), last_modified=vehicle_stations.last_change([found])
@@ -119,8 +121,8 @@ async def report_status(
     session: SessionDep,
     reporter: Reporter,
 ) -> VehicleStationPublic:
-    station = await vehicle_stations.get_or_raise(
-        session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
+    station = await one_or_404(
+        session, VehicleStation, "unknown-vehicle-station", station_id=station_id, id=vehicle_station_id
     )
     if not domain.may_report(reporter, system_id=station.system_id, vehicle_station_id=station.id):
         raise Forbidden(f"This device does not report for {station.id!r} at {station_id}.")

@@ -11,8 +11,8 @@ from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import rows_changed, utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound, commit_or_conflict
+from kernel.db import one_or_404, rows_changed, utcnow
+from kernel.errors import Conflict, InvalidInput, commit_or_conflict
 from kernel.outbox import stage
 from kernel.rules import FieldProblem
 from services.bike_share import domain, events
@@ -21,17 +21,6 @@ from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, Ve
 from services.bike_share.shared import apply, mark_vehicle_station_changed
 from services.bike_share.systems import service as systems
 from services.bike_share.vehicle_types import service as vehicle_types
-
-
-async def get_or_raise(*, session: AsyncSession, station_id: str, vehicle_station_id: str) -> VehicleStation:
-    found = await session.scalar(
-        select(VehicleStation).where(
-            VehicleStation.id == vehicle_station_id, VehicleStation.station_id == station_id
-        )
-    )
-    if found is None:
-        raise NotFound(f"No vehicle station {vehicle_station_id!r} at {station_id}.")
-    return found
 
 
 async def of_station(*, session: AsyncSession, station_id: str) -> Sequence[VehicleStation]:
@@ -64,7 +53,9 @@ async def register(
     session.add(station)
     mark_vehicle_station_changed(session, station)
     await commit_or_conflict(session, detail=f"Vehicle station {station.id!r} is already registered.")
-    return await get_or_raise(session=session, station_id=station_id, vehicle_station_id=station.id)
+    return await one_or_404(
+        session, VehicleStation, "unknown-vehicle-station", station_id=station_id, id=station.id
+    )
 
 
 async def report_status(
@@ -76,8 +67,8 @@ async def report_status(
     now: datetime | None = None,
 ) -> VehicleStation:
     """Accept a status report: validate it, keep it if newer than what we have, publish the change."""
-    station = await get_or_raise(
-        session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
+    station = await one_or_404(
+        session, VehicleStation, "unknown-vehicle-station", station_id=station_id, id=vehicle_station_id
     )
     report = domain.StatusReport(
         num_vehicles_available=report_in.num_vehicles_available,
@@ -151,8 +142,8 @@ async def report_status(
 async def update(
     *, session: AsyncSession, station_id: str, vehicle_station_id: str, station_in: VehicleStationUpdate
 ) -> VehicleStation:
-    station = await get_or_raise(
-        session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
+    station = await one_or_404(
+        session, VehicleStation, "unknown-vehicle-station", station_id=station_id, id=vehicle_station_id
     )
     changes = station_in.model_dump(exclude_unset=True)
     capacity = changes.get("capacity", station.capacity)
@@ -171,8 +162,8 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, station_id: str, vehicle_station_id: str) -> None:
-    station = await get_or_raise(
-        session=session, station_id=station_id, vehicle_station_id=vehicle_station_id
+    station = await one_or_404(
+        session, VehicleStation, "unknown-vehicle-station", station_id=station_id, id=vehicle_station_id
     )
     mark_vehicle_station_changed(session, station)
     await session.delete(station)

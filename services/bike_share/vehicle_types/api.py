@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.registry import BIKE_SHARE
 from services.bike_share.dependencies import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.models import VehicleType
 from services.bike_share.schemas import (
     Page,
     VehicleTypeCreate,
@@ -52,7 +54,7 @@ async def create_vehicle_type(
 async def get_vehicle_type(
     station_id: StationId, vehicle_type_id: IdPath, session: SessionDep
 ) -> VehicleTypePublic:
-    found = await vehicle_types.get_or_raise(session=session, vehicle_type_id=vehicle_type_id)
+    found = await one_or_404(session, VehicleType, "unknown-vehicle-type", id=vehicle_type_id)
     return VehicleTypePublic.model_validate(found)
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts import mobility
-from kernel.db import utcnow
-from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, InvalidInput
 from kernel.hot_reads import mark_changed
 from kernel.rules import FieldProblem
 from services.bike_share.models import Vehicle, VehicleStation, VehicleType
@@ -23,13 +23,6 @@ from services.bike_share.shared import (
     paged,
 )
 from services.bike_share.systems import service as systems
-
-
-async def get_or_raise(*, session: AsyncSession, vehicle_type_id: str) -> VehicleType:
-    found = await session.get(VehicleType, vehicle_type_id)
-    if found is None:
-        raise NotFound(f"No vehicle type {vehicle_type_id!r}.")
-    return found
 
 
 async def page(
@@ -67,7 +60,7 @@ async def create(
 async def update(
     *, session: AsyncSession, vehicle_type_id: str, type_in: VehicleTypeUpdate, stations: Iterable[str]
 ) -> VehicleType:
-    vehicle_type = await get_or_raise(session=session, vehicle_type_id=vehicle_type_id)
+    vehicle_type = await one_or_404(session, VehicleType, "unknown-vehicle-type", id=vehicle_type_id)
     changes = type_in.model_dump(exclude_unset=True)
     await pricing_plans.require_in_system(session, changes.get("pricing_plan_id"), vehicle_type.system_id)
     propulsion = changes.get("propulsion_type", vehicle_type.propulsion_type)
@@ -84,7 +77,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, vehicle_type_id: str, stations: Iterable[str]) -> None:
-    vehicle_type = await get_or_raise(session=session, vehicle_type_id=vehicle_type_id)
+    vehicle_type = await one_or_404(session, VehicleType, "unknown-vehicle-type", id=vehicle_type_id)
     vehicles = await count_where(session, Vehicle.vehicle_type_id == vehicle_type_id)
     if vehicles:
         raise Conflict(f"{vehicles} vehicle(s) are of type {vehicle_type_id!r}.", slug="vehicle-type-in-use")

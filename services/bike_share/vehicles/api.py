@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.errors import Forbidden
 from kernel.registry import BIKE_SHARE
 from services.bike_share import domain
 from services.bike_share.dependencies import ID_PATTERN, IN_USE, IdPath, Limit, Offset, Operator, Reporter
+from services.bike_share.models import Vehicle
 from services.bike_share.schemas import Page, VehicleCreate, VehicleList, VehiclePublic, VehicleUpdate
 from services.bike_share.vehicles import service as vehicles
 
@@ -49,7 +51,7 @@ async def create_vehicle(
 
 @router.get("/vehicles/{vehicle_id}", summary="One free-floating vehicle")
 async def get_vehicle(station_id: StationId, vehicle_id: IdPath, session: SessionDep) -> VehiclePublic:
-    found = await vehicles.get_or_raise(session=session, station_id=station_id, vehicle_id=vehicle_id)
+    found = await one_or_404(session, Vehicle, "unknown-vehicle", station_id=station_id, id=vehicle_id)
     return VehiclePublic.model_validate(found)
 
 
@@ -61,7 +63,7 @@ async def update_vehicle(
     session: SessionDep,
     reporter: Reporter,
 ) -> VehiclePublic:
-    found = await vehicles.get_or_raise(session=session, station_id=station_id, vehicle_id=vehicle_id)
+    found = await one_or_404(session, Vehicle, "unknown-vehicle", station_id=station_id, id=vehicle_id)
     if not domain.may_report(reporter, system_id=found.system_id):
         raise Forbidden(f"This device does not report for {found.system_id!r}.")
     updated = await vehicles.update(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.db import utcnow
-from kernel.errors import InvalidInput, NotFound, commit_or_conflict
+from kernel.db import one_or_404, utcnow
+from kernel.errors import InvalidInput, commit_or_conflict
 from kernel.hot_reads import mark_changed
 from kernel.rules import FieldProblem
 from services.bike_share import domain
@@ -16,15 +16,6 @@ from services.bike_share.models import Vehicle, VehicleType
 from services.bike_share.schemas import VehicleCreate, VehicleUpdate
 from services.bike_share.shared import GBFS, apply, paged
 from services.bike_share.systems import service as systems
-
-
-async def get_or_raise(*, session: AsyncSession, station_id: str, vehicle_id: str) -> Vehicle:
-    found = await session.scalar(
-        select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.station_id == station_id)
-    )
-    if found is None:
-        raise NotFound(f"No vehicle {vehicle_id!r} at {station_id}.")
-    return found
 
 
 async def page(
@@ -69,7 +60,7 @@ async def create(*, session: AsyncSession, station_id: str, vehicle_in: VehicleC
 async def update(
     *, session: AsyncSession, station_id: str, vehicle_id: str, vehicle_in: VehicleUpdate
 ) -> Vehicle:
-    vehicle = await get_or_raise(session=session, station_id=station_id, vehicle_id=vehicle_id)
+    vehicle = await one_or_404(session, Vehicle, "unknown-vehicle", station_id=station_id, id=vehicle_id)
     apply(vehicle, vehicle_in.model_dump(exclude_unset=True))
     vehicle.updated_at = utcnow()
     mark_changed(session, station_id, GBFS)
@@ -78,7 +69,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, station_id: str, vehicle_id: str) -> None:
-    vehicle = await get_or_raise(session=session, station_id=station_id, vehicle_id=vehicle_id)
+    vehicle = await one_or_404(session, Vehicle, "unknown-vehicle", station_id=station_id, id=vehicle_id)
     await session.delete(vehicle)
     mark_changed(session, station_id, GBFS)
     await session.commit()
