@@ -177,13 +177,15 @@ async def add_vehicle_type(replica: ServiceUnderTest) -> None:
 
 async def test_vehicle_stations_follow_every_write_on_both_replicas(bike_share):
     after, _ = await changes_everywhere(bike_share, MOBILITY, lambda r: report(r, 7))
-    assert after.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 7
+    assert after.json()["items"][0]["status"]["num_vehicles_available"] == 7
     after, _ = await changes_everywhere(
         bike_share, MOBILITY, lambda r: register_vehicle_station(r, "1002", "Stade")
     )
-    assert [s["name"] for s in after.json()["vehicle_stations"]] == ["Carrefour Pleyel", "Stade"]
-    after, _ = await changes_everywhere(bike_share, MOBILITY, add_vehicle_type)
-    assert {t["id"] for t in after.json()["vehicle_types"]} == {"velib-ebike", "velib-cargo"}
+    assert [s["name"] for s in after.json()["items"]] == ["Carrefour Pleyel", "Stade"]
+    gbfs_types = f"/gbfs/{SAINT_DENIS}/vehicle_types.json"
+    after, _ = await changes_everywhere(bike_share, gbfs_types, add_vehicle_type)
+    shown = after.json()["data"]["vehicle_types"]
+    assert {t["vehicle_type_id"] for t in shown} == {"velib-ebike", "velib-cargo"}
 
 
 async def test_one_vehicle_station_follows_its_reports_on_both_replicas(bike_share):
@@ -201,7 +203,7 @@ async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share
     async def other_holds_it() -> bool:  # and keeps it: the broadcasts of earlier writes have come
         if other.runtime.broadcaster.received < writer.runtime.broadcaster.sent:
             return False
-        seen = (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"]
+        seen = (await other.http.get(MOBILITY)).json()["items"][0]["status"]
         return seen["num_vehicles_available"] == 1 and len(other.runtime.hot) == 1
 
     await eventually(other_holds_it, timeout=10)
@@ -209,13 +211,13 @@ async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share
     await wait_until(lambda: not writer.runtime.bus.connected and not other.runtime.bus.connected, timeout=30)
     await report(writer, 9)  # its broadcast cannot flow now
     stale = await other.http.get(MOBILITY)
-    assert stale.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 1  # until the TTL
+    assert stale.json()["items"][0]["status"]["num_vehicles_available"] == 1  # until the TTL
     nats_server.start()
     nats_server.wait_ready()
 
     async def fresh() -> bool:
         seen = await other.http.get(MOBILITY)
-        return seen.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 9
+        return seen.json()["items"][0]["status"]["num_vehicles_available"] == 9
 
     await eventually(fresh, timeout=15)
 

@@ -10,7 +10,9 @@ from fastapi import Depends, Path, Query
 from kernel.auth import Principal, Scope
 from kernel.deps import require_scopes
 from kernel.errors import Forbidden
+from kernel.hot_reads import Key, ReadRequest
 from kernel.openapi import declares, problem_responses
+from kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, page_request
 from kernel.runtime import ServiceRuntime
 from services.bike_share import domain
 
@@ -18,8 +20,21 @@ ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
 SystemPath = Annotated[str, Path(min_length=1, max_length=24, pattern=ID_PATTERN)]
 SystemFilter = Annotated[str | None, Query(max_length=24, pattern=ID_PATTERN)]
-Offset = Annotated[int, Query(ge=0, le=100_000, description="Rows to skip.")]
-Limit = Annotated[int, Query(ge=1, le=200, description="Rows to return at most.")]
+# Every list answers the kernel's page shape: `cursor` and `limit` in, `items` and `next_cursor` out.
+PageAsked = Annotated[PageRequest, Depends(page_request)]
+
+
+def page_key(request: ReadRequest) -> Key | None:
+    """A paged hot read's key: the station and the page asked for. None (the route judges, nothing
+    is kept) for a query the route would refuse or read another way."""
+    if request.repeats_query("cursor", "limit"):
+        return None
+    limit = request.query.get("limit", str(DEFAULT_LIMIT))
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        return None
+    return request.station_id, request.query.get("cursor"), int(limit)
+
+
 # Availability moves every few minutes; apps and aggregators may reuse an answer for 5 s, then
 # revalidate with its ETag (GBFS feeds use a `ttl` in the same spirit).
 LIVE = "public, max-age=5"

@@ -1,12 +1,12 @@
 """What the use cases of every entity share: the hot-read tags a write marks, the notices of a
-configuration change, a listing's page."""
+configuration change, who is near which station."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.catalog import network_stations
@@ -21,7 +21,6 @@ from services.bike_share.models import OUTBOX, Base, PricingPlan, System, Vehicl
 VEHICLE_STATIONS = "vehicle-stations"
 # Every GBFS file of the station (they are small: one tag is simpler than one per file).
 GBFS = "gbfs"
-T = TypeVar("T", bound=Base)
 
 
 def vehicle_station_tag(vehicle_station_id: str) -> str:
@@ -30,12 +29,6 @@ def vehicle_station_tag(vehicle_station_id: str) -> str:
 
 def mark_vehicle_station_changed(session: AsyncSession, station: VehicleStation) -> None:
     mark_changed(session, station.station_id, VEHICLE_STATIONS, GBFS, vehicle_station_tag(station.id))
-
-
-def mark_stations_changed(session: AsyncSession, stations: Iterable[str]) -> None:
-    """Systems, vehicle types and pricing plans are shared: every station shows them."""
-    for station_id in stations:
-        mark_changed(session, station_id, VEHICLE_STATIONS, GBFS)
 
 
 # The notice's entity of each shared model (kernel/contracts/mobility.py).
@@ -59,7 +52,8 @@ async def commit_shared_change(
     station gets the notice, in the change's transaction (outbox). The notice is staged without a
     flush: the change's own rows (a duplicate id, say) fail at the commit, as a 409 (`detail`)."""
     stations = list(stations)
-    mark_stations_changed(session, stations)
+    for station_id in stations:  # only the GBFS files show systems, types and plans
+        mark_changed(session, station_id, GBFS)
     system_id = row.id if isinstance(row, System) else row.system_id
     notices = events.configuration_changed(
         stations, SHARED_ENTITIES[type(row)], verb, id=row.id, system_id=system_id
@@ -67,13 +61,6 @@ async def commit_shared_change(
     with session.no_autoflush:
         await stage(session, OUTBOX, *notices)
     await commit_or_conflict(session, detail=detail)
-
-
-async def paged(session: AsyncSession, query: Select[T], *, offset: int, limit: int) -> tuple[list[T], int]:
-    """One page of a listing and the number of rows in all."""
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = (await session.scalars(query.offset(offset).limit(limit))).unique().all()
-    return list(rows), total
 
 
 async def count_where(session: AsyncSession, condition: ColumnElement[bool]) -> int:

@@ -6,14 +6,13 @@ from fastapi import APIRouter, Response, status
 
 from kernel.db import one_or_404
 from kernel.deps import RuntimeDep, SessionDep, StationId
+from kernel.pagination import Page
 from kernel.registry import BIKE_SHARE
-from services.bike_share.dependencies import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.dependencies import IN_USE, IdPath, NetworkAdmin, PageAsked, SystemFilter, served
 from services.bike_share.models import PricingPlan
 from services.bike_share.pricing_plans import service as pricing_plans
 from services.bike_share.schemas import (
-    Page,
     PricingPlanCreate,
-    PricingPlanList,
     PricingPlanPublic,
     PricingPlanUpdate,
 )
@@ -25,15 +24,11 @@ router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 async def list_pricing_plans(
     station_id: StationId,
     session: SessionDep,
+    page: PageAsked,
     system_id: SystemFilter = None,
-    offset: Offset = 0,
-    limit: Limit = 50,
-) -> PricingPlanList:
-    rows, total = await pricing_plans.page(session=session, offset=offset, limit=limit, system_id=system_id)
-    return PricingPlanList(
-        pricing_plans=[PricingPlanPublic.model_validate(r) for r in rows],
-        page=Page(offset=offset, limit=limit, total=total),
-    )
+) -> Page[PricingPlanPublic]:
+    rows, next_cursor = await pricing_plans.page(session=session, page=page, system_id=system_id)
+    return Page(items=[PricingPlanPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.contracts import mobility
 from kernel.db import one_or_404, utcnow
 from kernel.errors import Conflict, InvalidInput
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.bike_share.models import PricingPlan, VehicleType
 from services.bike_share.schemas import PricingPlanCreate, PricingPlanUpdate
-from services.bike_share.shared import apply, commit_shared_change, count_where, paged
+from services.bike_share.shared import apply, commit_shared_change, count_where
 from services.bike_share.systems import service as systems
 
 
@@ -30,12 +31,12 @@ async def require_in_system(session: AsyncSession, plan_id: str | None, system_i
 
 
 async def page(
-    *, session: AsyncSession, offset: int, limit: int, system_id: str | None = None
-) -> tuple[list[PricingPlan], int]:
-    query = select(PricingPlan).order_by(PricingPlan.id)
+    *, session: AsyncSession, page: PageRequest, system_id: str | None = None
+) -> tuple[list[PricingPlan], str | None]:
+    query = select(PricingPlan)
     if system_id is not None:
         query = query.where(PricingPlan.system_id == system_id)
-    return await paged(session, query, offset=offset, limit=limit)
+    return await page_of_rows(session, query, [PricingPlan.id], page)
 
 
 async def create(

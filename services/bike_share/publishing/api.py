@@ -11,13 +11,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import InvalidInput, NotFound
 from kernel.hot_reads import HotRead, Rendered, hot_get
+from kernel.pagination import Page, page_of_items
 from kernel.registry import BIKE_SHARE
 from kernel.rules import FieldProblem
 from kernel.stations import STATION_SLUG_PATTERN
 from services.bike_share import gbfs, shared
-from services.bike_share.dependencies import LIVE
+from services.bike_share.dependencies import LIVE, PageAsked
 from services.bike_share.publishing import service as publishing
-from services.bike_share.schemas import NearbyList
+from services.bike_share.schemas import NearbyPlace
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 gbfs_router = APIRouter(prefix="/gbfs/{station_id}", tags=["gbfs"])
@@ -68,15 +69,20 @@ async def gbfs_file(
     return entry.response(request)
 
 
-@router.get("/nearby", summary="Vehicle stations and vehicles within a radius, nearest walk first")
+@router.get(
+    "/nearby",
+    summary="Vehicle stations and vehicles within a radius, nearest walk first",
+    description="Around `lat`/`lon`, or the station's own position when they are left out.",
+)
 async def nearby(
     station_id: StationId,
     session: SessionDep,
+    page: PageAsked,
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_m: Annotated[int, Query(ge=10, le=5000)] = 500,
     vehicle_type_id: Annotated[list[str] | None, Query(max_length=20)] = None,
-) -> NearbyList:
+) -> Page[NearbyPlace]:
     origin = (lat, lon) if lat is not None and lon is not None else shared.station_position(station_id)
     if origin is None:
         raise InvalidInput.from_problems(
@@ -90,4 +96,6 @@ async def nearby(
         radius_m=radius_m,
         vehicle_type_ids=set(vehicle_type_id) if vehicle_type_id else None,
     )
-    return NearbyList(station_id=station_id, lat=origin[0], lon=origin[1], radius_m=radius_m, places=places)
+    # Nearest walk first; the id parts places at the same distance.
+    items, next_cursor = page_of_items(places, lambda p: (p.walking_distance_m, p.id), page)
+    return Page(items=items, next_cursor=next_cursor)

@@ -6,15 +6,14 @@ from fastapi import APIRouter, Response, status
 
 from kernel.db import one_or_404
 from kernel.deps import PublicReader, RuntimeDep, SessionDep, StationId
+from kernel.pagination import Page
 from kernel.registry import BIKE_SHARE
 from services.bike_share import domain
-from services.bike_share.dependencies import IN_USE, Limit, NetworkAdmin, Offset, SystemPath, served
+from services.bike_share.dependencies import IN_USE, NetworkAdmin, PageAsked, SystemPath, served
 from services.bike_share.models import System
 from services.bike_share.schemas import (
     FeedStatePublic,
-    Page,
     SystemCreate,
-    SystemList,
     SystemPublic,
     SystemUpdate,
 )
@@ -24,14 +23,9 @@ router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 
 
 @router.get("/systems", summary="Vehicle-sharing systems (operators) known here, paginated")
-async def list_systems(
-    station_id: StationId, session: SessionDep, offset: Offset = 0, limit: Limit = 50
-) -> SystemList:
-    rows, total = await systems.page(session=session, offset=offset, limit=limit)
-    return SystemList(
-        systems=[SystemPublic.model_validate(r) for r in rows],
-        page=Page(offset=offset, limit=limit, total=total),
-    )
+async def list_systems(station_id: StationId, session: SessionDep, page: PageAsked) -> Page[SystemPublic]:
+    rows, next_cursor = await systems.page(session=session, page=page)
+    return Page(items=[SystemPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/systems", status_code=status.HTTP_201_CREATED, summary="Add a system", responses=IN_USE)
@@ -81,11 +75,12 @@ async def delete_system(
     description="Why a feed fails (`reason`) is shown to the station's operators and administrators only.",
 )
 async def list_feeds(
-    station_id: StationId, session: SessionDep, response: Response, caller: PublicReader
-) -> list[FeedStatePublic]:
-    feeds = [FeedStatePublic.model_validate(f) for f in await systems.feed_states(session=session)]
+    station_id: StationId, session: SessionDep, response: Response, caller: PublicReader, page: PageAsked
+) -> Page[FeedStatePublic]:
+    rows, next_cursor = await systems.page_of_feeds(session=session, page=page)
+    feeds = [FeedStatePublic.model_validate(f) for f in rows]
     # The answer depends on who asks: no shared cache may keep it.
     response.headers["Cache-Control"] = "private, no-store"
-    if domain.may_see_feed_reasons(caller, station_id):
-        return feeds
-    return [feed.model_copy(update={"reason": None}) for feed in feeds]
+    if not domain.may_see_feed_reasons(caller, station_id):
+        feeds = [feed.model_copy(update={"reason": None}) for feed in feeds]
+    return Page(items=feeds, next_cursor=next_cursor)

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.contracts import mobility
 from kernel.db import one_or_404, utcnow
 from kernel.errors import Conflict, InvalidInput
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.bike_share.models import FeedState, PricingPlan, System, Vehicle, VehicleStation, VehicleType
 from services.bike_share.schemas import SystemCreate, SystemUpdate
-from services.bike_share.shared import apply, commit_shared_change, count_where, paged
+from services.bike_share.shared import apply, commit_shared_change, count_where
 
 
 async def require(*, session: AsyncSession, system_id: str, field: str = "system_id") -> System:
@@ -27,8 +28,8 @@ async def require(*, session: AsyncSession, system_id: str, field: str = "system
     return found
 
 
-async def page(*, session: AsyncSession, offset: int, limit: int) -> tuple[list[System], int]:
-    return await paged(session, select(System).order_by(System.id), offset=offset, limit=limit)
+async def page(*, session: AsyncSession, page: PageRequest) -> tuple[list[System], str | None]:
+    return await page_of_rows(session, select(System), [System.id], page)
 
 
 async def create(*, session: AsyncSession, system_in: SystemCreate, stations: Iterable[str]) -> System:
@@ -86,4 +87,9 @@ async def ensure(*, session: AsyncSession, system: System) -> None:
 
 
 async def feed_states(*, session: AsyncSession) -> Sequence[FeedState]:
+    """Every feed's state: what the ingest looks through for the feeds due."""
     return (await session.scalars(select(FeedState).order_by(FeedState.system_id))).all()
+
+
+async def page_of_feeds(*, session: AsyncSession, page: PageRequest) -> tuple[list[FeedState], str | None]:
+    return await page_of_rows(session, select(FeedState), [FeedState.system_id], page)

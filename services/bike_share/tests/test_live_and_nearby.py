@@ -92,13 +92,21 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_b
             headers=admin,
         )
     here = {"lat": 48.9184, "lon": 2.3441, "radius_m": 300}
-    found = (await fresh_bike_share.http.get(f"{API}/nearby", params=here)).json()["places"]
+    found = (await fresh_bike_share.http.get(f"{API}/nearby", params=here)).json()["items"]
     assert [p["id"] for p in found] == ["dott-near", "getaround-pleyel-parking"]
     assert found[0]["walking_distance_m"] < found[1]["walking_distance_m"]
     cars = (
         await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "vehicle_type_id": "getaround-zoe"})
     ).json()
-    assert [p["id"] for p in cars["places"]] == ["getaround-pleyel-parking"]
+    assert [p["id"] for p in cars["items"]] == ["getaround-pleyel-parking"]
+    # A page at a time, in the same order.
+    first = (await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "limit": 1})).json()
+    assert [p["id"] for p in first["items"]] == ["dott-near"]
+    rest = await fresh_bike_share.http.get(
+        f"{API}/nearby", params={**here, "limit": 1, "cursor": first["next_cursor"]}
+    )
+    assert [p["id"] for p in rest.json()["items"]] == ["getaround-pleyel-parking"]
+    assert rest.json()["next_cursor"] is None
     assert_problem(await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "radius_m": 99_999}), 422)
 
 

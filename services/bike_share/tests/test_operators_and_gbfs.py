@@ -106,7 +106,8 @@ async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fr
     listed = await fresh_bike_share.http.get(
         f"{API}/vehicle-types", params={"system_id": "getaround", "limit": 1}
     )
-    assert listed.json()["page"] == {"offset": 0, "limit": 1, "total": 1}
+    assert [t["id"] for t in listed.json()["items"]] == ["getaround-zoe"]
+    assert listed.json()["next_cursor"] is None
     renamed = await fresh_bike_share.http.patch(
         f"{API}/vehicle-types/getaround-zoe", json={"name": {"fr": "Zoé"}}, headers=admin
     )
@@ -153,7 +154,7 @@ async def test_configuration_is_for_operators_and_checks_what_it_names(fresh_bik
     assert_problem(
         await fresh_bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=admin), 422
     )
-    assert (await fresh_bike_share.http.get(f"{API}/systems")).json()["page"]["total"] == 0
+    assert (await fresh_bike_share.http.get(f"{API}/systems")).json() == {"items": [], "next_cursor": None}
 
 
 async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fresh_bike_share):
@@ -289,4 +290,4 @@ async def test_creating_what_exists_is_a_409_and_changes_nothing(fresh_bike_shar
         again = await fresh_bike_share.http.post(f"{API}/{path}", json=body, headers=admin)
         assert_problem(again, 409)
     systems = await fresh_bike_share.http.get(f"{API}/systems", headers=admin)
-    assert [s["id"] for s in systems.json()["systems"]].count("getaround") == 1
+    assert [s["id"] for s in systems.json()["items"]].count("getaround") == 1

@@ -13,22 +13,20 @@ from kernel.deps import PublicReader, RuntimeDep, SessionDep, StationId
 from kernel.errors import Forbidden
 from kernel.hot_reads import HotRead, Rendered, hot_get
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import BIKE_SHARE
 from kernel.stations import STATION_SLUG_PATTERN
 from kernel.streams import TOO_MANY_STREAMS, event_stream_response
 from services.bike_share import domain, live, shared
-from services.bike_share.dependencies import ID_PATTERN, LIVE, IdPath, Operator, Reporter
+from services.bike_share.dependencies import ID_PATTERN, LIVE, IdPath, Operator, PageAsked, Reporter, page_key
 from services.bike_share.models import VehicleStation
 from services.bike_share.schemas import (
     StatusReportIn,
     VehicleStationCreate,
-    VehicleStationList,
     VehicleStationPublic,
     VehicleStationUpdate,
-    VehicleTypePublic,
 )
 from services.bike_share.vehicle_stations import service as vehicle_stations
-from services.bike_share.vehicle_types import service as vehicle_types
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 
@@ -36,6 +34,7 @@ VEHICLE_STATIONS = HotRead(
     name="vehicle-stations",
     path=f"{BIKE_SHARE.path_prefix}/vehicle-stations",
     params={"station_id": STATION_SLUG_PATTERN},
+    key=page_key,
     tags=lambda request: [shared.VEHICLE_STATIONS],
     cache_control=LIVE,
 )
@@ -51,21 +50,18 @@ VEHICLE_STATION = HotRead(
 @hot_get(
     router,
     VEHICLE_STATIONS,
-    response_model=VehicleStationList,
-    summary="Vehicle stations near the station, with live availability",
+    response_model=Page[VehicleStationPublic],
+    summary="Vehicle stations near the station, nearest first, with live availability",
 )
 async def list_vehicle_stations(
-    station_id: StationId, request: Request, session: SessionDep, runtime: RuntimeDep
+    station_id: StationId, request: Request, session: SessionDep, runtime: RuntimeDep, page: PageAsked
 ) -> Response:
     async def render() -> Rendered:
-        stations = await vehicle_stations.of_station(session=session, station_id=station_id)
-        types = await vehicle_types.of_systems(session=session, system_ids={s.system_id for s in stations})
-        listing = VehicleStationList(
-            station_id=station_id,
-            vehicle_stations=[VehicleStationPublic.model_validate(s) for s in stations],
-            vehicle_types=[VehicleTypePublic.model_validate(t) for t in types],
+        stations, next_cursor = await vehicle_stations.page(session=session, station_id=station_id, page=page)
+        listing = Page(
+            items=[VehicleStationPublic.model_validate(s) for s in stations], next_cursor=next_cursor
         )
-        return Rendered.of(listing, last_modified=vehicle_stations.last_change(stations, types))
+        return Rendered.of(listing, last_modified=vehicle_stations.last_change(stations))
 
     entry = await runtime.hot.entry_for(VEHICLE_STATIONS, request, render)
     return entry.response(request)

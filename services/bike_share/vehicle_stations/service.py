@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.db import one_or_404, rows_changed, utcnow
 from kernel.errors import Conflict, InvalidInput, commit_or_conflict
 from kernel.outbox import stage
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.bike_share import domain, events
-from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus, VehicleType
+from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleStationUpdate
 from services.bike_share.shared import apply, mark_vehicle_station_changed
 from services.bike_share.systems import service as systems
@@ -33,11 +34,22 @@ async def of_station(*, session: AsyncSession, station_id: str) -> Sequence[Vehi
     return result.unique().all()
 
 
-def last_change(stations: Iterable[VehicleStation], types: Iterable[VehicleType] = ()) -> datetime | None:
-    """When what a listing shows last changed: a registration, a type, or a status report."""
-    moments = [s.created_at for s in stations]
+# Nearest first; a vehicle station without a distance after every other.
+NEAREST_FIRST = (func.coalesce(VehicleStation.distance_m, domain.UNKNOWN_DISTANCE_M), VehicleStation.id)
+
+
+async def page(
+    *, session: AsyncSession, station_id: str, page: PageRequest
+) -> tuple[list[VehicleStation], str | None]:
+    """One page of the station's vehicle stations, nearest first, each with its latest status."""
+    query = select(VehicleStation).where(VehicleStation.station_id == station_id)
+    return await page_of_rows(session, query, NEAREST_FIRST, page)
+
+
+def last_change(stations: Iterable[VehicleStation]) -> datetime | None:
+    """When what a listing shows last changed: a registration, a change, or a status report."""
+    moments = [s.updated_at or s.created_at for s in stations]
     moments += [s.status.updated_at for s in stations if s.status is not None]
-    moments += [t.created_at for t in types]
     return max(moments, default=None)
 
 

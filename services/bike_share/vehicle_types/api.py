@@ -6,13 +6,12 @@ from fastapi import APIRouter, Response, status
 
 from kernel.db import one_or_404
 from kernel.deps import RuntimeDep, SessionDep, StationId
+from kernel.pagination import Page
 from kernel.registry import BIKE_SHARE
-from services.bike_share.dependencies import IN_USE, IdPath, Limit, NetworkAdmin, Offset, SystemFilter, served
+from services.bike_share.dependencies import IN_USE, IdPath, NetworkAdmin, PageAsked, SystemFilter, served
 from services.bike_share.models import VehicleType
 from services.bike_share.schemas import (
-    Page,
     VehicleTypeCreate,
-    VehicleTypeList,
     VehicleTypePublic,
     VehicleTypeUpdate,
 )
@@ -25,15 +24,11 @@ router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
 async def list_vehicle_types(
     station_id: StationId,
     session: SessionDep,
+    page: PageAsked,
     system_id: SystemFilter = None,
-    offset: Offset = 0,
-    limit: Limit = 50,
-) -> VehicleTypeList:
-    rows, total = await vehicle_types.page(session=session, offset=offset, limit=limit, system_id=system_id)
-    return VehicleTypeList(
-        vehicle_types=[VehicleTypePublic.model_validate(r) for r in rows],
-        page=Page(offset=offset, limit=limit, total=total),
-    )
+) -> Page[VehicleTypePublic]:
+    rows, next_cursor = await vehicle_types.page(session=session, page=page, system_id=system_id)
+    return Page(items=[VehicleTypePublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(

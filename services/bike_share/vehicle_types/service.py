@@ -11,27 +11,27 @@ from kernel.contracts import mobility
 from kernel.db import one_or_404, utcnow
 from kernel.errors import Conflict, InvalidInput
 from kernel.hot_reads import mark_changed
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.bike_share.models import Vehicle, VehicleStation, VehicleType
 from services.bike_share.pricing_plans import service as pricing_plans
 from services.bike_share.schemas import VehicleTypeCreate, VehicleTypeUpdate
 from services.bike_share.shared import (
-    VEHICLE_STATIONS,
+    GBFS,
     apply,
     commit_shared_change,
     count_where,
-    paged,
 )
 from services.bike_share.systems import service as systems
 
 
 async def page(
-    *, session: AsyncSession, offset: int, limit: int, system_id: str | None = None
-) -> tuple[list[VehicleType], int]:
-    query = select(VehicleType).order_by(VehicleType.id)
+    *, session: AsyncSession, page: PageRequest, system_id: str | None = None
+) -> tuple[list[VehicleType], str | None]:
+    query = select(VehicleType)
     if system_id is not None:
         query = query.where(VehicleType.system_id == system_id)
-    return await paged(session, query, offset=offset, limit=limit)
+    return await page_of_rows(session, query, [VehicleType.id], page)
 
 
 async def of_systems(*, session: AsyncSession, system_ids: set[str]) -> Sequence[VehicleType]:
@@ -86,7 +86,8 @@ async def delete(*, session: AsyncSession, vehicle_type_id: str, stations: Itera
 
 
 async def ensure(*, session: AsyncSession, vehicle_type: VehicleType) -> None:
-    """Add a vehicle type unless it exists (demo data, tests); every station listing its system shows it."""
+    """Add a vehicle type unless it exists (demo data, tests); the GBFS files of every station
+    near its system's vehicle stations show it."""
     if await session.get(VehicleType, vehicle_type.id) is None:
         session.add(vehicle_type)
         showing = await session.scalars(
@@ -95,5 +96,5 @@ async def ensure(*, session: AsyncSession, vehicle_type: VehicleType) -> None:
             .distinct()
         )
         for station_id in showing:
-            mark_changed(session, station_id, VEHICLE_STATIONS)
+            mark_changed(session, station_id, GBFS)
         await session.commit()

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Response, status
 from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.errors import Forbidden
+from kernel.pagination import Page
 from kernel.registry import BIKE_SHARE
 from services.bike_share import domain
-from services.bike_share.dependencies import ID_PATTERN, IN_USE, IdPath, Limit, Offset, Operator, Reporter
+from services.bike_share.dependencies import ID_PATTERN, IN_USE, IdPath, Operator, PageAsked, Reporter
 from services.bike_share.models import Vehicle
-from services.bike_share.schemas import Page, VehicleCreate, VehicleList, VehiclePublic, VehicleUpdate
+from services.bike_share.schemas import VehicleCreate, VehiclePublic, VehicleUpdate
 from services.bike_share.vehicles import service as vehicles
 
 router = APIRouter(prefix=BIKE_SHARE.path_prefix, tags=["mobility"])
@@ -24,17 +25,13 @@ VehicleTypeFilter = Annotated[str | None, Query(max_length=64, pattern=ID_PATTER
 async def list_vehicles(
     station_id: StationId,
     session: SessionDep,
+    page: PageAsked,
     vehicle_type_id: VehicleTypeFilter = None,
-    offset: Offset = 0,
-    limit: Limit = 50,
-) -> VehicleList:
-    rows, total = await vehicles.page(
-        session=session, station_id=station_id, offset=offset, limit=limit, vehicle_type_id=vehicle_type_id
+) -> Page[VehiclePublic]:
+    rows, next_cursor = await vehicles.page(
+        session=session, station_id=station_id, page=page, vehicle_type_id=vehicle_type_id
     )
-    return VehicleList(
-        vehicles=[VehiclePublic.model_validate(r) for r in rows],
-        page=Page(offset=offset, limit=limit, total=total),
-    )
+    return Page(items=[VehiclePublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(

@@ -10,21 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.db import one_or_404, utcnow
 from kernel.errors import InvalidInput, commit_or_conflict
 from kernel.hot_reads import mark_changed
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.bike_share import domain
 from services.bike_share.models import Vehicle, VehicleType
 from services.bike_share.schemas import VehicleCreate, VehicleUpdate
-from services.bike_share.shared import GBFS, apply, paged
+from services.bike_share.shared import GBFS, apply
 from services.bike_share.systems import service as systems
 
 
 async def page(
-    *, session: AsyncSession, station_id: str, offset: int, limit: int, vehicle_type_id: str | None = None
-) -> tuple[list[Vehicle], int]:
-    query = select(Vehicle).where(Vehicle.station_id == station_id).order_by(Vehicle.id)
+    *, session: AsyncSession, station_id: str, page: PageRequest, vehicle_type_id: str | None = None
+) -> tuple[list[Vehicle], str | None]:
+    query = select(Vehicle).where(Vehicle.station_id == station_id)
     if vehicle_type_id is not None:
         query = query.where(Vehicle.vehicle_type_id == vehicle_type_id)
-    return await paged(session, query, offset=offset, limit=limit)
+    return await page_of_rows(session, query, [Vehicle.id], page)
 
 
 async def of_station(*, session: AsyncSession, station_id: str) -> Sequence[Vehicle]:
