@@ -181,26 +181,32 @@ async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fre
     ]["num_vehicles_available"] == 1
 
 
+async def add_scooter_sharing(bike_share: ServiceUnderTest, admin: dict[str, str]) -> None:
+    """Dott's free-floating scooters: a second system, with a type of its own."""
+    for path, body in (
+        ("systems", {"id": "dott", "name": {"en": "Dott"}}),
+        (
+            "vehicle-types",
+            {
+                "id": "dott-scooter",
+                "system_id": "dott",
+                "form_factor": "scooter_standing",
+                "propulsion_type": "electric",
+                "name": {"en": "Dott scooter"},
+                "max_range_meters": 25_000,
+            },
+        ),
+    ):
+        created = await bike_share.http.post(f"{API}/{path}", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+
+
 async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_share):
     admin = await configure_car_sharing(fresh_bike_share)
     await fresh_bike_share.http.put(
         f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(2, 2), headers=admin
     )
-    await fresh_bike_share.http.post(
-        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=admin
-    )
-    await fresh_bike_share.http.post(
-        f"{API}/vehicle-types",
-        json={
-            "id": "dott-scooter",
-            "system_id": "dott",
-            "form_factor": "scooter_standing",
-            "propulsion_type": "electric",
-            "name": {"en": "Dott scooter"},
-            "max_range_meters": 25_000,
-        },
-        headers=admin,
-    )
+    await add_scooter_sharing(fresh_bike_share, admin)
     vehicle = await fresh_bike_share.http.post(
         f"{API}/vehicles",
         json={
