@@ -30,7 +30,7 @@ def page_key(request: ReadRequest) -> Key | None:
     if request.repeats_query("cursor", "limit"):
         return None
     limit = request.query.get("limit", str(DEFAULT_LIMIT))
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
         return None
     return request.station_id, request.query.get("cursor"), int(limit)
 
