@@ -214,7 +214,7 @@ def test_a_blank_name_is_422(gateway, tokens, name):
 
 
 def points_of_interest(gateway: str) -> list[dict]:
-    return httpx.get(f"{gateway}{POINTS_OF_INTEREST}").json()["points_of_interest"]
+    return httpx.get(f"{gateway}{POINTS_OF_INTEREST}").json()["items"]
 
 
 @pytest.mark.parametrize("tag", ["fr-a1", "en-1", "english", "fr_FR"])

@@ -261,7 +261,7 @@ async def test_points_of_interest_follow_new_points_in_every_variant(kiosk, head
     after, _ = await changes_everywhere(
         kiosk, f"{KIOSK}/points-of-interest", lambda r: add_point(r, "lift"), headers=headers, **params
     )
-    names = [p["name"] for p in after.json()["points_of_interest"]]
+    names = [p["name"] for p in after.json()["items"]]
     assert names == (["Lift"] if "Accept-Language" in headers else ["Ascenseur"])
 
 

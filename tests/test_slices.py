@@ -155,16 +155,14 @@ def test_status_update_publishes_an_event_and_reaches_the_kiosk_within_a_second(
 
 def test_kiosk_points_of_interest_speak_the_travellers_language(gateway):
     url = f"{gateway}{BASE}/kiosk/points-of-interest"
-    english = httpx.get(url, params={"lang": "en"}).json()["points_of_interest"]
-    french = httpx.get(url, headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).json()[
-        "points_of_interest"
-    ]
+    english = httpx.get(url, params={"lang": "en"}).json()["items"]
+    french = httpx.get(url, headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).json()["items"]
     assert english and len(english) == len(french)
     desk_en = next(p for p in english if p["category"] == "information")
     desk_fr = next(p for p in french if p["category"] == "information")
     assert desk_en["language"] == "en" and desk_fr["language"] == "fr"
     assert desk_en["name"] != desk_fr["name"]
-    velib = httpx.get(url, params={"category": "bike_share"}).json()["points_of_interest"]
+    velib = httpx.get(url, params={"category": "bike_share"}).json()["items"]
     assert {p["name"] for p in velib} == {"Carrefour Pleyel", "Place aux Étoiles"}
     assert_problem(httpx.get(url, params={"category": "spaceport"}), 422)
 
@@ -184,7 +182,7 @@ def test_operator_publishes_a_point_of_interest(stack, gateway, tokens):
     created, event = catcher.during(lambda: httpx.post(url, json=poi, headers=bearer(tokens.operator())))
     assert created.status_code == 201, created.text
     assert event["type"] == "fr.gare.kiosk.point_of_interest.published.v1"
-    listed = httpx.get(url, params={"category": "pharmacy", "lang": "en"}).json()["points_of_interest"]
+    listed = httpx.get(url, params={"category": "pharmacy", "lang": "en"}).json()["items"]
     assert [p["name"] for p in listed] == ["Forecourt pharmacy"]
 
 

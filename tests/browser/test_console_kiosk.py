@@ -29,7 +29,7 @@ def console(page: Page, stack, route: str) -> None:
 
 
 def lift_status(web: str, tokens) -> str:
-    outages = httpx.get(f"{web}{VJ}/equipment", headers=bearer(tokens.operator(VILLEJUIF))).json()["outages"]
+    outages = httpx.get(f"{web}{VJ}/equipment", headers=bearer(tokens.operator(VILLEJUIF))).json()["items"]
     return "out_of_service" if any(o["place_code"] == LIFT for o in outages) else "in_service"
 
 
@@ -51,7 +51,7 @@ def test_a_lift_outage_set_in_the_console_reroutes_previews_and_the_kiosk(
         outage = next(
             o
             for o in httpx.get(f"{web}{VJ}/equipment", headers=bearer(tokens.operator(VILLEJUIF))).json()[
-                "outages"
+                "items"
             ]
             if o["place_code"] == LIFT
         )
