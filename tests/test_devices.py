@@ -145,12 +145,22 @@ async def test_the_screen_player_obeys_its_push_channel_through_the_gateway(stac
             assert not task.done()
 
 
+async def feed_listing(http: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
+    """Every vehicle station of the station's listing, page after page."""
+    found: list[dict[str, Any]] = []
+    params = {"limit": "200"}
+    while True:
+        page = (await http.get(url, params=params)).json()
+        found += page["items"]
+        if page["next_cursor"] is None:
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
 async def test_the_availability_feed_reports_every_station_with_consistent_counts(stack):
     listing_url = f"{stack.gateway_url}{BASE}/mobility/vehicle-stations"
     async with httpx.AsyncClient(timeout=10) as http:
-        before = {
-            s["id"]: s for s in (await http.get(listing_url)).json()["vehicle_stations"] if s.get("status")
-        }
+        before = {s["id"]: s for s in await feed_listing(http, listing_url) if s.get("status")}
     assert before
     async with session_of(stack, "mobility_feed") as session:
         feed = MobilityFeed(session, station_id=SAINT_DENIS, period_seconds=0.1, seed=7)
@@ -159,9 +169,7 @@ async def test_the_availability_feed_reports_every_station_with_consistent_count
         async with running(feed.run()), httpx.AsyncClient(timeout=10) as http:
 
             async def reported_again() -> list[dict[str, Any]] | None:
-                rows = [
-                    s for s in (await http.get(listing_url)).json()["vehicle_stations"] if s.get("status")
-                ]
+                rows = [s for s in await feed_listing(http, listing_url) if s.get("status")]
                 newer = [
                     s
                     for s in rows

@@ -87,7 +87,7 @@ def test_a_killed_infrastructure_server_is_restarted_in_place_and_nothing_is_los
     stack, gateway, tokens, server
 ):
     operator = bearer(tokens.operator())
-    station = httpx.get(f"{gateway}{MOBILITY}", timeout=10).json()["vehicle_stations"][0]
+    station = httpx.get(f"{gateway}{MOBILITY}", timeout=10).json()["items"][0]
     before = report_status(gateway, operator, station)
     assert before is not None
     eventually(lambda: before in published_reports(stack.nats_url, station["id"]), timeout=30, interval=0.5)

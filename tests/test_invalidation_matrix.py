@@ -420,9 +420,10 @@ async def add_other_system(ctx: Ctx) -> None:
     )
 
 
-# A station without a report yet is not in station_status; a station's own answer names no types.
+# A station without a report yet is not in station_status; the vehicle stations' answers name no
+# types (a client reads them from /vehicle-types).
 STATIONS_AND_INFO = ("vehicle-stations", "gbfs/station_information")
-VEHICLE_TYPES = ("vehicle-stations", "gbfs/vehicle_types")
+VEHICLE_TYPES = ("gbfs/vehicle_types",)
 BIKE_SHARE_WRITES = {
     f"POST {MOBILITY_T}/vehicle-stations": row(
         lambda ctx: ctx.call("POST", f"{MOBILITY}/vehicle-stations", json=vehicle_station("1002", "Étoiles")),

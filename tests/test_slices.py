@@ -111,10 +111,11 @@ def test_vehicle_availability_is_public_and_lists_the_real_velib_stations(gatewa
     response = httpx.get(f"{gateway}{BASE}/mobility/vehicle-stations")
     assert response.status_code == 200
     body = response.json()
-    names = [s["name"] for s in body["vehicle_stations"]]
+    names = [s["name"] for s in body["items"]]
     assert names[:2] == ["Carrefour Pleyel", "Place aux Étoiles"]  # nearest first
-    assert all(s["distance_m"] <= 500 for s in body["vehicle_stations"])
-    assert {t["id"] for t in body["vehicle_types"]} == {"velib-mechanical", "velib-ebike"}
+    assert all(s["distance_m"] <= 500 for s in body["items"])
+    types = httpx.get(f"{gateway}{BASE}/mobility/vehicle-types", params={"system_id": "velib-metropole"})
+    assert {t["id"] for t in types.json()["items"]} == {"velib-mechanical", "velib-ebike"}
 
 
 def test_status_update_publishes_an_event_and_reaches_the_kiosk_within_a_second(stack, gateway, tokens):

@@ -71,7 +71,7 @@ def test_a_system_with_a_dead_feed_shows_failing_with_why_then_goes(
 def test_a_station_operator_is_not_offered_to_change_what_every_station_shares(
     page: Page, stack: StationStack, web: str
 ) -> None:
-    system_id = httpx.get(f"{web}{BASE}/systems").json()["systems"][0]["id"]
+    system_id = httpx.get(f"{web}{BASE}/systems").json()["items"][0]["id"]
     for route in ("#/mobility", f"#/mobility/systems/{system_id}"):
         console(page, stack, route)
         expect(page.locator("[data-note=shared]")).to_be_visible()
@@ -81,8 +81,8 @@ def test_a_station_operator_is_not_offered_to_change_what_every_station_shares(
 
 
 def test_a_system_page_lists_its_stations_types_and_plans(page: Page, stack: StationStack, web: str) -> None:
-    systems = httpx.get(f"{web}{BASE}/systems").json()["systems"]
-    stations = httpx.get(f"{web}{BASE}/vehicle-stations").json()["vehicle_stations"]
+    systems = httpx.get(f"{web}{BASE}/systems").json()["items"]
+    stations = httpx.get(f"{web}{BASE}/vehicle-stations").json()["items"]
     system_id = stations[0]["system_id"] if stations else systems[0]["id"]
     console(page, stack, f"#/mobility/systems/{system_id}")
     expect(page.locator("#view-title")).not_to_be_empty()
