@@ -38,9 +38,16 @@ def machine() -> dict[str, Any]:
 
 
 @contextmanager
-def bench_stack(database_url: str | None = None, **component_env: dict[str, str]) -> Iterator[StationStack]:
-    """A station stack for measuring: SQLite (or the PostgreSQL given), its own NATS and Redis, no
-    simulated devices, rate limits out of the way (they are still evaluated on every request)."""
+def bench_stack(
+    database_url: str | None = None,
+    *,
+    log_level: str = "INFO",
+    with_devices: bool = True,
+    **component_env: dict[str, str],
+) -> Iterator[StationStack]:
+    """A station stack for measuring, configured as `./dev up` gives it (access logs at INFO, the
+    simulated devices running), on SQLite (or the PostgreSQL given), its own NATS and Redis, rate
+    limits out of the way (they are still evaluated on every request)."""
     limits = {
         f"RATE_LIMIT_{n}__{k}": v
         for n in ("ANONYMOUS", "AUTHENTICATED", "WRITE", "AUTH")
@@ -54,9 +61,9 @@ def bench_stack(database_url: str | None = None, **component_env: dict[str, str]
             database_url=database_url,
             schema_prefix=f"bench{os.getpid()}_",
             preferred_ports=False,
-            with_devices=False,
+            with_devices=with_devices,
             component_env={"gateway": {**limits, **component_env.get("gateway", {})}},
-            log_level="WARNING",
+            log_level=log_level,
         )
     )
     try:
@@ -156,6 +163,7 @@ def stack_configuration(stack: StationStack, **more: Any) -> dict[str, Any]:
     gateway_env = config.component_env.get("gateway", {})
     return {
         "stack": "bench_stack (deploy/embedded, one process per component)",
+        "as_dev_up": config.log_level == "INFO" and config.with_devices,
         "database": "postgresql" if config.database_url else "sqlite",
         "log_level": config.log_level,
         "devices": config.with_devices,

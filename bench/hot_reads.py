@@ -10,10 +10,16 @@ throughput and latency it records the CPU each process spent per request (from /
 over the run: user + system time / requests answered), which is how the gateway's own cost per
 proxied request is measured. Targets are issue 6's, for this 2-core machine with wrk on it too.
 
+First, on the stack as `./dev up` gives it (access logs at INFO, simulated devices running), the
+gateway's hot reads of `--compare` (edge cache: full body and 304) against a bare FastAPI app and a
+bare ASGI app returning the same bytes (bench/gateway_bare.py), at 64 connections, rounds
+interleaved: the ratios to bare FastAPI are the targets.
+
 In process, without any network, it also measures one cached hit through the service's ASGI stack
 with the access log line on and off: what the log line costs per request.
 
     ./dev bench -- hot_reads [--seconds 10] [--rounds 3] [--reads vehicle-stations,playlist]
+        [--compare vehicle-stations,gbfs-station-status,lockers-availability]
 
 Numbers from a shared machine are noisy; the lead's run on a quiet one is the reference.
 """
@@ -33,12 +39,19 @@ from pathlib import Path
 import httpx
 
 from bench.common import WrkRun, bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.gateway_bare import bare_app
 from deploy.embedded.stack import StationStack
+from kernel.observability import BatchedLines, JsonLinesHandler
 
 STATION = "saint-denis-pleyel"
 CONCURRENCY = (16, 64)
 PROXIED = "gateway-proxied"
 GATEWAY_FULL_RPS, GATEWAY_304_RPS, GATEWAY_P99_MS, RATIO = 3000, 4000, 25, 0.7
+# Against the yardsticks (bench/gateway_bare.py), at 64 connections: the gateway's hot read at least as
+# fast as bare FastAPI returning the same bytes, its 304 30 % faster than its full body, and its p99
+# no worse than bare FastAPI's.
+VS_FASTAPI, NOT_MODIFIED_VS_FULL, P99_VS_FASTAPI = 1.0, 1.3, 1.0
+COMPARED = ("vehicle-stations", "gbfs-station-status", "lockers-availability")
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ READS = (
     Read("points-of-interest", "info_kiosk", f"/api/v1/stations/{STATION}/kiosk/points-of-interest?lang=en"),
     Read("mobility-board", "info_kiosk", f"/api/v1/stations/{STATION}/kiosk/mobility"),
     Read("lockers-availability", "parcel_lockers", f"/api/v1/stations/{STATION}/lockers/availability"),
+    Read("gbfs-station-status", "bike_share", f"/gbfs/{STATION}/station_status.json"),
     Read("bank-availability", "parcel_lockers", f"/api/v1/stations/{STATION}/lockers/availability/A"),
     Read("playlist", "signage", f"/api/v1/stations/{STATION}/signage/screens/hall/playlist", device="screen"),
 )
@@ -177,11 +191,74 @@ def record_metrics(
     print(line, flush=True)
 
 
+# -- against the yardsticks: the same bytes from bare FastAPI and bare ASGI ------------------------
+
+
+def compare_read(
+    stack: StationStack, read: Read, args: argparse.Namespace, metrics: dict, lines: list[str]
+) -> None:
+    """The gateway's hot read (edge cache: full body and 304) against a bare FastAPI app and a bare
+    ASGI app returning the same bytes, at 64 connections, the rounds interleaved so that the noise
+    of a shared machine falls on all four alike."""
+    url = f"{stack.gateway_url}{read.path}"
+    first = httpx.get(url, timeout=10)
+    first.raise_for_status()
+    gateway_pid = stack.processes["gateway"].pid
+    assert gateway_pid is not None
+    with (
+        bare_app("fastapi", read.path, first) as (fastapi_url, fastapi_pid),
+        bare_app("asgi", read.path, first) as (asgi_url, asgi_pid),
+    ):
+        candidates = {
+            "gateway_full": (url, {}, gateway_pid),
+            "gateway_304": (url, {"If-None-Match": first.headers["etag"]}, gateway_pid),
+            "bare_fastapi_full": (fastapi_url, {}, fastapi_pid),
+            "bare_asgi_full": (asgi_url, {}, asgi_pid),
+        }
+        runs: dict[str, list[WrkRun]] = {name: [] for name in candidates}
+        cpu: dict[str, list[float]] = {name: [] for name in candidates}
+        for _ in range(args.rounds):
+            for name, (target, headers, pid) in candidates.items():
+                run, (per_request,) = measure_run(target, headers, [pid], 64, args.seconds)
+                runs[name].append(run)
+                cpu[name].append(per_request)
+    medians = {name: median_run(r) for name, r in runs.items()}
+    for name, run in medians.items():
+        key = f"{read.name}_{name}_c64"
+        metrics[f"{key}_rps"] = metric(run.requests_per_second, "requests/s")
+        metrics[f"{key}_p50"] = metric(run.p50_ms, "ms")
+        metrics[f"{key}_p99"] = metric(run.p99_ms, "ms")
+        metrics[f"{key}_errors"] = metric(run.errors, "requests", "== 0")
+        metrics[f"{key}_cpu"] = metric(sorted(cpu[name])[len(cpu[name]) // 2], "ms CPU per request")
+        line = (
+            f"{read.name} {name} c=64: {run.requests_per_second:.0f} req/s, p50 {run.p50_ms:.1f} ms, "
+            f"p99 {run.p99_ms:.1f} ms"
+        )
+        lines.append(line)
+        print(line, flush=True)
+    full, not_modified = medians["gateway_full"], medians["gateway_304"]
+    fastapi = medians["bare_fastapi_full"]
+    metrics[f"{read.name}_gateway_vs_bare_fastapi"] = metric(
+        full.requests_per_second / fastapi.requests_per_second, "throughput ratio", f">= {VS_FASTAPI}"
+    )
+    metrics[f"{read.name}_gateway_vs_bare_asgi"] = metric(
+        full.requests_per_second / medians["bare_asgi_full"].requests_per_second, "throughput ratio"
+    )
+    metrics[f"{read.name}_gateway_304_vs_full"] = metric(
+        not_modified.requests_per_second / full.requests_per_second,
+        "throughput ratio",
+        f">= {NOT_MODIFIED_VS_FULL}",
+    )
+    metrics[f"{read.name}_gateway_p99_vs_bare_fastapi"] = metric(
+        full.p99_ms / max(fastapi.p99_ms, 0.001), "p99 ratio", f"<= {P99_VS_FASTAPI}"
+    )
+
+
 # -- in process: the hot path without the network, with and without the access log --------------
 
 
 async def in_process_hit_cost(requests: int) -> dict[str, float]:
-    """Microseconds per cached GET through bike_share's whole ASGI stack, access log on and off."""
+    """CPU microseconds per cached GET through bike_share's whole ASGI stack, access log on and off."""
     from services.bike_share.app import DEFINITION
     from services.bike_share.settings import Settings
     from testkit.service import SigningKey, migrated_sqlite_async, running_service
@@ -194,18 +271,20 @@ async def in_process_hit_cost(requests: int) -> dict[str, float]:
         path = f"/api/v1/stations/{STATION}/mobility/vehicle-stations"
         assert (await service.http.get(path)).status_code == 200
         access = logging.getLogger("bike_share.access")
-        handler = logging.FileHandler(folder / "access.log")
+        # The process's own log handler (kernel/observability.py: JSON lines, written in batches),
+        # into a file rather than stdout.
+        handler = JsonLinesHandler("bike_share", BatchedLines((folder / "access.log").open("w")))
         root = logging.getLogger()
-        handler.setFormatter(root.handlers[0].formatter if root.handlers else None)
         # A hit's access line is written at DEBUG (kernel/observability.py): DEBUG writes it.
         for label, level in (("log_off", logging.WARNING), ("log_on", logging.DEBUG)):
             root.handlers[:] = [handler]
             access.setLevel(level)
             app = service.app
-            started = time.perf_counter()
+            started = time.process_time()  # CPU time: what a loaded machine's waits do not inflate
             for _ in range(requests):
                 await call(app, path)
-            costs[label] = (time.perf_counter() - started) / requests * 1e6
+            costs[label] = (time.process_time() - started) / requests * 1e6
+            handler.flush()
     return costs
 
 
@@ -239,17 +318,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench hot_reads")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reads", default=",".join(r.name for r in READS), help="comma-separated read names")
+    parser.add_argument(
+        "--reads", default=",".join(r.name for r in READS), help="comma-separated read names ('' for none)"
+    )
+    parser.add_argument(
+        "--compare",
+        default=",".join(COMPARED),
+        help="reads measured against bare FastAPI and bare ASGI, comma-separated ('' for none)",
+    )
     parser.add_argument("--in-process-requests", type=int, default=20_000)
     args = parser.parse_args()
     wanted = [r for r in READS if r.name in args.reads.split(",")]
+    compared = [r for r in READS if r.name in args.compare.split(",")]
 
     metrics: dict = {}
     lines: list[str] = []
     costs = asyncio.run(in_process_hit_cost(args.in_process_requests))
-    metrics["in_process_hit_log_off"] = metric(costs["log_off"], "µs per request")
-    metrics["in_process_hit_log_on"] = metric(costs["log_on"], "µs per request")
-    metrics["access_log_line"] = metric(costs["log_on"] - costs["log_off"], "µs per request")
+    metrics["in_process_hit_log_off"] = metric(costs["log_off"], "µs CPU per request")
+    metrics["in_process_hit_log_on"] = metric(costs["log_on"], "µs CPU per request")
+    metrics["access_log_line"] = metric(costs["log_on"] - costs["log_off"], "µs CPU per request")
     lines.append(
         f"in process: cached hit {costs['log_off']:.0f} µs, {costs['log_on']:.0f} µs with the access log line"
     )
@@ -258,6 +345,8 @@ def main() -> None:
         _, proxied_url = stack.start_extra_gateway(PROXIED, {"EDGE_CACHE_ENTRIES": "0"})
         configuration = stack_configuration(stack, proxied_gateway="a second gateway, edge cache off")
         wrk(f"{stack.gateway_url}{READS[0].path}", connections=16, seconds=1)  # warm up
+        for read in compared:
+            compare_read(stack, read, args, metrics, lines)
         for read in wanted:
             measure_read(stack, read, args, metrics, lines, proxied_url)
     command = "./dev bench -- hot_reads " + " ".join(sys.argv[1:])

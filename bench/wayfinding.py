@@ -1,7 +1,8 @@
 """Scenario wayfinding: routes on a generated station graph of 5,000 places.
 
-- route computation (domain.route, A* over the adjacency built once per graph version): p50 and
-  p99 per profile over random place pairs;
+- route computation (routes.route, A* over the adjacency built once per graph version): p50 and
+  p99 per profile over random place pairs, their CPU time, and the p99 of each pair at its fastest
+  over the rounds (the same pairs every round);
 - routes per second through the service's HTTP stack, in process (ASGI, SQLite, the graph imported
   as GTFS);
 - time from a lift outage (PUT /equipment/{code}) to the first route that avoids it.
@@ -26,8 +27,9 @@ import httpx
 
 from bench.common import bench_stack, metric, record
 from deploy.embedded.stack import StationStack
-from services.info_kiosk import domain, gtfs
+from services.info_kiosk import gtfs
 from services.info_kiosk.app import DEFINITION
+from services.info_kiosk.domain import graph_rules, routes, routing
 from services.info_kiosk.settings import Settings
 from testkit.service import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 
@@ -45,7 +47,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
     feed = gtfs.Feed()
     lat0, lon0 = 48.9, 2.35
     for level in range(LEVELS):
-        feed.levels.append(domain.LevelRecord(f"L{-level}", -level, {"fr": f"Niveau {-level}"}))
+        feed.levels.append(graph_rules.LevelRecord(f"L{-level}", -level, {"fr": f"Niveau {-level}"}))
         for row in range(ROWS):
             for column in range(COLUMNS):
                 kind = "node"
@@ -57,7 +59,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
                     kind = "toilets"
                 lat, lon = lat0 + row * SPACING_M / 111_195, lon0 + column * SPACING_M / 73_000
                 feed.places.append(
-                    domain.PlaceRecord(
+                    graph_rules.PlaceRecord(
                         f"n{level}-{row}-{column}",
                         kind,
                         {"fr": f"Lieu {level}-{row}-{column}"},
@@ -68,7 +70,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
                 )
                 if column + 1 < COLUMNS:
                     feed.pathways.append(
-                        domain.PathwayRecord(
+                        graph_rules.PathwayRecord(
                             f"w{level}-{row}-{column}-e",
                             f"n{level}-{row}-{column}",
                             f"n{level}-{row}-{column + 1}",
@@ -80,7 +82,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
                     )
                 if row + 1 < ROWS:
                     feed.pathways.append(
-                        domain.PathwayRecord(
+                        graph_rules.PathwayRecord(
                             f"w{level}-{row}-{column}-s",
                             f"n{level}-{row}-{column}",
                             f"n{level}-{row + 1}-{column}",
@@ -94,7 +96,7 @@ def generated_feed(seed: int = 10) -> gtfs.Feed:
             for index, (row, column) in enumerate([(2, 3), (10, 12), (17, 20), (5, 22), (15, 4)]):
                 mode = ("stairs", "escalator", "lift", "stairs", "escalator")[index]
                 feed.pathways.append(
-                    domain.PathwayRecord(
+                    graph_rules.PathwayRecord(
                         f"v{level}-{index}",
                         f"n{level}-{row}-{column}",
                         f"n{level + 1}-{row}-{column}",
@@ -114,21 +116,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def route_times(feed: gtfs.Feed, routes: int) -> dict[str, tuple[float, float, float]]:
-    graph = domain.RoutingGraph(feed.levels, feed.places, feed.pathways)
+def route_times(feed: gtfs.Feed, count: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Per profile, the wall and CPU milliseconds of each route, over the same pairs every round."""
+    graph = routing.RoutingGraph(feed.levels, feed.places, feed.pathways)
     rng = random.Random(1)
     codes = [place.code for place in feed.places]
-    pairs = [(rng.choice(codes), rng.choice(codes)) for _ in range(routes)]
-    results: dict[str, tuple[float, float, float]] = {}
-    for profile in domain.PROFILES:
+    pairs = [(rng.choice(codes), rng.choice(codes)) for _ in range(count)]
+    results: dict[str, tuple[list[float], list[float]]] = {}
+    for profile in graph_rules.PROFILES:
         graph.landmarks(profile)  # built once per graph version, like the adjacency
         times, cpu = [], []
         for a, b in pairs:
             started, started_cpu = time.perf_counter(), time.thread_time()
-            domain.route(graph, a, b, profile, ["fr"])
+            routes.route(graph, a, b, profile, ["fr"])
             cpu.append((time.thread_time() - started_cpu) * 1000)
             times.append((time.perf_counter() - started) * 1000)
-        results[profile] = (statistics.median(times), percentile(times, 0.99), percentile(cpu, 0.99))
+        results[profile] = (times, cpu)
     return results
 
 
@@ -173,7 +176,7 @@ async def measure_over(
             },
         )
     params = {"from": "n0-17-19", "to": "n1-17-21", "profile": "step_free"}
-    for profile in domain.PROFILES:  # the first route of each profile measures its landmarks
+    for profile in graph_rules.PROFILES:  # the first route of each profile measures its landmarks
         await http.get(f"{base}/route", params={**params, "profile": profile}, timeout=60)
     first = (await http.get(f"{base}/route", params=params)).json()
     assert "lift-a" in first["route"]["places"], first
@@ -251,16 +254,20 @@ def main() -> None:
     rounds = [route_times(feed, args.routes) for _ in range(args.rounds)]
     times = {
         profile: (
-            statistics.median(r[profile][0] for r in rounds),
-            statistics.median(r[profile][1] for r in rounds),
-            statistics.median(r[profile][2] for r in rounds),
+            statistics.median(statistics.median(r[profile][0]) for r in rounds),
+            statistics.median(percentile(r[profile][0], 0.99) for r in rounds),
+            statistics.median(percentile(r[profile][1], 0.99) for r in rounds),
+            # Each pair at its fastest over the rounds: a neighbour's burst slows one round of a
+            # pair, rarely all of them, so this p99 is the route's own cost on a loaded machine.
+            percentile([min(walls) for walls in zip(*(r[profile][0] for r in rounds), strict=True)], 0.99),
         )
-        for profile in domain.PROFILES
+        for profile in graph_rules.PROFILES
     }
-    for profile, (p50, p99, cpu_p99) in times.items():
+    for profile, (p50, p99, cpu_p99, best_p99) in times.items():
         metrics[f"route_{profile}_p50_ms"] = metric(p50, "ms")
         # The CPU the route itself took: what the wall-clock p99 would be without neighbours.
         metrics[f"route_{profile}_cpu_p99_ms"] = metric(cpu_p99, "ms")
+        metrics[f"route_{profile}_best_of_rounds_p99_ms"] = metric(best_p99, "ms")
         metrics[f"route_{profile}_p99_ms"] = metric(p99, "ms", f"< {P99_TARGET_MS}")
     per_second, outage_s = asyncio.run(through_http(feed, args.seconds))
     metrics["routes_per_second_http_in_process"] = metric(per_second, "routes/s")
@@ -274,12 +281,13 @@ def main() -> None:
             f"; through the gateway ({args.concurrency} clients) {gateway_rps:.0f} routes/s, "
             f"outage respected in {gateway_outage_s * 1000:.0f} ms"
         )
-    worst = max(p99 for _, p99, _ in times.values())
-    worst_cpu = max(cpu for _, _, cpu in times.values())
+    worst = max(p99 for _, p99, _, _ in times.values())
+    worst_cpu = max(cpu for _, _, cpu, _ in times.values())
+    worst_best = max(best for _, _, _, best in times.values())
     metrics["load_average_1m"] = metric(os.getloadavg()[0], "runnable processes")
     summary = (
         f"5,000 places: worst p99 per profile {worst:.2f} ms (target < {P99_TARGET_MS}; its CPU time "
-        f"{worst_cpu:.2f} ms; load average {os.getloadavg()[0]:.1f} on this 2-core machine), "
+        f"{worst_cpu:.2f} ms, each pair at its fastest of the rounds {worst_best:.2f} ms; load average {os.getloadavg()[0]:.1f} on this 2-core machine), "
         f"{per_second:.0f} routes/s over HTTP in process, outage respected in {outage_s * 1000:.0f} ms"
         f"{gateway_line}"
     )
@@ -290,7 +298,8 @@ def main() -> None:
         metrics,
         summary,
         configuration={
-            "routes": "in process, the domain's router alone, then over HTTP in process",
+            "routes": "in process, the domain's router alone (A*, 16 landmarks, 6 active terms per route), "
+            "then over HTTP in process",
             "gateway": "none"
             if args.no_gateway
             else "bench_stack (deploy/embedded), SQLite, logs at WARNING, no devices",

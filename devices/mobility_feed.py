@@ -6,12 +6,16 @@ import asyncio
 import logging
 import random
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 from devices.client import DeviceSession
 
 log = logging.getLogger("devices.mobility_feed")
+# The largest page a list gives: one request for the vehicle stations of most stations.
+PAGE_SIZE = 200
 
 
 def next_counts(
@@ -38,11 +42,22 @@ class MobilityFeed:
         self.period = period_seconds
         self.rng = random.Random(seed)
 
+    async def vehicle_stations(self) -> list[dict[str, Any]]:
+        """Every vehicle station of the listing, a page at a time (the list's own page shape)."""
+        found: list[dict[str, Any]] = []
+        query: dict[str, str] = {"limit": str(PAGE_SIZE)}
+        while True:
+            listing = await self.session.request("GET", f"{self.base}?{urlencode(query)}")
+            listing.raise_for_status()
+            page = listing.json()
+            found += page["items"]
+            if page["next_cursor"] is None:
+                return found
+            query["cursor"] = page["next_cursor"]
+
     async def report_once(self) -> int:
-        listing = await self.session.request("GET", self.base)
-        listing.raise_for_status()
         reported = 0
-        for station in listing.json()["vehicle_stations"]:
+        for station in await self.vehicle_stations():
             status = station.get("status")
             if not status:
                 continue

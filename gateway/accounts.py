@@ -17,6 +17,7 @@ from gateway.schemas import AccountCreate, AccountUpdate
 from kernel.auth import ALL_STATIONS
 from kernel.db import utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.pagination import PageRequest, page_of_items, page_of_rows
 
 _hasher = PasswordHasher()
 # Checked when the user is unknown, so timing does not tell which usernames exist.
@@ -174,22 +175,22 @@ async def get_or_404(db: AsyncSession, *, username: str) -> Account:
 
 
 async def list_page(
-    db: AsyncSession, *, role: str | None, station: str | None, after: str | None, limit: int
+    db: AsyncSession, *, role: str | None, station: str | None, page: PageRequest
 ) -> tuple[list[Account], str | None]:
+    """One page of the staff accounts in username order."""
     query = select(Account)
     if role is not None:
         query = query.where(Account.role == role)
-    if after is not None:
-        query = query.where(Account.username > after)
+    if station is None:
+        return await page_of_rows(db, query, [Account.username], page)
     # Stations are a JSON list (portable across SQLite and PostgreSQL), filtered here: staff
     # accounts number in the hundreds, not millions.
     found = [
         account
-        for account in await db.scalars(query.order_by(Account.username))
-        if station is None or station in account.stations or ALL_STATIONS in account.stations
-    ][: limit + 1]
-    page = found[:limit]
-    return page, (page[-1].username if len(found) > limit else None)
+        for account in await db.scalars(query)
+        if station in account.stations or ALL_STATIONS in account.stations
+    ]
+    return page_of_items(found, lambda account: (account.username,), page)
 
 
 async def create(db: AsyncSession, *, account_in: AccountCreate) -> Account:

@@ -28,14 +28,12 @@ from gateway.schemas import (
     GRANT_REFRESH_TOKEN,
     GRANT_TYPES,
     AccountCreate,
-    AccountPage,
     AccountPublic,
     AccountUpdate,
     AuthorizationServerMetadata,
     DeviceAuthorizationResponse,
     DeviceClaim,
     DeviceDenial,
-    DevicePage,
     DevicePublic,
     DeviceUpdate,
     NotifierMessage,
@@ -50,6 +48,7 @@ from kernel.db import utcnow
 from kernel.errors import Forbidden, InvalidInput, NotFound, Problem, TooManyRequests, Unauthorized
 from kernel.notifier import MessageRejected, NotifierError, RedisInboxNotifier
 from kernel.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
+from kernel.pagination import Page, PageRequest, page_request
 from kernel.qr import SVG, qr_svg
 from kernel.stations import StationSlug
 
@@ -64,14 +63,10 @@ devices_router = APIRouter(prefix="/auth/devices", tags=["devices"])
 accounts_router = APIRouter(prefix="/auth/accounts", tags=["accounts"])
 dev_router = APIRouter(tags=["development"])
 
-PAGE_LIMIT = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 # Identifiers as the gateway writes them; anything else (control characters, NUL that PostgreSQL
 # refuses) is a 422 before it reaches a query.
 IDENTIFIER = r"^[A-Za-z0-9._:@-]+$"
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-CURSOR = Annotated[
-    str | None, Query(max_length=100, pattern=IDENTIFIER, description="`next_cursor` of the previous page")
-]
 ClientIdPath = Annotated[
     str, Path(max_length=100, pattern=IDENTIFIER, examples=["screen-saint-denis-pleyel-hall"])
 ]
@@ -421,12 +416,16 @@ def _session_public(session: AuthSession, caller: Principal) -> SessionPublic:
     )
 
 
-@router.get("/auth/sessions", summary="The caller's sign-ins that can still refresh")
-async def list_sessions(gateway: GatewayDep, caller: CallerDep) -> list[SessionPublic]:
+@router.get("/auth/sessions", summary="The caller's sign-ins that can still refresh, newest first")
+async def list_sessions(
+    gateway: GatewayDep, caller: CallerDep, page: PageRequest = Depends(page_request)
+) -> Page[SessionPublic]:
     idle = grants.lifetimes(gateway.settings)[_session_kind(caller)].idle_seconds
     async with gateway.sessionmaker() as db:
-        found = await sessions.list_live(db, subject=caller.subject, idle_seconds=idle, now=utcnow())
-    return [_session_public(s, caller) for s in found]
+        found, next_cursor = await sessions.list_live(
+            db, subject=caller.subject, idle_seconds=idle, now=utcnow(), page=page
+        )
+    return Page(items=[_session_public(s, caller) for s in found], next_cursor=next_cursor)
 
 
 @router.delete(
@@ -530,21 +529,19 @@ async def list_devices(
     kind: Annotated[domain.DeviceKind | None, Query()] = None,
     binding: Annotated[str | None, Query(max_length=64, pattern=IDENTIFIER)] = None,
     include_unpaired: Annotated[bool, Query()] = False,
-    cursor: CURSOR = None,
-    limit: PAGE_LIMIT = 50,
-) -> DevicePage:
+    page: PageRequest = Depends(page_request),
+) -> Page[DevicePublic]:
     async with gateway.sessionmaker() as db:
-        page, next_cursor = await devices.list_page(
+        found, next_cursor = await devices.list_page(
             db,
             principal=caller,
             station_id=station,
             kind=kind,
             binding=binding,
             include_unpaired=include_unpaired,
-            after=cursor,
-            limit=limit,
+            page=page,
         )
-    return DevicePage(station=station, items=[device_public(d) for d in page], next_cursor=next_cursor)
+    return Page(items=[device_public(d) for d in found], next_cursor=next_cursor)
 
 
 @devices_router.get(
@@ -625,14 +622,11 @@ async def list_accounts(
     admin: AdminDep,
     role: Annotated[str | None, Query(pattern="^(operator|courier|admin)$")] = None,
     station: Annotated[StationSlug | None, Query()] = None,
-    cursor: CURSOR = None,
-    limit: PAGE_LIMIT = 50,
-) -> AccountPage:
+    page: PageRequest = Depends(page_request),
+) -> Page[AccountPublic]:
     async with gateway.sessionmaker() as db:
-        page, next_cursor = await accounts.list_page(
-            db, role=role, station=station, after=cursor, limit=limit
-        )
-    return AccountPage(items=[account_public(a) for a in page], next_cursor=next_cursor)
+        found, next_cursor = await accounts.list_page(db, role=role, station=station, page=page)
+    return Page(items=[account_public(a) for a in found], next_cursor=next_cursor)
 
 
 @accounts_router.post(

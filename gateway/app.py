@@ -295,6 +295,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await asyncio.gather(*(stop_task(task) for task in tasks))
+            await runtime.limiter.stop()
+            if runtime.edge_cache is not None:
+                await runtime.edge_cache.stop()
             await runtime.bus.close()
             for pool in runtime.upstream_pools.values():
                 await pool.aclose()

@@ -30,6 +30,7 @@ from prometheus_client import Counter
 
 from gateway.upstream import UpstreamResponse
 from kernel.bus import BusUnavailable, NatsBus
+from kernel.tasks import stop_task
 
 log = logging.getLogger(__name__)
 Header = tuple[bytes, bytes]
@@ -37,6 +38,11 @@ SUBJECT = "gare-cache.*.*"
 EDGE_CACHE = Counter(
     "gare_gateway_edge_cache_total", "Public reads by how the edge cache answered", ["outcome"]
 )
+# The labelled counters, looked up once: labels() costs more than the count on a hit.
+_OUTCOMES = {
+    outcome: EDGE_CACHE.labels(outcome)
+    for outcome in ("hit", "miss", "shared", "revalidated", "bypass", "invalidated")
+}
 _MAX_AGE = re.compile(rb"(?:^|,)\s*(s-maxage|max-age)\s*=\s*\"?(\d+)")
 _NOT_STORABLE = re.compile(rb"(?:^|,)\s*(?:no-store|private|no-cache)\b")
 # Sent with a 304 from the cache (RFC 9110 §15.4.5).
@@ -46,6 +52,9 @@ _KEPT_ON_304 = frozenset(
 
 # A path whose answer may not be stored goes straight to the service for this long.
 UNCACHEABLE_SECONDS = 5.0
+# A hit in the last second (or quarter) of its entry's life asks the service for the next answer in
+# the background: a busy read's clients never wait for its expiry, and nothing is served stale.
+REFRESH_AHEAD_SECONDS = 1.0
 Fetch = Callable[[bytes | None], Awaitable[UpstreamResponse]]
 Scope = tuple[str, str]  # (station, domain): what one invalidation message names
 
@@ -58,6 +67,16 @@ class Entry:
     stored_at: float
     expires_at: float
     scope: Scope | None
+    refresh_at: float = 0.0  # from then on, a hit asks the service for the next answer
+    not_modified_headers: list[Header] = field(default_factory=list)  # what a 304 carries
+
+    def __post_init__(self) -> None:
+        self.fresh_for(self.expires_at - self.stored_at, now=self.stored_at)
+        self.not_modified_headers = [h for h in self.headers if h[0] in _KEPT_ON_304]
+
+    def fresh_for(self, lifetime: float, *, now: float) -> None:
+        self.stored_at, self.expires_at = now, now + lifetime
+        self.refresh_at = self.expires_at - min(REFRESH_AHEAD_SECONDS, lifetime / 4)
 
 
 @dataclass(slots=True)
@@ -81,6 +100,7 @@ class EdgeCache:
     _uncacheable: dict[bytes, float] = field(default_factory=dict)
     _listening: bool = False
     _reconnects_seen: int = -1
+    _refreshing: set[asyncio.Task[tuple[UpstreamResponse, str]]] = field(default_factory=set)
 
     # -- the invalidation broadcast ---------------------------------------------------------
     async def listen(self) -> None:
@@ -123,7 +143,7 @@ class EdgeCache:
         self._generations[scope] = self._generations.get(scope, 0) + 1
         for key in self._by_scope.pop(scope, ()):
             self._entries.pop(key, None)
-        EDGE_CACHE.labels("invalidated").inc()
+        _OUTCOMES["invalidated"].inc()
 
     def flush(self) -> None:
         for scope in list(self._by_scope):
@@ -148,7 +168,7 @@ class EdgeCache:
         nothing to do with it (the service said recently that it may not be stored)."""
         now = self.clock()
         if self._uncacheable.get(target, 0.0) > now:
-            EDGE_CACHE.labels("bypass").inc()
+            _OUTCOMES["bypass"].inc()
             return None
         if_none_match = None
         refresh = False
@@ -162,7 +182,9 @@ class EdgeCache:
         entry = self._entries.get(key)
         if entry is not None and now < entry.expires_at and not refresh:
             self._entries.move_to_end(key)
-            EDGE_CACHE.labels("hit").inc()
+            _OUTCOMES["hit"].inc()
+            if now >= entry.refresh_at and names is not None and key not in self._inflight:
+                self._refresh_ahead(key, scope, entry, request_headers, fetch)
             return _from_entry(entry, now, if_none_match)
 
         # One request to the service per key, however many clients ask at once; only once the
@@ -175,11 +197,38 @@ class EdgeCache:
             response, outcome = await self._fetch(
                 key, scope, entry, request_headers, fetch, share=names is not None
             )
-        EDGE_CACHE.labels(outcome).inc()
+        _OUTCOMES[outcome].inc()
         stored = self._entries.get((target, *_values(request_headers, self._vary.get(target, ()))))
         if response.status == 200 and stored is not None:
             return _from_entry(stored, self.clock(), if_none_match)
         return Answer(response.status, list(response.headers), response.body)
+
+    def _refresh_ahead(
+        self,
+        key: tuple[bytes, ...],
+        scope: Scope | None,
+        entry: Entry,
+        request_headers: Sequence[Header],
+        fetch: Fetch,
+    ) -> None:
+        """Revalidate an entry about to expire while it is still served."""
+        entry.refresh_at = float("inf")  # one refresh at a time; storing the next answer resets it
+        task = asyncio.create_task(self._fetch(key, scope, entry, list(request_headers), fetch, share=True))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshed)
+
+    async def stop(self) -> None:
+        """Stop the refreshes under way (the gateway is shutting down)."""
+        await asyncio.gather(*(stop_task(task) for task in list(self._refreshing)))
+
+    def _refreshed(self, task: asyncio.Task[tuple[UpstreamResponse, str]]) -> None:
+        self._refreshing.discard(task)
+        if task.cancelled():
+            return
+        if task.exception() is not None:  # the entry expires as it would have; the next miss asks again
+            log.warning("edge cache refresh failed", extra={"error": repr(task.exception())})
+            return
+        _OUTCOMES[task.result()[1]].inc()
 
     async def _fetch(
         self,
@@ -228,9 +277,7 @@ class EdgeCache:
         current = scope is None or self._generations.get(scope, 0) == generation
         if response.status == 304:
             if stale is not None and current:
-                lifetime = freshness(response.headers) or 0.0
-                stale.stored_at = now = self.clock()
-                stale.expires_at = now + lifetime
+                stale.fresh_for(freshness(response.headers) or 0.0, now=self.clock())
                 return UpstreamResponse(200, stale.headers, stale.body), "revalidated"
             # Invalidated meanwhile: the 304 may predate the change, ask for the whole answer.
             response = await fetch(None)
@@ -316,8 +363,7 @@ def _values(headers: Sequence[Header], names: tuple[bytes, ...]) -> list[bytes]:
 def _from_entry(entry: Entry, now: float, if_none_match: bytes | None) -> Answer:
     age = (b"age", b"%d" % max(0, int(now - entry.stored_at)))
     if if_none_match is not None and entry.etag is not None and _matches(if_none_match, entry.etag):
-        headers = [h for h in entry.headers if h[0] in _KEPT_ON_304]
-        return Answer(304, [*headers, age], b"")
+        return Answer(304, [*entry.not_modified_headers, age], b"")
     return Answer(200, [*entry.headers, age], entry.body)
 
 

@@ -16,6 +16,7 @@ from gateway.schemas import DeviceClaim, DeviceUpdate
 from kernel.auth import Principal
 from kernel.db import utcnow
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.pagination import PageRequest, page_of_rows
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +173,9 @@ async def list_page(
     kind: str | None,
     binding: str | None,
     include_unpaired: bool,
-    after: str | None,
-    limit: int,
+    page: PageRequest,
 ) -> tuple[list[DeviceClient], str | None]:
-    """One page of a station's devices in client id order; the cursor is the last id of the page."""
+    """One page of a station's devices in client id order."""
     require_operator_of(principal, station_id)
     query = select(DeviceClient).where(DeviceClient.station_id == station_id)
     if kind is not None:
@@ -184,11 +184,7 @@ async def list_page(
         query = query.where(DeviceClient.binding == binding)
     if not include_unpaired:
         query = query.where(DeviceClient.disabled.is_(False))
-    if after is not None:
-        query = query.where(DeviceClient.client_id > after)
-    rows = list(await db.scalars(query.order_by(DeviceClient.client_id).limit(limit + 1)))
-    page = rows[:limit]
-    return page, (page[-1].client_id if len(rows) > limit else None)
+    return await page_of_rows(db, query, [DeviceClient.client_id], page)
 
 
 async def update(

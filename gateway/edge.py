@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -308,13 +307,17 @@ async def _answer(
         return answer
 
     if cache is not None and cache.usable():
-        # The cache's own request to the service: none of the client's conditions.
-        headers = forwarded(cached=True)
+
+        async def fetch_for_cache(if_none_match: bytes | None) -> UpstreamResponse:
+            # The cache's own request to the service: none of the client's conditions. Built
+            # only when the cache asks: a hit forwards nothing.
+            return await fetch(forwarded(cached=True), if_none_match)
+
         answer = await cache.answer(
             target=path,
             scope=(target.station_id, target.service.domain) if target.station_id else None,
             request_headers=scope["headers"],
-            fetch=partial(fetch, headers),
+            fetch=fetch_for_cache,
         )
         if answer is not None:
             return answer

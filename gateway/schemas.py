@@ -144,12 +144,6 @@ class DevicePublic(BaseModel):
     unpaired_at: datetime | None
 
 
-class DevicePage(BaseModel):
-    station: str
-    items: list[DevicePublic]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
-
-
 # -- accounts -----------------------------------------------------------------------------------
 
 
@@ -178,11 +172,6 @@ class AccountPublic(BaseModel):
     carrier: str | None = None
     disabled: bool
     created_at: datetime
-
-
-class AccountPage(BaseModel):
-    items: list[AccountPublic]
-    next_cursor: str | None
 
 
 # -- sign-ins -----------------------------------------------------------------------------------

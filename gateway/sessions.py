@@ -20,6 +20,7 @@ from gateway.models import AuthSession, RefreshToken
 from gateway.settings import SessionLifetime
 from gateway.tokens import new_opaque_token, token_digest
 from kernel.auth import Principal
+from kernel.pagination import PageRequest, page_of_rows
 
 log = logging.getLogger(__name__)
 
@@ -192,20 +193,17 @@ async def get_live(db: AsyncSession, session_id: str, *, now: datetime) -> AuthS
     return session
 
 
-async def list_live(db: AsyncSession, *, subject: str, idle_seconds: int, now: datetime) -> list[AuthSession]:
-    """A subject's sign-ins that can still refresh, most recently used first."""
-    result = await db.scalars(
-        select(AuthSession)
-        .where(
-            AuthSession.subject == subject,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-            AuthSession.last_used_at > now - timedelta(seconds=idle_seconds),
-        )
-        .order_by(AuthSession.last_used_at.desc())
-        .limit(100)
+async def list_live(
+    db: AsyncSession, *, subject: str, idle_seconds: int, now: datetime, page: PageRequest
+) -> tuple[list[AuthSession], str | None]:
+    """One page of a subject's sign-ins that can still refresh, newest first."""
+    statement = select(AuthSession).where(
+        AuthSession.subject == subject,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > now,
+        AuthSession.last_used_at > now - timedelta(seconds=idle_seconds),
     )
-    return list(result)
+    return await page_of_rows(db, statement, [AuthSession.created_at, AuthSession.id], page, descending=True)
 
 
 async def purge(db: AsyncSession, *, now: datetime) -> None:

@@ -73,6 +73,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unknown-schedule": ProblemType(404, "The station has no schedule with this code."),
     "unknown-alert": ProblemType(404, "The station has no such alert."),
     "unknown-place": ProblemType(404, "The station's graph has no place with this code."),
+    "unknown-system": ProblemType(404, "No vehicle-sharing system with this id."),
+    "unknown-pricing-plan": ProblemType(404, "No pricing plan with this id."),
+    "unknown-vehicle-type": ProblemType(404, "No vehicle type with this id."),
+    "unknown-vehicle-station": ProblemType(404, "The station has no vehicle station with this id."),
+    "unknown-vehicle": ProblemType(404, "The station has no free-floating vehicle with this id."),
     "none-within-reach": ProblemType(
         404, "Nothing of that kind can be reached from the place with that profile."
     ),

@@ -281,7 +281,7 @@ def test_operators_list_their_station_devices_page_by_page(gateway, tokens):
         if cursor:
             params["cursor"] = cursor
         page = httpx.get(f"{gateway}/auth/devices", params=params, headers=bearer(operator)).json()
-        assert len(page["items"]) <= 2 and page["station"] == SAINT_DENIS
+        assert len(page["items"]) <= 2 and set(page) == {"items", "next_cursor"}
         seen += [d["client_id"] for d in page["items"]]
         assert {d["kind"] for d in page["items"]} <= {"locker_controller"}
         cursor = page["next_cursor"]

@@ -129,10 +129,18 @@ def test_sign_out_here_or_everywhere(gateway):
     here, there = phone_sign_in(gateway, phone), phone_sign_in(gateway, phone)
     listed = httpx.get(f"{gateway}/auth/sessions", headers=bearer(here["access_token"]))
     assert listed.status_code == 200
-    mine = {s["id"]: s for s in listed.json()}
+    mine = {s["id"]: s for s in listed.json()["items"]}
     here_sid, there_sid = claims_of(here["access_token"])["sid"], claims_of(there["access_token"])["sid"]
     assert {here_sid, there_sid} <= set(mine)
     assert mine[here_sid]["current"] and not mine[there_sid]["current"]
+    # One at a time, newest first, each once.
+    first = httpx.get(f"{gateway}/auth/sessions", params={"limit": 1}, headers=bearer(here["access_token"]))
+    second = httpx.get(
+        f"{gateway}/auth/sessions",
+        params={"limit": 1, "cursor": first.json()["next_cursor"]},
+        headers=bearer(here["access_token"]),
+    ).json()
+    assert [s["id"] for s in first.json()["items"] + second["items"]] == [there_sid, here_sid]
 
     assert httpx.post(f"{gateway}/auth/logout", headers=bearer(here["access_token"])).status_code == 204
     assert_problem(refresh(gateway, here["refresh_token"]), 400, "oauth-invalid-grant")
@@ -143,7 +151,8 @@ def test_sign_out_here_or_everywhere(gateway):
         f"{gateway}/auth/logout", params={"everywhere": "true"}, headers=bearer(third["access_token"])
     )
     assert out.status_code == 204
-    assert httpx.get(f"{gateway}/auth/sessions", headers=bearer(third["access_token"])).json() == []
+    left = httpx.get(f"{gateway}/auth/sessions", headers=bearer(third["access_token"])).json()
+    assert left == {"items": [], "next_cursor": None}
     assert_problem(httpx.post(f"{gateway}/auth/logout"), 401, "unauthorized")
 
 
@@ -236,6 +245,8 @@ def test_admins_manage_staff_accounts(gateway, admin_headers, tokens):
         f"{gateway}/auth/accounts", params={"role": "courier", "station": VILLEJUIF}, headers=admin_headers
     ).json()["items"]
     assert username in [a["username"] for a in couriers] and {a["role"] for a in couriers} == {"courier"}
+    garbage = httpx.get(f"{gateway}/auth/accounts", params={"cursor": "not-ours"}, headers=admin_headers)
+    assert_problem(garbage, 400, "invalid-cursor")
 
     duplicate = httpx.post(f"{gateway}/auth/accounts", json=created, headers=admin_headers)
     assert_problem(duplicate, 409, "username-taken")

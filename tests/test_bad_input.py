@@ -135,7 +135,7 @@ def test_registering_the_same_vehicle_station_twice_is_409(gateway, tokens):
     }
     response = httpx.post(f"{gateway}{MOBILITY}", json=station, headers=bearer(tokens.operator()))
     assert_problem(response, 409, "conflict")
-    listed = httpx.get(f"{gateway}{MOBILITY}").json()["vehicle_stations"]
+    listed = httpx.get(f"{gateway}{MOBILITY}", params={"limit": 200}).json()["items"]
     assert [s["id"] for s in listed].count(CARREFOUR_PLEYEL) == 1
 
 
@@ -194,7 +194,7 @@ def test_a_timestamp_no_device_could_send_is_422(gateway, tokens, last_reported)
 
 
 def vehicle_station_ids(gateway: str) -> list[str]:
-    return [s["id"] for s in httpx.get(f"{gateway}{MOBILITY}").json()["vehicle_stations"]]
+    return [s["id"] for s in httpx.get(f"{gateway}{MOBILITY}", params={"limit": 200}).json()["items"]]
 
 
 @pytest.mark.parametrize("name", ["", "   ", "\u200b\u200b", "\u2800", "\ufeff"])
@@ -214,7 +214,7 @@ def test_a_blank_name_is_422(gateway, tokens, name):
 
 
 def points_of_interest(gateway: str) -> list[dict]:
-    return httpx.get(f"{gateway}{POINTS_OF_INTEREST}").json()["points_of_interest"]
+    return httpx.get(f"{gateway}{POINTS_OF_INTEREST}").json()["items"]
 
 
 @pytest.mark.parametrize("tag", ["fr-a1", "en-1", "english", "fr_FR"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -64,7 +64,7 @@ async def test_the_screen_player_plays_acknowledges_alerts_and_keeps_its_playlis
             async with httpx.AsyncClient(timeout=10) as http:
                 # Its heartbeat tells operators the version it plays.
                 async def reported() -> bool:
-                    listed = (await http.get(f"{signage}/screens", headers=operator)).json()["screens"]
+                    listed = (await http.get(f"{signage}/screens", headers=operator)).json()["items"]
                     screen = next(s for s in listed if s["code"] == code)
                     return screen["online"] and screen["playing_version"] == player.version is not None
 
@@ -97,12 +97,70 @@ async def test_the_screen_player_plays_acknowledges_alerts_and_keeps_its_playlis
             assert player.playlist == kept and not task.done()
 
 
+def listening(task: asyncio.Task[None], condition: Callable[[], bool]) -> Callable[[], bool]:
+    """The condition, as long as the player still listens (if it stopped, why)."""
+
+    def check() -> bool:
+        if task.done():
+            task.result()
+            raise AssertionError("the player stopped listening")
+        return condition()
+
+    return check
+
+
+async def test_the_screen_player_obeys_its_push_channel_through_the_gateway(stack, tokens):
+    code = demo_device(stack, "screen")["binding"]
+    operator = bearer(tokens.operator())
+    signage = f"{stack.gateway_url}{BASE}/signage"
+    async with session_of(stack, "screen") as session, httpx.AsyncClient(timeout=10) as http:
+        # It never polls here: whatever it learns comes by the commands of its channel.
+        player = ScreenPlayer(session, station_id=SAINT_DENIS, screen_code=code, poll_seconds=3600)
+        async with running(player.listen()) as task:
+            # On opening, the channel says which alerts to show.
+            await wait_until(listening(task, lambda: player.obeyed >= 1), timeout=PATIENCE)
+            raised = await http.post(
+                f"{signage}/alerts",
+                json={"severity": "warning", "texts": {"fr": "Poussée"}, "targets": {"screens": [code]}},
+                headers=operator,
+            )
+            assert raised.status_code == 201, raised.text
+            alert_id = raised.json()["id"]
+            # `alerts` shows it (and the player acknowledges it), `changed` has it fetch its document.
+            await wait_until(
+                listening(task, lambda: alert_id in [a.id for a in player.alerts]), timeout=PATIENCE
+            )
+            await wait_until(listening(task, lambda: player.version is not None), timeout=PATIENCE)
+
+            async def acknowledged() -> bool:
+                status = (await http.get(f"{signage}/alerts/{alert_id}", headers=operator)).json()
+                return code in status["acknowledged"]
+
+            await wait_async(acknowledged)
+            cleared = await http.post(f"{signage}/alerts/{alert_id}/clear", headers=operator)
+            assert cleared.status_code == 200, cleared.text
+            await wait_until(
+                listening(task, lambda: alert_id not in [a.id for a in player.alerts]), timeout=PATIENCE
+            )
+            assert not task.done()
+
+
+async def feed_listing(http: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
+    """Every vehicle station of the station's listing, page after page."""
+    found: list[dict[str, Any]] = []
+    params = {"limit": "200"}
+    while True:
+        page = (await http.get(url, params=params)).json()
+        found += page["items"]
+        if page["next_cursor"] is None:
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
 async def test_the_availability_feed_reports_every_station_with_consistent_counts(stack):
     listing_url = f"{stack.gateway_url}{BASE}/mobility/vehicle-stations"
     async with httpx.AsyncClient(timeout=10) as http:
-        before = {
-            s["id"]: s for s in (await http.get(listing_url)).json()["vehicle_stations"] if s.get("status")
-        }
+        before = {s["id"]: s for s in await feed_listing(http, listing_url) if s.get("status")}
     assert before
     async with session_of(stack, "mobility_feed") as session:
         feed = MobilityFeed(session, station_id=SAINT_DENIS, period_seconds=0.1, seed=7)
@@ -111,9 +169,7 @@ async def test_the_availability_feed_reports_every_station_with_consistent_count
         async with running(feed.run()), httpx.AsyncClient(timeout=10) as http:
 
             async def reported_again() -> list[dict[str, Any]] | None:
-                rows = [
-                    s for s in (await http.get(listing_url)).json()["vehicle_stations"] if s.get("status")
-                ]
+                rows = [s for s in await feed_listing(http, listing_url) if s.get("status")]
                 newer = [
                     s
                     for s in rows

@@ -87,7 +87,7 @@ def test_a_killed_infrastructure_server_is_restarted_in_place_and_nothing_is_los
     stack, gateway, tokens, server
 ):
     operator = bearer(tokens.operator())
-    station = httpx.get(f"{gateway}{MOBILITY}", timeout=10).json()["vehicle_stations"][0]
+    station = httpx.get(f"{gateway}{MOBILITY}", timeout=10).json()["items"][0]
     before = report_status(gateway, operator, station)
     assert before is not None
     eventually(lambda: before in published_reports(stack.nats_url, station["id"]), timeout=30, interval=0.5)
@@ -132,7 +132,7 @@ def screen_seen(gateway: str, operator: dict[str, str], since: datetime) -> dict
         return None
     if response.status_code != 200:
         return None
-    hall = next(s for s in response.json()["screens"] if s["code"] == "hall")
+    hall = next(s for s in response.json()["items"] if s["code"] == "hall")
     seen = hall["last_seen_at"]
     return hall if hall["online"] and seen and datetime.fromisoformat(seen) > since else None
 

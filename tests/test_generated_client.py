@@ -117,4 +117,4 @@ def test_a_client_generated_from_the_merged_openapi_covers_every_operation(tmp_p
     alerts = next(
         code for stem, code in endpoints.items() if stem.startswith("list_alerts_") and "signage" in stem
     )
-    assert "response_200 = AlertList.from_dict" in alerts
+    assert "response_200 = PageAlertPublic.from_dict" in alerts

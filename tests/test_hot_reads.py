@@ -19,11 +19,12 @@ import pytest
 from devices.locker_controller import LockerController
 from kernel.service_app import ServiceDefinition
 from kernel.settings import ServiceSettings
-from services.bike_share import service as bike_share_service
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.bike_share.demo import VELIB_SYSTEM
 from services.bike_share.models import System, VehicleType
 from services.bike_share.settings import Settings as BikeShareSettings
+from services.bike_share.systems import service as bike_share_systems
+from services.bike_share.vehicle_types import service as bike_share_vehicle_types
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event
@@ -31,8 +32,9 @@ from services.parcel_lockers import api as lockers_api
 from services.parcel_lockers import flows
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
-from services.signage import service as signage_service
 from services.signage.app import DEFINITION as SIGNAGE
+from services.signage.content import service as signage_content
+from services.signage.playlists import service as signage_playlists
 from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
 from services.signage.settings import Settings as SignageSettings
 from testkit.service import (
@@ -122,12 +124,10 @@ async def bike_share(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIter
             stack, BIKE_SHARE, BikeShareSettings, tmp_path=tmp_path, keys=keys, nats_url=nats_server.url
         )
         async with replicas[0].runtime.sessionmaker() as session:
-            await bike_share_service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
+            await bike_share_systems.ensure(session=session, system=System(**VELIB_SYSTEM))
         await register_vehicle_station(replicas[0], "1001", "Carrefour Pleyel")
         async with replicas[0].runtime.sessionmaker() as session:
-            await bike_share_service.ensure_vehicle_type(
-                session=session, vehicle_type=vehicle_type("velib-ebike")
-            )
+            await bike_share_vehicle_types.ensure(session=session, vehicle_type=vehicle_type("velib-ebike"))
         yield replicas
 
 
@@ -173,20 +173,20 @@ async def report(replica: ServiceUnderTest, count: int) -> None:
 
 async def add_vehicle_type(replica: ServiceUnderTest) -> None:
     async with replica.runtime.sessionmaker() as session:
-        await bike_share_service.ensure_vehicle_type(
-            session=session, vehicle_type=vehicle_type("velib-cargo")
-        )
+        await bike_share_vehicle_types.ensure(session=session, vehicle_type=vehicle_type("velib-cargo"))
 
 
 async def test_vehicle_stations_follow_every_write_on_both_replicas(bike_share):
     after, _ = await changes_everywhere(bike_share, MOBILITY, lambda r: report(r, 7))
-    assert after.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 7
+    assert after.json()["items"][0]["status"]["num_vehicles_available"] == 7
     after, _ = await changes_everywhere(
         bike_share, MOBILITY, lambda r: register_vehicle_station(r, "1002", "Stade")
     )
-    assert [s["name"] for s in after.json()["vehicle_stations"]] == ["Carrefour Pleyel", "Stade"]
-    after, _ = await changes_everywhere(bike_share, MOBILITY, add_vehicle_type)
-    assert {t["id"] for t in after.json()["vehicle_types"]} == {"velib-ebike", "velib-cargo"}
+    assert [s["name"] for s in after.json()["items"]] == ["Carrefour Pleyel", "Stade"]
+    gbfs_types = f"/gbfs/{SAINT_DENIS}/vehicle_types.json"
+    after, _ = await changes_everywhere(bike_share, gbfs_types, add_vehicle_type)
+    shown = after.json()["data"]["vehicle_types"]
+    assert {t["vehicle_type_id"] for t in shown} == {"velib-ebike", "velib-cargo"}
 
 
 async def test_one_vehicle_station_follows_its_reports_on_both_replicas(bike_share):
@@ -204,7 +204,7 @@ async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share
     async def other_holds_it() -> bool:  # and keeps it: the broadcasts of earlier writes have come
         if other.runtime.broadcaster.received < writer.runtime.broadcaster.sent:
             return False
-        seen = (await other.http.get(MOBILITY)).json()["vehicle_stations"][0]["status"]
+        seen = (await other.http.get(MOBILITY)).json()["items"][0]["status"]
         return seen["num_vehicles_available"] == 1 and len(other.runtime.hot) == 1
 
     await eventually(other_holds_it, timeout=10)
@@ -212,13 +212,13 @@ async def test_a_replica_that_reconnects_to_nats_forgets_what_it_held(bike_share
     await wait_until(lambda: not writer.runtime.bus.connected and not other.runtime.bus.connected, timeout=30)
     await report(writer, 9)  # its broadcast cannot flow now
     stale = await other.http.get(MOBILITY)
-    assert stale.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 1  # until the TTL
+    assert stale.json()["items"][0]["status"]["num_vehicles_available"] == 1  # until the TTL
     nats_server.start()
     nats_server.wait_ready()
 
     async def fresh() -> bool:
         seen = await other.http.get(MOBILITY)
-        return seen.json()["vehicle_stations"][0]["status"]["num_vehicles_available"] == 9
+        return seen.json()["items"][0]["status"]["num_vehicles_available"] == 9
 
     await eventually(fresh, timeout=15)
 
@@ -262,7 +262,7 @@ async def test_points_of_interest_follow_new_points_in_every_variant(kiosk, head
     after, _ = await changes_everywhere(
         kiosk, f"{KIOSK}/points-of-interest", lambda r: add_point(r, "lift"), headers=headers, **params
     )
-    names = [p["name"] for p in after.json()["points_of_interest"]]
+    names = [p["name"] for p in after.json()["items"]]
     assert names == (["Lift"] if "Accept-Language" in headers else ["Ascenseur"])
 
 
@@ -381,12 +381,12 @@ async def signage(tmp_path: Path, keys: SigningKey, nats_server) -> AsyncIterato
 def add_playlist(name: str, *, is_default: bool) -> Write:
     async def write(replica: ServiceUnderTest) -> None:
         async with replica.runtime.sessionmaker() as session:
-            item = await signage_service.create_content_item(
+            item = await signage_content.create_content_item(
                 session=session,
                 station_id=SAINT_DENIS,
                 content_in=ContentCreate(kind="message", title=name, texts={"fr": name}, duration_seconds=10),
             )
-            await signage_service.create_playlist(
+            await signage_playlists.create_playlist(
                 session=session,
                 station_id=SAINT_DENIS,
                 playlist_in=PlaylistCreate(

@@ -341,7 +341,7 @@ def test_a_cut_station_keeps_serving_and_the_hub_catches_up_exactly_once(network
     )
     assert playlist.status_code == 200 and playlist.json()["now"]["playlist"]["items"]
     kiosk = httpx.get(f"{base}/kiosk/points-of-interest", params={"lang": "fr"}, timeout=10)
-    assert kiosk.status_code == 200 and kiosk.json()["points_of_interest"]
+    assert kiosk.status_code == 200 and kiosk.json()["items"]
     vehicle_station = "velib-metropole-653046369"
     report = httpx.put(
         f"{base}/mobility/vehicle-stations/{vehicle_station}/status",

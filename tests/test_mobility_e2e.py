@@ -138,7 +138,7 @@ def test_an_operator_adds_a_car_sharing_station_that_reports_and_is_found_nearby
         assert httpx.put(station, json=report, headers=operator).status_code == 200
 
         nearby = httpx.get(f"{gateway}{BASE}/nearby", params={"vehicle_type_id": "e2e-cars-zoe"}).json()
-        assert [p["id"] for p in nearby["places"]] == ["e2e-cars-parvis"]
+        assert [p["id"] for p in nearby["items"]] == ["e2e-cars-parvis"]
         types = httpx.get(f"{gateway}{GBFS}/vehicle_types.json").json()["data"]["vehicle_types"]
         assert "e2e-cars-zoe" in {t["vehicle_type_id"] for t in types}
     finally:
@@ -267,7 +267,7 @@ def test_why_a_feed_fails_reaches_the_stations_operators_through_the_gateway_onl
         def seen_by(headers: dict[str, str]) -> dict | None:
             answer = httpx.get(f"{gateway}{BASE}/feeds", headers=headers)
             assert answer.status_code == 200, answer.text
-            return next((f for f in answer.json() if f["system_id"] == "e2e-dead"), None)
+            return next((f for f in answer.json()["items"] if f["system_id"] == "e2e-dead"), None)
 
         operator = bearer(tokens.operator())
         feed, _ = eventually(

@@ -14,7 +14,8 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
 from services.bike_share.app import DEFINITION
-from services.bike_share.feeds import FeedClient, IngestLoop, pull
+from services.bike_share.feeds import FeedClient, pull
+from services.bike_share.loops import IngestLoop
 from services.bike_share.settings import Settings
 from testkit.service import (
     SAINT_DENIS,
@@ -88,7 +89,11 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-async def bike_share(tmp_path: Path, keys: SigningKey, feeds: FeedServer) -> AsyncIterator[ServiceUnderTest]:
+async def bike_share(
+    tmp_path: Path, keys: SigningKey, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ServiceUnderTest]:
+    # The tests pull when they mean to: the service's own ingest loop stays off.
+    monkeypatch.setenv("BIKE_SHARE_INGEST_ENABLED", "false")
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
     async with running_service(
         DEFINITION, Settings, database_url=url, keys=keys, fetch_allow=(feeds.address,)
@@ -219,7 +224,7 @@ async def test_an_invalid_source_is_rejected_with_its_reason_and_the_last_good_d
     status = (await bike_share.http.get(f"/gbfs/{SAINT_DENIS}/station_status.json")).json()
     assert "cargo-pleyel-pleyel-1" in {s["station_id"] for s in status["data"]["stations"]}
     listed = await bike_share.http.get(f"/api/v1/stations/{SAINT_DENIS}/mobility/feeds")
-    assert {f["system_id"]: f["state"] for f in listed.json()}["cargo-pleyel"] == outcome
+    assert {f["system_id"]: f["state"] for f in listed.json()["items"]}["cargo-pleyel"] == outcome
 
 
 def odd_velib(feeds: FeedServer) -> None:
@@ -253,13 +258,13 @@ async def test_the_ingest_loop_pulls_every_feed_whatever_one_of_them_does(bike_s
         sessionmaker=bike_share.runtime.sessionmaker,
         fetcher=bike_share.runtime.fetcher,
         stations=[SAINT_DENIS, VILLEJUIF],
-        min_interval=0.1,
+        every=0.1,
     )
     operator = bearer(bike_share.keys.operator())
 
     async def all_pulled() -> dict[str, dict] | None:
         listed = await bike_share.http.get(f"/api/v1/stations/{SAINT_DENIS}/mobility/feeds", headers=operator)
-        states = {f["system_id"]: f for f in listed.json()}
+        states = {f["system_id"]: f for f in listed.json()["items"]}
         return states if all(f["state"] != "pending" for f in states.values()) else None
 
     loop.start()
@@ -296,7 +301,7 @@ async def test_why_a_feed_fails_is_shown_to_operators_only(bike_share, feeds):
         answer = await bike_share.http.get(path, headers=headers)
         assert answer.status_code == 200, answer.text
         assert "no-store" in answer.headers["cache-control"]
-        return {f["system_id"]: f for f in answer.json()}["velo-igr"]["reason"]
+        return {f["system_id"]: f for f in answer.json()["items"]}["velo-igr"]["reason"]
 
     for viewer in (bearer(keys.operator(SAINT_DENIS)), bearer(keys.admin())):
         assert "not JSON" in (await reason(viewer) or "")
@@ -312,7 +317,7 @@ async def test_why_a_feed_fails_is_shown_to_operators_only(bike_share, feeds):
     for viewer in public:
         assert await reason(viewer) is None, viewer
     states = (await bike_share.http.get(path)).json()
-    assert {f["system_id"]: f["state"] for f in states}["velo-igr"] == "failing"
+    assert {f["system_id"]: f["state"] for f in states["items"]}["velo-igr"] == "failing"
 
 
 async def test_the_ingest_leaves_what_a_station_registered_by_hand(bike_share, feeds):
@@ -339,7 +344,7 @@ async def test_the_ingest_leaves_what_a_station_registered_by_hand(bike_share, f
 
     states = await pull_all(bike_share, FeedClient(bike_share.runtime.fetcher))
 
-    listed = (await bike_share.http.get(f"{villejuif}/vehicle-stations")).json()["vehicle_stations"]
+    listed = (await bike_share.http.get(f"{villejuif}/vehicle-stations")).json()["items"]
     mine = {s["id"]: s for s in listed}
     assert mine["cargo-pleyel-igr-hand"]["name"] == "Parking IGR"
     assert mine["cargo-pleyel-pleyel-1"]["name"] == "Pleyel by hand"

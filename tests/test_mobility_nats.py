@@ -14,7 +14,7 @@ import pytest
 from deploy.embedded.infra import NatsServer
 from kernel.contracts import mobility
 from services.bike_share.app import DEFINITION
-from services.bike_share.consumers import DockReports, report_subject
+from services.bike_share.responders import report_subject
 from services.bike_share.settings import Settings
 from testkit.service import (
     SAINT_DENIS,
@@ -39,8 +39,9 @@ async def bike_share(
     async with running_service(
         DEFINITION, Settings, database_url=url, keys=keys, nats_url=nats_server.url
     ) as running:
-        reports = DockReports(running.runtime)
-        await wait_until(lambda: reports.listening)
+        # The kernel subscribes the service's responders once it is connected.
+        [reports] = running.runtime.background.responders
+        await wait_until(lambda: reports.subscribed)
         operator, admin = bearer(keys.operator()), bearer(keys.admin())
         for path, body in (
             ("systems", {"id": "getaround", "name": {"fr": "Getaround"}}),

@@ -140,7 +140,7 @@ def test_a_paired_screen_plays_its_exhibition_and_follows_every_edit(player: Pla
     assert beat.status_code == 204
 
     def status() -> dict[str, Any]:
-        screens = httpx.get(f"{gateway}{SIGNAGE}/screens", headers=operator).json()["screens"]
+        screens = httpx.get(f"{gateway}{SIGNAGE}/screens", headers=operator).json()["items"]
         return next(s for s in screens if s["code"] == player.code)
 
     assert status() | {"online": True, "behind": False} == status()
@@ -153,7 +153,7 @@ def test_a_paired_screen_plays_its_exhibition_and_follows_every_edit(player: Pla
     after = player.fetch()
     assert after.status_code == 200 and after.json()["now"]["playlist"]["items"][0]["year"] == 2025
     behind = httpx.get(f"{gateway}{SIGNAGE}/screens", params={"behind": "true"}, headers=operator).json()
-    assert player.code in [s["code"] for s in behind["screens"]]
+    assert player.code in [s["code"] for s in behind["items"]]
 
     plays = {
         "plays": [
@@ -173,7 +173,7 @@ def test_a_paired_screen_plays_its_exhibition_and_follows_every_edit(player: Pla
         params={"since": "2026-01-05", "until": "2026-01-05", "screen": player.code},
         headers=operator,
     ).json()
-    assert report["rows"] == [
+    assert report["next_cursor"] is None and report["items"] == [
         {
             "day": "2026-01-05",
             "screen": player.code,

@@ -99,7 +99,7 @@ def test_operator_registers_a_screen_and_the_player_fetches_its_playlist(stack, 
     assert_problem(httpx.get(f"{gateway}{BASE}/signage/screens/quai-1/playlist", headers=player), 403)
     assert httpx.get(f"{gateway}{BASE}/signage/screens/quai-1/playlist", headers=operator).status_code == 200
 
-    screens = httpx.get(f"{gateway}{BASE}/signage/screens", headers=operator).json()["screens"]
+    screens = httpx.get(f"{gateway}{BASE}/signage/screens", headers=operator).json()["items"]
     hall = next(s for s in screens if s["code"] == "hall")
     assert hall["last_seen_at"] is not None  # the heartbeat of the fetch above
 
@@ -111,10 +111,11 @@ def test_vehicle_availability_is_public_and_lists_the_real_velib_stations(gatewa
     response = httpx.get(f"{gateway}{BASE}/mobility/vehicle-stations")
     assert response.status_code == 200
     body = response.json()
-    names = [s["name"] for s in body["vehicle_stations"]]
+    names = [s["name"] for s in body["items"]]
     assert names[:2] == ["Carrefour Pleyel", "Place aux Étoiles"]  # nearest first
-    assert all(s["distance_m"] <= 500 for s in body["vehicle_stations"])
-    assert {t["id"] for t in body["vehicle_types"]} == {"velib-mechanical", "velib-ebike"}
+    assert all(s["distance_m"] <= 500 for s in body["items"])
+    types = httpx.get(f"{gateway}{BASE}/mobility/vehicle-types", params={"system_id": "velib-metropole"})
+    assert {t["id"] for t in types.json()["items"]} == {"velib-mechanical", "velib-ebike"}
 
 
 def test_status_update_publishes_an_event_and_reaches_the_kiosk_within_a_second(stack, gateway, tokens):
@@ -154,16 +155,14 @@ def test_status_update_publishes_an_event_and_reaches_the_kiosk_within_a_second(
 
 def test_kiosk_points_of_interest_speak_the_travellers_language(gateway):
     url = f"{gateway}{BASE}/kiosk/points-of-interest"
-    english = httpx.get(url, params={"lang": "en"}).json()["points_of_interest"]
-    french = httpx.get(url, headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).json()[
-        "points_of_interest"
-    ]
+    english = httpx.get(url, params={"lang": "en"}).json()["items"]
+    french = httpx.get(url, headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).json()["items"]
     assert english and len(english) == len(french)
     desk_en = next(p for p in english if p["category"] == "information")
     desk_fr = next(p for p in french if p["category"] == "information")
     assert desk_en["language"] == "en" and desk_fr["language"] == "fr"
     assert desk_en["name"] != desk_fr["name"]
-    velib = httpx.get(url, params={"category": "bike_share"}).json()["points_of_interest"]
+    velib = httpx.get(url, params={"category": "bike_share"}).json()["items"]
     assert {p["name"] for p in velib} == {"Carrefour Pleyel", "Place aux Étoiles"}
     assert_problem(httpx.get(url, params={"category": "spaceport"}), 422)
 
@@ -183,7 +182,7 @@ def test_operator_publishes_a_point_of_interest(stack, gateway, tokens):
     created, event = catcher.during(lambda: httpx.post(url, json=poi, headers=bearer(tokens.operator())))
     assert created.status_code == 201, created.text
     assert event["type"] == "fr.gare.kiosk.point_of_interest.published.v1"
-    listed = httpx.get(url, params={"category": "pharmacy", "lang": "en"}).json()["points_of_interest"]
+    listed = httpx.get(url, params={"category": "pharmacy", "lang": "en"}).json()["items"]
     assert [p["name"] for p in listed] == ["Forecourt pharmacy"]
 
 

@@ -104,6 +104,35 @@ async def test_a_stale_answer_is_revalidated_with_its_etag():
     assert changed.body == b'{"version": 2}'
 
 
+async def test_a_read_hit_in_its_last_second_is_refreshed_before_it_expires():
+    clock, service = Clock(), Service()
+    edge = cache(clock)
+    await read(edge, service)
+    clock.now += 4.5  # max-age=5: in its last second
+    service.version = 2
+    hit = await read(edge, service)
+    assert hit.body == b'{"version": 1}'  # still fresh: served at once, nothing waits
+    await asyncio.gather(*edge._refreshing)  # meanwhile, the service was asked for the next answer
+    assert service.calls == [None, b'"v1"']
+    clock.now += 1  # past the first answer's max-age: the next one is already there
+    after = await read(edge, service)
+    assert after.body == b'{"version": 2}' and (b"age", b"1") in after.headers
+    assert len(service.calls) == 2
+
+
+async def test_an_entry_refreshed_unchanged_lives_another_max_age():
+    clock, service = Clock(), Service()
+    edge = cache(clock)
+    await read(edge, service)
+    clock.now += 4.5
+    await read(edge, service)
+    await asyncio.gather(*edge._refreshing)
+    clock.now += 4  # 8.5 s after the first answer, 4 s after the service said it is current
+    again = await read(edge, service)
+    assert again.body == b'{"version": 1}' and (b"age", b"4") in again.headers
+    assert service.calls == [None, b'"v1"']
+
+
 @pytest.mark.parametrize(
     ("cache_control", "extra"),
     [

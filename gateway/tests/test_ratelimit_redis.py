@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -59,6 +60,33 @@ async def test_a_lease_saves_round_trips_and_replicas_never_exceed_the_limit(red
     assert allowed >= 40 - 8
     # Leases growing with the pace, and remembered refusals: far fewer scripts than requests.
     assert commands < 40, commands
+
+
+async def test_a_client_waiting_on_many_connections_asks_redis_once_at_a_time(redis):
+    limiter = RateLimiter(redis, max_lease=8)
+    decisions = await asyncio.gather(*(limiter.check("busy", per_second=1000, burst=1000) for _ in range(64)))
+    stats = await redis.info("commandstats")
+    scripts = sum(stats.get(f"cmdstat_{c}", {}).get("calls", 0) for c in ("evalsha", "eval"))
+    assert all(d.allowed for d in decisions)
+    # One lease at a time, each shared by the requests waiting for it: a lease of 1 (a new client),
+    # then of 8 (the cap), and the next asked for ahead; not one script per request.
+    assert scripts <= 1 + 64 // 8 + 2, scripts
+
+
+async def test_a_busy_client_gets_its_next_lease_before_it_runs_out(redis):
+    limiter = RateLimiter(redis, max_lease=8)
+    for _ in range(3):  # a first lease of one, then leases of eight at this pace
+        await limiter.check("busy", per_second=1000, burst=1000)
+    allowance = limiter._allowances["busy"]
+    while not allowance.running_low():
+        assert (await limiter.check("busy", per_second=1000, burst=1000)).allowed
+    held = allowance.tokens
+    # The request that finds a quarter of the lease left is answered from it at once...
+    assert (await limiter.check("busy", per_second=1000, burst=1000)).allowed
+    assert allowance.tokens == held - 1
+    # ...and the next lease is on its way meanwhile.
+    await asyncio.gather(*limiter._refills)
+    assert allowance.tokens > held - 1
 
 
 async def test_namespaces_keep_buckets_apart(redis):

@@ -8,11 +8,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.catalog import load_catalog
-from kernel.db import utcnow
+from kernel.db import one_or_404, utcnow
 from kernel.settings import ServiceSettings
-from services.bike_share import domain, service
+from services.bike_share import domain
 from services.bike_share.models import System, VehicleStation, VehicleType
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleTypeCountIn
+from services.bike_share.systems import service as systems
+from services.bike_share.vehicle_stations import service as vehicle_stations
+from services.bike_share.vehicle_types import service as vehicle_types
 
 VELIB_SYSTEM: dict[str, Any] = {
     "id": "velib-metropole",
@@ -44,16 +47,16 @@ async def load_demo(
     sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings, catalog: Path
 ) -> None:
     async with sessionmaker() as session:
-        await service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
+        await systems.ensure(session=session, system=System(**VELIB_SYSTEM))
         for vehicle_type in VELIB_TYPES:
-            await service.ensure_vehicle_type(session=session, vehicle_type=VehicleType(**vehicle_type))
+            await vehicle_types.ensure(session=session, vehicle_type=VehicleType(**vehicle_type))
         for station in load_catalog(catalog):
             if station.slug not in settings.stations:
                 continue
             for velib in station.vehicle_stations:
                 vs_id = domain.vehicle_station_id(velib.system_id, velib.external_id)
                 if await session.get(VehicleStation, vs_id) is None:
-                    await service.register_vehicle_station(
+                    await vehicle_stations.register(
                         session=session,
                         station_id=station.slug,
                         station_in=VehicleStationCreate(
@@ -66,12 +69,12 @@ async def load_demo(
                             distance_m=velib.distance_m,
                         ),
                     )
-                existing = await service.get_vehicle_station_or_raise(
-                    session=session, station_id=station.slug, vehicle_station_id=vs_id
+                existing = await one_or_404(
+                    session, VehicleStation, "unknown-vehicle-station", station_id=station.slug, id=vs_id
                 )
                 if existing.status is None:
                     # The snapshot's counts, reported now: the demo starts "live".
-                    await service.report_status(
+                    await vehicle_stations.report_status(
                         session=session,
                         station_id=station.slug,
                         vehicle_station_id=vs_id,

@@ -130,6 +130,10 @@ def feed_reason(problems: list[str]) -> str | None:
     return (f"{len(problems)} item(s) skipped: {shown}" + (f"; and {more} more" if more > 0 else ""))[:2000]
 
 
+# Where a vehicle station has no distance to the station, lists show it after all the others.
+UNKNOWN_DISTANCE_M = 1_000_000_000
+
+
 # A walk is longer than the straight line: streets, crossings. 1.3 is the usual urban detour
 # factor; 80 m a minute an unhurried pace with luggage.
 DETOUR_FACTOR = 1.3

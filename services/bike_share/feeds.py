@@ -1,5 +1,6 @@
-"""Ingest of operators' GBFS feeds: pull each configured system's feed when its `ttl` says, with
-ETag / Last-Modified, map it into the model, and record how the feed is doing.
+"""Ingest of operators' GBFS feeds: pull a configured system's feed, with ETag / Last-Modified,
+map it into the model, and record how the feed is doing (`loops.py` pulls the feeds due, each when
+its `ttl` says).
 
 State of a feed: `ok` (the last pull was good), `degraded` (it was used, but some of its items
 were skipped: the reason names them), `stale` (it failed, the last good data stays), `failing` (it
@@ -9,7 +10,6 @@ round pulls every due feed whatever the others did.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterable
@@ -24,8 +24,7 @@ from kernel.fetch import FetchError, GuardedFetcher
 from kernel.geo import distance_m
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
-from kernel.tasks import stop_task
-from services.bike_share import domain, events, ingest, service
+from services.bike_share import domain, events, ingest, shared
 from services.bike_share.models import (
     OUTBOX,
     FeedState,
@@ -75,7 +74,7 @@ class FeedClient:
 def nearest_station(lat: float, lon: float, stations: Iterable[str]) -> str | None:
     best: tuple[float, str] | None = None
     for station_id in stations:
-        position = service.station_position(station_id)
+        position = shared.station_position(station_id)
         if position is None:
             continue
         d = distance_m(lat, lon, *position)
@@ -170,7 +169,7 @@ async def apply_snapshot(
         if existing is None:
             session.add(VehicleType(id=record.id, **values))
         else:
-            service.apply(existing, values)
+            shared.apply(existing, values)
     current = {
         s.id: s
         for s in (
@@ -193,7 +192,7 @@ async def apply_snapshot(
                 f"station {station_record.external_id}: registered by hand at {hand.station_id}, left as it is"
             )
             continue
-        position = service.station_position(station_id)
+        position = shared.station_position(station_id)
         station_values: dict[str, Any] = {
             "station_id": station_id,
             "name": station_record.name,
@@ -216,20 +215,20 @@ async def apply_snapshot(
             )
             session.add(station)
         else:
-            service.apply(station, station_values)
+            shared.apply(station, station_values)
         if station_record.status is not None and changed_status(station.status, station_record.status):
             if station.status is None:
                 station.status = VehicleStationStatus(
                     vehicle_station_id=vs_id, updated_at=now, **station_record.status
                 )
             else:
-                service.apply(station.status, {**station_record.status, "updated_at": now})
+                shared.apply(station.status, {**station_record.status, "updated_at": now})
             await session.flush()
             await stage(session, OUTBOX, events.status_changed(station, station.status))
-        service.mark_vehicle_station_changed(session, station)
+        shared.mark_vehicle_station_changed(session, station)
     for vs_id, gone in current.items():
         if vs_id not in seen:
-            service.mark_vehicle_station_changed(session, gone)
+            shared.mark_vehicle_station_changed(session, gone)
             await session.delete(gone)
     await session.execute(delete(Vehicle).where(Vehicle.system_id == system_id, Vehicle.from_feed))
     ids = {domain.vehicle_station_id(system_id, v.external_id) for v in result.vehicles}
@@ -258,7 +257,7 @@ async def apply_snapshot(
             )
         )
     for station_id in touched:
-        mark_changed(session, station_id, service.GBFS, service.VEHICLE_STATIONS)
+        mark_changed(session, station_id, shared.GBFS, shared.VEHICLE_STATIONS)
     await session.commit()
     return problems
 
@@ -269,60 +268,3 @@ def changed_status(current: VehicleStationStatus | None, new: dict[str, Any]) ->
     return any(getattr(current, k) != v for k, v in new.items() if k != "last_reported") or (
         current.last_reported < new["last_reported"]
     )
-
-
-class IngestLoop:
-    """Pulls every due feed, one at a time (feeds are few; a slow one delays the others a little)."""
-
-    def __init__(
-        self,
-        *,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        fetcher: GuardedFetcher,
-        stations: list[str],
-        min_interval: float,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.client = FeedClient(fetcher)
-        self.stations = stations
-        self.min_interval = min_interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="bike_share-ingest")
-
-    async def stop(self) -> None:
-        await stop_task(self._task)
-
-    async def run_once(self) -> list[FeedState]:
-        async with self.sessionmaker() as session:
-            now = utcnow()
-            due = [
-                f.system_id
-                for f in await service.list_feed_states(session=session)
-                if f.next_attempt_at is None or f.next_attempt_at <= now
-            ]
-        pulled = []
-        for system_id in due:
-            try:
-                pulled.append(
-                    await pull(
-                        sessionmaker=self.sessionmaker,
-                        client=self.client,
-                        system_id=system_id,
-                        stations=self.stations,
-                    )
-                )
-            except LookupError:
-                continue  # its system lost its feed meanwhile
-            except Exception:  # one feed's failure must not cost the others their pull
-                log.exception("feed pull failed", extra={"system": system_id})
-        return pulled
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:  # the loop must outlive any one bad round
-                log.exception("ingest round failed")
-            await asyncio.sleep(self.min_interval)

@@ -44,6 +44,11 @@ def localized(texts: Mapping[str, str] | None) -> list[dict[str, str]]:
     return [{"text": text, "language": lang} for lang, text in sorted((texts or {}).items())]
 
 
+def present(**fields: Any) -> dict[str, Any]:
+    """The optional fields that have a value: GBFS forbids null, a field without one is left out."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 def timestamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -144,11 +149,8 @@ def vehicle_types(feeds: StationFeeds) -> dict[str, Any]:
             "form_factor": t.form_factor,
             "propulsion_type": t.propulsion_type,
             "name": localized(t.name),
+            **present(max_range_meters=t.max_range_meters, default_pricing_plan_id=t.pricing_plan_id),
         }
-        if t.max_range_meters is not None:
-            item["max_range_meters"] = t.max_range_meters
-        if t.pricing_plan_id is not None:
-            item["default_pricing_plan_id"] = t.pricing_plan_id
         listed.append(item)
     return envelope(feeds, "vehicle_types", {"vehicle_types": listed})
 
@@ -166,9 +168,8 @@ def station_information(feeds: StationFeeds) -> dict[str, Any]:
             "lat": s.lat,
             "lon": s.lon,
             "is_charging_station": s.kind == "charging",
+            **present(capacity=s.capacity),
         }
-        if s.capacity is not None:
-            item["capacity"] = s.capacity
         if s.kind == "car_sharing":
             item["parking_type"] = "parking_lot"
         listed.append(item)
@@ -192,13 +193,12 @@ def station_status(feeds: StationFeeds) -> dict[str, Any]:
             "is_renting": st.is_renting,
             "is_returning": st.is_returning,
             "last_reported": timestamp(st.last_reported),
+            **present(
+                num_vehicles_disabled=st.num_vehicles_disabled,
+                num_docks_available=st.num_docks_available,
+                num_docks_disabled=st.num_docks_disabled,
+            ),
         }
-        if st.num_vehicles_disabled is not None:
-            item["num_vehicles_disabled"] = st.num_vehicles_disabled
-        if st.num_docks_available is not None:
-            item["num_docks_available"] = st.num_docks_available
-        if st.num_docks_disabled is not None:
-            item["num_docks_disabled"] = st.num_docks_disabled
         listed.append(item)
     return envelope(feeds, "station_status", {"stations": listed})
 
@@ -214,9 +214,8 @@ def vehicle_status(feeds: StationFeeds) -> dict[str, Any]:
             "is_disabled": v.is_disabled,
             "vehicle_type_id": v.vehicle_type_id,
             "last_reported": timestamp(v.last_reported),
+            **present(current_range_meters=v.current_range_meters),
         }
-        if v.current_range_meters is not None:
-            item["current_range_meters"] = v.current_range_meters
         listed.append(item)
     return envelope(feeds, "vehicle_status", {"vehicles": listed})
 
@@ -233,10 +232,8 @@ def system_pricing_plans(feeds: StationFeeds) -> dict[str, Any]:
             "description": localized(p.description),
         }
         if p.per_min_pricing:
-            # An open-ended segment has no `end` at all (GBFS forbids null).
-            plan["per_min_pricing"] = [
-                {k: v for k, v in seg.items() if v is not None} for seg in p.per_min_pricing
-            ]
+            # An open-ended segment has no `end` at all.
+            plan["per_min_pricing"] = [present(**seg) for seg in p.per_min_pricing]
         plans.append(plan)
     return envelope(feeds, "system_pricing_plans", {"plans": plans})
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.runtime import ServiceRuntime
-from services.bike_share import service
+from services.bike_share import shared
 from services.bike_share.models import VehicleStation, VehicleStationStatus
 from services.bike_share.schemas import VehicleStationPublic
 
@@ -51,7 +51,7 @@ def pulse_of(runtime: ServiceRuntime) -> Pulse:
     def invalidate_and_pulse(station_id: str, tags: Iterable[str], *, source: str = "local") -> None:
         tags = list(tags)
         invalidate(station_id, tags, source=source)
-        if service.GBFS in tags:
+        if shared.GBFS in tags:
             pulse.notify(station_id)
 
     def flush_and_pulse() -> None:

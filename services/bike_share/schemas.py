@@ -43,14 +43,6 @@ SystemId = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[A-Za-z0
 ExternalId = Annotated[str, Field(min_length=1, max_length=39, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
-class Page(BaseModel):
-    """Where a paginated listing stands: `offset` and `limit` as asked, `total` rows in all."""
-
-    offset: int
-    limit: int
-    total: int
-
-
 class SystemCreate(StrictInput):
     id: SystemId
     name: LocalizedName = Field(min_length=1, examples=NAME_EXAMPLE)
@@ -83,11 +75,6 @@ class SystemPublic(BaseModel):
     feed_url: str | None
     created_at: datetime
     updated_at: datetime
-
-
-class SystemList(BaseModel):
-    systems: list[SystemPublic]
-    page: Page
 
 
 class FeedStatePublic(BaseModel):
@@ -144,11 +131,6 @@ class PricingPlanPublic(BaseModel):
     per_min_pricing: list[dict[str, float | int | None]]
 
 
-class PricingPlanList(BaseModel):
-    pricing_plans: list[PricingPlanPublic]
-    page: Page
-
-
 def _range_for_motors(propulsion_type: str | None, max_range_meters: int | None) -> None:
     if propulsion_type not in (None, "human") and max_range_meters is None:
         raise ValueError("max_range_meters is required for a vehicle with a motor (GBFS 3.0)")
@@ -191,11 +173,6 @@ class VehicleTypePublic(BaseModel):
     pricing_plan_id: str | None = None
 
 
-class VehicleTypeList(BaseModel):
-    vehicle_types: list[VehicleTypePublic]
-    page: Page
-
-
 class VehicleStationStatusPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -224,12 +201,6 @@ class VehicleStationPublic(BaseModel):
     status: VehicleStationStatusPublic | None
 
 
-class VehicleStationList(BaseModel):
-    station_id: str
-    vehicle_stations: list[VehicleStationPublic]
-    vehicle_types: list[VehicleTypePublic]
-
-
 class VehicleStationCreate(StrictInput):
     system_id: SystemId
     external_id: ExternalId
@@ -250,11 +221,6 @@ class VehicleStationUpdate(PartialUpdate):
     capacity: Count | None = None
     distance_m: Annotated[int, Field(ge=0, le=50_000), JSON_INTEGER] | None = None
     kind: VehicleStationKind | None = None
-
-
-class VehicleStationPage(BaseModel):
-    vehicle_stations: list[VehicleStationPublic]
-    page: Page
 
 
 class VehicleCreate(StrictInput):
@@ -296,11 +262,6 @@ class VehiclePublic(BaseModel):
     last_reported: datetime
 
 
-class VehicleList(BaseModel):
-    vehicles: list[VehiclePublic]
-    page: Page
-
-
 class NearbyPlace(BaseModel):
     kind: Literal["vehicle_station", "vehicle"]
     id: str
@@ -313,14 +274,6 @@ class NearbyPlace(BaseModel):
     vehicle_types_available: list[VehicleTypeCount]
     num_docks_available: int | None = None
     station_kind: VehicleStationKind | None = None
-
-
-class NearbyList(BaseModel):
-    station_id: str
-    lat: float
-    lon: float
-    radius_m: int
-    places: list[NearbyPlace]
 
 
 class VehicleTypeCountIn(StrictInput):

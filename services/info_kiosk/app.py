@@ -19,8 +19,7 @@ DEFINITION = ServiceDefinition(
     description="Points of interest of the station and around it, and live availability of shared vehicles.",
     version="0.1.0",
     metadata=Base.metadata,
-    routers=[api.router],
-    hot_reads=api.HOT_READS,
+    routers=api.ROUTERS,
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[lockers.DOMAIN], STREAMS[signage.DOMAIN]],
     background=lambda runtime: Background(consumers=consumers.consumers(runtime)),
 )

@@ -12,7 +12,7 @@ from kernel.consumers import EventConsumer
 from kernel.contracts import lockers, mobility, signage
 from kernel.events import STREAMS, CloudEvent, event_type
 from kernel.runtime import ServiceRuntime
-from services.info_kiosk import service
+from services.info_kiosk.service import read_models
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def vehicle_availability_consumer(stations: Collection[str]) -> EventConsumer:
         if status is None:
             log.error("dropping a status event that breaks the contract", extra={"event_id": event.id})
             return
-        await service.record_vehicle_status(
+        await read_models.record_vehicle_status(
             session=session, station_id=station_id, status=status, event_id=event.id
         )
 
@@ -59,7 +59,7 @@ def locker_availability_consumer(stations: Collection[str]) -> EventConsumer:
         except ValidationError:
             log.error("dropping a locker event that breaks the contract", extra={"event_id": event.id})
             return
-        await service.record_locker_availability(
+        await read_models.record_locker_availability(
             session=session, station_id=event.station_id, availability=availability, event_id=event.id
         )
 
@@ -80,10 +80,12 @@ def alerts_consumer(stations: Collection[str]) -> EventConsumer:
         try:
             if event.type == event_type(signage.DOMAIN, signage.ALERT, signage.RAISED):
                 raised = signage.AlertRaised.model_validate(event.data)
-                await service.record_alert_raised(session=session, station_id=event.station_id, alert=raised)
+                await read_models.record_alert_raised(
+                    session=session, station_id=event.station_id, alert=raised
+                )
             elif event.type == event_type(signage.DOMAIN, signage.ALERT, signage.CLEARED):
                 cleared = signage.AlertCleared.model_validate(event.data)
-                await service.record_alert_cleared(
+                await read_models.record_alert_cleared(
                     session=session, station_id=event.station_id, cleared=cleared
                 )
         except ValidationError:

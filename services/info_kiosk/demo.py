@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel.catalog import CatalogStation, load_catalog
 from kernel.geo import EARTH_RADIUS_M
 from kernel.settings import ServiceSettings
-from services.info_kiosk import gtfs, service
+from services.info_kiosk import gtfs
 from services.info_kiosk.schemas import Category, PointOfInterestCreate
+from services.info_kiosk.service import points_of_interest, station_graph
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,18 @@ async def load_demo(
             feed = demo_feed(station.slug)
             if (
                 feed is not None
-                and await service.graph_version(session=session, station_id=station.slug) is None
+                and await station_graph.graph_version(session=session, station_id=station.slug) is None
             ):
-                await service.replace_graph(session=session, station_id=station.slug, feed=feed)
+                await station_graph.replace_graph(session=session, station_id=station.slug, feed=feed)
             # Identified by category and French name, so a second run adds nothing.
             existing = {
                 (point.category, point.names.get("fr"))
-                for point in await service.list_points_of_interest(session=session, station_id=station.slug)
+                for point in await points_of_interest.list_points_of_interest(
+                    session=session, station_id=station.slug
+                )
             }
             for point_in in demo_points(station):
                 if (point_in.category, point_in.names.get("fr")) not in existing:
-                    await service.create_point_of_interest(
+                    await points_of_interest.create_point_of_interest(
                         session=session, station_id=station.slug, point_in=point_in
                     )

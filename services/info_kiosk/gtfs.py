@@ -18,7 +18,7 @@ from typing import Any
 
 from kernel.i18n import DEFAULT_LANGUAGE
 from kernel.limits import ArchiveLimits, open_zip, read_member
-from services.info_kiosk.domain import GraphProblem, LevelRecord, PathwayRecord, PlaceRecord
+from services.info_kiosk.domain.graph_rules import GraphProblem, LevelRecord, PathwayRecord, PlaceRecord
 
 # GTFS pathway_mode <-> ours.
 MODES = {

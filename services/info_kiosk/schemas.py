@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +12,7 @@ from kernel.contracts.kiosk import EquipmentStatus
 from kernel.contracts.mobility import VehicleStationStatusChanged
 from kernel.fields import JSON_INTEGER, ByLanguage, Label, PartialUpdate, StrictInput, Timestamp
 from kernel.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
-from services.info_kiosk.domain import PathwayMode, PlaceKind, Profile
+from services.info_kiosk.domain.graph_rules import PathwayMode, PlaceKind, Profile
 from services.info_kiosk.models import PointOfInterest
 
 Category = Literal[
@@ -88,11 +88,6 @@ class PointOfInterestPublic(BaseModel):
         )
 
 
-class PointOfInterestList(BaseModel):
-    station_id: str
-    points_of_interest: list[PointOfInterestPublic]
-
-
 class VehicleAvailabilityPublic(VehicleStationStatusChanged):
     """The read model row: what bike_share's last event said, and when the kiosk learnt it."""
 
@@ -127,8 +122,6 @@ StairCount = Annotated[int, Field(ge=0, le=1_000), JSON_INTEGER]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 LevelIndex = Annotated[float, Field(ge=-20, le=20, allow_inf_nan=False)]
-Limit = Annotated[int, Field(ge=1, le=200)]
-Item = TypeVar("Item")
 
 
 class LevelCreate(StrictInput):
@@ -219,13 +212,6 @@ class PathwayPublic(BaseModel):
     traversal_time_s: int | None
     stair_count: int | None
     step_free: bool
-
-
-class Page(BaseModel, Generic[Item]):
-    """One page of a list; pass `next_after` as `after` for the next one (null: the last page)."""
-
-    items: list[Item]
-    next_after: str | None
 
 
 class GraphWarningPublic(BaseModel):
@@ -334,11 +320,6 @@ class EquipmentPublic(BaseModel):
     reason: str | None
     until: datetime | None
     changed_at: datetime | None
-
-
-class EquipmentList(BaseModel):
-    station_id: str
-    outages: list[EquipmentPublic]
 
 
 class LockerBankPublic(BaseModel):

@@ -9,8 +9,16 @@ from kernel.contracts import kiosk, mobility
 from kernel.events import STREAMS
 from kernel.registry import SIGNAGE
 from kernel.service_app import ServiceDefinition, create_service_app
-from services.signage import api, consumers
+from services.signage import consumers, loops
+from services.signage.alerts import api as alerts
+from services.signage.content import api as content
+from services.signage.media import api as media
 from services.signage.models import Base
+from services.signage.player import api as player
+from services.signage.playlists import api as playlists
+from services.signage.plays import api as plays
+from services.signage.schedules import api as schedules
+from services.signage.screens import api as screens
 from services.signage.settings import Settings
 
 DEFINITION = ServiceDefinition(
@@ -19,10 +27,18 @@ DEFINITION = ServiceDefinition(
     description="The station's screens and the content they rotate: messages, artworks and live widgets.",
     version="0.1.0",
     metadata=Base.metadata,
-    routers=[api.router],
-    hot_reads=api.HOT_READS,
+    routers=[
+        screens.router,
+        player.router,
+        plays.router,
+        media.router,
+        content.router,
+        playlists.router,
+        schedules.router,
+        alerts.router,
+    ],
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
-    background=lambda runtime: Background(consumers=consumers.consumers(runtime)),
+    background=lambda runtime: Background(consumers=consumers.consumers(runtime), loops=loops.loops(runtime)),
 )
 
 

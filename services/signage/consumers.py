@@ -14,7 +14,7 @@ from kernel.consumers import EventConsumer
 from kernel.contracts import kiosk, mobility
 from kernel.events import STREAMS, CloudEvent
 from kernel.runtime import ServiceRuntime
-from services.signage import service
+from services.signage.widgets.service import record_equipment_status, record_vehicle_status
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,11 @@ def _handler(
 async def _vehicles(
     session: AsyncSession, station_id: str, status: mobility.VehicleStationStatusChanged
 ) -> None:
-    await service.record_vehicle_status(session=session, station_id=station_id, status=status)
+    await record_vehicle_status(session=session, station_id=station_id, status=status)
 
 
 async def _equipment(session: AsyncSession, station_id: str, change: kiosk.EquipmentStatusChanged) -> None:
-    await service.record_equipment_status(session=session, station_id=station_id, change=change)
+    await record_equipment_status(session=session, station_id=station_id, change=change)
 
 
 def consumers(runtime: ServiceRuntime) -> list[EventConsumer]:

@@ -11,8 +11,17 @@ from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.catalog import DEMO_SCREEN_CODE, CatalogStation, demo_device_ids, load_catalog
+from kernel.db import one_or_404
 from kernel.settings import ServiceSettings
-from services.signage import service
+from services.signage.content.service import create_content_item, list_content_items
+from services.signage.media.service import store_media
+from services.signage.models import Playlist
+from services.signage.playlists.service import (
+    create_playlist,
+    find_default_playlist,
+    list_playlists,
+)
+from services.signage.schedules.service import create_schedule, list_schedules
 from services.signage.schemas import (
     ContentCreate,
     PlaylistCreate,
@@ -21,6 +30,7 @@ from services.signage.schemas import (
     ScreenCreate,
     Targets,
 )
+from services.signage.screens.service import find_screen, register_screen
 
 LINE_14 = "METRO 14"
 MAIN_LOOP = "Boucle principale"
@@ -120,12 +130,10 @@ async def load_demo(
 
 
 async def _load_station(session: AsyncSession, station: CatalogStation) -> None:
-    existing = {
-        c.title: c for c in await service.list_content_items(session=session, station_id=station.slug)
-    }
+    existing = {c.title: c for c in await list_content_items(session=session, station_id=station.slug)}
     loop = []
     for content_in in demo_content(station):
-        item = existing.get(content_in.title) or await service.create_content_item(
+        item = existing.get(content_in.title) or await create_content_item(
             session=session, station_id=station.slug, content_in=content_in
         )
         loop.append(PlaylistEntryIn(content_item_id=item.id))
@@ -133,10 +141,10 @@ async def _load_station(session: AsyncSession, station: CatalogStation) -> None:
     for title, artist, year, seed in WORKS:
         work = existing.get(title)
         if work is None:
-            media = await service.store_media(
+            media = await store_media(
                 session=session, station_id=station.slug, data=artwork_png(seed), max_bytes=1 << 22
             )
-            work = await service.create_content_item(
+            work = await create_content_item(
                 session=session,
                 station_id=station.slug,
                 content_in=ContentCreate(
@@ -153,24 +161,24 @@ async def _load_station(session: AsyncSession, station: CatalogStation) -> None:
         works.append(PlaylistEntryIn(content_item_id=work.id, transition="fade"))
     # The hall shows the works between its messages and widgets; screens tagged `expo` show only them.
     loop[-2:-2] = works
-    playlists = {p.code for p in await service.list_playlists(session=session, station_id=station.slug)}
-    if await service.find_default_playlist(session=session, station_id=station.slug) is None:
-        await service.create_playlist(
+    playlists = {p.code for p in await list_playlists(session=session, station_id=station.slug)}
+    if await find_default_playlist(session=session, station_id=station.slug) is None:
+        await create_playlist(
             session=session,
             station_id=station.slug,
             playlist_in=PlaylistCreate(code=MAIN_CODE, name=MAIN_LOOP, is_default=True, items=loop),
         )
     if EXHIBITION_CODE not in playlists:
-        await service.create_playlist(
+        await create_playlist(
             session=session,
             station_id=station.slug,
             playlist_in=PlaylistCreate(code=EXHIBITION_CODE, name=EXHIBITION, items=works),
         )
-    if not await service.list_schedules(session=session, station_id=station.slug):
-        exhibition = await service.get_playlist_or_raise(
-            session=session, station_id=station.slug, code=EXHIBITION_CODE
+    if not await list_schedules(session=session, station_id=station.slug):
+        exhibition = await one_or_404(
+            session, Playlist, "unknown-playlist", station_id=station.slug, code=EXHIBITION_CODE
         )
-        await service.create_schedule(
+        await create_schedule(
             session=session,
             station_id=station.slug,
             schedule_in=ScheduleCreate(
@@ -182,7 +190,5 @@ async def _load_station(session: AsyncSession, station: CatalogStation) -> None:
                 targets=Targets(tags=["expo"]),
             ),
         )
-    if await service.find_screen(session=session, station_id=station.slug, code=DEMO_SCREEN_CODE) is None:
-        await service.register_screen(
-            session=session, station_id=station.slug, screen_in=hall_screen(station)
-        )
+    if await find_screen(session=session, station_id=station.slug, code=DEMO_SCREEN_CODE) is None:
+        await register_screen(session=session, station_id=station.slug, screen_in=hall_screen(station))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
+from kernel.contracts.screens import ShownAlert
 from kernel.fields import (
     JSON_INTEGER,
     ByLanguage,
@@ -19,15 +20,15 @@ from kernel.fields import (
 )
 from kernel.i18n import LANGUAGE_TAG_PATTERN
 from kernel.stations import STATION_SLUG_PATTERN
-from services.signage.domain import (
+from services.signage.alerts.domain import Severity
+from services.signage.content.domain import (
     MAX_DURATION_SECONDS,
     MIN_DURATION_SECONDS,
     ContentKind,
-    Orientation,
-    Severity,
-    Transition,
     WidgetName,
 )
+from services.signage.playlists.domain import Transition
+from services.signage.screens.domain import Orientation
 
 # Codes are slugs, like station ids: "hall-nord", "quai-2", "expo-printemps".
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=STATION_SLUG_PATTERN)]
@@ -120,11 +121,6 @@ class ScreenStatus(ScreenPublic):
     behind: bool = Field(description="It plays another version than the current one")
 
 
-class ScreenList(BaseModel):
-    station_id: str
-    screens: list[ScreenStatus]
-
-
 class Heartbeat(StrictInput):
     version: Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]*$")] | None = Field(
         default=None, description="`version` of the screen document it plays"
@@ -180,13 +176,6 @@ class ContentPublic(BaseModel):
     duration_seconds: int
     created_at: datetime
     updated_at: datetime
-
-
-class ContentList(BaseModel):
-    items: list[ContentPublic]
-    total: int
-    offset: int
-    limit: int
 
 
 # -- playlists ----------------------------------------------------------------------------------------
@@ -330,24 +319,10 @@ class AlertStatus(AlertPublic):
     not_acknowledged: list[str]
 
 
-class AlertList(BaseModel):
-    alerts: list[AlertPublic]
-
-
 class AlertReach(BaseModel):
     screens: list[str] = Field(
         description="The codes of the screens an alert with these targets would reach now"
     )
-
-
-class ShownAlert(BaseModel):
-    id: str
-    severity: Severity
-    language: str
-    text: str
-    texts: dict[str, str]
-    raised_at: datetime
-    expires_at: datetime | None
 
 
 # -- the player's document ----------------------------------------------------------------------------
@@ -398,7 +373,3 @@ class PlayReportRow(BaseModel):
     content_item_id: str
     plays: int
     seconds: int
-
-
-class PlayReport(BaseModel):
-    rows: list[PlayReportRow]

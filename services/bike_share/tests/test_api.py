@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from services.bike_share import service
 from services.bike_share.app import DEFINITION
 from services.bike_share.demo import VELIB_SYSTEM, VELIB_TYPES
 from services.bike_share.models import System, VehicleType
 from services.bike_share.settings import Settings
+from services.bike_share.systems import service as systems
+from services.bike_share.vehicle_types import service as vehicle_types
 from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
@@ -24,7 +25,8 @@ from testkit.service import (
     running_service,
 )
 
-BASE = f"/api/v1/stations/{SAINT_DENIS}/mobility/vehicle-stations"
+API = f"/api/v1/stations/{SAINT_DENIS}/mobility"
+BASE = f"{API}/vehicle-stations"
 PLEYEL = "velib-metropole-1001"
 ETOILES = "velib-metropole-1002"
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
@@ -35,9 +37,9 @@ async def bike_share(tmp_path: Path, keys: SigningKey) -> AsyncIterator[ServiceU
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "bike_share.sqlite")
     async with running_service(DEFINITION, Settings, database_url=url, keys=keys) as running:
         async with running.runtime.sessionmaker() as session:
-            await service.ensure_system(session=session, system=System(**VELIB_SYSTEM))
+            await systems.ensure(session=session, system=System(**VELIB_SYSTEM))
             for vehicle_type in VELIB_TYPES:
-                await service.ensure_vehicle_type(session=session, vehicle_type=VehicleType(**vehicle_type))
+                await vehicle_types.ensure(session=session, vehicle_type=VehicleType(**vehicle_type))
         operator = bearer(keys.operator())
         for external_id, name, distance in (
             ("1001", "Carrefour Pleyel", 120),
@@ -76,8 +78,8 @@ async def test_the_listing_is_public_nearest_first_with_its_validators(bike_shar
     response = await bike_share.http.get(BASE)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert [s["name"] for s in body["vehicle_stations"]] == ["Carrefour Pleyel", "Place aux Étoiles"]
-    assert {t["id"] for t in body["vehicle_types"]} == {"velib-mechanical", "velib-ebike"}
+    assert [s["name"] for s in body["items"]] == ["Carrefour Pleyel", "Place aux Étoiles"]
+    assert body["next_cursor"] is None
     assert response.headers["etag"].startswith('"')
     assert response.headers["cache-control"] == "public, max-age=5"
     assert response.headers["content-type"] == "application/json"
@@ -113,7 +115,7 @@ async def test_a_status_report_changes_the_listing_and_the_station_at_once(bike_
     listing_after = await bike_share.http.get(BASE, headers={"If-None-Match": listing.headers["etag"]})
     assert listing_after.status_code == 200
     assert listing_after.headers["etag"] != listing.headers["etag"]
-    pleyel = next(s for s in listing_after.json()["vehicle_stations"] if s["id"] == PLEYEL)
+    pleyel = next(s for s in listing_after.json()["items"] if s["id"] == PLEYEL)
     assert pleyel["status"]["num_vehicles_available"] == 7
     one_after = await bike_share.http.get(f"{BASE}/{PLEYEL}", headers={"If-None-Match": one.headers["etag"]})
     assert one_after.status_code == 200 and one_after.json()["status"]["num_vehicles_available"] == 7
@@ -122,6 +124,26 @@ async def test_a_status_report_changes_the_listing_and_the_station_at_once(bike_
         f"{BASE}/{ETOILES}", headers={"If-None-Match": other.headers["etag"]}
     )
     assert unchanged.status_code == 304
+
+
+async def test_the_listing_pages_nearest_first_and_each_page_is_kept_apart(bike_share):
+    first = await bike_share.http.get(BASE, params={"limit": 1})
+    assert [s["name"] for s in first.json()["items"]] == ["Carrefour Pleyel"]
+    cursor = first.json()["next_cursor"]
+    second = await bike_share.http.get(BASE, params={"limit": 1, "cursor": cursor})
+    assert [s["name"] for s in second.json()["items"]] == ["Place aux Étoiles"]
+    assert second.json()["next_cursor"] is None
+    assert second.headers["etag"] != first.headers["etag"]
+    # A page served from the cache is the page asked for, and a report reaches every page.
+    again = await bike_share.http.get(BASE, params={"limit": 1, "cursor": cursor})
+    assert again.content == second.content
+    reported = await bike_share.http.put(
+        f"{BASE}/{ETOILES}/status", json=report(3, 4), headers=bearer(bike_share.keys.operator())
+    )
+    assert reported.status_code == 200, reported.text
+    after = await bike_share.http.get(BASE, params={"limit": 1, "cursor": cursor})
+    assert after.json()["items"][0]["status"]["num_vehicles_available"] == 7
+    assert_problem(await bike_share.http.get(BASE, params={"cursor": "not-a-cursor"}), 400, "invalid-cursor")
 
 
 async def test_registering_a_station_or_a_vehicle_type_changes_the_listing(bike_share):
@@ -140,10 +162,10 @@ async def test_registering_a_station_or_a_vehicle_type_changes_the_listing(bike_
     assert created.status_code == 201
     after_station = await bike_share.http.get(BASE)
     assert after_station.headers["etag"] != before.headers["etag"]
-    assert "Stade" in [s["name"] for s in after_station.json()["vehicle_stations"]]
+    assert "Stade" in [s["name"] for s in after_station.json()["items"]]
 
     async with bike_share.runtime.sessionmaker() as session:
-        await service.ensure_vehicle_type(
+        await vehicle_types.ensure(
             session=session,
             vehicle_type=VehicleType(
                 id="velib-cargo",
@@ -153,9 +175,8 @@ async def test_registering_a_station_or_a_vehicle_type_changes_the_listing(bike_
                 name={"fr": "Vélib' cargo"},
             ),
         )
-    after_type = await bike_share.http.get(BASE)
-    assert after_type.headers["etag"] != after_station.headers["etag"]
-    assert "velib-cargo" in {t["id"] for t in after_type.json()["vehicle_types"]}
+    types = await bike_share.http.get(f"{API}/vehicle-types", params={"system_id": "velib-metropole"})
+    assert "velib-cargo" in {t["id"] for t in types.json()["items"]}
 
 
 async def test_a_rejected_report_changes_nothing(bike_share):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from services.bike_share import live
 from services.bike_share.tests.test_operators_and_gbfs import (
     API,
+    add_scooter_sharing,
     car_report,
     configure_car_sharing,
 )
@@ -63,21 +64,7 @@ async def test_a_change_reaches_the_stream_and_a_client_resumes_from_its_last_ev
 async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_bike_share):
     admin = await configure_car_sharing(fresh_bike_share)
     await fresh_bike_share.http.put(f"{STATION}/status", json=car_report(2, 2), headers=admin)
-    await fresh_bike_share.http.post(
-        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=admin
-    )
-    await fresh_bike_share.http.post(
-        f"{API}/vehicle-types",
-        json={
-            "id": "dott-scooter",
-            "system_id": "dott",
-            "form_factor": "scooter_standing",
-            "propulsion_type": "electric",
-            "name": {"en": "Scooter"},
-            "max_range_meters": 25_000,
-        },
-        headers=admin,
-    )
+    await add_scooter_sharing(fresh_bike_share, admin)
     for external_id, lat in (("near", 48.91850), ("far", 48.93000)):
         await fresh_bike_share.http.post(
             f"{API}/vehicles",
@@ -92,13 +79,21 @@ async def test_nearby_lists_what_can_be_taken_nearest_walk_first_by_type(fresh_b
             headers=admin,
         )
     here = {"lat": 48.9184, "lon": 2.3441, "radius_m": 300}
-    found = (await fresh_bike_share.http.get(f"{API}/nearby", params=here)).json()["places"]
+    found = (await fresh_bike_share.http.get(f"{API}/nearby", params=here)).json()["items"]
     assert [p["id"] for p in found] == ["dott-near", "getaround-pleyel-parking"]
     assert found[0]["walking_distance_m"] < found[1]["walking_distance_m"]
     cars = (
         await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "vehicle_type_id": "getaround-zoe"})
     ).json()
-    assert [p["id"] for p in cars["places"]] == ["getaround-pleyel-parking"]
+    assert [p["id"] for p in cars["items"]] == ["getaround-pleyel-parking"]
+    # A page at a time, in the same order.
+    first = (await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "limit": 1})).json()
+    assert [p["id"] for p in first["items"]] == ["dott-near"]
+    rest = await fresh_bike_share.http.get(
+        f"{API}/nearby", params={**here, "limit": 1, "cursor": first["next_cursor"]}
+    )
+    assert [p["id"] for p in rest.json()["items"]] == ["getaround-pleyel-parking"]
+    assert rest.json()["next_cursor"] is None
     assert_problem(await fresh_bike_share.http.get(f"{API}/nearby", params={**here, "radius_m": 99_999}), 422)
 
 

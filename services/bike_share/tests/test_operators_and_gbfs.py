@@ -106,7 +106,8 @@ async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fr
     listed = await fresh_bike_share.http.get(
         f"{API}/vehicle-types", params={"system_id": "getaround", "limit": 1}
     )
-    assert listed.json()["page"] == {"offset": 0, "limit": 1, "total": 1}
+    assert [t["id"] for t in listed.json()["items"]] == ["getaround-zoe"]
+    assert listed.json()["next_cursor"] is None
     renamed = await fresh_bike_share.http.patch(
         f"{API}/vehicle-types/getaround-zoe", json={"name": {"fr": "Zoé"}}, headers=admin
     )
@@ -153,7 +154,7 @@ async def test_configuration_is_for_operators_and_checks_what_it_names(fresh_bik
     assert_problem(
         await fresh_bike_share.http.post(f"{API}/vehicle-types", json=no_range, headers=admin), 422
     )
-    assert (await fresh_bike_share.http.get(f"{API}/systems")).json()["page"]["total"] == 0
+    assert (await fresh_bike_share.http.get(f"{API}/systems")).json() == {"items": [], "next_cursor": None}
 
 
 async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fresh_bike_share):
@@ -180,26 +181,32 @@ async def test_counts_out_of_range_unknown_types_and_other_docks_are_refused(fre
     ]["num_vehicles_available"] == 1
 
 
+async def add_scooter_sharing(bike_share: ServiceUnderTest, admin: dict[str, str]) -> None:
+    """Dott's free-floating scooters: a second system, with a type of its own."""
+    for path, body in (
+        ("systems", {"id": "dott", "name": {"en": "Dott"}}),
+        (
+            "vehicle-types",
+            {
+                "id": "dott-scooter",
+                "system_id": "dott",
+                "form_factor": "scooter_standing",
+                "propulsion_type": "electric",
+                "name": {"en": "Dott scooter"},
+                "max_range_meters": 25_000,
+            },
+        ),
+    ):
+        created = await bike_share.http.post(f"{API}/{path}", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+
+
 async def test_every_gbfs_file_validates_and_follows_each_change(fresh_bike_share):
     admin = await configure_car_sharing(fresh_bike_share)
     await fresh_bike_share.http.put(
         f"{API}/vehicle-stations/getaround-pleyel-parking/status", json=car_report(2, 2), headers=admin
     )
-    await fresh_bike_share.http.post(
-        f"{API}/systems", json={"id": "dott", "name": {"en": "Dott"}}, headers=admin
-    )
-    await fresh_bike_share.http.post(
-        f"{API}/vehicle-types",
-        json={
-            "id": "dott-scooter",
-            "system_id": "dott",
-            "form_factor": "scooter_standing",
-            "propulsion_type": "electric",
-            "name": {"en": "Dott scooter"},
-            "max_range_meters": 25_000,
-        },
-        headers=admin,
-    )
+    await add_scooter_sharing(fresh_bike_share, admin)
     vehicle = await fresh_bike_share.http.post(
         f"{API}/vehicles",
         json={
@@ -289,4 +296,4 @@ async def test_creating_what_exists_is_a_409_and_changes_nothing(fresh_bike_shar
         again = await fresh_bike_share.http.post(f"{API}/{path}", json=body, headers=admin)
         assert_problem(again, 409)
     systems = await fresh_bike_share.http.get(f"{API}/systems", headers=admin)
-    assert [s["id"] for s in systems.json()["systems"]].count("getaround") == 1
+    assert [s["id"] for s in systems.json()["items"]].count("getaround") == 1

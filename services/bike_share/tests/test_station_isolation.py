@@ -272,7 +272,7 @@ async def test_villejuif_cannot_repoint_or_rename_a_system_saint_denis_shows(fre
     assert_problem(refused, 403, "shared-by-stations")
     assert (await fresh_bike_share.http.get(f"/gbfs/{A}/system_information.json")).json()["data"] == shown
     feeds = (await fresh_bike_share.http.get(f"{PREFIX.format(station_id=A)}/feeds")).json()
-    assert feeds == []  # no feed was attached to the system
+    assert feeds == {"items": [], "next_cursor": None}  # no feed was attached to the system
 
 
 async def test_villejuif_cannot_rename_a_vehicle_type_saint_denis_shows(fresh_bike_share):

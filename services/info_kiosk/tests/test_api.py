@@ -90,17 +90,17 @@ async def test_points_of_interest_speak_the_callers_language_and_vary_on_it(kios
     url = f"{BASE}/points-of-interest"
     english = await kiosk.http.get(url, params={"lang": "en"})
     french = await kiosk.http.get(url, headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
-    assert english.json()["points_of_interest"][0]["name"] == "Platform lift"
-    assert french.json()["points_of_interest"][0]["name"] == "Ascenseur quai"
+    assert english.json()["items"][0]["name"] == "Platform lift"
+    assert french.json()["items"][0]["name"] == "Ascenseur quai"
     assert english.headers["vary"] == "Accept-Language"
     assert english.headers["cache-control"] == "public, max-age=60"
     assert english.headers["etag"] != french.headers["etag"]
     # Served again from the cache, each language keeps its own answer.
     assert (await kiosk.http.get(url, params={"lang": "en"})).content == english.content
     german = await kiosk.http.get(url, headers={"Accept-Language": "de"})
-    assert german.json()["points_of_interest"][0]["language"] == "fr"  # the station's default
+    assert german.json()["items"][0]["language"] == "fr"  # the station's default
     none = await kiosk.http.get(url, params={"category": "toilets"})
-    assert none.json()["points_of_interest"] == []
+    assert none.json()["items"] == []
 
 
 async def test_what_the_route_refuses_the_cache_does_not_answer(kiosk):
@@ -125,7 +125,27 @@ async def test_a_new_point_of_interest_changes_every_language_at_once(kiosk):
             url, params={"lang": lang}, headers={"If-None-Match": old.headers["etag"]}
         )
         assert after.status_code == 200 and after.headers["etag"] != old.headers["etag"]
-        assert len(after.json()["points_of_interest"]) == 2
+        assert len(after.json()["items"]) == 2
+
+
+async def test_points_of_interest_come_a_page_at_a_time_each_page_cached_apart(kiosk):
+    url = f"{BASE}/points-of-interest"
+    toilets = LIFT | {"category": "toilets", "names": {"fr": "Toilettes", "en": "Toilets"}}
+    assert (
+        await kiosk.http.post(url, json=toilets, headers=bearer(kiosk.keys.operator()))
+    ).status_code == 201
+    whole = (await kiosk.http.get(url, params={"lang": "en"})).json()
+    first = (await kiosk.http.get(url, params={"lang": "en", "limit": 1})).json()
+    second = (
+        await kiosk.http.get(url, params={"lang": "en", "limit": 1, "cursor": first["next_cursor"]})
+    ).json()
+    assert whole["next_cursor"] is None and len(whole["items"]) == 2
+    assert first["items"] + second["items"] == whole["items"] and second["next_cursor"] is None
+    # The same page asked again comes from the cache, the other page is not mistaken for it.
+    again = await kiosk.http.get(url, params={"lang": "en", "limit": 1})
+    assert again.json() == first
+    assert_problem(await kiosk.http.get(url, params={"cursor": "bad"}), 400, "invalid-cursor")
+    assert_problem(await kiosk.http.get(url, params={"limit": 0}), 422, "validation-error")
 
 
 async def test_only_operators_add_points_of_interest(kiosk):

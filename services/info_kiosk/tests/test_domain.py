@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.info_kiosk import domain
+from services.info_kiosk.domain import directory, languages, live
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -20,26 +20,26 @@ class Entry:
 
 
 def test_first_report_of_a_vehicle_station_is_kept() -> None:
-    assert domain.supersedes(NOON, None)
+    assert live.supersedes(NOON, None)
 
 
 def test_newer_report_replaces_the_stored_one() -> None:
-    assert domain.supersedes(NOON + timedelta(seconds=1), NOON)
+    assert live.supersedes(NOON + timedelta(seconds=1), NOON)
 
 
 def test_late_report_does_not_overwrite_a_newer_one() -> None:
-    assert not domain.supersedes(NOON - timedelta(seconds=1), NOON)
+    assert not live.supersedes(NOON - timedelta(seconds=1), NOON)
 
 
 def test_redelivered_report_is_applied_again() -> None:
     # Same last_reported: bike_share accepts a correction at the same instant, so must we.
-    assert domain.supersedes(NOON, NOON)
+    assert live.supersedes(NOON, NOON)
 
 
 def test_reports_compare_as_instants_whatever_their_offset() -> None:
     paris = NOON.astimezone(timezone(timedelta(hours=1)))
-    assert domain.supersedes(paris, NOON)
-    assert not domain.supersedes(paris - timedelta(microseconds=1), NOON)
+    assert live.supersedes(paris, NOON)
+    assert not live.supersedes(paris - timedelta(microseconds=1), NOON)
 
 
 def test_directory_goes_from_street_level_down_then_by_category_and_name() -> None:
@@ -51,7 +51,7 @@ def test_directory_goes_from_street_level_down_then_by_category_and_name() -> No
         Entry(0, "exit", "Sortie 1"),
         Entry(2, "shop", "Kiosque"),
     ]
-    ordered = [(e.level, e.name) for e in sorted(entries, key=domain.directory_key)]
+    ordered = [(e.level, e.name) for e in sorted(entries, key=directory.directory_key)]
     assert ordered == [
         (2, "Kiosque"),
         (0, "Sortie 1"),
@@ -64,33 +64,33 @@ def test_directory_goes_from_street_level_down_then_by_category_and_name() -> No
 
 def test_names_sort_as_people_read_them_not_by_code_point() -> None:
     entries = [Entry(0, "bike_share", n) for n in ("Zola", "Étoiles", "eglise", "Faubourg")]
-    names = [e.name for e in sorted(entries, key=domain.directory_key)]
+    names = [e.name for e in sorted(entries, key=directory.directory_key)]
     assert names == ["eglise", "Étoiles", "Faubourg", "Zola"]
 
 
 def test_lang_parameter_wins_over_accept_language() -> None:
-    assert domain.preferred_languages(lang="de", accept_language="en;q=0.9, es") == ["de"]
+    assert languages.preferred_languages(lang="de", accept_language="en;q=0.9, es") == ["de"]
 
 
 def test_accept_language_is_used_best_first_without_lang() -> None:
-    preferred = domain.preferred_languages(lang=None, accept_language="en;q=0.5, es, fr;q=0.8")
+    preferred = languages.preferred_languages(lang=None, accept_language="en;q=0.5, es, fr;q=0.8")
     assert preferred == ["es", "fr", "en"]
 
 
 def test_no_preference_at_all_gives_an_empty_list() -> None:
-    assert domain.preferred_languages(lang=None, accept_language=None) == []
+    assert languages.preferred_languages(lang=None, accept_language=None) == []
 
 
 def test_tags_differing_only_by_case_are_reported() -> None:
-    assert domain.repeated_language_tags({"fr": "Sortie", "FR": "Sortie", "en": "Exit"}) == ["FR", "fr"]
+    assert languages.repeated_language_tags({"fr": "Sortie", "FR": "Sortie", "en": "Exit"}) == ["FR", "fr"]
 
 
 def test_distinct_tags_are_not_reported() -> None:
-    assert domain.repeated_language_tags({"fr": "Sortie", "fr-CA": "Sortie", "en": "Exit"}) == []
+    assert languages.repeated_language_tags({"fr": "Sortie", "fr-CA": "Sortie", "en": "Exit"}) == []
 
 
 def test_point_of_interest_problems_name_the_field() -> None:
-    problems = domain.point_of_interest_problems(
+    problems = directory.point_of_interest_problems(
         names={"fr": "Sortie 1"}, descriptions={"en": "Exit", "EN": "Way out"}
     )
     assert [p.field for p in problems] == ["descriptions"]
@@ -98,7 +98,9 @@ def test_point_of_interest_problems_name_the_field() -> None:
 
 
 def test_a_clean_point_of_interest_has_no_problem() -> None:
-    assert domain.point_of_interest_problems(names={"fr": "Sortie 1", "en": "Exit 1"}, descriptions={}) == []
+    assert (
+        directory.point_of_interest_problems(names={"fr": "Sortie 1", "en": "Exit 1"}, descriptions={}) == []
+    )
 
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -113,5 +115,5 @@ QUIET_LIMIT_S = 600
 )
 def test_only_a_panel_that_shows_something_can_be_stale(shows_items, last_spoke, quiet_too_long) -> None:
     # Every live panel (vehicles, lockers, alerts): no data yet or nothing left is "nothing to report".
-    stale = domain.is_stale(last_spoke, NOW, QUIET_LIMIT_S, shows_items=shows_items)
+    stale = live.is_stale(last_spoke, NOW, QUIET_LIMIT_S, shows_items=shows_items)
     assert stale is (shows_items and quiet_too_long)

@@ -264,16 +264,23 @@ async def test_operators_edit_the_graph_by_code_with_its_rules(kiosk, keys):
     assert_problem(await kiosk.http.delete(f"{SDP}/levels/L-3", headers=op), 409, "conflict")
     assert_problem(await kiosk.http.post(f"{SDP}/places", json=place, headers=bearer(keys.traveller())), 403)
     assert_problem(await kiosk.http.post(f"{VJ}/places", json=place, headers=op), 403)  # not their station
-    # Pages in code order, the cursor is the last code seen.
+    # Pages in code order; the cursor of one page gives the next.
     first = (await kiosk.http.get(f"{SDP}/places", params={"limit": 10})).json()
     second = (
-        await kiosk.http.get(f"{SDP}/places", params={"limit": 10, "after": first["next_after"]})
+        await kiosk.http.get(f"{SDP}/places", params={"limit": 10, "cursor": first["next_cursor"]})
     ).json()
     codes = [p["code"] for p in first["items"] + second["items"]]
     assert codes == sorted(codes) and len(set(codes)) == 20
     lifts = (await kiosk.http.get(f"{SDP}/places", params={"kind": "lift"})).json()
     assert [p["code"] for p in lifts["items"]] == ["lift-15", "lift-central", "lift-street"]
-    assert lifts["next_after"] is None
+    assert lifts["next_cursor"] is None
+    assert_problem(
+        await kiosk.http.get(f"{SDP}/places", params={"cursor": "not-a-cursor"}), 400, "invalid-cursor"
+    )
+    levels = (await kiosk.http.get(f"{SDP}/levels", params={"limit": 1})).json()
+    rest = (await kiosk.http.get(f"{SDP}/levels", params={"cursor": levels["next_cursor"]})).json()
+    indexes = [level["index"] for level in levels["items"] + rest["items"]]
+    assert indexes == sorted(indexes, reverse=True) and len(indexes) > 1 and rest["next_cursor"] is None
 
 
 @pytest.mark.parametrize(
@@ -518,7 +525,7 @@ async def test_an_outage_stops_counting_when_its_until_passes(kiosk, keys):
     )
     assert put.status_code == 200, put.text
     assert (await kiosk.http.get(f"{VJ}/route", params=params)).json()["found"]
-    assert (await kiosk.http.get(f"{VJ}/equipment")).json()["outages"] == []
+    assert (await kiosk.http.get(f"{VJ}/equipment")).json()["items"] == []
     assert (await kiosk.http.get(f"{VJ}/live")).json()["outages"] == []
 
     soon = (datetime.now(UTC) + timedelta(seconds=1.5)).isoformat().replace("+00:00", "Z")
@@ -527,7 +534,7 @@ async def test_an_outage_stops_counting_when_its_until_passes(kiosk, keys):
     )
     blocked = (await kiosk.http.get(f"{VJ}/route", params=params)).json()
     assert not blocked["found"] and blocked["explanation"]["equipment"] == ["lift-15-b"]
-    assert [o["place_code"] for o in (await kiosk.http.get(f"{VJ}/equipment")).json()["outages"]] == [
+    assert [o["place_code"] for o in (await kiosk.http.get(f"{VJ}/equipment")).json()["items"]] == [
         "lift-15-b"
     ]
 
@@ -535,4 +542,4 @@ async def test_an_outage_stops_counting_when_its_until_passes(kiosk, keys):
         return (await kiosk.http.get(f"{VJ}/route", params=params)).json()["found"]
 
     await eventually(routed_again, timeout=10)
-    assert (await kiosk.http.get(f"{VJ}/equipment")).json()["outages"] == []
+    assert (await kiosk.http.get(f"{VJ}/equipment")).json()["items"] == []

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services.signage import service
 from services.signage.app import DEFINITION
+from services.signage.content.service import create_content_item
+from services.signage.playlists.service import create_playlist
 from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
 from services.signage.settings import Settings
 from testkit.service import (
@@ -42,12 +43,12 @@ def screen(code: str, device: str | None) -> dict:
 
 async def add_playlist(running: ServiceUnderTest, name: str, text: str, *, is_default: bool) -> None:
     async with running.runtime.sessionmaker() as session:
-        item = await service.create_content_item(
+        item = await create_content_item(
             session=session,
             station_id=SAINT_DENIS,
             content_in=ContentCreate(kind="message", title=name, texts={"fr": text}, duration_seconds=10),
         )
-        await service.create_playlist(
+        await create_playlist(
             session=session,
             station_id=SAINT_DENIS,
             playlist_in=PlaylistCreate(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from deploy.embedded.infra import RedisServer
 from kernel.db import utcnow
-from services.signage import heartbeats, sweeper
+from services.signage import heartbeats, loops
 from services.signage.app import DEFINITION
 from services.signage.models import OUTBOX
 from services.signage.settings import Settings
@@ -73,26 +73,26 @@ async def test_a_screen_reporting_its_version_is_online_and_up_to_date(signage):
         f"{BASE}/screens/hall/heartbeat", json={"version": document["version"]}, headers=player
     )
     assert beat.status_code == 204
-    hall = (await signage.http.get(f"{BASE}/screens", headers=operator)).json()["screens"][0]
+    hall = (await signage.http.get(f"{BASE}/screens", headers=operator)).json()["items"][0]
     assert (hall["online"], hall["behind"], hall["playing_version"]) == (True, False, document["version"])
     await signage.http.post(f"{BASE}/screens/hall/heartbeat", json={"version": "0" * 32}, headers=player)
     behind = (await signage.http.get(f"{BASE}/screens", params={"behind": "true"}, headers=operator)).json()
-    assert [s["code"] for s in behind["screens"]] == ["hall"]
+    assert [s["code"] for s in behind["items"]] == ["hall"]
 
 
 async def test_a_silent_screen_is_reported_offline_once_per_silence(signage):
     redis = signage.runtime.redis
     long_ago = utcnow() - timedelta(minutes=2)
     await heartbeats.record(redis, station_id=SAINT_DENIS, code="hall", at=long_ago)
-    await sweeper.report_silences(signage.runtime, SAINT_DENIS)
-    await sweeper.report_silences(signage.runtime, SAINT_DENIS)  # still silent: not reported again
+    await loops.report_silences(signage.runtime, SAINT_DENIS)
+    await loops.report_silences(signage.runtime, SAINT_DENIS)  # still silent: not reported again
     assert await offline_events(signage) == 1
     operator = bearer(signage.keys.operator())
     offline = (await signage.http.get(f"{BASE}/screens", params={"online": "false"}, headers=operator)).json()
-    assert [s["code"] for s in offline["screens"]] == ["hall"]
+    assert [s["code"] for s in offline["items"]] == ["hall"]
 
     await heartbeats.record(redis, station_id=SAINT_DENIS, code="hall", at=utcnow())  # back
-    await sweeper.report_silences(signage.runtime, SAINT_DENIS)
+    await loops.report_silences(signage.runtime, SAINT_DENIS)
     await heartbeats.record(redis, station_id=SAINT_DENIS, code="hall", at=long_ago)  # silent again
-    await sweeper.report_silences(signage.runtime, SAINT_DENIS)
+    await loops.report_silences(signage.runtime, SAINT_DENIS)
     assert await offline_events(signage) == 2

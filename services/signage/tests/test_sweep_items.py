@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import REGISTRY
 from sqlalchemy import text, update
 
-from services.signage import heartbeats, service, sweeper
+from services.signage import heartbeats, loops
+from services.signage.alerts.service import SWEEP_LOOP
 from services.signage.models import Alert
 from services.signage.tests.test_heartbeats import redis_server, signage  # noqa: F401 (fixtures)
 from testkit.service import SAINT_DENIS, VILLEJUIF, bearer
 
 
 def sweep_failures() -> float:
-    return REGISTRY.get_sample_value("gare_loop_item_failures_total", {"loop": service.SWEEP_LOOP}) or 0.0
+    return REGISTRY.get_sample_value("gare_loop_item_failures_total", {"loop": SWEEP_LOOP}) or 0.0
 
 
 async def test_an_alert_the_sweeper_cannot_read_does_not_keep_the_others_up(signage):  # noqa: F811
@@ -46,7 +47,7 @@ async def test_an_alert_the_sweeper_cannot_read_does_not_keep_the_others_up(sign
     await signage.runtime.redis.set(heartbeats.heartbeat_key(SAINT_DENIS, "hall"), "2026-01-01T00:00:00")
     before = sweep_failures()
 
-    await sweeper.sweep(signage.runtime)
+    await loops.sweep(signage.runtime)
 
     async def cleared(name: str, station: str) -> bool:
         alert = await signage.http.get(

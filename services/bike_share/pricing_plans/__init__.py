@@ -1,0 +1,1 @@
+"""Pricing plans of a system, shared by every station."""

@@ -1,0 +1,1 @@
+"""Vehicle types of a system, shared by every station."""

@@ -1,0 +1,1 @@
+"""Free-floating vehicles near one station."""

@@ -1,0 +1,81 @@
+"""The player's document: what a screen plays now and next, its alerts and its live widgets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.db import utcnow
+from services.signage.alerts.domain import alerts_for
+from services.signage.alerts.service import active_alerts, shown_alert
+from services.signage.media.service import media_url
+from services.signage.models import Playlist, Screen
+from services.signage.player import domain
+from services.signage.playlists.domain import render, rendered_as_dict
+from services.signage.playlists.service import find_default_playlist, playlist_of
+from services.signage.schedules.domain import Segment, now_and_next
+from services.signage.schedules.service import list_schedules, schedule_of
+from services.signage.schemas import ScreenPublic
+from services.signage.screens.service import facts_of
+from services.signage.widgets.service import live_data
+
+
+async def screen_document(
+    *, session: AsyncSession, screen: Screen, at: datetime | None = None
+) -> dict[str, Any]:
+    """The player's document: what the screen plays now and next, and the alerts it shows. The same
+    state gives the same bytes, so its ETag changes exactly when something it shows changes."""
+    at = at or utcnow()
+    schedules = [schedule_of(s) for s in await list_schedules(session=session, station_id=screen.station_id)]
+    default = await find_default_playlist(session=session, station_id=screen.station_id)
+    fallback = screen.playlist_id or (default.id if default else None)
+    plan = now_and_next(facts_of(screen), schedules, at, fallback=fallback)
+    wanted = {s.playlist_id for s in (plan.now, plan.next) if s is not None and s.playlist_id}
+    playlists = {
+        p.id: p
+        for p in await session.scalars(select(Playlist).where(Playlist.id.in_(wanted)))
+        if p.station_id == screen.station_id
+    }
+
+    def segment(part: Segment | None) -> dict[str, Any] | None:
+        if part is None:
+            return None
+        stored = playlists.get(part.playlist_id or "")
+        shown = None
+        if stored is not None:
+            rendered = render(playlist_of(stored), screen.languages)
+            shown = rendered_as_dict(rendered)
+            for item in shown["items"]:  # type: ignore[attr-defined]
+                item["media_url"] = media_url(screen.station_id, item["media"]) if item["media"] else None
+        return {
+            "playlist": shown,
+            "schedule": part.schedule,
+            "starts_at": part.starts_at,
+            "ends_at": part.ends_at,
+        }
+
+    widgets = {
+        item.content.widget
+        for stored in playlists.values()
+        for item in stored.items
+        if item.content.widget is not None
+    }
+    alerts = alerts_for(
+        facts_of(screen), await active_alerts(session=session, station_id=screen.station_id), at
+    )
+    document: dict[str, Any] = {
+        "screen": screen_public(screen),
+        "now": segment(plan.now),
+        "next": segment(plan.next),
+        "alerts": [shown_alert(a, screen.languages) for a in alerts],
+        "live": await live_data(session=session, station_id=screen.station_id, widgets=widgets),
+    }
+    document["version"] = domain.digest(document)
+    return document
+
+
+def screen_public(screen: Screen) -> dict[str, Any]:
+    return ScreenPublic.model_validate(screen).model_dump()
