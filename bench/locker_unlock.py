@@ -59,7 +59,7 @@ async def traveller_token(http: httpx.AsyncClient, phone: str) -> str:
     sent = await http.post("/auth/otp", json={"phone_number": phone})
     sent.raise_for_status()
     inbox = (await http.get("/dev/notifier/messages", params={"to": phone, "limit": 1})).json()
-    code = re.search(r"\b(\d{6})\b", inbox[0]["text"])
+    code = re.search(r"\b(\d{6})\b", inbox["items"][0]["text"])
     assert code, inbox
     return await token(http, {"grant_type": PHONE_GRANT, "phone_number": phone, "code": code.group(1)})
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
@@ -48,7 +48,7 @@ from kernel.db import utcnow
 from kernel.errors import Forbidden, InvalidInput, NotFound, Problem, TooManyRequests, Unauthorized
 from kernel.notifier import MessageRejected, NotifierError, RedisInboxNotifier
 from kernel.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
-from kernel.pagination import Page, PageRequest, page_request
+from kernel.pagination import Page, PageRequest, page_of_items, page_request
 from kernel.qr import SVG, qr_svg
 from kernel.stations import StationSlug
 
@@ -685,15 +685,18 @@ async def delete_account(username: UsernamePath, gateway: GatewayDep, admin: Adm
 
 @dev_router.get(
     "/dev/notifier/messages",
-    summary="Messages the embedded notifier would have sent (development only)",
+    summary="Messages the embedded notifier would have sent, newest first (development only)",
+    response_model=Page[NotifierMessage],
 )
 async def notifier_messages(
     gateway: GatewayDep,
+    page: Annotated[PageRequest, Depends(page_request)],
     to: Annotated[str | None, Query(max_length=32)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[NotifierMessage]:
+) -> Page[NotifierMessage]:
     if not isinstance(gateway.notifier, RedisInboxNotifier):
         raise NotFound("No development inbox in this deployment.")
     number = domain.normalize_phone_number(to) if to else None
-    messages: list[dict[str, Any]] = await gateway.notifier.messages(to=number or to, limit=limit)
-    return [NotifierMessage(**m) for m in messages]
+    messages = [NotifierMessage(**m) for m in await gateway.notifier.messages(to=number or to)]
+    # Newest first; the text breaks ties between messages of the same microsecond.
+    items, next_cursor = page_of_items(messages, lambda m: (m.sent_at, m.to, m.text), page, descending=True)
+    return Page(items=items, next_cursor=next_cursor)

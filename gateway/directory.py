@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from kernel.catalog import CatalogStation
 from kernel.errors import NotFound
+from kernel.pagination import Page, PageRequest, page_of_items, page_request
 from kernel.registry import Service
 from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
 
@@ -40,10 +41,6 @@ class StationPublic(BaseModel):
     lon: float = Field(ge=-180, le=180)
     timezone: str = Field(examples=["Europe/Paris"])
     services: list[StationServicePublic]
-
-
-class StationList(BaseModel):
-    stations: list[StationPublic]
 
 
 def station_public(station: CatalogStation, services: list[Service]) -> StationPublic:
@@ -83,11 +80,12 @@ def _json(model: BaseModel, request: Request) -> Response:
 
 @router.get(
     "",
-    response_model=StationList,
-    summary="The stations served here, with their lines, position and services",
+    response_model=Page[StationPublic],
+    summary="The stations served here, by slug, with their lines, position and services",
 )
 async def list_stations(
     request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
     line: Annotated[
         str | None,
         Query(
@@ -103,7 +101,8 @@ async def list_stations(
         for s in runtime.stations_catalog
         if line is None or on_line(s, line)
     ]
-    return _json(StationList(stations=stations), request)
+    items, next_cursor = page_of_items(stations, lambda station: (station.slug,), page)
+    return _json(Page(items=items, next_cursor=next_cursor), request)
 
 
 @router.get(

@@ -114,16 +114,10 @@ class RedisInboxNotifier:
             pipe.expire(INBOX_KEY, INBOX_TTL_SECONDS)
             await pipe.execute()
 
-    async def messages(self, *, to: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    async def messages(self, *, to: str | None = None) -> list[dict[str, Any]]:
+        """What the inbox holds (its last INBOX_LIMIT messages), newest first, to `to` if given."""
         raw = await self.redis.lrange(INBOX_KEY, 0, INBOX_LIMIT - 1)
-        found = []
-        for item in raw:
-            message = json.loads(item)
-            if to is None or message["to"] == to:
-                found.append(message)
-                if len(found) >= limit:
-                    break
-        return found
+        return [m for m in map(json.loads, raw) if to is None or m["to"] == to]
 
     async def aclose(self) -> None:
         """The Redis connection belongs to the caller."""

@@ -47,7 +47,7 @@ def request_code(gateway: str, phone: str) -> str:
     sent = httpx.post(f"{gateway}/auth/otp", json={"phone_number": phone})
     assert sent.status_code == 202, sent.text
     inbox = httpx.get(f"{gateway}/dev/notifier/messages", params={"to": sent.json()["phone_number"]}).json()
-    return next(w for w in inbox[0]["text"].replace(".", " ").split() if w.isdigit() and len(w) == 6)
+    return next(w for w in inbox["items"][0]["text"].replace(".", " ").split() if w.isdigit() and len(w) == 6)
 
 
 def phone_sign_in(gateway: str, phone: str) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def request_code(gateway: str, phone: str) -> str:
     assert sent.status_code == 202, sent.text
     number = sent.json()["phone_number"]
     inbox = httpx.get(f"{gateway}/dev/notifier/messages", params={"to": number}).json()
-    text = inbox[0]["text"]
+    text = inbox["items"][0]["text"]
     return next(word for word in text.replace(".", " ").split() if word.isdigit() and len(word) == 6)
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def test_the_station_directory_lists_the_stations_served(gateway):
     response = httpx.get(f"{gateway}/api/v1/stations")
     assert response.status_code == 200
-    stations = {s["slug"]: s for s in response.json()["stations"]}
+    stations = {s["slug"]: s for s in response.json()["items"]}
     catalog = {s.slug: s for s in load_catalog(CATALOG_DIR)}
     assert set(stations) == {SAINT_DENIS, VILLEJUIF}
     saint_denis = stations[SAINT_DENIS]
@@ -38,9 +38,9 @@ def test_the_station_directory_lists_the_stations_served(gateway):
 def test_the_directory_filters_by_line_and_revalidates(gateway):
     line = httpx.get(f"{gateway}/api/v1/stations/{SAINT_DENIS}").json()["lines"][0]  # "METRO 14"
     for asked in (line, line.split()[-1], line.lower()):
-        on_line = httpx.get(f"{gateway}/api/v1/stations", params={"line": asked}).json()["stations"]
+        on_line = httpx.get(f"{gateway}/api/v1/stations", params={"line": asked}).json()["items"]
         assert SAINT_DENIS in {s["slug"] for s in on_line}, asked
-    assert httpx.get(f"{gateway}/api/v1/stations", params={"line": "Z9"}).json() == {"stations": []}
+    assert httpx.get(f"{gateway}/api/v1/stations", params={"line": "Z9"}).json() == {"items": [], "next_cursor": None}
     assert_problem(httpx.get(f"{gateway}/api/v1/stations", params={"line": "14; drop"}), 422)
     first = httpx.get(f"{gateway}/api/v1/stations")
     etag = first.headers["etag"]

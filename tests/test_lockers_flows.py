@@ -60,7 +60,7 @@ def wait_status(gateway: str, token: str, parcel_id: str, status: str, timeout: 
 
 def sms_to(gateway: str, phone: str) -> str:
     inbox = httpx.get(f"{gateway}/dev/notifier/messages", params={"to": phone}).json()
-    return next((m["text"] for m in inbox if "retrait" in m["text"]), "")
+    return next((m["text"] for m in inbox["items"] if "retrait" in m["text"]), "")
 
 
 def ask_controller(nats_url: str, controller: str, command: str, body: dict[str, Any]) -> dict[str, Any]:

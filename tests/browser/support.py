@@ -78,9 +78,7 @@ def sms_code(gateway_url: str, phone_number: str, *, after: str | None = None, t
             f"{gateway_url}/dev/notifier/messages", params={"to": phone_number, "limit": 1}, timeout=5
         )
         response.raise_for_status()
-        # The development inbox: a page of messages, or a bare list where it is not one yet.
-        body = response.json()
-        for message in body["items"] if isinstance(body, dict) else body:
+        for message in response.json()["items"]:
             match = re.search(r"\b(\d{6})\b", message["text"])
             if match and match.group(1) != after:
                 return match.group(1)

@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { i18n, t } from "./i18n.js";
 import { icon } from "./icons.js";
+import { MAX_LIMIT, allItems, asPage } from "./pages.js";
 import { openDialog } from "./ui.js";
 
 /** "METRO 14" -> {mode: "metro", code: "14"}; "RER B" -> {mode: "rer", code: "B"}; "T11" -> {mode: "other"}. */
@@ -54,11 +55,13 @@ export class StationDirectory extends EventTarget {
 
   /**
    * Fetch (or revalidate, with ETag) the list; returns the stations this page may show. The
-   * gateway's directory is one document of the stations it serves ({stations}), not a page.
+   * network's stations fit in one page; pages after it, should there be any, are read too.
    */
   async load() {
-    const { data } = await this.api.conditionalGet("/api/v1/stations", { auth: "none" });
-    this.stations = data.stations.filter((/** @type {any} */ station) => this.allow(station));
+    const { data } = await this.api.conditionalGet("/api/v1/stations", { auth: "none", query: { limit: MAX_LIMIT } });
+    const first = asPage(data, "/api/v1/stations");
+    const rest = first.next_cursor ? await allItems(this.api, "/api/v1/stations", { auth: "none", cursor: first.next_cursor }) : [];
+    this.stations = [...first.items, ...rest].filter((station) => this.allow(station));
     if (this.currentSlug && !this.find(this.currentSlug)) this.currentSlug = null;
     if (!this.currentSlug && this.stations.length === 1) this.currentSlug = this.stations[0].slug;
     return this.stations;
