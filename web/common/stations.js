@@ -4,7 +4,7 @@
 import { h } from "./dom.js";
 import { i18n, t } from "./i18n.js";
 import { icon } from "./icons.js";
-import { MAX_LIMIT, allItems, asPage } from "./pages.js";
+import { allItems, asPage } from "./pages.js";
 import { openDialog } from "./ui.js";
 
 /** "METRO 14" -> {mode: "metro", code: "14"}; "RER B" -> {mode: "rer", code: "B"}; "T11" -> {mode: "other"}. */
@@ -54,11 +54,12 @@ export class StationDirectory extends EventTarget {
   }
 
   /**
-   * Fetch (or revalidate, with ETag) the list; returns the stations this page may show. The
-   * network's stations fit in one page; pages after it, should there be any, are read too.
+   * Fetch (or revalidate, with ETag) the list; returns the stations this page may show. The first
+   * page is read conditionally (a station's own deployment has it all); the pages after it, when
+   * the gateway serves the whole network, are read after it.
    */
   async load() {
-    const { data } = await this.api.conditionalGet("/api/v1/stations", { auth: "none", query: { limit: MAX_LIMIT } });
+    const { data } = await this.api.conditionalGet("/api/v1/stations", { auth: "none" });
     const first = asPage(data, "/api/v1/stations");
     const rest = first.next_cursor ? await allItems(this.api, "/api/v1/stations", { auth: "none", cursor: first.next_cursor }) : [];
     this.stations = [...first.items, ...rest].filter((station) => this.allow(station));
