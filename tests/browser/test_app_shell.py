@@ -185,7 +185,7 @@ def test_a_tab_that_has_not_yet_seen_a_rotation_does_not_spend_the_old_refresh_t
     page.on("request", record_token_request)
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
-    sessions = page.evaluate("async () => (await import('/app/app.js')).api.get('/auth/sessions')")
+    sessions = page.evaluate("async () => (await import('/app/app.js')).api.get('/auth/sessions')")["items"]
     assert len(sessions) == 1  # still signed in: the rotated tokens were used, the old one never sent
     assert not any(old["refresh_token"] in body for body in token_requests)
     assert page.evaluate("async () => (await import('/app/app.js')).session.signedIn")
@@ -219,7 +219,7 @@ def test_when_the_sign_in_has_ended_a_dialog_signs_in_again_and_the_page_keeps_i
         """async () => {
             const { api, session } = await import('/app/app.js');
             session.state = session.read();
-            window.__call = api.get('/api/v1/stations', { auth: 'required' }).then((body) => body.stations.length);
+            window.__call = api.get('/api/v1/stations', { auth: 'required' }).then((body) => body.items.length);
         }"""
     )
     dialog = page.locator("dialog.reauth-dialog")

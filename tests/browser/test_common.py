@@ -242,7 +242,7 @@ def test_conditional_gets_and_polling_send_the_etag_and_report_only_changes(blan
                 });
                 setTimeout(() => { poll.stop(); resolve(); }, 400);
             });
-            return { first: first.changed, second: second.changed, same: first.data.stations.length === second.data.stations.length, etag: !!first.etag, calls };
+            return { first: first.changed, second: second.changed, same: first.data.items.length === second.data.items.length, etag: !!first.etag, calls };
         }"""
     )
     assert result["first"] is True and result["second"] is False and result["same"] and result["etag"]
