@@ -40,7 +40,10 @@ def test_the_directory_filters_by_line_and_revalidates(gateway):
     for asked in (line, line.split()[-1], line.lower()):
         on_line = httpx.get(f"{gateway}/api/v1/stations", params={"line": asked}).json()["items"]
         assert SAINT_DENIS in {s["slug"] for s in on_line}, asked
-    assert httpx.get(f"{gateway}/api/v1/stations", params={"line": "Z9"}).json() == {"items": [], "next_cursor": None}
+    assert httpx.get(f"{gateway}/api/v1/stations", params={"line": "Z9"}).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
     assert_problem(httpx.get(f"{gateway}/api/v1/stations", params={"line": "14; drop"}), 422)
     first = httpx.get(f"{gateway}/api/v1/stations")
     etag = first.headers["etag"]

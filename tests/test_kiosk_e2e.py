@@ -13,7 +13,7 @@ SDP = f"/api/v1/stations/{SAINT_DENIS}/kiosk"
 
 def test_a_lift_outage_reroutes_a_step_free_traveller_at_once(stack, gateway, tokens):
     # The traveller looks for their platform in their own words, with a typo.
-    hits = httpx.get(f"{gateway}{VJ}/search", params={"q": "quai champigy", "lang": "es"}).json()["hits"]
+    hits = httpx.get(f"{gateway}{VJ}/search", params={"q": "quai champigy", "lang": "es"}).json()["items"]
     assert hits[0]["place"]["code"] == "quai-15-b"
     assert hits[0]["place"]["name"] == "Andén línea 15 dirección Champigny Centre"
     params = {"from": "exit-bd-maxime-gorki", "to": "quai-15-b", "profile": "step_free"}

@@ -294,13 +294,6 @@ class SearchHitPublic(BaseModel):
     score: float
 
 
-class SearchResults(BaseModel):
-    station_id: str
-    language: str
-    query: str
-    hits: list[SearchHitPublic]
-
-
 # -- equipment and live panels ----------------------------------------------------------------------
 
 

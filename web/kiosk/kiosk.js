@@ -83,11 +83,11 @@ async function showHits() {
     latest["/search"] = (latest["/search"] ?? 0) + 1; // an answer still on its way is not shown
     return $("#hits").replaceChildren();
   }
-  const results = await get("/search", { q });
+  const results = await get("/search", { q, limit: 10 });
   if (!results) return;
   // The best hits first ({hits}: a search answers its ranking, not a page of a list).
   $("#hits").replaceChildren(
-    ...results.hits.map((hit) =>
+    ...results.items.map((hit) =>
       h(
         "li",
         null,

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import NotFound
 from kernel.openapi import problem_responses
+from kernel.pagination import Page, PageRequest, page_of_items, page_request
 from kernel.qr import SVG, qr_svg
 from kernel.registry import INFO_KIOSK
 from services.info_kiosk.api.common import AcceptLanguage, Language, PlaceCode, negotiated
@@ -24,7 +25,6 @@ from services.info_kiosk.schemas import (
     RoutePublic,
     RouteStepPublic,
     SearchHitPublic,
-    SearchResults,
 )
 from services.info_kiosk.service import station_graph
 
@@ -135,29 +135,33 @@ async def nearest_place(
     )
 
 
-@router.get("/search", summary="Places by name or kind in any language, tolerant of accents and typos")
+@router.get(
+    "/search",
+    response_model=Page[SearchHitPublic],
+    summary="Places by name or kind in any language, tolerant of accents and typos; best match first",
+)
 async def search_places(
     station_id: StationId,
     session: SessionDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="What the traveller typed.")],
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    page: Annotated[PageRequest, Depends(page_request)],
     lang: Language = None,
     accept_language: AcceptLanguage = None,
-) -> SearchResults:
+) -> Page[SearchHitPublic]:
     preferred = negotiated(lang, accept_language)
     _, graph = await station_graph.routing_graph(session=session, station_id=station_id)
-    hits = search.search(graph.places, q, limit=limit)
-    return SearchResults(
-        station_id=station_id,
-        language=preferred[0],
-        query=q,
-        hits=[
+    hits, next_cursor = page_of_items(
+        search.search(graph.places, q), lambda hit: (-hit.score, hit.code), page
+    )
+    return Page(
+        items=[
             SearchHitPublic(
                 place=place_public(graph.places[graph.index[hit.code]], preferred, graph.closed),
                 score=hit.score,
             )
             for hit in hits
         ],
+        next_cursor=next_cursor,
     )
 
 

@@ -80,8 +80,8 @@ class SearchHit:
     score: float
 
 
-def search(places: Sequence[PlaceRecord], query: str, *, limit: int = 10) -> list[SearchHit]:
-    """Places whose name in any language, or whose kind in any language, matches the query."""
+def search(places: Sequence[PlaceRecord], query: str) -> list[SearchHit]:
+    """Places whose name in any language, or whose kind in any language, matches the query; best first."""
     kind_scores = {
         kind: max(text_score(query, word) for word in words) for kind, words in texts.KIND_WORDS.items()
     }
@@ -94,4 +94,4 @@ def search(places: Sequence[PlaceRecord], query: str, *, limit: int = 10) -> lis
         if score > 0:
             hits.append(SearchHit(place.code, round(score, 3)))
     hits.sort(key=lambda hit: (-hit.score, hit.code))
-    return hits[:limit]
+    return hits

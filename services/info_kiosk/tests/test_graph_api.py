@@ -405,7 +405,7 @@ async def test_routes_speak_the_callers_language_and_refuse_unknown_places(kiosk
 
 @pytest.mark.parametrize("query", ["toilettes", "toilets", "aseos", "toilete"])
 async def test_search_across_languages(kiosk, query):
-    hits = (await kiosk.http.get(f"{SDP}/search", params={"q": query, "lang": "es"})).json()["hits"]
+    hits = (await kiosk.http.get(f"{SDP}/search", params={"q": query, "lang": "es"})).json()["items"]
     assert hits[0]["place"]["code"] == "toilets-hall" and hits[0]["place"]["name"] == "Aseos"
 
 
