@@ -7,6 +7,7 @@
 import { Api } from "../common/api.js";
 import { $, h } from "../common/dom.js";
 import { autonym, i18n, t } from "../common/i18n.js";
+import { itemsOf } from "../common/pages.js";
 import { DisplayPreferences } from "../common/prefs.js";
 import { levelChanges, planSvg } from "./plan.js";
 
@@ -85,9 +86,9 @@ async function showHits() {
   }
   const results = await get("/search", { q, limit: 10 });
   if (!results) return;
-  // The best hits first ({hits}: a search answers its ranking, not a page of a list).
+  // The best hits first: the first page, ten of them, is all the kiosk shows.
   $("#hits").replaceChildren(
-    ...results.items.map((hit) =>
+    ...itemsOf(results, "/search").map((hit) =>
       h(
         "li",
         null,
