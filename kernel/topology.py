@@ -171,9 +171,9 @@ def source_states(stream_info: dict) -> dict[str, dict]:
     """From a raw STREAM.INFO answer of an aggregate: each station's source (lag, active, error)."""
     states = {}
     for source in stream_info.get("sources") or []:
-        slug = station_of_api((source.get("external") or {}).get("api", ""))
-        if slug:
-            states[slug] = source
+        station = station_of_api((source.get("external") or {}).get("api", ""))
+        if station:
+            states[station] = source
     return states
 
 

@@ -45,7 +45,7 @@ def slugs_in(tree: ast.AST) -> Iterator[str]:
 def slugs_in_the_code() -> dict[str, str]:
     """{slug: the file that uses it} over the gateway, the services and the kernel (not their tests)."""
     found: dict[str, str] = {}
-    for folder in ("gateway", "services"):
+    for folder in ("kernel", "gateway", "services"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             if "tests" in path.parts:
                 continue
