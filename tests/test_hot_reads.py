@@ -27,10 +27,10 @@ from services.bike_share.settings import Settings as BikeShareSettings
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event
-from services.parcel_lockers import api as lockers_api
-from services.parcel_lockers import flows
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
+from services.parcel_lockers.deps import tools_of as lockers_tools_of
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
+from services.parcel_lockers.sweeps.service import sweep as sweep_lockers
 from services.signage import service as signage_service
 from services.signage.app import DEFINITION as SIGNAGE
 from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
@@ -492,9 +492,9 @@ async def collect(replica: ServiceUnderTest, parcel: dict[str, Any]) -> None:
 
 async def expire_and_return(replica: ServiceUnderTest, parcel: dict[str, Any]) -> None:
     async with replica.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep_lockers(
             session=session,
-            tools=lockers_api.tools_of(replica.app),
+            tools=lockers_tools_of(replica.app),
             station_id=SAINT_DENIS,
             now=datetime.now(UTC) + timedelta(days=30),
         )

@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from kernel.registry import PARCEL_LOCKERS
 from kernel.service_app import ServiceDefinition, create_service_app
 from kernel.tasks import stop_task
-from services.parcel_lockers import api, flows
+from services.parcel_lockers import api
+from services.parcel_lockers.deps import tools_of
 from services.parcel_lockers.models import Base
 from services.parcel_lockers.settings import Settings
+from services.parcel_lockers.sweeps.service import sweep
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ DEFINITION = ServiceDefinition(
     description="The station's locker banks and compartments, where couriers deposit and travellers collect.",
     version="0.2.0",
     metadata=Base.metadata,
-    routers=[api.router],
+    routers=api.ROUTERS,
     hot_reads=api.HOT_READS,
 )
 
@@ -33,11 +35,11 @@ async def sweep_forever(app: FastAPI, interval: float) -> None:
     """Expiry, reminders and doors left open, for every station served, on a timer."""
     while True:
         await asyncio.sleep(interval)
-        tools = api.tools_of(app)
+        tools = tools_of(app)
         for station_id in tools.settings.stations:
             try:
                 async with app.state.runtime.sessionmaker() as session:
-                    await flows.sweep(session=session, tools=tools, station_id=station_id)
+                    await sweep(session=session, tools=tools, station_id=station_id)
             except Exception:
                 log.exception("locker sweep failed", extra={"station": station_id})
 
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with kernel_lifespan(app):
-            api.tools_of(app)  # the signing key exists before the first request
+            tools_of(app)  # the signing key exists before the first request
             task = asyncio.create_task(sweep_forever(app, settings.sweep_interval_seconds))
             try:
                 yield

@@ -22,9 +22,11 @@ from deploy.embedded.infra import RedisServer
 from devices.locker_controller import LockerController, _key_from_jwks
 from kernel.db import utcnow
 from kernel.notifier import INBOX_KEY
-from services.parcel_lockers import api, flows
 from services.parcel_lockers.app import DEFINITION
+from services.parcel_lockers.deps import tools_of
+from services.parcel_lockers.doors.codes import keypad_counter_key
 from services.parcel_lockers.settings import Settings
+from services.parcel_lockers.sweeps.service import sweep
 from services.parcel_lockers.tests.test_api import BASE, CONTROLLER_A, MIGRATIONS, bank
 from testkit.service import (
     SAINT_DENIS,
@@ -349,9 +351,9 @@ async def test_keypad_codes_open_once_and_five_wrong_codes_lock_the_keypad(stati
     )
     assert locked["detail"]
     await wait_for(lambda: station.events_of("keypad_locked"))
-    attempts = api.tools_of(station.service.app).attempts
+    attempts = tools_of(station.service.app).attempts
     assert attempts is not None
-    await attempts.clear(flows.keypad_counter_key(SAINT_DENIS, "A"))  # the cooling period is over
+    await attempts.clear(keypad_counter_key(SAINT_DENIS, "A"))  # the cooling period is over
 
     opened = await station.http.post(keypad, json={"code": code}, headers=controller)
     assert opened.status_code == 200 and opened.json()["compartment"] == parcel["compartment"]
@@ -444,9 +446,9 @@ async def test_tokens_are_only_for_ready_parcels_of_their_recipient(station):
 
 async def test_expired_parcels_go_back_with_the_courier_and_free_their_compartment(station):
     parcel, code = await station.ready_parcel("CP-8")
-    tools = api.tools_of(station.service.app)
+    tools = tools_of(station.service.app)
     async with station.service.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep(
             session=session, tools=tools, station_id=SAINT_DENIS, now=utcnow() + timedelta(days=4)
         )
     assert swept["expired"] == 1
@@ -483,9 +485,9 @@ async def test_expired_parcels_go_back_with_the_courier_and_free_their_compartme
 async def test_a_door_left_open_takes_its_compartment_out_of_service(station):
     deposited = (await station.deposit("CP-9")).json()["parcel"]
     async with station.service.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep(
             session=session,
-            tools=api.tools_of(station.service.app),
+            tools=tools_of(station.service.app),
             station_id=SAINT_DENIS,
             now=utcnow() + timedelta(minutes=5),
         )
@@ -562,10 +564,10 @@ async def test_a_reminder_goes_out_the_day_before_expiry_once(station):
     from datetime import datetime
 
     day_before = datetime.fromisoformat(expires) - timedelta(hours=12)
-    tools = api.tools_of(station.service.app)
+    tools = tools_of(station.service.app)
     for expected in (1, 0):
         async with station.service.runtime.sessionmaker() as session:
-            swept = await flows.sweep(session=session, tools=tools, station_id=SAINT_DENIS, now=day_before)
+            swept = await sweep(session=session, tools=tools, station_id=SAINT_DENIS, now=day_before)
         assert swept == {"expired": 0, "reminded": expected, "door_faults": 0}
     texts = [json.loads(m)["text"] for m in await station.redis.lrange(INBOX_KEY, 0, -1)]
     assert sum("attend toujours" in t for t in texts) == 1
