@@ -38,9 +38,15 @@ def machine() -> dict[str, Any]:
 
 
 @contextmanager
-def bench_stack(database_url: str | None = None, **component_env: dict[str, str]) -> Iterator[StationStack]:
+def bench_stack(
+    database_url: str | None = None,
+    *,
+    replicas: dict[str, int] | None = None,
+    **component_env: dict[str, str],
+) -> Iterator[StationStack]:
     """A station stack for measuring: SQLite (or the PostgreSQL given), its own NATS and Redis, no
-    simulated devices, rate limits out of the way (they are still evaluated on every request)."""
+    simulated devices, rate limits out of the way (they are still evaluated on every request);
+    `replicas`: processes per service (one by default)."""
     limits = {
         f"RATE_LIMIT_{n}__{k}": v
         for n in ("ANONYMOUS", "AUTHENTICATED", "WRITE", "AUTH")
@@ -57,6 +63,7 @@ def bench_stack(database_url: str | None = None, **component_env: dict[str, str]
             with_devices=False,
             component_env={"gateway": {**limits, **component_env.get("gateway", {})}},
             log_level="WARNING",
+            replicas=replicas or {},
         )
     )
     try:
@@ -155,7 +162,11 @@ def stack_configuration(stack: StationStack, **more: Any) -> dict[str, Any]:
     config = stack.config
     gateway_env = config.component_env.get("gateway", {})
     return {
-        "stack": "bench_stack (deploy/embedded, one process per component)",
+        "stack": "bench_stack (deploy/embedded, one process per component)"
+        if not config.replicas
+        else "bench_stack (deploy/embedded, processes: "
+        + ", ".join(f"{name} {n}" for name, n in sorted(config.replicas.items()))
+        + ", one for the others)",
         "database": "postgresql" if config.database_url else "sqlite",
         "log_level": config.log_level,
         "devices": config.with_devices,

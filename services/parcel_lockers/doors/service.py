@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kernel.auth import Principal
 from kernel.contracts import lockers as contract
@@ -25,7 +26,15 @@ from services.parcel_lockers import domain, events
 from services.parcel_lockers.banks import compartments
 from services.parcel_lockers.banks.service import get_bank_by_code_or_raise, get_bank_or_raise
 from services.parcel_lockers.doors.command import OpenCommand, send_open
-from services.parcel_lockers.models import OUTBOX, Compartment, DoorEvent, DoorOpening, LockerBank, Parcel
+from services.parcel_lockers.models import (
+    OUTBOX,
+    Compartment,
+    DoorEvent,
+    DoorOpening,
+    LockerBank,
+    Parcel,
+    new_id,
+)
 from services.parcel_lockers.parcels.lifecycle import move, notify_ready
 from services.parcel_lockers.schemas import DoorEventIn, DoorEventOutcome
 from services.parcel_lockers.tools import Tools
@@ -63,6 +72,7 @@ async def open_door(
 ) -> DoorOpening:
     """Claim the parcel's door, store the attempt, send the command, store the answer."""
     opening = DoorOpening(
+        id=new_id(),
         station_id=bank.station_id,
         bank_id=bank.id,
         compartment_id=compartment.id,
@@ -72,12 +82,13 @@ async def open_door(
         purpose=purpose,
         outcome="requested",
     )
-    session.add(opening)
-    await session.flush()
+    # The claim first: a phone that lost the race writes nothing.
     if not await claim_door(session, parcel, opening.id):
         await session.rollback()
         raise Conflict("This parcel's door is already being opened.", slug="door-busy")
+    session.add(opening)
     await session.commit()
+    set_committed_value(parcel, "active_opening_id", opening.id)
 
     assert bank.controller_client_id is not None
     answer, error = await send_open(
@@ -92,14 +103,19 @@ async def open_door(
         ),
         timeout=tools.settings.controller_timeout_seconds,
     )
+    now = utcnow()
+    opened_status = domain.status_after_opening(purpose)
+    if answer == "open" and opened_status is None:
+        # A pickup's door is open: only the opening changes (the parcel is collected when it
+        # closes), so nothing is read again before the answer.
+        opening.outcome, opening.opened_at = "open", now
+        await session.commit()
+        return opening
     # The parcel may have moved meanwhile (a door event); the opening is ours alone while requested.
     await session.refresh(parcel)
-    now = utcnow()
-    if answer == "open":
+    if answer == "open" and opened_status is not None:
         opening.outcome, opening.opened_at = "open", now
-        opened_status = domain.status_after_opening(purpose)
-        if opened_status is not None:
-            move(parcel, opened_status, actor, now)
+        move(parcel, opened_status, actor, now)
         await session.commit()
         return opening
     parcel.active_opening_id = None

@@ -51,9 +51,13 @@ DOOR_PROBLEMS = {
 }
 
 
-async def present(session: SessionDep, parcel: Parcel, caller: Principal) -> ParcelPublic:
-    """A parcel as `caller` may read it: the recipient's number whole for operators only."""
-    bank_code = await session.scalar(select(LockerBank.code).where(LockerBank.id == parcel.bank_id))
+async def present(
+    session: SessionDep, parcel: Parcel, caller: Principal, *, bank_code: str | None = None
+) -> ParcelPublic:
+    """A parcel as `caller` may read it: the recipient's number whole for operators only. Its bank's
+    code is read unless the caller has it."""
+    if bank_code is None:
+        bank_code = await session.scalar(select(LockerBank.code).where(LockerBank.id == parcel.bank_id))
     compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
     return ParcelPublic(
         id=parcel.id,
@@ -221,7 +225,7 @@ async def open_parcel(
     caller: Anyone,
     open_in: OpenIn | None = None,
 ) -> OpenPublic:
-    parcel, _, label = await service.open_parcel(
+    opened = await service.open_parcel(
         session=session,
         tools=tools,
         station_id=station_id,
@@ -229,7 +233,11 @@ async def open_parcel(
         caller=caller,
         presence_code=open_in.presence_code if open_in else None,
     )
-    return OpenPublic(parcel=await present(session, parcel, caller), door="open", compartment=label)
+    return OpenPublic(
+        parcel=await present(session, opened.parcel, caller, bank_code=opened.bank_code),
+        door="open",
+        compartment=opened.compartment,
+    )
 
 
 @router.post(

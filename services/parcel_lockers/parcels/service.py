@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from services.parcel_lockers.models import Compartment, DoorOpening, LockerBank,
 from services.parcel_lockers.parcels.lifecycle import (
     get_parcel_or_raise,
     is_recipient,
+    may_see,
     notify_ready,
     record,
     visible_parcel_or_raise,
@@ -127,6 +129,16 @@ async def deposit(
 # -- opening from the phone, or by a courier ----------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A door opened for a parcel: what the answer shows."""
+
+    parcel: Parcel
+    opening: DoorOpening
+    bank_code: str
+    compartment: str
+
+
 async def open_parcel(
     *,
     session: AsyncSession,
@@ -136,31 +148,37 @@ async def open_parcel(
     caller: Principal,
     method: str = "app",
     presence_code: str | None = None,
-) -> tuple[Parcel, DoorOpening, str]:
+) -> Opened:
     """The recipient (from the phone) or a courier (return, carrier pickup) opens the parcel's door.
     The recipient proves standing at the bank with the code its screen shows now."""
-    parcel = await visible_parcel_or_raise(
-        session=session, station_id=station_id, parcel_id=parcel_id, caller=caller
-    )
+    # The hot path of a pickup: the parcel, its bank (not the bank's other compartments) and its
+    # compartment in one query.
+    found = (
+        await session.execute(
+            select(Parcel, LockerBank, Compartment)
+            .join(LockerBank, LockerBank.id == Parcel.bank_id)
+            .outerjoin(Compartment, Compartment.id == Parcel.compartment_id)
+            .where(Parcel.id == parcel_id, Parcel.station_id == station_id)
+            .options(raiseload(LockerBank.compartments))
+        )
+    ).first()
+    if found is None or not may_see(caller, found[0]):
+        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
+    parcel, bank, compartment = found
     by_recipient = is_recipient(caller, parcel)
     purpose = domain.purpose_for_opening(parcel.direction, parcel.status, by_recipient=by_recipient)
     if purpose is None:
         raise Conflict(
             f"The parcel is {parcel.status}: its door does not open for you now.", slug="parcel-status"
         )
-    # The hot path of a pickup: the bank alone, not its compartments.
-    bank = await session.scalar(
-        select(LockerBank).where(LockerBank.id == parcel.bank_id).options(raiseload(LockerBank.compartments))
-    )
-    compartment = await session.get(Compartment, parcel.compartment_id) if parcel.compartment_id else None
-    if bank is None or compartment is None or bank.controller_client_id is None:
+    if compartment is None or bank.controller_client_id is None:
         raise Conflict("The parcel has no compartment that can be opened.", slug="parcel-status")
     if by_recipient:
         await check_presence(tools, bank, parcel, presence_code)
     opening = await open_door(
         session, tools, bank, compartment, parcel, actor=caller.subject, method=method, purpose=purpose
     )
-    return parcel, opening, compartment.label
+    return Opened(parcel=parcel, opening=opening, bank_code=bank.code, compartment=compartment.label)
 
 
 async def door_closed_by_operator_or_courier(
