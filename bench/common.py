@@ -76,6 +76,12 @@ def bench_stack(
             drop_schemas(database_url, f"bench{os.getpid()}_")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (fields 14 and 15 of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def drop_schemas(database_url: str, prefix: str) -> None:
     import asyncio
 

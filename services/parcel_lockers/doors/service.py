@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kernel.auth import Principal
+from kernel.contracts import doors
 from kernel.contracts import lockers as contract
 from kernel.contracts.unlock_token import UnlockClaims, UnlockTokenInvalid, verify_unlock_token
 from kernel.db import rows_changed, utcnow
@@ -25,7 +26,7 @@ from kernel.outbox import stage
 from services.parcel_lockers import domain, events
 from services.parcel_lockers.banks import compartments
 from services.parcel_lockers.banks.service import get_bank_by_code_or_raise, get_bank_or_raise
-from services.parcel_lockers.doors.command import OpenCommand, send_open
+from services.parcel_lockers.doors.command import send_open
 from services.parcel_lockers.models import (
     OUTBOX,
     Compartment,
@@ -93,13 +94,10 @@ async def open_door(
     assert bank.controller_client_id is not None
     answer, error = await send_open(
         tools.bus,
-        OpenCommand(
-            station_id=bank.station_id,
-            controller=bank.controller_client_id,
-            compartment=compartment.label,
-            parcel_id=parcel.id,
-            opening_id=opening.id,
-            purpose=purpose,
+        bank.station_id,
+        bank.controller_client_id,
+        doors.OpenDoor(
+            compartment=compartment.label, parcel_id=parcel.id, opening_id=opening.id, purpose=purpose
         ),
         timeout=tools.settings.controller_timeout_seconds,
     )

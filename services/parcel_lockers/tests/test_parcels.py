@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
 from devices.locker_controller import LockerController, _key_from_jwks
+from kernel.contracts import doors
 from kernel.db import utcnow
 from kernel.notifier import INBOX_KEY
 from services.parcel_lockers.app import DEFINITION
@@ -383,8 +384,8 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
     key = (await station.http.get(f"{BASE}/unlock-keys", headers=bearer(station.controller_token()))).json()
     # The controller alone, with the public key: no service involved.
     station.controller.public_key = _key_from_jwks(key)
-    assert (await station.controller.scan(token))["ok"] is True
-    assert (await station.controller.scan(token))["ok"] is False
+    assert isinstance(await station.controller.scan(token), doors.DoorOpened)
+    assert isinstance(await station.controller.scan(token), doors.CommandRefused)
     station.controller.close_door(parcel["compartment"])
     restarted = LockerController(
         station.controller.nats,
@@ -393,7 +394,7 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
         journal_path=station.controller.journal.path,
         public_key=station.controller.public_key,
     )
-    assert (await restarted.scan(token))["ok"] is False
+    assert isinstance(await restarted.scan(token), doors.CommandRefused)
     wrong_bank = LockerController(
         station.controller.nats,
         station_id=SAINT_DENIS,
@@ -402,7 +403,8 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
         journal_path=tmp_path / "b.jsonl",
         public_key=restarted.public_key,
     )
-    assert "another locker bank" in (await wrong_bank.scan(token))["error"]
+    refused = await wrong_bank.scan(token)
+    assert isinstance(refused, doors.CommandRefused) and "another locker bank" in refused.error
 
     # The link is back: the journal goes to the service, twice (a lost answer): applied once.
     journal = [e for e in restarted.journal.pending.values()]
