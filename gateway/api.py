@@ -42,7 +42,6 @@ from gateway.schemas import (
     OtpRequest,
     OtpSent,
     SessionPublic,
-    StationSlug,
     TokenResponse,
 )
 from gateway.settings import RateLimit
@@ -52,6 +51,7 @@ from kernel.errors import Forbidden, InvalidInput, NotFound, Problem, TooManyReq
 from kernel.notifier import MessageRejected, NotifierError, RedisInboxNotifier
 from kernel.openapi import FORBIDDEN, RATE_LIMITED, declares, problem_responses
 from kernel.qr import SVG, qr_svg
+from kernel.stations import StationSlug
 
 router = APIRouter(tags=["auth"])
 # What the routes below answer besides what their shape says (kernel/openapi.py derives that).

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from gateway import domain
 from kernel.auth import Role
 from kernel.fields import Carrier, Label, PhoneNumber, PhoneNumberInput, StrictInput
-from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+from kernel.stations import StationSlug
 
 GRANT_PASSWORD = "password"
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
@@ -25,10 +25,6 @@ GRANT_TYPES = [
     GRANT_PHONE_OTP,
 ]
 
-StationSlug = Annotated[
-    str,
-    Field(pattern=STATION_SLUG_PATTERN, max_length=STATION_SLUG_MAX_LENGTH, examples=["saint-denis-pleyel"]),
-]
 Binding = Annotated[
     str,
     Field(

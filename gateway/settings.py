@@ -14,7 +14,7 @@ from kernel.attempts import AttemptPolicy
 from kernel.notifier import NotifierSettings
 from kernel.registry import SERVICES
 from kernel.settings import PUBLIC_URL_PATTERN, Environment, split_list
-from kernel.stations import STATION_SLUG_PATTERN
+from kernel.stations import StationSlug
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # What the gateway's web pages may load: their own origin only, images and media also from blobs
@@ -107,7 +107,7 @@ class GatewaySettings(BaseSettings):
     public_url: str | None = Field(default=None, pattern=PUBLIC_URL_PATTERN)
     # Stations served here (empty: every station of the catalog): the station directory and the
     # proxied paths; devices are paired for these only (empty: any station a token covers).
-    stations: Annotated[list[str], NoDecode] = []
+    stations: Annotated[list[StationSlug], NoDecode] = []
 
     # The services behind this gateway (default every service of kernel/registry.py).
     services: Annotated[list[str], NoDecode] = [s.name for s in SERVICES]
@@ -163,14 +163,6 @@ class GatewaySettings(BaseSettings):
     _split = field_validator("trusted_proxies", "cors_origins", "stations", "services", mode="before")(
         split_list
     )
-
-    @field_validator("stations")
-    @classmethod
-    def _stations_are_slugs(cls, stations: list[str]) -> list[str]:
-        bad = [s for s in stations if not re.fullmatch(STATION_SLUG_PATTERN, s)]
-        if bad:
-            raise ValueError(f"not station slugs: {bad}")
-        return stations
 
     @field_validator("services")
     @classmethod

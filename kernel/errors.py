@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kernel.db import integrity_violation
+from kernel.integrity import integrity_violation
 from kernel.observability import bind_request_id, current_request_id, request_id_of, reset_request_id
 from kernel.openapi import PROBLEM_CONTENT_TYPE, allowed_methods, document_problems
 from kernel.rules import FieldProblem

@@ -33,8 +33,9 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from fastapi import APIRouter
 from nats.aio.msg import Msg
 from nats.errors import BadSubjectError, MaxPayloadError
 from prometheus_client import Counter
@@ -148,6 +149,38 @@ class HotRead:
                 inner = self.params.get(part, r"[^/]+").removeprefix("^").removesuffix("$")
                 regex += f"(?P<{part}>(?:{inner}))"
         return re.compile(f"^{regex}$")
+
+
+_HOT_READ = "__gare_hot_read__"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def hot_get(router: APIRouter, read: HotRead, **route_kwargs: Any) -> Callable[[Endpoint], Endpoint]:
+    """Declare a hot read with its route: `@hot_get(router, READ, response_model=...)` registers
+    GET `read.path` on `router` (whose prefix it starts with), documents the 304, and marks the route
+    so that `create_service_app` serves the read's hits from the cache. The endpoint renders misses
+    through `runtime.hot.entry_for(READ, request, render)`."""
+    if not read.path.startswith(router.prefix):
+        raise ValueError(f"hot read {read.name!r}: {read.path} is not under {router.prefix}")
+    responses = {**NOT_MODIFIED, **route_kwargs.pop("responses", {})}
+    register = router.get(read.path.removeprefix(router.prefix), responses=responses, **route_kwargs)
+
+    def decorator(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _HOT_READ, read)
+        return register(endpoint)
+
+    return decorator
+
+
+def hot_reads_of(routers: Iterable[APIRouter]) -> list[HotRead]:
+    """The hot reads declared with `hot_get` on these routers' routes, each once."""
+    found: dict[int, HotRead] = {}
+    for router in routers:
+        for route in router.routes:
+            read = getattr(getattr(route, "endpoint", None), _HOT_READ, None)
+            if isinstance(read, HotRead):
+                found.setdefault(id(read), read)
+    return list(found.values())
 
 
 @dataclass(frozen=True)

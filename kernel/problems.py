@@ -26,6 +26,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         400, "The path has an encoded slash, a dot segment or a control character; the gateway forwards none."
     ),
     "invalid-query": ProblemType(400, "The query has a NUL character."),
+    "invalid-cursor": ProblemType(
+        400, "The `cursor` of a list is not a `next_cursor` that list gave; start again without it."
+    ),
     "client-disconnected": ProblemType(400, "The client went away before its request body arrived."),
     "http-error": ProblemType(None, "An HTTP error without a more precise type; the status says which."),
     # -- OAuth (RFC 6749, RFC 8628), with OAuth's `error` member too -------------------------------

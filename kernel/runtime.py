@@ -1,4 +1,4 @@
-"""What a running service holds: settings, database, bus, relay, consumers, verifier, hot-read cache."""
+"""What a running service holds: settings, database, bus, relay, background work, verifier, hot-read cache."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kernel.auth import JwksClient, TokenVerifier
+from kernel.background import Background
 from kernel.bus import NatsBus
 from kernel.consumers import ConsumerRunner
 from kernel.fetch import GuardedFetcher
@@ -40,3 +41,5 @@ class ServiceRuntime:
     redis: Redis | None = None
     # Open Server-Sent Events streams per client (kernel/streams.py).
     stream_slots: StreamSlots = field(default_factory=lambda: StreamSlots(per_client=20))
+    # Responders and loops of the service, started by the kernel once the runtime exists.
+    background: Background = field(default_factory=Background)

@@ -13,9 +13,10 @@ from redis.asyncio import Redis
 from sqlalchemy import MetaData, text
 
 from kernel.auth import JwksClient, KeyLookup, TokenVerifier
+from kernel.background import Background
 from kernel.bus import NatsBus
 from kernel.bus_tables import OUTBOX, PROCESSED_EVENT
-from kernel.consumers import ConsumerRunner, EventConsumer
+from kernel.consumers import ConsumerRunner
 from kernel.db import create_engine, create_sessionmaker
 from kernel.errors import install_problem_handlers
 from kernel.events import STREAMS, StreamSpec
@@ -27,6 +28,7 @@ from kernel.hot_reads import (
     HotReadCache,
     HotReadMiddleware,
     hot_read_session_info,
+    hot_reads_of,
 )
 from kernel.limits import BodySizeLimitMiddleware
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
@@ -39,7 +41,7 @@ from kernel.streams import StreamSlots
 
 log = logging.getLogger(__name__)
 
-ConsumerFactory = Callable[[ServiceRuntime], list[EventConsumer]]
+BackgroundFactory = Callable[[ServiceRuntime], Background]
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,11 @@ class ServiceDefinition:
     version: str
     metadata: MetaData
     routers: Sequence[APIRouter]
-    # Reads served from ready bytes (kernel/hot_reads.py); their routes render the misses.
+    # Hot reads not declared with `hot_get` on their route (kernel/hot_reads.py); going away.
     hot_reads: Sequence[HotRead] = ()
     consumed_streams: Sequence[StreamSpec] = ()
-    consumers: ConsumerFactory = field(default=lambda runtime: [])
+    # Consumers, responders and loops (kernel/background.py); made once the runtime exists.
+    background: BackgroundFactory = field(default=lambda runtime: Background())
 
     @property
     def name(self) -> str:
@@ -80,10 +83,12 @@ def create_service_app(
         runtime.relay.start()
         runtime.consumers.start()
         runtime.broadcaster.start()
+        runtime.background.start(runtime.bus)
         log.info("service started", extra={"port": settings.port, "stations": settings.stations})
         try:
             yield
         finally:
+            await runtime.background.stop()
             await runtime.consumers.stop()
             await runtime.relay.stop()
             await runtime.broadcaster.stop()
@@ -104,7 +109,10 @@ def create_service_app(
     )
     install_problem_handlers(app, definition.metadata)
     # Innermost first: hits leave before routing, but inside the request id, metrics and log.
-    app.add_middleware(HotReadMiddleware, reads=definition.hot_reads)
+    # Hot reads come with their routes (`hot_get`); the definition's list is an extra source.
+    declared = hot_reads_of(definition.routers)
+    hot_reads = [*declared, *(read for read in definition.hot_reads if read not in declared)]
+    app.add_middleware(HotReadMiddleware, reads=hot_reads)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     app.include_router(
@@ -170,8 +178,9 @@ def build_runtime(
         redis=redis,
         stream_slots=StreamSlots(per_client=settings.max_streams_per_client),
     )
-    # Handlers may need the runtime (settings, clients), so they are made once it exists.
-    runtime.consumers.consumers = definition.consumers(runtime)
+    # Handlers and loops may need the runtime (settings, clients), so they are made once it exists.
+    runtime.background = definition.background(runtime)
+    runtime.consumers.consumers = list(runtime.background.consumers)
     return runtime
 
 
@@ -198,9 +207,15 @@ def service_checks(runtime: ServiceRuntime) -> list[Check]:
         ]
         return (not waiting), (f"not consuming: {', '.join(waiting)}" if waiting else None)
 
+    async def background() -> CheckResult:
+        problems = runtime.background.problems()
+        return (not problems), ("; ".join(problems) if problems else None)
+
     checks = [Check("database", database), Check("nats", nats, required=False)]
     if runtime.redis is not None:
         checks.append(Check("redis", redis, required=False))
     if runtime.consumers.consumers:
         checks.append(Check("consumers", consumers, required=False))
+    if runtime.background.responders or runtime.background.loops:
+        checks.append(Check("background", background, required=False))
     return checks

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -11,7 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from kernel.fetch import parse_allow_entry
 from kernel.registry import Service
-from kernel.stations import STATION_SLUG_PATTERN
+from kernel.stations import StationSlug
 
 Environment = Literal["development", "test", "production"]
 
@@ -46,7 +45,7 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8080/.well-known/jwks.json"
     token_issuer: str = "urn:gare-numerique:gateway"
     token_audience: str = "gare-numerique"
-    stations: Annotated[list[str], NoDecode] = Field(min_length=1)
+    stations: Annotated[list[StationSlug], NoDecode] = Field(min_length=1)
     # The station's gateway as travellers and devices reach it: every absolute URL this service
     # writes (SMS links, QR codes, GBFS files) starts with it, never with a request's Host. Unset,
     # the origin of the JWKS URL (the gateway that issues our tokens): right for the embedded run.
@@ -70,14 +69,6 @@ class ServiceSettings(BaseSettings):
         for entry in entries:
             parse_allow_entry(entry)
         return entries
-
-    @field_validator("stations")
-    @classmethod
-    def _stations_are_slugs(cls, stations: list[str]) -> list[str]:
-        bad = [s for s in stations if not re.fullmatch(STATION_SLUG_PATTERN, s)]
-        if bad:
-            raise ValueError(f"not station slugs: {bad}")
-        return stations
 
     @model_validator(mode="after")
     def _production_is_not_the_embedded_run(self) -> ServiceSettings:

@@ -25,7 +25,7 @@ from sqlalchemy import MetaData
 
 from deploy.embedded.stack import StationStack
 from gateway.models import Base as GatewayBase
-from kernel.db import unique_rules
+from kernel.integrity import unique_rules
 from services.bike_share.app import DEFINITION as BIKE_SHARE
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS

@@ -30,8 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kernel.db import NAMING_CONVENTION, IntegrityViolation, create_engine, integrity_violation
+from kernel.db import NAMING_CONVENTION, create_engine
 from kernel.errors import integrity_conflict
+from kernel.integrity import IntegrityViolation, integrity_violation
 
 POSTGRES_URL = os.environ.get("GARE_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kernel.background import Background
 from kernel.contracts import kiosk, mobility
 from kernel.events import STREAMS
 from kernel.registry import SIGNAGE
@@ -21,7 +22,7 @@ DEFINITION = ServiceDefinition(
     routers=[api.router],
     hot_reads=api.HOT_READS,
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
-    consumers=consumers.consumers,
+    background=lambda runtime: Background(consumers=consumers.consumers(runtime)),
 )
 
 
