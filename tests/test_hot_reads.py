@@ -28,9 +28,9 @@ from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
-from services.parcel_lockers.deps import tools_of as lockers_tools_of
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
 from services.parcel_lockers.sweeps.service import sweep as sweep_lockers
+from services.parcel_lockers.tools import tools_of as lockers_tools_of
 from services.signage import service as signage_service
 from services.signage.app import DEFINITION as SIGNAGE
 from services.signage.schemas import ContentCreate, PlaylistCreate, PlaylistEntryIn
@@ -494,7 +494,7 @@ async def expire_and_return(replica: ServiceUnderTest, parcel: dict[str, Any]) -
     async with replica.runtime.sessionmaker() as session:
         swept = await sweep_lockers(
             session=session,
-            tools=lockers_tools_of(replica.app),
+            tools=lockers_tools_of(replica.app.state.runtime),
             station_id=SAINT_DENIS,
             now=datetime.now(UTC) + timedelta(days=30),
         )

@@ -45,6 +45,7 @@ from kernel.contracts import kiosk as kiosk_contract
 from kernel.contracts import lockers as lockers_contract
 from kernel.contracts import signage
 from kernel.events import new_event
+from kernel.hot_reads import hot_reads_of
 from kernel.notifier import INBOX_KEY
 from kernel.service_app import ServiceDefinition, build_runtime, create_service_app
 from kernel.settings import ServiceSettings
@@ -1177,7 +1178,8 @@ async def test_every_write_and_every_hot_read_has_a_row(name: str, tmp_path: Pat
     assert consumers == {key.split(":")[0] for key in matrix.events}, (
         "a consumer without a row, or a stale row"
     )
-    declared = {read.name for read in matrix.definition.hot_reads}
+    definition = matrix.definition
+    declared = {read.name for read in [*hot_reads_of(definition.routers), *definition.hot_reads]}
     assert declared == {read.hot_read for read in matrix.reads}, "a hot read without a concrete read"
     labels = {read.label for read in matrix.reads}
     for rows in (matrix.writes, matrix.events):

@@ -9,4 +9,3 @@ from services.parcel_lockers.parcels import api as parcels
 from services.parcel_lockers.sweeps import api as sweeps
 
 ROUTERS = (banks.router, parcels.router, doors.router, sweeps.router)
-HOT_READS = banks.HOT_READS

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from kernel.auth import Principal, Scope
-from kernel.deps import require_scopes
+from kernel.deps import RuntimeDep, require_scopes
 from kernel.errors import Forbidden
+from kernel.pagination import PageRequest, page_request
 from services.parcel_lockers.models import LockerBank
 from services.parcel_lockers.schemas import BANK_CODE_PATTERN, LABEL_PATTERN
-from services.parcel_lockers.tools import Tools, build_tools
+from services.parcel_lockers.tools import Tools, tools_of
 
 BankIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The bank's id (32 hex digits)")]
 BankCodePath = Annotated[str, Path(pattern=BANK_CODE_PATTERN, description="The bank's code, e.g. A")]
 LabelPath = Annotated[str, Path(pattern=LABEL_PATTERN, description="The compartment's label, e.g. A01")]
 ParcelIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The parcel's id (32 hex digits)")]
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
 
 Operator = Annotated[Principal, Depends(require_scopes(Scope.OPERATE))]
 Reader = Annotated[
@@ -42,17 +45,8 @@ Anyone = Annotated[
 ]
 
 
-def tools_of(app: Any) -> Tools:
-    """Built once per process: the signing key, the notifier."""
-    tools: Tools | None = getattr(app.state, "lockers_tools", None)
-    if tools is None:
-        tools = build_tools(app.state.runtime)
-        app.state.lockers_tools = tools
-    return tools
-
-
-async def get_tools(request: Request) -> Tools:
-    return tools_of(request.app)
+async def get_tools(runtime: RuntimeDep) -> Tools:
+    return tools_of(runtime)
 
 
 ToolsDep = Annotated[Tools, Depends(get_tools)]

@@ -81,11 +81,6 @@ class AvailabilityBoard(BaseModel):
     banks: list[BankAvailability]
 
 
-class BankList(BaseModel):
-    station_id: str
-    banks: list[BankPublic]
-
-
 class CompartmentIn(StrictInput):
     label: CompartmentLabel
     size: CompartmentSize
@@ -193,11 +188,6 @@ class ParcelPublic(BaseModel):
     history: list[StatusChangePublic]
 
 
-class ParcelList(BaseModel):
-    items: list[ParcelPublic]
-    next_cursor: str | None = None
-
-
 class DepositPublic(BaseModel):
     parcel: ParcelPublic
     door: Literal["open"]
@@ -293,11 +283,6 @@ class OpeningPublic(BaseModel):
     requested_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
-
-
-class OpeningList(BaseModel):
-    items: list[OpeningPublic]
-    next_cursor: str | None = None
 
 
 class SweepResult(BaseModel):

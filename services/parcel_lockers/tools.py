@@ -1,16 +1,18 @@
 """What the use cases use besides the session: settings, bus, signing key, notifier, attempt counter.
-Built once per process."""
+Built once per process, when the runtime exists (the service's background, app.py), so that a
+missing signing key stops the start, not the first request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from redis.asyncio import Redis
 
 from kernel.attempts import AttemptCounter, AttemptPolicy
+from kernel.background import Background
 from kernel.bus import NatsBus
 from kernel.notifier import Notifier, build_notifier
+from kernel.runtime import ServiceRuntime
 from services.parcel_lockers import domain
 from services.parcel_lockers.settings import Settings
 from services.parcel_lockers.unlock import UnlockSigner, load_or_create_key
@@ -38,7 +40,7 @@ class Tools:
         )
 
 
-def build_tools(runtime: Any) -> Tools:
+def build_tools(runtime: ServiceRuntime) -> Tools:
     """The process's tools from the kernel's runtime; refuses to serve production without its key."""
     settings = runtime.settings
     assert isinstance(settings, Settings)
@@ -55,3 +57,17 @@ def build_tools(runtime: Any) -> Tools:
         notifier=build_notifier(settings.notifier, redis=redis) if redis is not None else None,
         attempts=AttemptCounter(redis, prefix="lockers") if redis is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class LockersBackground(Background):
+    """The service's background work, and the tools its routes share with it."""
+
+    tools: Tools | None = None
+
+
+def tools_of(runtime: ServiceRuntime) -> Tools:
+    """The process's tools, made with its background."""
+    background = runtime.background
+    assert isinstance(background, LockersBackground) and background.tools is not None
+    return background.tools

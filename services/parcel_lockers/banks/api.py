@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from kernel.db import one_or_404
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import Forbidden
-from kernel.hot_reads import NOT_MODIFIED, HotRead, Rendered
+from kernel.hot_reads import HotRead, Rendered, hot_get
 from kernel.openapi import problem_responses
+from kernel.pagination import Page, page_of_items
 from kernel.registry import PARCEL_LOCKERS
 from kernel.stations import STATION_SLUG_PATTERN
 from services.parcel_lockers import domain
 from services.parcel_lockers.banks import service
-from services.parcel_lockers.deps import BankCodePath, BankIdPath, LabelPath, Operator, Reader
+from services.parcel_lockers.deps import BankCodePath, BankIdPath, LabelPath, Operator, PageDep, Reader
+from services.parcel_lockers.models import LockerBank
 from services.parcel_lockers.schemas import (
     BANK_CODE_PATTERN,
     AvailabilityBoard,
     BankAvailability,
     BankCreate,
-    BankList,
     BankPublic,
     BankUpdate,
     CompartmentPublic,
@@ -43,13 +45,12 @@ BANK_AVAILABILITY = HotRead(
     tags=lambda request: [service.bank_tag(request.params["code"])],
     cache_control=AVAILABILITY_CACHE_CONTROL,
 )
-HOT_READS = (AVAILABILITY, BANK_AVAILABILITY)
 
 
-@router.get(
-    "/availability",
+@hot_get(
+    router,
+    AVAILABILITY,
     response_model=AvailabilityBoard,
-    responses=NOT_MODIFIED,
     summary="Free compartments by size in each bank (public: no parcel or compartment detail)",
 )
 async def availability(
@@ -67,41 +68,42 @@ async def availability(
     return entry.response(request)
 
 
-@router.get(
-    "/availability/{code}",
+@hot_get(
+    router,
+    BANK_AVAILABILITY,
     response_model=BankAvailability,
-    responses=NOT_MODIFIED,
     summary="Free compartments by size in one bank, by its code (public)",
 )
 async def bank_availability(
     station_id: StationId, code: BankCodePath, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     async def render() -> Rendered:
-        bank = await service.get_bank_by_code_or_raise(session=session, station_id=station_id, code=code)
+        bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=code)
         return Rendered.of(BankAvailability.model_validate(bank))
 
     entry = await runtime.hot.entry_for(BANK_AVAILABILITY, request, render)
     return entry.response(request)
 
 
-@router.get("/banks", summary="The station's locker banks, with their compartments and availability")
-async def list_banks(station_id: StationId, session: SessionDep, caller: Reader) -> BankList:
-    banks = await service.list_banks(session=session, station_id=station_id)
-    return BankList(
-        station_id=station_id,
-        banks=[
-            BankPublic.model_validate(b)
-            for b in banks
-            if domain.may_see_bank(caller, code=b.code, controller_client_id=b.controller_client_id)
-        ],
-    )
+@router.get("/banks", summary="The station's locker banks by code, with their compartments and availability")
+async def list_banks(
+    station_id: StationId, session: SessionDep, caller: Reader, page: PageDep
+) -> Page[BankPublic]:
+    # A station has a few banks, all read for the availability board anyway: paged in memory.
+    banks = [
+        b
+        for b in await service.list_banks(session=session, station_id=station_id)
+        if domain.may_see_bank(caller, code=b.code, controller_client_id=b.controller_client_id)
+    ]
+    items, next_cursor = page_of_items(banks, lambda b: (b.code,), page)
+    return Page[BankPublic](items=[BankPublic.model_validate(b) for b in items], next_cursor=next_cursor)
 
 
 @router.get("/banks/{bank_id}", summary="One locker bank with its compartments and availability")
 async def get_bank(
     station_id: StationId, bank_id: BankIdPath, session: SessionDep, caller: Reader
 ) -> BankPublic:
-    bank = await service.get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     if not domain.may_see_bank(caller, code=bank.code, controller_client_id=bank.controller_client_id):
         raise Forbidden(f"This controller does not drive bank {bank.code!r}.")
     return BankPublic.model_validate(bank)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts.lockers import CompartmentState
-from kernel.db import rows_changed, utcnow
+from kernel.db import one_or_404, rows_changed, utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
@@ -52,24 +52,6 @@ async def find_bank_by_code(*, session: AsyncSession, station_id: str, code: str
     return await session.scalar(
         select(LockerBank).where(LockerBank.station_id == station_id, LockerBank.code == code)
     )
-
-
-async def get_bank_by_code_or_raise(*, session: AsyncSession, station_id: str, code: str) -> LockerBank:
-    """The station's bank with that code (404 otherwise)."""
-    found = await find_bank_by_code(session=session, station_id=station_id, code=code)
-    if found is None:
-        raise NotFound(f"No locker bank {code!r} at {station_id}.", slug="unknown-bank")
-    return found
-
-
-async def get_bank_or_raise(*, session: AsyncSession, station_id: str, bank_id: str) -> LockerBank:
-    """The bank, only if it belongs to that station (404 otherwise)."""
-    found = await session.scalar(
-        select(LockerBank).where(LockerBank.id == bank_id, LockerBank.station_id == station_id)
-    )
-    if found is None:
-        raise NotFound(f"No locker bank {bank_id!r} at {station_id}.")
-    return found
 
 
 async def register_bank(*, session: AsyncSession, station_id: str, bank_in: BankCreate) -> LockerBank:
@@ -116,7 +98,7 @@ async def set_service_state(
         if problems:
             raise InvalidInput.from_problems("A reason is needed; see `errors`.", problems)
     reason = (state_in.reason or "").strip() or None
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     compartment = next((c for c in bank.compartments if c.label == label), None)
     if compartment is None:
         raise NotFound(f"Locker bank {bank.code!r} has no compartment {label!r}.")
@@ -160,7 +142,7 @@ async def update_bank(
     *, session: AsyncSession, station_id: str, bank_id: str, bank_in: BankUpdate
 ) -> LockerBank:
     """Change a bank's name, place, controller or retention; parcels already there keep their expiry."""
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     for name, value in bank_in.model_dump(exclude_unset=True).items():
         if value is None and name != "controller_client_id":
             raise InvalidInput.from_problems(
@@ -174,7 +156,7 @@ async def update_bank(
 
 async def retire_bank(*, session: AsyncSession, station_id: str, bank_id: str) -> None:
     """Remove a bank with no parcel in it; its opening history stays in the audit until then."""
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     held = await session.scalar(
         select(func.count())
         .select_from(Parcel)

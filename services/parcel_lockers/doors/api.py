@@ -8,27 +8,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from kernel.auth import Scope
+from kernel.db import one_or_404
 from kernel.deps import SessionDep, StationId
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.registry import PARCEL_LOCKERS
-from services.parcel_lockers.banks.service import get_bank_by_code_or_raise
 from services.parcel_lockers.deps import (
     BankCodePath,
     Controller,
     ControllerOrOperator,
     Operator,
+    PageDep,
     Reader,
     ToolsDep,
     check_controller_of,
 )
 from services.parcel_lockers.doors import codes, service
+from services.parcel_lockers.models import LockerBank
 from services.parcel_lockers.schemas import (
     BANK_CODE_PATTERN,
     DoorEventsIn,
     DoorEventsResult,
     KeypadIn,
     KeypadOpen,
-    OpeningList,
     OpeningPublic,
     PresenceCode,
 )
@@ -60,7 +62,7 @@ async def keypad(
     tools: ToolsDep,
     caller: Controller,
 ) -> KeypadOpen:
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=code)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=code)
     check_controller_of(caller, bank)
     parcel, label = await codes.keypad(
         session=session,
@@ -86,7 +88,7 @@ async def presence_code(
     caller: ControllerOrOperator,
     response: Response,
 ) -> PresenceCode:
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=code)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=code)
     if not caller.has_any_scope(Scope.OPERATE):
         check_controller_of(caller, bank)
     shown, until = codes.presence_now(tools, bank)
@@ -108,7 +110,7 @@ async def door_events(
     tools: ToolsDep,
     caller: Controller,
 ) -> DoorEventsResult:
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=code)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=code)
     check_controller_of(caller, bank)
     results = await service.report_door_events(
         session=session,
@@ -128,13 +130,10 @@ async def list_openings(
     station_id: StationId,
     session: SessionDep,
     _: Operator,
+    page: PageDep,
     bank: Annotated[str | None, Query(pattern=BANK_CODE_PATTERN)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,9}$")] = None,
-) -> OpeningList:
-    offset = int(cursor or 0)
-    rows = await service.list_openings(
-        session=session, station_id=station_id, bank_code=bank, offset=offset, limit=limit + 1
+) -> Page[OpeningPublic]:
+    rows, next_cursor = await service.list_openings(
+        session=session, station_id=station_id, page=page, bank_code=bank
     )
-    items = [OpeningPublic(**row) for row in rows[:limit]]
-    return OpeningList(items=items, next_cursor=str(offset + limit) if len(rows) > limit else None)
+    return Page[OpeningPublic](items=[OpeningPublic(**row) for row in rows], next_cursor=next_cursor)

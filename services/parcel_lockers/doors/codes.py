@@ -13,12 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.attempts import AttemptVerdict
 from kernel.auth import Principal
-from kernel.db import utcnow
+from kernel.db import one_or_404, utcnow
 from kernel.errors import Conflict, Forbidden, Problem, TooManyRequests
 from kernel.outbox import stage
 from services.parcel_lockers import domain, events
 from services.parcel_lockers.banks.compartments import compartment_of
-from services.parcel_lockers.banks.service import get_bank_by_code_or_raise
 from services.parcel_lockers.doors.service import claim_door
 from services.parcel_lockers.models import OUTBOX, DoorOpening, LockerBank, Parcel
 from services.parcel_lockers.parcels.lifecycle import move
@@ -68,7 +67,7 @@ async def keypad(
     """A code typed on the bank's keypad: the compartment to open, or a refusal. Five wrong codes
     in a row lock the keypad for a cooling period and tell the operators. Each code is counted
     before it is checked, so concurrent guesses never get more than five checked."""
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=bank_code)
     counter_key = keypad_counter_key(station_id, bank.code)
     attempt = await _take_attempt(tools, counter_key)
     _refuse_locked(attempt, slug="keypad-locked", what="The keypad")

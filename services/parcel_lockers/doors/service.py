@@ -20,12 +20,12 @@ from kernel.auth import Principal
 from kernel.contracts import doors
 from kernel.contracts import lockers as contract
 from kernel.contracts.unlock_token import UnlockClaims, UnlockTokenInvalid, verify_unlock_token
-from kernel.db import rows_changed, utcnow
+from kernel.db import one_or_404, rows_changed, utcnow
 from kernel.errors import Conflict, Problem
 from kernel.outbox import stage
+from kernel.pagination import PageRequest, page_of_rows
 from services.parcel_lockers import domain, events
 from services.parcel_lockers.banks import compartments
-from services.parcel_lockers.banks.service import get_bank_by_code_or_raise, get_bank_or_raise
 from services.parcel_lockers.doors.command import send_open
 from services.parcel_lockers.models import (
     OUTBOX,
@@ -189,7 +189,7 @@ async def report_door_events(
     """A controller's journal: doors it opened by QR (possibly while offline) and doors closed.
     Each event counts once, by its id, also when the same journal arrives twice at once; a token
     never counts twice."""
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=bank_code)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=bank_code)
     bank_id = bank.id  # kept: a rolled-back twin expires the loaded bank
     return [
         await _report_door_event(session, tools, station_id, bank_id, event, controller) for event in reported
@@ -219,7 +219,7 @@ async def _report_door_event(
         await session.flush()
     except IntegrityError as refused:
         return await _twins_answer(session, event.id, refused)
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     compartment = next((c for c in bank.compartments if c.label == event.compartment), None)
     to_send: list[tuple[Parcel, str]] = []
     if compartment is None:
@@ -323,24 +323,29 @@ async def _opened_by_token(
 
 
 async def list_openings(
-    *, session: AsyncSession, station_id: str, bank_code: str | None, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    query = (
-        select(DoorOpening, LockerBank.code, Compartment.label)
-        .join(LockerBank, LockerBank.id == DoorOpening.bank_id)
-        .join(Compartment, Compartment.id == DoorOpening.compartment_id)
-        .where(DoorOpening.station_id == station_id)
-    )
+    *, session: AsyncSession, station_id: str, page: PageRequest, bank_code: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the station's door openings, newest first, each with its bank's code and its
+    compartment's label."""
+    query = select(DoorOpening).where(DoorOpening.station_id == station_id)
     if bank_code is not None:
-        query = query.where(LockerBank.code == bank_code)
-    rows = await session.execute(
-        query.order_by(DoorOpening.requested_at.desc(), DoorOpening.id).offset(offset).limit(limit)
+        query = query.join(LockerBank, LockerBank.id == DoorOpening.bank_id).where(
+            LockerBank.code == bank_code
+        )
+    openings, next_cursor = await page_of_rows(
+        session, query, (DoorOpening.requested_at, DoorOpening.id), page, descending=True
     )
+    places = await session.execute(
+        select(Compartment.id, LockerBank.code, Compartment.label)
+        .join(LockerBank, LockerBank.id == Compartment.bank_id)
+        .where(Compartment.id.in_({o.compartment_id for o in openings}))
+    )
+    where = {compartment_id: (code, label) for compartment_id, code, label in places.all()}
     return [
         {
             "id": o.id,
-            "bank": code,
-            "compartment": label,
+            "bank": where[o.compartment_id][0],
+            "compartment": where[o.compartment_id][1],
             "parcel_id": o.parcel_id,
             "actor": o.actor,
             "method": o.method,
@@ -350,5 +355,5 @@ async def list_openings(
             "opened_at": o.opened_at,
             "closed_at": o.closed_at,
         }
-        for o, code, label in rows.all()
-    ]
+        for o in openings
+    ], next_cursor

@@ -13,10 +13,20 @@ from kernel.deps import SessionDep, StationId
 from kernel.errors import Problem
 from kernel.notifier import masked_number
 from kernel.openapi import problem_responses
+from kernel.pagination import Page
 from kernel.qr import qr_svg
 from kernel.registry import PARCEL_LOCKERS
 from services.parcel_lockers import domain
-from services.parcel_lockers.deps import Anyone, Courier, ParcelIdPath, Sender, Staff, ToolsDep, Traveller
+from services.parcel_lockers.deps import (
+    Anyone,
+    Courier,
+    PageDep,
+    ParcelIdPath,
+    Sender,
+    Staff,
+    ToolsDep,
+    Traveller,
+)
 from services.parcel_lockers.models import Compartment, LockerBank, Parcel
 from services.parcel_lockers.parcels import service
 from services.parcel_lockers.parcels.lifecycle import visible_parcel_or_raise
@@ -28,7 +38,6 @@ from services.parcel_lockers.schemas import (
     DepositPublic,
     OpenIn,
     OpenPublic,
-    ParcelList,
     ParcelPublic,
     ShipmentIn,
     ShipmentPublic,
@@ -75,6 +84,18 @@ async def present(
         door_open=parcel.active_opening_id is not None,
         history=[StatusChangePublic.model_validate(h) for h in parcel.history],
     )
+
+
+async def present_page(
+    session: SessionDep, station_id: str, parcels: list[Parcel], next_cursor: str | None, caller: Principal
+) -> Page[ParcelPublic]:
+    codes = await service.bank_codes(session=session, station_id=station_id)
+    # The page's compartments in one query: `present` then finds each in the session.
+    await service.load_compartments(
+        session=session, ids={p.compartment_id for p in parcels if p.compartment_id}
+    )
+    items = [await present(session, p, caller, bank_code=codes.get(p.bank_id)) for p in parcels]
+    return Page[ParcelPublic](items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -150,6 +171,7 @@ async def list_parcels(
     station_id: StationId,
     session: SessionDep,
     caller: Staff,
+    page: PageDep,
     status_filter: Annotated[domain.ParcelStatus | None, Query(alias="status")] = None,
     bank: Annotated[str | None, Query(pattern=BANK_CODE_PATTERN)] = None,
     q: Annotated[
@@ -159,35 +181,33 @@ async def list_parcels(
             description="A parcel's id, or a carrier reference or its beginning (case as given).",
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,9}$")] = None,
-) -> ParcelList:
-    offset = int(cursor or 0)
-    parcels = await service.list_parcels(
+) -> Page[ParcelPublic]:
+    parcels, next_cursor = await service.list_parcels(
         session=session,
         station_id=station_id,
+        page=page,
         # Couriers list their own carrier's parcels only (a courier without a carrier: none).
         carrier=None if caller.has_any_scope(Scope.OPERATE) else domain.courier_carrier(caller) or "",
         status=status_filter,
         bank_code=bank,
         search=q,
-        offset=offset,
-        limit=limit + 1,
     )
-    items = [await present(session, p, caller) for p in parcels[:limit]]
-    return ParcelList(items=items, next_cursor=str(offset + limit) if len(parcels) > limit else None)
+    return await present_page(session, station_id, parcels, next_cursor, caller)
 
 
-@router.get("/parcels/mine", summary="The signed-in traveller's parcels at this station")
-async def my_parcels(station_id: StationId, session: SessionDep, caller: Traveller) -> ParcelList:
+@router.get("/parcels/mine", summary="The signed-in traveller's parcels at this station, newest first")
+async def my_parcels(
+    station_id: StationId, session: SessionDep, caller: Traveller, page: PageDep
+) -> Page[ParcelPublic]:
     phone = caller.claims.get("phone_number")
-    parcels = await service.parcels_of(
+    parcels, next_cursor = await service.parcels_of(
         session=session,
         station_id=station_id,
         phone=phone if isinstance(phone, str) else None,
         subject=caller.subject,
+        page=page,
     )
-    return ParcelList(items=[await present(session, p, caller) for p in parcels])
+    return await present_page(session, station_id, parcels, next_cursor, caller)
 
 
 @router.get(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.auth import Principal
+from kernel.db import one_or_404
 from kernel.errors import Conflict, NotFound
 from kernel.notifier import NotifierError, masked_number
 from services.parcel_lockers import domain
@@ -18,6 +18,7 @@ from services.parcel_lockers.models import LockerBank, Parcel, ParcelStatusChang
 from services.parcel_lockers.tools import Tools
 
 log = logging.getLogger(__name__)
+UNKNOWN_PARCEL = "unknown-parcel"
 
 
 def record(parcel: Parcel, status: domain.ParcelStatus, actor: str, now: datetime) -> None:
@@ -52,22 +53,19 @@ def may_see(caller: Principal, parcel: Parcel) -> bool:
     return domain.may_see_parcel(caller, carrier=parcel.carrier, recipient=is_recipient(caller, parcel))
 
 
-async def get_parcel_or_raise(*, session: AsyncSession, station_id: str, parcel_id: str) -> Parcel:
-    parcel = await session.scalar(
-        select(Parcel).where(Parcel.id == parcel_id, Parcel.station_id == station_id)
-    )
-    if parcel is None:
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
-    return parcel
+def unknown_parcel(station_id: str, parcel_id: str) -> NotFound:
+    """The 404 of a parcel that does not exist, word for word what `one_or_404` says: a parcel the
+    caller may not see gets it too, so nothing tells the two apart."""
+    return NotFound(f"The station {station_id} has no parcel with id {parcel_id!r}.", slug=UNKNOWN_PARCEL)
 
 
 async def visible_parcel_or_raise(
     *, session: AsyncSession, station_id: str, parcel_id: str, caller: Principal
 ) -> Parcel:
     """The parcel, if the caller may see it; the same 404 whether it does not exist or is not theirs."""
-    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    parcel = await one_or_404(session, Parcel, UNKNOWN_PARCEL, station_id=station_id, id=parcel_id)
     if not may_see(caller, parcel):
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
+        raise unknown_parcel(station_id, parcel_id)
     return parcel
 
 

@@ -4,7 +4,6 @@ the one who opened says the door closed, a traveller books a compartment to send
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -15,25 +14,29 @@ from sqlalchemy.orm import raiseload
 from kernel.auth import Principal, Scope
 from kernel.contracts.lockers import CompartmentSize
 from kernel.contracts.unlock_token import UnlockClaims
-from kernel.db import utcnow
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kernel.db import one_or_404, utcnow
+from kernel.errors import Conflict, Forbidden, InvalidInput
+from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.parcel_lockers import domain
 from services.parcel_lockers.banks import compartments
-from services.parcel_lockers.banks.service import get_bank_by_code_or_raise, get_bank_or_raise
 from services.parcel_lockers.doors.codes import check_presence
 from services.parcel_lockers.doors.service import door_closed, open_door
 from services.parcel_lockers.models import Compartment, DoorOpening, LockerBank, Parcel
 from services.parcel_lockers.parcels.lifecycle import (
-    get_parcel_or_raise,
+    UNKNOWN_PARCEL,
     is_recipient,
     may_see,
     notify_ready,
     record,
+    unknown_parcel,
     visible_parcel_or_raise,
 )
 from services.parcel_lockers.schemas import DepositIn, ShipmentIn
 from services.parcel_lockers.tools import Tools
+
+# Lists of parcels: newest first, the id breaking ties (a keyset page needs a unique key).
+NEWEST_FIRST = (Parcel.created_at, Parcel.id)
 
 
 def check_carrier(courier: Principal, carrier: str) -> None:
@@ -83,7 +86,7 @@ async def deposit(
     a parcel already in its compartment is returned as is (created False)."""
     check_carrier(courier, deposit_in.carrier)
     size = _size_of(deposit_in)
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=deposit_in.bank)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=deposit_in.bank)
     if bank.controller_client_id is None:
         raise Conflict(f"Bank {bank.code} has no controller to open its doors.", slug="no-controller")
     parcel = await find_parcel(session, station_id, deposit_in.carrier, deposit_in.carrier_reference)
@@ -163,7 +166,7 @@ async def open_parcel(
         )
     ).first()
     if found is None or not may_see(caller, found[0]):
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
+        raise unknown_parcel(station_id, parcel_id)
     parcel, bank, compartment = found
     by_recipient = is_recipient(caller, parcel)
     purpose = domain.purpose_for_opening(parcel.direction, parcel.status, by_recipient=by_recipient)
@@ -193,7 +196,7 @@ async def door_closed_by_operator_or_courier(
         raise Conflict("No door is open for this parcel.", slug="door-not-open")
     if opening.actor != caller.subject and not caller.has_any_scope(Scope.OPERATE):
         raise Forbidden("Only who opened the door (or an operator) reports it closed.")
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=parcel.bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=parcel.bank_id)
     to_send = await door_closed(session, tools, bank, opening, utcnow())
     await session.commit()
     for sent_parcel, code in to_send:
@@ -206,9 +209,9 @@ async def unlock_token(
     *, session: AsyncSession, tools: Tools, station_id: str, parcel_id: str, caller: Principal
 ) -> tuple[str, UnlockClaims]:
     """A signed, single-use, short-lived token the bank's reader opens the parcel's door with."""
-    parcel = await get_parcel_or_raise(session=session, station_id=station_id, parcel_id=parcel_id)
+    parcel = await one_or_404(session, Parcel, UNKNOWN_PARCEL, station_id=station_id, id=parcel_id)
     if not is_recipient(caller, parcel):
-        raise NotFound(f"No parcel {parcel_id!r} at {station_id}.", slug="unknown-parcel")
+        raise unknown_parcel(station_id, parcel_id)
     if parcel.direction != "inbound" or parcel.status != "ready" or parcel.compartment_id is None:
         raise Conflict(f"The parcel is {parcel.status}: there is nothing to collect.", slug="parcel-status")
     bank = await session.get(LockerBank, parcel.bank_id)
@@ -226,7 +229,7 @@ async def book_shipment(
     *, session: AsyncSession, station_id: str, tools: Tools, shipment_in: ShipmentIn, traveller: Principal
 ) -> tuple[Parcel, str]:
     """A traveller books a compartment to send a parcel; the drop-off code is shown once."""
-    bank = await get_bank_by_code_or_raise(session=session, station_id=station_id, code=shipment_in.bank)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, code=shipment_in.bank)
     if await find_parcel(session, station_id, shipment_in.carrier, shipment_in.carrier_reference):
         raise Conflict.taken(
             "This carrier reference is already booked.", "carrier_reference", slug="duplicate-reference"
@@ -271,14 +274,13 @@ async def list_parcels(
     *,
     session: AsyncSession,
     station_id: str,
-    status: str | None,
-    bank_code: str | None,
-    offset: int,
-    limit: int,
+    page: PageRequest,
+    status: str | None = None,
+    bank_code: str | None = None,
     search: str | None = None,
     carrier: str | None = None,
-) -> Sequence[Parcel]:
-    """The station's parcels, newest first; `carrier`: that carrier's only."""
+) -> tuple[list[Parcel], str | None]:
+    """One page of the station's parcels, newest first; `carrier`: that carrier's only."""
     query = select(Parcel).where(Parcel.station_id == station_id)
     if carrier is not None:
         query = query.where(Parcel.carrier == carrier)
@@ -291,23 +293,29 @@ async def list_parcels(
         query = query.where(Parcel.status == status)
     if bank_code is not None:
         query = query.join(LockerBank, LockerBank.id == Parcel.bank_id).where(LockerBank.code == bank_code)
-    result = await session.scalars(
-        query.order_by(Parcel.created_at.desc(), Parcel.id).offset(offset).limit(limit)
-    )
-    return result.all()
+    return await page_of_rows(session, query, NEWEST_FIRST, page, descending=True)
 
 
 async def parcels_of(
-    *, session: AsyncSession, station_id: str, phone: str | None, subject: str
-) -> Sequence[Parcel]:
-    """A traveller's parcels: sent to their phone number, or booked by them."""
+    *, session: AsyncSession, station_id: str, phone: str | None, subject: str, page: PageRequest
+) -> tuple[list[Parcel], str | None]:
+    """One page of a traveller's parcels, newest first: sent to their phone number, or booked by them."""
     mine = [Parcel.recipient_subject == subject]
     if phone is not None:
         mine.append(Parcel.recipient_phone == phone)
-    result = await session.scalars(
-        select(Parcel)
-        .where(Parcel.station_id == station_id, or_(*mine))
-        .order_by(Parcel.created_at.desc())
-        .limit(100)
+    query = select(Parcel).where(Parcel.station_id == station_id, or_(*mine))
+    return await page_of_rows(session, query, NEWEST_FIRST, page, descending=True)
+
+
+async def bank_codes(*, session: AsyncSession, station_id: str) -> dict[str, str]:
+    """The station's bank codes by bank id: one query for a page of parcels."""
+    rows = await session.execute(
+        select(LockerBank.id, LockerBank.code).where(LockerBank.station_id == station_id)
     )
-    return result.all()
+    return {bank_id: code for bank_id, code in rows.all()}
+
+
+async def load_compartments(*, session: AsyncSession, ids: set[str]) -> None:
+    """These compartments into the session, in one query."""
+    if ids:
+        await session.scalars(select(Compartment).where(Compartment.id.in_(ids)))

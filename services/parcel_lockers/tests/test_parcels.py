@@ -24,11 +24,11 @@ from kernel.contracts import doors
 from kernel.db import utcnow
 from kernel.notifier import INBOX_KEY
 from services.parcel_lockers.app import DEFINITION
-from services.parcel_lockers.deps import tools_of
 from services.parcel_lockers.doors.codes import keypad_counter_key
 from services.parcel_lockers.settings import Settings
 from services.parcel_lockers.sweeps.service import sweep
 from services.parcel_lockers.tests.test_api import BASE, CONTROLLER_A, MIGRATIONS, bank
+from services.parcel_lockers.tools import tools_of
 from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
@@ -352,7 +352,7 @@ async def test_keypad_codes_open_once_and_five_wrong_codes_lock_the_keypad(stati
     )
     assert locked["detail"]
     await wait_for(lambda: station.events_of("keypad_locked"))
-    attempts = tools_of(station.service.app).attempts
+    attempts = tools_of(station.service.app.state.runtime).attempts
     assert attempts is not None
     await attempts.clear(keypad_counter_key(SAINT_DENIS, "A"))  # the cooling period is over
 
@@ -448,7 +448,7 @@ async def test_tokens_are_only_for_ready_parcels_of_their_recipient(station):
 
 async def test_expired_parcels_go_back_with_the_courier_and_free_their_compartment(station):
     parcel, code = await station.ready_parcel("CP-8")
-    tools = tools_of(station.service.app)
+    tools = tools_of(station.service.app.state.runtime)
     async with station.service.runtime.sessionmaker() as session:
         swept = await sweep(
             session=session, tools=tools, station_id=SAINT_DENIS, now=utcnow() + timedelta(days=4)
@@ -489,12 +489,12 @@ async def test_a_door_left_open_takes_its_compartment_out_of_service(station):
     async with station.service.runtime.sessionmaker() as session:
         swept = await sweep(
             session=session,
-            tools=tools_of(station.service.app),
+            tools=tools_of(station.service.app.state.runtime),
             station_id=SAINT_DENIS,
             now=utcnow() + timedelta(minutes=5),
         )
     assert swept["door_faults"] == 1
-    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["banks"]
+    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["items"]
     a01 = next(c for c in banks[0]["compartments"] if c["label"] == deposited["compartment"])
     assert a01["state"] == "out_of_service" and a01["out_of_service_reason"] == "door left open too long"
     await wait_for(lambda: station.events_of("door_fault"))
@@ -548,7 +548,7 @@ async def test_a_door_that_does_not_open_takes_the_compartment_out_of_service(st
     await station.controller.nats.flush()  # subscribed on the server before the service asks
     refused = await station.deposit("CP-J", code="B")
     assert_problem(refused, 502, "door-jammed")
-    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["banks"]
+    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["items"]
     b01 = next(c for c in banks[1]["compartments"] if c["label"] == "B01")
     assert b01["state"] == "out_of_service" and "latch stuck" in b01["out_of_service_reason"]
     await wait_for(lambda: station.events_of("door_fault"))
@@ -566,7 +566,7 @@ async def test_a_reminder_goes_out_the_day_before_expiry_once(station):
     from datetime import datetime
 
     day_before = datetime.fromisoformat(expires) - timedelta(hours=12)
-    tools = tools_of(station.service.app)
+    tools = tools_of(station.service.app.state.runtime)
     for expected in (1, 0):
         async with station.service.runtime.sessionmaker() as session:
             swept = await sweep(session=session, tools=tools, station_id=SAINT_DENIS, now=day_before)
@@ -621,7 +621,7 @@ async def test_a_couriers_round_is_deposited_parcel_by_parcel(station):
 
 async def test_operators_update_and_retire_banks(station):
     listing = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()[
-        "banks"
+        "items"
     ]
     bank_b = next(b for b in listing if b["code"] == "B")
     path = f"{BASE}/banks/{bank_b['id']}"

@@ -16,9 +16,9 @@ import pytest
 
 from kernel.db import utcnow
 from services.parcel_lockers import domain
-from services.parcel_lockers.deps import tools_of
 from services.parcel_lockers.tests.test_api import BASE
 from services.parcel_lockers.tests.test_parcels import OTHER_PHONE, PHONE, Station, wait_for
+from services.parcel_lockers.tools import tools_of
 from testkit.service import SAINT_DENIS, assert_problem, bearer
 
 CONCURRENT_GUESSES = 40
@@ -89,7 +89,7 @@ async def _door_events(station: Station, events: list[dict[str, Any]]) -> httpx.
 
 
 async def _qr_opened(station: Station, parcel: dict[str, Any], **token_args: Any) -> dict[str, Any]:
-    tools = tools_of(station.service.app)
+    tools = tools_of(station.service.app.state.runtime)
     token, _ = tools.signer.issue(
         parcel_id=parcel["id"],
         compartment=parcel["compartment"],
@@ -169,7 +169,7 @@ async def test_concurrent_twin_shipments_book_one_compartment(station: Station):
 
 async def test_a_door_opened_after_its_token_expired_is_refused_with_the_reason(station: Station):
     parcel, _ = await station.ready_parcel("CP-EXPIRED-TOKEN")
-    ttl = tools_of(station.service.app).signer.ttl
+    ttl = tools_of(station.service.app.state.runtime).signer.ttl
     late = await _qr_opened(station, parcel, now=time.time() - ttl - 30)
     result = (await _door_events(station, [late])).json()["results"][0]
     assert result["outcome"] == "refused", result

@@ -9,11 +9,11 @@ from prometheus_client import REGISTRY
 from sqlalchemy import update
 
 from kernel.db import utcnow
-from services.parcel_lockers.deps import tools_of
 from services.parcel_lockers.models import Parcel
 from services.parcel_lockers.sweeps.service import SWEEP_LOOP, sweep
 from services.parcel_lockers.tests.test_api import bank
 from services.parcel_lockers.tests.test_parcels import redis_server, station  # noqa: F401 (fixtures)
+from services.parcel_lockers.tools import tools_of
 from testkit.service import VILLEJUIF, bearer
 
 
@@ -43,7 +43,7 @@ async def test_a_parcel_the_sweep_cannot_handle_does_not_keep_the_others_from_ex
     async with station.service.runtime.sessionmaker() as session:
         swept = await sweep(
             session=session,
-            tools=tools_of(station.service.app),
+            tools=tools_of(station.service.app.state.runtime),
             station_id=station.service.runtime.settings.stations[0],
             now=utcnow() + timedelta(days=4),
         )
