@@ -23,7 +23,9 @@ import asyncio
 import os
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,7 +34,8 @@ from typing import Any
 import httpx
 import nats
 
-from bench.common import bench_stack, cpu_seconds, metric, record, stack_configuration, wrk
+from bench.common import RESULTS_DIR, bench_stack, cpu_seconds, metric, record, stack_configuration, wrk
+from bench.gateway_overhead import summarize_profile
 from deploy.embedded.stack import StationStack
 from devices.locker_controller import LockerController
 
@@ -252,14 +255,45 @@ async def run(stack: StationStack, levels: list[int], seconds: float) -> dict[in
     return results
 
 
+def profile_service(stack: StationStack, seconds: float) -> tuple[subprocess.Popen[bytes], Path]:
+    """py-spy on the service's first process for `seconds` (the first level's opens and deposits)."""
+    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
+    command = ["py-spy", "record", "--pid", str(stack.processes["parcel_lockers"].pid), "--duration"]
+    command += [str(int(seconds)), "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw
+
+
+def write_profile(spy: tuple[subprocess.Popen[bytes], Path], database: str, travellers: int) -> None:
+    process, raw = spy
+    process.wait(timeout=120)
+    out = RESULTS_DIR / "locker_unlock.profile.md"
+    out.write_text(
+        f"# Where parcel_lockers spends its time ({database}, {travellers} travellers, py-spy on one process)\n\n"
+        + summarize_profile(raw, top=25)
+        + "\n"
+    )
+    raw.unlink()
+
+
 def measure(
-    database: str, database_url: str | None, processes: int, levels: list[int], seconds: float
+    database: str,
+    database_url: str | None,
+    processes: int,
+    levels: list[int],
+    seconds: float,
+    *,
+    gateway_in_flight: int,
+    profile: bool = False,
 ) -> tuple[dict[int, dict[str, Any]], Any, dict[str, Any]]:
     """One stack on `database`: every level in turn, then the availability read."""
-    with bench_stack(database_url, replicas={"parcel_lockers": processes}) as stack:
-        configuration = stack_configuration(stack)
+    gateway = {"UPSTREAM_MAX_IN_FLIGHT": str(gateway_in_flight)}
+    with bench_stack(database_url, replicas={"parcel_lockers": processes}, gateway=gateway) as stack:
+        configuration = stack_configuration(stack, gateway_upstream_max_in_flight=gateway_in_flight)
         print(f"-- {database}, parcel_lockers in {processes} processes", flush=True)
+        spy = profile_service(stack, seconds) if profile else None
         results = asyncio.run(run(stack, levels, seconds))
+        if spy is not None:
+            write_profile(spy, database, levels[0])
         availability = wrk(
             f"{stack.gateway_url}{BASE}/availability/A", connections=50, seconds=int(min(seconds, 5))
         )
@@ -273,6 +307,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="processes of parcel_lockers")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--postgres", default=os.environ.get("GARE_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    parser.add_argument(
+        "--in-flight-per-process",
+        type=int,
+        default=8,
+        help="the gateway's requests in flight to the service, per process of it (its default is 8 in all)",
+    )
+    parser.add_argument("--profile", action="store_true", help="py-spy on the service during the first level")
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
     metrics: dict[str, Any] = {}
@@ -283,7 +324,13 @@ def main() -> None:
     for database in args.databases.split(","):
         url = None if database == "sqlite" else args.postgres
         results, availability, configurations[database] = measure(
-            database, url, args.processes, levels, args.seconds
+            database,
+            url,
+            args.processes,
+            levels,
+            args.seconds,
+            gateway_in_flight=args.in_flight_per_process * args.processes,
+            profile=args.profile and not configurations,
         )
         for travellers, r in results.items():
             at50 = travellers == 50
