@@ -258,7 +258,15 @@ async def run(stack: StationStack, levels: list[int], seconds: float) -> dict[in
 def profile_service(stack: StationStack, seconds: float) -> tuple[subprocess.Popen[bytes], Path]:
     """py-spy on the service's first process for `seconds` (the first level's opens and deposits)."""
     raw = Path(tempfile.mkstemp(suffix=".txt")[1])
-    command = ["py-spy", "record", "--pid", str(stack.processes["parcel_lockers"].pid), "--duration"]
+    # Installed beside this interpreter by `.[bench]`.
+    py_spy = Path(sys.executable).with_name("py-spy")
+    command = [
+        str(py_spy) if py_spy.exists() else "py-spy",
+        "record",
+        "--pid",
+        str(stack.processes["parcel_lockers"].pid),
+        "--duration",
+    ]
     command += [str(int(seconds)), "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw
 

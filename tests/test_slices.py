@@ -227,7 +227,7 @@ def test_locker_availability_is_public_and_follows_the_compartments(gateway, tok
     operator = bearer(tokens.operator())
     bank_b = next(
         b
-        for b in httpx.get(f"{gateway}{BASE}/lockers/banks", headers=operator).json()["banks"]
+        for b in httpx.get(f"{gateway}{BASE}/lockers/banks", headers=operator).json()["items"]
         if b["code"] == "B"
     )
     free_m = [c["label"] for c in bank_b["compartments"] if c["size"] == "M" and c["state"] == "free"]
