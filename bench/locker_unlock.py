@@ -111,25 +111,31 @@ class Bench:
 
     async def close(self, parcel_id: str, opener: str) -> bool:
         """The one who opened the door says it is closed (the bench has no door sensor)."""
-        response = await self.http.post(
-            f"{BASE}/parcels/{parcel_id}/door-closed", headers={"Authorization": f"Bearer {opener}"}
-        )
+        try:
+            response = await self.http.post(
+                f"{BASE}/parcels/{parcel_id}/door-closed", headers={"Authorization": f"Bearer {opener}"}
+            )
+        except httpx.TransportError:
+            return False
         return response.status_code == 200
 
     async def deposit_ready(self, bank: str, phone: str) -> str:
         """A courier deposits a parcel for the traveller and closes the door (not timed): the
         parcel's id (32 hex digits), else what went wrong."""
-        deposited = await self.http.post(
-            f"{BASE}/deposits",
-            json={
-                "bank": bank,
-                "carrier": "colissimo",  # the demo courier's carrier
-                "carrier_reference": uuid.uuid4().hex,
-                "size": "S",
-                "recipient_phone": phone,
-            },
-            headers={"Authorization": f"Bearer {self.courier}"},
-        )
+        try:
+            deposited = await self.http.post(
+                f"{BASE}/deposits",
+                json={
+                    "bank": bank,
+                    "carrier": "colissimo",  # the demo courier's carrier
+                    "carrier_reference": uuid.uuid4().hex,
+                    "size": "S",
+                    "recipient_phone": phone,
+                },
+                headers={"Authorization": f"Bearer {self.courier}"},
+            )
+        except httpx.TransportError as exc:
+            return f"deposit: {exc!r}"
         if deposited.status_code != 201:
             return f"deposit {deposited.status_code}: {deposited.text[:120]}"
         if not await self.close(deposited.json()["parcel"]["id"], self.courier):
@@ -148,11 +154,15 @@ class Bench:
         self, parcel_id: str, code: str, traveller: str, latencies: list[float], errors: list[str]
     ) -> None:
         started = time.perf_counter()
-        opened = await self.http.post(
-            f"{BASE}/parcels/{parcel_id}/open",
-            json={"presence_code": code},
-            headers={"Authorization": f"Bearer {traveller}"},
-        )
+        try:
+            opened = await self.http.post(
+                f"{BASE}/parcels/{parcel_id}/open",
+                json={"presence_code": code},
+                headers={"Authorization": f"Bearer {traveller}"},
+            )
+        except httpx.TransportError as exc:
+            errors.append(f"open: {exc!r}")
+            return
         elapsed = (time.perf_counter() - started) * 1000
         if opened.status_code != 200:
             errors.append(f"open {opened.status_code}: {opened.text[:120]}")
@@ -237,7 +247,10 @@ async def run(stack: StationStack, levels: list[int], seconds: float) -> dict[in
             journal_path=Path(stack.var) / f"bench-{code}.jsonl",
         ).start()
     results: dict[int, dict[str, Any]] = {}
-    limits = httpx.Limits(max_connections=max(levels) * 2, max_keepalive_connections=max(levels) * 2)
+    # Idle connections are dropped before the gateway's keep-alive (5 s) ends them under a request.
+    limits = httpx.Limits(
+        max_connections=max(levels) * 2, max_keepalive_connections=max(levels) * 2, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30, limits=limits) as http:
         bench = Bench(stack, http)
         await bench.setup(banks)
