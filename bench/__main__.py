@@ -12,6 +12,8 @@ SCENARIOS = {
     "wayfinding": "bench.wayfinding",
     "gbfs": "bench.gbfs",
     "signage_fanout": "bench.signage_fanout",
+    "network": "bench.network",
+    "soak": "bench.soak",
 }
 
 if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import jsonschema
 import pytest
 
+from bench.network_traffic import BANKS, COMPARTMENTS_PER_BANK, SCREENS, StationTraffic, events_per_second
 from deploy.embedded.stack import REPO_ROOT
-from kernel.events import new_event
+from kernel.events import CloudEvent, new_event
 from kernel.topology import StationRegistration, source_states, station_of_api
 from services.hub.gbfs import network_manifest
 from services.hub.overview import StationView, link_from_sources, parse_subject, station_status
+from testkit.stack import SAINT_DENIS
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 SCHEMA = json.loads((REPO_ROOT / "services" / "hub" / "reference" / "gbfs-3.0-manifest.json").read_text())
@@ -212,3 +215,23 @@ def test_the_network_manifest_lists_each_station_once_and_validates():
 def test_a_registration_needs_a_real_public_url():
     with pytest.raises(ValueError):
         StationRegistration(slug="bondy", name="Bondy", public_url="bondy.example.org", gbfs_system_id="x")
+
+
+def test_the_network_benchmark_sends_what_the_hub_reads() -> None:
+    """bench/network.py's stations speak the kernel's contracts: the hub builds their view from them."""
+    traffic = StationTraffic(SAINT_DENIS, rng=random.Random(7))
+    view = StationView(slug=SAINT_DENIS)
+    hour = traffic.steady_events(3600)
+    for outgoing in traffic.registrations() + hour + traffic.courier_round():
+        tokens = parse_subject(outgoing.nats_subject)
+        assert tokens is not None and tokens[0] == SAINT_DENIS
+        event = CloudEvent.model_validate_json(outgoing.to_json())
+        view.apply(*tokens[1:], event)
+    assert len(view.screens) == SCREENS
+    assert len(view.banks) == BANKS
+    for bank_state in traffic.banks:
+        seen = view.banks[bank_state.bank_id]
+        assert len(seen.compartments) == COMPARTMENTS_PER_BANK
+        assert seen.free == sum(state == "free" for _, _, state in bank_state.compartments.values())
+    # An hour of steady traffic is the rates the benchmark states, within a locker movement.
+    assert abs(len(hour) - 3600 * events_per_second()) <= 3

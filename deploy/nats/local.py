@@ -1,21 +1,24 @@
 """The network's NATS servers on this machine: the hub cluster and stations' leaf nodes, run from the
 very config files a deployment uses (hub/nats.conf, leaf/nats.conf), on loopback ports.
 
-Used by the tests of the hub; a deployment runs the same files with its own addresses and secrets.
+Used by the tests and the benchmark of the network (bench/network.py); a deployment runs the same files with its own addresses and secrets.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import socket
+import threading
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.embedded.infra import OwnServer, nats_server_binary, nats_server_name
-from deploy.embedded.ports import pick_port
+from deploy.embedded.ports import listening_socket, pick_port
 from deploy.embedded.processes import wait_until
 
 HERE = Path(__file__).parent
@@ -191,3 +194,69 @@ class StationLeaf:
     def stop(self) -> None:
         if self.node is not None:
             self.node.stop()
+
+
+class LinkGate:
+    """A TCP relay standing for the WAN between a station and the hub: `cut()` drops the link and
+    refuses it, as a dead line would, until `restore()`. New connections go round the hub's nodes."""
+
+    def __init__(self, upstream_ports: list[int]) -> None:
+        self.upstream_ports = upstream_ports
+        self._listener = listening_socket(0)
+        self.port = self._listener.getsockname()[1]
+        self._open = threading.Event()
+        self._open.set()
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._next = 0
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self._open.is_set():
+                client.close()
+                continue
+            port = self.upstream_ports[self._next % len(self.upstream_ports)]
+            self._next += 1
+            try:
+                upstream = socket.create_connection(("127.0.0.1", port), timeout=2)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(65536):
+                if not self._open.is_set():
+                    break  # a chunk read as the line went dead never crosses it
+                target.sendall(chunk)
+        for s in (source, target):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self._open.clear()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for s in connections:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def restore(self) -> None:
+        self._open.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._listener.close()

@@ -1,8 +1,10 @@
 """The hub's network view: wiring and routes.
 
 - `GET /gbfs/manifest.json`: GBFS 3.0 manifest of every station's feeds (public).
-- `GET /api/v1/network/stations[?status=]`, `GET /api/v1/network/stations/{slug}`: the operator
-  overview of every station (link, lockers full, screens offline, alerts); needs `network:admin`.
+- `GET /api/v1/network/stations[?status=&cursor=&limit=]` (one page, by slug),
+  `GET /api/v1/network/stations/{slug}`: the operator overview of every station (link, lockers
+  full, screens offline, alerts); `GET /api/v1/network/summary`: how many stations are in each
+  status. All need `network:admin`.
 """
 
 from __future__ import annotations
@@ -25,14 +27,15 @@ from kernel.auth import JwksClient, Principal, TokenVerifier
 from kernel.errors import Forbidden, NotFound, Unauthorized, install_problem_handlers
 from kernel.health import Check, CheckResult, health_router
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from kernel.pagination import Page, PageRequest, page_of_items, page_request
 from services.hub.feed import NetworkFeed
 from services.hub.gbfs import network_manifest
-from services.hub.overview import StationStatus, station_status
+from services.hub.overview import StationStatus
 from services.hub.schemas import (
     AlertPublic,
     LinkPublic,
     LockersPublic,
-    NetworkOverviewPublic,
+    NetworkSummaryPublic,
     ScreensPublic,
     StationOverviewPublic,
 )
@@ -90,7 +93,7 @@ def station_overview(feed: NetworkFeed, slug: str) -> StationOverviewPublic:
         slug=slug,
         name=registration.name if registration else None,
         public_url=registration.public_url if registration else None,
-        status=station_status(view, link),
+        status=feed.status(slug),
         attention=view.attention(),
         link=LinkPublic(
             state=link.state, last_contact_seconds=link.last_contact_seconds, lag=link.lag, error=link.error
@@ -110,17 +113,25 @@ def station_overview(feed: NetworkFeed, slug: str) -> StationOverviewPublic:
     )
 
 
-@router.get("/api/v1/network/stations", summary="Every station of the network at a glance")
+@router.get("/api/v1/network/stations", summary="Every station of the network at a glance, by slug")
 async def list_stations(
     feed: FeedDep,
     _: Annotated[Principal, Depends(network_operator)],
+    page: Annotated[PageRequest, Depends(page_request)],
     status: Annotated[StationStatus | None, Query(description="only the stations in this status")] = None,
-) -> NetworkOverviewPublic:
-    stations = [station_overview(feed, slug) for slug in feed.stations()]
-    return NetworkOverviewPublic(
-        generated_at=datetime.now(UTC),
-        counts=dict(Counter(s.status for s in stations)),
-        stations=[s for s in stations if status is None or s.status == status],
+) -> Page[StationOverviewPublic]:
+    slugs = [slug for slug in feed.stations() if status is None or feed.status(slug) == status]
+    chunk, next_cursor = page_of_items(slugs, lambda slug: (slug,), page)
+    return Page(items=[station_overview(feed, slug) for slug in chunk], next_cursor=next_cursor)
+
+
+@router.get("/api/v1/network/summary", summary="How many stations are in each status")
+async def network_summary(
+    feed: FeedDep, _: Annotated[Principal, Depends(network_operator)]
+) -> NetworkSummaryPublic:
+    counts = Counter(feed.status(slug) for slug in feed.stations())
+    return NetworkSummaryPublic(
+        generated_at=datetime.now(UTC), stations=sum(counts.values()), counts=dict(counts)
     )
 
 

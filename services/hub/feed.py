@@ -3,6 +3,10 @@
 Each aggregate stream (`NETWORK_LOCKERS`...) is read from its start by an ordered consumer, so the
 view is rebuilt from the streams whenever the hub restarts (they keep a month of events); the state of
 each station's sources (last contact, lag) is polled from JetStream, which is what tells a cut link.
+
+The hub is not a station service: no database, outbox or Redis, and its NATS is the hub cluster, so it
+does not build on `create_service_app` and this feed runs its own task (started and stopped by the
+app's lifespan) rather than a kernel `Loop` declared in a ServiceDefinition.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ from pydantic import ValidationError
 from kernel import topology
 from kernel.events import MOBILITY, STREAMS, CloudEvent
 from kernel.tasks import item_alone, record_item_failure, stop_task
-from services.hub.overview import LinkInfo, StationView, link_from_sources, parse_subject
+from services.hub.overview import (
+    LinkInfo,
+    StationStatus,
+    StationView,
+    link_from_sources,
+    parse_subject,
+    station_status,
+)
 from services.hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -74,6 +85,9 @@ class NetworkFeed:
     def link(self, slug: str) -> LinkInfo:
         sources = [by_station[slug] for by_station in self.sources.values() if slug in by_station]
         return link_from_sources(sources, timeout_seconds=self.settings.link_timeout_seconds)
+
+    def status(self, slug: str) -> StationStatus:
+        return station_status(self.view(slug), self.link(slug))
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:

@@ -48,8 +48,8 @@ class StationOverviewPublic(BaseModel):
     alerts: list[AlertPublic]
 
 
-class NetworkOverviewPublic(BaseModel):
+class NetworkSummaryPublic(BaseModel):
     generated_at: datetime
-    # How many stations are in each status, over the whole network (whatever the filter).
-    counts: dict[str, int]
-    stations: list[StationOverviewPublic]
+    stations: int
+    # How many stations are in each status, over the whole network.
+    counts: dict[StationStatus, int]
