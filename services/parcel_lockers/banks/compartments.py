@@ -14,8 +14,6 @@ from services.parcel_lockers import domain, events
 from services.parcel_lockers.banks.service import mark_bank_changed
 from services.parcel_lockers.models import OUTBOX, Compartment, LockerBank
 
-ALLOCATION_ATTEMPTS = 5
-
 
 def compartment_of(bank: LockerBank, compartment_id: str | None) -> Compartment | None:
     return next((c for c in bank.compartments if c.id == compartment_id), None)
@@ -36,8 +34,10 @@ async def set_state(
 
 async def reserve(session: AsyncSession, bank: LockerBank, size: CompartmentSize) -> Compartment:
     """Reserve the smallest free compartment that fits, by a conditional update: a racing deposit
-    that took it first makes us pick again."""
-    for _ in range(ALLOCATION_ATTEMPTS):
+    that took it first makes us pick again. Each lost race means another parcel took a compartment,
+    so a crowd of couriers at one bank ends with a compartment each or `sizes-full`, never with a
+    give-up: at most one more pick than the bank has compartments."""
+    for _ in range(len(bank.compartments) + 1):
         await session.refresh(bank, ["compartments"])
         try:
             chosen = domain.choose_compartment(((c.id, c.size, c.state) for c in bank.compartments), size)

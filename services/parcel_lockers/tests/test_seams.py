@@ -149,6 +149,15 @@ async def test_concurrent_twin_deposits_are_one_parcel(station: Station):
     assert len({a.json()["parcel"]["id"] for a in answers}) == 1
 
 
+async def test_a_crowd_of_couriers_at_one_bank_fills_it_and_no_one_gives_up(station: Station):
+    # Bank A has five compartments: six couriers at once get five of them and one `sizes-full`,
+    # never a `compartment-changed` for having lost the race to the same door too often.
+    answers = await asyncio.gather(*(station.deposit(f"CP-CROWD-{n}") for n in range(6)))
+    assert sorted(a.status_code for a in answers) == [201] * 5 + [409], [a.text for a in answers]
+    assert next(a for a in answers if a.status_code == 409).json()["type"].endswith("sizes-full")
+    assert len({a.json()["parcel"]["compartment"] for a in answers if a.status_code == 201}) == 5
+
+
 async def test_concurrent_twin_shipments_book_one_compartment(station: Station):
     body = {"bank": "A", "carrier": "colissimo", "carrier_reference": "RET-TWIN", "size": "S"}
     answers = await asyncio.gather(
