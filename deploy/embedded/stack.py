@@ -436,7 +436,8 @@ class StationStack:
             self._infra()[name].start()
         elif name == DEVICES:
             self._spawn_devices()
-        elif name in self._replica_of:
+        elif name in self._replica_of and self._replica_of[name].name in self._shared_sockets:
+            # One process of a service run as several: alone, on the socket they share.
             component = self._replica_of[name]
             self._spawn_on(component, self._shared_sockets[component.name], name, "serve")
         else:
