@@ -43,11 +43,13 @@ def bench_stack(
     *,
     log_level: str = "INFO",
     with_devices: bool = True,
+    replicas: dict[str, int] | None = None,
     **component_env: dict[str, str],
 ) -> Iterator[StationStack]:
     """A station stack for measuring, configured as `./dev up` gives it (access logs at INFO, the
     simulated devices running), on SQLite (or the PostgreSQL given), its own NATS and Redis, rate
-    limits out of the way (they are still evaluated on every request)."""
+    limits out of the way (they are still evaluated on every request); `replicas`: processes per
+    service (one by default)."""
     limits = {
         f"RATE_LIMIT_{n}__{k}": v
         for n in ("ANONYMOUS", "AUTHENTICATED", "WRITE", "AUTH")
@@ -64,6 +66,7 @@ def bench_stack(
             with_devices=with_devices,
             component_env={"gateway": {**limits, **component_env.get("gateway", {})}},
             log_level=log_level,
+            replicas=replicas or {},
         )
     )
     try:
@@ -74,6 +77,12 @@ def bench_stack(
         shutil.rmtree(var, ignore_errors=True)
         if database_url:
             drop_schemas(database_url, f"bench{os.getpid()}_")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (fields 14 and 15 of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drop_schemas(database_url: str, prefix: str) -> None:
@@ -162,7 +171,11 @@ def stack_configuration(stack: StationStack, **more: Any) -> dict[str, Any]:
     config = stack.config
     gateway_env = config.component_env.get("gateway", {})
     return {
-        "stack": "bench_stack (deploy/embedded, one process per component)",
+        "stack": "bench_stack (deploy/embedded, one process per component)"
+        if not config.replicas
+        else "bench_stack (deploy/embedded, processes: "
+        + ", ".join(f"{name} {n}" for name, n in sorted(config.replicas.items()))
+        + ", one for the others)",
         "as_dev_up": config.log_level == "INFO" and config.with_devices,
         "database": "postgresql" if config.database_url else "sqlite",
         "log_level": config.log_level,

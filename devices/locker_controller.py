@@ -25,13 +25,14 @@ import httpx
 import jwt
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from pydantic import BaseModel, ValidationError
 
 from devices.client import DeviceSession
+from kernel.contracts import doors
 from kernel.contracts.unlock_token import UnlockTokenInvalid, verify_unlock_token
 from kernel.tasks import record_item_failure
 
 log = logging.getLogger("devices.locker_controller")
-COMMANDS = ("open", "status", "scan")
 JOURNAL_LOOP = "locker-controller-journal"
 # Door events per request (the service takes at most 500).
 REPORT_BATCH = 100
@@ -109,7 +110,7 @@ class LockerController:
         self.nats = nats
         self.station_id = station_id
         self.bank_code = bank_code
-        self.subject = f"gare.{station_id}.device.{client_id}.>"
+        self.subject = doors.controller_subjects(station_id, client_id)
         self.open_doors: set[str] = set()
         self.journal = Journal(journal_path or Path(f"var/devices/{client_id}.journal.jsonl"))
         self.session = session
@@ -138,54 +139,54 @@ class LockerController:
         task.add_done_callback(self._tasks.discard)
 
     async def on_command(self, msg: Msg) -> None:
-        command = msg.subject.rsplit(".", 1)[-1]
+        """Each command and its reply in the protocol's shapes (kernel/contracts/doors.py)."""
+        command = doors.command_of(msg.subject)
+        reply: BaseModel
         try:
-            body = json.loads(msg.data or b"{}")
-        except ValueError:
-            body = None
-        if command not in COMMANDS or not isinstance(body, dict):
-            reply = {
-                "ok": False,
-                "error": f"unknown command {command!r}" if body is not None else "bad payload",
-            }
-        elif command == "open":
-            reply = await self.open_remote(body)
-        elif command == "scan":
-            reply = await self.scan(str(body.get("token", "")))
-        else:
-            reply = {
-                "ok": True,
-                "command": "status",
-                "open_doors": sorted(self.open_doors),
-                "presence_code": self.presence_code,
-            }
-        log.info("command answered", extra={"subject": msg.subject, "ok": reply.get("ok")})
+            if command == doors.OPEN:
+                reply = await self.open_remote(doors.OpenDoor.model_validate_json(msg.data or b"{}"))
+            elif command == doors.SCAN:
+                reply = await self.scan(doors.ScanToken.model_validate_json(msg.data or b"{}").token)
+            elif command == doors.STATUS:
+                doors.DoorStatusQuery.model_validate_json(msg.data or b"{}")
+                reply = doors.DoorStatus(
+                    ok=True,
+                    command="status",
+                    open_doors=sorted(self.open_doors),
+                    presence_code=self.presence_code,
+                )
+            else:
+                reply = doors.refused(f"unknown command {command!r}")
+        except ValidationError:
+            reply = doors.refused("bad payload")
+        log.info(
+            "command answered",
+            extra={"subject": msg.subject, "ok": not isinstance(reply, doors.CommandRefused)},
+        )
         if msg.reply:
-            await msg.respond(json.dumps(reply).encode())
+            await msg.respond(reply.model_dump_json().encode())
 
-    async def open_remote(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def open_remote(self, command: doors.OpenDoor) -> doors.DoorOpened:
         """The service opens a door: the parcel's QR tokens are spent from now on."""
-        compartment = str(body.get("compartment", ""))
-        parcel_id = body.get("parcel_id")
-        if isinstance(parcel_id, str) and body.get("purpose") == "collect":
-            await self.journal.append({"type": "parcel_done", "parcel_id": parcel_id})
-        self._door_opened(compartment)
-        return {"ok": True, "command": "open", "compartment": compartment, "door": "open"}
+        if command.parcel_id is not None and command.purpose == "collect":
+            await self.journal.append({"type": "parcel_done", "parcel_id": command.parcel_id})
+        self._door_opened(command.compartment)
+        return doors.opened("open", command.compartment)
 
-    async def scan(self, token: str) -> dict[str, Any]:
+    async def scan(self, token: str) -> doors.DoorOpened | doors.CommandRefused:
         """The bank's reader read a QR code: open its compartment if the token is good and new."""
         if self.public_key is None:
             await self.refresh_key()
         if self.public_key is None:
-            return {"ok": False, "error": "no key to check tokens yet"}
+            return doors.refused("no key to check tokens yet")
         try:
             claims = verify_unlock_token(
                 token, self.public_key, station_id=self.station_id, bank_code=self.bank_code
             )
         except UnlockTokenInvalid as exc:
-            return {"ok": False, "error": str(exc)}
+            return doors.refused(str(exc))
         if claims.jti in self.journal.used_tokens or claims.parcel_id in self.journal.done_parcels:
-            return {"ok": False, "error": "this parcel was already collected"}
+            return doors.refused("this parcel was already collected")
         event = {
             "id": uuid.uuid4().hex,
             "kind": "opened",
@@ -199,7 +200,7 @@ class LockerController:
         await self.journal.append({"type": "event", "event": event})
         self._door_opened(claims.compartment)
         self._spawn(self.report())
-        return {"ok": True, "command": "scan", "compartment": claims.compartment, "door": "open"}
+        return doors.opened("scan", claims.compartment)
 
     def _door_opened(self, compartment: str) -> None:
         self.open_doors.add(compartment)
@@ -255,7 +256,11 @@ class LockerController:
     async def _send(self, events: list[dict[str, Any]]) -> int | None:
         """How many of `events` the service took; None when it could not be asked."""
         assert self.session is not None
-        body = {"events": [{k: v for k, v in e.items() if k != "token_id" and v is not None} for e in events]}
+        bodies = [(e, self._body(e)) for e in events]
+        events = [e for e, b in bodies if b is not None]
+        if not events:
+            return 0
+        body = {"events": [b for _, b in bodies if b is not None]}
         try:
             response = await self.session.request(
                 "POST", f"{self.base}/banks/{self.bank_code}/door-events", json=body
@@ -282,6 +287,15 @@ class LockerController:
             return 0
         log.warning("journal refused", extra={"status": response.status_code})
         return None
+
+    def _body(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """The event as the protocol sends it; None, and set aside with why, when it is not one."""
+        try:
+            return doors.door_event_body(event)
+        except ValidationError as exc:
+            reason = record_item_failure(JOURNAL_LOOP, event["id"], f"not a door event: {exc}")
+            self.journal.write({"type": "rejected", "id": event["id"], "reason": reason})
+            return None
 
     async def _report_loop(self) -> None:
         while True:

@@ -235,7 +235,7 @@ def test_a_language_tag_that_is_not_bcp47_is_422(gateway, tokens, tag):
 
 
 def compartment_a01(gateway: str, token: str) -> tuple[str, dict]:
-    banks = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(token)).json()["banks"]
+    banks = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(token)).json()["items"]
     bank = next(b for b in banks if b["code"] == "A")
     return bank["id"], next(c for c in bank["compartments"] if c["label"] == "A01")
 

@@ -62,7 +62,7 @@ def fuzz_config(stack: StationStack) -> str:
         f"{stack.gateway_url}/api/v1/stations/{SAINT_DENIS}/lockers/banks",
         headers=bearer(operator),
         timeout=10,
-    ).json()["banks"]
+    ).json()["items"]
     bank_a = next(bank for bank in banks if bank["code"] == "A")
     device_routes = {
         # A screen's player polls its own playlist.

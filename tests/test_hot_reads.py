@@ -28,10 +28,10 @@ from services.bike_share.vehicle_types import service as bike_share_vehicle_type
 from services.info_kiosk.app import DEFINITION as INFO_KIOSK
 from services.info_kiosk.settings import Settings as InfoKioskSettings
 from services.info_kiosk.tests.test_api import publish, status_event
-from services.parcel_lockers import api as lockers_api
-from services.parcel_lockers import flows
 from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
+from services.parcel_lockers.sweeps.service import sweep as sweep_lockers
+from services.parcel_lockers.tools import tools_of as lockers_tools_of
 from services.signage.app import DEFINITION as SIGNAGE
 from services.signage.content import service as signage_content
 from services.signage.playlists import service as signage_playlists
@@ -322,7 +322,7 @@ async def register_bank(replica: ServiceUnderTest, code: str) -> None:
 
 async def set_in_service(replica: ServiceUnderTest, label: str, in_service: bool) -> None:
     operator = bearer(replica.keys.operator())
-    banks = (await replica.http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"]
+    banks = (await replica.http.get(f"{LOCKERS}/banks", headers=operator)).json()["items"]
     bank_id = next(b["id"] for b in banks if b["code"] == label[0])
     changed = await replica.http.put(
         f"{LOCKERS}/banks/{bank_id}/compartments/{label}/service-state",
@@ -429,7 +429,7 @@ async def lockers_at_work(lockers, nats_server, tmp_path: Path) -> AsyncIterator
     )
     await controller.start()
     operator = bearer(lockers[0].keys.operator())
-    banks = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"]
+    banks = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["items"]
     wired = await lockers[0].http.patch(
         f"{LOCKERS}/banks/{banks[0]['id']}", json={"controller_client_id": CONTROLLER}, headers=operator
     )
@@ -492,9 +492,9 @@ async def collect(replica: ServiceUnderTest, parcel: dict[str, Any]) -> None:
 
 async def expire_and_return(replica: ServiceUnderTest, parcel: dict[str, Any]) -> None:
     async with replica.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep_lockers(
             session=session,
-            tools=lockers_api.tools_of(replica.app),
+            tools=lockers_tools_of(replica.app.state.runtime),
             station_id=SAINT_DENIS,
             now=datetime.now(UTC) + timedelta(days=30),
         )
@@ -536,7 +536,7 @@ async def test_locker_availability_follows_deposits_collections_and_returns_on_b
 @pytest.mark.parametrize("path", ["/availability", "/availability/A"])
 async def test_locker_availability_follows_bank_changes_on_both_replicas(lockers, path):
     operator = bearer(lockers[0].keys.operator())
-    bank_id = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"][0]["id"]
+    bank_id = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["items"][0]["id"]
 
     async def rename(replica: ServiceUnderTest) -> None:
         renamed = await replica.http.patch(
@@ -554,7 +554,7 @@ async def test_locker_availability_follows_bank_changes_on_both_replicas(lockers
 async def test_locker_availability_follows_a_retired_bank_on_both_replicas(lockers):
     await register_bank(lockers[0], "B")
     operator = bearer(lockers[0].keys.operator())
-    banks = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["banks"]
+    banks = (await lockers[0].http.get(f"{LOCKERS}/banks", headers=operator)).json()["items"]
     bank_b = next(b["id"] for b in banks if b["code"] == "B")
     for replica in lockers:  # both hold bank B's own board
         assert (await replica.http.get(f"{LOCKERS}/availability/B")).status_code == 200

@@ -324,7 +324,7 @@ def test_a_cut_station_keeps_serving_and_the_hub_catches_up_exactly_once(network
     # Cut off, the station serves as before. The operator fills bank A (every free compartment out
     # of service), a screen polls its playlist, the kiosk answers, a vehicle feed reports.
     operator = bearer(tokens.operator(CUT))
-    banks = httpx.get(f"{base}/lockers/banks", headers=operator, timeout=10).json()["banks"]
+    banks = httpx.get(f"{base}/lockers/banks", headers=operator, timeout=10).json()["items"]
     bank = next(b for b in banks if b["code"] == "A")
     free = [c["label"] for c in bank["compartments"] if c["state"] == "free"]
     assert free, bank

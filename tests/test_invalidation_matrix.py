@@ -788,7 +788,7 @@ async def lockers_seed(ctx: Ctx) -> None:
 
 
 async def bank_id(ctx: Ctx, code: str) -> str:
-    banks = (await ctx.call("GET", f"{LOCKERS}/banks")).json()["banks"]
+    banks = (await ctx.call("GET", f"{LOCKERS}/banks")).json()["items"]
     return str(next(b["id"] for b in banks if b["code"] == code))
 
 

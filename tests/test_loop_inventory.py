@@ -15,7 +15,6 @@ POISONED_ITEM_TESTS = {
     "kernel/consumers.py": "kernel/tests/test_loops.py::test_a_poisoned_event_fails_alone_and_is_given_up_after_its_deliveries",
     "kernel/background.py": "kernel/tests/test_background.py::test_a_failing_tick_is_recorded_and_the_loop_goes_on",
     "kernel/hot_reads.py": "kernel/tests/test_loops.py::test_an_invalidation_that_can_never_be_sent_does_not_hold_the_others",
-    "services/parcel_lockers/app.py": "services/parcel_lockers/tests/test_sweep_items.py::test_a_parcel_the_sweep_cannot_handle_does_not_keep_the_others_from_expiring",
     "services/hub/feed.py": "tests/test_hub_feed_items.py::test_an_event_the_hub_cannot_apply_fails_alone",
     "devices/locker_controller.py": "services/parcel_lockers/tests/test_controller_journal.py::test_a_door_event_the_service_refuses_is_set_aside_and_the_others_reported",
 }  # fmt: skip

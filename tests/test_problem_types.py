@@ -36,6 +36,12 @@ def slugs_in(tree: ast.AST) -> Iterator[str]:
             names = {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
             if "slug" in names:
                 yield from _strings(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "one_or_404"
+            and len(node.args) > 2
+        ):
+            yield from _strings(node.args[2])  # one_or_404(session, Model, "slug", ...)
         elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "OAuthError" and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -66,7 +72,7 @@ def slugs_in_the_openapi() -> set[str]:
 
 def test_the_scan_sees_the_kinds_of_declaration():
     code = slugs_in_the_code()
-    # A keyword, a class attribute, a branch, an OAuth error.
+    # A keyword, a class attribute, a branch, an OAuth error, a lookup's 404.
     assert {"unknown-bank", "controller-timeout", "uri-too-long", "oauth-slow-down"} <= set(code)
 
 

@@ -18,7 +18,7 @@ BASE = f"/api/v1/stations/{SAINT_DENIS}"
 def test_operator_lists_locker_banks_with_compartment_states(gateway, tokens):
     response = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(tokens.operator()))
     assert response.status_code == 200, response.text
-    banks = {bank["code"]: bank for bank in response.json()["banks"]}
+    banks = {bank["code"]: bank for bank in response.json()["items"]}
     assert set(banks) >= {"A", "B"}
     a = banks["A"]
     assert [c["label"] for c in a["compartments"]][:3] == ["A01", "A02", "A03"]
@@ -36,7 +36,7 @@ def test_courier_and_device_see_lockers_but_not_a_traveller(gateway, tokens):
 
 
 def test_taking_a_compartment_out_of_service_publishes_its_event(stack, gateway, tokens):
-    banks = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(tokens.operator())).json()["banks"]
+    banks = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(tokens.operator())).json()["items"]
     bank = next(b for b in banks if b["code"] == "A")
     free = next(c for c in bank["compartments"] if c["state"] == "free")
     path = f"{gateway}{BASE}/lockers/banks/{bank['id']}/compartments/{free['label']}/service-state"
@@ -207,7 +207,7 @@ def test_a_screen_token_cannot_report_availability_but_the_stations_feed_can(gat
 def test_a_locker_controller_sees_only_its_own_bank(gateway, tokens):
     listing = httpx.get(f"{gateway}{BASE}/lockers/banks", headers=bearer(tokens.device("locker_controller")))
     assert listing.status_code == 200, listing.text
-    assert [bank["code"] for bank in listing.json()["banks"]] == ["A"]
+    assert [bank["code"] for bank in listing.json()["items"]] == ["A"]
 
 
 def test_locker_availability_is_public_and_follows_the_compartments(gateway, tokens):
@@ -226,7 +226,7 @@ def test_locker_availability_is_public_and_follows_the_compartments(gateway, tok
     operator = bearer(tokens.operator())
     bank_b = next(
         b
-        for b in httpx.get(f"{gateway}{BASE}/lockers/banks", headers=operator).json()["banks"]
+        for b in httpx.get(f"{gateway}{BASE}/lockers/banks", headers=operator).json()["items"]
         if b["code"] == "B"
     )
     free_m = [c["label"] for c in bank_b["compartments"] if c["size"] == "M" and c["state"] == "free"]

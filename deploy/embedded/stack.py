@@ -67,6 +67,14 @@ class StackConfig:
     overrides: dict[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
     log_limits: LogLimits = field(default_factory=LogLimits)
+    # Processes per service (by name; 1 when absent): they share the service's listening socket and
+    # the kernel spreads the gateway's connections among them, e.g. {"parcel_lockers": 2}.
+    replicas: dict[str, int] = field(default_factory=dict)
+
+
+def replica_names(name: str, replicas: int) -> list[str]:
+    """The process names of a component run as `replicas` processes: `name`, `name-2`, ..."""
+    return [name, *(f"{name}-{n}" for n in range(2, replicas + 1))]
 
 
 def _http_ok(url: str) -> bool:
@@ -97,6 +105,8 @@ class StationStack:
         self.demo: dict[str, Any] = {}
         # Listening sockets bound here and handed to each component as it starts.
         self._sockets: dict[str, socket.socket] = {}
+        # The sockets of services run as several processes, held for a replica's restart.
+        self._shared_sockets: dict[str, socket.socket] = {}
         self._lock: IO[str] | None = None
         # The gateway tells it on /healthz: the readiness wait never mistakes another stack's for ours.
         self.instance_id = uuid.uuid4().hex
@@ -294,23 +304,39 @@ class StationStack:
         run_all(seeds, cwd=REPO_ROOT, log_dir=self.logs, log_limits=self.config.log_limits)
 
     def _spawn(self, component: Component, *args: str) -> ManagedProcess:
-        """Start a component on the socket bound for it; a restart binds its port again."""
-        sock = self._sockets.pop(component.name, None) or listening_socket(self.ports[component.name])
+        """Start a component on the socket bound for it (each of its replicas); a restart binds its
+        port again."""
+        replicas = self.config.replicas.get(component.name, 1)
+        shared = self._shared_sockets.get(component.name)
+        sock = (
+            shared or self._sockets.pop(component.name, None) or listening_socket(self.ports[component.name])
+        )
         try:
-            process = ManagedProcess(
-                name=component.name,
-                argv=self._command(component, *args),
-                env={**self.component_env(component), LISTEN_FD_ENV: str(sock.fileno())},
-                log_path=self.logs / f"{component.name}.log",
-                cwd=REPO_ROOT,
-                pass_fds=(sock.fileno(),),
-                log_limits=self.config.log_limits,
-            )
-            process.start()
+            started = [
+                self._spawn_on(component, sock, name, *args)
+                for name in replica_names(component.name, replicas)
+            ]
         finally:
-            # The child holds its copy; ours would keep accepting connections nobody serves when it dies.
-            sock.close()
-        self.processes[component.name] = process
+            if replicas > 1:
+                # Kept: a replica restarted alone serves on the same socket as the others.
+                self._shared_sockets[component.name] = sock
+            else:
+                # The child holds its copy; ours would keep accepting connections nobody serves when it dies.
+                sock.close()
+        return started[0]
+
+    def _spawn_on(self, component: Component, sock: socket.socket, name: str, *args: str) -> ManagedProcess:
+        process = ManagedProcess(
+            name=name,
+            argv=self._command(component, *args),
+            env={**self.component_env(component), LISTEN_FD_ENV: str(sock.fileno())},
+            log_path=self.logs / f"{name}.log",
+            cwd=REPO_ROOT,
+            pass_fds=(sock.fileno(),),
+            log_limits=self.config.log_limits,
+        )
+        process.start()
+        self.processes[name] = process
         return process
 
     def _spawn_devices(self) -> None:
@@ -380,10 +406,19 @@ class StationStack:
         """The nats-server and redis-server this stack started (none when given their URLs)."""
         return {name: server for name, server in ((NATS, self.nats), (REDIS, self.redis)) if server}
 
+    @property
+    def _replica_of(self) -> dict[str, Component]:
+        """Each process of a service run as several, by its process name."""
+        return {
+            name: component
+            for component in COMPONENTS
+            for name in replica_names(component.name, self.config.replicas.get(component.name, 1))
+        }
+
     def supervisor(self) -> Supervisor:
         """Restarts this stack's nats-server, redis-server, services, gateway and device simulators
         when they crash."""
-        supervised = {c.name for c in COMPONENTS} | {DEVICES}
+        supervised = {c.name for c in COMPONENTS} | set(self._replica_of) | {DEVICES}
 
         def running() -> dict[str, bool]:
             states = {n: s.running for n, s in self._infra().items()}
@@ -401,6 +436,10 @@ class StationStack:
             self._infra()[name].start()
         elif name == DEVICES:
             self._spawn_devices()
+        elif name in self._replica_of and self._replica_of[name].name in self._shared_sockets:
+            # One process of a service run as several: alone, on the socket they share.
+            component = self._replica_of[name]
+            self._spawn_on(component, self._shared_sockets[component.name], name, "serve")
         else:
             self._spawn(next(c for c in COMPONENTS if c.name == name), "serve")
 
@@ -413,7 +452,10 @@ class StationStack:
         wait_until(lambda: _http_ok(f"{self.url(name)}/healthz"), timeout=30, what=name)
 
     def stop(self) -> None:
-        core = [GATEWAY.name, *(c.name for c in SERVICES)]
+        core = [
+            GATEWAY.name,
+            *(n for c in SERVICES for n in replica_names(c.name, self.config.replicas.get(c.name, 1))),
+        ]
         extras = [name for name in self.processes if name not in core]
         for name in [*extras, *core]:
             if name in self.processes:
@@ -421,9 +463,10 @@ class StationStack:
         for server in (self.redis, self.nats):
             if server is not None:
                 server.stop()
-        for sock in self._sockets.values():
+        for sock in [*self._sockets.values(), *self._shared_sockets.values()]:
             sock.close()
         self._sockets.clear()
+        self._shared_sockets.clear()
         if self._lock is not None:
             self._lock.close()  # releases the flock
             self._lock = None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel.catalog import demo_device_ids, load_catalog
 from kernel.contracts.lockers import CompartmentSize
 from kernel.settings import ServiceSettings
-from services.parcel_lockers import service
+from services.parcel_lockers.banks import service
 from services.parcel_lockers.schemas import BankCreate, CompartmentIn, ServiceStateIn
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from kernel.auth import Principal, Scope
+from kernel.contracts import doors
 from kernel.contracts.lockers import CompartmentSize, CompartmentState
 from kernel.rules import FieldProblem
 from kernel.stations import STATION_TIME_ZONE
@@ -214,7 +215,8 @@ def may_read_phone_numbers(caller: Principal) -> bool:
     return caller.has_any_scope(Scope.OPERATE)
 
 
-DoorPurpose = Literal["deposit", "collect", "return", "drop_off", "carrier_pickup"]
+# Why a door opens: the door protocol names it in the open command.
+DoorPurpose = doors.DoorPurpose
 
 
 def status_when_door_closes(purpose: DoorPurpose) -> ParcelStatus:

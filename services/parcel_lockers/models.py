@@ -29,6 +29,7 @@ class LockerBank(Base):
     """A row of compartments driven by one controller, somewhere in the station."""
 
     __tablename__ = "locker_bank"
+    __label__ = "locker bank"
     __table_args__ = (UniqueConstraint("station_id", "code"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kernel.contracts import doors
 from kernel.contracts.lockers import CompartmentSize, CompartmentState
 from kernel.fields import (
     JSON_INTEGER,
@@ -15,7 +16,6 @@ from kernel.fields import (
     Label,
     PhoneNumberInput,
     StrictInput,
-    Timestamp,
 )
 from services.parcel_lockers import domain
 
@@ -79,11 +79,6 @@ class BankAvailability(BaseModel):
 class AvailabilityBoard(BaseModel):
     station_id: str
     banks: list[BankAvailability]
-
-
-class BankList(BaseModel):
-    station_id: str
-    banks: list[BankPublic]
 
 
 class CompartmentIn(StrictInput):
@@ -193,11 +188,6 @@ class ParcelPublic(BaseModel):
     history: list[StatusChangePublic]
 
 
-class ParcelList(BaseModel):
-    items: list[ParcelPublic]
-    next_cursor: str | None = None
-
-
 class DepositPublic(BaseModel):
     parcel: ParcelPublic
     door: Literal["open"]
@@ -257,18 +247,9 @@ class KeypadOpen(BaseModel):
     parcel_id: str
 
 
-DoorEventKind = Literal["opened", "closed"]
-
-
-class DoorEventIn(StrictInput):
-    """What a controller saw at a door; `opened` events come with the QR token that opened it."""
-
-    id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    kind: DoorEventKind
-    compartment: CompartmentLabel
-    at: Timestamp
-    token: Annotated[str, Field(max_length=2000)] | None = None
-    parcel_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
+class DoorEventIn(doors.DoorEvent):
+    """What a controller saw at a door; `opened` events come with the QR token that opened it (the
+    door protocol's `DoorEvent`, kernel/contracts/doors.py)."""
 
 
 class DoorEventsIn(StrictInput):
@@ -302,11 +283,6 @@ class OpeningPublic(BaseModel):
     requested_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
-
-
-class OpeningList(BaseModel):
-    items: list[OpeningPublic]
-    next_cursor: str | None = None
 
 
 class SweepResult(BaseModel):

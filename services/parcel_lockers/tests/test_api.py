@@ -48,7 +48,7 @@ async def lockers(tmp_path: Path, keys: SigningKey) -> AsyncIterator[ServiceUnde
 
 async def bank_id(lockers: ServiceUnderTest, code: str) -> str:
     listing = await lockers.http.get(f"{BASE}/banks", headers=bearer(lockers.keys.operator()))
-    return next(b["id"] for b in listing.json()["banks"] if b["code"] == code)
+    return next(b["id"] for b in listing.json()["items"] if b["code"] == code)
 
 
 async def test_availability_is_public_and_says_nothing_of_parcels(lockers):
@@ -116,7 +116,7 @@ async def test_a_controller_sees_only_its_own_bank(lockers):
     for token in (bound, registered):
         listing = await lockers.http.get(f"{BASE}/banks", headers=bearer(token))
         assert listing.status_code == 200
-        assert [b["code"] for b in listing.json()["banks"]] == ["A"]
+        assert [b["code"] for b in listing.json()["items"]] == ["A"]
         assert (
             await lockers.http.get(f"{BASE}/banks/{await bank_id(lockers, 'A')}", headers=bearer(token))
         ).status_code == 200
@@ -125,14 +125,14 @@ async def test_a_controller_sees_only_its_own_bank(lockers):
         )
     stranger = lockers.keys.device("locker_controller", binding="B", client_id="other")
     assert [
-        b["code"] for b in (await lockers.http.get(f"{BASE}/banks", headers=bearer(stranger))).json()["banks"]
+        b["code"] for b in (await lockers.http.get(f"{BASE}/banks", headers=bearer(stranger))).json()["items"]
     ] == ["B"]
 
 
 async def test_people_see_banks_by_scope_and_station(lockers):
     for token in (lockers.keys.operator(), lockers.keys.courier(), lockers.keys.admin()):
         listing = await lockers.http.get(f"{BASE}/banks", headers=bearer(token))
-        assert [b["code"] for b in listing.json()["banks"]] == ["A", "B"]
+        assert [b["code"] for b in listing.json()["items"]] == ["A", "B"]
     assert_problem(await lockers.http.get(f"{BASE}/banks", headers=bearer(lockers.keys.traveller())), 403)
     assert_problem(
         await lockers.http.get(f"{BASE}/banks", headers=bearer(lockers.keys.operator(VILLEJUIF))), 403

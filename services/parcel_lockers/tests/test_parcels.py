@@ -20,12 +20,15 @@ from redis.asyncio import Redis
 
 from deploy.embedded.infra import RedisServer
 from devices.locker_controller import LockerController, _key_from_jwks
+from kernel.contracts import doors
 from kernel.db import utcnow
 from kernel.notifier import INBOX_KEY
-from services.parcel_lockers import api, flows
 from services.parcel_lockers.app import DEFINITION
+from services.parcel_lockers.doors.codes import keypad_counter_key
 from services.parcel_lockers.settings import Settings
+from services.parcel_lockers.sweeps.service import sweep
 from services.parcel_lockers.tests.test_api import BASE, CONTROLLER_A, MIGRATIONS, bank
+from services.parcel_lockers.tools import tools_of
 from testkit.service import (
     SAINT_DENIS,
     ServiceUnderTest,
@@ -349,9 +352,9 @@ async def test_keypad_codes_open_once_and_five_wrong_codes_lock_the_keypad(stati
     )
     assert locked["detail"]
     await wait_for(lambda: station.events_of("keypad_locked"))
-    attempts = api.tools_of(station.service.app).attempts
+    attempts = tools_of(station.service.app.state.runtime).attempts
     assert attempts is not None
-    await attempts.clear(flows.keypad_counter_key(SAINT_DENIS, "A"))  # the cooling period is over
+    await attempts.clear(keypad_counter_key(SAINT_DENIS, "A"))  # the cooling period is over
 
     opened = await station.http.post(keypad, json={"code": code}, headers=controller)
     assert opened.status_code == 200 and opened.json()["compartment"] == parcel["compartment"]
@@ -381,8 +384,8 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
     key = (await station.http.get(f"{BASE}/unlock-keys", headers=bearer(station.controller_token()))).json()
     # The controller alone, with the public key: no service involved.
     station.controller.public_key = _key_from_jwks(key)
-    assert (await station.controller.scan(token))["ok"] is True
-    assert (await station.controller.scan(token))["ok"] is False
+    assert isinstance(await station.controller.scan(token), doors.DoorOpened)
+    assert isinstance(await station.controller.scan(token), doors.CommandRefused)
     station.controller.close_door(parcel["compartment"])
     restarted = LockerController(
         station.controller.nats,
@@ -391,7 +394,7 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
         journal_path=station.controller.journal.path,
         public_key=station.controller.public_key,
     )
-    assert (await restarted.scan(token))["ok"] is False
+    assert isinstance(await restarted.scan(token), doors.CommandRefused)
     wrong_bank = LockerController(
         station.controller.nats,
         station_id=SAINT_DENIS,
@@ -400,7 +403,8 @@ async def test_a_qr_token_opens_offline_once_even_after_a_controller_restart_and
         journal_path=tmp_path / "b.jsonl",
         public_key=restarted.public_key,
     )
-    assert "another locker bank" in (await wrong_bank.scan(token))["error"]
+    refused = await wrong_bank.scan(token)
+    assert isinstance(refused, doors.CommandRefused) and "another locker bank" in refused.error
 
     # The link is back: the journal goes to the service, twice (a lost answer): applied once.
     journal = [e for e in restarted.journal.pending.values()]
@@ -444,9 +448,9 @@ async def test_tokens_are_only_for_ready_parcels_of_their_recipient(station):
 
 async def test_expired_parcels_go_back_with_the_courier_and_free_their_compartment(station):
     parcel, code = await station.ready_parcel("CP-8")
-    tools = api.tools_of(station.service.app)
+    tools = tools_of(station.service.app.state.runtime)
     async with station.service.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep(
             session=session, tools=tools, station_id=SAINT_DENIS, now=utcnow() + timedelta(days=4)
         )
     assert swept["expired"] == 1
@@ -483,14 +487,14 @@ async def test_expired_parcels_go_back_with_the_courier_and_free_their_compartme
 async def test_a_door_left_open_takes_its_compartment_out_of_service(station):
     deposited = (await station.deposit("CP-9")).json()["parcel"]
     async with station.service.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep(
             session=session,
-            tools=api.tools_of(station.service.app),
+            tools=tools_of(station.service.app.state.runtime),
             station_id=SAINT_DENIS,
             now=utcnow() + timedelta(minutes=5),
         )
     assert swept["door_faults"] == 1
-    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["banks"]
+    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["items"]
     a01 = next(c for c in banks[0]["compartments"] if c["label"] == deposited["compartment"])
     assert a01["state"] == "out_of_service" and a01["out_of_service_reason"] == "door left open too long"
     await wait_for(lambda: station.events_of("door_fault"))
@@ -544,7 +548,7 @@ async def test_a_door_that_does_not_open_takes_the_compartment_out_of_service(st
     await station.controller.nats.flush()  # subscribed on the server before the service asks
     refused = await station.deposit("CP-J", code="B")
     assert_problem(refused, 502, "door-jammed")
-    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["banks"]
+    banks = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()["items"]
     b01 = next(c for c in banks[1]["compartments"] if c["label"] == "B01")
     assert b01["state"] == "out_of_service" and "latch stuck" in b01["out_of_service_reason"]
     await wait_for(lambda: station.events_of("door_fault"))
@@ -562,10 +566,10 @@ async def test_a_reminder_goes_out_the_day_before_expiry_once(station):
     from datetime import datetime
 
     day_before = datetime.fromisoformat(expires) - timedelta(hours=12)
-    tools = api.tools_of(station.service.app)
+    tools = tools_of(station.service.app.state.runtime)
     for expected in (1, 0):
         async with station.service.runtime.sessionmaker() as session:
-            swept = await flows.sweep(session=session, tools=tools, station_id=SAINT_DENIS, now=day_before)
+            swept = await sweep(session=session, tools=tools, station_id=SAINT_DENIS, now=day_before)
         assert swept == {"expired": 0, "reminded": expected, "door_faults": 0}
     texts = [json.loads(m)["text"] for m in await station.redis.lrange(INBOX_KEY, 0, -1)]
     assert sum("attend toujours" in t for t in texts) == 1
@@ -617,7 +621,7 @@ async def test_a_couriers_round_is_deposited_parcel_by_parcel(station):
 
 async def test_operators_update_and_retire_banks(station):
     listing = (await station.http.get(f"{BASE}/banks", headers=bearer(station.keys.operator()))).json()[
-        "banks"
+        "items"
     ]
     bank_b = next(b for b in listing if b["code"] == "B")
     path = f"{BASE}/banks/{bank_b['id']}"

@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from kernel.db import utcnow
-from services.parcel_lockers import api, domain
+from services.parcel_lockers import domain
 from services.parcel_lockers.tests.test_api import BASE
 from services.parcel_lockers.tests.test_parcels import OTHER_PHONE, PHONE, Station, wait_for
+from services.parcel_lockers.tools import tools_of
 from testkit.service import SAINT_DENIS, assert_problem, bearer
 
 CONCURRENT_GUESSES = 40
@@ -88,7 +89,7 @@ async def _door_events(station: Station, events: list[dict[str, Any]]) -> httpx.
 
 
 async def _qr_opened(station: Station, parcel: dict[str, Any], **token_args: Any) -> dict[str, Any]:
-    tools = api.tools_of(station.service.app)
+    tools = tools_of(station.service.app.state.runtime)
     token, _ = tools.signer.issue(
         parcel_id=parcel["id"],
         compartment=parcel["compartment"],
@@ -148,6 +149,15 @@ async def test_concurrent_twin_deposits_are_one_parcel(station: Station):
     assert len({a.json()["parcel"]["id"] for a in answers}) == 1
 
 
+async def test_a_crowd_of_couriers_at_one_bank_fills_it_and_no_one_gives_up(station: Station):
+    # Bank A has five compartments: six couriers at once get five of them and one `sizes-full`,
+    # never a `compartment-changed` for having lost the race to the same door too often.
+    answers = await asyncio.gather(*(station.deposit(f"CP-CROWD-{n}") for n in range(6)))
+    assert sorted(a.status_code for a in answers) == [201] * 5 + [409], [a.text for a in answers]
+    assert next(a for a in answers if a.status_code == 409).json()["type"].endswith("sizes-full")
+    assert len({a.json()["parcel"]["compartment"] for a in answers if a.status_code == 201}) == 5
+
+
 async def test_concurrent_twin_shipments_book_one_compartment(station: Station):
     body = {"bank": "A", "carrier": "colissimo", "carrier_reference": "RET-TWIN", "size": "S"}
     answers = await asyncio.gather(
@@ -168,7 +178,7 @@ async def test_concurrent_twin_shipments_book_one_compartment(station: Station):
 
 async def test_a_door_opened_after_its_token_expired_is_refused_with_the_reason(station: Station):
     parcel, _ = await station.ready_parcel("CP-EXPIRED-TOKEN")
-    ttl = api.tools_of(station.service.app).signer.ttl
+    ttl = tools_of(station.service.app.state.runtime).signer.ttl
     late = await _qr_opened(station, parcel, now=time.time() - ttl - 30)
     result = (await _door_events(station, [late])).json()["results"][0]
     assert result["outcome"] == "refused", result

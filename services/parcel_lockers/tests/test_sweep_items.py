@@ -9,15 +9,16 @@ from prometheus_client import REGISTRY
 from sqlalchemy import update
 
 from kernel.db import utcnow
-from services.parcel_lockers import api, flows
 from services.parcel_lockers.models import Parcel
+from services.parcel_lockers.sweeps.service import SWEEP_LOOP, sweep
 from services.parcel_lockers.tests.test_api import bank
 from services.parcel_lockers.tests.test_parcels import redis_server, station  # noqa: F401 (fixtures)
+from services.parcel_lockers.tools import tools_of
 from testkit.service import VILLEJUIF, bearer
 
 
 def sweep_failures() -> float:
-    return REGISTRY.get_sample_value("gare_loop_item_failures_total", {"loop": flows.SWEEP_LOOP}) or 0.0
+    return REGISTRY.get_sample_value("gare_loop_item_failures_total", {"loop": SWEEP_LOOP}) or 0.0
 
 
 async def test_a_parcel_the_sweep_cannot_handle_does_not_keep_the_others_from_expiring(station):  # noqa: F811
@@ -40,9 +41,9 @@ async def test_a_parcel_the_sweep_cannot_handle_does_not_keep_the_others_from_ex
     before = sweep_failures()
 
     async with station.service.runtime.sessionmaker() as session:
-        swept = await flows.sweep(
+        swept = await sweep(
             session=session,
-            tools=api.tools_of(station.service.app),
+            tools=tools_of(station.service.app.state.runtime),
             station_id=station.service.runtime.settings.stations[0],
             now=utcnow() + timedelta(days=4),
         )

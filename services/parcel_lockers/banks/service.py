@@ -1,24 +1,23 @@
-"""parcel_lockers' use cases: load, check with domain rules, store, and stage events in one transaction."""
+"""Locker banks' use cases: load, check with domain rules, store, and stage events in one transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.contracts.lockers import CompartmentState
-from kernel.db import rows_changed, utcnow
+from kernel.db import one_or_404, rows_changed, utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound
 from kernel.hot_reads import mark_changed
 from kernel.outbox import stage
 from services.parcel_lockers import domain, events
-from services.parcel_lockers.models import OUTBOX, Compartment, DoorOpening, LockerBank, Parcel
+from services.parcel_lockers.models import OUTBOX, Compartment, LockerBank, Parcel
 from services.parcel_lockers.schemas import BankCreate, BankUpdate, ServiceStateIn
 
-# What the hot reads show (api.py), within a station: a commit that changes it marks it.
+# What the hot reads show (banks/api.py), within a station: a commit that changes it marks it.
 BANKS = "banks"
 
 
@@ -53,24 +52,6 @@ async def find_bank_by_code(*, session: AsyncSession, station_id: str, code: str
     return await session.scalar(
         select(LockerBank).where(LockerBank.station_id == station_id, LockerBank.code == code)
     )
-
-
-async def get_bank_by_code_or_raise(*, session: AsyncSession, station_id: str, code: str) -> LockerBank:
-    """The station's bank with that code (404 otherwise)."""
-    found = await find_bank_by_code(session=session, station_id=station_id, code=code)
-    if found is None:
-        raise NotFound(f"No locker bank {code!r} at {station_id}.", slug="unknown-bank")
-    return found
-
-
-async def get_bank_or_raise(*, session: AsyncSession, station_id: str, bank_id: str) -> LockerBank:
-    """The bank, only if it belongs to that station (404 otherwise)."""
-    found = await session.scalar(
-        select(LockerBank).where(LockerBank.id == bank_id, LockerBank.station_id == station_id)
-    )
-    if found is None:
-        raise NotFound(f"No locker bank {bank_id!r} at {station_id}.")
-    return found
 
 
 async def register_bank(*, session: AsyncSession, station_id: str, bank_in: BankCreate) -> LockerBank:
@@ -117,7 +98,7 @@ async def set_service_state(
         if problems:
             raise InvalidInput.from_problems("A reason is needed; see `errors`.", problems)
     reason = (state_in.reason or "").strip() or None
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     compartment = next((c for c in bank.compartments if c.label == label), None)
     if compartment is None:
         raise NotFound(f"Locker bank {bank.code!r} has no compartment {label!r}.")
@@ -161,7 +142,7 @@ async def update_bank(
     *, session: AsyncSession, station_id: str, bank_id: str, bank_in: BankUpdate
 ) -> LockerBank:
     """Change a bank's name, place, controller or retention; parcels already there keep their expiry."""
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     for name, value in bank_in.model_dump(exclude_unset=True).items():
         if value is None and name != "controller_client_id":
             raise InvalidInput.from_problems(
@@ -175,7 +156,7 @@ async def update_bank(
 
 async def retire_bank(*, session: AsyncSession, station_id: str, bank_id: str) -> None:
     """Remove a bank with no parcel in it; its opening history stays in the audit until then."""
-    bank = await get_bank_or_raise(session=session, station_id=station_id, bank_id=bank_id)
+    bank = await one_or_404(session, LockerBank, "unknown-bank", station_id=station_id, id=bank_id)
     held = await session.scalar(
         select(func.count())
         .select_from(Parcel)
@@ -187,81 +168,3 @@ async def retire_bank(*, session: AsyncSession, station_id: str, bank_id: str) -
     await session.delete(bank)
     mark_changed(session, station_id, BANKS, bank_tag(bank.code))
     await session.commit()
-
-
-async def list_parcels(
-    *,
-    session: AsyncSession,
-    station_id: str,
-    status: str | None,
-    bank_code: str | None,
-    offset: int,
-    limit: int,
-    search: str | None = None,
-    carrier: str | None = None,
-) -> Sequence[Parcel]:
-    """The station's parcels, newest first; `carrier`: that carrier's only."""
-    query = select(Parcel).where(Parcel.station_id == station_id)
-    if carrier is not None:
-        query = query.where(Parcel.carrier == carrier)
-    if search is not None:
-        # Staff type what is on the label or the screen: the parcel's id, or the carrier's reference.
-        query = query.where(
-            or_(Parcel.id == search.lower(), Parcel.carrier_reference.startswith(search, autoescape=True))
-        )
-    if status is not None:
-        query = query.where(Parcel.status == status)
-    if bank_code is not None:
-        query = query.join(LockerBank, LockerBank.id == Parcel.bank_id).where(LockerBank.code == bank_code)
-    result = await session.scalars(
-        query.order_by(Parcel.created_at.desc(), Parcel.id).offset(offset).limit(limit)
-    )
-    return result.all()
-
-
-async def parcels_of(
-    *, session: AsyncSession, station_id: str, phone: str | None, subject: str
-) -> Sequence[Parcel]:
-    """A traveller's parcels: sent to their phone number, or booked by them."""
-    mine = [Parcel.recipient_subject == subject]
-    if phone is not None:
-        mine.append(Parcel.recipient_phone == phone)
-    result = await session.scalars(
-        select(Parcel)
-        .where(Parcel.station_id == station_id, or_(*mine))
-        .order_by(Parcel.created_at.desc())
-        .limit(100)
-    )
-    return result.all()
-
-
-async def list_openings(
-    *, session: AsyncSession, station_id: str, bank_code: str | None, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    query = (
-        select(DoorOpening, LockerBank.code, Compartment.label)
-        .join(LockerBank, LockerBank.id == DoorOpening.bank_id)
-        .join(Compartment, Compartment.id == DoorOpening.compartment_id)
-        .where(DoorOpening.station_id == station_id)
-    )
-    if bank_code is not None:
-        query = query.where(LockerBank.code == bank_code)
-    rows = await session.execute(
-        query.order_by(DoorOpening.requested_at.desc(), DoorOpening.id).offset(offset).limit(limit)
-    )
-    return [
-        {
-            "id": o.id,
-            "bank": code,
-            "compartment": label,
-            "parcel_id": o.parcel_id,
-            "actor": o.actor,
-            "method": o.method,
-            "purpose": o.purpose,
-            "outcome": o.outcome,
-            "requested_at": o.requested_at,
-            "opened_at": o.opened_at,
-            "closed_at": o.closed_at,
-        }
-        for o, code, label in rows.all()
-    ]

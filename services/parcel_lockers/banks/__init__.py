@@ -1,0 +1,1 @@
+"""Locker banks and their compartments: registration, service state, availability."""

@@ -1,0 +1,1 @@
+"""Parcels: deposit, collection, return, sending from the locker."""

@@ -1,0 +1,1 @@
+"""Expiry, reminders and doors left open: the periodic sweep."""
