@@ -24,7 +24,6 @@ from kernel.fetch import GuardedFetcher
 from kernel.health import Check, CheckResult, health_router
 from kernel.hot_reads import (
     CacheBroadcaster,
-    HotRead,
     HotReadCache,
     HotReadMiddleware,
     hot_read_session_info,
@@ -54,8 +53,6 @@ class ServiceDefinition:
     version: str
     metadata: MetaData
     routers: Sequence[APIRouter]
-    # Hot reads not declared with `hot_get` on their route (kernel/hot_reads.py); going away.
-    hot_reads: Sequence[HotRead] = ()
     consumed_streams: Sequence[StreamSpec] = ()
     # Consumers, responders and loops (kernel/background.py); made once the runtime exists.
     background: BackgroundFactory = field(default=lambda runtime: Background())
@@ -110,9 +107,8 @@ def create_service_app(
     install_problem_handlers(app, definition.metadata)
     # Innermost first: hits leave before routing, but inside the request id, metrics and log.
     # Hot reads come with their routes (`hot_get`); the definition's list is an extra source.
-    declared = hot_reads_of(definition.routers)
-    hot_reads = [*declared, *(read for read in definition.hot_reads if read not in declared)]
-    app.add_middleware(HotReadMiddleware, reads=hot_reads)
+    # Hot reads are declared with their routes (`hot_get`): the middleware serves what they declare.
+    app.add_middleware(HotReadMiddleware, reads=hot_reads_of(definition.routers))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     app.include_router(

@@ -1180,7 +1180,7 @@ async def test_every_write_and_every_hot_read_has_a_row(name: str, tmp_path: Pat
         "a consumer without a row, or a stale row"
     )
     # Declared with their route (hot_get), or still in the definition.
-    reads = [*hot_reads_of(matrix.definition.routers), *matrix.definition.hot_reads]
+    reads = hot_reads_of(matrix.definition.routers)
     declared = {read.name for read in reads}
     assert declared == {read.hot_read for read in matrix.reads}, "a hot read without a concrete read"
     labels = {read.label for read in matrix.reads}
