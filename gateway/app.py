@@ -18,8 +18,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api import accounts_router, dev_router, devices_router
-from gateway.api import router as auth_router
+from gateway.api import DEVELOPMENT_ROUTER, ROUTERS
 from gateway.cache import EdgeCache
 from gateway.cors import Cors
 from gateway.directory import router as directory_router
@@ -332,13 +331,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     )
     metrics_route(app, settings)
-    app.include_router(auth_router)
-    app.include_router(devices_router)
-    app.include_router(accounts_router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.include_router(directory_router)
     app.include_router(problems_router)
     if settings.notifier.backend == "inbox":
-        app.include_router(dev_router)
+        app.include_router(DEVELOPMENT_ROUTER)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
