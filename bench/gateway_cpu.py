@@ -23,12 +23,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 from bench.common import BENCH_DIR, RESULTS_DIR, bench_stack, metric, record, stack_configuration, wrk
-from bench.gateway_overhead import summarize_profile
+from bench.profiling import profile_under_load
 
 READ_PATH = "/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
 CONCURRENCY = (16, 64)
@@ -111,37 +109,13 @@ def measure_gateway(pid: int, url: str, connections: int, seconds: int) -> tuple
 
 
 def profile(pid: int, url: str, seconds: int) -> Path:
-    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
-    spy = subprocess.Popen(
-        [
-            "py-spy",
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(seconds),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--output",
-            str(raw),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return profile_under_load(
+        pid,
+        url,
+        seconds,
+        RESULTS_DIR / "gateway_cpu.profile.md",
+        "Where the gateway spends its time (py-spy, 16 connections, stand-in service, edge cache off)",
     )
-    time.sleep(1)
-    wrk(url, connections=16, seconds=seconds)
-    spy.wait(timeout=seconds + 30)
-    out = RESULTS_DIR / "gateway_cpu.profile.md"
-    out.write_text(
-        "# Where the gateway spends its time (py-spy, 16 connections, stand-in service, edge cache off)\n\n"
-        + summarize_profile(raw)
-        + "\n"
-    )
-    raw.unlink()
-    return out
 
 
 def main() -> None:

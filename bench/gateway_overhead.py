@@ -12,13 +12,11 @@ production database); metric names carry the backend.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import tempfile
-from collections import Counter
 from pathlib import Path
 
 from bench.common import RESULTS_DIR, bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.profiling import profile_under_load
 from deploy.embedded.stack import StationStack
 
 READ_PATH = "/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
@@ -26,63 +24,15 @@ CONCURRENCY = (1, 16, 64)
 TARGET_RATIO = 0.6
 
 
-def summarize_profile(raw: Path, top: int = 15) -> str:
-    """Where the gateway's CPU goes, from py-spy's collapsed stacks: samples by the package of the
-    innermost frame (self time), then the busiest functions."""
-    by_package: Counter[str] = Counter()
-    by_function: Counter[str] = Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        innermost = stack.split(";")[-1]
-        total += int(count)
-        by_function[innermost] += int(count)
-        by_package[package_of(innermost)] += int(count)
-    rows = ["| share of samples | package (self time) |", "| --- | --- |"]
-    rows += [f"| {n / total:.0%} | {name} |" for name, n in by_package.most_common(top)]
-    rows += ["", "| share of samples | function (self time) |", "| --- | --- |"]
-    rows += [f"| {n / total:.1%} | `{name}` |" for name, n in by_function.most_common(top)]
-    return "\n".join(rows)
-
-
-def package_of(frame: str) -> str:
-    """`send (httpcore/_async/http11.py:80)` -> `httpcore`."""
-    location = frame.rpartition("(")[2]
-    path = location.split(":")[0]
-    return path.split("/")[0] if "/" in path else (path or "other")
-
-
 def profile_gateway(stack: StationStack, seconds: int) -> Path:
     """Sample the gateway with py-spy while wrk loads it at 16 connections; writes a summary table."""
-    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
-    out = RESULTS_DIR / "gateway_overhead.profile.md"
-    pid = stack.processes["gateway"].pid
-    spy = subprocess.Popen(
-        [
-            "py-spy",
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(seconds),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--output",
-            str(raw),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return profile_under_load(
+        stack.processes["gateway"].pid,
+        f"{stack.gateway_url}{READ_PATH}",
+        seconds,
+        RESULTS_DIR / "gateway_overhead.profile.md",
+        "Where the gateway spends its time (py-spy, 16 connections)",
     )
-    wrk(f"{stack.gateway_url}{READ_PATH}", connections=16, seconds=seconds)
-    spy.wait(timeout=seconds + 30)
-    out.write_text(
-        "# Where the gateway spends its time (py-spy, 16 connections)\n\n" + summarize_profile(raw) + "\n"
-    )
-    raw.unlink()
-    return out
 
 
 def main() -> None:

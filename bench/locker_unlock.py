@@ -23,9 +23,7 @@ import asyncio
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -35,7 +33,7 @@ import httpx
 import nats
 
 from bench.common import RESULTS_DIR, bench_stack, cpu_seconds, metric, record, stack_configuration, wrk
-from bench.gateway_overhead import summarize_profile
+from bench.profiling import Sampling, start_sampling, write_table
 from deploy.embedded.stack import StationStack
 from devices.locker_controller import LockerController
 
@@ -280,32 +278,18 @@ async def run(stack: StationStack, levels: list[int], seconds: float) -> dict[in
     return results
 
 
-def profile_service(stack: StationStack, seconds: float) -> tuple[subprocess.Popen[bytes], Path]:
+def profile_service(stack: StationStack, seconds: float) -> Sampling:
     """py-spy on the service's first process for `seconds` (the first level's opens and deposits)."""
-    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
-    # Installed beside this interpreter by `.[bench]`.
-    py_spy = Path(sys.executable).with_name("py-spy")
-    command = [
-        str(py_spy) if py_spy.exists() else "py-spy",
-        "record",
-        "--pid",
-        str(stack.processes["parcel_lockers"].pid),
-        "--duration",
-    ]
-    command += [str(int(seconds)), "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw
+    pid = stack.processes["parcel_lockers"].pid
+    assert pid is not None
+    return start_sampling(pid, seconds)
 
 
-def write_profile(spy: tuple[subprocess.Popen[bytes], Path], database: str, travellers: int) -> None:
-    process, raw = spy
-    process.wait(timeout=120)
-    out = RESULTS_DIR / "locker_unlock.profile.md"
-    out.write_text(
-        f"# Where parcel_lockers spends its time ({database}, {travellers} travellers, py-spy on one process)\n\n"
-        + summarize_profile(raw, top=25)
-        + "\n"
+def write_profile(sampling: Sampling, database: str, travellers: int) -> None:
+    title = (
+        f"Where parcel_lockers spends its time ({database}, {travellers} travellers, py-spy on one process)"
     )
-    raw.unlink()
+    write_table(sampling, RESULTS_DIR / "locker_unlock.profile.md", title, top=25)
 
 
 def measure(
