@@ -14,7 +14,8 @@ from kernel.background import Background
 from kernel.bus import NatsBus
 from kernel.consumers import ConsumerRunner
 from kernel.fetch import GuardedFetcher
-from kernel.hot_reads import CacheBroadcaster, HotReadCache
+from kernel.hot_read_broadcast import CacheBroadcaster
+from kernel.hot_reads import HotReadCache
 from kernel.outbox import OutboxRelay
 from kernel.settings import ServiceSettings
 from kernel.streams import StreamSlots

@@ -22,13 +22,8 @@ from kernel.errors import install_problem_handlers
 from kernel.events import STREAMS, StreamSpec
 from kernel.fetch import GuardedFetcher
 from kernel.health import Check, CheckResult, health_router
-from kernel.hot_reads import (
-    CacheBroadcaster,
-    HotReadCache,
-    HotReadMiddleware,
-    hot_read_session_info,
-    hot_reads_of,
-)
+from kernel.hot_read_broadcast import CacheBroadcaster
+from kernel.hot_reads import HotReadCache, HotReadMiddleware, hot_read_session_info, hot_reads_of
 from kernel.limits import BodySizeLimitMiddleware
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from kernel.openapi import refuse_other_methods_on_concrete_paths

@@ -14,12 +14,13 @@ POISONED_ITEM_TESTS = {
     "kernel/outbox.py": "kernel/tests/test_loops.py::test_an_event_jetstream_refuses_is_set_aside_and_the_events_behind_it_go_out",
     "kernel/consumers.py": "kernel/tests/test_loops.py::test_a_poisoned_event_fails_alone_and_is_given_up_after_its_deliveries",
     "kernel/background.py": "kernel/tests/test_background.py::test_a_failing_tick_is_recorded_and_the_loop_goes_on",
-    "kernel/hot_reads.py": "kernel/tests/test_loops.py::test_an_invalidation_that_can_never_be_sent_does_not_hold_the_others",
+    "kernel/hot_read_broadcast.py": "kernel/tests/test_loops.py::test_an_invalidation_that_can_never_be_sent_does_not_hold_the_others",
     "services/hub/feed.py": "tests/test_hub_feed_items.py::test_an_event_the_hub_cannot_apply_fails_alone",
     "devices/locker_controller.py": "services/parcel_lockers/tests/test_controller_journal.py::test_a_door_event_the_service_refuses_is_set_aside_and_the_others_reported",
 }  # fmt: skip
 # Loops with no items of their own: what each does, and how it already survives a bad round.
 NO_ITEMS = {
+    "kernel/hot_reads.py": "not background: a request waiting on the render it joined (single flight)",
     "kernel/bus.py": "connects to NATS until it can (each failure retried with backoff)",
     "services/signage/heartbeats.py": "one background write per heartbeat (errors logged in the task)",
     "services/signage/player/live.py": "watches the cache generation (no I/O); one SSE client per stream",

@@ -12,12 +12,11 @@ from starlette.requests import Request
 
 from kernel.bus import NatsBus
 from kernel.db import create_sessionmaker, utcnow
+from kernel.hot_read_broadcast import CacheBroadcaster, cache_subject
 from kernel.hot_reads import (
-    CacheBroadcaster,
     HotRead,
     HotReadCache,
     Rendered,
-    cache_subject,
     hot_read_session_info,
     if_none_match_hits,
     mark_changed,

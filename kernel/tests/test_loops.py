@@ -14,7 +14,8 @@ from kernel.bus import NatsBus
 from kernel.consumers import ConsumerRunner, EventConsumer
 from kernel.db import create_sessionmaker, utcnow
 from kernel.events import STREAMS, CloudEvent, new_event
-from kernel.hot_reads import CacheBroadcaster, HotReadCache, cache_subject
+from kernel.hot_read_broadcast import CacheBroadcaster, cache_subject
+from kernel.hot_reads import HotReadCache
 from kernel.outbox import REFUSED, OutboxRelay, relay_session_info
 from testkit.service import eventually
 
