@@ -37,12 +37,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     With pytest-xdist (`./dev test` runs two workers, `--dist loadgroup`), the tests of one backend
     share a worker, so each worker starts one stack per backend fixture, not one per test module;
-    the other tests go by module, so module fixtures start once."""
+    the other tests go by module, so module fixtures start once, unless their module is marked
+    `spread` (many independent tests, cheap module fixtures: one worker alone would hold the run)."""
     for item in items:
         if "stack" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.e2e)
         params = getattr(item, "callspec", None)
         backend = next((v for v in (params.params.values() if params else ()) if v in BACKENDS), None)
+        if backend is None and item.get_closest_marker("spread"):
+            continue  # each test stands alone (module fixtures are cheap): any worker may take it
         group = f"backend-{backend}" if backend else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
 

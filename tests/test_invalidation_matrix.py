@@ -70,6 +70,9 @@ from testkit.service import (
     wait_until,
 )
 
+# Over a hundred rows, each on its own replicas: every worker takes its share.
+pytestmark = pytest.mark.spread
+
 REPO = Path(__file__).parents[1]
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # A generous bound on waiting for a condition (broadcasts received, an event handled), not a claim
