@@ -65,7 +65,7 @@ def published_reports(nats_url: str, vehicle_station_id: str) -> set[datetime]:
 
 def test_a_service_killed_during_writes_is_restarted_and_keeps_every_accepted_write(stack, gateway, tokens):
     operator = bearer(tokens.operator())
-    station = httpx.get(f"{gateway}{BASE}", timeout=10).json()["vehicle_stations"][0]
+    station = httpx.get(f"{gateway}{BASE}", timeout=10).json()["items"][0]
     path = f"{gateway}{BASE}/{station['id']}/status"
     supervisor = stack.supervisor()
     accepted: list[datetime] = []

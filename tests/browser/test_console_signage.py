@@ -288,7 +288,7 @@ def test_proof_of_play_counts_what_the_hall_screen_reported(
         "screen": "hall",
     }
     before = api(web, tokens, "GET", "/plays/report", params=days)
-    counted = sum(row["plays"] for row in before.json()["rows"] if row["content_item_id"] == welcome)
+    counted = sum(row["plays"] for row in before.json()["items"] if row["content_item_id"] == welcome)
     # The hall's player reports three plays of the welcome message (one of them sent twice).
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     plays = [
