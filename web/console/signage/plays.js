@@ -35,9 +35,9 @@ async function render(ctx) {
   const report = h("div", { id: "plays-report" });
   body.append(panel({ title: ctx.t("signage.plays.filters"), id: "plays-filters" }, filters), panel({ title: ctx.t("signage.plays.report"), id: "plays" }, report));
   await drawInto(ctx, report, async () => {
-    // The report is one document of totals ({rows}); the content library is a list.
-    const [{ rows }, items] = await Promise.all([
-      api.get("/plays/report", { query: { since, until, screen: screen || undefined } }),
+    // The report's rows (totals per day, screen and content) and the content library are both lists.
+    const [rows, items] = await Promise.all([
+      allItems(api, "/plays/report", { query: { since, until, screen: screen || undefined } }),
       allItems(api, "/content"),
     ]);
     const titles = Object.fromEntries(items.map((item) => [item.id, item.title]));
