@@ -46,3 +46,41 @@ class EquipmentStatusChanged(BaseModel):
     # When the operator expects it back, if known.
     until: datetime | None
     changed_at: datetime
+
+
+# Live departures and disruptions: ingested by info_kiosk from the station's real-time sources (SIRI
+# Lite, GTFS-Realtime), shown by the kiosk, the app and the screens.
+DISRUPTION = "disruption"
+CLEARED = "cleared"
+DisruptionSeverity = Literal["info", "warning", "severe"]
+# Where a disruption is shown, by the station's rules: the whole screen (a signage alert) or the
+# ticker only; `none` keeps it off screens (kiosk and app still list it).
+DisruptionReach = Literal["alert", "ticker", "none"]
+
+
+class DisruptionRaised(BaseModel):
+    """Subject `gare.{station}.kiosk.disruption.published`: a disruption from a real-time source (or an
+    operator's override of one), as the station's rules place it. Sent again whenever its text, reach
+    or lines change: the last one per `disruption_id` is what holds."""
+
+    disruption_id: str
+    # The departure source it came from (its code), and the id the source gave it.
+    source_code: str
+    source_ref: str
+    severity: DisruptionSeverity
+    reach: DisruptionReach
+    # BCP 47 language tag -> text (the header; screens show it, the kiosk adds the description).
+    text: dict[str, str]
+    description: dict[str, str]
+    lines: list[str]
+    stops: list[str]
+    raised_at: datetime
+    until: datetime | None
+
+
+class DisruptionCleared(BaseModel):
+    """Subject `gare.{station}.kiosk.disruption.cleared`: its source no longer sends it, it expired, or
+    an operator silenced it."""
+
+    disruption_id: str
+    cleared_at: datetime
