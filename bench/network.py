@@ -61,9 +61,7 @@ from nats.js.api import DeliverPolicy
 from bench.common import metric, record
 from bench.network_traffic import RATES, StationTraffic, events_per_second
 from bench.procstat import rss_mib
-from deploy.embedded.ports import listening_socket
-from deploy.embedded.processes import ManagedProcess, wait_until
-from deploy.embedded.stack import REPO_ROOT
+from deploy.embedded.processes import ManagedProcess
 from deploy.nats.__main__ import gbfs_system_id
 from deploy.nats.local import HubCluster, LinkGate, StationLeaf
 from deploy.stations.network import load_network
@@ -71,6 +69,7 @@ from kernel import topology
 from kernel.bus import BusUnavailable, NatsBus
 from kernel.events import LOCKERS, STREAMS, OutgoingEvent
 from kernel.pagination import MAX_LIMIT
+from testkit.hub import start_hub_view
 from testkit.service import AUDIENCE, ISSUER, SigningKey
 
 NETWORK_WIDE = "network-wide-"
@@ -129,38 +128,13 @@ class Network:
             self.leaves[slug] = leaf
 
     def start_view(self) -> None:
-        jwks_url = self._serve_jwks()
-        sock = listening_socket(0)
-        port = sock.getsockname()[1]
-        try:
-            self.view = ManagedProcess(
-                name="hub-view",
-                argv=[sys.executable, "-m", "services.hub", "serve"],
-                env={
-                    **os.environ,
-                    "HUB_PORT": str(port),
-                    "HUB_NATS_URL": self.hub.client_url(2),
-                    "HUB_JWKS_URL": jwks_url,
-                    "HUB_TOKEN_ISSUER": ISSUER,
-                    "HUB_TOKEN_AUDIENCE": AUDIENCE,
-                    "HUB_LOG_LEVEL": "WARNING",
-                    "GARE_LISTEN_FD": str(sock.fileno()),
-                },
-                log_path=self.root / "logs" / "hub-view.log",
-                cwd=REPO_ROOT,
-                pass_fds=(sock.fileno(),),
-            )
-            self.view.start()
-        finally:
-            sock.close()
-        self.view_url = f"http://127.0.0.1:{port}"
-
-        def ready() -> bool:
-            with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(f"{self.view_url}/readyz", timeout=2).status_code == 200
-            return False
-
-        wait_until(ready, timeout=120, what="hub view caught up", interval=0.5)
+        self.view, self.view_url = start_hub_view(
+            nats_url=self.hub.client_url(2),
+            jwks_url=self._serve_jwks(),
+            log_path=self.root / "logs" / "hub-view.log",
+            settings={"HUB_TOKEN_ISSUER": ISSUER, "HUB_TOKEN_AUDIENCE": AUDIENCE, "HUB_LOG_LEVEL": "WARNING"},
+            ready_timeout=120,
+        )
 
     def _serve_jwks(self) -> str:
         """The network operators' token issuer, reduced to its JWKS."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,3 +32,12 @@ async def no_task_outlives_the_run() -> AsyncIterator[None]:
     left = await stop_leftover_tasks()
     if left:
         warnings.warn(f"tasks left running by the tests, stopped at the end: {left}", stacklevel=1)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything collection imported lives until the end: move it out of the collector's reach, so
+    each full collection no longer walks the whole of FastAPI, SQLAlchemy and pydantic again (tests
+    build many apps, each a burst of allocations that triggers them)."""
+    if os.environ.get("GARE_TEST_GC_FREEZE", "1") == "1":
+        gc.collect()
+        gc.freeze()

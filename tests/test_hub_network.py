@@ -13,7 +13,6 @@ import concurrent.futures
 import datetime as dt
 import ipaddress
 import json
-import os
 import secrets
 import sys
 import time
@@ -33,12 +32,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from nats.js.api import DeliverPolicy
 
-from deploy.embedded.ports import listening_socket
-from deploy.embedded.processes import ManagedProcess, wait_until
+from deploy.embedded.processes import ManagedProcess
 from deploy.embedded.stack import REPO_ROOT, StackConfig, StationStack
 from deploy.nats.local import LEAF_CONF, HubCluster, LinkGate, LinkTls, StationLeaf, configs_with_tls
 from kernel import topology
 from kernel.events import STREAMS
+from testkit.hub import start_hub_view
 from testkit.stack import SAINT_DENIS, VILLEJUIF, Tokens, assert_problem, bearer, eventually
 from tests.conftest import POSTGRES_URL, _postgres_schemas
 
@@ -225,32 +224,11 @@ class Network:
         self._start_view()
 
     def _start_view(self) -> None:
-        sock = listening_socket(0)
-        port = sock.getsockname()[1]
-        try:
-            self.view = ManagedProcess(
-                name="hub-view",
-                argv=[sys.executable, "-m", "services.hub", "serve"],
-                env={
-                    **os.environ,
-                    "HUB_PORT": str(port),
-                    "HUB_NATS_URL": self.hub.client_url(2),
-                    "HUB_JWKS_URL": f"{self.stacks[CUT].gateway_url}/.well-known/jwks.json",
-                    "HUB_LINK_TIMEOUT_SECONDS": "4",
-                    "HUB_SOURCE_POLL_SECONDS": "0.5",
-                    "GARE_LISTEN_FD": str(sock.fileno()),
-                    "PYTHONUNBUFFERED": "1",
-                },
-                log_path=self.root / "logs" / "hub-view.log",
-                cwd=REPO_ROOT,
-                pass_fds=(sock.fileno(),),
-            )
-            self.view.start()
-        finally:
-            sock.close()
-        self.view_url = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: _status(f"{self.view_url}/readyz") == 200, timeout=30, what="hub view", interval=0.2
+        self.view, self.view_url = start_hub_view(
+            nats_url=self.hub.client_url(2),
+            jwks_url=f"{self.stacks[CUT].gateway_url}/.well-known/jwks.json",
+            log_path=self.root / "logs" / "hub-view.log",
+            settings={"HUB_LINK_TIMEOUT_SECONDS": "4", "HUB_SOURCE_POLL_SECONDS": "0.5"},
         )
 
     def stop(self) -> None:
