@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,11 @@ def serve(app: FastAPI, host: str, port: int) -> None:
     )
     inherited = os.environ.pop(LISTEN_FD_ENV, None)
     sockets = [socket.socket(fileno=int(inherited))] if inherited else None
+    # What is built by now (modules, the app, its routes and models) lives as long as the process:
+    # out of the cycle collector's reach, its full passes walk only what requests allocate, instead of
+    # pausing every request in flight for the whole heap (they showed in the latency tail).
+    gc.collect()
+    gc.freeze()
     uvicorn.Server(config).run(sockets=sockets)
 
 
