@@ -286,7 +286,7 @@ def _work(request: Request, code: str, body: WorkChange) -> Work:
         problems.append(FieldProblem("audio_sha256", "no audio uploaded with this SHA-256."))
     if problems or found is None:
         raise InvalidInput.from_problems("The work's media is not at the hub.", problems)
-    fields = body.model_dump(exclude={"media_sha256", "audio_sha256", "rights"})
+    fields = body.model_dump(exclude={"code", "media_sha256", "audio_sha256", "rights"})
     return Work(
         code=code,
         **fields,
