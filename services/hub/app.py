@@ -201,6 +201,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Accept"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID", "If-None-Match"],
+            expose_headers=["ETag", "X-Request-ID", "Content-Disposition"],
         )
     return app
