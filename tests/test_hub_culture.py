@@ -153,7 +153,7 @@ class CultureNetwork:
                     "HUB_NATS_URL": self.hub.client_url(1),
                     "HUB_JWKS_URL": self.jwks_url,
                     "HUB_TOKEN_ISSUER": "urn:gare-numerique:gateway",
-                    "HUB_DATA_DIR": str(self.root / "hub-data"),
+                    "HUB_MEDIA_REPLICAS": "3",
                     "HUB_PUBLIC_URL": "https://hub.example.org",
                     "HUB_MEDIA_MAX_BYTES": "4096",
                     "HUB_LINK_TIMEOUT_SECONDS": "4",
@@ -698,3 +698,13 @@ def test_the_tour_shows_each_stations_answer_and_reach_counts_each_play_once(
     assert net.call("GET", f"{BASE}/{EXHIBITION}").json()["revision"] >= exhibition["revision"]
     eventually(answers, timeout=60, interval=0.5)
     assert net.call("GET", "/api/v1/network/reach.csv", params={"by": "work"}).text == reach_before
+    # The media are in the hub cluster's object store, not in the process: still served, still the same.
+    work = exhibition["works"][0]
+    media = httpx.get(f"{net.view_url}/media/{work['media_sha256']}.png", timeout=5)
+    assert media.status_code == 200 and media.content == PNG
+    again = httpx.get(
+        f"{net.view_url}/media/{work['media_sha256']}.png",
+        headers={"If-None-Match": media.headers["etag"]},
+        timeout=5,
+    )
+    assert again.status_code == 304

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
@@ -30,11 +29,12 @@ class HubSettings(BaseSettings):
     # How often the hub reads the state of its sources (lag, last contact) from JetStream.
     source_poll_seconds: float = Field(default=2.0, gt=0)
     manifest_ttl_seconds: int = Field(default=60, ge=0)
-    # Culture: where uploaded work media are kept (media/<sha256>.<ext>), the hub's public address that
-    # goes into each work's media URL (default: the address a request came by), and the largest upload.
-    data_dir: Path = Path("var/hub")
+    # Culture: the hub's public address that goes into each work's media URL (default: the address a
+    # request came by), the largest upload, and the replicas of the media's object store (as the
+    # hub's streams: 3 on the hub cluster).
     public_url: str | None = None
-    media_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    media_max_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
+    media_replicas: int = Field(default=3, ge=1, le=5)
     # Web origins allowed to call the hub from a browser (the console of a station's gateway, say).
     cors_origins: list[str] = []
     log_level: str = "INFO"

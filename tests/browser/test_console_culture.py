@@ -121,7 +121,7 @@ def hub(stack: StationStack, nats_server: Any, tmp_path: Path) -> Iterator[str]:
                 "HUB_NATS_URL": nats_server.url,
                 "HUB_JWKS_URL": f"{stack.gateway_url}/.well-known/jwks.json",
                 "HUB_CORS_ORIGINS": json.dumps([stack.gateway_url]),
-                "HUB_DATA_DIR": str(tmp_path / "hub"),
+                "HUB_MEDIA_REPLICAS": "1",
                 "HUB_PUBLIC_URL": url,
                 "GARE_LISTEN_FD": str(sock.fileno()),
                 "PYTHONUNBUFFERED": "1",

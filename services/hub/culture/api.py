@@ -8,12 +8,13 @@ Curating needs `network:culture` (the culture team) or `network:admin`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kernel.auth import Principal
@@ -70,7 +71,7 @@ Code = Annotated[str, Query(pattern=CODE_PATTERN)]
 
 def media_store(request: Request) -> MediaStore:
     settings: HubSettings = request.app.state.settings
-    return MediaStore(settings.data_dir / "media")
+    return MediaStore(request.app.state.feed.jetstream(), replicas=settings.media_replicas)
 
 
 def media_url(request: Request, name: str) -> str:
@@ -275,13 +276,13 @@ async def remove_artist(code: str, artist: str, feed: FeedDep, _: Curator) -> Re
 # -- works -----------------------------------------------------------------------------------------
 
 
-def _work(request: Request, code: str, body: WorkChange) -> Work:
+async def _work(request: Request, code: str, body: WorkChange) -> Work:
     store = media_store(request)
     problems = []
-    found = store.find(body.media_sha256)
+    found = await store.find(body.media_sha256)
     if found is None:
         problems.append(FieldProblem("media_sha256", "no media uploaded with this SHA-256."))
-    audio = store.find(body.audio_sha256) if body.audio_sha256 else None
+    audio = await store.find(body.audio_sha256) if body.audio_sha256 else None
     if body.audio_sha256 and (audio is None or audio[1] not in domain.AUDIO_TYPES):
         problems.append(FieldProblem("audio_sha256", "no audio uploaded with this SHA-256."))
     if problems or found is None:
@@ -328,7 +329,7 @@ async def read_work(code: str, work: str, feed: FeedDep, _: Curator) -> Work:
 @router.post(PREFIX + "/{code}/works", status_code=201, summary="Add a work (its media uploaded first)")
 async def add_work(code: str, body: WorkIn, request: Request, feed: FeedDep, _: Curator) -> Work:
     stored_or_404(feed, code)
-    new = _work(request, body.code, body)
+    new = await _work(request, body.code, body)
 
     def edit(ex: ExhibitionPublished) -> ExhibitionPublished:
         if any(w.code == body.code for w in ex.works):
@@ -345,7 +346,7 @@ async def update_work(
     code: str, work: str, body: WorkChange, request: Request, feed: FeedDep, _: Curator
 ) -> Work:
     stored_or_404(feed, code)
-    new = _work(request, work, body)
+    new = await _work(request, work, body)
 
     def edit(ex: ExhibitionPublished) -> ExhibitionPublished:
         ex.works[_index(ex.works, work, "work")] = new
@@ -456,21 +457,22 @@ async def upload_media(request: Request, _: Curator) -> MediaPublic:
         raise Problem(
             f"The file is empty or is not the {declared} it says it is.", status=422, slug="unsupported-media"
         )
-    sha256, name = media_store(request).save(body, declared)
+    sha256, name = await media_store(request).save(body, declared)
     return MediaPublic(sha256=sha256, media_type=declared, size=size, url=media_url(request, name))
 
 
 @router.get("/media/{name}", summary="A work's media, by its SHA-256 (public, never changes)")
-async def read_media(name: str, request: Request) -> FileResponse:
+async def read_media(name: str, request: Request) -> Response:
     sha256 = name.partition(".")[0]
-    found = media_store(request).find(sha256) if len(sha256) == 64 else None
+    store = media_store(request)
+    found = await store.find(sha256) if re.fullmatch(r"[0-9a-f]{64}", sha256) else None
     if found is None or found[0] != name:
         raise NotFound("No media by that name.")
-    return FileResponse(
-        media_store(request).path(name),
-        media_type=found[1],
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
-    )
+    etag = f'"{sha256}"'
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(await store.read(sha256), media_type=found[1], headers=headers)
 
 
 # -- reach -----------------------------------------------------------------------------------------

@@ -5,20 +5,21 @@
   database of its own, reads the exhibitions back when it starts (`feed.py` subscribes to them, as to
   the directory) and publishes the whole exhibition again at every change, expecting the revision it
   read (two curators changing one exhibition at once: the second gets a 409, nothing is lost).
-- Work media: files under the hub's data folder named by their SHA-256 (`media/<sha>.<ext>`), served
-  publicly at `/media/<sha>.<ext>`, a URL that never changes what it answers.
+- Work media: in the hub cluster's object store (bucket `culture-media`, replicated as the streams
+  are), named by their SHA-256, served publicly at `/media/<sha>.<ext>`, a URL that never changes
+  what it answers. Not on a local disk: the hub's view runs as several replicas, and any of them
+  must serve a file another took in.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from nats.js import JetStreamContext
-from nats.js.errors import APIError
+from nats.js.api import ObjectMeta, ObjectStoreConfig, StorageType
+from nats.js.errors import APIError, BucketNotFoundError, ObjectNotFoundError
+from nats.js.object_store import ObjectStore
 
 from kernel.contracts.culture import ExhibitionPublished, exhibition_subject
 from kernel.errors import Conflict
@@ -26,6 +27,7 @@ from kernel.topology import CONFIG_STREAM
 from services.hub.culture.domain import MEDIA_TYPES
 
 WRONG_LAST_SEQUENCE = 10071
+MEDIA_BUCKET = "culture-media"
 
 
 @dataclass(frozen=True)
@@ -55,35 +57,51 @@ async def publish_exhibition(js: JetStreamContext, exhibition: ExhibitionPublish
 
 
 class MediaStore:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    """Work media in the hub cluster's object store, named by their SHA-256, the type as description.
 
-    def name(self, sha256: str, media_type: str) -> str:
+    The store is replicated like the hub's streams, so every replica of the hub's view serves every
+    file, and a file uploaded twice is kept once."""
+
+    def __init__(self, js: JetStreamContext, *, replicas: int) -> None:
+        self.js = js
+        self.replicas = replicas
+
+    async def _bucket(self) -> ObjectStore:
+        try:
+            return await self.js.object_store(MEDIA_BUCKET)
+        except BucketNotFoundError:
+            return await self.js.create_object_store(
+                MEDIA_BUCKET,
+                ObjectStoreConfig(
+                    description="Works' media of the exhibitions, by SHA-256",
+                    storage=StorageType.FILE,
+                    replicas=self.replicas,
+                ),
+            )
+
+    @staticmethod
+    def name(sha256: str, media_type: str) -> str:
         return f"{sha256}.{MEDIA_TYPES[media_type]}"
 
-    def path(self, name: str) -> Path:
-        return self.folder / name
-
-    def find(self, sha256: str) -> tuple[str, str] | None:
+    async def find(self, sha256: str) -> tuple[str, str] | None:
         """(file name, media type) of a stored file, None if the hub has none by that SHA-256."""
-        for media_type, extension in MEDIA_TYPES.items():
-            if (self.folder / f"{sha256}.{extension}").is_file():
-                return f"{sha256}.{extension}", media_type
-        return None
+        try:
+            info = await (await self._bucket()).get_info(sha256)
+        except ObjectNotFoundError:
+            return None
+        media_type = info.description or ""
+        if getattr(info, "deleted", False) or media_type not in MEDIA_TYPES:
+            return None
+        return self.name(sha256, media_type), media_type
 
-    def save(self, body: bytes, media_type: str) -> tuple[str, str]:
+    async def read(self, sha256: str) -> bytes:
+        result = await (await self._bucket()).get(sha256)
+        return result.data or b""
+
+    async def save(self, body: bytes, media_type: str) -> tuple[str, str]:
         """Keeps the file (once, whoever uploads it again); its SHA-256 and file name."""
         sha256 = hashlib.sha256(body).hexdigest()
-        name = self.name(sha256, media_type)
-        target = self.folder / name
-        if not target.exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".upload-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(body)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        return sha256, name
+        if await self.find(sha256) is None:
+            bucket = await self._bucket()
+            await bucket.put(sha256, body, meta=ObjectMeta(name=sha256, description=media_type))
+        return sha256, self.name(sha256, media_type)
