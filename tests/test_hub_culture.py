@@ -702,9 +702,9 @@ def test_the_tour_shows_each_stations_answer_and_reach_counts_each_play_once(
     work = exhibition["works"][0]
     media = httpx.get(f"{net.view_url}/media/{work['media_sha256']}.png", timeout=5)
     assert media.status_code == 200 and media.content == PNG
-    again = httpx.get(
+    revalidated = httpx.get(
         f"{net.view_url}/media/{work['media_sha256']}.png",
         headers={"If-None-Match": media.headers["etag"]},
         timeout=5,
     )
-    assert again.status_code == 304
+    assert revalidated.status_code == 304
