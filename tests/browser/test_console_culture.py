@@ -84,7 +84,7 @@ async def hub_streams(url: str) -> None:
             await js.add_stream(name=name, subjects=[f"gare.*.{domain}.>"])
         for slug, name in (
             (SAINT_DENIS, "Saint-Denis Pleyel"),
-            (VILLEJUIF, "Villejuif Institut Gustave Roussy"),
+            (VILLEJUIF, "Villejuif - Gustave Roussy"),
         ):
             await topology.publish_registration(
                 js,
