@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import os
 import struct
 import sys
@@ -120,7 +119,7 @@ def hub(stack: StationStack, nats_server: Any, tmp_path: Path) -> Iterator[str]:
                 **os.environ,
                 "HUB_NATS_URL": nats_server.url,
                 "HUB_JWKS_URL": f"{stack.gateway_url}/.well-known/jwks.json",
-                "HUB_CORS_ORIGINS": json.dumps([stack.gateway_url]),
+                "HUB_CORS_ORIGINS": stack.gateway_url,
                 "HUB_MEDIA_REPLICAS": "1",
                 "HUB_PUBLIC_URL": url,
                 "GARE_LISTEN_FD": str(sock.fileno()),
@@ -300,7 +299,7 @@ def test_the_culture_team_sees_the_whole_tour_with_each_stations_answer(
         expect(tour.nth(0)).to_contain_text("Saint-Denis Pleyel")
         expect(tour.nth(0).locator("[data-answer=accepted]")).to_contain_text("Acceptée")
         expect(tour.nth(1).locator("[data-answer=declined]")).to_contain_text("Refusée")
-        expect(page.locator("#tour")).to_contain_text("1 étape(s) acceptée(s) par leur gare sur 2")
+        expect(page.locator("#tour")).to_contain_text("Acceptées par leur gare : 1 sur 2.")
         expect(page.locator("table.culture-works tbody tr")).to_have_count(3)
         expect(page.locator("table.culture-artists")).to_contain_text("Jules Moreau")
         reach = page.locator("table.culture-reach tr[data-key='quai-matin']")
