@@ -193,18 +193,16 @@ def visit_state(answer: Answer | None) -> VisitState:
 
 
 @dataclass(frozen=True)
-class PlayRow:
+class PlayKey:
     station: str
     day: date
     exhibition: str
     work: str
     artist: str
-    plays: int
-    seconds: float
 
 
 @dataclass(frozen=True)
-class ScanRow:
+class ScanKey:
     station: str
     day: date
     exhibition: str
@@ -212,15 +210,22 @@ class ScanRow:
 
 
 @dataclass
+class Tally:
+    plays: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
 class CultureLedger:
     """What the stations told the hub about culture: their answers to visits, plays and scans.
 
     Rebuilt from the aggregate stream on every start; each event counts once by its CloudEvent id,
-    however many times it was copied."""
+    however many times it was copied. Plays and scans are summed as they come, per station, day and
+    work: a month of every screen's reports takes the room of its distinct (station, day, work)s."""
 
     answers: dict[tuple[str, str, float], Answer] = field(default_factory=dict)
-    plays: list[PlayRow] = field(default_factory=list)
-    scans: list[ScanRow] = field(default_factory=list)
+    plays: dict[PlayKey, Tally] = field(default_factory=dict)
+    scans: dict[ScanKey, int] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
     @staticmethod
@@ -240,14 +245,17 @@ class CultureLedger:
         elif verb == PLAYED:
             played = WorksPlayed.model_validate(data)
             day = date.fromisoformat(played.day)
-            self.plays += [
-                PlayRow(station, day, w.exhibition_code, w.work_code, w.artist, w.plays, w.seconds)
-                for w in played.works
-            ]
+            for w in played.works:
+                tally = self.plays.setdefault(
+                    PlayKey(station, day, w.exhibition_code, w.work_code, w.artist), Tally()
+                )
+                tally.plays += w.plays
+                tally.seconds += w.seconds
         else:
             scanned = WorkScanned.model_validate(data)
             day = scanned.scanned_at.astimezone(STATION_TZ).date()
-            self.scans.append(ScanRow(station, day, scanned.exhibition_code, scanned.work_code))
+            scan = ScanKey(station, day, scanned.exhibition_code, scanned.work_code)
+            self.scans[scan] = self.scans.get(scan, 0) + 1
         self.seen.add(event_id)
         return True
 
@@ -279,36 +287,37 @@ def reach(
     attributes a scan to the work's artist."""
     artist_of = artist_of or {}
 
-    def wanted(row: PlayRow | ScanRow) -> bool:
+    def wanted(row: PlayKey | ScanKey) -> bool:
         return (
             (exhibition is None or row.exhibition == exhibition)
             and (since is None or row.day >= since)
             and (until is None or row.day <= until)
         )
 
-    def key_of(row: PlayRow | ScanRow) -> tuple[str, str | None] | None:
+    def key_of(row: PlayKey | ScanKey) -> tuple[str, str | None] | None:
         if by == "work":
             return row.work, row.exhibition
         if by == "artist":
-            artist = row.artist if isinstance(row, PlayRow) else artist_of.get((row.exhibition, row.work))
+            artist = row.artist if isinstance(row, PlayKey) else artist_of.get((row.exhibition, row.work))
             return (artist, row.exhibition) if artist else None
         if by == "station":
             return row.station, exhibition
         return row.day.isoformat(), exhibition
 
     rows: dict[tuple[str, str | None], ReachRow] = {}
-    for play in filter(wanted, ledger.plays):
+    for play, tally in ledger.plays.items():
         key = key_of(play)
-        assert key is not None
+        if key is None or not wanted(play):
+            continue
         row = rows.setdefault(key, ReachRow(key=key[0], exhibition=key[1]))
-        row.plays += play.plays
-        row.seconds += play.seconds
-    for scan in filter(wanted, ledger.scans):
+        row.plays += tally.plays
+        row.seconds += tally.seconds
+    for scan, count in ledger.scans.items():
         found = key_of(scan)
-        if found is None:
+        if found is None or not wanted(scan):
             continue
         row = rows.setdefault(found, ReachRow(key=found[0], exhibition=found[1]))
-        row.scans += 1
+        row.scans += count
     return sorted(rows.values(), key=lambda r: (r.exhibition or "", r.key))
 
 
