@@ -434,6 +434,13 @@ def test_wrong_curation_is_refused_and_changes_nothing(
             422,
             None,
         ),
+        (
+            "POST",
+            f"{BASE}/{EXHIBITION}/visits",
+            {"station": VILLEJUIF, "starts_at": "2027-07-01T00:00:00", "ends_at": "2027-07-08T00:00:00"},
+            422,
+            "starts_at",
+        ),
         ("DELETE", f"{BASE}/{EXHIBITION}/artists/awa-diallo", None, 409, None),
         ("GET", f"{BASE}/nothing-here", None, 404, None),
         (

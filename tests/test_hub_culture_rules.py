@@ -8,11 +8,14 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import nats.errors
 import pytest
 
 from kernel.contracts.culture import ExhibitionPublished, Visit
+from kernel.errors import Problem
 from services.hub.culture import domain
 from services.hub.culture.domain import CultureLedger, reach, reach_csv, validate_exhibition
+from services.hub.culture.store import cluster_answers
 
 pytestmark = pytest.mark.spread
 
@@ -187,3 +190,10 @@ def test_the_ledger_counts_each_event_once_and_keeps_the_latest_answer() -> None
 )
 def test_media_are_recognised_by_their_bytes(head: bytes, media_type: str | None) -> None:
     assert domain.sniff_media_type(head) == media_type
+
+
+async def test_a_cluster_that_does_not_answer_is_a_503_not_a_500() -> None:
+    with pytest.raises(Problem) as raised:
+        async with cluster_answers():
+            raise nats.errors.TimeoutError
+    assert raised.value.status == 503 and raised.value.slug == "unavailable"

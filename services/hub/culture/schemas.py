@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from kernel.contracts.culture import CODE_PATTERN, ExhibitionPublished, Texts, Visit, WorkRights
 from services.hub.culture.domain import VisitState
@@ -62,6 +62,9 @@ class WorkIn(WorkChange):
 
 class VisitIn(Visit):
     model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime = Field(description="With its zone; the visit starts then (inclusive).")
+    ends_at: AwareDatetime = Field(description="With its zone; the visit ends then (exclusive).")
 
 
 class ExhibitionPublic(ExhibitionPublished):

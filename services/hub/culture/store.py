@@ -13,16 +13,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import ObjectMeta, ObjectStoreConfig, StorageType
-from nats.js.errors import APIError, BucketNotFoundError, ObjectNotFoundError
+from nats.js.errors import (
+    APIError,
+    BucketNotFoundError,
+    NoStreamResponseError,
+    ObjectNotFoundError,
+    ServiceUnavailableError,
+)
 from nats.js.object_store import ObjectStore
 
 from kernel.contracts.culture import ExhibitionPublished, exhibition_subject
-from kernel.errors import Conflict
+from kernel.errors import Conflict, Problem
 from kernel.topology import CONFIG_STREAM
 from services.hub.culture.domain import MEDIA_TYPES
 
@@ -38,15 +47,34 @@ class Stored:
     revision: int
 
 
+@contextlib.asynccontextmanager
+async def cluster_answers() -> AsyncIterator[None]:
+    """A NATS request that times out or finds no one answering is the hub cluster away: a 503."""
+    try:
+        yield
+    except (
+        nats.errors.TimeoutError,
+        nats.errors.NoRespondersError,
+        NoStreamResponseError,
+        ServiceUnavailableError,
+    ) as exc:
+        raise Problem(
+            "The hub's NATS cluster did not answer; nothing was changed. Retry shortly.",
+            status=503,
+            slug="unavailable",
+        ) from exc
+
+
 async def publish_exhibition(js: JetStreamContext, exhibition: ExhibitionPublished, *, expected: int) -> int:
     """Publishes the whole exhibition if its subject is still at revision `expected` (0: new)."""
     try:
-        ack = await js.publish(
-            exhibition_subject(exhibition.code),
-            exhibition.model_dump_json().encode(),
-            stream=CONFIG_STREAM,
-            headers={"Nats-Expected-Last-Subject-Sequence": str(expected)},
-        )
+        async with cluster_answers():
+            ack = await js.publish(
+                exhibition_subject(exhibition.code),
+                exhibition.model_dump_json().encode(),
+                stream=CONFIG_STREAM,
+                headers={"Nats-Expected-Last-Subject-Sequence": str(expected)},
+            )
     except APIError as exc:
         if exc.err_code == WRONG_LAST_SEQUENCE:
             raise Conflict(
@@ -86,7 +114,8 @@ class MediaStore:
     async def find(self, sha256: str) -> tuple[str, str] | None:
         """(file name, media type) of a stored file, None if the hub has none by that SHA-256."""
         try:
-            info = await (await self._bucket()).get_info(sha256)
+            async with cluster_answers():
+                info = await (await self._bucket()).get_info(sha256)
         except ObjectNotFoundError:
             return None
         media_type = info.description or ""
@@ -95,13 +124,15 @@ class MediaStore:
         return self.name(sha256, media_type), media_type
 
     async def read(self, sha256: str) -> bytes:
-        result = await (await self._bucket()).get(sha256)
+        async with cluster_answers():
+            result = await (await self._bucket()).get(sha256)
         return result.data or b""
 
     async def save(self, body: bytes, media_type: str) -> tuple[str, str]:
         """Keeps the file (once, whoever uploads it again); its SHA-256 and file name."""
         sha256 = hashlib.sha256(body).hexdigest()
         if await self.find(sha256) is None:
-            bucket = await self._bucket()
-            await bucket.put(sha256, body, meta=ObjectMeta(name=sha256, description=media_type))
+            async with cluster_answers():
+                bucket = await self._bucket()
+                await bucket.put(sha256, body, meta=ObjectMeta(name=sha256, description=media_type))
         return sha256, self.name(sha256, media_type)
