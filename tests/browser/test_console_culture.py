@@ -291,6 +291,15 @@ def test_the_culture_team_sees_the_whole_tour_with_each_stations_answer(
         row = page.locator(f"table.culture-exhibitions tr[data-key='{CODE}']")
         expect(row).to_contain_text("Regards sur la Seine")
         assert_accessible(page)
+        # A new exhibition, from the page.
+        page.locator("[data-action=new-exhibition]").click()
+        dialog = page.locator("dialog")
+        dialog.locator("input[name=code]").fill("atelier-pleyel")
+        dialog.locator("input[name=title_fr]").fill("Atelier Pleyel")
+        dialog.locator("[data-action=submit]").click()
+        expect(page.locator("table.culture-exhibitions tr[data-key='atelier-pleyel']")).to_contain_text(
+            "Atelier Pleyel"
+        )
         row.locator("a").click()
 
         expect(page.locator("#view-title")).to_have_text("Regards sur la Seine")
@@ -305,8 +314,33 @@ def test_the_culture_team_sees_the_whole_tour_with_each_stations_answer(
         reach = page.locator("table.culture-reach tr[data-key='quai-matin']")
         expect(reach).to_contain_text("184")
         assert_accessible(page)
+        expect(page.locator(".toast")).to_have_count(0, timeout=10_000)  # the "saved" of the new exhibition
         screenshots.take(page, "console-culture-tour", docs=True)
         screenshots.take(page, "console-culture-exhibition-full", full_page=True)
+
+        # The tour planned from the page: a visit added (pending), one that meets it refused with the
+        # reason, the added one cancelled.
+        page.locator("[data-action=add-visit]").click()
+        dialog = page.locator("dialog")
+        dialog.locator("select[name=station]").select_option(VILLEJUIF)
+        dialog.locator("input[name=starts]").fill("2027-06-01")
+        dialog.locator("input[name=ends]").fill("2027-06-15")
+        dialog.locator("[data-action=submit]").click()
+        expect(tour).to_have_count(3)
+        expect(tour.nth(2).locator("[data-answer=pending]")).to_contain_text("En attente")
+        expect(tour.nth(2)).to_contain_text("1 juin 2027")
+        page.locator("[data-action=add-visit]").click()
+        dialog = page.locator("dialog")
+        dialog.locator("select[name=station]").select_option(VILLEJUIF)
+        dialog.locator("input[name=starts]").fill("2027-06-10")
+        dialog.locator("input[name=ends]").fill("2027-06-20")
+        dialog.locator("[data-action=submit]").click()
+        expect(dialog.locator(".form__problem")).not_to_be_empty()
+        dialog.locator("[data-action=cancel]").click()
+        expect(tour).to_have_count(3)
+        tour.nth(2).locator("[data-action=cancel-visit]").click()
+        page.locator("dialog [data-value=true]").click()
+        expect(tour).to_have_count(2)
 
         # The CSV the funder gets, downloaded from the page.
         with page.expect_download() as download:

@@ -11,7 +11,7 @@ import { Api } from "../../common/api.js";
 import { h, replace } from "../../common/dom.js";
 import { i18n } from "../../common/i18n.js";
 import { button, problemNotice, problemTitle, whileBusy } from "../../common/ui.js";
-import { dataTable, form, formDialog, localized, pageHeader, pagedList, panel, savedToast, stateBadge, when } from "../kit.js";
+import { dataTable, form, formDialog, localized, pageHeader, pagedList, panel, savedToast, stateBadge, stationTimeToIso, when } from "../kit.js";
 
 export const HUB_KEY = "gare.console.hub";
 const PAGE_SIZE = 50;
@@ -155,6 +155,37 @@ async function downloadCsv(ctx, hub, code, control) {
   }
 }
 
+/** Add a visit: a station of the network, from one day to another (midnight, station time). */
+function addVisit(ctx, hub, path, tour) {
+  const known = new Map(ctx.stations.stations.map((station) => [station.slug, station.name]));
+  for (const visit of tour) if (!known.has(visit.station)) known.set(visit.station, visit.station_name ?? visit.station);
+  const station = known.size
+    ? { name: "station", label: ctx.t("culture.station"), type: "select", required: true, options: [...known].map(([value, label]) => ({ value, label })) }
+    : { name: "station", label: ctx.t("culture.station"), required: true, spellcheck: "false" };
+  return formDialog({
+    title: ctx.t("culture.addVisit"),
+    fields: [
+      station,
+      { name: "starts", label: ctx.t("culture.starts"), type: "date", required: true, errorKeys: ["starts_at"] },
+      { name: "ends", label: ctx.t("culture.ends"), type: "date", required: true, hint: ctx.t("culture.endsHint"), errorKeys: ["ends_at"] },
+    ],
+    submitLabel: ctx.t("culture.addVisit"),
+    onSubmit: (values) => hub.post(`${path}/visits`, { station: values.station, starts_at: stationTimeToIso(`${values.starts}T00:00`), ends_at: stationTimeToIso(`${values.ends}T00:00`) }),
+  });
+}
+
+async function confirmed(ctx, control, { title, message, confirmLabel, danger = false }, work) {
+  if (!(await ctx.confirm({ title, message, confirmLabel, danger }))) return false;
+  try {
+    await whileBusy(control, work);
+    savedToast(ctx);
+    return true;
+  } catch (error) {
+    ctx.toast(problemTitle(error), { tone: "danger" });
+    return false;
+  }
+}
+
 const exhibitionView = {
   id: "culture-exhibition",
   path: "/culture/:code",
@@ -174,15 +205,44 @@ const exhibitionView = {
     const titles = new Map(exhibition.works.map((w) => [w.code, localized(w.title)]));
 
     const back = h("a", { href: ctx.router.href("/culture"), class: "muted" }, ctx.t("culture.back"));
+    const rerender = () => ctx.router.render({ keepFocus: true });
+    const retire = button({
+      label: ctx.t(exhibition.retired ? "culture.restore" : "culture.retire"),
+      dataset: { action: exhibition.retired ? "restore" : "retire" },
+      onClick: async (event) => {
+        const done = exhibition.retired
+          ? await confirmed(ctx, event.currentTarget, { title: ctx.t("culture.restore"), message: ctx.t("culture.restoreText"), confirmLabel: ctx.t("culture.restore") }, () => hub.post(`${path}/restore`, {}))
+          : await confirmed(ctx, event.currentTarget, { title: ctx.t("culture.retire"), message: ctx.t("culture.retireText"), confirmLabel: ctx.t("culture.retire"), danger: true }, () => hub.delete(path));
+        if (done) rerender();
+      },
+    });
     ctx.root.append(
-      pageHeader({ title: localized(exhibition.title), lead: h("p", { class: "muted" }, localized(exhibition.description) || null, " ", back) }),
+      pageHeader({ title: localized(exhibition.title), lead: h("p", { class: "muted" }, localized(exhibition.description) || null, " ", back), actions: curates(ctx) ? [retire] : [] }),
       h("p", { class: "culture-status" }, stateBadge(exhibition.retired ? "offline" : "ok", ctx.t(exhibition.retired ? "culture.retired" : "culture.running")), " ", h("span", { class: "mono muted" }, code)),
     );
 
     const answered = tour.items.filter((v) => v.answer === "accepted").length;
     ctx.root.append(
       panel(
-        { title: ctx.t("culture.tour"), id: "tour" },
+        {
+          title: ctx.t("culture.tour"),
+          id: "tour",
+          actions: curates(ctx)
+            ? [
+                button({
+                  label: ctx.t("culture.addVisit"),
+                  icon: "plus",
+                  dataset: { action: "add-visit" },
+                  onClick: async () => {
+                    if (await addVisit(ctx, hub, path, tour.items)) {
+                      savedToast(ctx);
+                      rerender();
+                    }
+                  },
+                }),
+              ]
+            : [],
+        },
         h("p", { class: "muted" }, ctx.t("culture.tourSummary", { accepted: answered, visits: tour.items.length })),
         dataTable({
           caption: ctx.t("culture.tour"),
@@ -195,7 +255,22 @@ const exhibitionView = {
             { label: ctx.t("culture.dates"), render: (v) => dateRange(v) },
             { label: ctx.t("culture.answer"), render: (v) => h("span", { dataset: { answer: v.answer } }, stateBadge(ANSWER_TONES[v.answer], ctx.t(`culture.answer.${v.answer}`)), " ", v.answered_at ? when(v.answered_at) : null) },
             { label: ctx.t("culture.link"), render: (v) => h("span", { dataset: { link: v.link } }, stateBadge(LINK_TONES[v.link], ctx.t(`culture.link.${v.link}`))) },
-          ],
+            curates(ctx) && {
+              label: ctx.t("console.actions"),
+              className: "actions",
+              render: (v) =>
+                button({
+                  label: ctx.t("culture.cancelVisit"),
+                  "aria-label": `${ctx.t("culture.cancelVisit")} ${v.station_name ?? v.station}`,
+                  dataset: { action: "cancel-visit", station: v.station },
+                  onClick: async (event) => {
+                    const visitPath = `${path}/visits/${encodeURIComponent(v.station)}/${encodeURIComponent(v.starts_at)}`;
+                    const text = { title: ctx.t("culture.cancelVisit"), message: ctx.t("culture.cancelVisitText", { station: v.station_name ?? v.station, dates: dateRange(v) }), confirmLabel: ctx.t("culture.cancelVisit"), danger: true };
+                    if (await confirmed(ctx, event.currentTarget, text, () => hub.delete(visitPath))) rerender();
+                  },
+                }),
+            },
+          ].filter(Boolean),
         }),
       ),
     );
