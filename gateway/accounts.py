@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import sessions
+from gateway import domain, sessions
 from gateway.models import Account, DeviceClient
 from gateway.schemas import AccountCreate, AccountUpdate
 from kernel.auth import ALL_STATIONS
@@ -142,7 +142,7 @@ async def upsert_device(
 
 
 def _stations_for(role: str, stations: list[str]) -> list[str]:
-    if role == "admin":
+    if role in domain.NETWORK_ROLES:
         return [ALL_STATIONS]
     if not stations:
         raise InvalidInput(

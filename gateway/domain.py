@@ -69,6 +69,7 @@ ROLE_SCOPES: dict[Role, tuple[str, ...]] = {
     "courier": ("parcels:deposit", "lockers:read"),
     "operator": ("station:operate",),
     "admin": ("station:operate", "network:admin"),
+    "culture": ("network:culture",),
     "device": (),
 }
 DeviceKind = Literal["screen", "kiosk", "locker_controller", "mobility_feed"]
@@ -78,7 +79,9 @@ DEVICE_KIND_SCOPES: dict[DeviceKind, tuple[str, ...]] = {
     "locker_controller": ("lockers:control",),
     "mobility_feed": ("mobility:report",),
 }
-STAFF_ROLES: frozenset[Role] = frozenset({"operator", "courier", "admin"})
+STAFF_ROLES: frozenset[Role] = frozenset({"operator", "courier", "admin", "culture"})
+# Roles that work across the whole network, not at some stations.
+NETWORK_ROLES: frozenset[str] = frozenset({"admin", "culture"})
 OPERATE_SCOPE = "station:operate"
 ADMIN_SCOPE = "network:admin"
 

@@ -37,7 +37,7 @@ Binding = Annotated[
 ]
 Username = Annotated[str, Field(min_length=3, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 Password = Annotated[str, Field(min_length=12, max_length=200, description="At least 12 characters")]
-StaffRole = Literal["operator", "courier", "admin"]
+StaffRole = Literal["operator", "courier", "admin", "culture"]
 
 
 class TokenResponse(BaseModel):

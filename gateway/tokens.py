@@ -39,7 +39,7 @@ def account_grant(
     return Grant(
         subject=f"{role}:{username}",
         role=role,
-        stations=ALL_STATIONS if role == "admin" else stations,
+        stations=ALL_STATIONS if role in domain.NETWORK_ROLES else stations,
         scope=domain.scopes_for(role),
         ttl_seconds=settings.staff_token_ttl_seconds,
         extra_claims={"carrier": carrier} if role == "courier" and carrier else {},

@@ -18,8 +18,8 @@ from kernel.errors import Forbidden, Unauthorized
 
 log = logging.getLogger(__name__)
 
-Role = Literal["traveller", "courier", "operator", "device", "admin"]
-ROLES: tuple[Role, ...] = ("traveller", "courier", "operator", "device", "admin")
+Role = Literal["traveller", "courier", "operator", "device", "admin", "culture"]
+ROLES: tuple[Role, ...] = ("traveller", "courier", "operator", "device", "admin", "culture")
 DeviceKind = Literal["screen", "kiosk", "locker_controller", "mobility_feed"]
 DEVICE_KINDS: tuple[DeviceKind, ...] = ("screen", "kiosk", "locker_controller", "mobility_feed")
 ALL_STATIONS = "*"
@@ -32,6 +32,8 @@ class Scope:
 
     OPERATE = "station:operate"
     NETWORK_ADMIN = "network:admin"
+    # The territory's culture team: curates the exhibitions that tour the stations (at the hub).
+    NETWORK_CULTURE = "network:culture"
     COLLECT_PARCELS = "parcels:collect"
     SEND_PARCELS = "parcels:send"
     DEPOSIT_PARCELS = "parcels:deposit"

@@ -44,6 +44,7 @@ ROLE_SCOPES: dict[Role, str] = {
     "courier": "parcels:deposit lockers:read",
     "operator": "station:operate",
     "admin": "station:operate network:admin",
+    "culture": "network:culture",
     "device": "",
 }
 DEVICE_SCOPES: dict[DeviceKind, str] = {

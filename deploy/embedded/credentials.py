@@ -38,6 +38,7 @@ def demo_credentials(stations: list[str], previous: dict[str, Any] | None) -> di
 
     # A courier works for one carrier: one demo courier per carrier the demo uses.
     accounts = [account("admin", "admin", ["*"])]
+    accounts += [account("culture", "culture", ["*"])]
     accounts += [account(name, "courier", list(stations), carrier) for name, carrier in DEMO_COURIERS.items()]
     accounts += [account(f"operator-{slug}", "operator", [slug]) for slug in stations]
     devices = []

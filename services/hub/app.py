@@ -5,6 +5,9 @@
   `GET /api/v1/network/stations/{slug}`: the operator overview of every station (link, lockers
   full, screens offline, alerts); `GET /api/v1/network/summary`: how many stations are in each
   status. All need `network:admin`.
+- Culture (`services/hub/culture/`): `/api/v1/network/exhibitions/...` (curation and tour),
+  `/api/v1/network/media` and the public `/media/{sha256}.{ext}`, `/api/v1/network/reach[.csv]`;
+  they need `network:culture` (or `network:admin`), media reads are public.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.middleware.cors import CORSMiddleware
 
 from kernel.auth import JwksClient, Principal, TokenVerifier
 from kernel.errors import Forbidden, NotFound, Unauthorized, install_problem_handlers
 from kernel.health import Check, CheckResult, health_router
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from kernel.pagination import Page, PageRequest, page_of_items, page_request
+from services.hub.culture.api import router as culture_router
 from services.hub.feed import NetworkFeed
 from services.hub.gbfs import network_manifest
 from services.hub.overview import StationStatus
@@ -179,7 +184,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Gare numérique — network hub",
-        description="Every station of the network: GBFS manifest and operator overview.",
+        description="Every station of the network: GBFS manifest, operator overview, culture on tour.",
         version="1.0.0",
         lifespan=lifespan,
     )
@@ -190,4 +195,13 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     app.include_router(health_router("hub", lambda request: hub_checks(request.app.state.feed)))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(router)
+    app.include_router(culture_router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID", "If-None-Match"],
+            expose_headers=["ETag", "X-Request-ID", "Content-Disposition"],
+        )
     return app

@@ -21,13 +21,18 @@ from typing import Any
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from kernel import topology
-from kernel.events import MOBILITY, STREAMS, CloudEvent
+from kernel.contracts.culture import EXHIBITION_CONFIG, ExhibitionPublished
+from kernel.errors import Problem
+from kernel.events import MOBILITY, SIGNAGE, STREAMS, CloudEvent
 from kernel.tasks import item_alone, record_item_failure, stop_task
+from services.hub.culture.domain import CultureLedger
+from services.hub.culture.store import Stored
 from services.hub.overview import (
     LinkInfo,
     StationStatus,
@@ -63,6 +68,9 @@ class NetworkFeed:
         self.sources: dict[str, dict[str, dict[str, Any]]] = {}
         # subscription -> whether its replay of the stream has reached the end
         self.caught_up: dict[str, bool] = {}
+        # Culture: every exhibition as the config stream holds it, and what stations said back.
+        self.exhibitions: dict[str, Stored] = {}
+        self.culture = CultureLedger()
         self._nc: NatsClient | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -88,6 +96,20 @@ class NetworkFeed:
 
     def status(self, slug: str) -> StationStatus:
         return station_status(self.view(slug), self.link(slug))
+
+    def jetstream(self) -> JetStreamContext:
+        """The hub's JetStream, to publish on; a 503 problem while the hub is not connected."""
+        if self._nc is None or not self._nc.is_connected:
+            raise Problem(
+                "The hub is not connected to its NATS cluster; retry shortly.", status=503, slug="unavailable"
+            )
+        return self._nc.jetstream(timeout=5)
+
+    def stored(self, stored: Stored) -> None:
+        """An exhibition version the hub published or read back (an older one never replaces a newer)."""
+        known = self.exhibitions.get(stored.exhibition.code)
+        if known is None or stored.revision > known.revision:
+            self.exhibitions[stored.exhibition.code] = stored
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -133,7 +155,8 @@ class NetworkFeed:
                 topology.CONFIG_STREAM,
                 f"{topology.STATION_DIRECTORY}.*",
                 DeliverPolicy.LAST_PER_SUBJECT,
-            )
+            ),
+            ("exhibitions", topology.CONFIG_STREAM, f"{EXHIBITION_CONFIG}.*", DeliverPolicy.LAST_PER_SUBJECT),
         ]
         for domain in STREAMS:
             # Availability changes all day long; only the latest of each kind says anything now.
@@ -141,7 +164,9 @@ class NetworkFeed:
             wanted.append((domain, topology.AGGREGATE_STREAMS[domain], f"gare.*.{domain}.>", policy))
         for name, stream, subject, policy in wanted:
             self.caught_up[name] = False
-            handler = self._on_directory if name == "directory" else self._on_event
+            handler = {"directory": self._on_directory, "exhibitions": self._on_exhibition}.get(
+                name, self._on_event
+            )
             delay = 0.5
             while True:
                 try:
@@ -185,6 +210,14 @@ class NetworkFeed:
             return
         self.directory[registration.slug] = registration
 
+    def _on_exhibition(self, msg: Msg) -> None:
+        try:
+            exhibition = ExhibitionPublished.model_validate_json(msg.data)
+        except ValidationError as exc:
+            log.warning("ignoring a malformed exhibition", extra={"subject": msg.subject, "error": str(exc)})
+            return
+        self.stored(Stored(exhibition, msg.metadata.sequence.stream))
+
     def _on_event(self, msg: Msg) -> None:
         tokens = parse_subject(msg.subject)
         if tokens is None:
@@ -198,6 +231,11 @@ class NetworkFeed:
         if event.station_id != station:
             log.warning("ignoring an event whose source is another station", extra={"subject": msg.subject})
             return
+        if domain == SIGNAGE and CultureLedger.reads(entity, verb):
+            try:
+                self.culture.apply(event.id, station, entity, verb, event.data)
+            except ValidationError:
+                log.warning("ignoring a malformed culture event", extra={"subject": msg.subject})
         self.views.setdefault(station, StationView(slug=station)).apply(domain, entity, verb, event)
         EVENTS.labels(station=station, domain=domain).inc()
 

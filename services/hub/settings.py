@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from kernel.settings import Environment
+from kernel.settings import Environment, split_list
 from services.hub import HUB
 
 
@@ -29,6 +30,16 @@ class HubSettings(BaseSettings):
     # How often the hub reads the state of its sources (lag, last contact) from JetStream.
     source_poll_seconds: float = Field(default=2.0, gt=0)
     manifest_ttl_seconds: int = Field(default=60, ge=0)
+    # Culture: the hub's public address that goes into each work's media URL (default: the address a
+    # request came by), the largest upload, and the replicas of the media's object store (as the
+    # hub's streams: 3 on the hub cluster).
+    public_url: str | None = None
+    media_max_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
+    media_replicas: int = Field(default=3, ge=1, le=5)
+    # Web origins allowed to call the hub from a browser (a station gateway's console): `a,b`.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    _split = field_validator("cors_origins", mode="before")(split_list)
     log_level: str = "INFO"
 
     @property

@@ -17,4 +17,7 @@ export const VIEW_MODULES = [
 
   // ── Kiosk: places, pathways, equipment outages, route preview ──
   () => import("./kiosk/view.js"),
+
+  // ── Culture: exhibitions curated at the hub, their tour and reach (network roles) ──
+  () => import("./culture/view.js"),
 ];
