@@ -139,7 +139,7 @@ function hitItem(hit) {
   const code = destination ? destination.code : hit.place.code;
   const content = destination
     ? [
-        h("span", { class: "hit__name" }, destination.name, ...destination.lines.map((line) => h("span", { class: "hit__line" }, line))),
+        h("span", { class: "hit__name" }, h("span", { class: "hit__text" }, destination.name), ...destination.lines.map((line) => h("span", { class: "hit__line" }, line))),
         h(
           "span",
           { class: "hit__exit" },
@@ -336,7 +336,7 @@ function drawDepartures() {
           h(
             "tr",
             { "data-status": row.status, "data-mode": row.mode },
-            h("td", null, h("span", { class: "board__line", style: row.color ? `background:${row.color};color:${textOn(row.color)}` : null }, row.line)),
+            h("td", null, h("span", { class: "board__line", style: row.color ? { background: row.color, color: textOn(row.color) } : null }, row.line)),
             h(
               "td",
               null,
