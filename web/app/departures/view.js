@@ -100,7 +100,7 @@ export default {
                   h(
                     "div",
                     { class: "list__body" },
-                    h("p", { class: "list__title" }, t("departures.takeExit", { exit: hit.place.name })),
+                    h("p", { class: "list__title" }, `⇱ ${hit.place.name}`),
                     h("p", { class: "list__meta" }, `${hit.destination.name}${hit.destination.lines.length ? ` · ${hit.destination.lines.join(" ")}` : ""} · ${distanceText(hit.destination.walking_m, lang())}`),
                   ),
                   h("a", { class: "button button--small", href: `#/route?${new URLSearchParams({ station, to: hit.destination.code })}` }, t("departures.route")),
