@@ -147,8 +147,9 @@ def test_the_main_flow_fits_the_screen_and_finds_the_exit_for_the_153(page: Page
     expect(page.locator("#hits button[data-code=bus-carrefour-pleyel]")).to_have_attribute(
         "data-exit", "exit-rue-pleyel"
     )
+    # The distance is isolated left to right (U+2066 ... U+2069), so that it reads "140 m" in Arabic too.
     expect(page.locator("#hits button[data-code=bus-carrefour-pleyel]")).to_contain_text(
-        "Sortie Rue Pleyel · 140 m"
+        re.compile("Sortie Rue Pleyel · \u2066140 m\u2069")
     )
     assert_fits(page, "which exit for the 153")
     page.click("#hits button[data-code=bus-carrefour-pleyel]")

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { boardRows, distanceText, minutesUntil, textOn, walkingMinutes } from "../../web/common/departures.js";
+import { boardRows, distanceText, isolated, minutesUntil, textOn, walkingMinutes } from "../../web/common/departures.js";
 import { IDLE_SECONDS, IdleWatch, idleDelay } from "../../web/kiosk/idle.js";
 
 const NOW = Date.parse("2026-12-07T08:00:00Z");
@@ -82,6 +82,7 @@ describe("the way out", () => {
     expect(distanceText(3)).toBe("10 m");
     expect(distanceText(1234, "fr")).toBe("1,2 km");
     expect(distanceText(1234, "en")).toBe("1.2 km");
+    expect(isolated("510 m")).toBe("\u2066510 m\u2069");
     expect(walkingMinutes(20)).toBe(1);
     expect(walkingMinutes(200)).toBe(3);
   });

@@ -100,3 +100,13 @@ export function distanceText(metres, locale = "fr") {
 export function walkingMinutes(seconds) {
   return Math.max(1, Math.round(seconds / 60));
 }
+
+/**
+ * A number with its Latin unit kept in its order inside a right-to-left sentence ("510 m", not
+ * "m 510"): wrapped in a left-to-right isolate (Unicode bidi LRI … PDI).
+ * @param {string} text
+ * @returns {string}
+ */
+export function isolated(text) {
+  return `\u2066${text}\u2069`;
+}

@@ -9,7 +9,7 @@
 // hall by default; the idle wait, 60 s by default, shorter in tests).
 
 import { Api, ApiError } from "../common/api.js";
-import { boardRows, distanceText, textOn, walkingMinutes } from "../common/departures.js";
+import { boardRows, distanceText, isolated, textOn, walkingMinutes } from "../common/departures.js";
 import { $, h } from "../common/dom.js";
 import { autonym, i18n, t } from "../common/i18n.js";
 import { itemsOf } from "../common/pages.js";
@@ -143,7 +143,7 @@ function hitItem(hit) {
         h(
           "span",
           { class: "hit__exit" },
-          t("kiosk.viaExit", { exit: hit.place.name, distance: distanceText(destination.walking_m, lang()) }),
+          t("kiosk.viaExit", { exit: hit.place.name, distance: isolated(distanceText(destination.walking_m, lang())) }),
         ),
       ]
     : [h("span", { class: "hit__name" }, hit.place.name)];
@@ -234,7 +234,7 @@ function outsideStep(outside) {
     "p",
     { class: "route__outside", id: "route-outside", "data-destination": d.code },
     h("span", { class: "route__change", "aria-hidden": "true" }, "⇱"),
-    t("kiosk.outside", { distance: distanceText(outside.walking_m, lang()), minutes: walkingMinutes(outside.walking_s), name: d.name }),
+    t("kiosk.outside", { distance: isolated(distanceText(outside.walking_m, lang())), minutes: walkingMinutes(outside.walking_s), name: d.name }),
     d.lines.length ? h("span", { class: "route__lines" }, ...d.lines.map((line) => h("span", { class: "hit__line" }, line))) : null,
   );
 }

@@ -2,7 +2,7 @@
 // the stream cannot open), each bus with the exit to take; and "which exit for …": a bus line, a
 // street, a Vélib' dock typed in finds the exit that leads to it.
 
-import { boardRows, distanceText, textOn } from "../../common/departures.js";
+import { boardRows, distanceText, isolated, textOn } from "../../common/departures.js";
 import { h } from "../../common/dom.js";
 import { itemsOf } from "../../common/pages.js";
 import { emptyState } from "../../common/ui.js";
@@ -101,7 +101,7 @@ export default {
                     "div",
                     { class: "list__body" },
                     h("p", { class: "list__title" }, `⇱ ${hit.place.name}`),
-                    h("p", { class: "list__meta" }, `${hit.destination.name}${hit.destination.lines.length ? ` · ${hit.destination.lines.join(" ")}` : ""} · ${distanceText(hit.destination.walking_m, lang())}`),
+                    h("p", { class: "list__meta" }, `${hit.destination.name}${hit.destination.lines.length ? ` · ${hit.destination.lines.join(" ")}` : ""} · ${isolated(distanceText(hit.destination.walking_m, lang()))}`),
                   ),
                   h("a", { class: "button button--small", href: `#/route?${new URLSearchParams({ station, to: hit.destination.code })}` }, t("departures.route")),
                 ),

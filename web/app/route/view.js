@@ -4,7 +4,7 @@
 // #/route?station=<slug>&from=<place>&to=<place or destination>&profile=<profile>&lang=<tag>
 // It asks the kiosk service again (so it follows outages) in the app's language.
 
-import { distanceText, walkingMinutes } from "../../common/departures.js";
+import { distanceText, isolated, walkingMinutes } from "../../common/departures.js";
 import { h } from "../../common/dom.js";
 import { itemsOf } from "../../common/pages.js";
 import { emptyState, problemNotice } from "../../common/ui.js";
@@ -150,7 +150,7 @@ export default {
                 },
               },
               h("span", null, name, d?.lines.length ? ` · ${d.lines.join(" ")}` : ""),
-              d ? h("span", { class: "muted" }, t("route.viaExit", { exit: hit.place.name, distance: distanceText(d.walking_m, lang()) })) : null,
+              d ? h("span", { class: "muted" }, t("route.viaExit", { exit: hit.place.name, distance: isolated(distanceText(d.walking_m, lang())) })) : null,
             ),
           );
         }),
@@ -220,7 +220,7 @@ export default {
           h(
             "p",
             { class: "notice notice--success", id: "route-outside" },
-            t("route.outside", { distance: distanceText(o.walking_m, lang()), minutes: walkingMinutes(o.walking_s), name: o.destination.name }),
+            t("route.outside", { distance: isolated(distanceText(o.walking_m, lang())), minutes: walkingMinutes(o.walking_s), name: o.destination.name }),
             o.destination.lines.length ? ` (${o.destination.lines.join(", ")})` : "",
           ),
         );
