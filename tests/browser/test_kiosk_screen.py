@@ -215,6 +215,8 @@ def test_in_arabic_right_to_left_it_still_fits(page: Page, screenshots: Screensh
     page.fill("#search", "Vélib")
     dock = page.locator("#hits button[data-kind=vehicle_station]").first
     expect(dock).to_be_visible()
+    # Its bikes now, beside it, from bike_share's events.
+    expect(page.locator("#hits button[data-kind=vehicle_station] .hit__bikes").first).to_be_visible()
     dock.click()
     expect(page.locator("#route")).to_have_attribute("data-found", "true")
     expect(page.locator("#route-outside")).to_be_visible()

@@ -137,9 +137,19 @@ async function showHits() {
 function hitItem(hit) {
   const destination = hit.destination;
   const code = destination ? destination.code : hit.place.code;
+  // A dock outside: its bikes now, from the live panel bike_share's events feed.
+  const dock = destination?.vehicle_station_id
+    ? (state.live?.vehicles?.items ?? []).find((v) => v.vehicle_station_id === destination.vehicle_station_id)
+    : null;
   const content = destination
     ? [
-        h("span", { class: "hit__name" }, h("span", { class: "hit__text" }, destination.name), ...destination.lines.map((line) => h("span", { class: "hit__line" }, line))),
+        h(
+          "span",
+          { class: "hit__name" },
+          h("span", { class: "hit__text" }, destination.name),
+          ...destination.lines.map((line) => h("span", { class: "hit__line" }, line)),
+          dock ? h("span", { class: "hit__line hit__bikes", "data-available": String(dock.num_vehicles_available) }, t("kiosk.available", { count: dock.num_vehicles_available })) : null,
+        ),
         h(
           "span",
           { class: "hit__exit" },
