@@ -73,6 +73,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unknown-schedule": ProblemType(404, "The station has no schedule with this code."),
     "unknown-alert": ProblemType(404, "The station has no such alert."),
     "unknown-place": ProblemType(404, "The station's graph has no place with this code."),
+    "unknown-exit": ProblemType(404, "The station's graph has no exit with this code."),
+    "unknown-destination": ProblemType(404, "The exit leads to nothing with this code."),
     "unknown-system": ProblemType(404, "No vehicle-sharing system with this id."),
     "unknown-pricing-plan": ProblemType(404, "No pricing plan with this id."),
     "unknown-vehicle-type": ProblemType(404, "No vehicle type with this id."),

@@ -89,6 +89,7 @@ INFO_KIOSK = Service(
     domain="kiosk",
     public_read_paths=(
         "/equipment",
+        "/exits",
         "/graph/gtfs",
         "/levels",
         "/live",

@@ -85,6 +85,8 @@ def fuzz_config(stack: StationStack) -> str:
         # The kiosk's device: nothing else in this run uses it, so unpairing it breaks nothing.
         r"^/auth/devices/\{client_id\}$": {"path.client_id": KIOSK_DEVICE},
         r"^/auth/devices$": {"query.station": SAINT_DENIS},
+        # An exit that exists, so the fuzzer reaches what it leads to, not only the 404.
+        r"/kiosk/exits/\{exit_code\}": {"path.exit_code": "exit-rue-pleyel"},
     }
     lines = [
         f"base-url = {toml_string(stack.gateway_url)}",

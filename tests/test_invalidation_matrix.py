@@ -1040,6 +1040,17 @@ async def add_pathway(ctx: Ctx) -> None:
     )
 
 
+DESTINATIONS = f"{KIOSK}/exits/exit-rue-pleyel/destinations"
+
+
+async def add_destination(ctx: Ctx) -> None:
+    await ctx.call(
+        "POST",
+        DESTINATIONS,
+        json={"code": "rue-test", "kind": "street", "names": {"fr": "Rue test"}, "lat": 48.918, "lon": 2.346},
+    )
+
+
 def locker_event(*, free: int) -> Any:
     return new_event(
         station_id=SAINT_DENIS,
@@ -1130,6 +1141,15 @@ KIOSK_WRITES = {
             headers={"content-type": "application/zip"},
         ),
         "map",
+    ),
+    # What an exit leads to is read by search and routes, which are not hot reads.
+    f"POST {KIOSK_T}/exits/{{exit_code}}/destinations": row(add_destination),
+    f"PATCH {KIOSK_T}/exits/{{exit_code}}/destinations/{{code}}": row(
+        lambda ctx: ctx.call("PATCH", f"{DESTINATIONS}/rue-test", json={"walking_m": 30}),
+        prepare=add_destination,
+    ),
+    f"DELETE {KIOSK_T}/exits/{{exit_code}}/destinations/{{code}}": row(
+        lambda ctx: ctx.call("DELETE", f"{DESTINATIONS}/rue-test"), prepare=add_destination
     ),
     f"PUT {KIOSK_T}/equipment/{{code}}": row(
         lambda ctx: ctx.call(

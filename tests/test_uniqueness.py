@@ -83,6 +83,7 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("info_kiosk", "level", ("id",)): SERVER_CHOSEN,
     ("info_kiosk", "place", ("id",)): SERVER_CHOSEN,
     ("info_kiosk", "pathway", ("id",)): SERVER_CHOSEN,
+    ("info_kiosk", "exit_destination", ("id",)): SERVER_CHOSEN,
     ("info_kiosk", "station_graph", ("station_id",)): "one graph per station, replaced by its writes",
     ("info_kiosk", "equipment_outage", ("station_id", "place_code")): "PUT /equipment/{code} replaces it",
     ("info_kiosk", "vehicle_availability", ("vehicle_station_id",)): READ_MODEL,
@@ -252,6 +253,13 @@ def place_body(api: Api, key: str) -> dict[str, Any]:
     }
 
 
+def destination_body(api: Api, key: str) -> dict[str, Any]:
+    return {"code": key, "kind": "street", "names": {"fr": f"Rue {key}"}, "lat": 48.918, "lon": 2.346}
+
+
+DESTINATIONS = f"{STATION}/kiosk/exits/exit-rue-pleyel/destinations"
+
+
 def pathway_body(api: Api, key: str) -> dict[str, Any]:
     ends = [api.made("POST", f"{STATION}/kiosk/places", place_body(api, new_key("e"))) for _ in range(2)]
     return {
@@ -337,6 +345,7 @@ ENTITIES: dict[str, Entity] = {
     "pathway": Entity(
         f"{STATION}/kiosk/pathways", pathway_body, lambda b: f"{STATION}/kiosk/pathways/{b['code']}"
     ),
+    "exit_destination": Entity(DESTINATIONS, destination_body, lambda b: f"{DESTINATIONS}/{b['code']}"),
     "account": Entity(
         "/auth/accounts", account_body, lambda b: f"/auth/accounts/{b['username']}", who="admin"
     ),
@@ -383,6 +392,9 @@ COLLISIONS: dict[Rule, Covered] = {
     ("info_kiosk", "level", ("station_id", "code")): Covered("level", ("code",), ("code",)),
     ("info_kiosk", "place", ("station_id", "code")): Covered("place", ("code",), ("code",)),
     ("info_kiosk", "pathway", ("station_id", "code")): Covered("pathway", ("code",), ("code",)),
+    ("info_kiosk", "exit_destination", ("station_id", "exit_code", "code")): Covered(
+        "exit_destination", ("code",), ("code",)
+    ),
     ("gateway", "account", ("username",)): Covered("account", ("username",), ("username",)),
 }
 

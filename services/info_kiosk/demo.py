@@ -12,6 +12,8 @@ from kernel.catalog import CatalogStation, load_catalog
 from kernel.geo import EARTH_RADIUS_M
 from kernel.settings import ServiceSettings
 from services.info_kiosk import gtfs
+from services.info_kiosk.exits import service as exits
+from services.info_kiosk.exits.demo import DEMO_DESTINATIONS
 from services.info_kiosk.schemas import Category, PointOfInterestCreate
 from services.info_kiosk.service import points_of_interest, station_graph
 
@@ -153,3 +155,22 @@ async def load_demo(
                     await points_of_interest.create_point_of_interest(
                         session=session, station_id=station.slug, point_in=point_in
                     )
+            await load_way_out(session, station)
+
+
+async def load_way_out(session: AsyncSession, station: CatalogStation) -> None:
+    """The catalog's docks at their nearest exit, and the demo's streets, stops and landmarks."""
+    await exits.import_catalog(session=session, station=station)
+    existing = {
+        (row.exit_code, row.code)
+        for row in await exits.destinations(session=session, station_id=station.slug)
+    }
+    for exit_code, destinations in DEMO_DESTINATIONS.get(station.slug, {}).items():
+        for destination_in in destinations:
+            if (exit_code, destination_in.code) not in existing:
+                await exits.create_destination(
+                    session=session,
+                    station_id=station.slug,
+                    exit_code=exit_code,
+                    destination_in=destination_in,
+                )

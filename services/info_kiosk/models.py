@@ -176,3 +176,32 @@ class SourceActivity(Base):
     station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# -- the way out: what each exit leads to -----------------------------------------------------------
+
+
+class ExitDestination(Base):
+    """What is outside one exit: a street, a bus stop and its lines, a dock, a taxi rank, a landmark.
+
+    From the station catalog's open data (`source` "catalog") or entered by an operator ("operator").
+    The same code may sit under two exits (a bus stop between them); each row says how far it is."""
+
+    __tablename__ = "exit_destination"
+    __table_args__ = (UniqueConstraint("station_id", "exit_code", "code"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    exit_code: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    lines: Mapped[list[str]] = mapped_column(JSON)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    # Set by the operator who walked it; else estimated from the coordinates (domain.walking_m).
+    walking_m: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))
+    # bike_share's vehicle station id for a dock, so its live availability can be shown beside it.
+    vehicle_station_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,6 +13,7 @@ from kernel.contracts.mobility import VehicleStationStatusChanged
 from kernel.fields import JSON_INTEGER, ByLanguage, Label, PartialUpdate, StrictInput, Timestamp
 from kernel.fields import LanguageTag as LanguageTag  # the type of the `lang` query parameter
 from services.info_kiosk.domain.graph_rules import PathwayMode, PlaceKind, Profile
+from services.info_kiosk.exits.domain import DestinationKind
 from services.info_kiosk.models import PointOfInterest
 
 Category = Literal[
@@ -243,6 +244,47 @@ class StationMap(BaseModel):
     pathways: list[PathwayPublic]
 
 
+# -- the way out ------------------------------------------------------------------------------------
+
+
+class DestinationPublic(BaseModel):
+    exit_code: str
+    code: str
+    kind: DestinationKind
+    name: str
+    names: dict[str, str]
+    lines: list[str]
+    lat: float
+    lon: float
+    walking_m: float = Field(description="From the exit, measured or estimated (see `walking_estimated`).")
+    walking_estimated: bool
+    walking_s: float
+    source: str = Field(description="`catalog` (the station catalog's open data) or `operator`.")
+    vehicle_station_id: str | None
+
+
+class ExitPublic(BaseModel):
+    """An exit of the station (a place of kind `entrance_exit`) and what it leads to."""
+
+    code: str
+    name: str
+    names: dict[str, str]
+    level_code: str
+    lat: float
+    lon: float
+    out_of_service: bool
+    destinations: list[DestinationPublic]
+
+
+class OutsidePublic(BaseModel):
+    """The end of a route outside the station: through which exit, then how far on foot."""
+
+    exit_code: str
+    destination: DestinationPublic
+    walking_m: float
+    walking_s: float
+
+
 # -- routes and search ------------------------------------------------------------------------------
 
 
@@ -287,11 +329,17 @@ class RouteAnswerPublic(BaseModel):
     route: RoutePublic | None
     explanation: ExplanationPublic | None
     alternative: RoutePublic | None
+    outside: OutsidePublic | None = Field(
+        default=None, description="When `to` is outside the station: the exit, then the walk from it."
+    )
 
 
 class SearchHitPublic(BaseModel):
+    """A place; or, for "which exit for …", the exit (`place`) and what it leads to (`destination`)."""
+
     place: PlacePublic
     score: float
+    destination: DestinationPublic | None = None
 
 
 # -- equipment and live panels ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ def test_a_kiosk_route_follows_an_outage_and_goes_to_the_phone(
     page.set_viewport_size({"width": KIOSK["width"], "height": KIOSK["height"]})
     page.goto(f"/kiosk/?station={VILLEJUIF}&here=exit-bd-maxime-gorki")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.click("#attract-station")  # touch to start (away from the language buttons)
     page.click("[data-lang=ar]")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")

@@ -18,4 +18,7 @@ export const VIEW_MODULES = [
 
   // ── Extension point: route (issue 10, info kiosk): a route in the station, from a kiosk's QR ──
   () => import("./route/view.js"),
+
+  // ── Extension point: departures (issue 18): next trains and buses, which exit for … ──
+  () => import("./departures/view.js"),
 ];

@@ -1,18 +1,48 @@
-// The station's kiosk (/kiosk/): plan of each level drawn from the graph's coordinates, search in
-// any language, a route step by step that follows live outages, live panels, and a QR code that
-// hands the route to the traveller app on a phone. Static ES module, no build step.
+// The station's kiosk (/kiosk/), a 1080×1920 portrait touch screen: an attract screen in the
+// station's languages; then, on one screen without scrolling, search or pick a destination (inside
+// the station, or outside it: "which exit for the 153?"), the route step by step on the plan of each
+// level (it follows live outages), a QR code that hands it to the traveller app, the next departures
+// and the live panels. After a minute without a touch it goes back to its start.
+// Static ES module, no build step.
 //
-// Address: /kiosk/?station=<slug>&here=<place code> (where the kiosk stands; the hall by default).
+// Address: /kiosk/?station=<slug>&here=<place code>&idle=<seconds> (where the kiosk stands, the
+// hall by default; the idle wait, 60 s by default, shorter in tests).
 
-import { Api } from "../common/api.js";
+import { Api, ApiError } from "../common/api.js";
+import { boardRows, distanceText, isolated, textOn, walkingMinutes } from "../common/departures.js";
 import { $, h } from "../common/dom.js";
 import { autonym, i18n, t } from "../common/i18n.js";
 import { itemsOf } from "../common/pages.js";
 import { DisplayPreferences } from "../common/prefs.js";
+import { IdleWatch, idleDelay } from "./idle.js";
 import { levelChanges, planSvg } from "./plan.js";
 
 const LANGUAGES = ["fr", "en", "es", "de", "it", "pt", "zh", "ar"];
+// The station's language: the one the kiosk starts in, and goes back to for the next person.
+const DEFAULT_LANGUAGE = LANGUAGES[0];
+// "Touch to start", each in its own language: the attract screen shows them all at once.
+/** @type {Record<string, string>} */
+const TOUCH_TO_START = {
+  fr: "Touchez l'écran pour commencer",
+  en: "Touch the screen to start",
+  es: "Toque la pantalla para empezar",
+  de: "Berühren Sie den Bildschirm, um zu beginnen",
+  it: "Tocca lo schermo per iniziare",
+  pt: "Toque no ecrã para começar",
+  zh: "触摸屏幕开始",
+  ar: "المس الشاشة للبدء",
+};
 const PROFILES = ["fastest", "step_free", "avoid_stairs", "avoid_escalators", "least_walking"];
+// Destinations a traveller picks without typing: each fills the search with words it understands
+// in every language (the service searches names and kinds in all of them).
+const PICKS = [
+  { key: "platforms", query: "quai" },
+  { key: "exits", query: "sortie" },
+  { key: "bus", query: "bus" },
+  { key: "bikes", query: "vélib" },
+  { key: "taxi", query: "taxi" },
+  { key: "toilets", query: "toilettes" },
+];
 const params = new URLSearchParams(location.search);
 const station = params.get("station") || "saint-denis-pleyel";
 const here = params.get("here") || "hall";
@@ -21,7 +51,19 @@ const api = new Api();
 // A kiosk keeps nothing for the next person.
 const prefs = new DisplayPreferences({ storageKey: null });
 
-const state = { map: null, level: null, to: null, profile: "fastest", route: null, outages: "", live: null };
+const state = {
+  map: null,
+  level: null,
+  to: null,
+  profile: "fastest",
+  route: null,
+  outages: "",
+  live: null,
+  stationName: "",
+  departures: null,
+  departuresFailed: false,
+  disruptions: [],
+};
 
 function lang() {
   return i18n.locale.split("-")[0];
@@ -67,7 +109,8 @@ function drawPlan() {
       ),
     ),
   );
-  $("#plan").replaceChildren(planSvg({ map, level, route, here, to: state.to, hereLabel: t("kiosk.here"), label: t("kiosk.plan") }));
+  const to = state.route?.outside?.exit_code ?? state.to;
+  $("#plan").replaceChildren(planSvg({ map, level, route, here, to, hereLabel: t("kiosk.here"), label: t("kiosk.plan") }));
 }
 
 // -- search and route -----------------------------------------------------------------------------
@@ -84,26 +127,51 @@ async function showHits() {
     latest["/search"] = (latest["/search"] ?? 0) + 1; // an answer still on its way is not shown
     return $("#hits").replaceChildren();
   }
-  const results = await get("/search", { q, limit: 10 });
+  const results = await get("/search", { q, limit: 8 });
   if (!results) return;
-  // The best hits first: the first page, ten of them, is all the kiosk shows.
-  $("#hits").replaceChildren(
-    ...itemsOf(results, "/search").map((hit) =>
-      h(
-        "li",
-        null,
+  // The best hits first: the first page, eight of them, is all the kiosk shows.
+  $("#hits").replaceChildren(...itemsOf(results, "/search").map(hitItem));
+}
+
+/** A place inside; or what is outside an exit, with the exit to take ("which exit for …"). */
+function hitItem(hit) {
+  const destination = hit.destination;
+  const code = destination ? destination.code : hit.place.code;
+  // A dock outside: its bikes now, from the live panel bike_share's events feed.
+  const dock = destination?.vehicle_station_id
+    ? (state.live?.vehicles?.items ?? []).find((v) => v.vehicle_station_id === destination.vehicle_station_id)
+    : null;
+  const content = destination
+    ? [
         h(
-          "button",
-          {
-            type: "button",
-            class: `button button--block${hit.place.code === state.to ? " button--primary" : ""}`,
-            "aria-pressed": String(hit.place.code === state.to),
-            "data-code": hit.place.code,
-            onClick: () => choose(hit.place.code),
-          },
-          hit.place.name,
+          "span",
+          { class: "hit__name" },
+          h("span", { class: "hit__text" }, destination.name),
+          ...destination.lines.map((line) => h("span", { class: "hit__line" }, line)),
+          dock ? h("span", { class: "hit__line hit__bikes", "data-available": String(dock.num_vehicles_available) }, t("kiosk.available", { count: dock.num_vehicles_available })) : null,
         ),
-      ),
+        h(
+          "span",
+          { class: "hit__exit" },
+          t("kiosk.viaExit", { exit: hit.place.name, distance: isolated(distanceText(destination.walking_m, lang())) }),
+        ),
+      ]
+    : [h("span", { class: "hit__name" }, hit.place.name)];
+  return h(
+    "li",
+    null,
+    h(
+      "button",
+      {
+        type: "button",
+        class: `button button--block hit${code === state.to ? " button--primary" : ""}`,
+        "aria-pressed": String(code === state.to),
+        "data-code": code,
+        "data-exit": destination ? hit.place.code : null,
+        "data-kind": destination ? destination.kind : hit.place.kind,
+        onClick: () => choose(code),
+      },
+      ...content,
     ),
   );
 }
@@ -145,8 +213,11 @@ async function showRoute() {
   state.route = answer;
   const shown = answer.route ?? answer.alternative;
   const body = [];
+  const outside = answer.outside;
   if (answer.route) {
-    body.push(h("p", { class: "list__title" }, t("kiosk.duration", { minutes: Math.max(1, Math.round(answer.route.time_s / 60)) })), steps(answer.route));
+    const seconds = answer.route.time_s + (outside ? outside.walking_s : 0);
+    body.push(h("p", { class: "list__title" }, t("kiosk.duration", { minutes: Math.max(1, Math.round(seconds / 60)) })), steps(answer.route));
+    if (outside) body.push(outsideStep(outside));
   } else {
     body.push(h("p", { class: "route__explanation", role: "alert", id: "route-explanation" }, answer.explanation.message));
     if (answer.alternative) body.push(h("h3", null, t("kiosk.alternative")), steps(answer.alternative));
@@ -155,13 +226,27 @@ async function showRoute() {
   container.replaceChildren(...body);
   $("#route").dataset.places = shown ? shown.places.join(" ") : "";
   $("#route").dataset.found = String(answer.found);
+  $("#route").dataset.exit = outside ? outside.exit_code : "";
   const qr = new URLSearchParams({ from: here, to: state.to, profile: state.profile, lang: lang() });
   $("#qr-image").src = `${base}/route/qr?${qr}`;
   $("#qr-image").alt = t("kiosk.qr");
   $("#qr").hidden = false;
-  const destination = state.map?.places.find((p) => p.code === state.to);
+  const end = outside ? outside.exit_code : state.to;
+  const destination = state.map?.places.find((p) => p.code === end);
   if (destination) state.level = destination.level_code;
   drawPlan();
+}
+
+/** The walk outside, after the exit: how far, how long, to what (and its lines). */
+function outsideStep(outside) {
+  const d = outside.destination;
+  return h(
+    "p",
+    { class: "route__outside", id: "route-outside", "data-destination": d.code },
+    h("span", { class: "route__change", "aria-hidden": "true" }, "⇱"),
+    t("kiosk.outside", { distance: isolated(distanceText(outside.walking_m, lang())), minutes: walkingMinutes(outside.walking_s), name: d.name }),
+    d.lines.length ? h("span", { class: "route__lines" }, ...d.lines.map((line) => h("span", { class: "hit__line" }, line))) : null,
+  );
 }
 
 // -- live panels ----------------------------------------------------------------------------------
@@ -200,6 +285,7 @@ async function refreshLive() {
   }
   if (!live) return;
   state.live = live;
+  drawAlerts();
   const outages = live.outages.map((o) => o.place_code).join(" ");
   drawLive(live);
   $("#live").dataset.outages = outages;
@@ -218,6 +304,164 @@ async function loadMap() {
   drawPlan();
 }
 
+// -- departures and disruptions -------------------------------------------------------------------
+
+async function refreshDepartures() {
+  try {
+    const answer = await get("/departures");
+    if (!answer) return;
+    state.departures = answer;
+    state.departuresFailed = false;
+  } catch (error) {
+    // No departures at this station (404): the board says so. A failure keeps the last board shown.
+    if (error instanceof ApiError && error.status === 404) state.departures = null;
+    state.departuresFailed = true;
+  }
+  drawDepartures();
+}
+
+function drawDepartures() {
+  const rows = boardRows(state.departures, Date.now(), { perLine: 2, limit: 8 });
+  const board = $("#departures");
+  board.dataset.rows = String(rows.length);
+  board.dataset.failed = String(state.departuresFailed);
+  if (!rows.length) {
+    $("#departures-body").replaceChildren(h("p", { class: "muted kiosk__empty", id: "departures-none" }, t("kiosk.noDepartures")));
+    return;
+  }
+  const exits = new Map((state.map?.places ?? []).map((p) => [p.code, p.name]));
+  $("#departures-body").replaceChildren(
+    h(
+      "table",
+      { class: "board" },
+      h(
+        "thead",
+        null,
+        h("tr", null, h("th", { scope: "col" }, t("kiosk.line")), h("th", { scope: "col" }, t("kiosk.direction")), h("th", { scope: "col" }, t("kiosk.in"))),
+      ),
+      h(
+        "tbody",
+        null,
+        rows.map((row) =>
+          h(
+            "tr",
+            { "data-status": row.status, "data-mode": row.mode },
+            h("td", null, h("span", { class: "board__line", style: row.color ? { background: row.color, color: textOn(row.color) } : null }, row.line)),
+            h(
+              "td",
+              null,
+              h("span", { class: "board__direction" }, row.destination),
+              row.exitCode && exits.has(row.exitCode) ? h("span", { class: "board__exit" }, exits.get(row.exitCode)) : null,
+            ),
+            h(
+              "td",
+              { class: "board__time" },
+              row.status === "cancelled"
+                ? h("span", { class: "board__cancelled" }, t("kiosk.cancelled"))
+                : row.minutes === 0
+                  ? t("kiosk.now")
+                  : t("kiosk.minutes", { minutes: row.minutes }),
+              row.status === "delayed" && row.delayMinutes ? h("span", { class: "board__delay" }, ` +${row.delayMinutes}`) : null,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function refreshDisruptions() {
+  try {
+    const answer = await get("/disruptions", { limit: 5 });
+    if (!answer) return;
+    state.disruptions = itemsOf(answer, "/disruptions");
+  } catch {
+    state.disruptions = [];
+  }
+  drawAlerts();
+}
+
+/** A text of a disruption in the kiosk's language, else French, else any. */
+function localText(texts) {
+  if (!texts || typeof texts === "string") return texts ?? "";
+  return texts[lang()] ?? texts[DEFAULT_LANGUAGE] ?? Object.values(texts)[0] ?? "";
+}
+
+/** Alerts and disruptions at the top, where a person standing in front of the kiosk sees them. */
+function drawAlerts() {
+  const alerts = (state.live?.alerts?.items ?? []).map((a) => ({ severity: a.severity, text: a.text }));
+  const disruptions = state.disruptions.map((d) => ({ severity: d.severity, text: localText(d.text) }));
+  const all = [...alerts, ...disruptions].filter((a) => a.text).slice(0, 2);
+  const banner = $("#alerts");
+  banner.hidden = all.length === 0;
+  banner.replaceChildren(...all.map((a) => h("p", { class: "kiosk__alert", "data-severity": a.severity }, a.text)));
+}
+
+// -- the next person --------------------------------------------------------------------------------
+
+const idle = new IdleWatch(idleDelay(location.search), () => restart());
+
+/** Back to the start: the route cleared, the default language back, the attract screen. */
+async function restart() {
+  idle.stop();
+  clearTimeout(searchTimer);
+  latest["/search"] = (latest["/search"] ?? 0) + 1;
+  latest["/route"] = (latest["/route"] ?? 0) + 1;
+  Object.assign(state, { to: null, route: null, level: null, profile: "fastest" });
+  $("#search").value = "";
+  $("#hits").replaceChildren();
+  $("#route-body").replaceChildren(h("p", { class: "muted kiosk__empty" }, t("kiosk.chooseDestination")));
+  $("#route").dataset.places = "";
+  $("#route").dataset.found = "";
+  $("#route").dataset.exit = "";
+  $("#qr").hidden = true;
+  if (lang() !== DEFAULT_LANGUAGE) await i18n.setLocale(DEFAULT_LANGUAGE, { persist: false });
+  drawChrome();
+  drawPlan();
+  showAttract(true);
+}
+
+function showAttract(shown) {
+  document.body.dataset.attract = String(shown);
+  $("#attract").hidden = !shown;
+  if (shown) $("#attract-languages button")?.focus();
+  else idle.touch();
+}
+
+function drawAttract() {
+  $("#attract-station").textContent = state.stationName || t("kiosk.title");
+  $("#attract-languages").replaceChildren(
+    ...LANGUAGES.map((tag) =>
+      h(
+        "li",
+        null,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "attract__start",
+            lang: tag,
+            dir: tag === "ar" ? "rtl" : "ltr",
+            "data-start": tag,
+            onClick: async (/** @type {Event} */ event) => {
+              event.stopPropagation();
+              showAttract(false);
+              if (lang() !== tag) await i18n.setLocale(tag, { persist: false });
+              $("#search").focus();
+            },
+          },
+          h("span", { class: "attract__autonym" }, autonym(tag)),
+          h("span", { class: "attract__touch" }, TOUCH_TO_START[tag]),
+        ),
+      ),
+    ),
+  );
+}
+
+function tick() {
+  $("#clock").textContent = i18n.formatTime(new Date());
+}
+
 // -- chrome ---------------------------------------------------------------------------------------
 
 function drawChrome() {
@@ -231,13 +475,32 @@ function drawChrome() {
       ),
     ),
   );
-  $("#kiosk-title").textContent = t("kiosk.title");
-  document.title = t("kiosk.title");
+  $("#kiosk-title").textContent = state.stationName || t("kiosk.title");
+  document.title = state.stationName ? `${state.stationName} — ${t("kiosk.title")}` : t("kiosk.title");
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.getAttribute("data-i18n"));
   $("#search").placeholder = t("kiosk.searchPlaceholder");
   $("#search").setAttribute("aria-label", t("kiosk.search"));
   $("#text-size").setAttribute("aria-label", t("kiosk.textSize"));
   $("#contrast").setAttribute("aria-label", t("kiosk.contrast"));
+  $("#picks").setAttribute("aria-label", t("kiosk.picks"));
+  $("#picks").replaceChildren(
+    ...PICKS.map((pick) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "button kiosk__pick",
+          "data-pick": pick.key,
+          onClick: () => {
+            $("#search").value = pick.query;
+            clearTimeout(searchTimer);
+            showHits();
+          },
+        },
+        t(`kiosk.pick.${pick.key}`),
+      ),
+    ),
+  );
   $("#profiles").replaceChildren(
     ...PROFILES.map((profile) =>
       h(
@@ -259,16 +522,33 @@ function drawChrome() {
   );
 }
 
+async function loadStation() {
+  try {
+    const about = await api.get(`/api/v1/stations/${encodeURIComponent(station)}`, { auth: "none" });
+    state.stationName = about.name;
+  } catch {
+    state.stationName = "";
+  }
+}
+
 async function main() {
-  await i18n.start({ supported: LANGUAGES, storageKey: null });
+  await i18n.start({ supported: LANGUAGES, storageKey: null, requested: params.get("lang") || DEFAULT_LANGUAGE });
   await i18n.addSource(new URL("./i18n/", import.meta.url));
   i18n.addEventListener("change", async () => {
     drawChrome();
+    tick();
     // Everything the API wrote (places, levels, steps, hits, panels) is fetched again in the new language.
     clearTimeout(searchTimer);
-    await Promise.all([loadMap(), showHits(), refreshLive()]);
-    await showRoute();
+    await Promise.all([loadMap(), showHits(), refreshLive(), refreshDepartures(), refreshDisruptions()]);
+    if (state.to) await showRoute();
+    else $("#route-body").replaceChildren(h("p", { class: "muted kiosk__empty" }, t("kiosk.chooseDestination")));
   });
+  // Any touch, key or typing keeps the kiosk with the person in front of it.
+  for (const type of ["pointerdown", "keydown", "input"]) {
+    document.addEventListener(type, () => document.body.dataset.attract === "false" && idle.touch(), { capture: true });
+  }
+  $("#attract").addEventListener("click", () => showAttract(false));
+  $("#restart").addEventListener("click", () => restart());
   $("#search").addEventListener("input", onSearch);
   $("#text-size").addEventListener("click", () => {
     const larger = prefs.text === "normal";
@@ -280,9 +560,19 @@ async function main() {
     prefs.set("contrast", high ? "high" : "normal");
     $("#contrast").setAttribute("aria-pressed", String(high));
   });
+  await loadStation();
   drawChrome();
+  drawAttract();
+  tick();
+  setInterval(tick, 10_000);
+  $("#route-body").replaceChildren(h("p", { class: "muted kiosk__empty" }, t("kiosk.chooseDestination")));
   await loadMap();
-  await refreshLive();
+  await Promise.all([refreshLive(), refreshDepartures(), refreshDisruptions()]);
+  startDeparturesStream();
+  setInterval(() => {
+    refreshDepartures();
+    refreshDisruptions();
+  }, 30_000);
   const poll = async () => {
     try {
       await refreshLive();
@@ -292,6 +582,22 @@ async function main() {
   };
   setTimeout(poll, 2000);
   document.body.dataset.ready = "true";
+}
+
+/** Departures as they change, over SSE; the 30 s poll covers a stream that cannot open. */
+function startDeparturesStream() {
+  if (state.departures === null) return; // no departures service at this station
+  const stream = api.events(`${base}/departures/live`);
+  stream.on("departures", (event) => {
+    try {
+      state.departures = event.json();
+      state.departuresFailed = false;
+      drawDepartures();
+    } catch {
+      // A garbled event: keep the board as it is; the next one or the poll repairs it.
+    }
+  });
+  stream.start();
 }
 
 main();

@@ -18,6 +18,8 @@ export const STRICT = [
   "web/common/api.js",
   "web/common/errors.js",
   "web/kiosk/plan.js",
+  "web/kiosk/idle.js",
+  "web/common/departures.js",
 ];
 
 /** What the pure modules are held to besides jsconfig.json. */

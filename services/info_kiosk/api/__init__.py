@@ -10,6 +10,7 @@ from services.info_kiosk.api import (
     station_map,
     wayfinding,
 )
+from services.info_kiosk.exits import api as exits
 
 ROUTERS = [
     points_of_interest.router,
@@ -19,4 +20,5 @@ ROUTERS = [
     station_map.router,
     wayfinding.router,
     equipment.router,
+    exits.router,
 ]

@@ -18,9 +18,13 @@ from services.info_kiosk.api.common import AcceptLanguage, Language, PlaceCode, 
 from services.info_kiosk.api.graph import place_public
 from services.info_kiosk.domain import routes, routing, search
 from services.info_kiosk.domain.graph_rules import PlaceKind, Profile
+from services.info_kiosk.exits import domain as exits_domain
+from services.info_kiosk.exits import service as exits
+from services.info_kiosk.exits.api import destination_public
 from services.info_kiosk.schemas import (
     Code,
     ExplanationPublic,
+    OutsidePublic,
     RouteAnswerPublic,
     RoutePublic,
     RouteStepPublic,
@@ -45,9 +49,16 @@ def route_public(route: routes.Route | None) -> RoutePublic | None:
 
 
 async def _known_place(
-    session: SessionDep, station_id: str, graph: routing.RoutingGraph, code: str, field: str
+    session: SessionDep,
+    station_id: str,
+    graph: routing.RoutingGraph,
+    code: str,
+    field: str,
+    outside: bool = False,
 ) -> None:
     if code in graph.index:
+        return
+    if outside and await exits.destinations(session=session, station_id=station_id, code=code):
         return
     elsewhere = await station_graph.station_of_place(session=session, code=code, not_station=station_id)
     where = f" (it is a place of {elsewhere})" if elsewhere else ""
@@ -76,9 +87,15 @@ async def find_route(
     preferred = negotiated(lang, accept_language)
     _, graph = await station_graph.routing_graph(session=session, station_id=station_id)
     await _known_place(session, station_id, graph, from_code, "from")
-    await _known_place(session, station_id, graph, to_code, "to")
-    answer = routes.route(graph, from_code, to_code, profile, preferred)
+    await _known_place(session, station_id, graph, to_code, "to", outside=True)
     response.headers["Content-Language"] = preferred[0]
+    outside = None
+    if to_code in graph.index:
+        answer = routes.route(graph, from_code, to_code, profile, preferred)
+    else:
+        answer, outside = await _route_outside(
+            session, station_id, graph, from_code, to_code, profile, preferred
+        )
     return RouteAnswerPublic(
         station_id=station_id,
         language=preferred[0],
@@ -95,7 +112,47 @@ async def find_route(
         if answer.explanation
         else None,
         alternative=route_public(answer.alternative),
+        outside=outside,
     )
+
+
+async def _route_outside(
+    session: SessionDep,
+    station_id: str,
+    graph: routing.RoutingGraph,
+    from_code: str,
+    to_code: str,
+    profile: Profile,
+    preferred: list[str],
+) -> tuple[routes.RouteAnswer, OutsidePublic | None]:
+    """A route to a stop or dock outside: to whichever of its exits gets there best, then on foot."""
+    rows = await exits.destinations(session=session, station_id=station_id, code=to_code)
+    points = exits.exit_points(graph)
+    answers: dict[str, tuple[routes.RouteAnswer, float]] = {}
+    ways = []
+    for row in rows:
+        if row.exit_code not in points:
+            continue
+        answer = routes.route(graph, from_code, row.exit_code, profile, preferred)
+        metres = exits_domain.walking_m(exits.record(row), points[row.exit_code])
+        answers[row.exit_code] = (answer, metres)
+        if answer.route is not None:
+            ways.append(
+                exits_domain.WayOut(row.exit_code, answer.route.time_s, answer.route.length_m, metres)
+            )
+    best = exits_domain.best_way_out(ways, least_walking=profile == "least_walking")
+    exit_code = best.exit_code if best else next(iter(answers), None)
+    if exit_code is None:
+        raise NotFound(f"No exit of {station_id} leads to {to_code!r}.", slug="unknown-destination")
+    answer, metres = answers[exit_code]
+    row = next(row for row in rows if row.exit_code == exit_code)
+    outside = OutsidePublic(
+        exit_code=exit_code,
+        destination=destination_public(row, points[exit_code], preferred),
+        walking_m=metres,
+        walking_s=exits_domain.walking_s(metres),
+    )
+    return answer, outside
 
 
 @router.get(
@@ -150,19 +207,35 @@ async def search_places(
 ) -> Page[SearchHitPublic]:
     preferred = negotiated(lang, accept_language)
     _, graph = await station_graph.routing_graph(session=session, station_id=station_id)
-    hits, next_cursor = page_of_items(
-        search.search(graph.places, q), lambda hit: (-hit.score, hit.code), page
-    )
-    return Page(
-        items=[
+    points = exits.exit_points(graph)
+    rows = {
+        (row.exit_code, row.code): row
+        for row in await exits.destinations(session=session, station_id=station_id)
+        if row.exit_code in points
+    }
+    # Places inside, and what is outside which exit ("which exit for the 153?"), in one ranking.
+    ranked: list[tuple[float, str, str]] = [
+        (hit.score, hit.code, "") for hit in search.search(graph.places, q)
+    ]
+    ranked += [
+        (hit.score, hit.code, hit.exit_code)
+        for hit in exits_domain.search([exits.record(row) for row in rows.values()], q)
+    ]
+    hits, next_cursor = page_of_items(ranked, lambda hit: (-hit[0], hit[1], hit[2]), page)
+    items = []
+    for score, code, exit_code in hits:
+        if not exit_code:
+            place = graph.places[graph.index[code]]
+            items.append(SearchHitPublic(place=place_public(place, preferred, graph.closed), score=score))
+            continue
+        items.append(
             SearchHitPublic(
-                place=place_public(graph.places[graph.index[hit.code]], preferred, graph.closed),
-                score=hit.score,
+                place=place_public(graph.places[graph.index[exit_code]], preferred, graph.closed),
+                score=score,
+                destination=destination_public(rows[(exit_code, code)], points[exit_code], preferred),
             )
-            for hit in hits
-        ],
-        next_cursor=next_cursor,
-    )
+        )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -184,7 +257,7 @@ async def route_qr(
 ) -> Response:
     _, graph = await station_graph.routing_graph(session=session, station_id=station_id)
     await _known_place(session, station_id, graph, from_code, "from")
-    await _known_place(session, station_id, graph, to_code, "to")
+    await _known_place(session, station_id, graph, to_code, "to", outside=True)
     query = {"station": station_id, "from": from_code, "to": to_code, "profile": profile}
     if lang:
         query["lang"] = lang

@@ -18,7 +18,7 @@ from kernel.errors import Conflict, InvalidInput
 from kernel.hot_reads import mark_changed
 from services.info_kiosk import gtfs
 from services.info_kiosk.domain import graph_rules, routing
-from services.info_kiosk.models import EquipmentOutage, Level, Pathway, Place, StationGraph
+from services.info_kiosk.models import EquipmentOutage, ExitDestination, Level, Pathway, Place, StationGraph
 from services.info_kiosk.service.tags import GRAPH, LIVE
 
 # Each process keeps the routing graphs of the last versions it served: a version is never reused
@@ -219,6 +219,14 @@ async def remove_item(*, session: AsyncSession, station_id: str, model: Any, cod
         users = [place.code for place in feed.places if place.level_code == code]
     elif model is Place:
         users = [pathway.code for pathway in feed.pathways if code in (pathway.from_code, pathway.to_code)]
+        # What the exit leads to outside would lead nowhere.
+        users += (
+            await session.scalars(
+                select(ExitDestination.code).where(
+                    ExitDestination.station_id == station_id, ExitDestination.exit_code == code
+                )
+            )
+        ).all()
     else:
         users = []
     if users:

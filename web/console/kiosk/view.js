@@ -1,7 +1,9 @@
 // The kiosk section of the console: the station's equipment and its outages, the route a kiosk
-// would give, and the station graph the routes are computed on (places, pathways, levels).
+// would give, the station graph the routes are computed on (places, pathways, levels), and what
+// each exit leads to outside.
 
 import equipment from "./equipment.js";
+import exits from "./exits.js";
 import levels from "./levels.js";
 import pathways from "./pathways.js";
 import places from "./places.js";
@@ -17,4 +19,4 @@ const home = {
   render: (ctx) => ctx.router.navigate("/kiosk/equipment", {}, { replace: true }),
 };
 
-export default [home, equipment, route, ...places, pathways, levels];
+export default [home, equipment, route, ...places, pathways, levels, exits];
