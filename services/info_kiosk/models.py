@@ -176,3 +176,7 @@ class SourceActivity(Base):
     station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Live departures' tables live with their entity family; importing them here puts them in the metadata.
+from services.info_kiosk.departures import models as _departures  # noqa: E402, F401
