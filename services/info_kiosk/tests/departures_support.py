@@ -32,7 +32,7 @@ S_PLEYEL, S_PLEYEL_N = "IDFM:463158", "IDFM:463159"
 
 SIRI_STOPS = [
     {"ref": S14, "stop_code": "quai-14", "stop_name": "Ligne 14", "mode": "metro"},
-    {"ref": SD, "stop_code": "rer-d", "stop_name": "Stade de France – Saint-Denis", "mode": "rer"},
+    {"ref": SD, "stop_code": "rer-d", "stop_name": "Stade de France - Saint-Denis", "mode": "rer"},
 ]
 SIRI_LINES = [
     {"ref": M14, "name": "14", "color": "#62259D"},
@@ -112,7 +112,7 @@ class FeedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_GET(self) -> None:
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 doc = server.documents.get(self.path)
                 if doc is None:
@@ -169,7 +169,7 @@ def feed_server() -> Iterator[FeedServer]:
 def siri_source(server: FeedServer, code: str = "prim-pleyel", **extra: Any) -> dict[str, Any]:
     return {
         "code": code,
-        "name": "PRIM – Saint-Denis Pleyel",
+        "name": "PRIM - Saint-Denis Pleyel",
         "kind": "siri-lite",
         "url": server.url("/siri/stop-monitoring"),
         "messages_url": server.url("/siri/general-message"),
@@ -184,7 +184,7 @@ def siri_source(server: FeedServer, code: str = "prim-pleyel", **extra: Any) -> 
 def gtfs_source(server: FeedServer, code: str = "bus-gtfs-rt", **extra: Any) -> dict[str, Any]:
     return {
         "code": code,
-        "name": "Bus – GTFS-Realtime",
+        "name": "Bus - GTFS-Realtime",
         "kind": "gtfs-rt",
         "url": server.url("/gtfs-rt/trip-updates.pb"),
         "stops": GTFS_STOPS,

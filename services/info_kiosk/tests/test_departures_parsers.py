@@ -14,8 +14,8 @@ from services.info_kiosk.tests.departures_support import (
     RECORDED_AT,
     RERD,
     S14,
-    SD,
     S_PLEYEL,
+    SD,
     sample,
 )
 
