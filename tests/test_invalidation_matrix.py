@@ -1146,7 +1146,9 @@ SOURCE_BODY = {
     "name": "PRIM",
     "kind": "siri-lite",
     "url": "https://feeds.invalid/stop-monitoring",
-    "stops": [{"ref": "STIF:StopPoint:Q:473921:", "stop_code": "quai-14", "stop_name": "Ligne 14", "mode": "metro"}],
+    "stops": [
+        {"ref": "STIF:StopPoint:Q:473921:", "stop_code": "quai-14", "stop_name": "Ligne 14", "mode": "metro"}
+    ],
 }
 RULE_BODY = {"code": "rer-d", "name": "RER D", "lines": ["RER D"], "reach": "alert"}
 
@@ -1198,12 +1200,15 @@ KIOSK_WRITES |= {
         prepare=add_source,
     ),
     f"DELETE {KIOSK_T}/departure-sources/{{code}}": row(
-        lambda ctx: ctx.call("DELETE", f"{KIOSK}/departure-sources/prim-pleyel"), "departures", prepare=add_source
+        lambda ctx: ctx.call("DELETE", f"{KIOSK}/departure-sources/prim-pleyel"),
+        "departures",
+        prepare=add_source,
     ),
     # Rules and disruptions show on no hot read (their events reach the screens).
     f"POST {KIOSK_T}/disruption-rules": row(add_rule),
     f"PATCH {KIOSK_T}/disruption-rules/{{code}}": row(
-        lambda ctx: ctx.call("PATCH", f"{KIOSK}/disruption-rules/rer-d", json={"reach": "ticker"}), prepare=add_rule
+        lambda ctx: ctx.call("PATCH", f"{KIOSK}/disruption-rules/rer-d", json={"reach": "ticker"}),
+        prepare=add_rule,
     ),
     f"DELETE {KIOSK_T}/disruption-rules/{{code}}": row(
         lambda ctx: ctx.call("DELETE", f"{KIOSK}/disruption-rules/rer-d"), prepare=add_rule

@@ -414,8 +414,12 @@ COLLISIONS: dict[Rule, Covered] = {
     ("info_kiosk", "level", ("station_id", "code")): Covered("level", ("code",), ("code",)),
     ("info_kiosk", "place", ("station_id", "code")): Covered("place", ("code",), ("code",)),
     ("info_kiosk", "pathway", ("station_id", "code")): Covered("pathway", ("code",), ("code",)),
-    ("info_kiosk", "departure_source", ("station_id", "code")): Covered("departure_source", ("code",), ("code",)),
-    ("info_kiosk", "disruption_rule", ("station_id", "code")): Covered("disruption_rule", ("code",), ("code",)),
+    ("info_kiosk", "departure_source", ("station_id", "code")): Covered(
+        "departure_source", ("code",), ("code",)
+    ),
+    ("info_kiosk", "disruption_rule", ("station_id", "code")): Covered(
+        "disruption_rule", ("code",), ("code",)
+    ),
     ("gateway", "account", ("username",)): Covered("account", ("username",), ("username",)),
 }
 

@@ -18,6 +18,9 @@ class Settings(ServiceSettings):
     # Live departures: how often the ingest looks for sources due (each is pulled at its own interval).
     departures_ingest_enabled: bool = True
     departures_ingest_every_s: float = Field(default=1.0, ge=0.05)
+    # `./dev up`: where the simulated producer serves the demo stations' feeds (the demo data registers
+    # a SIRI Lite and a GTFS-Realtime source per station there). Unset: no demo sources.
+    demo_departures_url: str | None = Field(default=None, pattern=r"^https?://[^?#\s]+$")
     # The GTFS export's feed_info.txt: who publishes the station graph. Unset, the URL is the gateway
     # that issues our tokens (the JWKS URL's origin), where the feed itself is served.
     gtfs_publisher_name: str = Field(default="Gare numérique", min_length=1)

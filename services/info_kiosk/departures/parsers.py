@@ -246,7 +246,9 @@ def _info_message(message: Any) -> MessageRecord:
     for entry in content.get("Message") or []:
         if isinstance(entry, dict):
             kind = str(entry.get("MessageType") or "TEXT_ONLY").upper()
-            texts.setdefault(kind, _texts(entry.get("MessageText")))
+            # One entry per language, or one entry with several: every translation is kept.
+            for lang, text in _texts(entry.get("MessageText")).items():
+                texts.setdefault(kind, {}).setdefault(lang, text)
     header = texts.get("SHORT_MESSAGE") or texts.get("TEXT_ONLY") or next(iter(texts.values()), {})
     if not header:
         raise FeedRejected("no message text")
