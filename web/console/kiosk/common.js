@@ -27,6 +27,7 @@ export function tabs(ctx) {
       { id: "places", path: "/kiosk/places", label: ctx.t("kiosk.places.tab") },
       { id: "pathways", path: "/kiosk/pathways", label: ctx.t("kiosk.pathways.tab") },
       { id: "levels", path: "/kiosk/levels", label: ctx.t("kiosk.levels.tab") },
+      { id: "departures", path: "/kiosk/departures", label: ctx.t("kiosk.departures.tab") },
     ],
   });
 }

@@ -1,6 +1,7 @@
 // The kiosk section of the console: the station's equipment and its outages, the route a kiosk
 // would give, and the station graph the routes are computed on (places, pathways, levels).
 
+import departures from "./departures.js";
 import equipment from "./equipment.js";
 import levels from "./levels.js";
 import pathways from "./pathways.js";
@@ -17,4 +18,4 @@ const home = {
   render: (ctx) => ctx.router.navigate("/kiosk/equipment", {}, { replace: true }),
 };
 
-export default [home, equipment, route, ...places, pathways, levels];
+export default [home, equipment, route, ...places, pathways, levels, departures];
