@@ -6,15 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Float, Integer, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.bus_tables import new_metadata
 from kernel.db import UTCDateTime, utcnow
+from services.info_kiosk.base import Base
+from services.info_kiosk.departures import models as departures  # noqa: F401  (its tables, in the metadata)
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
+__all__ = ["Base"]
 
 OUTBOX = Base.metadata.tables["outbox"]
 
@@ -176,7 +174,3 @@ class SourceActivity(Base):
     station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-# Live departures' tables live with their entity family; importing them here puts them in the metadata.
-from services.info_kiosk.departures import models as _departures  # noqa: E402, F401

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import UTCDateTime, utcnow
-from services.info_kiosk.models import Base
+from services.info_kiosk.base import Base
 
 
 class DepartureSource(Base):
