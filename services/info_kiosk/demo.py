@@ -163,12 +163,13 @@ async def load_demo(
                 await seed_departures(session, station.slug, catalog, feeds_url)
 
 
-# Where the demo shows disruptions: a RER disruption takes the screens, a bus one only the ticker.
+# Where the demo shows disruptions: a severe one, or any on the RER, takes the screens; the others go
+# by their severity (a warning to the ticker, an information to the kiosk and the app only).
 DEMO_RULES = [
     RuleCreate(
         code="severe-alert", name="Severe: whole screen", priority=10, severities=["severe"], reach="alert"
     ),
-    RuleCreate(code="buses-ticker", name="Buses: ticker", priority=20, lines=[], stops=[], reach="ticker"),
+    RuleCreate(code="rer-d-alert", name="RER D: whole screen", priority=20, lines=["RER D"], reach="alert"),
 ]
 
 

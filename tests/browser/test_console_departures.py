@@ -68,6 +68,10 @@ def test_operators_see_their_sources_add_one_that_fails_and_manage_rules(
         dialog.locator("[data-action=submit]").click()
         rule = page.locator("#rules tr[data-key=ui-ligne-13]")
         expect(rule).to_contain_text("Plein écran")
+        # Without the toast over it, as an operator comes back to the page.
+        page.reload()
+        expect(rule).to_contain_text("Plein écran")
+        expect(page.locator("#sources tr[data-key=idfm-siri-lite]")).to_contain_text("À jour")
         assert_accessible(page)
         screenshots.take(page, "console-kiosk-departures", docs=True, full_page=True)
 

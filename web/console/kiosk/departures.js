@@ -185,18 +185,24 @@ export default {
           rows: sources.items,
           empty: ctx.t("kiosk.departures.noSources"),
           columns: [
-            { label: ctx.t("kiosk.departures.source.name"), render: (s) => [s.name, " ", h("span", { class: "mono muted" }, s.code)] },
-            { label: ctx.t("kiosk.departures.source.kind"), render: (s) => ctx.t(`kiosk.departures.kind.${s.kind}`) },
+            {
+              label: ctx.t("kiosk.departures.source.name"),
+              render: (s) => h("div", { class: "source-name" }, h("span", {}, s.name), h("span", { class: "mono muted" }, `${s.code} · ${ctx.t(`kiosk.departures.kind.${s.kind}`)}`)),
+            },
             {
               label: ctx.t("kiosk.departures.source.state"),
-              render: (s) => h("div", { class: "stack stack--tight" }, stateBadge(s.state, ctx.t(`kiosk.departures.state.${s.state}`)), s.reason && h("span", { class: "field__error", dataset: { reason: s.code } }, s.reason)),
+              render: (s) =>
+                h(
+                  "div",
+                  { class: "source-state" },
+                  stateBadge(s.state, ctx.t(`kiosk.departures.state.${s.state}`)),
+                  s.reason && h("span", { class: "source-state__reason", dataset: { reason: s.code } }, s.reason),
+                  s.problems.length > 0 &&
+                    h("details", {}, h("summary", {}, ctx.t("kiosk.departures.source.skipped", { count: s.problems.length })), h("ul", {}, s.problems.map((p) => h("li", { class: "mono" }, p)))),
+                ),
             },
             { label: ctx.t("kiosk.departures.source.updated"), render: (s) => when(s.updated_at) },
             { label: ctx.t("kiosk.departures.source.departures"), numeric: true, render: (s) => ctx.i18n.formatNumber(s.departures) },
-            {
-              label: ctx.t("kiosk.departures.source.problems"),
-              render: (s) => (s.problems.length ? h("details", {}, h("summary", {}, ctx.t("kiosk.departures.source.skipped", { count: s.problems.length })), h("ul", {}, s.problems.map((p) => h("li", { class: "mono" }, p)))) : "—"),
-            },
             {
               label: ctx.t("console.actions"),
               render: (s) =>
