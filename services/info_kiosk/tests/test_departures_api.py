@@ -26,6 +26,7 @@ from services.info_kiosk.tests.departures_support import (
     general_message_without,
     gtfs_source,
     serve_samples,
+    siri_at,
     siri_source,
 )
 from testkit.service import (
@@ -452,3 +453,23 @@ async def test_operators_manage_rules_by_code(kiosk):
         404,
         "unknown-disruption-rule",
     )
+
+
+async def test_a_pull_that_brings_new_departures_drops_the_cached_boards(kiosk, server):
+    await add(kiosk, "departure-sources", siri_source(server))
+    await pull(kiosk)
+    cached = await kiosk.http.get(f"{BASE}/departures", params={"line": "14"})
+    assert len(cached.json()["boards"][0]["departures"]) == 3
+    # The producer's next answer: the same trains five minutes later (the first three are gone).
+    server.serve(
+        "/siri/stop-monitoring", siri_at("siri_lite_stop_monitoring.json", utcnow() - timedelta(minutes=5))
+    )
+    async with kiosk.runtime.sessionmaker() as session:
+        await session.execute(update(DepartureSource).values(next_attempt_at=None))
+        await session.commit()
+    await pull(kiosk)
+    fresh = await kiosk.http.get(
+        f"{BASE}/departures", params={"line": "14"}, headers={"If-None-Match": cached.headers["etag"]}
+    )
+    assert fresh.status_code == 200 and fresh.headers["etag"] != cached.headers["etag"]
+    assert len(fresh.json()["boards"][0]["departures"]) == 2  # the 2-minute train left 3 minutes ago
