@@ -167,9 +167,9 @@ async def load_demo(
 # by their severity (a warning to the ticker, an information to the kiosk and the app only).
 DEMO_RULES = [
     RuleCreate(
-        code="severe-alert", name="Severe: whole screen", priority=10, severities=["severe"], reach="alert"
+        code="severe-alert", name="Grave : plein écran", priority=10, severities=["severe"], reach="alert"
     ),
-    RuleCreate(code="rer-d-alert", name="RER D: whole screen", priority=20, lines=["RER D"], reach="alert"),
+    RuleCreate(code="rer-d-alert", name="RER D : plein écran", priority=20, lines=["RER D"], reach="alert"),
 ]
 
 
@@ -186,14 +186,14 @@ def demo_sources(slug: str, catalog: Path, feeds_url: str) -> list[SourceCreate]
         (
             "siri-lite",
             "idfm-siri-lite",
-            "IDFM SIRI Lite (simulated)",
+            "IDFM SIRI Lite (simulé)",
             f"{base}/siri-lite/{slug}/stop-monitoring",
             f"{base}/siri-lite/{slug}/general-message",
         ),
         (
             "gtfs-rt",
             "bus-gtfs-rt",
-            "Buses GTFS-Realtime (simulated)",
+            "Bus GTFS-Realtime (simulé)",
             f"{base}/gtfs-rt/{slug}/trip-updates",
             f"{base}/gtfs-rt/{slug}/alerts",
         ),
