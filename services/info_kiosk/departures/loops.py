@@ -16,7 +16,8 @@ WATCH_SECONDS = 0.05
 
 class IngestLoop(Loop):
     """Pulls every due source one after the other; a source that fails is recorded and the round
-    goes on. Sources are few per station and their fetches bounded in time by the guarded fetcher."""
+    goes on. Sources are few per station and their fetches bounded in time by the guarded fetcher.
+    Replicas share the work: each source due is claimed by one of them (`service.claim`)."""
 
     def __init__(self, runtime: ServiceRuntime, *, every: float) -> None:
         super().__init__(INGEST_LOOP, every=every)
@@ -30,14 +31,19 @@ class IngestLoop(Loop):
         now = utcnow()
         async with self.runtime.sessionmaker() as session:
             due = await service.due_sources(session=session, now=now)
+        pulled = 0
         for source_id in due:
             async with item_alone(self.name, source_id):
+                async with self.runtime.sessionmaker() as session:
+                    if not await service.claim(session=session, source_id=source_id, now=now):
+                        continue  # another replica took it
+                pulled += 1
                 await service.pull(
                     sessionmaker=self.runtime.sessionmaker, fetcher=self.runtime.fetcher, source_id=source_id
                 )
         async with item_alone(self.name, "expired disruptions"), self.runtime.sessionmaker() as session:
             await service.clear_expired(session=session, now=now)
-        return len(due)
+        return pulled
 
 
 class PushWatcher(Loop):

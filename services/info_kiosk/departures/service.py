@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kernel.db import one_or_404, utcnow
+from kernel.db import one_or_404, rows_changed, utcnow
 from kernel.errors import Conflict, InvalidInput
 from kernel.fetch import FetchError, GuardedFetcher
 from kernel.hot_reads import mark_changed
@@ -143,6 +143,9 @@ async def update_source(
     _check_configuration(changes.get("stops", source.stops), changes.get("lines", source.lines))
     for name, value in changes.items():
         setattr(source, name, value)
+    if {"stops", "lines"} & changes.keys():
+        # What is kept was filtered and mapped by the old ones: the next pull reads the feed whole.
+        source.validators, source.next_attempt_at = {}, None
     if {"kind", "url", "messages_url"} & changes.keys():
         # Another feed: what the last one said no longer holds; pull the new one at once.
         source.departures, source.validators, source.item_problems = [], {}, []
@@ -478,6 +481,25 @@ async def due_sources(*, session: AsyncSession, now: datetime) -> list[str]:
         )
     ).all()
     return [s.id for s in rows if s.next_attempt_at is None or s.next_attempt_at <= now]
+
+
+async def claim(*, session: AsyncSession, source_id: str, now: datetime) -> bool:
+    """Take a due source for one pull: replicas share the sources, none pulls one another has taken
+    (the claim lasts its poll interval, the pull then sets the next attempt)."""
+    source = await session.get(DepartureSource, source_id)
+    if source is None:
+        return False
+    result = await session.execute(
+        update(DepartureSource)
+        .where(
+            DepartureSource.id == source_id,
+            or_(DepartureSource.next_attempt_at.is_(None), DepartureSource.next_attempt_at <= now),
+        )
+        .values(next_attempt_at=now + timedelta(seconds=source.poll_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return rows_changed(result) == 1
 
 
 async def fetch(

@@ -473,3 +473,30 @@ async def test_a_pull_that_brings_new_departures_drops_the_cached_boards(kiosk, 
     )
     assert fresh.status_code == 200 and fresh.headers["etag"] != cached.headers["etag"]
     assert len(fresh.json()["boards"][0]["departures"]) == 2  # the 2-minute train left 3 minutes ago
+
+
+async def test_replicas_share_the_due_sources_each_pulled_once(kiosk, server):
+    await add(kiosk, "departure-sources", siri_source(server))
+    await add(kiosk, "departure-sources", gtfs_source(server))
+    replicas = [IngestLoop(kiosk.runtime, every=1) for _ in range(3)]
+    pulled = await asyncio.gather(*(r.run_once() for r in replicas))
+    assert sum(pulled) == 2
+    assert [path for path, _ in server.requests].count("/siri/stop-monitoring") == 1
+    assert [path for path, _ in server.requests].count("/gtfs-rt/trip-updates.pb") == 1
+    assert await pull(kiosk) == 0  # nothing due before its poll interval
+
+
+async def test_a_new_stop_is_read_from_the_whole_feed_at_once(kiosk, server):
+    body = siri_source(server)
+    await add(kiosk, "departure-sources", {**body, "stops": body["stops"][:1]})
+    await pull(kiosk)
+    assert {b["stop_code"] for b in (await kiosk.http.get(f"{BASE}/departures")).json()["boards"]} == {
+        "quai-14"
+    }
+    changed = await kiosk.http.patch(
+        f"{BASE}/departure-sources/prim-pleyel", json={"stops": body["stops"]}, headers=operator(kiosk)
+    )
+    assert changed.status_code == 200
+    await pull(kiosk)  # due at once; asked without validators, so the feed is read whole (not a 304)
+    boards = (await kiosk.http.get(f"{BASE}/departures")).json()["boards"]
+    assert {b["stop_code"] for b in boards} == {"quai-14", "rer-d"}
