@@ -55,7 +55,8 @@ class Line:
     stop_code: str
     stop_name: str
     exit_code: str | None
-    destinations: tuple[str, ...]
+    # Each direction: its name on boards, and the destinations its trains alternate between.
+    directions: tuple[tuple[str, tuple[str, ...]], ...]
     headway_peak_s: int
     headway_off_s: int
     platforms: tuple[str, ...]
@@ -70,7 +71,7 @@ def load_network(folder: Path = NETWORK_DIR) -> dict[str, list[Line]]:
             Line(
                 **{
                     **line,
-                    "destinations": tuple(line["destinations"]),
+                    "directions": tuple((d["name"], tuple(d["destinations"])) for d in line["directions"]),
                     "platforms": tuple(line["platforms"]),
                 }
             )
@@ -88,6 +89,8 @@ def is_peak(at: datetime) -> bool:
 class Trip:
     line: Line
     number: int
+    direction: str
+    direction_index: int
     destination: str
     aimed: datetime
     delay_s: int
@@ -110,21 +113,25 @@ def _rng(*parts: object) -> random.Random:
 
 def trips(line: Line, now: datetime) -> Iterator[Trip]:
     """The line's departures from its stop from a little before `now` to the horizon, each direction
-    its own trips. A trip's number, delay and fate depend only on the line and its aimed time."""
+    every headway, its trains alternating between the direction's destinations. A trip's number,
+    destination, delay and fate depend only on the line, its direction and its aimed time."""
     headway = line.headway_peak_s if is_peak(now) else line.headway_off_s
-    for index, destination in enumerate(line.destinations):
-        offset = (index * headway) // max(1, len(line.destinations))
+    for index, (direction, destinations) in enumerate(line.directions):
+        offset = (index * headway) // max(1, len(line.directions))
         start = int((now - timedelta(minutes=5)).timestamp())
         first = ((start - offset) // headway + 1) * headway + offset
         aimed_s = first
         while aimed_s <= (now + HORIZON).timestamp():
-            rng = _rng(line.ref, destination, aimed_s)
+            destination = destinations[(aimed_s // headway) % len(destinations)]
+            rng = _rng(line.ref, direction, aimed_s)
             roll = rng.random()
             delay = 0 if roll < 0.7 else rng.randrange(30, 240) if roll < 0.95 else rng.randrange(240, 600)
             platform = line.platforms[index % len(line.platforms)] if line.platforms else None
             yield Trip(
                 line=line,
                 number=aimed_s // headway,
+                direction=direction,
+                direction_index=index,
                 destination=destination,
                 aimed=datetime.fromtimestamp(aimed_s, UTC),
                 delay_s=delay,
@@ -216,7 +223,7 @@ def stop_monitoring(lines: list[Line], now: datetime) -> dict[str, Any]:
                             "DataFrameRef": {"value": "any"},
                             "DatedVehicleJourneyRef": f"SIM:VehicleJourney::{trip.trip_id}:LOC",
                         },
-                        "DirectionName": [{"value": trip.destination}],
+                        "DirectionName": [{"value": trip.direction}],
                         "DestinationName": [{"value": trip.destination}],
                         "JourneyNote": [],
                         "MonitoredCall": call,
@@ -303,7 +310,7 @@ def trip_updates(lines: list[Line], now: datetime) -> bytes:
             update = entity.trip_update
             update.trip.trip_id = trip.trip_id
             update.trip.route_id = line.ref
-            update.trip.direction_id = line.destinations.index(trip.destination) % 2
+            update.trip.direction_id = trip.direction_index % 2
             update.trip.start_date = trip.aimed.astimezone(PARIS).strftime("%Y%m%d")
             if trip.cancelled:
                 update.trip.schedule_relationship = gtfs_realtime_pb2.TripDescriptor.CANCELED

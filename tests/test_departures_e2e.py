@@ -5,11 +5,18 @@ garbage fails alone, with its reason, and the others go on."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from testkit.stack import SAINT_DENIS, assert_problem, bearer, eventually
+from services.info_kiosk.tests.departures_support import (
+    feed_server,
+    general_message_without,
+    serve_samples,
+    siri_source,
+)
+from testkit.stack import SAINT_DENIS, EventCatcher, assert_problem, bearer, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -130,3 +137,56 @@ def test_a_source_that_answers_garbage_fails_alone_with_its_reason(stack, gatewa
         assert states["e2e-garbage"] == "failing" and states["idfm-siri-lite"] == "fresh"
     finally:
         httpx.delete(f"{gateway}{BASE}/departure-sources/e2e-garbage", headers=operator, timeout=10)
+
+
+def test_a_source_message_is_raised_and_cleared_on_nats_and_a_quiet_source_goes_stale(stack, gateway, tokens):
+    """Recorded real-format samples served by a local producer: a SIRI Lite GeneralMessage becomes a
+    disruption (an event on NATS, listed publicly with its source), its producer drops it and it is
+    cleared; a source pulled less often than its ttl is shown stale."""
+    operator = bearer(tokens.operator())
+    subject = f"gare.{SAINT_DENIS}.kiosk.disruption.>"
+    with feed_server() as server:
+        serve_samples(server, datetime.now(UTC))
+        body = {**siri_source(server, "e2e-prim"), "poll_seconds": 60, "ttl_seconds": 10}
+        made, event = EventCatcher(stack.nats_url, subject).during(
+            lambda: httpx.post(f"{gateway}{BASE}/departure-sources", json=body, headers=operator, timeout=10),
+            timeout=30,
+        )
+        try:
+            assert made.status_code == 201, made.text
+            assert event["type"] == "fr.gare.kiosk.disruption.published.v1"
+            assert event["data"]["source_code"] == "e2e-prim"
+            listed = httpx.get(
+                f"{gateway}{BASE}/disruptions", params={"source": "e2e-prim"}, timeout=10
+            ).json()
+            assert {d["source_ref"] for d in listed["items"]} == {
+                "IDFM:Message::RERD-travaux:LOC",
+                "IDFM:Message::M14-info:LOC",
+            }
+            rer = next(d for d in listed["items"] if d["source_ref"] == "IDFM:Message::RERD-travaux:LOC")
+
+            # Its producer no longer sends the RER D message: cleared at the next pull (made due now).
+            server.serve(
+                "/siri/general-message",
+                general_message_without("IDFM:Message::RERD-travaux:LOC", datetime.now(UTC)),
+            )
+            _, cleared = EventCatcher(stack.nats_url, f"gare.{SAINT_DENIS}.kiosk.disruption.cleared").during(
+                lambda: httpx.patch(
+                    f"{gateway}{BASE}/departure-sources/e2e-prim",
+                    json={"stops": body["stops"][::-1]},  # new stops: pulled again at once
+                    headers=operator,
+                    timeout=10,
+                ),
+                timeout=30,
+            )
+            assert cleared["data"]["disruption_id"] == rer["id"]
+
+            def stale() -> dict | None:
+                sources = httpx.get(f"{gateway}{BASE}/departures", timeout=10).json()["sources"]
+                mine = next(s for s in sources if s["code"] == "e2e-prim")
+                return mine if mine["state"] == "stale" else None
+
+            state, _ = eventually(stale, timeout=40)
+            assert state["updated_at"]
+        finally:
+            httpx.delete(f"{gateway}{BASE}/departure-sources/e2e-prim", headers=operator, timeout=10)

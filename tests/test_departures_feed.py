@@ -17,8 +17,11 @@ PEAK = datetime(2026, 12, 8, 7, 30, tzinfo=UTC)
 OFF_PEAK = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)
 
 
-def gaps(departures: list[parsers.DepartureRecord], line: str, destination: str) -> list[float]:
-    times = sorted(d.aimed_at for d in departures if d.line_ref == line and d.destination == destination)
+def gaps(departures: list[parsers.DepartureRecord], line: str, direction: str) -> list[float]:
+    """Minutes between trains of one direction (SIRI's DirectionName, else the GTFS headsign)."""
+    times = sorted(
+        d.aimed_at for d in departures if d.line_ref == line and (d.direction or d.destination) == direction
+    )
     return [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(times)]
 
 
@@ -30,11 +33,14 @@ def test_headways_are_those_of_metro_rer_and_buses_at_peak_and_off_peak():
         assert siri.skipped == 0 and gtfs.skipped == 0
         for departures, ref, dest, (low, high) in (
             (siri.departures, "STIF:Line::C01384:", "Aéroport d'Orly", metro),
-            (siri.departures, "STIF:Line::C01728:", "Melun", rer),
+            (siri.departures, "STIF:Line::C01728:", "Melun / Corbeil-Essonnes", rer),
             (gtfs.departures, "IDFM:C00153", "Porte de la Chapelle", bus),
         ):
             found = gaps(departures, ref, dest)
             assert found and all(low <= g <= high for g in found), (ref, at, found)
+        # A direction's trains alternate between its destinations.
+        south = {d.destination for d in siri.departures if d.direction == "Melun / Corbeil-Essonnes"}
+        assert south == {"Melun", "Corbeil-Essonnes"}
     # Over a day of departures, some are late and a few cancelled.
     day = [
         d
