@@ -14,9 +14,13 @@ from typing import Any
 import nats
 import pytest
 from sqlalchemy import update
+from starlette.requests import Request
 
 from kernel.db import utcnow
 from services.info_kiosk.app import DEFINITION
+from services.info_kiosk.departures import api as departures_api
+from services.info_kiosk.departures import live
+from services.info_kiosk.departures import service as departures_service
 from services.info_kiosk.departures.loops import IngestLoop
 from services.info_kiosk.departures.models import DepartureSource
 from services.info_kiosk.settings import Settings
@@ -500,3 +504,60 @@ async def test_a_new_stop_is_read_from_the_whole_feed_at_once(kiosk, server):
     await pull(kiosk)  # due at once; asked without validators, so the feed is read whole (not a 304)
     boards = (await kiosk.http.get(f"{BASE}/departures")).json()["boards"]
     assert {b["stop_code"] for b in boards} == {"quai-14", "rer-d"}
+
+
+async def test_a_change_is_rendered_once_for_every_stream(kiosk, server, monkeypatch):
+    """Many streams on one process: a change wakes them all, the hot read renders once, and each
+    stream sends the new body once."""
+    await add(kiosk, "departure-sources", siri_source(server))
+    await pull(kiosk)
+    renders = 0
+    real_view = departures_service.departures_view
+
+    async def counted(**kwargs: Any):
+        nonlocal renders
+        renders += 1
+        return await real_view(**kwargs)
+
+    monkeypatch.setattr(departures_service, "departures_view", counted)
+    runtime = kiosk.runtime
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": f"{BASE}/departures/live",
+        "path_params": {"station_id": SAINT_DENIS},
+        "query_string": b"",
+        "headers": [],
+        "app": kiosk.app,
+    }
+    request = Request(scope)
+    current = departures_api.departures_entry(runtime, request, SAINT_DENIS, departures_api.domain.Filters())
+    channel = live.channel_of(runtime)
+    received: list[list[str]] = [[] for _ in range(20)]
+
+    async def never() -> bool:
+        return False
+
+    async def listen(into: list[str]) -> None:
+        async for chunk in live.departure_events(channel, current=current, disconnected=never):
+            if chunk.startswith("event: departures"):
+                into.append(chunk)
+
+    tasks = [asyncio.create_task(listen(into)) for into in received]
+    try:
+        await eventually(lambda: asyncio.sleep(0, all(len(r) == 1 for r in received)))
+        assert renders == 1  # twenty streams, one render
+        changed = await kiosk.http.patch(
+            f"{BASE}/departure-sources/prim-pleyel",
+            json={"lines": [{"ref": "STIF:Line::C01384:", "name": "14", "color": "#000001"}]},
+            headers=operator(kiosk),
+        )
+        assert changed.status_code == 200
+        # The service's push watcher notices the commit and wakes every stream.
+        await eventually(lambda: asyncio.sleep(0, all(len(r) == 2 for r in received)))
+        assert renders == 2
+        assert all("#000001" in r[1] for r in received)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
