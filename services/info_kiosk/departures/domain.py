@@ -19,6 +19,8 @@ GRACE = timedelta(seconds=30)
 # A train this late or more is shown as delayed.
 DELAYED_AFTER_S = 60
 SEVERITIES = ("info", "warning", "severe")
+# How long a cleared disruption stays listed (`?state=cleared`) before it is forgotten.
+CLEARED_KEPT = timedelta(days=7)
 REACHES = ("alert", "ticker", "none")
 MODES = ("metro", "rer", "tram", "bus")
 # Colours of a line the source's configuration does not colour, by mode.

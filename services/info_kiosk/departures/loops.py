@@ -1,5 +1,6 @@
 """Live departures' periodic work: the ingest of the station's sources (each when its poll interval
-says, each alone), the clearing of expired disruptions, and the watcher that wakes the push channel."""
+says, each alone), the clearing of expired disruptions (and the forgetting of those cleared a week
+ago), and the watcher that wakes the push channel."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from kernel.background import Loop
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import item_alone
-from services.info_kiosk.departures import live, service
+from services.info_kiosk.departures import domain, live, service
 
 INGEST_LOOP = "info_kiosk-departures-ingest"
 PUSH_LOOP = "info_kiosk-departures-push"
@@ -43,6 +44,7 @@ class IngestLoop(Loop):
                 )
         async with item_alone(self.name, "expired disruptions"), self.runtime.sessionmaker() as session:
             await service.clear_expired(session=session, now=now)
+            await service.forget_cleared(session=session, before=now - domain.CLEARED_KEPT)
         return pulled
 
 

@@ -436,6 +436,20 @@ async def clear_expired(*, session: AsyncSession, now: datetime) -> int:
     return len(expired)
 
 
+async def forget_cleared(*, session: AsyncSession, before: datetime) -> int:
+    """Disruptions cleared before `before` are deleted: the list keeps a week of history, not all of it."""
+    old = (
+        await session.scalars(
+            select(Disruption).where(Disruption.cleared_at.is_not(None), Disruption.cleared_at < before)
+        )
+    ).all()
+    for d in old:
+        await session.delete(d)
+    if old:
+        await session.commit()
+    return len(old)
+
+
 # -- the departures read ---------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from services.info_kiosk.departures import api as departures_api
 from services.info_kiosk.departures import live
 from services.info_kiosk.departures import service as departures_service
 from services.info_kiosk.departures.loops import IngestLoop
-from services.info_kiosk.departures.models import DepartureSource
+from services.info_kiosk.departures.models import DepartureSource, Disruption
 from services.info_kiosk.settings import Settings
 from services.info_kiosk.tests.departures_support import (
     FeedServer,
@@ -561,3 +561,31 @@ async def test_a_change_is_rendered_once_for_every_stream(kiosk, server, monkeyp
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_an_expired_disruption_is_cleared_and_a_week_later_forgotten(kiosk, server, nats_server):
+    await add(kiosk, "departure-sources", siri_source(server))
+    await pull(kiosk)
+    [rer] = [
+        d for d in (await kiosk.http.get(f"{BASE}/disruptions")).json()["items"] if "RER" in d["text"]["fr"]
+    ]
+    async with kiosk.runtime.sessionmaker() as session:
+        await session.execute(
+            update(Disruption).where(Disruption.id == rer["id"]).values(until=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    async with Disruptions(nats_server.url) as events:
+        await pull(kiosk)  # nothing due: the round still clears what expired
+        [(verb, data)] = await events.wait_for(1)
+        assert (verb, data["disruption_id"]) == ("cleared", rer["id"])
+    expired = (await kiosk.http.get(f"{BASE}/disruptions/{rer['id']}")).json()
+    assert (expired["state"], expired["cleared_by"]) == ("cleared", "expired")
+    async with kiosk.runtime.sessionmaker() as session:
+        await session.execute(
+            update(Disruption)
+            .where(Disruption.id == rer["id"])
+            .values(cleared_at=utcnow() - timedelta(days=8))
+        )
+        await session.commit()
+    await pull(kiosk)
+    assert_problem(await kiosk.http.get(f"{BASE}/disruptions/{rer['id']}"), 404, "unknown-disruption")
