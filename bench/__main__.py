@@ -12,6 +12,7 @@ SCENARIOS = {
     "wayfinding": "bench.wayfinding",
     "gbfs": "bench.gbfs",
     "signage_fanout": "bench.signage_fanout",
+    "departures": "bench.departures",
     "network": "bench.network",
     "soak": "bench.soak",
 }

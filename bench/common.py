@@ -64,7 +64,7 @@ def bench_stack(
             schema_prefix=f"bench{os.getpid()}_",
             preferred_ports=False,
             with_devices=with_devices,
-            component_env={"gateway": {**limits, **component_env.get("gateway", {})}},
+            component_env={**component_env, "gateway": {**limits, **component_env.get("gateway", {})}},
             log_level=log_level,
             replicas=replicas or {},
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import nats
 
+from devices import departures_feed
 from devices.client import DeviceSession
 from devices.locker_controller import LockerController
 from devices.mobility_feed import MobilityFeed
@@ -34,6 +35,9 @@ async def run(
         demo["nats_url"], name="devices", max_reconnect_attempts=-1, reconnect_time_wait=1
     )
     tasks = []
+    if demo.get("departures_feed"):
+        # The stations' real-time departures producer, which info_kiosk pulls like a real one.
+        tasks.append(asyncio.create_task(departures_feed.serve(demo["departures_feed"])))
     async with httpx.AsyncClient(timeout=10) as http:
         for device in demo["devices"]:
             session = DeviceSession(

@@ -80,6 +80,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unknown-vehicle-type": ProblemType(404, "No vehicle type with this id."),
     "unknown-vehicle-station": ProblemType(404, "The station has no vehicle station with this id."),
     "unknown-vehicle": ProblemType(404, "The station has no free-floating vehicle with this id."),
+    "unknown-departure-source": ProblemType(404, "The station has no departure source with this code."),
+    "unknown-disruption-rule": ProblemType(404, "The station has no disruption rule with this code."),
+    "unknown-disruption": ProblemType(404, "The station has no disruption with this id."),
     "none-within-reach": ProblemType(
         404, "Nothing of that kind can be reached from the place with that profile."
     ),
@@ -115,6 +118,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "device-binding-taken": ProblemType(409, "Another active device serves that screen or bank."),
     "device-unpaired": ProblemType(409, "The device is unpaired."),
     "username-taken": ProblemType(409, "A staff account with that username exists."),
+    "disruption-cleared": ProblemType(
+        409, "Its source cleared the disruption, or it expired; nothing to change."
+    ),
     # -- size, type, range -----------------------------------------------------------------------------
     "payload-too-large": ProblemType(413, "The body is over the limit (1 MiB by default)."),
     "uri-too-long": ProblemType(414, "The path or the query is longer than the server accepts."),

@@ -88,6 +88,8 @@ INFO_KIOSK = Service(
     8104,
     domain="kiosk",
     public_read_paths=(
+        "/departures",
+        "/disruptions",
         "/equipment",
         "/exits",
         "/graph/gtfs",

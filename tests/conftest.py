@@ -94,7 +94,11 @@ def stack_config(var_dir: Path, backend: str, **overrides: object) -> StackConfi
         schema_prefix=f"t{uuid.uuid4().hex[:8]}_",
         preferred_ports=False,
         device_args=["--feed-period", "0", "--screen-poll", "1"],
-        component_env={"gateway": {"UPSTREAM_TIMEOUT": "2", **limits}},
+        component_env={
+            "gateway": {"UPSTREAM_TIMEOUT": "2", **limits},
+            # Departure sources served by the tests' own feed servers, on loopback.
+            "info_kiosk": {"FETCH_ALLOW": "127.0.0.1"},
+        },
         log_level="INFO",
     )
     for key, value in overrides.items():

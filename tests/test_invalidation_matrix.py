@@ -959,6 +959,7 @@ KIOSK_READS = (
     Read("mobility", "mobility-board", f"{KIOSK}/mobility"),
     Read("map", "station-map", f"{KIOSK}/map"),
     Read("live", "live-panels", f"{KIOSK}/live"),
+    Read("departures", "departures", f"{KIOSK}/departures"),
 )
 
 
@@ -1160,12 +1161,92 @@ KIOSK_WRITES = {
     ),
 }
 
+SOURCE_BODY = {
+    "code": "prim-pleyel",
+    "name": "PRIM",
+    "kind": "siri-lite",
+    "url": "https://feeds.invalid/stop-monitoring",
+    "stops": [
+        {"ref": "STIF:StopPoint:Q:473921:", "stop_code": "quai-14", "stop_name": "Ligne 14", "mode": "metro"}
+    ],
+}
+RULE_BODY = {"code": "rer-d", "name": "RER D", "lines": ["RER D"], "reach": "alert"}
+
+
+async def add_source(ctx: Ctx) -> None:
+    await ctx.call("POST", f"{KIOSK}/departure-sources", json=SOURCE_BODY)
+
+
+async def add_rule(ctx: Ctx) -> None:
+    await ctx.call("POST", f"{KIOSK}/disruption-rules", json=RULE_BODY)
+
+
+async def add_disruption(ctx: Ctx) -> None:
+    """A disruption as the ingest leaves it (the ingest is off in the matrix: no feed to pull)."""
+    from services.info_kiosk.departures.models import Disruption
+
+    now = datetime.now(UTC)
+    async with ctx.writer.runtime.sessionmaker() as session:
+        session.add(
+            Disruption(
+                id="d" * 32,
+                station_id=SAINT_DENIS,
+                source_code="prim-pleyel",
+                source_ref="IDFM:Message::1:LOC",
+                severity="warning",
+                lines=["RER D"],
+                stops=[],
+                text={"fr": "RER D perturbé"},
+                description={},
+                rule_reach="ticker",
+                override_reach=None,
+                override_text=None,
+                silenced=False,
+                raised_at=now,
+                until=None,
+                updated_at=now,
+                cleared_at=None,
+                cleared_by=None,
+            )
+        )
+        await session.commit()
+
+
+KIOSK_WRITES |= {
+    f"POST {KIOSK_T}/departure-sources": row(add_source, "departures"),
+    f"PATCH {KIOSK_T}/departure-sources/{{code}}": row(
+        lambda ctx: ctx.call("PATCH", f"{KIOSK}/departure-sources/prim-pleyel", json={"enabled": False}),
+        "departures",
+        prepare=add_source,
+    ),
+    f"DELETE {KIOSK_T}/departure-sources/{{code}}": row(
+        lambda ctx: ctx.call("DELETE", f"{KIOSK}/departure-sources/prim-pleyel"),
+        "departures",
+        prepare=add_source,
+    ),
+    # Rules and disruptions show on no hot read (their events reach the screens).
+    f"POST {KIOSK_T}/disruption-rules": row(add_rule),
+    f"PATCH {KIOSK_T}/disruption-rules/{{code}}": row(
+        lambda ctx: ctx.call("PATCH", f"{KIOSK}/disruption-rules/rer-d", json={"reach": "ticker"}),
+        prepare=add_rule,
+    ),
+    f"DELETE {KIOSK_T}/disruption-rules/{{code}}": row(
+        lambda ctx: ctx.call("DELETE", f"{KIOSK}/disruption-rules/rer-d"), prepare=add_rule
+    ),
+    f"PATCH {KIOSK_T}/disruptions/{{disruption_id}}": row(
+        lambda ctx: ctx.call("PATCH", f"{KIOSK}/disruptions/{'d' * 32}", json={"silenced": True}),
+        prepare=add_disruption,
+    ),
+}
+
 KIOSK_MATRIX = Matrix(
     definition=INFO_KIOSK,
     settings=InfoKioskSettings,
     seed=kiosk_seed,
     reads=KIOSK_READS,
     writes=KIOSK_WRITES,
+    # The departures' ingest pulls on its own clock: off, so that only the rows' writes change state.
+    files=lambda _: {"departures_ingest_enabled": False},
     events={
         "info_kiosk-vehicle-availability": row(
             published(lambda: status_event(PLEYEL, 6)), "mobility", "live"

@@ -32,6 +32,7 @@ DOCUMENTS = {
     "/api/v1/stations/{station_id}/kiosk/map": "the station map: one drawing",
     "/api/v1/stations/{station_id}/kiosk/live": "the live panels of the kiosk: one screenful",
     "/api/v1/stations/{station_id}/kiosk/mobility": "the mobility board of the kiosk: one screenful",
+    "/api/v1/stations/{station_id}/kiosk/departures": "the departures boards of the station: one screenful",
     "/api/v1/stations/{station_id}/kiosk/route": "one route: its steps are the route",
     "/api/v1/stations/{station_id}/kiosk/graph/validation": "one report on the graph",
     "/api/v1/stations/{station_id}/signage/screens/{code}/playlist": "what one screen plays now",

@@ -90,6 +90,12 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("info_kiosk", "locker_availability", ("bank_id",)): READ_MODEL,
     ("info_kiosk", "station_alert", ("alert_id",)): READ_MODEL,
     ("info_kiosk", "source_activity", ("station_id", "source")): READ_MODEL,
+    ("info_kiosk", "departure_source", ("id",)): SERVER_CHOSEN,
+    ("info_kiosk", "disruption_rule", ("id",)): SERVER_CHOSEN,
+    ("info_kiosk", "disruption", ("id",)): SERVER_CHOSEN,
+    ("info_kiosk", "disruption", ("station_id", "source_code", "source_ref")): (
+        "written only by the ingest, one row per message of a source"
+    ),
     ("gateway", "device_client", ("client_id",)): SERVER_CHOSEN + " (pairing)",
     ("gateway", "auth_session", ("id",)): SERVER_CHOSEN,
     ("gateway", "refresh_token", ("token_hash",)): SERVER_CHOSEN,
@@ -241,6 +247,21 @@ def level_body(api: Api, key: str) -> dict[str, Any]:
     return {"code": key, "index": 7, "names": {"fr": f"Niveau {key}"}}
 
 
+def departure_source_body(api: Api, key: str) -> dict[str, Any]:
+    # An address nothing answers: the source is only configured here, never pulled with success.
+    return {
+        "code": key,
+        "name": f"Source {key}",
+        "kind": "siri-lite",
+        "url": "https://feeds.invalid/stop-monitoring",
+        "stops": [{"ref": "STIF:StopPoint:Q:1:", "stop_code": "quai", "stop_name": "Quai", "mode": "metro"}],
+    }
+
+
+def disruption_rule_body(api: Api, key: str) -> dict[str, Any]:
+    return {"code": key, "name": f"Règle {key}", "reach": "ticker"}
+
+
 def place_body(api: Api, key: str) -> dict[str, Any]:
     level = api.made("POST", f"{STATION}/kiosk/levels", level_body(api, new_key("l")))
     return {
@@ -346,6 +367,16 @@ ENTITIES: dict[str, Entity] = {
         f"{STATION}/kiosk/pathways", pathway_body, lambda b: f"{STATION}/kiosk/pathways/{b['code']}"
     ),
     "exit_destination": Entity(DESTINATIONS, destination_body, lambda b: f"{DESTINATIONS}/{b['code']}"),
+    "departure_source": Entity(
+        f"{STATION}/kiosk/departure-sources",
+        departure_source_body,
+        lambda b: f"{STATION}/kiosk/departure-sources/{b['code']}",
+    ),
+    "disruption_rule": Entity(
+        f"{STATION}/kiosk/disruption-rules",
+        disruption_rule_body,
+        lambda b: f"{STATION}/kiosk/disruption-rules/{b['code']}",
+    ),
     "account": Entity(
         "/auth/accounts", account_body, lambda b: f"/auth/accounts/{b['username']}", who="admin"
     ),
@@ -394,6 +425,12 @@ COLLISIONS: dict[Rule, Covered] = {
     ("info_kiosk", "pathway", ("station_id", "code")): Covered("pathway", ("code",), ("code",)),
     ("info_kiosk", "exit_destination", ("station_id", "exit_code", "code")): Covered(
         "exit_destination", ("code",), ("code",)
+    ),
+    ("info_kiosk", "departure_source", ("station_id", "code")): Covered(
+        "departure_source", ("code",), ("code",)
+    ),
+    ("info_kiosk", "disruption_rule", ("station_id", "code")): Covered(
+        "disruption_rule", ("code",), ("code",)
     ),
     ("gateway", "account", ("username",)): Covered("account", ("username",), ("username",)),
 }

@@ -37,6 +37,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO_ROOT / "deploy" / "stations"
 LOCK_FILE = "stack.lock"
 DEVICES = "devices"
+DEPARTURES_FEED = "departures_feed"
+DEPARTURES_FEED_PORT = 8190
 NATS, REDIS = "nats", "redis"
 INFRA_PORTS = {NATS: 4222, REDIS: 6379}
 
@@ -152,6 +154,11 @@ class StationStack:
             values |= {f"UPSTREAM_URLS__{s.name.upper()}": self.url(s.name) for s in SERVICES}
         else:
             values["JWKS_URL"] = f"{self.gateway_url}/.well-known/jwks.json"
+        if component.name == "info_kiosk" and DEPARTURES_FEED in self.ports and self.config.with_devices:
+            # The demo's departure sources point at the simulated producer, on loopback.
+            feed = self.url(DEPARTURES_FEED)
+            values["FETCH_ALLOW"] = f"127.0.0.1:{self.ports[DEPARTURES_FEED]}"
+            values["DEMO_DEPARTURES_URL"] = feed
         if component.name == "parcel_lockers":
             # Each stack its own unlock key (made on first start), never one shared through the cwd.
             values["UNLOCK_KEY_FILE"] = str(self.var / "keys" / "parcel_lockers" / "unlock.pem")
@@ -181,6 +188,11 @@ class StationStack:
             sock = reserve_port(wanted)
             self._sockets[component.name] = sock
             self._chose_port(component.name, wanted, sock.getsockname()[1])
+        # The simulated departures producer (devices/departures_feed.py), pulled by info_kiosk.
+        wanted = self._wanted_port(DEPARTURES_FEED, DEPARTURES_FEED_PORT)
+        feed_socket = reserve_port(wanted)
+        self._chose_port(DEPARTURES_FEED, wanted, feed_socket.getsockname()[1])
+        feed_socket.close()  # the devices' process binds it
         record_ports(self.var / PORTS_FILE, self.ports)
         self._prepare_databases()
         for component in SERVICES:
@@ -286,6 +298,7 @@ class StationStack:
             **credentials,
             "services": {c.name: self.url(c.name) for c in SERVICES},
             "nats_url": self.nats_url,
+            **({"departures_feed": self.url(DEPARTURES_FEED)} if self.config.with_devices else {}),
             "redis_url": self.redis_url,
         }
         demo_path.write_text(json.dumps(self.demo, indent=2, ensure_ascii=False) + "\n")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from math import cos, radians
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.catalog import CatalogStation, load_catalog
 from kernel.geo import EARTH_RADIUS_M
 from kernel.settings import ServiceSettings
 from services.info_kiosk import gtfs
+from services.info_kiosk.departures import service as departures
+from services.info_kiosk.departures.models import DepartureSource, DisruptionRule
+from services.info_kiosk.departures.schemas import RuleCreate, SourceCreate
 from services.info_kiosk.exits import service as exits
 from services.info_kiosk.exits.demo import DEMO_DESTINATIONS
 from services.info_kiosk.schemas import Category, PointOfInterestCreate
@@ -156,6 +161,9 @@ async def load_demo(
                         session=session, station_id=station.slug, point_in=point_in
                     )
             await load_way_out(session, station)
+            feeds_url = getattr(settings, "demo_departures_url", None)
+            if feeds_url:
+                await seed_departures(session, station.slug, catalog, feeds_url)
 
 
 async def load_way_out(session: AsyncSession, station: CatalogStation) -> None:
@@ -174,3 +182,107 @@ async def load_way_out(session: AsyncSession, station: CatalogStation) -> None:
                     exit_code=exit_code,
                     destination_in=destination_in,
                 )
+
+
+# Where the demo shows disruptions: a severe one, or any on the RER, takes the screens; the others go
+# by their severity (a warning to the ticker, an information to the kiosk and the app only).
+DEMO_RULES = [
+    RuleCreate(
+        code="severe-alert", name="Grave : plein écran", priority=10, severities=["severe"], reach="alert"
+    ),
+    RuleCreate(code="rer-d-alert", name="RER D : plein écran", priority=20, lines=["RER D"], reach="alert"),
+]
+
+
+def demo_sources(slug: str, catalog: Path, feeds_url: str) -> list[SourceCreate]:
+    """A SIRI Lite source (metro, RER) and a GTFS-Realtime one (buses) per demo station, as the
+    simulated producer serves them (devices/departures_feed.py, deploy/stations/departures/)."""
+    path = catalog / "departures" / f"{slug}.json"
+    if not path.exists():
+        return []
+    lines = json.loads(path.read_text(encoding="utf-8"))["lines"]
+    base = feeds_url.rstrip("/")
+    sources = []
+    for kind, code, name, url, messages in (
+        (
+            "siri-lite",
+            "idfm-siri-lite",
+            "IDFM SIRI Lite (simulé)",
+            f"{base}/siri-lite/{slug}/stop-monitoring",
+            f"{base}/siri-lite/{slug}/general-message",
+        ),
+        (
+            "gtfs-rt",
+            "bus-gtfs-rt",
+            "Bus GTFS-Realtime (simulé)",
+            f"{base}/gtfs-rt/{slug}/trip-updates",
+            f"{base}/gtfs-rt/{slug}/alerts",
+        ),
+    ):
+        mine = [line for line in lines if line["feed"] == kind]
+        if not mine:
+            continue
+        sources.append(
+            SourceCreate.model_validate(
+                {
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "url": url,
+                    "messages_url": messages,
+                    "stops": list(
+                        {
+                            line["stop_ref"]: {
+                                "ref": line["stop_ref"],
+                                "stop_code": line["stop_code"],
+                                "stop_name": line["stop_name"],
+                                "mode": line["mode"],
+                                "exit_code": line["exit_code"],
+                            }
+                            for line in mine
+                        }.values()
+                    ),
+                    "lines": [
+                        {"ref": line["ref"], "name": line["name"], "color": line["color"]} for line in mine
+                    ],
+                    "poll_seconds": 10,
+                    "ttl_seconds": 60,
+                },
+                strict=False,
+            )
+        )
+    return sources
+
+
+async def seed_departures(session: AsyncSession, slug: str, catalog: Path, feeds_url: str) -> None:
+    """The station's demo sources and rules, unless it has them (a second run adds nothing)."""
+    for source_in in demo_sources(slug, catalog, feeds_url):
+        exists = await session.scalar(
+            select(DepartureSource.id).where(
+                DepartureSource.station_id == slug, DepartureSource.code == source_in.code
+            )
+        )
+        if exists is None:
+            await departures.create_source(session=session, station_id=slug, source_in=source_in)
+        else:
+            # The producer may listen elsewhere this run: follow it.
+            source = await session.get(DepartureSource, exists)
+            if source is not None and (source.url, source.messages_url) != (
+                source_in.url,
+                source_in.messages_url,
+            ):
+                source.url, source.messages_url, source.validators, source.next_attempt_at = (
+                    source_in.url,
+                    source_in.messages_url,
+                    {},
+                    None,
+                )
+                await session.commit()
+    for rule_in in DEMO_RULES:
+        exists = await session.scalar(
+            select(DisruptionRule.id).where(
+                DisruptionRule.station_id == slug, DisruptionRule.code == rule_in.code
+            )
+        )
+        if exists is None:
+            await departures.create_rule(session=session, station_id=slug, rule_in=rule_in)

@@ -6,15 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Float, Integer, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.bus_tables import new_metadata
 from kernel.db import UTCDateTime, utcnow
+from services.info_kiosk.base import Base
+from services.info_kiosk.departures import models as departures  # noqa: F401  (its tables, in the metadata)
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
+__all__ = ["Base"]
 
 OUTBOX = Base.metadata.tables["outbox"]
 

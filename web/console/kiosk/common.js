@@ -28,6 +28,7 @@ export function tabs(ctx) {
       { id: "pathways", path: "/kiosk/pathways", label: ctx.t("kiosk.pathways.tab") },
       { id: "levels", path: "/kiosk/levels", label: ctx.t("kiosk.levels.tab") },
       { id: "exits", path: "/kiosk/exits", label: ctx.t("kiosk.exits.tab") },
+      { id: "departures", path: "/kiosk/departures", label: ctx.t("kiosk.departures.tab") },
     ],
   });
 }

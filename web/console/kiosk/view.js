@@ -2,6 +2,7 @@
 // would give, the station graph the routes are computed on (places, pathways, levels), and what
 // each exit leads to outside.
 
+import departures from "./departures.js";
 import equipment from "./equipment.js";
 import exits from "./exits.js";
 import levels from "./levels.js";
@@ -19,4 +20,4 @@ const home = {
   render: (ctx) => ctx.router.navigate("/kiosk/equipment", {}, { replace: true }),
 };
 
-export default [home, equipment, route, ...places, pathways, levels, exits];
+export default [home, equipment, route, ...places, pathways, levels, exits, departures];
