@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from kernel.db import one_or_404, utcnow
 from kernel.deps import RuntimeDep, SessionDep, StationId
 from kernel.errors import InvalidInput
+from kernel.fields import Timestamp
 from kernel.hot_reads import HotRead, Key, ReadRequest, Rendered, hot_get
 from kernel.i18n import DEFAULT_LANGUAGE
 from kernel.openapi import problem_responses
@@ -54,9 +55,9 @@ async def list_events(
     session: SessionDep,
     page: PageDep,
     since: Annotated[
-        AwareDatetime | None, Query(alias="from", description="RFC 3339 with offset; default: now")
+        Timestamp | None, Query(alias="from", description="RFC 3339 with offset; default: now")
     ] = None,
-    until: Annotated[AwareDatetime | None, Query(alias="to", description="RFC 3339 with offset")] = None,
+    until: Annotated[Timestamp | None, Query(alias="to", description="RFC 3339 with offset")] = None,
     kind: Annotated[EventKind | None, Query(description="Only events of this kind")] = None,
 ) -> Page[EventPublic]:
     since = since or utcnow()
