@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.signage.agenda.calendar import escape_text, fold
 from services.signage.agenda.domain import (
@@ -72,7 +73,7 @@ def test_two_welcomes_starting_together_resolve_by_code_the_same_everywhere():
 
 
 def problems(**overrides) -> list[str]:
-    given = {
+    given: dict[str, Any] = {
         "title": {"fr": "Concert"},
         "starts_at": T0,
         "ends_at": T0 + timedelta(hours=2),
