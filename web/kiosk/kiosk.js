@@ -9,6 +9,7 @@ import { $, h } from "../common/dom.js";
 import { autonym, i18n, t } from "../common/i18n.js";
 import { itemsOf } from "../common/pages.js";
 import { DisplayPreferences } from "../common/prefs.js";
+import { mountAgenda } from "./agenda/agenda.js";
 import { levelChanges, planSvg } from "./plan.js";
 
 const LANGUAGES = ["fr", "en", "es", "de", "it", "pt", "zh", "ar"];
@@ -283,6 +284,7 @@ async function main() {
   drawChrome();
   await loadMap();
   await refreshLive();
+  mountAgenda({ station, api });
   const poll = async () => {
     try {
       await refreshLive();
