@@ -117,7 +117,7 @@ function eventsTable(ctx, rows, { onEdit, onDelete }) {
       { label: t("signage.event.kind"), render: (e) => t(`signage.event.kind.${e.kind}`) },
       { label: t("signage.event.place"), render: (e) => e.place?.name ?? "—" },
       { label: t("signage.event.status"), render: (e) => statusBadge(ctx, e) },
-      { label: t("signage.event.welcome"), render: (e) => (e.welcome ? h("span", { class: "mono" }, e.welcome.languages.join(" · ")) : "—") },
+      { label: t("signage.event.welcome"), render: (e) => (e.welcome ? h("span", { class: "mono", style: { "white-space": "nowrap" } }, e.welcome.languages.join(" · ")) : "—") },
       {
         label: t("console.actions"),
         render: (e) =>
