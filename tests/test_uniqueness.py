@@ -60,6 +60,7 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("signage", "schedule", ("id",)): SERVER_CHOSEN,
     ("signage", "alert", ("id",)): SERVER_CHOSEN,
     ("signage", "agenda_event", ("id",)): SERVER_CHOSEN,
+    ("signage", "agenda_welcome", ("station_id",)): "written only by the sweeper, one row per station",
     ("signage", "alert_ack", ("alert_id", "screen_code")): IDEMPOTENT,
     ("signage", "play", ("id",)): SERVER_CHOSEN,
     ("signage", "play", ("station_id", "screen_code", "play_id")): IDEMPOTENT,

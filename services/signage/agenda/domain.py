@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -144,3 +146,9 @@ def welcome_at(events: Sequence[WelcomeEvent], at: datetime) -> Welcome:
         event=current.code,
         until=until,
     )
+
+
+def welcome_digest(welcome: Welcome) -> str:
+    """What a welcome shows, as a short digest: the same welcome, the same digest (`until` aside)."""
+    shown = [list(welcome.languages), welcome.kiosk_language, welcome.playlist, welcome.event]
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]

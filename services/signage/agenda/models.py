@@ -43,3 +43,15 @@ class Event(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WelcomeState(Base):
+    """The station's welcome as last published (welcome.changed), so that each change is told once,
+    whichever replica's sweeper sees it first."""
+
+    __tablename__ = "agenda_welcome"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

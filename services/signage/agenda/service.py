@@ -6,20 +6,23 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.catalog import station_names
-from kernel.db import one_or_404, utcnow
+from kernel.db import one_or_404, rows_changed, utcnow
 from kernel.errors import Conflict, InvalidInput, commit_or_conflict
 from kernel.hot_reads import mark_changed
+from kernel.outbox import stage
 from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
+from services.signage import events
 from services.signage.agenda import calendar, domain
-from services.signage.agenda.models import Event
+from services.signage.agenda.models import Event, WelcomeState
 from services.signage.agenda.schemas import EventCreate, EventUpdate
 from services.signage.invalidation import PLAYLISTS
-from services.signage.models import Playlist
+from services.signage.models import OUTBOX, Playlist
 
 # What the feed and the agenda's reads show, within a station.
 AGENDA = "agenda"
@@ -219,3 +222,38 @@ async def welcome(*, session: AsyncSession, station_id: str, at: datetime | None
     """The station's welcome at `at` (now): an event's for its dates, else the station's own."""
     at = at or utcnow()
     return domain.welcome_at(await welcome_events(session=session, station_id=station_id, at=at), at)
+
+
+async def tell_welcome_change(*, session: AsyncSession, station_id: str, at: datetime | None = None) -> bool:
+    """Publish welcome.changed when the station's welcome is not the one last told (an event began or
+    ended, or the agenda was edited), and re-render the screens' documents at once. Each change is
+    told once: the stored digest moves only for the replica whose update finds the old one."""
+    at = at or utcnow()
+    current = await welcome(session=session, station_id=station_id, at=at)
+    digest = domain.welcome_digest(current)
+    told = await session.get(WelcomeState, station_id)
+    if told is None:
+        session.add(WelcomeState(station_id=station_id, digest=digest, event=current.event, changed_at=at))
+        news = current.event is not None  # the station's own welcome, first seen, is no news
+    elif told.digest == digest:
+        return False
+    else:
+        moved = await session.execute(
+            update(WelcomeState)
+            .where(WelcomeState.station_id == station_id, WelcomeState.digest == told.digest)
+            .values(digest=digest, event=current.event, changed_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(moved) != 1:
+            await session.rollback()
+            return False  # another replica told it
+        news = True
+    if news:
+        await stage(session, OUTBOX, events.welcome_changed(station_id, current, at))
+        _mark(session, station_id)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return False  # another replica saw the station first
+    return news

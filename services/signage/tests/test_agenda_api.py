@@ -4,6 +4,7 @@ a station's events, everyone reads them and their iCalendar feed, and an event s
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -13,18 +14,28 @@ from typing import Any
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from kernel.db import create_engine
 from kernel.migrations import upgrade_to_head
+from services.signage.agenda.service import tell_welcome_change
 from services.signage.app import DEFINITION
+from services.signage.models import OUTBOX
 from services.signage.settings import Settings
 from services.signage.tests.stations import BASE, MIGRATIONS, Station
-from testkit.service import SigningKey, assert_problem, bearer, migrated_sqlite_async, running_service
+from testkit.service import (
+    SAINT_DENIS,
+    SigningKey,
+    assert_problem,
+    bearer,
+    migrated_sqlite_async,
+    running_service,
+)
 
 POSTGRES_URL = os.environ.get("GARE_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 NOW = datetime.now(UTC).replace(microsecond=0)
+WELCOME_CHANGED = f"gare.{SAINT_DENIS}.signage.welcome.changed"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -291,3 +302,44 @@ async def test_an_event_sets_the_welcome_and_the_screens_languages_for_its_dates
     )
     assert (await public(station, "/welcome")).json()["event"] is None
     assert (await station.document("hall"))["screen"]["languages"] == ["fr", "en"]
+
+
+async def told(station: Station) -> list[dict[str, Any]]:
+    async with station.running.runtime.sessionmaker() as session:
+        rows = (await session.execute(select(OUTBOX.c.subject, OUTBOX.c.payload))).all()
+    return [json.loads(payload)["data"] for subject, payload in rows if subject == WELCOME_CHANGED]
+
+
+async def test_a_change_of_welcome_is_told_once_when_its_dates_begin_and_end(station):
+    sessionmaker = station.running.runtime.sessionmaker
+
+    async def sweep(at: datetime) -> bool:
+        async with sessionmaker() as session:
+            return await tell_welcome_change(session=session, station_id=SAINT_DENIS, at=at)
+
+    assert await sweep(NOW) is False  # the station's own welcome, first seen: no news
+    welcome = {"languages": ["en", "zh"], "kiosk_language": "zh"}
+    await station.call(
+        "POST",
+        "/agenda",
+        201,
+        json=concert("salon", kind="fair", starts_at=at(1), ends_at=at(5), welcome=welcome),
+    )
+    assert await sweep(NOW) is False and await told(station) == []  # not yet
+
+    generation = station.running.runtime.hot.generation
+    begins = NOW + timedelta(hours=1)
+    # Two replicas' sweepers at once: told once.
+    assert sorted(await asyncio.gather(sweep(begins), sweep(begins))) == [False, True]
+    assert await sweep(begins + timedelta(minutes=1)) is False
+    [began] = await told(station)
+    assert (began["event"], began["languages"], began["kiosk_language"]) == ("salon", ["en", "zh"], "zh")
+    assert began["until"] == (NOW + timedelta(hours=5)).isoformat().replace("+00:00", "Z")
+    # The screens' documents (and the feed) were dropped at once, so players follow within a poll.
+    assert station.running.runtime.hot.generation > generation
+
+    assert await sweep(NOW + timedelta(hours=5)) is True
+    assert [(t["event"], t["languages"]) for t in await told(station)] == [
+        ("salon", ["en", "zh"]),
+        (None, ["fr", "en"]),
+    ]
