@@ -16,7 +16,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from testkit.stack import SAINT_DENIS, Tokens, bearer
-from tests.browser.support import DESKTOP, Screenshots, assert_accessible, open_console
+from tests.browser.support import DESKTOP, KIOSK, Screenshots, assert_accessible, open_console
 
 pytestmark = pytest.mark.e2e
 
@@ -193,5 +193,42 @@ def test_operators_keep_the_agenda_and_see_the_welcome_it_sets(
         page.locator("dialog[open] button[data-value=true]").click()
         expect(row).to_have_count(0)
         assert api(web, tokens, "GET", f"/agenda/{code}").status_code == 404
+    finally:
+        api(web, tokens, "DELETE", f"/agenda/{code}")
+
+
+def test_the_kiosk_lists_whats_on_and_starts_in_the_language_an_event_welcomes_with(
+    page: Page, web: str, tokens: Tokens, events: dict[str, str], screenshots: Screenshots
+) -> None:
+    page.set_viewport_size(KIOSK)
+    page.goto(f"/kiosk/?station={SAINT_DENIS}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    panel = page.locator("#agenda")
+    expect(panel.locator("#agenda-title")).to_have_text("\u00c0 l\u2019affiche")
+    expect(panel.locator(f"[data-event='{events['concert']}']")).to_contain_text("Jazz sur le parvis")
+    expect(panel.locator(f"[data-event='{events['performance']}']")).to_contain_text("annulé")
+    page.locator("button[data-lang=de]").click()
+    expect(panel.locator("#agenda-title")).to_have_text("Veranstaltungen")
+    expect(panel.locator(f"[data-event='{events['concert']}']")).to_contain_text("Konzert")
+    page.locator("button[data-lang=fr]").click()
+    panel.scroll_into_view_if_needed()
+    screenshots.take(page, "kiosk-agenda", docs=True)
+
+    code = f"salon-{uuid.uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    fair = {
+        "code": code,
+        "kind": "fair",
+        "title": {"fr": "Salon international", "en": "International fair"},
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(hours=3)).isoformat(),
+        "welcome": {"languages": ["en", "fr"], "kiosk_language": "en"},
+    }
+    try:
+        assert api(web, tokens, "POST", "/agenda", json=fair).status_code == 201
+        page.goto(f"/kiosk/?station={SAINT_DENIS}")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#agenda-title")).to_have_text("What\u2019s on")
+        expect(page.locator("button[data-lang=en]")).to_have_attribute("aria-pressed", "true")
     finally:
         api(web, tokens, "DELETE", f"/agenda/{code}")

@@ -18,6 +18,8 @@ EventKind = Literal["concert", "performance", "exhibition", "fair", "other"]
 EventStatus = Literal["scheduled", "cancelled"]
 # An event longer than this is a season, not an event: a typo in a year is refused.
 MAX_EVENT_DAYS = 366
+# RFC 5646 §4.4.1: a tag of 35 characters at most is enough for every use.
+MAX_TAG_LENGTH = 35
 # Without an event that sets it, a station welcomes in French, then English; the kiosk starts in French.
 DEFAULT_WELCOME_LANGUAGES = (DEFAULT_LANGUAGE, FALLBACK_LANGUAGE)
 
@@ -58,7 +60,9 @@ def event_problems(
     if (lat is None) != (lon is None):
         problems.append(FieldProblem("place", "give both `lat` and `lon`, or neither"))
     if welcome is not None:
-        unknown = [tag for tag in welcome.languages if not is_interface_language(tag)]
+        unknown = [
+            tag for tag in welcome.languages if len(tag) > MAX_TAG_LENGTH or not is_interface_language(tag)
+        ]
         if unknown:
             problems.append(
                 FieldProblem(

@@ -99,6 +99,8 @@ def test_an_event_needs_a_french_title_an_end_after_its_start_and_a_whole_positi
 def test_a_welcome_speaks_only_languages_the_station_has():
     assert problems(welcome=WelcomeSetting(languages=("en", "pt-BR", "zh"))) == []
     assert problems(welcome=WelcomeSetting(languages=("en", "ja"))) == ["welcome.languages"]
+    too_long = "en-" + "-".join(["abcdefgh"] * 4)
+    assert problems(welcome=WelcomeSetting(languages=(too_long,))) == ["welcome.languages"]
     assert problems(welcome=WelcomeSetting(languages=("en",), kiosk_language="de")) == [
         "welcome.kiosk_language"
     ]

@@ -36,7 +36,7 @@ export async function mountAgenda({ station, api, parent = $("#main") }) {
                 h(
                   "div",
                   { class: "list__body" },
-                  h("p", { class: "list__title" }, localized(event.title, i18n.locale), event.status === "cancelled" ? h("span", { class: "badge badge--danger" }, ` ${t("kiosk.agenda.cancelled")}`) : null),
+                  h("p", { class: "list__title" }, localized(event.title, i18n.locale), event.status === "cancelled" ? [" ", h("span", { class: "badge badge--danger" }, t("kiosk.agenda.cancelled"))] : null),
                   h("p", { class: "list__meta" }, `${t(`kiosk.agenda.kind.${event.kind}`)} · ${whenText(i18n, event)}`),
                   event.place ? h("p", { class: "list__meta" }, event.place.name) : null,
                 ),
