@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from kernel.fields import ByLanguage, Label, MultilineText, StrictInput, Timestamp, distinct_languages
+from kernel.fields import Label, MultilineText, StrictInput, Timestamp, distinct_languages
 from services.signage.agenda.domain import EventKind, EventStatus
 from services.signage.schemas import Code, ScreenLanguage
 
+# An event's texts are in the languages the station's pages speak (kernel/i18n.py INTERFACE_LANGUAGES):
+# a closed list says in the schema exactly which keys are taken, as the kiosk's names do.
+InterfaceLanguage = Literal["fr", "en", "es", "de", "it", "pt", "zh", "ar"]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 WebUrl = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$")]
@@ -41,12 +44,11 @@ class WelcomeIn(StrictInput):
 class EventUpdate(StrictInput):
     kind: EventKind
     status: EventStatus = "scheduled"
-    title: Annotated[
-        ByLanguage[Label], Field(min_length=1, max_length=20), AfterValidator(distinct_languages)
-    ] = Field(description="By BCP 47 tag; `fr` is required")
-    description: Annotated[
-        ByLanguage[MultilineText], Field(max_length=20), AfterValidator(distinct_languages)
-    ] = {}
+    title: Annotated[dict[InterfaceLanguage, Label], Field(min_length=1, max_length=8)] = Field(
+        description="By language; `fr` is required",
+        examples=[{"fr": "Concert de jazz", "en": "Jazz concert"}],
+    )
+    description: Annotated[dict[InterfaceLanguage, MultilineText], Field(max_length=8)] = {}
     starts_at: Timestamp
     ends_at: Timestamp = Field(description="After `starts_at`")
     all_day: bool = Field(

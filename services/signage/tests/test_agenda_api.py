@@ -125,6 +125,7 @@ async def test_bad_events_are_refused_and_change_nothing(station):
     await refused(concert("pas-une-langue", welcome={"languages": ["english!"]}))
     await refused(concert("Bad Code"))
     await refused(concert("sans-fr", title={"en": "No French"}))
+    await refused(concert("klingon", title={"fr": "Concert", "tlh": "Qapla'"}))
     await refused(concert("moitie", place={"name": "Parvis", "lat": 48.9}))
     await refused(concert("loin", place={"name": "Parvis", "lat": 148.9, "lon": 2.3}))
     await refused(concert("sans-liste", welcome={"languages": ["en"], "playlist": "nulle-part"}))

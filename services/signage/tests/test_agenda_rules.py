@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
+from kernel.i18n import INTERFACE_LANGUAGES
 from services.signage.agenda.calendar import escape_text, fold
 from services.signage.agenda.domain import (
     WelcomeEvent,
@@ -13,6 +14,7 @@ from services.signage.agenda.domain import (
     welcome_at,
     whole_days,
 )
+from services.signage.agenda.schemas import InterfaceLanguage
 
 T0 = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 
@@ -124,3 +126,7 @@ def test_feed_text_is_escaped_and_lines_fold_at_75_octets_without_splitting_a_ch
     assert all(len(part.encode()) <= 75 for part in folded)
     assert all(part.startswith(" ") for part in folded[1:])
     assert "".join(part[1:] if i else part for i, part in enumerate(folded)) == line
+
+
+def test_an_events_texts_are_in_the_languages_of_the_stations_pages():
+    assert get_args(InterfaceLanguage) == INTERFACE_LANGUAGES
