@@ -40,7 +40,7 @@ class WelcomeSetting:
 
 def event_problems(
     *,
-    title: Mapping[str, str],
+    title: Iterable[str],
     starts_at: datetime,
     ends_at: datetime,
     all_day: bool,
@@ -48,7 +48,8 @@ def event_problems(
     lon: float | None,
     welcome: WelcomeSetting | None,
 ) -> list[FieldProblem]:
-    """What is wrong with an event, field by field (empty: it may be saved)."""
+    """What is wrong with an event, field by field (empty: it may be saved). `title`: the languages
+    its title is written in."""
     problems = []
     if not any(tag.lower() == DEFAULT_LANGUAGE for tag in title):
         problems.append(FieldProblem("title", f"a title in `{DEFAULT_LANGUAGE}` is required"))
