@@ -37,7 +37,7 @@ def soon(days: float, hour: int) -> str:
 def events(web: str, tokens: Tokens) -> Iterator[dict[str, str]]:
     """Three coming events (one cancelled, one over whole days), taken off the agenda afterwards."""
     key = uuid.uuid4().hex[:6]
-    bodies = [
+    bodies: list[dict[str, Any]] = [
         {
             "code": f"jazz-{key}",
             "kind": "concert",
