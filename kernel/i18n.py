@@ -7,6 +7,9 @@ from collections.abc import Mapping
 
 DEFAULT_LANGUAGE = "fr"
 FALLBACK_LANGUAGE = "en"
+# The languages the project's pages speak (web/common/i18n, the kiosk's eight): what a station may
+# welcome travellers in. A regional tag (pt-BR) counts by its language.
+INTERFACE_LANGUAGES = ("fr", "en", "es", "de", "it", "pt", "zh", "ar")
 # RFC 5646 §2.1 "langtag": language (ISO 639, with up to three extended subtags), script, region,
 # variants, extensions, private use. Grandfathered tags and 4-8 letter languages (none in use) are left out.
 LANGUAGE_TAG_PATTERN = (
@@ -70,3 +73,8 @@ def pick(texts: LocalizedText, preferred: list[str]) -> tuple[str, str] | None:
             return by_lower[candidate]
     first = sorted(texts)[0]
     return first, texts[first]
+
+
+def is_interface_language(tag: str) -> bool:
+    """Whether the project's pages speak this BCP 47 tag's language (`pt-BR` by `pt`)."""
+    return is_language_tag(tag) and tag.split("-")[0].lower() in INTERFACE_LANGUAGES

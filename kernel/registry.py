@@ -72,7 +72,10 @@ def _covers(prefix: str, rest: str) -> bool:
 
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 # The operators' media list needs a token; a file, named by its hash, is public (screens fetch it).
-SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media/{sha256}",))
+# The agenda (its events and iCalendar feed) and the station's welcome are for everyone.
+SIGNAGE = Service(
+    "signage", 8102, domain="signage", public_read_paths=("/media/{sha256}", "/agenda", "/welcome")
+)
 BIKE_SHARE = Service(
     "bike_share",
     8103,

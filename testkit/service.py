@@ -229,11 +229,13 @@ async def running_service(
     redis_url: str | None = None,
     wait_for_nats: bool = True,
     fetch_allow: tuple[str, ...] = (),
+    database_schema: str | None = None,
 ) -> AsyncIterator[ServiceUnderTest]:
     """The service's app, started (lifespan run) and reachable through an httpx client."""
     settings = settings_factory(
         environment="test",
         database_url=database_url,
+        database_schema=database_schema,
         nats_url=nats_url,
         redis_url=redis_url,
         stations=list(stations),

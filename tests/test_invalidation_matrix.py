@@ -522,7 +522,10 @@ def player_token(keys: SigningKey) -> str:
     return keys.device("screen", binding="hall", client_id=PLAYER)
 
 
-SIGNAGE_READS = (Read("hall", "screen-playlist", f"{SIGNAGE_P}/screens/hall/playlist", token=player_token),)
+SIGNAGE_READS = (
+    Read("hall", "screen-playlist", f"{SIGNAGE_P}/screens/hall/playlist", token=player_token),
+    Read("calendar", "agenda-calendar", f"{SIGNAGE_P}/agenda/calendar.ics?lang=en"),
+)
 
 
 def screen(code: str, **changes: Any) -> dict[str, Any]:
@@ -609,6 +612,23 @@ async def upload_png(ctx: Ctx) -> None:
     await ctx.call(
         "POST", f"{SIGNAGE_P}/media", content=image.getvalue(), headers={"content-type": "image/png"}
     )
+
+
+def agenda_event(code: str, **changes: Any) -> dict[str, Any]:
+    """An event running now that sets the welcome: the screens' languages follow it."""
+    now = datetime.now(UTC)
+    return {
+        "code": code,
+        "kind": "fair",
+        "title": {"fr": "Salon", "en": "Trade fair"},
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=2)).isoformat(),
+        "welcome": {"languages": ["en", "zh"]},
+    } | changes
+
+
+async def add_agenda_event(ctx: Ctx) -> None:
+    await ctx.call("POST", f"{SIGNAGE_P}/agenda", json=agenda_event("salon"))
 
 
 def as_player(method: str, path: str, **kw: Any) -> Step:
@@ -711,6 +731,23 @@ SIGNAGE_WRITES = {
         lambda ctx: ctx.call("POST", f"{SIGNAGE_P}/alerts/{ctx.ids['alert']}/clear"),
         "hall",
         prepare=raise_alert,
+    ),
+    f"POST {SIGNAGE_T}/agenda": row(add_agenda_event, "calendar", "hall"),
+    # A new title is the feed's; the welcome, hence the screens, stay as they were.
+    f"PUT {SIGNAGE_T}/agenda/{{code}}": row(
+        lambda ctx: ctx.call(
+            "PUT",
+            f"{SIGNAGE_P}/agenda/salon",
+            json={k: v for k, v in agenda_event("salon", title={"fr": "Salon 2027"}).items() if k != "code"},
+        ),
+        "calendar",
+        prepare=add_agenda_event,
+    ),
+    f"DELETE {SIGNAGE_T}/agenda/{{code}}": row(
+        lambda ctx: ctx.call("DELETE", f"{SIGNAGE_P}/agenda/salon"),
+        "calendar",
+        "hall",
+        prepare=add_agenda_event,
     ),
 }
 

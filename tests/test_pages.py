@@ -97,11 +97,22 @@ def system(client: httpx.Client) -> dict[str, Any]:
     return {"id": new_key("zz-"), "name": {"fr": "Système de test"}}
 
 
+def agenda_event(client: httpx.Client) -> dict[str, Any]:
+    return {
+        "code": new_key("zz-"),
+        "kind": "other",
+        "title": {"fr": "Événement de test"},
+        "starts_at": "2031-01-01T10:00:00+01:00",
+        "ends_at": "2031-01-01T12:00:00+01:00",
+    }
+
+
 # How to create a row of a list between two of its pages: its path, and the body's maker.
 CREATORS: dict[str, Callable[[httpx.Client], dict[str, Any]]] = {
     "/api/v1/stations/{station_id}/lockers/banks": bank,
     "/api/v1/stations/{station_id}/signage/content": content,
     "/api/v1/stations/{station_id}/signage/screens": screen,
+    "/api/v1/stations/{station_id}/signage/agenda": agenda_event,
     "/api/v1/stations/{station_id}/kiosk/places": place,
     "/api/v1/stations/{station_id}/mobility/systems": system,
 }

@@ -59,6 +59,8 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("signage", "screen", ("id",)): SERVER_CHOSEN,
     ("signage", "schedule", ("id",)): SERVER_CHOSEN,
     ("signage", "alert", ("id",)): SERVER_CHOSEN,
+    ("signage", "agenda_event", ("id",)): SERVER_CHOSEN,
+    ("signage", "agenda_welcome", ("station_id",)): "written only by the sweeper, one row per station",
     ("signage", "alert_ack", ("alert_id", "screen_code")): IDEMPOTENT,
     ("signage", "play", ("id",)): SERVER_CHOSEN,
     ("signage", "play", ("station_id", "screen_code", "play_id")): IDEMPOTENT,
@@ -170,6 +172,16 @@ def screen_body(api: Api, key: str) -> dict[str, Any]:
 def schedule_body(api: Api, key: str) -> dict[str, Any]:
     playlist = api.made("POST", f"{STATION}/signage/playlists", playlist_body(api, new_key("p")))
     return {"code": key, "name": f"Programme {key}", "playlist_id": playlist["id"]}
+
+
+def event_body(api: Api, key: str) -> dict[str, Any]:
+    return {
+        "code": key,
+        "kind": "concert",
+        "title": {"fr": f"Concert {key}"},
+        "starts_at": "2030-06-21T18:00:00+02:00",
+        "ends_at": "2030-06-21T23:00:00+02:00",
+    }
 
 
 def bank_body(api: Api, key: str) -> dict[str, Any]:
@@ -325,6 +337,7 @@ ENTITIES: dict[str, Entity] = {
     "schedule": Entity(
         f"{SIGNAGE_BASE}/schedules", schedule_body, lambda b: f"{SIGNAGE_BASE}/schedules/{b['code']}"
     ),
+    "event": Entity(f"{SIGNAGE_BASE}/agenda", event_body, lambda b: f"{SIGNAGE_BASE}/agenda/{b['code']}"),
     "bank": Entity(f"{STATION}/lockers/banks", bank_body, lambda b: f"{STATION}/lockers/banks"),
     "shipment": Entity(
         f"{STATION}/lockers/shipments",
@@ -406,6 +419,7 @@ COLLISIONS: dict[Rule, Covered] = {
         "playlist", ("is_default",), ("is_default",), renames=True, ways=("create",)
     ),
     ("signage", "schedule", ("station_id", "code")): Covered("schedule", ("code",), ("code",)),
+    ("signage", "agenda_event", ("station_id", "code")): Covered("event", ("code",), ("code",)),
     ("parcel_lockers", "locker_bank", ("station_id", "code")): Covered("bank", ("code",), ("code",)),
     ("parcel_lockers", "parcel", ("station_id", "carrier", "carrier_reference")): Covered(
         "shipment", ("carrier", "carrier_reference"), ("carrier_reference",)

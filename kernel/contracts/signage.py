@@ -72,3 +72,19 @@ class ScreenOffline(BaseModel):
     screen_id: str
     code: str
     last_seen_at: datetime
+
+
+WELCOME = "welcome"
+CHANGED = "changed"
+
+
+class WelcomeChanged(BaseModel):
+    """Subject `gare.{station}.signage.welcome.changed`: the station's welcome changed, because an
+    event that sets it began or ended, or the agenda was edited. `event` null: the station's own."""
+
+    languages: list[str]
+    kiosk_language: str
+    playlist: str | None
+    event: str | None
+    until: datetime | None
+    changed_at: datetime

@@ -10,6 +10,7 @@ from kernel.events import STREAMS
 from kernel.registry import SIGNAGE
 from kernel.service_app import ServiceDefinition, create_service_app
 from services.signage import consumers, loops
+from services.signage.agenda import api as agenda
 from services.signage.alerts import api as alerts
 from services.signage.content import api as content
 from services.signage.media import api as media
@@ -36,6 +37,7 @@ DEFINITION = ServiceDefinition(
         playlists.router,
         schedules.router,
         alerts.router,
+        agenda.router,
     ],
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
     background=lambda runtime: Background(consumers=consumers.consumers(runtime), loops=loops.loops(runtime)),

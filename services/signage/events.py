@@ -6,6 +6,7 @@ from datetime import datetime
 
 from kernel.contracts import signage
 from kernel.events import OutgoingEvent, new_event
+from services.signage.agenda.domain import Welcome
 from services.signage.models import Alert, Screen
 
 
@@ -79,4 +80,23 @@ def screen_offline(screen: Screen, last_seen_at: datetime) -> OutgoingEvent:
         verb=signage.OFFLINE,
         data=data,
         subject=screen.id,
+    )
+
+
+def welcome_changed(station_id: str, welcome: Welcome, changed_at: datetime) -> OutgoingEvent:
+    data = signage.WelcomeChanged(
+        languages=list(welcome.languages),
+        kiosk_language=welcome.kiosk_language,
+        playlist=welcome.playlist,
+        event=welcome.event,
+        until=welcome.until,
+        changed_at=changed_at,
+    )
+    return new_event(
+        station_id=station_id,
+        domain=signage.DOMAIN,
+        entity=signage.WELCOME,
+        verb=signage.CHANGED,
+        data=data,
+        subject=station_id,
     )

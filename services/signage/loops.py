@@ -1,7 +1,8 @@
 """signage's periodic work, run by the kernel (kernel/background.py):
 
 - the sweeper: what changes with time alone, checked every few seconds: alerts past their expiry are
-  cleared (alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline);
+  cleared (alert.cleared), screens silent past three heartbeat intervals are reported (screen.offline),
+  a welcome that an event's dates begin or end is told (welcome.changed);
 - the push watcher: wakes the players' push channels the moment what they show may have changed.
 """
 
@@ -17,6 +18,7 @@ from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import item_alone
 from services.signage import heartbeats
+from services.signage.agenda.service import tell_welcome_change
 from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
 from services.signage.player import live
 from services.signage.screens.domain import screen_health
@@ -44,6 +46,11 @@ async def sweep(runtime: ServiceRuntime) -> None:
             await clear_expired_alerts(session=session, station_id=station_id, at=now)
         async with item_alone(SWEEP_LOOP, f"screens of {station_id}"):
             await report_silences(runtime, station_id)
+        async with (
+            item_alone(SWEEP_LOOP, f"welcome of {station_id}"),
+            runtime.sessionmaker() as session,
+        ):
+            await tell_welcome_change(session=session, station_id=station_id, at=now)
 
 
 async def report_silences(runtime: ServiceRuntime, station_id: str) -> None:

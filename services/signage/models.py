@@ -219,3 +219,7 @@ class EquipmentStatus(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Entities with a package of their own keep their tables beside their rules, on this same metadata.
+from services.signage.agenda import models as agenda_models  # noqa: E402, F401

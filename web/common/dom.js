@@ -12,12 +12,13 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "poster", "xlink:href", "cite"]);
-const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:", "tel:", "blob:"]);
+// webcal: a calendar subscription (an iCalendar feed over HTTP that calendar apps keep current).
+const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:", "tel:", "blob:", "webcal:"]);
 // Set as properties: the attribute only holds the initial value.
 const PROPERTIES = new Set(["value", "checked", "selected", "indeterminate", "defaultValue"]);
 
 /**
- * The URL if it is a web, mail, phone or blob address (relative ones resolve against the page); else "#".
+ * The URL if it is a web, mail, phone, calendar or blob address (relative ones resolve against the page); else "#".
  * @param {unknown} value
  * @param {{ allowDataImages?: boolean }} [options]
  * @returns {string}

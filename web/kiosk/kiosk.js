@@ -14,6 +14,7 @@ import { $, h } from "../common/dom.js";
 import { autonym, i18n, t } from "../common/i18n.js";
 import { itemsOf } from "../common/pages.js";
 import { DisplayPreferences } from "../common/prefs.js";
+import { mountAgenda } from "./agenda/agenda.js";
 import { IdleWatch, idleDelay } from "./idle.js";
 import { levelChanges, planSvg } from "./plan.js";
 
@@ -573,6 +574,7 @@ async function main() {
     refreshDepartures();
     refreshDisruptions();
   }, 30_000);
+  mountAgenda({ station, api });
   const poll = async () => {
     try {
       await refreshLive();

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import utcnow
+from services.signage.agenda.service import welcome
 from services.signage.alerts.domain import alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
 from services.signage.media.service import media_url
@@ -29,6 +30,9 @@ async def screen_document(
     """The player's document: what the screen plays now and next, and the alerts it shows. The same
     state gives the same bytes, so its ETag changes exactly when something it shows changes."""
     at = at or utcnow()
+    # An event that sets the station's welcome sets the languages its screens rotate.
+    greeting = await welcome(session=session, station_id=screen.station_id, at=at)
+    languages = list(greeting.languages) if greeting.event else screen.languages
     schedules = [schedule_of(s) for s in await list_schedules(session=session, station_id=screen.station_id)]
     default = await find_default_playlist(session=session, station_id=screen.station_id)
     fallback = screen.playlist_id or (default.id if default else None)
@@ -46,7 +50,7 @@ async def screen_document(
         stored = playlists.get(part.playlist_id or "")
         shown = None
         if stored is not None:
-            rendered = render(playlist_of(stored), screen.languages)
+            rendered = render(playlist_of(stored), languages)
             shown = rendered_as_dict(rendered)
             for item in shown["items"]:  # type: ignore[attr-defined]
                 item["media_url"] = media_url(screen.station_id, item["media"]) if item["media"] else None
@@ -67,10 +71,10 @@ async def screen_document(
         facts_of(screen), await active_alerts(session=session, station_id=screen.station_id), at
     )
     document: dict[str, Any] = {
-        "screen": screen_public(screen),
+        "screen": {**screen_public(screen), "languages": languages},
         "now": segment(plan.now),
         "next": segment(plan.next),
-        "alerts": [shown_alert(a, screen.languages) for a in alerts],
+        "alerts": [shown_alert(a, languages) for a in alerts],
         "live": await live_data(session=session, station_id=screen.station_id, widgets=widgets),
     }
     document["version"] = domain.digest(document)

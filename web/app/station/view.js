@@ -6,6 +6,7 @@ import { h } from "../../common/dom.js";
 import { icon } from "../../common/icons.js";
 import { lineBadge } from "../../common/stations.js";
 import { button, emptyState, list } from "../../common/ui.js";
+import { whatsOn } from "./agenda.js";
 
 const SERVICE_ICONS = { lockers: "parcel", signage: "info", mobility: "bike", kiosk: "route" };
 
@@ -68,7 +69,7 @@ export default {
       );
     };
     draw(station);
-    root.append(h("h1", { id: "view-title" }, station.name), body, checked);
+    root.append(h("h1", { id: "view-title" }, station.name), body, whatsOn(ctx, station), checked);
     // Keep the page current while it is open: the poll stops when the view is left (ctx.signal).
     ctx.api.poll(`/api/v1/stations/${encodeURIComponent(station.slug)}`, {
       auth: "none",

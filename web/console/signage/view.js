@@ -1,6 +1,8 @@
 // The signage section of the console: screens and their devices, pairing by code, the content
-// library, playlists, schedules (a week view), emergency messages and proof of play. One module per view.
+// library, playlists, schedules (a week view), emergency messages, proof of play and the station's
+// agenda (events, the welcome they set). One module per view.
 
+import agenda from "./agenda.js";
 import alerts from "./alerts.js";
 import content from "./content.js";
 import pair from "./pair.js";
@@ -22,4 +24,4 @@ const section = {
   },
 };
 
-export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays];
+export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays, agenda];
