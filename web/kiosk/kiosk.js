@@ -21,6 +21,9 @@ import { levelChanges, planSvg } from "./plan.js";
 const LANGUAGES = ["fr", "en", "es", "de", "it", "pt", "zh", "ar"];
 // The station's language: the one the kiosk starts in, and goes back to for the next person.
 const DEFAULT_LANGUAGE = LANGUAGES[0];
+// What the next person finds: the station's language, or the one an event's welcome sets for its
+// dates (a trade fair's visitors), read by the agenda panel at start.
+let startLanguage = DEFAULT_LANGUAGE;
 // "Touch to start", each in its own language: the attract screen shows them all at once.
 /** @type {Record<string, string>} */
 const TOUCH_TO_START = {
@@ -416,7 +419,7 @@ async function restart() {
   $("#route").dataset.found = "";
   $("#route").dataset.exit = "";
   $("#qr").hidden = true;
-  if (lang() !== DEFAULT_LANGUAGE) await i18n.setLocale(DEFAULT_LANGUAGE, { persist: false });
+  if (lang() !== startLanguage) await i18n.setLocale(startLanguage, { persist: false });
   drawChrome();
   drawPlan();
   showAttract(true);
@@ -574,7 +577,9 @@ async function main() {
     refreshDepartures();
     refreshDisruptions();
   }, 30_000);
-  mountAgenda({ station, api });
+  mountAgenda({ station, api }).then((welcome) => {
+    if (welcome) startLanguage = welcome;
+  });
   const poll = async () => {
     try {
       await refreshLive();

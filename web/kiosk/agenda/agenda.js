@@ -12,6 +12,7 @@ const REFRESH_MS = 5 * 60 * 1000;
 
 /**
  * @param {{ station: string, api: import("../../common/api.js").Api, parent?: Element | null }} options
+ * @returns {Promise<string | null>} the language an event's welcome starts the kiosk in, if one does
  */
 export async function mountAgenda({ station, api, parent = $("#main") }) {
   await i18n.addSource(new URL("./i18n/", import.meta.url));
@@ -61,10 +62,12 @@ export async function mountAgenda({ station, api, parent = $("#main") }) {
   setInterval(load, REFRESH_MS);
   try {
     const welcome = await api.get(`/api/v1/stations/${encodeURIComponent(station)}/signage/welcome`, { auth: "none" });
-    if (welcome.event && welcome.kiosk_language && i18n.supported.includes(welcome.kiosk_language) && welcome.kiosk_language !== i18n.locale) {
-      await i18n.setLocale(welcome.kiosk_language, { persist: false });
+    if (welcome.event && welcome.kiosk_language && i18n.supported.includes(welcome.kiosk_language)) {
+      if (welcome.kiosk_language !== i18n.locale) await i18n.setLocale(welcome.kiosk_language, { persist: false });
+      return welcome.kiosk_language;
     }
   } catch {
     // The station's usual language, then.
   }
+  return null;
 }
