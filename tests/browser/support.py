@@ -255,3 +255,32 @@ def open_console(
     page.goto(f"/console/{route}")
     page.reload()  # a change of hash alone would keep the page, which has not seen the sign-in
     page.wait_for_selector("html[data-ready=true]")
+
+
+def answer_departures(page: Page, body: dict | None) -> None:
+    """Make the station's departures read as `body` (None: the service has none, a 404) for this page,
+    by the read and by its event stream alike, so a page showing a chosen board is not overwritten
+    by the live one."""
+
+    def read(route: Any) -> None:
+        if body is None:
+            route.fulfill(
+                status=404,
+                content_type="application/problem+json",
+                body=json.dumps({"type": "about:blank", "title": "Not Found", "status": 404}),
+            )
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    def stream(route: Any) -> None:
+        if body is None:
+            read(route)
+        else:
+            route.fulfill(
+                status=200,
+                content_type="text/event-stream",
+                body=f"event: departures\ndata: {json.dumps(body)}\n\n",
+            )
+
+    page.route(re.compile(r".*/kiosk/departures(\?.*)?$"), read)
+    page.route(re.compile(r".*/kiosk/departures/live(\?.*)?$"), stream)

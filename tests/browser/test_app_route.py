@@ -3,14 +3,13 @@ steps, the walk outside to a bus stop, the plan), and the departures tab with "w
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from testkit.stack import SAINT_DENIS
-from tests.browser.support import PHONE, Screenshots
+from tests.browser.support import PHONE, Screenshots, answer_departures
 from tests.browser.test_kiosk_screen import departures_body
 
 pytestmark = pytest.mark.e2e
@@ -47,12 +46,7 @@ def test_the_route_tab_goes_out_to_the_bus_stop_with_the_plan(page: Page, screen
 
 def test_the_departures_tab_lists_the_next_ones_and_which_exit_to_take(page: Page, screenshots: Screenshots):
     page.set_viewport_size(PHONE)
-    page.route(
-        "**/kiosk/departures",
-        lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps(departures_body())
-        ),
-    )
+    answer_departures(page, departures_body())
     page.goto(f"/app/#/departures?station={SAINT_DENIS}")
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     rows = page.locator("#departures-board li")
@@ -74,6 +68,6 @@ def test_the_departures_tab_lists_the_next_ones_and_which_exit_to_take(page: Pag
 
 def test_without_live_departures_the_tab_says_so(page: Page):
     page.set_viewport_size(PHONE)
-    page.route("**/kiosk/departures", lambda route: route.fulfill(status=404, body=""))
+    answer_departures(page, None)
     page.goto(f"/app/#/departures?station={SAINT_DENIS}")
     expect(page.locator("#departures-none")).to_be_visible()

@@ -5,15 +5,14 @@ the same in Arabic, right to left."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from testkit.stack import SAINT_DENIS
-from tests.browser.support import KIOSK, Screenshots
+from tests.browser.support import KIOSK, Screenshots, answer_departures
 
 pytestmark = pytest.mark.e2e
 STATION_NAME = "Saint-Denis \u2013 Pleyel"  # the catalog writes it with an en dash
@@ -111,12 +110,7 @@ def departures_body() -> dict:
 
 def test_the_main_flow_fits_the_screen_and_finds_the_exit_for_the_153(page: Page, screenshots: Screenshots):
     # The departures service answers in the shape it publishes (it is built beside this page).
-    page.route(
-        "**/kiosk/departures?*",
-        lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps(departures_body())
-        ),
-    )
+    answer_departures(page, departures_body())
     start(page)
     attract = page.locator("#attract")
     expect(attract).to_be_visible()
@@ -200,14 +194,7 @@ def test_alone_for_a_while_it_goes_back_to_its_start(page: Page):
 
 
 def test_in_arabic_right_to_left_it_still_fits(page: Page, screenshots: Screenshots):
-    def no_departures(route: Route) -> None:
-        route.fulfill(
-            status=404,
-            content_type="application/problem+json",
-            body=json.dumps({"type": "about:blank", "title": "Not Found", "status": 404}),
-        )
-
-    page.route("**/kiosk/departures?*", no_departures)
+    answer_departures(page, None)
     start(page)
     page.click("#attract [data-start=ar]")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -223,3 +210,14 @@ def test_in_arabic_right_to_left_it_still_fits(page: Page, screenshots: Screensh
     assert_fits(page, "arabic route to a dock")
     assert_targets_are_large(page)
     screenshots.take(page, "kiosk-arabic-velib", docs=True)
+
+
+def test_the_board_shows_the_station_s_live_departures(page: Page):
+    """No page.route here: the simulated producer's SIRI Lite and GTFS-Realtime feeds, pulled by the
+    service, reach the board through the gateway."""
+    start(page)
+    page.click("#attract-station")
+    rows = page.locator("#departures tbody tr")
+    expect(rows.first).to_be_visible(timeout=60_000)
+    expect(page.locator("#departures tbody tr[data-mode=metro]").first).to_be_visible()
+    expect(page.locator("#departures tbody tr[data-mode=bus]").first).to_be_visible()
