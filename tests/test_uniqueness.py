@@ -64,6 +64,8 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("signage", "play", ("station_id", "screen_code", "play_id")): IDEMPOTENT,
     ("signage", "vehicle_availability", ("station_id", "vehicle_station_id")): READ_MODEL,
     ("signage", "equipment_status", ("station_id", "place_code")): READ_MODEL,
+    ("signage", "layout", ("id",)): SERVER_CHOSEN,
+    ("signage", "disruption", ("station_id", "disruption_id")): READ_MODEL,
     ("parcel_lockers", "locker_bank", ("id",)): SERVER_CHOSEN,
     ("parcel_lockers", "compartment", ("id",)): SERVER_CHOSEN,
     ("parcel_lockers", "compartment", ("bank_id", "label")): (
@@ -163,6 +165,17 @@ def screen_body(api: Api, key: str) -> dict[str, Any]:
 def schedule_body(api: Api, key: str) -> dict[str, Any]:
     playlist = api.made("POST", f"{STATION}/signage/playlists", playlist_body(api, new_key("p")))
     return {"code": key, "name": f"Programme {key}", "playlist_id": playlist["id"]}
+
+
+def layout_body(api: Api, key: str) -> dict[str, Any]:
+    return {
+        "code": key,
+        "name": f"Disposition {key}",
+        "columns": ["1fr"],
+        "rows": ["1fr", "auto"],
+        "areas": ["content", "ticker"],
+        "regions": [{"name": "content", "kind": "content"}, {"name": "ticker", "kind": "ticker"}],
+    }
 
 
 def bank_body(api: Api, key: str) -> dict[str, Any]:
@@ -296,6 +309,7 @@ ENTITIES: dict[str, Entity] = {
     "schedule": Entity(
         f"{SIGNAGE_BASE}/schedules", schedule_body, lambda b: f"{SIGNAGE_BASE}/schedules/{b['code']}"
     ),
+    "layout": Entity(f"{SIGNAGE_BASE}/layouts", layout_body, lambda b: f"{SIGNAGE_BASE}/layouts/{b['code']}"),
     "bank": Entity(f"{STATION}/lockers/banks", bank_body, lambda b: f"{STATION}/lockers/banks"),
     "shipment": Entity(
         f"{STATION}/lockers/shipments",
@@ -366,6 +380,7 @@ COLLISIONS: dict[Rule, Covered] = {
         "playlist", ("is_default",), ("is_default",), renames=True, ways=("create",)
     ),
     ("signage", "schedule", ("station_id", "code")): Covered("schedule", ("code",), ("code",)),
+    ("signage", "layout", ("station_id", "code")): Covered("layout", ("code",), ("code",)),
     ("parcel_lockers", "locker_bank", ("station_id", "code")): Covered("bank", ("code",), ("code",)),
     ("parcel_lockers", "parcel", ("station_id", "carrier", "carrier_reference")): Covered(
         "shipment", ("carrier", "carrier_reference"), ("carrier_reference",)

@@ -142,7 +142,7 @@ function ticker(node, state, languages) {
       node.dataset.empty = String(items.length === 0);
       const lines = items.length
         ? items.map((item) =>
-            h("span", { class: "ticker__item", dataset: { severity: item.severity, id: item.id }, lang: item.language || null }, [
+            h("span", { class: "ticker__item", dataset: { severity: item.severity, id: item.id }, lang: item.language || null, dir: "auto" }, [
               h("strong", { class: "ticker__severity" }, TICKER_LABEL[item.severity] ?? "Info"),
               (item.lines ?? []).length ? h("span", { class: "ticker__lines" }, item.lines.join(" · ")) : null,
               item.text,
@@ -197,7 +197,7 @@ function departures(node, region, state) {
         const badge = h("span", { class: "board__line", style: { "--line": board.line_color ? `#${String(board.line_color).replace(/^#/, "")}` : "#5a6b82" } }, [modeIcon(board.mode, board.mode), h("span", {}, board.line)]);
         return h("div", { class: "board__row", dataset: { line: board.line } }, [
           badge,
-          h("span", { class: "board__direction" }, [h("span", { class: "board__to" }, next[0]?.destination ?? board.direction), board.exit_code ? h("small", { class: "board__exit" }, `Sortie ${board.exit_code}`) : null]),
+          h("span", { class: "board__direction" }, [h("span", { class: "board__to", dir: "auto" }, next[0]?.destination ?? board.direction), board.exit_code ? h("small", { class: "board__exit" }, `Sortie ${board.exit_code}`) : null]),
           ...next.map((d) => h("span", { class: "board__when", dataset: { status: d.status } }, [whenText(d, now), d.status === "delayed" && d.delay_seconds ? h("small", {}, `+${Math.round(d.delay_seconds / 60)}`) : null])),
         ]);
       }),
