@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import FloatRect, Page, Route, ViewportSize, expect
 
 from kernel.contracts import kiosk
 from kernel.events import OutgoingEvent, new_event
@@ -30,7 +30,7 @@ from tests.browser.test_player import USER_CODE
 
 pytestmark = pytest.mark.e2e
 SIGNAGE = f"/api/v1/stations/{SAINT_DENIS}/signage"
-SCREEN = {"width": 1920, "height": 1080}
+SCREEN: ViewportSize = {"width": 1920, "height": 1080}
 
 
 def photo_png(size: tuple[int, int]) -> bytes:
@@ -154,7 +154,7 @@ def regions(page: Page) -> dict[str, Any]:
     return page.evaluate("window.__player.regions.regions")
 
 
-def box(page: Page, region: str) -> dict[str, float]:
+def box(page: Page, region: str) -> FloatRect:
     found = page.locator(f"[data-region='{region}']").bounding_box()
     assert found is not None, region
     return found

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.signage.disruptions.domain import alert_severity, alert_source, applies, shown
 from services.signage.tests.examples import utc
 
 AT = utc(2026, 12, 7, 9)
 
 
-def test_a_disruption_shows_where_its_reach_says_until_it_clears_or_ends():
+def placement(reach: str, *, cleared: bool = False, until: datetime | None = None) -> str:
     texts = {"fr": "Ligne 15 interrompue"}
-    common = {"texts": texts, "description": {}, "until": None, "at": AT}
-    assert shown(reach="alert", cleared=False, **common).placement == "alert"
-    assert shown(reach="ticker", cleared=False, **common).placement == "ticker"
-    assert shown(reach="none", cleared=False, **common).placement == "none"
-    assert shown(reach="alert", cleared=True, **common).placement == "none"
-    ended = common | {"until": utc(2026, 12, 7, 8)}
-    assert shown(reach="alert", cleared=False, **ended).placement == "none"
+    return shown(reach=reach, texts=texts, description={}, cleared=cleared, until=until, at=AT).placement
+
+
+def test_a_disruption_shows_where_its_reach_says_until_it_clears_or_ends():
+    assert placement("alert") == "alert"
+    assert placement("ticker") == "ticker"
+    assert placement("none") == "none"
+    assert placement("alert", cleared=True) == "none"
+    assert placement("alert", until=utc(2026, 12, 7, 8)) == "none"
+    assert placement("alert", until=utc(2026, 12, 7, 10)) == "alert"
     # No header: the description is said instead; nothing at all cannot take a screen.
     described = shown(reach="alert", cleared=False, texts={}, description={"en": "Works"}, until=None, at=AT)
     assert (described.placement, dict(described.texts)) == ("alert", {"en": "Works"})

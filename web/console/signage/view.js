@@ -1,8 +1,9 @@
 // The signage section of the console: screens and their devices, pairing by code, the content
-// library, playlists, schedules (a week view), emergency messages and proof of play. One module per view.
+// library, playlists, schedules (a week view), layouts, emergency messages and proof of play. One module per view.
 
 import alerts from "./alerts.js";
 import content from "./content.js";
+import layouts from "./layouts.js";
 import pair from "./pair.js";
 import playlists from "./playlists.js";
 import plays from "./plays.js";
@@ -22,4 +23,4 @@ const section = {
   },
 };
 
-export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays];
+export default [section, ...screens, pair, content, ...playlists, schedules, layouts, alerts, plays];
