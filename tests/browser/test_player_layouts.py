@@ -92,7 +92,7 @@ def departures_sample(round_: int, *, stale: bool = False) -> dict[str, Any]:
             board("153", "82C8E6", "bus", "Porte de la Chapelle", 2.5, "cancelled"),
         ],
         "sources": [
-            {"code": "idfm-siri", "state": "stale" if stale else "ok", "updated_at": now.isoformat()}
+            {"code": "idfm-siri", "state": "stale" if stale else "fresh", "updated_at": now.isoformat()}
         ],
     }
 

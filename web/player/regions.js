@@ -16,7 +16,7 @@ registerIcons({
   scooter: [{ circle: [5.5, 18, 2.5] }, { circle: [18.5, 18, 2.5] }, "M5.5 18H15l3-12h2.5", "M18.5 18 17 11"],
 });
 const MODE_ICON = { metro: "metro", subway: "metro", rer: "rer", rail: "train", train: "train", bus: "bus", tram: "tram", tramway: "tram" };
-const STALE_AFTER_MS = 90_000;
+const STALE_AFTER_MS = 180_000;
 const RTL = new Set(["ar", "he", "fa", "ur"]);
 
 /** @typedef {{name: string, kind: string, [key: string]: any}} Region */
@@ -180,13 +180,17 @@ function departures(node, region, state) {
   let stream = null;
   let staleTimer = null;
 
-  const render = (data) => {
+  let receivedAt = Date.now();
+  const render = (data, fresh = false) => {
     last = data;
+    if (fresh) receivedAt = Date.now();
     const now = Date.now();
     const boards = (data?.boards ?? []).filter((b) => (b.departures ?? []).length).slice(0, region.rows ?? 6);
-    const failing = (data?.sources ?? []).filter((s) => s.state && s.state !== "ok" && s.state !== "fresh");
-    const old = data?.generated_at && now - Date.parse(data.generated_at) > STALE_AFTER_MS;
-    const stale = Boolean(failing.length || old);
+    // Stale: a source says so (stale or failing, its last good data still shown), or nothing has
+    // come for a while and the live stream is down.
+    const failing = (data?.sources ?? []).filter((s) => s.state && s.state !== "fresh");
+    const silent = !state.live && now - receivedAt > STALE_AFTER_MS;
+    const stale = Boolean(failing.length || silent);
     node.dataset.stale = String(stale);
     state.stale = stale;
     state.generatedAt = data?.generated_at ?? null;
@@ -219,7 +223,7 @@ function departures(node, region, state) {
     try {
       const response = await fetch(region.url, { headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(`departures ${response.status}`);
-      render(await response.json());
+      render(await response.json(), true);
     } catch {
       unavailable();
     }
@@ -228,7 +232,7 @@ function departures(node, region, state) {
   let stopped = false;
   const start = (url) => {
     stream = new EventStream(url, { minRetryMs: 1000, maxRetryMs: 10000 });
-    stream.on("departures", (event) => render(event.json()));
+    stream.on("departures", (event) => render(event.json(), true));
     stream.addEventListener("state", (/** @type {CustomEvent} */ event) => {
       state.live = event.detail === "open";
       if (event.detail === "closed" && !stopped) unavailable();
