@@ -212,6 +212,8 @@ class VehicleAvailability(Base):
     num_docks_available: Mapped[int | None] = mapped_column(Integer)
     is_renting: Mapped[bool] = mapped_column()
     last_reported: Mapped[datetime] = mapped_column(UTCDateTime())
+    # [{"vehicle_type_id", "count"}]: what is available by type, for an icon per type on screens.
+    vehicle_types: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class EquipmentStatus(Base):

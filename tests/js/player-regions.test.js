@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { regionsFrom } from "../../web/console/signage/layouts.js";
-import { Regions, directionOf, whenText } from "../../web/player/regions.js";
+import { Regions, directionOf, vehicleIcon, whenText } from "../../web/player/regions.js";
 
 const NOW = Date.parse("2026-12-07T09:00:00Z");
 const at = (minutes) => new Date(NOW + minutes * 60000).toISOString();
@@ -68,5 +68,15 @@ describe("the console's regions text", () => {
       { name: "board", kind: "departures", stops: ["IDFM:1"], lines: ["15"], modes: [] },
       { name: "clock", kind: "clock" },
     ]);
+  });
+});
+
+describe("vehicle types", () => {
+  it("each type its icon, by what its id says", () => {
+    expect(vehicleIcon("velib-ebike")).toBe("ebike");
+    expect(vehicleIcon("velib-mechanical")).toBe("bike");
+    expect(vehicleIcon("dott-scooter")).toBe("scooter");
+    expect(vehicleIcon("getaround-car")).toBe("car");
+    expect(vehicleIcon("cargo-bike")).toBe("bike");
   });
 });

@@ -5,7 +5,7 @@
 import { Api } from "../common/api.js";
 import { Session } from "../common/auth.js";
 import { icon } from "../common/icons.js";
-import { Regions, directionOf } from "./regions.js";
+import { Regions, directionOf, vehicleIcon } from "./regions.js";
 
 // The push channel (Server-Sent Events through the gateway) brings alerts at once and says when the
 // document changed; the document is polled only while the channel is down.
@@ -182,7 +182,16 @@ async function render(item, timers) {
       // No station known yet is "no data" (—), not zero vehicles.
       if (stations.length) value.textContent = String(stations.reduce((sum, s) => sum + (s.renting ? s.vehicles : 0), 0));
       const list = element("ul", "widget__list");
-      for (const s of stations.slice(0, 6)) list.append(element("li", "", `${s.name} : ${s.vehicles}`));
+      for (const s of stations.slice(0, 6)) {
+        const line = element("li", "", `${s.name} : ${s.vehicles}`);
+        // Each vehicle type its icon and count: a station's e-bikes are not its scooters.
+        for (const type of s.types ?? []) {
+          const badge = element("span", "widget__type");
+          badge.append(icon(vehicleIcon(type.vehicle_type_id), { label: type.vehicle_type_id }), ` ${type.count}`);
+          line.append(" ", badge);
+        }
+        list.append(line);
+      }
       box.append(list);
     } else if (item.widget === "lift_status") {
       box.prepend(icon("lift", { className: "widget__icon" }));

@@ -13,6 +13,7 @@ registerIcons({
   train: ["M5 4h14l1 12a3 3 0 0 1-3 3H7a3 3 0 0 1-3-3z", "M4.5 10h15", "M7 19l-2 3M17 19l2 3"],
   bus: ["M5 3h14a1 1 0 0 1 1 1v13H4V4a1 1 0 0 1 1-1z", "M4 12h16", "M4 7h16", { circle: [7.5, 19, 1.6] }, { circle: [16.5, 19, 1.6] }],
   tram: ["M7 6h10a2 2 0 0 1 2 2v8a3 3 0 0 1-3 3H8a3 3 0 0 1-3-3V8a2 2 0 0 1 2-2z", "M5 12h14", "M9 2h6", "M12 2v4", "M8 19l-2 3M16 19l2 3"],
+  ebike: [{ circle: [5.5, 16, 3.5] }, { circle: [18.5, 16, 3.5] }, "M5.5 16 9 9h6.5l3 7", "M12 16l3.5-7", "M7.5 6H10l1 3", "M13 2.5l-1.5 3h2.5l-1.5 3"],
   scooter: [{ circle: [5.5, 18, 2.5] }, { circle: [18.5, 18, 2.5] }, "M5.5 18H15l3-12h2.5", "M18.5 18 17 11"],
 });
 const MODE_ICON = { metro: "metro", subway: "metro", rer: "rer", rail: "train", train: "train", bus: "bus", tram: "tram", tramway: "tram" };
@@ -24,6 +25,15 @@ const RTL = new Set(["ar", "he", "fa", "ur"]);
 /** The icon of a mode of transport (metro, RER, bus, tram; a train for what is unknown). */
 export function modeIcon(mode, label = null) {
   return icon(MODE_ICON[String(mode ?? "").toLowerCase()] ?? "train", { label, className: "mode-icon" });
+}
+
+/** The icon of a vehicle type, by what its id says (scooter, car, e-bike); a bike otherwise. */
+export function vehicleIcon(typeId) {
+  const id = String(typeId ?? "").toLowerCase();
+  if (/scooter|trottinette|moped/.test(id)) return "scooter";
+  if (/(^|[^a-z])car([^a-z]|$)|voiture/.test(id)) return "car";
+  if (/ebike|e-bike|electri|vae/.test(id)) return "ebike";
+  return "bike";
 }
 
 /** The direction of the screen's first language: Arabic, Hebrew, Persian and Urdu read right to left. */
