@@ -71,6 +71,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unknown-content": ProblemType(404, "The station has no such content."),
     "unknown-playlist": ProblemType(404, "The station has no playlist with this code."),
     "unknown-schedule": ProblemType(404, "The station has no schedule with this code."),
+    "unknown-layout": ProblemType(404, "The station has no layout with this code."),
     "unknown-alert": ProblemType(404, "The station has no such alert."),
     "unknown-event": ProblemType(404, "The station's agenda has no event with this code."),
     "unknown-place": ProblemType(404, "The station's graph has no place with this code."),
@@ -110,6 +111,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "event-code-taken": ProblemType(409, "The station's agenda has an event with this code."),
     "content-in-use": ProblemType(409, "A playlist still shows this content."),
     "playlist-in-use": ProblemType(409, "A schedule still plays this playlist."),
+    "layout-in-use": ProblemType(409, "A screen or a schedule still shows this layout."),
+    "layout-code-taken": ProblemType(
+        409, "The station has a layout (or a built-in template) with this code."
+    ),
+    "layout-builtin": ProblemType(
+        409, "A built-in template cannot be changed or deleted; copy it under a new code."
+    ),
     "system-in-use": ProblemType(409, "Vehicle stations, vehicles or types still belong to this system."),
     "vehicle-type-in-use": ProblemType(409, "Vehicles are still of this type."),
     "pricing-plan-in-use": ProblemType(409, "Vehicle types still use this pricing plan."),

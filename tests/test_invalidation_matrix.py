@@ -631,6 +631,25 @@ async def add_agenda_event(ctx: Ctx) -> None:
     await ctx.call("POST", f"{SIGNAGE_P}/agenda", json=agenda_event("salon"))
 
 
+LAYOUT = {
+    "name": "Bandeau",
+    "columns": ["1fr"],
+    "rows": ["1fr", "auto"],
+    "areas": ["content", "ticker"],
+    "regions": [{"name": "content", "kind": "content"}, {"name": "ticker", "kind": "ticker"}],
+}
+
+
+async def add_layout(ctx: Ctx) -> None:
+    await ctx.call("POST", f"{SIGNAGE_P}/layouts", json={"code": "bandeau", **LAYOUT})
+
+
+async def hall_shows_layout(ctx: Ctx) -> None:
+    await add_layout(ctx)
+    hall = {k: v for k, v in screen("hall", device_client_id=PLAYER, layout="bandeau").items() if k != "code"}
+    await ctx.call("PUT", f"{SIGNAGE_P}/screens/hall", json=hall)
+
+
 def as_player(method: str, path: str, **kw: Any) -> Step:
     return lambda ctx: ctx.call(method, path, token=player_token(ctx.keys), **kw)
 
@@ -724,6 +743,16 @@ SIGNAGE_WRITES = {
         lambda ctx: ctx.call("DELETE", f"{SIGNAGE_P}/schedules/soiree"), "hall", prepare=add_schedule
     ),
     f"POST {SIGNAGE_T}/alerts": row(raise_alert, "hall"),
+    # A layout no screen shows changes no document; one the hall shows changes the hall's.
+    f"POST {SIGNAGE_T}/layouts": row(add_layout),
+    f"PUT {SIGNAGE_T}/layouts/{{code}}": row(
+        lambda ctx: ctx.call("PUT", f"{SIGNAGE_P}/layouts/bandeau", json=LAYOUT | {"rows": ["3fr", "1fr"]}),
+        "hall",
+        prepare=hall_shows_layout,
+    ),
+    f"DELETE {SIGNAGE_T}/layouts/{{code}}": row(
+        lambda ctx: ctx.call("DELETE", f"{SIGNAGE_P}/layouts/bandeau"), prepare=add_layout
+    ),
     f"POST {SIGNAGE_T}/alerts/reach": row(
         lambda ctx: ctx.call("POST", f"{SIGNAGE_P}/alerts/reach", json={"screens": ["hall"]})
     ),
@@ -772,6 +801,28 @@ def lift_event(status: kiosk_contract.EquipmentStatus) -> Any:
     )
 
 
+def disruption_event() -> Any:
+    return new_event(
+        station_id=SAINT_DENIS,
+        domain=kiosk_contract.DOMAIN,
+        entity=kiosk_contract.DISRUPTION,
+        verb=kiosk_contract.PUBLISHED,
+        data=kiosk_contract.DisruptionRaised(
+            disruption_id="d-1",
+            source_code="idfm-siri",
+            source_ref="d-1",
+            severity="severe",
+            reach="alert",
+            text={"fr": "Ligne 15 interrompue"},
+            description={},
+            lines=["L15"],
+            stops=[],
+            raised_at=datetime.now(UTC),
+            until=None,
+        ),
+    )
+
+
 def published(event: Callable[[], Any]) -> Step:
     return lambda ctx: publish(ctx.nats_url, event())
 
@@ -785,6 +836,7 @@ SIGNAGE_MATRIX = Matrix(
     events={
         "signage-vehicle-availability": row(published(lambda: status_event(PLEYEL, 6)), "hall"),
         "signage-equipment-status": row(published(lambda: lift_event("out_of_service")), "hall"),
+        "signage-disruptions": row(published(disruption_event), "hall"),
     },
 )
 

@@ -66,6 +66,8 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("signage", "play", ("station_id", "screen_code", "play_id")): IDEMPOTENT,
     ("signage", "vehicle_availability", ("station_id", "vehicle_station_id")): READ_MODEL,
     ("signage", "equipment_status", ("station_id", "place_code")): READ_MODEL,
+    ("signage", "layout", ("id",)): SERVER_CHOSEN,
+    ("signage", "disruption", ("station_id", "disruption_id")): READ_MODEL,
     ("parcel_lockers", "locker_bank", ("id",)): SERVER_CHOSEN,
     ("parcel_lockers", "compartment", ("id",)): SERVER_CHOSEN,
     ("parcel_lockers", "compartment", ("bank_id", "label")): (
@@ -181,6 +183,17 @@ def event_body(api: Api, key: str) -> dict[str, Any]:
         "title": {"fr": f"Concert {key}"},
         "starts_at": "2030-06-21T18:00:00+02:00",
         "ends_at": "2030-06-21T23:00:00+02:00",
+    }
+
+
+def layout_body(api: Api, key: str) -> dict[str, Any]:
+    return {
+        "code": key,
+        "name": f"Disposition {key}",
+        "columns": ["1fr"],
+        "rows": ["1fr", "auto"],
+        "areas": ["content", "ticker"],
+        "regions": [{"name": "content", "kind": "content"}, {"name": "ticker", "kind": "ticker"}],
     }
 
 
@@ -338,6 +351,7 @@ ENTITIES: dict[str, Entity] = {
         f"{SIGNAGE_BASE}/schedules", schedule_body, lambda b: f"{SIGNAGE_BASE}/schedules/{b['code']}"
     ),
     "event": Entity(f"{SIGNAGE_BASE}/agenda", event_body, lambda b: f"{SIGNAGE_BASE}/agenda/{b['code']}"),
+    "layout": Entity(f"{SIGNAGE_BASE}/layouts", layout_body, lambda b: f"{SIGNAGE_BASE}/layouts/{b['code']}"),
     "bank": Entity(f"{STATION}/lockers/banks", bank_body, lambda b: f"{STATION}/lockers/banks"),
     "shipment": Entity(
         f"{STATION}/lockers/shipments",
@@ -420,6 +434,7 @@ COLLISIONS: dict[Rule, Covered] = {
     ),
     ("signage", "schedule", ("station_id", "code")): Covered("schedule", ("code",), ("code",)),
     ("signage", "agenda_event", ("station_id", "code")): Covered("event", ("code",), ("code",)),
+    ("signage", "layout", ("station_id", "code")): Covered("layout", ("code",), ("code",)),
     ("parcel_lockers", "locker_bank", ("station_id", "code")): Covered("bank", ("code",), ("code",)),
     ("parcel_lockers", "parcel", ("station_id", "carrier", "carrier_reference")): Covered(
         "shipment", ("carrier", "carrier_reference"), ("carrier_reference",)

@@ -13,6 +13,7 @@ from services.signage import consumers, loops
 from services.signage.agenda import api as agenda
 from services.signage.alerts import api as alerts
 from services.signage.content import api as content
+from services.signage.layouts import api as layouts
 from services.signage.media import api as media
 from services.signage.models import Base
 from services.signage.player import api as player
@@ -25,7 +26,7 @@ from services.signage.settings import Settings
 DEFINITION = ServiceDefinition(
     service=SIGNAGE,
     title="Gare numérique — signage",
-    description="The station's screens and the content they rotate: messages, artworks and live widgets.",
+    description="The station's screens, their layouts and the content they rotate: messages, artworks, live widgets, departures.",
     version="0.1.0",
     metadata=Base.metadata,
     routers=[
@@ -36,6 +37,7 @@ DEFINITION = ServiceDefinition(
         content.router,
         playlists.router,
         schedules.router,
+        layouts.router,
         alerts.router,
         agenda.router,
     ],

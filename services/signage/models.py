@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -120,6 +121,8 @@ class Screen(Base):
     resolution: Mapped[str] = mapped_column(String(16))
     languages: Mapped[list[str]] = mapped_column(JSON)
     playlist_id: Mapped[str | None] = mapped_column(ForeignKey("playlist.id", ondelete="SET NULL"))
+    # The code of its layout (a built-in template or the station's own); None: the whole screen.
+    layout: Mapped[str | None] = mapped_column(String(64))
     device_client_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -142,6 +145,8 @@ class Schedule(Base):
     start_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", local
     end_time: Mapped[str] = mapped_column(String(5))
     targets: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    # While it plays, its screens show this layout (a code) instead of their own.
+    layout: Mapped[str | None] = mapped_column(String(64))
 
     def local_times(self) -> tuple[time, time]:
         return time.fromisoformat(self.start_time), time.fromisoformat(self.end_time)
@@ -160,6 +165,8 @@ class Alert(Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who raised it when no operator did: "disruption:<id>" for a disruption of the real-time sources.
+    source: Mapped[str | None] = mapped_column(String(200), index=True)
 
 
 class AlertAck(Base):
@@ -189,6 +196,8 @@ class Play(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_seconds: Mapped[int] = mapped_column(Integer)
     played_on: Mapped[date] = mapped_column(Date)
+    # The layout region it played in (None: the whole screen, as before layouts).
+    region: Mapped[str | None] = mapped_column(String(32))
 
 
 class VehicleAvailability(Base):
@@ -203,6 +212,8 @@ class VehicleAvailability(Base):
     num_docks_available: Mapped[int | None] = mapped_column(Integer)
     is_renting: Mapped[bool] = mapped_column()
     last_reported: Mapped[datetime] = mapped_column(UTCDateTime())
+    # [{"vehicle_type_id", "count"}]: what is available by type, for an icon per type on screens.
+    vehicle_types: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class EquipmentStatus(Base):
@@ -219,6 +230,45 @@ class EquipmentStatus(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Layout(Base):
+    """An operator's division of a screen into regions (a CSS grid), by code."""
+
+    __tablename__ = "layout"
+    __table_args__ = (UniqueConstraint("station_id", "code"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    orientation: Mapped[str] = mapped_column(String(16))
+    columns: Mapped[list[str]] = mapped_column(JSON)
+    rows: Mapped[list[str]] = mapped_column(JSON)
+    areas: Mapped[list[str]] = mapped_column(JSON)
+    # [{"name", "kind", "stops", "lines", "modes", "rows"}]
+    regions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Disruption(Base):
+    """Read model of info_kiosk's disruptions (from its published/cleared events): the last word per
+    disruption, and the signage alert it raised when its reach is `alert`."""
+
+    __tablename__ = "disruption"
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disruption_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    reach: Mapped[str] = mapped_column(String(16))
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alert_id: Mapped[str | None] = mapped_column(String(32))
+    # The time of the last event applied: an older one arriving late changes nothing.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # Entities with a package of their own keep their tables beside their rules, on this same metadata.

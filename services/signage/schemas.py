@@ -27,6 +27,7 @@ from services.signage.content.domain import (
     ContentKind,
     WidgetName,
 )
+from services.signage.layouts.domain import LayoutOrientation, RegionKind
 from services.signage.playlists.domain import Transition
 from services.signage.screens.domain import Orientation
 
@@ -89,6 +90,10 @@ class ScreenUpdate(StrictInput):
     ]
     device_client_id: ClientId | None = Field(default=None, description="Client id of the player device")
     playlist_id: EntityId | None = Field(default=None, description="Else the station's default playlist")
+    layout: Code | None = Field(
+        default=None,
+        description="Code of its layout (a template or the station's own); else the whole screen",
+    )
 
 
 class ScreenCreate(ScreenUpdate):
@@ -109,6 +114,7 @@ class ScreenPublic(BaseModel):
     resolution: str
     languages: list[str]
     playlist_id: str | None
+    layout: str | None = None
     device_client_id: str | None
     registered_at: datetime
 
@@ -267,6 +273,7 @@ class ScheduleUpdate(StrictInput):
     start_time: LocalTime = "00:00"
     end_time: LocalTime = Field(default="00:00", description="At or before start_time: runs past midnight")
     targets: Targets = Targets()
+    layout: Code | None = Field(default=None, description="While it plays, its screens show this layout")
 
 
 class ScheduleCreate(ScheduleUpdate):
@@ -287,6 +294,7 @@ class SchedulePublic(BaseModel):
     start_time: str
     end_time: str
     targets: TargetsPublic
+    layout: str | None = None
 
 
 # -- alerts -------------------------------------------------------------------------------------------
@@ -311,6 +319,9 @@ class AlertPublic(BaseModel):
     raised_at: datetime
     expires_at: datetime | None
     cleared_at: datetime | None
+    source: str | None = Field(
+        default=None, description="None: raised by an operator; `disruption:<id>`: by a real-time disruption"
+    )
 
 
 class AlertStatus(AlertPublic):
@@ -325,7 +336,90 @@ class AlertReach(BaseModel):
     )
 
 
+# -- layouts ----------------------------------------------------------------------------------------
+
+RegionName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")]
+Track = Annotated[str, Field(min_length=1, max_length=8, examples=["2fr", "auto", "25%", "120px"])]
+LineRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:._-]+$")]
+
+
+class RegionIn(StrictInput):
+    name: RegionName = Field(description="Its name in `areas`")
+    kind: RegionKind
+    stops: Annotated[list[LineRef], Field(max_length=20)] = Field(
+        default=[], description="Departures: the stops shown (none: every stop)"
+    )
+    lines: Annotated[list[LineRef], Field(max_length=20)] = Field(
+        default=[], description="Departures: the lines shown (none: every line)"
+    )
+    modes: Annotated[list[LineRef], Field(max_length=10)] = Field(
+        default=[], description="Departures: metro, rer, bus, tram... (none: every mode)"
+    )
+    rows: Annotated[int, Field(ge=1, le=20), JSON_INTEGER] = Field(
+        default=6, description="Departures: rows shown"
+    )
+
+
+class LayoutUpdate(StrictInput):
+    name: Label
+    orientation: LayoutOrientation = "landscape"
+    columns: Annotated[list[Track], Field(min_length=1, max_length=6)] = Field(
+        description="Grid column tracks: `Nfr`, `N%`, `Npx`, `auto`"
+    )
+    rows: Annotated[list[Track], Field(min_length=1, max_length=6)] = Field(description="Grid row tracks")
+    areas: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(min_length=1, max_length=6)
+    ] = Field(
+        description="One string per row, a region name per column (`.`: empty), as CSS grid-template-areas"
+    )
+    regions: Annotated[list[RegionIn], Field(min_length=1, max_length=8)]
+
+
+class LayoutCreate(LayoutUpdate):
+    code: Code
+
+
+class RegionPublic(BaseModel):
+    name: str
+    kind: RegionKind
+    stops: list[str]
+    lines: list[str]
+    modes: list[str]
+    rows: int
+
+
+class LayoutPublic(BaseModel):
+    code: str
+    name: str
+    orientation: str
+    columns: list[str]
+    rows: list[str]
+    areas: list[str]
+    regions: list[RegionPublic]
+    builtin: bool = Field(description="A built-in template: read only, usable by code")
+
+
 # -- the player's document ----------------------------------------------------------------------------
+
+
+class LayoutRegionShown(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    kind: RegionKind
+
+
+class LayoutShown(BaseModel):
+    code: str
+    name: str
+    orientation: str
+    columns: list[str]
+    rows: list[str]
+    areas: list[str]
+    regions: list[LayoutRegionShown] = Field(
+        description="What each region shows: `content` its playlist (the items are in `now`/`next`), "
+        "`departures` where to read its board (`url`, `live_url`), `ticker` its `items`, `clock` its time zone"
+    )
 
 
 class SegmentPublic(BaseModel):
@@ -344,6 +438,7 @@ class ScreenPlaylist(BaseModel):
     live: dict[str, list[dict[str, Any]]] = Field(
         default={}, description="Data of its live widgets: `vehicle_availability`, `lift_status`"
     )
+    layout: LayoutShown | None = None
 
 
 # -- proof of play --------------------------------------------------------------------------------------
@@ -356,6 +451,7 @@ class PlayRecord(StrictInput):
     content_item_id: EntityId
     started_at: Timestamp
     duration_seconds: Annotated[int, Field(ge=0, le=3600), JSON_INTEGER]
+    region: RegionName | None = Field(default=None, description="The layout region it played in")
 
 
 class PlayBatch(StrictInput):

@@ -4,6 +4,8 @@
 
 import { Api } from "../common/api.js";
 import { Session } from "../common/auth.js";
+import { icon } from "../common/icons.js";
+import { Regions, directionOf, vehicleIcon } from "./regions.js";
 
 // The push channel (Server-Sent Events through the gateway) brings alerts at once and says when the
 // document changed; the document is polled only while the channel is down.
@@ -31,6 +33,7 @@ const state = {
   documentFetches: 0,
   paired: false,
   error: null,
+  regions: null, // what the layout's regions show (regions.js)
 };
 /** @type {any} */ (window).__player = state;
 
@@ -159,10 +162,7 @@ async function render(item, timers) {
     block.append(...htmlNodes(item.html ?? ""));
     box.append(block);
   } else if (item.kind === "image" || item.kind === "artwork") {
-    const img = element("img");
-    img.alt = item.title;
-    img.src = await mediaUrl(item);
-    box.append(img);
+    box.append(await picture(item));
   } else if (item.kind === "video") {
     const video = element("video");
     video.muted = true;
@@ -177,13 +177,24 @@ async function render(item, timers) {
     box.append(value);
     const live = state.document?.live ?? {};
     if (item.widget === "vehicle_availability") {
+      box.prepend(icon("bike", { className: "widget__icon" }));
       const stations = live.vehicle_availability ?? [];
       // No station known yet is "no data" (—), not zero vehicles.
       if (stations.length) value.textContent = String(stations.reduce((sum, s) => sum + (s.renting ? s.vehicles : 0), 0));
       const list = element("ul", "widget__list");
-      for (const s of stations.slice(0, 6)) list.append(element("li", "", `${s.name} : ${s.vehicles}`));
+      for (const s of stations.slice(0, 6)) {
+        const line = element("li", "", `${s.name} : ${s.vehicles}`);
+        // Each vehicle type its icon and count: a station's e-bikes are not its scooters.
+        for (const type of s.types ?? []) {
+          const badge = element("span", "widget__type");
+          badge.append(icon(vehicleIcon(type.vehicle_type_id), { label: type.vehicle_type_id }), ` ${type.count}`);
+          line.append(" ", badge);
+        }
+        list.append(line);
+      }
       box.append(list);
     } else if (item.widget === "lift_status") {
+      box.prepend(icon("lift", { className: "widget__icon" }));
       const outages = live.lift_status ?? [];
       value.textContent = String(outages.length);
       const list = element("ul", "widget__list");
@@ -198,6 +209,29 @@ async function render(item, timers) {
     }
   }
   return box;
+}
+
+/**
+ * An image fills its region: cropped to it (cover) when their shapes are close, else whole (contain)
+ * over a blurred copy of itself that fills the rest. An artwork is never cropped.
+ */
+async function picture(item) {
+  const url = await mediaUrl(item);
+  const frame = element("div", "picture");
+  const backdrop = element("img", "picture__backdrop");
+  backdrop.alt = "";
+  backdrop.src = url;
+  const img = element("img", "picture__image");
+  img.alt = item.title;
+  img.src = url;
+  frame.append(backdrop, img);
+  await img.decode().catch(() => {});
+  const region = $("content").getBoundingClientRect();
+  const ratio = img.naturalWidth / Math.max(1, img.naturalHeight);
+  const regionRatio = region.width / Math.max(1, region.height);
+  const close = Math.abs(Math.log(ratio / regionRatio)) < Math.log(1.2);
+  frame.dataset.fit = item.kind !== "artwork" && close ? "cover" : "contain";
+  return frame;
 }
 
 function showCredit(item) {
@@ -262,7 +296,7 @@ async function advance() {
   [front, back] = [back, front];
   showCredit(item);
   const at = Date.now();
-  state.shown.push({ id: item.content_item_id, kind: item.kind, at });
+  state.shown.push({ id: item.content_item_id, kind: item.kind, at, region: contentRegion() });
   if (state.shown.length > 50) state.shown.shift();
   recordPlay(item, at);
   rotationTimer = setTimeout(advance, item.duration_seconds * 1000);
@@ -317,10 +351,17 @@ function showAlerts(alerts, via = "document") {
 
 // -- the document: polled with If-None-Match, kept for offline starts ----------------------------------------
 
+const regions = new Regions($("stage"), $("content"));
+state.regions = regions.state;
+
 function adopt(doc, etag) {
   const changed = doc.version !== state.document?.version;
   state.document = doc;
   state.etag = etag;
+  const languages = doc.screen?.languages ?? ["fr"];
+  document.documentElement.lang = languages[0] ?? "fr";
+  document.documentElement.dir = directionOf(languages);
+  regions.apply(doc);
   if (changed) {
     try {
       localStorage.setItem(DOCUMENT_KEY, JSON.stringify({ doc, etag }));
@@ -418,6 +459,12 @@ function setOnline(online, error) {
 
 // -- heartbeats and proof of play ------------------------------------------------------------------------------
 
+/** The name of the layout region the rotation plays in (proof of play per region). */
+function contentRegion() {
+  const layout = state.document?.layout;
+  return layout?.regions?.find((r) => r.kind === "content")?.name ?? "content";
+}
+
 function recordPlay(item, at) {
   const plays = JSON.parse(localStorage.getItem(PLAYS_KEY) ?? "[]");
   plays.push({
@@ -425,6 +472,7 @@ function recordPlay(item, at) {
     content_item_id: item.content_item_id,
     started_at: new Date(at).toISOString(),
     duration_seconds: item.duration_seconds,
+    region: contentRegion(),
   });
   localStorage.setItem(PLAYS_KEY, JSON.stringify(plays.slice(-5000)));
 }

@@ -3,12 +3,15 @@
 //   - media (immutable, addressed by hash): cache first;
 //   - the screen document and the page's files: network first (every edit shows), cache when offline.
 
-const CACHE = "gare-player-v1";
+const CACHE = "gare-player-v2";
 const SHELL = [
   "./",
   "./index.html",
   "./player.js",
   "./player.css",
+  "./regions.js",
+  "../common/dom.js",
+  "../common/icons.js",
   "../common/api.js",
   "../common/auth.js",
   "../common/errors.js",

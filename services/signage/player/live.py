@@ -115,6 +115,11 @@ async def screen_events(
         if channel.generation != generation:
             generation = channel.generation
             yield commands.encode(commands.Revalidate(generation=generation))
+            if await disconnected():
+                return
+            # A change may have come while the client was reading: look again before waiting, or it
+            # would wait for the next change (or the keep-alive) to see this one.
+            continue
         if not await channel.wait(KEEPALIVE_SECONDS):
             yield ": keep-alive\n\n"
         if await disconnected():

@@ -12,6 +12,9 @@ from kernel.db import utcnow
 from services.signage.agenda.service import welcome
 from services.signage.alerts.domain import alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
+from services.signage.disruptions.service import ticker_items
+from services.signage.layouts import domain as layouts
+from services.signage.layouts.service import station_layouts
 from services.signage.media.service import media_url
 from services.signage.models import Playlist, Screen
 from services.signage.player import domain
@@ -76,9 +79,30 @@ async def screen_document(
         "next": segment(plan.next),
         "alerts": [shown_alert(a, languages) for a in alerts],
         "live": await live_data(session=session, station_id=screen.station_id, widgets=widgets),
+        "layout": await _layout(session, screen, plan.now, playlists.get(plan.now.playlist_id or ""), at),
     }
     document["version"] = domain.digest(document)
     return document
+
+
+async def _layout(
+    session: AsyncSession, screen: Screen, now: Segment, playing: Playlist | None, at: datetime
+) -> dict[str, Any]:
+    """The screen's layout now (its schedule's, else its own, else the whole screen) and what each of
+    its regions shows."""
+    wanted = {code for code in (now.layout, screen.layout) if code and code not in layouts.TEMPLATES}
+    own = await station_layouts(session=session, station_id=screen.station_id) if wanted else {}
+    layout = layouts.layout_now(schedule_layout=now.layout, screen_layout=screen.layout, layouts=own)
+    has_ticker = any(region.kind == "ticker" for region in layout.regions)
+    ticker = await ticker_items(session=session, station_id=screen.station_id, at=at) if has_ticker else []
+    regions = layouts.regions_now(
+        layout,
+        station_id=screen.station_id,
+        languages=screen.languages,
+        playlist_code=playing.code if playing else None,
+        ticker=ticker,
+    )
+    return layouts.layout_shape(layout) | {"regions": regions}
 
 
 def screen_public(screen: Screen) -> dict[str, Any]:

@@ -56,6 +56,10 @@ async def play_report(
     since: Annotated[date, Query(description="First day, YYYY-MM-DD")],
     until: Annotated[date, Query(description="Last day, YYYY-MM-DD")],
     screen: Annotated[str | None, Query(max_length=64, pattern=STATION_SLUG_PATTERN)] = None,
+    region: Annotated[
+        str | None,
+        Query(max_length=32, pattern=r"^[a-z][a-z0-9-]*$", description="Plays in this layout region"),
+    ] = None,
 ) -> Page[PlayReportRow]:
     if until < since or until - since > timedelta(days=366):
         raise InvalidInput(
@@ -63,7 +67,7 @@ async def play_report(
             errors=[{"in": "query", "field": "until", "detail": "from `since` to a year after it"}],
         )
     rows = await service.play_report(
-        session=session, station_id=station_id, since=since, until=until, screen=screen
+        session=session, station_id=station_id, since=since, until=until, screen=screen, region=region
     )
     # The days, screens and contents of a report are few: its rows are summed once, then paged.
     items, next_cursor = page_of_items(rows, lambda row: (row.day, row.screen, row.content_item_id), page)

@@ -44,6 +44,7 @@ async def record_plays(*, session: AsyncSession, screen: Screen, batch: PlayBatc
                 started_at=record.started_at,
                 duration_seconds=record.duration_seconds,
                 played_on=domain.played_on(record.started_at),
+                region=record.region,
             )
         )
     await commit_or_conflict(session, detail="The same plays were sent meanwhile; send the batch again.")
@@ -51,9 +52,15 @@ async def record_plays(*, session: AsyncSession, screen: Screen, batch: PlayBatc
 
 
 async def play_report(
-    *, session: AsyncSession, station_id: str, since: date, until: date, screen: str | None
+    *,
+    session: AsyncSession,
+    station_id: str,
+    since: date,
+    until: date,
+    screen: str | None,
+    region: str | None = None,
 ) -> list[PlayReportRow]:
-    """Plays and seconds per day, screen and content."""
+    """Plays and seconds per day, screen and content (in one layout region, if asked)."""
     query = (
         select(
             Play.played_on,
@@ -68,6 +75,8 @@ async def play_report(
     )
     if screen is not None:
         query = query.where(Play.screen_code == screen)
+    if region is not None:
+        query = query.where(Play.region == region)
     return [
         PlayReportRow(day=day, screen=code, content_item_id=content, plays=int(count), seconds=int(seconds))
         for day, code, content, count, seconds in (await session.execute(query)).all()

@@ -30,6 +30,8 @@ class Schedule:
     starts_on: date | None = None
     ends_on: date | None = None
     targets: Targets = field(default_factory=Targets)
+    # The layout its screens show while it plays (None: each screen's own).
+    layout: str | None = None
 
     def occurrences(self, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
         """Its windows, in UTC, that overlap [since, until)."""
@@ -68,6 +70,7 @@ class Segment:
     schedule: str | None
     starts_at: datetime | None
     ends_at: datetime | None
+    layout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def now_and_next(
         schedule=current.code if current else None,
         starts_at=since,
         ends_at=change,
+        layout=current.layout if current else None,
     )
     if change is None:
         return NowAndNext(now=now, next=None)
@@ -126,5 +130,6 @@ def now_and_next(
             schedule=following.code if following else None,
             starts_at=change,
             ends_at=after,
+            layout=following.layout if following else None,
         ),
     )

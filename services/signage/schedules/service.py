@@ -14,6 +14,7 @@ from kernel.hot_reads import mark_changed
 from kernel.pagination import PageRequest, page_of_rows
 from kernel.rules import FieldProblem
 from services.signage.invalidation import PLAYLISTS
+from services.signage.layouts.service import check_layout_exists
 from services.signage.models import Playlist, Schedule
 from services.signage.schedules import domain
 from services.signage.schemas import ScheduleCreate, ScheduleUpdate
@@ -49,6 +50,7 @@ async def _checked_schedule(
         problems.append(FieldProblem("ends_on", "a schedule ends on or after the day it starts"))
     if problems:
         raise InvalidInput.from_problems("The schedule cannot be saved; see `errors`.", problems)
+    await check_layout_exists(session=session, station_id=station_id, code=schedule_in.layout, field="layout")
     values = schedule_in.model_dump()
     values["weekdays"] = sorted(set(schedule_in.weekdays))
     values["targets"] = schedule_in.targets.model_dump()
@@ -102,4 +104,5 @@ def schedule_of(schedule: Schedule) -> domain.Schedule:
         starts_on=schedule.starts_on,
         ends_on=schedule.ends_on,
         targets=targets_of(schedule.targets),
+        layout=schedule.layout,
     )

@@ -15,6 +15,7 @@ from kernel.outbox import stage
 from kernel.pagination import PageRequest, page_of_rows
 from services.signage import events
 from services.signage.invalidation import screen_tag
+from services.signage.layouts.service import check_layout_exists
 from services.signage.models import OUTBOX, Playlist, Screen
 from services.signage.schemas import ScreenCreate, ScreenUpdate
 from services.signage.screens import domain
@@ -60,6 +61,7 @@ async def _check_screen_links(
                 "The screen names a playlist this station does not have.",
                 errors=_field("playlist_id", f"no playlist {screen_in.playlist_id}"),
             )
+    await check_layout_exists(session=session, station_id=station_id, code=screen_in.layout, field="layout")
     if screen_in.device_client_id is not None:
         bound = await session.scalar(
             select(Screen.id).where(Screen.device_client_id == screen_in.device_client_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from kernel.contracts.kiosk import EquipmentStatusChanged
-from kernel.contracts.mobility import VehicleStationStatusChanged
+from kernel.contracts.mobility import VehicleStationStatusChanged, VehicleTypeCount
 from services.signage.tests.stations import BASE, changes
 from services.signage.widgets.service import record_equipment_status, record_vehicle_status
 from testkit.service import SAINT_DENIS, assert_problem
@@ -95,7 +95,10 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
             lon=2.3,
             capacity=30,
             num_vehicles_available=vehicles,
-            vehicle_types_available=[],
+            vehicle_types_available=[
+                VehicleTypeCount(vehicle_type_id="velib-ebike", count=vehicles),
+                VehicleTypeCount(vehicle_type_id="velib-mechanical", count=0),
+            ],
             num_docks_available=30 - vehicles,
             is_installed=True,
             is_renting=True,
@@ -115,7 +118,14 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
     assert await changes(station, vehicles_event) == {"quai-1"}  # the hall plays the exhibition
     live = (await station.document("quai-1"))["live"]
     assert live["vehicle_availability"] == [
-        {"name": "Carrefour Pleyel", "vehicles": 7, "docks": 23, "renting": True}
+        {
+            "name": "Carrefour Pleyel",
+            "vehicles": 7,
+            "docks": 23,
+            "renting": True,
+            # By type, for an icon per type; a type with none available is left out.
+            "types": [{"vehicle_type_id": "velib-ebike", "count": 7}],
+        }
     ]
     assert live["lift_status"] == []
     assert (await station.document("hall"))["live"] == {}

@@ -29,6 +29,7 @@ async def record_vehicle_status(
     stored.num_docks_available = status.num_docks_available
     stored.is_renting = status.is_renting
     stored.last_reported = status.last_reported
+    stored.vehicle_types = [t.model_dump() for t in status.vehicle_types_available]
     mark_changed(session, station_id, PLAYLISTS)
 
 
@@ -67,6 +68,7 @@ async def live_data(*, session: AsyncSession, station_id: str, widgets: set[str]
                 "vehicles": row.num_vehicles_available,
                 "docks": row.num_docks_available,
                 "renting": row.is_renting,
+                "types": [t for t in row.vehicle_types or [] if t.get("count")],
             }
             for row in rows
         ]

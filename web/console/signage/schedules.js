@@ -6,7 +6,7 @@ import { h } from "../../common/dom.js";
 import { allItems } from "../../common/pages.js";
 import { button } from "../../common/ui.js";
 import { dataTable, formDialog, panel, savedToast } from "../kit.js";
-import { drawInto, frame, MESSAGES, signageApi, targetFields, targetsFrom, targetsText, targetValues } from "./shared.js";
+import { drawInto, frame, layoutField, MESSAGES, signageApi, targetFields, targetsFrom, targetsText, targetValues } from "./shared.js";
 
 const DAYS = [0, 1, 2, 3, 4, 5, 6];
 const TONES = 6;
@@ -97,7 +97,7 @@ function weekView(ctx, schedules, playlistName, onOpen) {
   );
 }
 
-function scheduleFields(ctx, playlists, screens, { withCode }) {
+function scheduleFields(ctx, playlists, screens, { withCode, layouts = [] }) {
   return [
     withCode && { name: "code", label: ctx.t("signage.schedule.code"), required: true, hint: ctx.t("signage.codeHint"), spellcheck: "false" },
     { name: "name", label: ctx.t("signage.schedule.name"), required: true },
@@ -109,6 +109,7 @@ function scheduleFields(ctx, playlists, screens, { withCode }) {
     { name: "starts_on", label: ctx.t("signage.schedule.startsOn"), type: "date" },
     { name: "ends_on", label: ctx.t("signage.schedule.endsOn"), type: "date" },
     ...targetFields(ctx, screens),
+    layoutField(ctx, layouts, "signage.schedule.layoutHint"),
   ].filter(Boolean);
 }
 
@@ -121,6 +122,7 @@ async function render(ctx) {
   const api = signageApi(ctx);
   let playlists = [];
   let screens = [];
+  let layouts = [];
   const week = h("div");
   const list = h("div");
   let redraw = null;
@@ -128,7 +130,7 @@ async function render(ctx) {
   async function open(schedule) {
     const saved = await formDialog({
       title: schedule ? ctx.t("signage.schedule.edit", { name: schedule.name }) : ctx.t("signage.schedule.create"),
-      fields: scheduleFields(ctx, playlists, screens, { withCode: !schedule }),
+      fields: scheduleFields(ctx, playlists, screens, { withCode: !schedule, layouts }),
       values: schedule ? { ...schedule, weekdays: schedule.weekdays.map(String), ...targetValues(schedule.targets) } : { weekdays: DAYS.map(String), start_time: "09:00", end_time: "21:00", priority: 100 },
       submitLabel: schedule ? ctx.t("console.save") : ctx.t("console.create"),
       wide: true,
@@ -155,9 +157,10 @@ async function render(ctx) {
   });
   body.append(panel({ title: ctx.t("signage.schedules.week"), id: "week" }, week), panel({ title: ctx.t("signage.schedules.list"), id: "schedules" }, list));
   const drawWeek = drawInto(ctx, week, async () => {
-    const [schedules, lists, all] = await Promise.all([allItems(api, "/schedules"), allItems(api, "/playlists"), allItems(api, "/screens")]);
+    const [schedules, lists, all, shapes] = await Promise.all([allItems(api, "/schedules"), allItems(api, "/playlists"), allItems(api, "/screens"), allItems(api, "/layouts")]);
     playlists = lists;
     screens = all;
+    layouts = shapes;
     const playlistName = Object.fromEntries(playlists.map((p) => [p.id, p.name]));
     list.replaceChildren(
       dataTable({

@@ -5,11 +5,11 @@ import { h } from "../../common/dom.js";
 import { allItems } from "../../common/pages.js";
 import { button } from "../../common/ui.js";
 import { dataTable, form, formDialog, panel, savedToast, stateBadge, when } from "../kit.js";
-import { devicesApi, drawInto, frame, MESSAGES, signageApi } from "./shared.js";
+import { devicesApi, drawInto, frame, layoutField, MESSAGES, signageApi } from "./shared.js";
 
 const FILTERS = { all: {}, online: { online: true }, offline: { online: false }, behind: { behind: true } };
 
-function screenFields(ctx, playlists, { withCode }) {
+function screenFields(ctx, playlists, { withCode, layouts = [] }) {
   return [
     withCode && { name: "code", label: ctx.t("signage.screen.code"), required: true, hint: ctx.t("signage.codeHint"), spellcheck: "false" },
     { name: "name", label: ctx.t("signage.screen.name"), required: true },
@@ -32,6 +32,7 @@ function screenFields(ctx, playlists, { withCode }) {
       emptyLabel: ctx.t("signage.screen.defaultPlaylist"),
       options: playlists.map((p) => ({ value: p.id, label: `${p.name} (${p.code})` })),
     },
+    layoutField(ctx, layouts, "signage.screen.layoutHint"),
   ].filter(Boolean);
 }
 
@@ -101,10 +102,10 @@ async function renderList(ctx) {
     variant: "primary",
     "data-action": "create-screen",
     onClick: async () => {
-      const playlists = await allItems(api, "/playlists");
+      const [playlists, layouts] = await Promise.all([allItems(api, "/playlists"), allItems(api, "/layouts")]);
       const created = await formDialog({
         title: ctx.t("signage.screen.create"),
-        fields: screenFields(ctx, playlists, { withCode: true }),
+        fields: screenFields(ctx, playlists, { withCode: true, layouts }),
         values: NEW_SCREEN,
         submitLabel: ctx.t("console.create"),
         onSubmit: (values) => api.post("/screens", screenBody(values)),
@@ -141,6 +142,7 @@ async function renderList(ctx) {
         { label: ctx.t("signage.screen.state"), render: (s) => screenState(ctx, s) },
         { label: ctx.t("signage.screen.lastSeen"), render: (s) => when(s.last_seen_at) },
         { label: ctx.t("signage.screen.playlist"), render: (s) => playlistName[s.playlist_id] ?? ctx.t("signage.screen.defaultPlaylist") },
+        { label: ctx.t("signage.screen.layout"), render: (s) => s.layout ?? ctx.t("signage.layout.fullscreen") },
         { label: ctx.t("signage.screen.tags"), render: (s) => s.tags.join(", ") || "—" },
       ],
     });
@@ -150,7 +152,12 @@ async function renderList(ctx) {
 async function renderDetail(ctx) {
   const api = signageApi(ctx);
   const code = ctx.params.code;
-  const [screen, playlists, screens] = await Promise.all([api.get(`/screens/${encodeURIComponent(code)}`), allItems(api, "/playlists"), allItems(api, "/screens")]);
+  const [screen, playlists, screens, layouts] = await Promise.all([
+    api.get(`/screens/${encodeURIComponent(code)}`),
+    allItems(api, "/playlists"),
+    allItems(api, "/screens"),
+    allItems(api, "/layouts"),
+  ]);
   const status = screens.find((s) => s.code === code);
   const remove = button({
     label: ctx.t("console.delete"),
@@ -180,7 +187,7 @@ async function renderDetail(ctx) {
     panel(
       { title: ctx.t("signage.screen.edit"), id: "screen-edit" },
       form({
-        fields: screenFields(ctx, playlists, { withCode: false }),
+        fields: screenFields(ctx, playlists, { withCode: false, layouts }),
         values: screen,
         onSubmit: async (values) => {
           await api.put(`/screens/${encodeURIComponent(code)}`, screenBody(values, screen));

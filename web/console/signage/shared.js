@@ -8,7 +8,7 @@ import { pageHeader, sectionTabs, serviceApi } from "../kit.js";
 
 export const MESSAGES = new URL("./i18n/", import.meta.url);
 
-const TABS = ["screens", "pair", "content", "playlists", "schedules", "alerts", "plays", "agenda"];
+const TABS = ["screens", "pair", "content", "playlists", "schedules", "layouts", "alerts", "plays", "agenda"];
 
 /** The view's heading, the tabs between the section's views, and the body the view fills. */
 export function frame(ctx, { title, lead, actions = [] }) {
@@ -73,3 +73,15 @@ export function targetFields(ctx, screens) {
 
 export const targetsFrom = (values) => ({ screens: values.target_screens ?? [], zones: values.target_zones ?? [], tags: values.target_tags ?? [] });
 export const targetValues = (targets = {}) => ({ target_screens: targets.screens ?? [], target_zones: targets.zones ?? [], target_tags: targets.tags ?? [] });
+
+/** The layout a screen (or a schedule) shows: a template or the station's own; empty: the whole screen. */
+export function layoutField(ctx, layouts, hint) {
+  return {
+    name: "layout",
+    label: ctx.t("signage.screen.layout"),
+    type: "select",
+    emptyLabel: ctx.t("signage.layout.none"),
+    hint: ctx.t(hint),
+    options: layouts.map((l) => ({ value: l.code, label: `${l.name} (${l.code})` })),
+  };
+}

@@ -1,10 +1,11 @@
 // The signage section of the console: screens and their devices, pairing by code, the content
-// library, playlists, schedules (a week view), emergency messages, proof of play and the station's
-// agenda (events, the welcome they set). One module per view.
+// library, playlists, schedules (a week view), layouts, emergency messages, proof of play and the
+// station's agenda (events, the welcome they set). One module per view.
 
 import agenda from "./agenda.js";
 import alerts from "./alerts.js";
 import content from "./content.js";
+import layouts from "./layouts.js";
 import pair from "./pair.js";
 import playlists from "./playlists.js";
 import plays from "./plays.js";
@@ -24,4 +25,4 @@ const section = {
   },
 };
 
-export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays, agenda];
+export default [section, ...screens, pair, content, ...playlists, schedules, layouts, alerts, plays, agenda];

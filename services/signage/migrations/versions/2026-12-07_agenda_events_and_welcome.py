@@ -1,7 +1,7 @@
 """agenda events and welcome
 
 Revision ID: 7d7e0d1265ea
-Revises: 3d1dbd4ae090
+Revises: 6bc8bb19c589
 Create Date: 2026-12-07 20:46:11.957238
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import kernel.db
 
 revision: str = "7d7e0d1265ea"
-down_revision: str | None = "3d1dbd4ae090"
+down_revision: str | None = "6bc8bb19c589"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
