@@ -7,7 +7,8 @@ import { agendaPath, localized, whenText } from "../../common/agenda.js";
 import { $, h } from "../../common/dom.js";
 import { i18n, t } from "../../common/i18n.js";
 
-const SHOWN = 4;
+// The panel is a band of the screen: the next few only (the app lists them all).
+const SHOWN = 3;
 const REFRESH_MS = 5 * 60 * 1000;
 
 /**
@@ -18,7 +19,7 @@ export async function mountAgenda({ station, api, parent = $("#main") }) {
   await i18n.addSource(new URL("./i18n/", import.meta.url));
   const body = h("div", { id: "agenda-body" });
   const title = h("h2", { class: "card__title", id: "agenda-title" });
-  const section = h("section", { class: "kiosk__panel card", id: "agenda", "aria-labelledby": "agenda-title" }, title, body);
+  const section = h("section", { class: "kiosk__panel kiosk__agenda card", id: "agenda", "aria-labelledby": "agenda-title" }, title, body);
   parent?.append(section);
   /** @type {import("../../common/agenda.js").AgendaEvent[] | null} */
   let events = null;
