@@ -72,7 +72,13 @@ def _covers(prefix: str, rest: str) -> bool:
 
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 # The operators' media list needs a token; a file, named by its hash, is public (screens fetch it).
-SIGNAGE = Service("signage", 8102, domain="signage", public_read_paths=("/media/{sha256}",))
+# A work's page is public too: a visitor opens it from a screen's QR code.
+SIGNAGE = Service(
+    "signage",
+    8102,
+    domain="signage",
+    public_read_paths=("/media/{sha256}", "/works/{exhibition}/{work}"),
+)
 BIKE_SHARE = Service(
     "bike_share",
     8103,

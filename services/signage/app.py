@@ -12,6 +12,7 @@ from kernel.service_app import ServiceDefinition, create_service_app
 from services.signage import consumers, loops
 from services.signage.alerts import api as alerts
 from services.signage.content import api as content
+from services.signage.exhibitions import api as exhibitions
 from services.signage.media import api as media
 from services.signage.models import Base
 from services.signage.player import api as player
@@ -36,6 +37,7 @@ DEFINITION = ServiceDefinition(
         playlists.router,
         schedules.router,
         alerts.router,
+        exhibitions.router,
     ],
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
     background=lambda runtime: Background(consumers=consumers.consumers(runtime), loops=loops.loops(runtime)),

@@ -18,6 +18,7 @@ from kernel.runtime import ServiceRuntime
 from kernel.tasks import item_alone
 from services.signage import heartbeats
 from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
+from services.signage.exhibitions.mirror import ExhibitionClock, ExhibitionMirror
 from services.signage.player import live
 from services.signage.screens.domain import screen_health
 from services.signage.screens.service import list_screens, report_silent_screens
@@ -94,4 +95,9 @@ class PushWatcher(Loop):
 
 def loops(runtime: ServiceRuntime) -> list[Loop]:
     """Every loop of signage, made once the runtime exists."""
-    return [Sweeper(runtime), PushWatcher(live.channel_of(runtime))]
+    return [
+        Sweeper(runtime),
+        PushWatcher(live.channel_of(runtime)),
+        ExhibitionMirror(runtime),
+        ExhibitionClock(runtime),
+    ]

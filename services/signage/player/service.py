@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.db import utcnow
 from services.signage.alerts.domain import alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
+from services.signage.exhibitions.service import playing_works, with_visit_works
 from services.signage.media.service import media_url
 from services.signage.models import Playlist, Screen
 from services.signage.player import domain
@@ -40,6 +41,9 @@ async def screen_document(
         if p.station_id == screen.station_id
     }
 
+    # An accepted exhibition visit's works join what plays now, within their rights.
+    works = await playing_works(session=session, screen=screen, at=at)
+
     def segment(part: Segment | None) -> dict[str, Any] | None:
         if part is None:
             return None
@@ -50,6 +54,8 @@ async def screen_document(
             shown = rendered_as_dict(rendered)
             for item in shown["items"]:  # type: ignore[attr-defined]
                 item["media_url"] = media_url(screen.station_id, item["media"]) if item["media"] else None
+        if part is plan.now:
+            shown = with_visit_works(shown, works)
         return {
             "playlist": shown,
             "schedule": part.schedule,
