@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.contracts.culture import (
     ExhibitionPublished,
     VisitAnswered,
+    Work,
     WorkPlays,
     WorkScanned,
     WorksPlayed,
@@ -83,6 +84,21 @@ async def apply_exhibition(*, session: AsyncSession, station_id: str, published:
     return True
 
 
+async def keep_exhibition(
+    *,
+    session: AsyncSession,
+    station_id: str,
+    published: ExhibitionPublished,
+    media: Iterable[bytes],
+    max_bytes: int = 1 << 22,
+) -> None:
+    """An exhibition kept without a hub (the demo's): its media stored first, then the exhibition
+    taken in as if the hub had published it."""
+    for data in media:
+        await store_media(session=session, station_id=station_id, data=data, max_bytes=max_bytes)
+    await apply_exhibition(session=session, station_id=station_id, published=published)
+
+
 async def retire_missing(*, session: AsyncSession, station_id: str, present: set[str]) -> bool:
     """Exhibitions the hub's config no longer holds stop playing; True when any did."""
     gone = (
@@ -116,9 +132,9 @@ async def _apply_works(session: AsyncSession, station_id: str, published: Exhibi
         )
     }
     wanted = {w.code for w in published.works}
-    for code, work in stored.items():
+    for code, dropped in stored.items():
         if code not in wanted:
-            await session.delete(work)
+            await session.delete(dropped)
     held = set(
         await session.scalars(
             select(Media.sha256).where(
@@ -488,7 +504,7 @@ async def clock_boundaries(*, session: AsyncSession, station_id: str) -> list[da
 
 async def showable(
     *, session: AsyncSession, station_id: str, exhibition: str, work: str, at: datetime
-) -> tuple[ExhibitionPublished, Any, ExhibitionWork]:
+) -> tuple[ExhibitionPublished, Work, ExhibitionWork]:
     """The work, if the station may show it now (exhibition here, not retired, within its rights)."""
     stored = await session.get(Exhibition, (station_id, exhibition))
     if stored is None or stored.retired:
