@@ -18,4 +18,7 @@ export const VIEW_MODULES = [
 
   // ── Extension point: route (issue 10, info kiosk): a route in the station, from a kiosk's QR ──
   () => import("./route/view.js"),
+
+  // ── Extension point: work (issue 19, culture): a work of a touring exhibition, from a screen's QR ──
+  () => import("./work/view.js"),
 ];

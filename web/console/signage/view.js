@@ -1,5 +1,5 @@
 // The signage section of the console: screens and their devices, pairing by code, the content
-// library, playlists, schedules (a week view), emergency messages and proof of play. One module per view.
+// library, playlists, schedules (a week view), emergency messages, proof of play and the exhibitions that visit the station. One module per view.
 
 import alerts from "./alerts.js";
 import content from "./content.js";
@@ -8,6 +8,7 @@ import playlists from "./playlists.js";
 import plays from "./plays.js";
 import schedules from "./schedules.js";
 import screens from "./screens.js";
+import visits from "./visits.js";
 import { MESSAGES } from "./shared.js";
 
 // The section's entry in the side navigation: /signage opens the screens.
@@ -22,4 +23,4 @@ const section = {
   },
 };
 
-export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays];
+export default [section, ...screens, pair, content, ...playlists, schedules, alerts, plays, visits];
