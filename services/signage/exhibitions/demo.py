@@ -118,7 +118,9 @@ def demo_exhibition(
     )
 
 
-async def load_demo_exhibition(session: AsyncSession, station: str, others: list[str], draw: object) -> None:
+async def load_demo_exhibition(
+    session: AsyncSession, station: str, others: list[str], draw: Callable[[int], bytes]
+) -> None:
     """Once: the exhibition kept, its visit on now accepted (without telling a hub: there is none)."""
     if await session.get(Exhibition, (station, CODE)) is not None:
         return

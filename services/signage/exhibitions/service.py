@@ -382,7 +382,9 @@ async def answer_visit(
 # -- what the screens play -------------------------------------------------------------------------
 
 
-async def playing_works(*, session: AsyncSession, screen: Screen, at: datetime) -> list[dict[str, Any]]:
+async def playing_works(
+    *, session: AsyncSession, screen: Screen, at: datetime, public_url: str = ""
+) -> list[dict[str, Any]]:
     """The artwork items an accepted visit adds to this screen's rotation now: its works within
     their rights by the station's clock, each with its QR code to the app."""
     station_id = screen.station_id
@@ -421,7 +423,7 @@ async def playing_works(*, session: AsyncSession, screen: Screen, at: datetime) 
         work = domain.work_named(published, row.code)
         if work is None or not domain.rights_allow(work.rights, station_id, at):
             continue
-        items.append(artwork_item(station_id, screen, published, work, row, at))
+        items.append(artwork_item(station_id, screen, published, work, row, at, public_url))
     return items
 
 
@@ -429,15 +431,19 @@ def artwork_item(
     station_id: str,
     screen: Screen,
     published: ExhibitionPublished,
-    work: Any,
+    work: Work,
     row: ExhibitionWork,
     at: datetime,
+    public_url: str,
 ) -> dict[str, Any]:
     """A work as an artwork item of the player's rotation (the fields of a playlist item, and more)."""
     languages = list(screen.languages)
     title_language, title = domain.texts(work.title, languages)
     artist = next((a for a in published.artists if a.code == work.artist), None)
-    link = domain.work_link(station=station_id, exhibition=published.code, work=work.code, screen=screen.code)
+    # Absolute: a phone's camera opens it from the screen.
+    link = public_url + domain.work_link(
+        station=station_id, exhibition=published.code, work=work.code, screen=screen.code
+    )
     return {
         "content_item_id": row.content_item_id,
         "kind": "artwork",

@@ -25,7 +25,7 @@ from services.signage.widgets.service import live_data
 
 
 async def screen_document(
-    *, session: AsyncSession, screen: Screen, at: datetime | None = None
+    *, session: AsyncSession, screen: Screen, at: datetime | None = None, public_url: str = ""
 ) -> dict[str, Any]:
     """The player's document: what the screen plays now and next, and the alerts it shows. The same
     state gives the same bytes, so its ETag changes exactly when something it shows changes."""
@@ -42,7 +42,7 @@ async def screen_document(
     }
 
     # An accepted exhibition visit's works join what plays now, within their rights.
-    works = await playing_works(session=session, screen=screen, at=at)
+    works = await playing_works(session=session, screen=screen, at=at, public_url=public_url)
 
     def segment(part: Segment | None) -> dict[str, Any] | None:
         if part is None:

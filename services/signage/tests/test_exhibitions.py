@@ -157,7 +157,10 @@ async def test_a_visit_accepted_plays_its_works_within_their_rights_and_the_hub_
     assert items[0]["kind"] == "artwork" and items[0].get("work") is None  # the schedule's own stays first
     assert artwork["kind"] == "artwork" and artwork["artist"] == "Inès Moreau"
     assert artwork["title"] == "Titre quai-a-l-aube" and artwork["credit"] == "Collection du territoire"
-    assert artwork["link"] == f"/app/#/work/{SAINT_DENIS}/expo-lignes/quai-a-l-aube?screen=hall"
+    assert (
+        artwork["link"]
+        == f"http://jwks.invalid/app/#/work/{SAINT_DENIS}/expo-lignes/quai-a-l-aube?screen=hall"
+    )
     assert artwork["qr_svg"].startswith("<?xml") or "<svg" in artwork["qr_svg"]
     assert artwork["media_url"].endswith(artwork["media"])
     # Declined: it stops, and the hub is told.
