@@ -24,7 +24,7 @@ from kernel.background import Loop
 from kernel.contracts.culture import EXHIBITION_CONFIG, ExhibitionPublished
 from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
-from kernel.tasks import item_alone
+from kernel.tasks import item_alone, record_item_failure
 from kernel.topology import CONFIG_STREAM
 from services.signage.exhibitions import domain, service
 from services.signage.exhibitions.models import Exhibition
@@ -57,17 +57,27 @@ class ExhibitionMirror(Loop):
         self.state = MirrorState()
 
     async def tick(self) -> None:
-        published = await self.read()
-        if published is not None:
+        read = await self.read()
+        if read is not None:
+            published, sequence, present = read
+            applied = True
             for station_id in self.runtime.settings.stations:
-                async with item_alone(MIRROR_LOOP, f"exhibitions of {station_id}"):
-                    await self.apply(station_id, published)
+                try:
+                    await self.apply(station_id, published, present)
+                except Exception as exc:
+                    applied = False  # read again at the next round, whatever the stream does
+                    record_item_failure(MIRROR_LOOP, f"exhibitions of {station_id}", exc)
+            if applied:
+                self.state.last_sequence = sequence
+                self.state.exhibitions = len(published)
         for station_id in self.runtime.settings.stations:
             async with item_alone(MIRROR_LOOP, f"media of {station_id}"):
-                await self.copy_media(station_id, {e.code: e for e in published or []})
+                await self.copy_media(station_id, {e.code: e for e in read[0]} if read else {})
 
-    async def read(self) -> list[ExhibitionPublished] | None:
-        """Every exhibition of the config stream, or None when it cannot be read (or did not change)."""
+    async def read(self) -> tuple[list[ExhibitionPublished], int, set[str]] | None:
+        """Every exhibition of the config stream, its last sequence and the codes it holds (a
+        message that breaks the contract is skipped, its exhibition kept as it was), or None when
+        it cannot be read or has not changed since it was last applied."""
         bus = self.runtime.bus
         if not bus.connected:
             self.state.stream = "unreachable"
@@ -94,17 +104,14 @@ class ExhibitionMirror(Loop):
                 log.error(
                     "an exhibition on the config stream breaks its contract", extra={"subject": subject}
                 )
-        self.state.last_sequence = info.state.last_seq
-        self.state.exhibitions = len(exhibitions)
-        return exhibitions
+        present = {subject.rsplit(".", 1)[-1] for subject in info.state.subjects or {}}
+        return exhibitions, info.state.last_seq, present
 
-    async def apply(self, station_id: str, exhibitions: list[ExhibitionPublished]) -> None:
+    async def apply(self, station_id: str, exhibitions: list[ExhibitionPublished], present: set[str]) -> None:
         async with self.runtime.sessionmaker() as session:
             for exhibition in exhibitions:
                 await service.apply_exhibition(session=session, station_id=station_id, published=exhibition)
-            await service.retire_missing(
-                session=session, station_id=station_id, present={e.code for e in exhibitions}
-            )
+            await service.retire_missing(session=session, station_id=station_id, present=present)
 
     async def copy_media(self, station_id: str, known: dict[str, ExhibitionPublished]) -> None:
         async with self.runtime.sessionmaker() as session:

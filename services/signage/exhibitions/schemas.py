@@ -60,6 +60,7 @@ class WorkPublic(BaseModel):
     technique: str | None
     description: str | None
     audio_description: str | None = Field(description="Read aloud by the app where `audio_url` is null")
+    audio_description_language: str | None = Field(description="The language `audio_description` is in")
     audio_url: str | None
     media_url: str = Field(description="The image (or video), from the station's media store")
     media_type: str

@@ -575,6 +575,7 @@ async def work_page(
             technique=text(found.technique),
             description=text(found.description),
             audio_description=text(found.audio_description),
+            audio_description_language=domain.texts(found.audio_description, languages)[0],
             audio_url=found.audio_url,
             media_url=media_url(station_id, row.media_sha256),
             media_type=row.media_type,

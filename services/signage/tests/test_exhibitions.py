@@ -89,6 +89,15 @@ async def culture(
                 ) as running,
             ):
                 built = Culture(running, js, media, nats_server.url)
+                built.restart = functools.partial(
+                    running_service,
+                    DEFINITION,
+                    settings,
+                    database_url=url,
+                    keys=keys,
+                    nats_url=nats_server.url,
+                    fetch_allow=(media,),
+                )
                 await built.build()
                 yield built
     finally:
@@ -233,6 +242,31 @@ async def test_a_retired_exhibition_or_a_removed_visit_stops_playing(culture):
     assert_problem(response, 409, "visit-closed")
 
 
+async def test_after_a_restart_the_station_keeps_its_answers_and_a_broken_message_changes_nothing(culture):
+    published = exhibition(culture.media)
+    await publish(culture.js, published)
+    await culture.mirrored()
+    await culture.answer("accepted")
+    await culture.js.publish(
+        "gare-network.config.exhibition.expo-lignes", b'{"code": "expo-lignes"}', stream="NETWORK_CONFIG"
+    )
+    async with culture.restart() as again:
+        station = Culture(again, culture.js, culture.media, culture.nats_url)
+        mirror = mirror_of(station)
+
+        async def read_again() -> bool:
+            return mirror.state.last_sequence is not None
+
+        await eventually(read_again, timeout=10)
+        [visit] = await station.visits()
+        assert (visit["answer"], visit["playable"]) == ("accepted", True)
+
+        async def playing() -> list[str]:
+            return await station.works_on("hall")
+
+        assert (await eventually(playing, timeout=15))[0] == ["quai-a-l-aube"]
+
+
 async def test_answers_refuse_bad_input_and_unknown_visits(culture):
     await publish(culture.js, exhibition(culture.media))
     [visit] = await culture.mirrored()
@@ -268,6 +302,7 @@ async def test_the_work_on_the_phone_in_its_languages_and_the_scans(culture):
     )
     # English asked, French only: the audio description falls back to French.
     assert page["work"]["audio_description"] == "Audiodescription de quai-a-l-aube"
+    assert page["work"]["audio_description_language"] == "fr"
     assert (
         page["artist"]["name"] == "Inès Moreau"
         and page["artist"]["biography"] == "A painter from Saint-Denis."
