@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from services.signage.exhibitions.demo import CODE
 from testkit.stack import SAINT_DENIS, Tokens, bearer, eventually
 from tests.browser.conftest import new_context
-from tests.browser.support import PHONE, Screenshots, assert_accessible, open_console
+from tests.browser.support import DESKTOP, PHONE, Screenshots, assert_accessible, open_console
 
 pytestmark = pytest.mark.e2e
 SIGNAGE = f"/api/v1/stations/{SAINT_DENIS}/signage"
@@ -41,6 +41,7 @@ Object.defineProperty(window, "speechSynthesis", {
         ("en-GB", "en", "ltr", "The great hall", "Listen to the audio description"),
         ("ar-MA", "ar", "rtl", "القاعة الكبرى", "استمع إلى الوصف الصوتي"),
     ],
+    ids=["fr", "en", "ar"],
 )
 def test_the_work_opens_on_a_phone_in_its_language(
     browser, web: str, page_errors, screenshots: Screenshots, locale, lang, dir_, title, listen
@@ -72,7 +73,8 @@ def test_the_work_opens_on_a_phone_in_its_language(
         page.locator("#work-listen").click()
         expect(page.locator("#work-listen")).to_have_attribute("aria-pressed", "false")
         assert_accessible(page)
-        screenshots.take(page, f"app-work-{lang}", full_page=True, docs=True)
+        screenshots.take(page, f"app-work-{lang}", docs=True)
+        screenshots.take(page, f"app-work-{lang}-whole", full_page=True)
         # Another work of the exhibition, from the strip.
         page.locator("#work-others-list a").first.click()
         expect(page.locator("#view-title")).not_to_have_text(title)
@@ -90,6 +92,7 @@ def test_a_work_not_shown_here_says_so(page: Page) -> None:
 def test_the_console_lists_the_visits_and_answers_them(
     page: Page, stack: Any, web: str, tokens: Tokens, screenshots: Screenshots
 ) -> None:
+    page.set_viewport_size(DESKTOP)
     open_console(page, stack.demo, OPERATOR, "#/signage/visits", station=SAINT_DENIS)
     rows = page.locator("#visits tbody tr")
     expect(rows).to_have_count(2)

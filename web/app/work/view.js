@@ -52,7 +52,7 @@ function listen(ctx, page) {
       audio.play().catch(() => set(false));
     } else {
       const utterance = new SpeechSynthesisUtterance(text);
-      utterance.lang = page.language;
+      utterance.lang = page.work.audio_description_language ?? page.language;
       utterance.onend = () => set(false);
       utterance.onerror = () => set(false);
       speechSynthesis.cancel();
