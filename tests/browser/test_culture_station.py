@@ -130,6 +130,16 @@ def test_the_player_shows_a_visiting_work_with_its_qr_code(
         "languages": ["fr", "en"],
     }
     assert httpx.post(f"{web}{SIGNAGE}/screens", json=screen, headers=operator).status_code == 201
+    # The demo's visit plays on the hall screen; the operator adds this one.
+    [visit] = httpx.get(f"{web}{SIGNAGE}/visits", params={"when": "current"}, headers=operator).json()[
+        "items"
+    ]
+    answered = httpx.post(
+        f"{web}{SIGNAGE}/visits/{CODE}/{visit['code']}/answer",
+        json={"answer": "accepted", "targets": {"screens": ["hall", code]}},
+        headers=operator,
+    )
+    assert answered.status_code == 200, answered.text
     context = new_context(browser, web, viewport={"width": 1920, "height": 1080})
     page = context.new_page()
     try:

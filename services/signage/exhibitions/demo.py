@@ -1,7 +1,7 @@
 """The demo's exhibition: `./dev up` runs without a hub, so each station keeps one touring exhibition
-of its own, as if the hub had published it: its visit here is on and accepted (its works join the
-screens' rotation, their QR codes open them in the app), its next visit here is pending (the console
-answers it), and the tour goes on to the other demo stations."""
+of its own, as if the hub had published it: its visit here is on and accepted on the hall screen
+(its works join its rotation, their QR codes open them in the app), its next visit here is pending
+(the console answers it), and the tour goes on to the other demo stations."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.catalog import DEMO_SCREEN_CODE
 from kernel.contracts.culture import ExhibitionPublished
 from kernel.db import utcnow
 from services.signage.exhibitions import service
@@ -133,4 +134,6 @@ async def load_demo_exhibition(
     assert current is not None
     current.answer = "accepted"
     current.answered_at = utcnow()
+    # On the hall screen of the demo: screens made later (by people, by tests) show what they are given.
+    current.targets = {"screens": [DEMO_SCREEN_CODE], "zones": [], "tags": []}
     await session.commit()

@@ -176,6 +176,12 @@ export default {
   async render(ctx) {
     const { t, root, params, query } = ctx;
     const { station, exhibition, work } = params;
+    // Opened from a screen's QR code: the app takes the work's station as its own (which renders
+    // the view again, with the station's name in the header).
+    if (ctx.stations?.find(station) && ctx.stations.currentSlug !== station) {
+      ctx.stations.select(station);
+      return;
+    }
     try {
       const page = await ctx.api.get(workPath(station, exhibition, work), {
         auth: "none",
