@@ -227,6 +227,10 @@ async def copy_media(
 ) -> bool:
     """Copy a work's media into the station's store, verified against its SHA-256; True once it is
     there. A failure is kept on the work (and retried by the mirror): the work does not play."""
+    if await session.get(Media, (station_id, work.media_sha256)) is not None:
+        work.media_ready, work.media_problem = True, None  # the same bytes, already here
+        await _commit_change(session, station_id)
+        return True
     problem = None
     try:
         fetched = await fetcher.get(url)

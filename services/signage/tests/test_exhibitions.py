@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -178,6 +179,35 @@ async def test_a_visit_accepted_plays_its_works_within_their_rights_and_the_hub_
         event = await asyncio.wait_for(events.get(), 5)
     assert event["data"]["answer"] == "declined"
     assert await culture.works_on("hall") == []
+
+
+async def test_a_media_whose_bytes_do_not_match_its_hash_is_not_copied_and_its_work_does_not_play(culture):
+    published = exhibition(culture.media)
+    good = published.works[0].media_sha256
+    published.works[0].media_sha256 = hashlib.sha256(b"other bytes").hexdigest()  # not what the hub serves
+    await publish(culture.js, published)
+    await culture.mirrored()
+    await culture.answer("accepted")
+    mirror = mirror_of(culture)
+
+    async def tried() -> bool:
+        return any(key[2] == "quai-a-l-aube" for key in mirror.state.media_tried)
+
+    await eventually(tried, timeout=10)
+    await asyncio.sleep(0.5)
+    assert await culture.works_on("hall") == []
+    assert_problem(
+        await culture.running.http.get(f"{BASE}/works/expo-lignes/quai-a-l-aube"), 404, "unknown-work"
+    )
+    # The curators fix the hash: copied at once, and it plays.
+    published.works[0].media_sha256 = good
+    published.updated_at = datetime.now(UTC)
+    await publish(culture.js, published)
+
+    async def playing() -> list[str]:
+        return await culture.works_on("hall")
+
+    assert (await eventually(playing, timeout=15))[0] == ["quai-a-l-aube"]
 
 
 async def test_a_work_whose_rights_end_stops_on_time(culture):
