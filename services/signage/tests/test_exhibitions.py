@@ -20,7 +20,7 @@ from services.signage.app import DEFINITION
 from services.signage.exhibitions import domain
 from services.signage.exhibitions.mirror import ExhibitionMirror
 from services.signage.settings import Settings
-from services.signage.tests.culture import caught, exhibition, hub_config, media_server, publish, work
+from services.signage.tests.culture import caught, exhibition, hub_config, media_server, publish
 from services.signage.tests.stations import BASE, MIGRATIONS, Station
 from testkit.service import SAINT_DENIS, assert_problem, eventually, migrated_sqlite_async, running_service
 
@@ -37,6 +37,8 @@ class Culture(Station):
         self.js = js
         self.media = media
         self.nats_url = nats_url
+        # Another instance of the service on the same database (a restart), once the fixture sets it.
+        self.restart: Any = None
 
     async def visits(self, **params: Any) -> list[dict[str, Any]]:
         return (await self.call("GET", "/visits", params=params))["items"]
@@ -443,4 +445,3 @@ def test_the_rights_are_decided_by_the_stations_clock():
     assert domain.boundaries(
         [now - timedelta(1), now + timedelta(2), now + timedelta(1)], now
     ) == now + timedelta(1)
-    assert work  # the shared builder is importable for the browser tests
