@@ -27,12 +27,6 @@ from services.signage.settings import Settings as SignageSettings
 
 STATION = "saint-denis-pleyel"
 STATIONS = frozenset({STATION})
-# Writes anyone may make, and why (the gateway forwards them and limits them in the write class).
-PUBLIC_WRITES = {
-    ("POST", "/api/v1/stations/{station_id}/signage/works/{exhibition}/{work}/scans"): (
-        "a visitor opened a work from a screen's QR code: a scan is anonymous by nature"
-    ),
-}
 
 
 @cache
@@ -83,9 +77,10 @@ def test_the_gateway_forwards_the_token_exactly_where_the_operation_needs_one(
     if needs_token:
         # Not public: the gateway checks the token and forwards it to the service.
         assert not target.is_public(method), f"{method} {template} needs a token the gateway would strip"
+        assert not target.is_public_write(method), f"{method} {template} needs a token the gateway waives"
     elif method in ("GET", "HEAD"):
         assert target.is_public(method), f"{method} {template} is public but the gateway asks for a token"
-    elif (method, template) not in PUBLIC_WRITES:
+    elif not target.is_public_write(method):
         pytest.fail(f"{method} {template} writes without a security requirement")
 
 
@@ -94,3 +89,15 @@ def test_the_operators_media_list_is_not_public_but_a_media_file_is():
     assert SIGNAGE.is_public_read("/media/" + "a" * 64)
     assert not SIGNAGE.is_public_read("/media/")
     assert not SIGNAGE.is_public_read("/mediafile")
+
+
+def test_a_public_write_is_one_path_and_only_its_post():
+    def target(rest: str) -> Any:
+        path = f"/api/v1/stations/{STATION}/signage{rest}".encode()
+        return resolve(check_path(path), stations=STATIONS, services=SERVICE_BY_DOMAIN)
+
+    scans = target("/works/expo/quai/scans")
+    assert scans.is_public_write("POST") and not scans.is_public("POST")
+    assert not scans.is_public_write("PUT") and not scans.is_public_write("DELETE")
+    assert not target("/works/expo/quai/scans/more").is_public_write("POST")
+    assert not target("/works/expo/quai").is_public_write("POST")

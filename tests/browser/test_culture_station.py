@@ -57,6 +57,7 @@ def test_the_work_opens_on_a_phone_in_its_language(
             expect(page.locator("html")).to_have_attribute("dir", dir_)
             expect(page.locator("#view-title")).to_have_text(title)
         assert scan.value.post_data_json == {"screen": "hall"}
+        assert scan.value.response().status == 202  # public: no token through the gateway
         page.wait_for_function("document.querySelector('.work__image').naturalWidth > 0")
         expect(page.locator("#work-artist")).to_have_text("Awa Diallo")
         expect(page.locator("#work-listen")).to_have_text(listen)
