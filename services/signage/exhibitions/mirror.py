@@ -44,7 +44,9 @@ class MirrorState:
     """What the mirror last saw (for logs, health and tests)."""
 
     stream: str = "unknown"  # "present", "absent" (no hub), "unreachable"
-    last_sequence: int | None = None
+    # What the stream held when last applied: its last sequence and message count (a purge moves
+    # only the count).
+    last_sequence: tuple[int, int] | None = None
     exhibitions: int = 0
     media_tried: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
 
@@ -74,7 +76,7 @@ class ExhibitionMirror(Loop):
             async with item_alone(MIRROR_LOOP, f"media of {station_id}"):
                 await self.copy_media(station_id, {e.code: e for e in read[0]} if read else {})
 
-    async def read(self) -> tuple[list[ExhibitionPublished], int, set[str]] | None:
+    async def read(self) -> tuple[list[ExhibitionPublished], tuple[int, int], set[str]] | None:
         """Every exhibition of the config stream, its last sequence and the codes it holds (a
         message that breaks the contract is skipped, its exhibition kept as it was), or None when
         it cannot be read or has not changed since it was last applied."""
@@ -91,7 +93,8 @@ class ExhibitionMirror(Loop):
             self.state.stream = "absent"
             return None
         self.state.stream = "present"
-        if info.state.last_seq == self.state.last_sequence:
+        version = (info.state.last_seq, info.state.messages)
+        if version == self.state.last_sequence:
             return None
         exhibitions = []
         for subject in sorted(info.state.subjects or {}):
@@ -105,7 +108,7 @@ class ExhibitionMirror(Loop):
                     "an exhibition on the config stream breaks its contract", extra={"subject": subject}
                 )
         present = {subject.rsplit(".", 1)[-1] for subject in info.state.subjects or {}}
-        return exhibitions, info.state.last_seq, present
+        return exhibitions, version, present
 
     async def apply(self, station_id: str, exhibitions: list[ExhibitionPublished], present: set[str]) -> None:
         async with self.runtime.sessionmaker() as session:

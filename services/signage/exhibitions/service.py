@@ -69,8 +69,8 @@ async def apply_exhibition(*, session: AsyncSession, station_id: str, published:
         await _remove_visits(session, station_id, published.code, keep=set())
         await _commit_change(session, station_id)
         return True
-    if stored is not None and stored.document == document:
-        return False
+    if stored is not None and stored.document == document and stored.retired == published.retired:
+        return False  # the same again (and not retired meanwhile for being gone from the stream)
     if stored is None:
         stored = Exhibition(station_id=station_id, code=published.code)
         session.add(stored)

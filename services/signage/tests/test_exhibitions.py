@@ -299,6 +299,25 @@ async def test_after_a_restart_the_station_keeps_its_answers_and_a_broken_messag
         assert (await eventually(playing, timeout=15))[0] == ["quai-a-l-aube"]
 
 
+async def test_an_exhibition_gone_from_the_stream_stops_and_comes_back_as_published(culture):
+    published = exhibition(culture.media)
+    await publish(culture.js, published)
+    await culture.mirrored()
+    await culture.answer("accepted")
+
+    async def playing() -> list[str]:
+        return await culture.works_on("hall")
+
+    async def stopped() -> bool:
+        return await culture.works_on("hall") == []
+
+    await eventually(playing, timeout=15)
+    await culture.js.purge_stream("NETWORK_CONFIG", subject="gare-network.config.exhibition.expo-lignes")
+    await eventually(stopped, timeout=10)
+    await publish(culture.js, published)  # the very same document
+    await eventually(playing, timeout=10)
+
+
 async def test_answers_refuse_bad_input_and_unknown_visits(culture):
     await publish(culture.js, exhibition(culture.media))
     [visit] = await culture.mirrored()
