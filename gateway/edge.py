@@ -131,7 +131,8 @@ class Edge:
             return 204, [(b"allow", allow.encode())], b""
         head = RequestHead.of(scope)
         public = target.is_public(method)
-        principal = None if public else await _caller(runtime, target, head)
+        anonymous = public or target.is_public_write(method)
+        principal = None if anonymous else await _caller(runtime, target, head)
         if public and head.authorization and target.shows_more_with_token(method):
             principal = await _caller_if_any(runtime, target, head)
             public = principal is None

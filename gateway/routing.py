@@ -125,6 +125,10 @@ class Target:
             self.extra_prefix is not None or self.service.is_public_read(self.rest)
         )
 
+    def is_public_write(self, method: str) -> bool:
+        """A write anyone may make without a token (limited as a write, never cached)."""
+        return method == "POST" and self.service.is_public_write(self.rest)
+
     def shows_more_with_token(self, method: str) -> bool:
         """A public read whose answer a valid token makes richer: the token passes on."""
         return method in SAFE_METHODS and self.rest in self.service.reads_shown_more_with_token

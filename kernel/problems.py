@@ -74,6 +74,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "unknown-layout": ProblemType(404, "The station has no layout with this code."),
     "unknown-alert": ProblemType(404, "The station has no such alert."),
     "unknown-event": ProblemType(404, "The station's agenda has no event with this code."),
+    "unknown-exhibition": ProblemType(404, "No exhibition with this code visits the station."),
+    "unknown-visit": ProblemType(404, "The exhibition has no such visit of the station."),
+    "unknown-work": ProblemType(404, "The exhibition has no such work shown at the station now."),
     "unknown-place": ProblemType(404, "The station's graph has no place with this code."),
     "unknown-exit": ProblemType(404, "The station's graph has no exit with this code."),
     "unknown-destination": ProblemType(404, "The exit leads to nothing with this code."),
@@ -92,6 +95,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "method-not-allowed": ProblemType(405, "The path has no such method; `Allow` lists those it has."),
     # -- conflicts -------------------------------------------------------------------------------------
     "conflict": ProblemType(409, "A duplicate, or a concurrent change won."),
+    "visit-closed": ProblemType(409, "The visit is over, removed from the tour, or its exhibition retired."),
     "stale-report": ProblemType(409, "A newer availability report is already recorded."),
     "compartment-busy": ProblemType(409, "A parcel is in, or reserved for, the compartment."),
     "compartment-changed": ProblemType(409, "The compartment's state changed meanwhile; read it again."),

@@ -39,6 +39,9 @@ class Service(Component):
     # (`/availability` covers `.../lockers/availability` and everything below it). A `{name}` segment
     # stands for any one segment: `/media/{sha256}` covers one file, not the list at `/media`.
     public_read_paths: tuple[str, ...] = ()
+    # Writes (POST) under its station prefix that need no token, each exactly one path (a visitor's
+    # QR scan): the service alone decides what they change; the gateway limits them as writes.
+    public_write_paths: tuple[str, ...] = ()
     # Top-level path prefixes it serves besides /api/v1/stations/{station}/{domain} (all public).
     extra_prefixes: tuple[str, ...] = ()
     # Public reads that show more to some callers (an operator sees why a feed fails): a valid
@@ -54,6 +57,12 @@ class Service(Component):
         if self.public_reads:
             return True
         return any(_covers(path, rest) for path in self.public_read_paths)
+
+    def is_public_write(self, rest: str) -> bool:
+        """Whether a POST of exactly `rest` needs no token."""
+        return any(
+            _covers(path, rest) and rest.count("/") == path.count("/") for path in self.public_write_paths
+        )
 
 
 def _covers(prefix: str, rest: str) -> bool:
@@ -72,9 +81,14 @@ def _covers(prefix: str, rest: str) -> bool:
 
 PARCEL_LOCKERS = Service("parcel_lockers", 8101, domain="lockers", public_read_paths=("/availability",))
 # The operators' media list needs a token; a file, named by its hash, is public (screens fetch it).
-# The agenda (its events and iCalendar feed) and the station's welcome are for everyone.
+# The agenda (its events and iCalendar feed), the station's welcome and a work's page (a visitor opens
+# it from a screen's QR code, and the scan is counted) are for everyone.
 SIGNAGE = Service(
-    "signage", 8102, domain="signage", public_read_paths=("/media/{sha256}", "/agenda", "/welcome")
+    "signage",
+    8102,
+    domain="signage",
+    public_read_paths=("/media/{sha256}", "/agenda", "/welcome", "/works/{exhibition}/{work}"),
+    public_write_paths=("/works/{exhibition}/{work}/scans",),
 )
 BIKE_SHARE = Service(
     "bike_share",

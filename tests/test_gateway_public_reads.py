@@ -77,9 +77,10 @@ def test_the_gateway_forwards_the_token_exactly_where_the_operation_needs_one(
     if needs_token:
         # Not public: the gateway checks the token and forwards it to the service.
         assert not target.is_public(method), f"{method} {template} needs a token the gateway would strip"
+        assert not target.is_public_write(method), f"{method} {template} needs a token the gateway waives"
     elif method in ("GET", "HEAD"):
         assert target.is_public(method), f"{method} {template} is public but the gateway asks for a token"
-    else:
+    elif not target.is_public_write(method):
         pytest.fail(f"{method} {template} writes without a security requirement")
 
 
@@ -88,3 +89,15 @@ def test_the_operators_media_list_is_not_public_but_a_media_file_is():
     assert SIGNAGE.is_public_read("/media/" + "a" * 64)
     assert not SIGNAGE.is_public_read("/media/")
     assert not SIGNAGE.is_public_read("/mediafile")
+
+
+def test_a_public_write_is_one_path_and_only_its_post():
+    def target(rest: str) -> Any:
+        path = f"/api/v1/stations/{STATION}/signage{rest}".encode()
+        return resolve(check_path(path), stations=STATIONS, services=SERVICE_BY_DOMAIN)
+
+    scans = target("/works/expo/quai/scans")
+    assert scans.is_public_write("POST") and not scans.is_public("POST")
+    assert not scans.is_public_write("PUT") and not scans.is_public_write("DELETE")
+    assert not target("/works/expo/quai/scans/more").is_public_write("POST")
+    assert not target("/works/expo/quai").is_public_write("POST")

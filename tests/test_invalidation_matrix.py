@@ -58,6 +58,9 @@ from services.parcel_lockers.app import DEFINITION as PARCEL_LOCKERS
 from services.parcel_lockers.settings import Settings as ParcelLockersSettings
 from services.parcel_lockers.tests.test_api import CONTROLLER_A, bank
 from services.signage.app import DEFINITION as SIGNAGE
+from services.signage.demo import artwork_png
+from services.signage.exhibitions.demo import CODE as DEMO_EXHIBITION
+from services.signage.exhibitions.demo import load_demo_exhibition
 from services.signage.settings import Settings as SignageSettings
 from testkit.service import (
     SAINT_DENIS,
@@ -595,6 +598,14 @@ async def add_schedule(ctx: Ctx) -> None:
     await ctx.call("POST", f"{SIGNAGE_P}/schedules", json=schedule(ctx, "soiree"))
 
 
+async def add_visit(ctx: Ctx) -> None:
+    """The demo's exhibition, its visit on now accepted: its works play on every screen."""
+    async with ctx.writer.runtime.sessionmaker() as session:
+        await load_demo_exhibition(session, SAINT_DENIS, [], artwork_png)
+    visits = (await ctx.call("GET", f"{SIGNAGE_P}/visits", params={"when": "current"})).json()["items"]
+    ctx.ids["visit"] = visits[0]["code"]
+
+
 async def raise_alert(ctx: Ctx) -> None:
     made = await ctx.call(
         "POST",
@@ -741,6 +752,19 @@ SIGNAGE_WRITES = {
     ),
     f"DELETE {SIGNAGE_T}/schedules/{{code}}": row(
         lambda ctx: ctx.call("DELETE", f"{SIGNAGE_P}/schedules/soiree"), "hall", prepare=add_schedule
+    ),
+    f"POST {SIGNAGE_T}/visits/{{exhibition}}/{{visit}}/answer": row(
+        lambda ctx: ctx.call(
+            "POST",
+            f"{SIGNAGE_P}/visits/{DEMO_EXHIBITION}/{ctx.ids['visit']}/answer",
+            json={"answer": "declined"},
+        ),
+        "hall",
+        prepare=add_visit,
+    ),
+    f"POST {SIGNAGE_T}/works/{{exhibition}}/{{work}}/scans": row(
+        lambda ctx: ctx.call("POST", f"{SIGNAGE_P}/works/{DEMO_EXHIBITION}/le-grand-hall/scans", json={}),
+        prepare=add_visit,
     ),
     f"POST {SIGNAGE_T}/alerts": row(raise_alert, "hall"),
     # A layout no screen shows changes no document; one the hall shows changes the hall's.

@@ -13,6 +13,7 @@ from services.signage import consumers, loops
 from services.signage.agenda import api as agenda
 from services.signage.alerts import api as alerts
 from services.signage.content import api as content
+from services.signage.exhibitions import api as exhibitions
 from services.signage.layouts import api as layouts
 from services.signage.media import api as media
 from services.signage.models import Base
@@ -40,6 +41,7 @@ DEFINITION = ServiceDefinition(
         layouts.router,
         alerts.router,
         agenda.router,
+        exhibitions.router,
     ],
     consumed_streams=[STREAMS[mobility.DOMAIN], STREAMS[kiosk.DOMAIN]],
     background=lambda runtime: Background(consumers=consumers.consumers(runtime), loops=loops.loops(runtime)),

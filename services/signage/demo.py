@@ -14,6 +14,7 @@ from kernel.catalog import DEMO_SCREEN_CODE, CatalogStation, demo_device_ids, lo
 from kernel.db import one_or_404
 from kernel.settings import ServiceSettings
 from services.signage.content.service import create_content_item, list_content_items
+from services.signage.exhibitions.demo import load_demo_exhibition
 from services.signage.media.service import store_media
 from services.signage.models import Playlist
 from services.signage.playlists.service import (
@@ -124,9 +125,12 @@ async def load_demo(
     sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings, catalog: Path
 ) -> None:
     async with sessionmaker() as session:
-        for station in load_catalog(catalog):
+        stations = load_catalog(catalog)
+        for station in stations:
             if station.slug in settings.stations:
                 await _load_station(session, station)
+                others = [s.slug for s in stations if s.slug != station.slug]
+                await load_demo_exhibition(session, station.slug, others, artwork_png)
 
 
 async def _load_station(session: AsyncSession, station: CatalogStation) -> None:

@@ -20,6 +20,7 @@ from kernel.tasks import item_alone
 from services.signage import heartbeats
 from services.signage.agenda.service import tell_welcome_change
 from services.signage.alerts.service import SWEEP_LOOP, clear_expired_alerts
+from services.signage.exhibitions.mirror import ExhibitionClock, ExhibitionMirror
 from services.signage.player import live
 from services.signage.screens.domain import screen_health
 from services.signage.screens.service import list_screens, report_silent_screens
@@ -101,4 +102,9 @@ class PushWatcher(Loop):
 
 def loops(runtime: ServiceRuntime) -> list[Loop]:
     """Every loop of signage, made once the runtime exists."""
-    return [Sweeper(runtime), PushWatcher(live.channel_of(runtime))]
+    return [
+        Sweeper(runtime),
+        PushWatcher(live.channel_of(runtime)),
+        ExhibitionMirror(runtime),
+        ExhibitionClock(runtime),
+    ]

@@ -246,6 +246,12 @@ class PlaylistItemPublic(BaseModel):
     widget: WidgetName | None
     duration_seconds: int
     transition: str
+    # Exhibition works joined to the rotation by an accepted visit (services/signage/exhibitions).
+    exhibition: str | None = Field(default=None, description="Artwork of a visiting exhibition: its code")
+    work: str | None = Field(default=None, description="The work's code in its exhibition")
+    link: str | None = Field(default=None, description="The work's page in the traveller app")
+    qr_svg: str | None = Field(default=None, description="A QR code of `link` (SVG), drawn in a corner")
+    shown_until: datetime | None = Field(default=None, description="Never shown from then on")
 
 
 class PlaylistPublic(BaseModel):

@@ -21,4 +21,6 @@ export const VIEW_MODULES = [
 
   // ── Extension point: departures (issue 18): next trains and buses, which exit for … ──
   () => import("./departures/view.js"),
+  // ── Extension point: work (issue 19, culture): a work of a touring exhibition, from a screen's QR ──
+  () => import("./work/view.js"),
 ];

@@ -163,6 +163,8 @@ async function render(item, timers) {
     box.append(block);
   } else if (item.kind === "image" || item.kind === "artwork") {
     box.append(await picture(item));
+    const qr = artworkQr(item);
+    if (qr) box.append(qr);
   } else if (item.kind === "video") {
     const video = element("video");
     video.muted = true;
@@ -234,6 +236,23 @@ async function picture(item) {
   return frame;
 }
 
+/** A visiting exhibition's work carries a QR code to its page in the traveller app, drawn in a corner. */
+function artworkQr(item) {
+  if (!item.qr_svg) return null;
+  const figure = element("figure", "artwork-qr");
+  figure.dataset.link = item.link ?? "";
+  const code = element("img");
+  code.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(item.qr_svg)}`;
+  code.alt = "";
+  figure.append(code, element("figcaption", "", "Scannez · Scan"));
+  return figure;
+}
+
+/** An item with an end (a work's rights, its visit) is not shown from then on, document or not. */
+function playable(item) {
+  return !item.shown_until || Date.parse(item.shown_until) > Date.now();
+}
+
 function showCredit(item) {
   const credit = $("credit");
   credit.replaceChildren();
@@ -268,7 +287,7 @@ let rotationTimer = null;
 async function advance() {
   clearTimeout(rotationTimer);
   const playlist = currentPlaylist(state.document);
-  const items = playlist?.items ?? [];
+  const items = (playlist?.items ?? []).filter(playable);
   if (!items.length) {
     rotationTimer = setTimeout(advance, 1000);
     return;

@@ -135,6 +135,10 @@ function clock(node, state) {
 // -- ticker -------------------------------------------------------------------------------------------------
 
 const TICKER_LABEL = { severe: "Perturbation", warning: "Perturbation", info: "Info" };
+const EVENT_LABEL = "À l'affiche";
+
+/** A ticker line from the station's agenda rather than from a disruption. */
+const isEvent = (item) => String(item.source ?? "").startsWith("agenda:");
 
 function ticker(node, state, languages) {
   const label = h("p", { class: "ticker__label" }, icon("alert"));
@@ -150,20 +154,23 @@ function ticker(node, state, languages) {
       if (key === shown) return;
       shown = key;
       node.dataset.empty = String(items.length === 0);
-      const lines = items.length
-        ? items.map((item) =>
-            h("span", { class: "ticker__item", dataset: { severity: item.severity, id: item.id }, lang: item.language || null, dir: "auto" }, [
-              h("strong", { class: "ticker__severity" }, TICKER_LABEL[item.severity] ?? "Info"),
-              (item.lines ?? []).length ? h("span", { class: "ticker__lines" }, item.lines.join(" · ")) : null,
-              item.text,
-            ]),
-          )
-        : [h("span", { class: "ticker__item ticker__item--quiet" }, "Trafic normal sur les lignes de la gare · Good service")];
+      // The station's events (its agenda) follow the disruptions; with no disruption, good service is said first.
+      const disrupted = items.some((item) => !isEvent(item));
+      const lines = [
+        ...(disrupted ? [] : [h("span", { class: "ticker__item ticker__item--quiet" }, "Trafic normal sur les lignes de la gare · Good service")]),
+        ...items.map((item) =>
+          h("span", { class: "ticker__item", dataset: { severity: item.severity, id: item.id, event: String(isEvent(item)) }, lang: item.language || null, dir: "auto" }, [
+            h("strong", { class: "ticker__severity" }, isEvent(item) ? EVENT_LABEL : (TICKER_LABEL[item.severity] ?? "Info")),
+            (item.lines ?? []).length ? h("span", { class: "ticker__lines" }, item.lines.join(" · ")) : null,
+            item.text,
+          ]),
+        ),
+      ];
       // Two copies side by side scroll as one endless band; the speed follows the length.
       track.replaceChildren(h("span", { class: "ticker__run" }, lines), h("span", { class: "ticker__run", "aria-hidden": "true" }, lines.map((n) => n.cloneNode(true))));
       const length = track.textContent.length / 2;
       track.style.animationDuration = `${Math.max(12, length / 6)}s`;
-      label.replaceChildren(icon(items.length ? "alert" : "info"));
+      label.replaceChildren(icon(disrupted ? "alert" : "info"));
     },
   };
 }

@@ -157,3 +157,23 @@ def welcome_digest(welcome: Welcome) -> str:
     """What a welcome shows, as a short digest: the same welcome, the same digest (`until` aside)."""
     shown = [list(welcome.languages), welcome.kiosk_language, welcome.playlist, welcome.event]
     return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]
+
+
+# -- the screens' ticker ------------------------------------------------------------------------------
+
+# The events the ticker names: those on now or starting within this many hours (tonight's concert).
+TICKER_AHEAD = timedelta(hours=12)
+TICKER_SOURCE = "agenda"
+
+
+def ticker_texts(
+    title: Mapping[str, str], *, starts_at: datetime, all_day: bool, place: str | None
+) -> dict[str, str]:
+    """An event as a ticker line, in each language its title has: the title, its start (station
+    time) unless it lasts all day, and its place."""
+    when = None if all_day else starts_at.astimezone(STATION_TZ).strftime("%H:%M")
+    return {
+        language: " · ".join(part for part in (text, when, place) if part)
+        for language, text in title.items()
+        if text
+    }

@@ -22,6 +22,7 @@ from services.signage.agenda import calendar, domain
 from services.signage.agenda.models import Event, WelcomeState
 from services.signage.agenda.schemas import EventCreate, EventUpdate
 from services.signage.invalidation import PLAYLISTS
+from services.signage.layouts.domain import TickerItem
 from services.signage.models import OUTBOX, Playlist
 
 # What the feed and the agenda's reads show, within a station.
@@ -257,3 +258,32 @@ async def tell_welcome_change(*, session: AsyncSession, station_id: str, at: dat
         await session.rollback()
         return False  # another replica saw the station first
     return news
+
+
+# -- the screens' ticker ------------------------------------------------------------------------------
+
+
+async def ticker_events(*, session: AsyncSession, station_id: str, at: datetime) -> list[TickerItem]:
+    """The station's events the screens' ticker names now: on now or starting soon, not cancelled."""
+    rows = await session.scalars(
+        select(Event)
+        .where(
+            Event.station_id == station_id,
+            Event.status == "scheduled",
+            Event.ends_at > at,
+            Event.starts_at < at + domain.TICKER_AHEAD,
+        )
+        .order_by(Event.starts_at, Event.code)
+    )
+    return [
+        TickerItem(
+            id=f"event-{event.code}",
+            source=f"{domain.TICKER_SOURCE}:{event.code}",
+            severity="info",
+            texts=domain.ticker_texts(
+                event.title, starts_at=event.starts_at, all_day=event.all_day, place=event.place_name
+            ),
+            raised_at=event.starts_at,
+        )
+        for event in rows
+    ]

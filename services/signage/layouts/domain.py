@@ -171,7 +171,8 @@ def layout_now(
 
 @dataclass(frozen=True)
 class TickerItem:
-    """A line of the ticker: a disruption placed there by the station's rules."""
+    """A line of the ticker: a disruption placed there by the station's rules, or one of the station's
+    events (its agenda) on now or soon."""
 
     id: str
     source: str

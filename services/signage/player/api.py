@@ -73,7 +73,9 @@ async def screen_playlist(
     async def render() -> Rendered:
         screen = await one_or_404(session, Screen, "unknown-screen", station_id=station_id, code=code)
         document = ScreenPlaylist.model_validate(
-            await service.screen_document(session=session, screen=screen)
+            await service.screen_document(
+                session=session, screen=screen, public_url=runtime.settings.public_base_url
+            )
         )
         return Rendered.of(document, registered_player=screen.device_client_id)
 

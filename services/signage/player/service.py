@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import utcnow
-from services.signage.agenda.service import welcome
+from services.signage.agenda.service import ticker_events, welcome
 from services.signage.alerts.domain import alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
 from services.signage.disruptions.service import ticker_items
+from services.signage.exhibitions.service import playing_works, with_visit_works
 from services.signage.layouts import domain as layouts
 from services.signage.layouts.service import station_layouts
 from services.signage.media.service import media_url
@@ -28,7 +29,7 @@ from services.signage.widgets.service import live_data
 
 
 async def screen_document(
-    *, session: AsyncSession, screen: Screen, at: datetime | None = None
+    *, session: AsyncSession, screen: Screen, at: datetime | None = None, public_url: str = ""
 ) -> dict[str, Any]:
     """The player's document: what the screen plays now and next, and the alerts it shows. The same
     state gives the same bytes, so its ETag changes exactly when something it shows changes."""
@@ -47,6 +48,9 @@ async def screen_document(
         if p.station_id == screen.station_id
     }
 
+    # An accepted exhibition visit's works join what plays now, within their rights.
+    works = await playing_works(session=session, screen=screen, at=at, public_url=public_url)
+
     def segment(part: Segment | None) -> dict[str, Any] | None:
         if part is None:
             return None
@@ -57,6 +61,8 @@ async def screen_document(
             shown = rendered_as_dict(rendered)
             for item in shown["items"]:  # type: ignore[attr-defined]
                 item["media_url"] = media_url(screen.station_id, item["media"]) if item["media"] else None
+        if part is plan.now:
+            shown = with_visit_works(shown, works)
         return {
             "playlist": shown,
             "schedule": part.schedule,
@@ -79,14 +85,21 @@ async def screen_document(
         "next": segment(plan.next),
         "alerts": [shown_alert(a, languages) for a in alerts],
         "live": await live_data(session=session, station_id=screen.station_id, widgets=widgets),
-        "layout": await _layout(session, screen, plan.now, playlists.get(plan.now.playlist_id or ""), at),
+        "layout": await _layout(
+            session, screen, plan.now, playlists.get(plan.now.playlist_id or ""), at, languages
+        ),
     }
     document["version"] = domain.digest(document)
     return document
 
 
 async def _layout(
-    session: AsyncSession, screen: Screen, now: Segment, playing: Playlist | None, at: datetime
+    session: AsyncSession,
+    screen: Screen,
+    now: Segment,
+    playing: Playlist | None,
+    at: datetime,
+    languages: list[str],
 ) -> dict[str, Any]:
     """The screen's layout now (its schedule's, else its own, else the whole screen) and what each of
     its regions shows."""
@@ -94,11 +107,18 @@ async def _layout(
     own = await station_layouts(session=session, station_id=screen.station_id) if wanted else {}
     layout = layouts.layout_now(schedule_layout=now.layout, screen_layout=screen.layout, layouts=own)
     has_ticker = any(region.kind == "ticker" for region in layout.regions)
-    ticker = await ticker_items(session=session, station_id=screen.station_id, at=at) if has_ticker else []
+    ticker = (
+        [
+            *await ticker_items(session=session, station_id=screen.station_id, at=at),
+            *await ticker_events(session=session, station_id=screen.station_id, at=at),
+        ]
+        if has_ticker
+        else []
+    )
     regions = layouts.regions_now(
         layout,
         station_id=screen.station_id,
-        languages=screen.languages,
+        languages=languages,
         playlist_code=playing.code if playing else None,
         ticker=ticker,
     )

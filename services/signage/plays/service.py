@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.db import utcnow
 from kernel.errors import InvalidInput, commit_or_conflict
+from kernel.outbox import stage
 from kernel.rules import FieldProblem
-from services.signage.models import Play, Screen
+from services.signage.exhibitions.service import works_played
+from services.signage.models import OUTBOX, Play, Screen
 from services.signage.plays import domain
 from services.signage.schemas import PlayBatch, PlayReportRow
 
@@ -47,6 +49,10 @@ async def record_plays(*, session: AsyncSession, screen: Screen, batch: PlayBatc
                 region=record.region,
             )
         )
+    # Plays of exhibition works are told to the hub, with the batch (one event per day it spans).
+    await stage(
+        session, OUTBOX, *await works_played(session=session, screen=screen, records=list(new.values()))
+    )
     await commit_or_conflict(session, detail="The same plays were sent meanwhile; send the batch again.")
     return len(new), len(batch.plays) - len(new)
 

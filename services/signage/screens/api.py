@@ -67,7 +67,11 @@ async def statuses(
     now = utcnow()
     shown = []
     for screen in screens:
-        current = (await screen_document(session=session, screen=screen, at=now))["version"]
+        current = (
+            await screen_document(
+                session=session, screen=screen, at=now, public_url=runtime.settings.public_base_url
+            )
+        )["version"]
         health = domain.screen_health(
             last_seen=seen.get(screen.code),
             playing_version=playing.get(screen.code),

@@ -130,3 +130,22 @@ def test_feed_text_is_escaped_and_lines_fold_at_75_octets_without_splitting_a_ch
 
 def test_an_events_texts_are_in_the_languages_of_the_stations_pages():
     assert get_args(InterfaceLanguage) == INTERFACE_LANGUAGES
+
+
+def test_an_event_on_the_ticker_says_its_title_its_start_in_station_time_and_its_place():
+    from services.signage.agenda.domain import ticker_texts
+
+    # 17:00 UTC in December is 18:00 in Paris.
+    starts = datetime(2026, 12, 8, 17, 0, tzinfo=UTC)
+    texts = ticker_texts(
+        {"fr": "Jazz sur le parvis", "en": "Jazz on the square", "de": ""},
+        starts_at=starts,
+        all_day=False,
+        place="Parvis nord",
+    )
+    assert texts == {
+        "fr": "Jazz sur le parvis · 18:00 · Parvis nord",
+        "en": "Jazz on the square · 18:00 · Parvis nord",
+    }
+    whole_day = ticker_texts({"fr": "Salon"}, starts_at=starts, all_day=True, place=None)
+    assert whole_day == {"fr": "Salon"}

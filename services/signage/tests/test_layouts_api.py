@@ -187,3 +187,45 @@ async def test_plays_carry_their_region_and_the_report_filters_by_region(station
         ),
         422,
     )
+
+
+async def test_the_ticker_names_the_station_s_events_of_tonight_and_drops_a_cancelled_one(station):
+    from datetime import UTC, datetime, timedelta
+
+    await station.call("POST", "/layouts", 201, json=SIDE)
+    await station.call(
+        "PUT",
+        "/screens/quai-1",
+        json=screen_body(zone="platform", tags=[], device_client_id="player-quai-1", layout="cote-departs"),
+    )
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    concert = {
+        "code": "jazz",
+        "kind": "concert",
+        "title": {"fr": "Jazz sur le parvis", "en": "Jazz on the square"},
+        "starts_at": soon.isoformat(),
+        "ends_at": (soon + timedelta(hours=2)).isoformat(),
+        "place": {"name": "Parvis nord"},
+    }
+    later = concert | {
+        "code": "bal",
+        "title": {"fr": "Bal"},
+        "starts_at": (soon + timedelta(days=2)).isoformat(),
+    }
+    later["ends_at"] = (soon + timedelta(days=2, hours=3)).isoformat()
+    await station.call("POST", "/agenda", 201, json=concert)
+    await station.call("POST", "/agenda", 201, json=later)
+
+    def ticker(document: dict[str, Any]) -> list[dict[str, Any]]:
+        return next(r for r in document["layout"]["regions"] if r["kind"] == "ticker")["items"]
+
+    items = ticker(await station.document("quai-1"))
+    # Tonight's concert, in the screen's first language, with its place; not the ball in two days.
+    assert [(i["id"], i["source"]) for i in items] == [("event-jazz", "agenda:jazz")]
+    assert items[0]["text"].startswith("Jazz sur le parvis · ") and items[0]["text"].endswith(
+        " · Parvis nord"
+    )
+
+    body = {k: v for k, v in concert.items() if k != "code"} | {"status": "cancelled"}
+    await station.call("PUT", "/agenda/jazz", json=body)
+    assert ticker(await station.document("quai-1")) == []

@@ -8,7 +8,7 @@ import { pageHeader, sectionTabs, serviceApi } from "../kit.js";
 
 export const MESSAGES = new URL("./i18n/", import.meta.url);
 
-const TABS = ["screens", "pair", "content", "playlists", "schedules", "layouts", "alerts", "plays", "agenda"];
+const TABS = ["screens", "pair", "content", "playlists", "schedules", "layouts", "alerts", "plays", "agenda", "visits"];
 
 /** The view's heading, the tabs between the section's views, and the body the view fills. */
 export function frame(ctx, { title, lead, actions = [] }) {

@@ -1,6 +1,6 @@
 // The signage section of the console: screens and their devices, pairing by code, the content
-// library, playlists, schedules (a week view), layouts, emergency messages, proof of play and the
-// station's agenda (events, the welcome they set). One module per view.
+// library, playlists, schedules (a week view), layouts, emergency messages, proof of play, the
+// station's agenda (events, the welcome they set) and the exhibitions that visit it. One module per view.
 
 import agenda from "./agenda.js";
 import alerts from "./alerts.js";
@@ -11,6 +11,7 @@ import playlists from "./playlists.js";
 import plays from "./plays.js";
 import schedules from "./schedules.js";
 import screens from "./screens.js";
+import visits from "./visits.js";
 import { MESSAGES } from "./shared.js";
 
 // The section's entry in the side navigation: /signage opens the screens.
@@ -25,4 +26,4 @@ const section = {
   },
 };
 
-export default [section, ...screens, pair, content, ...playlists, schedules, layouts, alerts, plays, agenda];
+export default [section, ...screens, pair, content, ...playlists, schedules, layouts, alerts, plays, agenda, visits];
