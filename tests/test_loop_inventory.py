@@ -25,6 +25,7 @@ NO_ITEMS = {
     "services/signage/heartbeats.py": "one background write per heartbeat (errors logged in the task)",
     "services/signage/player/live.py": "watches the cache generation (no I/O); one SSE client per stream",
     "services/bike_share/live.py": "one SSE client per stream (mobility area)",
+    "services/info_kiosk/departures/live.py": "one SSE client per stream: waits on the departures channel, no I/O of its own",
     "gateway/app.py": "refreshes the services' routes (each round caught and retried)",
     "gateway/ratelimit.py": "one task per early lease refill: Redis failing is the limiter's degraded path (let through, counted)",
     "gateway/cache.py": "one task per early revalidation: a failed one leaves the entry to expire and be fetched again",

@@ -108,6 +108,12 @@ ROWS: dict[tuple[str, str], Row] = {
         anonymous_at("203.0.113.7", via_gateway=True),
         anonymous_at("203.0.113.8", via_gateway=True),
     ),
+    ("info_kiosk", "/api/v1/stations/{station_id}/kiosk/departures/live"): Row(
+        nothing,
+        f"/api/v1/stations/{SAINT_DENIS}/kiosk/departures/live",
+        anonymous_at("203.0.113.7", via_gateway=True),
+        anonymous_at("203.0.113.8", via_gateway=True),
+    ),
 }
 
 

@@ -68,6 +68,11 @@ NO_COLLISIONS: dict[Rule, str] = {
     ("signage", "equipment_status", ("station_id", "place_code")): READ_MODEL,
     ("signage", "layout", ("id",)): SERVER_CHOSEN,
     ("signage", "disruption", ("station_id", "disruption_id")): READ_MODEL,
+    # Mirrored from the hub's config stream (each exhibition whole, its works and this station's visits):
+    # no client of the station writes them.
+    ("signage", "exhibition", ("station_id", "code")): READ_MODEL,
+    ("signage", "exhibition_work", ("station_id", "exhibition_code", "code")): READ_MODEL,
+    ("signage", "exhibition_visit", ("station_id", "exhibition_code", "starts_at")): READ_MODEL,
     ("parcel_lockers", "locker_bank", ("id",)): SERVER_CHOSEN,
     ("parcel_lockers", "compartment", ("id",)): SERVER_CHOSEN,
     ("parcel_lockers", "compartment", ("bank_id", "label")): (

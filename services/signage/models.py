@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.bus_tables import new_metadata
 from kernel.db import UTCDateTime, utcnow
-
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
+from services.signage.base import Base, new_id
 
 OUTBOX = Base.metadata.tables["outbox"]
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 class Media(Base):
@@ -271,5 +261,7 @@ class Disruption(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-# Entities with a package of their own keep their tables beside their rules, on this same metadata.
+# Entities with a package of their own keep their tables beside their rules, on this same metadata:
+# importing the models imports them all.
 from services.signage.agenda import models as agenda_models  # noqa: E402, F401
+from services.signage.exhibitions import models as exhibitions_models  # noqa: E402, F401

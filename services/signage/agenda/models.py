@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import UTCDateTime, utcnow
-from services.signage.models import Base, new_id
+from services.signage.base import Base, new_id
 
 
 class Event(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import UTCDateTime, utcnow
-from services.signage.models import Base
+from services.signage.base import Base
 
 
 class Exhibition(Base):
