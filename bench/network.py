@@ -41,17 +41,14 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -69,7 +66,7 @@ from kernel import topology
 from kernel.bus import BusUnavailable, NatsBus
 from kernel.events import LOCKERS, STREAMS, OutgoingEvent
 from kernel.pagination import MAX_LIMIT
-from testkit.hub import start_hub_view
+from testkit.hub import JwksServer, start_hub_view
 from testkit.service import AUDIENCE, ISSUER, SigningKey
 
 NETWORK_WIDE = "network-wide-"
@@ -113,7 +110,7 @@ class Network:
         self.view: ManagedProcess | None = None
         self.view_url = ""
         self.signing = SigningKey()
-        self._jwks: ThreadingHTTPServer | None = None
+        self._jwks: JwksServer | None = None
 
     def start_nats(self) -> None:
         self.hub.start()
@@ -130,33 +127,16 @@ class Network:
     def start_view(self) -> None:
         self.view, self.view_url = start_hub_view(
             nats_url=self.hub.client_url(2),
-            jwks_url=self._serve_jwks(),
+            jwks_url=self._jwks_url(),
             log_path=self.root / "logs" / "hub-view.log",
             settings={"HUB_TOKEN_ISSUER": ISSUER, "HUB_TOKEN_AUDIENCE": AUDIENCE, "HUB_LOG_LEVEL": "WARNING"},
             ready_timeout=120,
         )
 
-    def _serve_jwks(self) -> str:
+    def _jwks_url(self) -> str:
         """The network operators' token issuer, reduced to its JWKS."""
-        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.signing.private_key.public_key(), as_dict=True)
-        body = json.dumps(
-            {"keys": [{**public, "kid": self.signing.kid, "alg": "EdDSA", "use": "sig"}]}
-        ).encode()
-
-        class Jwks(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._jwks = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-        threading.Thread(target=self._jwks.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._jwks.server_address[1]}/.well-known/jwks.json"
+        self._jwks = JwksServer(self.signing)
+        return self._jwks.url
 
     def operator_token(self) -> str:
         return self.signing.token(role="admin", stations="*", scope="network:admin", ttl_seconds=3600)
@@ -177,7 +157,7 @@ class Network:
         if self.view is not None:
             self.view.stop()
         if self._jwks is not None:
-            self._jwks.shutdown()
+            self._jwks.close()
         for leaf in self.leaves.values():
             leaf.stop()
         for gate in self.gates.values():

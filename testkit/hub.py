@@ -4,16 +4,23 @@ for the tests and benchmarks that run a hub cluster and station leaf nodes on th
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import subprocess
 import sys
+import threading
 from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
 
 from deploy.embedded.ports import listening_socket
 from deploy.embedded.processes import ManagedProcess, wait_until
 from deploy.embedded.stack import REPO_ROOT
+from testkit.service import SigningKey
 
 
 def start_hub_view(
@@ -62,3 +69,43 @@ def start_hub_view(
         view.stop()
         raise
     return view, url
+
+
+class JwksServer:
+    """A token issuer reduced to its JWKS on a free loopback port: what the hub's view trusts when the
+    tokens come from a test's own key rather than from a station's gateway."""
+
+    def __init__(self, signing: SigningKey) -> None:
+        public = jwt.algorithms.OKPAlgorithm.to_jwk(signing.private_key.public_key(), as_dict=True)
+        body = json.dumps({"keys": [{**public, "kid": signing.kid, "alg": "EdDSA", "use": "sig"}]}).encode()
+
+        class Jwks(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/.well-known/jwks.json"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def nats_command(url: str, *args: str) -> None:
+    """`python -m deploy.nats ...` against the NATS at `url`, as an operator runs it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.nats", "--nats-url", url, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr

@@ -13,29 +13,22 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
-import os
-import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import nats
 import pytest
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
-from deploy.embedded.ports import listening_socket
-from deploy.embedded.processes import ManagedProcess, wait_until
-from deploy.embedded.stack import REPO_ROOT
+from deploy.embedded.processes import ManagedProcess
 from deploy.nats.local import HubCluster, StationLeaf
 from kernel import topology
 from kernel.contracts.culture import ExhibitionPublished, exhibition_subject
 from kernel.events import STREAMS, new_event
+from testkit.hub import JwksServer, nats_command, start_hub_view
 from testkit.service import SigningKey
 from testkit.stack import SAINT_DENIS, VILLEJUIF, assert_problem, bearer, eventually
 
@@ -47,19 +40,6 @@ PNG = bytes.fromhex(
     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f0d4a20000000049454e44ae426082"
 )
 EXHIBITION = "regards-sur-la-seine"
-
-
-def nats_command(url: str, *args: str) -> None:
-    import subprocess
-
-    result = subprocess.run(
-        [sys.executable, "-m", "deploy.nats", "--nats-url", url, *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 async def _station_streams(url: str) -> None:
@@ -119,9 +99,9 @@ class CultureNetwork:
         self.hub = HubCluster(root / "hub")
         self.leaves: dict[str, StationLeaf] = {}
         self.signing = SigningKey()
+        self.jwks = JwksServer(self.signing)
         self.view: ManagedProcess | None = None
         self.view_url = ""
-        self._jwks: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
         self.hub.start()
@@ -137,80 +117,35 @@ class CultureNetwork:
             nats_command(
                 self.hub.client_url(), "register-station", slug, "--public-url", f"https://{slug}.example.org"
             )
-        self.jwks_url = self._serve_jwks()
         self.start_view()
 
     def start_view(self) -> None:
-        sock = listening_socket(0)
-        port = sock.getsockname()[1]
-        try:
-            self.view = ManagedProcess(
-                name="hub-view",
-                argv=[sys.executable, "-m", "services.hub", "serve"],
-                env={
-                    **os.environ,
-                    "HUB_PORT": str(port),
-                    "HUB_NATS_URL": self.hub.client_url(1),
-                    "HUB_JWKS_URL": self.jwks_url,
-                    "HUB_TOKEN_ISSUER": "urn:gare-numerique:gateway",
-                    "HUB_MEDIA_REPLICAS": "3",
-                    "HUB_PUBLIC_URL": "https://hub.example.org",
-                    "HUB_MEDIA_MAX_BYTES": "4096",
-                    "HUB_LINK_TIMEOUT_SECONDS": "4",
-                    "HUB_SOURCE_POLL_SECONDS": "0.5",
-                    "GARE_LISTEN_FD": str(sock.fileno()),
-                    "PYTHONUNBUFFERED": "1",
-                },
-                log_path=self.root / "logs" / "hub-view.log",
-                cwd=REPO_ROOT,
-                pass_fds=(sock.fileno(),),
-            )
-            self.view.start()
-        finally:
-            sock.close()
-        self.view_url = f"http://127.0.0.1:{port}"
-
-        def ready() -> bool:
-            try:
-                return httpx.get(f"{self.view_url}/readyz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, timeout=60, what="hub view", interval=0.2)
+        self.view, self.view_url = start_hub_view(
+            nats_url=self.hub.client_url(1),
+            jwks_url=self.jwks.url,
+            log_path=self.root / "logs" / "hub-view.log",
+            settings={
+                "HUB_TOKEN_ISSUER": "urn:gare-numerique:gateway",
+                "HUB_MEDIA_REPLICAS": "3",
+                "HUB_PUBLIC_URL": "https://hub.example.org",
+                "HUB_MEDIA_MAX_BYTES": "4096",
+                "HUB_LINK_TIMEOUT_SECONDS": "4",
+                "HUB_SOURCE_POLL_SECONDS": "0.5",
+            },
+            ready_timeout=60,
+        )
 
     def stop_view(self) -> None:
         if self.view is not None:
             self.view.stop()
             self.view = None
 
-    def _serve_jwks(self) -> str:
-        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.signing.private_key.public_key(), as_dict=True)
-        body = json.dumps(
-            {"keys": [{**public, "kid": self.signing.kid, "alg": "EdDSA", "use": "sig"}]}
-        ).encode()
-
-        class Jwks(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._jwks = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-        threading.Thread(target=self._jwks.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._jwks.server_address[1]}/.well-known/jwks.json"
-
     def stop(self) -> None:
         self.stop_view()
         for leaf in self.leaves.values():
             leaf.stop()
         self.hub.stop()
-        if self._jwks is not None:
-            self._jwks.shutdown()
+        self.jwks.close()
 
     # -- as the culture team ---------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ import datetime as dt
 import ipaddress
 import json
 import secrets
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from deploy.embedded.stack import REPO_ROOT, StackConfig, StationStack
 from deploy.nats.local import LEAF_CONF, HubCluster, LinkGate, LinkTls, StationLeaf, configs_with_tls
 from kernel import topology
 from kernel.events import STREAMS
-from testkit.hub import start_hub_view
+from testkit.hub import nats_command, start_hub_view
 from testkit.stack import SAINT_DENIS, VILLEJUIF, Tokens, assert_problem, bearer, eventually
 from tests.conftest import POSTGRES_URL, _postgres_schemas
 
@@ -144,20 +143,6 @@ async def _directory(url: str) -> dict[str, topology.StationRegistration]:
 
 def directory(url: str) -> dict[str, topology.StationRegistration]:
     return asyncio.run(_directory(url))
-
-
-def nats_command(url: str, *args: str) -> None:
-    """`python -m deploy.nats ...`, as an operator runs it."""
-    import subprocess
-
-    result = subprocess.run(
-        [sys.executable, "-m", "deploy.nats", "--nats-url", url, *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def events_since(
