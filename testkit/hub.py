@@ -47,6 +47,8 @@ def start_hub_view(
                 "HUB_JWKS_URL": jwks_url,
                 "GARE_LISTEN_FD": str(sock.fileno()),
                 "PYTHONUNBUFFERED": "1",
+                # Where the works' media are fetched from: the view itself, unless told otherwise.
+                "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
                 **settings,
             },
             log_path=log_path,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
 import ipaddress
 import json
 import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,8 @@ class Network:
                     schema_prefix=prefix,
                     preferred_ports=False,
                     with_devices=False,
+                    # Signage copies the works of visiting exhibitions from the hub's view (loopback here).
+                    component_env={"signage": {"FETCH_ALLOW": "127.0.0.1"}},
                 )
             )
         with concurrent.futures.ThreadPoolExecutor(len(self.stacks)) as starting:
@@ -476,3 +479,166 @@ def test_a_leaf_node_that_does_not_trust_the_hub_certificate_is_refused(network:
         assert "station-bondy" not in {leaf["name"] for leaf in leafs}
     finally:
         stranger.stop()
+
+
+# -- culture across the network -------------------------------------------------------------------
+
+# The smallest PNG there is: a work's image as the culture team uploads it.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f0d4a20000000049454e44ae426082"
+)
+EXHIBITION = "lignes-du-territoire"
+
+
+def test_an_exhibition_tours_both_stations_plays_where_accepted_and_its_reach_is_counted(
+    network: Network,
+) -> None:
+    """Curated at the hub, published on its config, mirrored by each station over its leaf link: the
+    cut-to-be station accepts and plays the works (each with its QR code to the work's page), the
+    other declines; a work whose rights end while the link is cut stops on time; once linked again,
+    the hub's tour shows both answers and its reach counts the plays and the scan."""
+    net = network
+    hub = f"{net.view_url}/api/v1/network"
+    tokens = {slug: Tokens(net.stacks[slug]) for slug in (CUT, OTHER)}
+    curator = bearer(tokens[CUT].admin())  # network:admin may curate too
+    now = datetime.now(UTC)
+
+    def at_hub(method: str, path: str, **kw: Any) -> dict[str, Any]:
+        response = httpx.request(method, f"{hub}{path}", headers=curator, timeout=10, **kw)
+        assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else {}
+
+    # The culture team curates: one artist, two works (the first one's rights end soon), a visit each.
+    media = httpx.post(
+        f"{hub}/media", content=PNG, headers={**curator, "Content-Type": "image/png"}, timeout=10
+    )
+    assert media.status_code == 201, media.text
+    at_hub("POST", "/exhibitions", json={"code": EXHIBITION, "title": {"fr": "Lignes du territoire"}})
+    at_hub(
+        "POST",
+        f"/exhibitions/{EXHIBITION}/artists",
+        json={"code": "awa-diallo", "name": "Awa Diallo", "biography": {"fr": "Photographe."}},
+    )
+    rights_end = now + timedelta(seconds=75)
+    for code, until in (("aube", rights_end), ("soir", now + timedelta(days=30))):
+        at_hub(
+            "POST",
+            f"/exhibitions/{EXHIBITION}/works",
+            json={
+                "code": code,
+                "artist": "awa-diallo",
+                "title": {"fr": f"Quai, {code}", "en": f"Platform, {code}"},
+                "audio_description": {"fr": "Un quai au petit jour."},
+                "media_sha256": media.json()["sha256"],
+                "rights": {
+                    "licence": "CC BY-NC 4.0",
+                    "credit": "© Awa Diallo",
+                    "shown_from": (now - timedelta(days=1)).isoformat(),
+                    "shown_until": until.isoformat(),
+                },
+            },
+        )
+    for slug in (CUT, OTHER):
+        at_hub(
+            "POST",
+            f"/exhibitions/{EXHIBITION}/visits",
+            json={
+                "station": slug,
+                "starts_at": (now - timedelta(hours=1)).isoformat(),
+                "ends_at": (now + timedelta(days=7)).isoformat(),
+            },
+        )
+
+    # Each station mirrors it; its operator answers the visit.
+    def visit_of(slug: str) -> dict[str, Any] | None:
+        url = f"{net.stacks[slug].gateway_url}/api/v1/stations/{slug}/signage/visits"
+        items = httpx.get(url, headers=bearer(tokens[slug].operator(slug)), timeout=10).json()["items"]
+        return next((v for v in items if v["exhibition"] == EXHIBITION), None)
+
+    for slug, answer in ((CUT, "accepted"), (OTHER, "declined")):
+        visit, _ = eventually(functools.partial(visit_of, slug), timeout=60, interval=0.5)
+        answered = httpx.post(
+            f"{net.stacks[slug].gateway_url}/api/v1/stations/{slug}/signage/visits/"
+            f"{EXHIBITION}/{visit['code']}/answer",
+            json={"answer": answer},
+            headers=bearer(tokens[slug].operator(slug)),
+            timeout=10,
+        )
+        assert answered.status_code == 200, answered.text
+
+    # The accepting station's hall plays both works, each with its QR code; the other plays none.
+    def works_on_hall(slug: str) -> dict[str, dict[str, Any]]:
+        url = f"{net.stacks[slug].gateway_url}/api/v1/stations/{slug}/signage/screens/hall/playlist"
+        document = httpx.get(url, headers=bearer(tokens[slug].device("screen", slug)), timeout=10).json()
+        items = ((document.get("now") or {}).get("playlist") or {}).get("items", [])
+        return {i["work"]: i for i in items if i.get("exhibition") == EXHIBITION}
+
+    def both_playing() -> dict[str, dict[str, Any]] | None:
+        works = works_on_hall(CUT)
+        return works if len(works) == 2 else None
+
+    playing, _ = eventually(both_playing, timeout=60, interval=0.5)
+    assert works_on_hall(OTHER) == {}
+    link = playing["soir"]["link"]
+    assert f"/app/#/work/{CUT}/{EXHIBITION}/soir" in link and "<svg" in playing["soir"]["qr_svg"]
+
+    # The QR code opens the work on a phone: its page, and the scan counted.
+    base = f"{net.stacks[CUT].gateway_url}/api/v1/stations/{CUT}/signage/works/{EXHIBITION}/soir"
+    page = httpx.get(base, params={"lang": "en"}, timeout=10)
+    assert page.status_code == 200 and page.json()["work"]["title"] == "Platform, soir"
+    assert httpx.post(f"{base}/scans", json={"screen": "hall"}, timeout=10).status_code == 202
+
+    # The hall reports its plays: three of each work.
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    plays = [
+        {
+            "play_id": f"{EXHIBITION}-{work}-{n}",
+            "content_item_id": playing[work]["content_item_id"],
+            "started_at": (started + timedelta(seconds=10 * n)).isoformat(),
+            "duration_seconds": 10,
+        }
+        for work in ("aube", "soir")
+        for n in range(3)
+    ]
+    reported = httpx.post(
+        f"{net.stacks[CUT].gateway_url}/api/v1/stations/{CUT}/signage/screens/hall/plays",
+        json={"plays": plays},
+        headers=bearer(tokens[CUT].device("screen", CUT)),
+        timeout=10,
+    )
+    assert reported.status_code == 200 and reported.json()["accepted"] == 6, reported.text
+
+    # Cut from the hub, the station still decides by its own clock: the first work stops when its
+    # rights end, the second plays on.
+    net.gates[CUT].cut()
+    try:
+        eventually(lambda: set(works_on_hall(CUT)) == {"soir"}, timeout=150, interval=1)
+        assert datetime.now(UTC) >= rights_end - timedelta(seconds=1)
+    finally:
+        net.gates[CUT].restore()
+
+    # Linked again, the hub has both answers and counts the plays and the scan, each once.
+    def answers() -> dict[str, str] | None:
+        items = at_hub("GET", f"/exhibitions/{EXHIBITION}/tour")["items"]
+        found = {v["station"]: v["answer"] for v in items}
+        return found if found == {CUT: "accepted", OTHER: "declined"} else None
+
+    eventually(answers, timeout=60, interval=0.5)
+
+    def reach() -> dict[str, dict[str, Any]] | None:
+        rows = at_hub("GET", "/reach", params={"exhibition": EXHIBITION, "by": "work"})["items"]
+        found = {row["key"]: row for row in rows}
+        return (
+            found
+            if sum(r["plays"] for r in found.values()) >= 6 and found.get("soir", {}).get("scans")
+            else None
+        )
+
+    by_work, _ = eventually(reach, timeout=60, interval=0.5)
+    assert {k: (r["plays"], r["seconds"], r["scans"]) for k, r in by_work.items()} == {
+        "aube": (3, 30.0, 0),
+        "soir": (3, 30.0, 1),
+    }
+    by_station = at_hub("GET", "/reach", params={"exhibition": EXHIBITION, "by": "station"})["items"]
+    assert {row["key"]: row["plays"] for row in by_station} == {CUT: 6}
