@@ -41,6 +41,14 @@ async def screen_document(
     default = await find_default_playlist(session=session, station_id=screen.station_id)
     fallback = screen.playlist_id or (default.id if default else None)
     plan = now_and_next(facts_of(screen), schedules, at, fallback=fallback)
+    if greeting.event and greeting.playlist:
+        welcome_set = await session.scalar(
+            select(Playlist).where(
+                Playlist.station_id == screen.station_id, Playlist.code == greeting.playlist
+            )
+        )
+        if welcome_set is not None:
+            plan = domain.with_welcome(plan, welcome_set.id, until=greeting.until)
     wanted = {s.playlist_id for s in (plan.now, plan.next) if s is not None and s.playlist_id}
     playlists = {
         p.id: p

@@ -294,6 +294,10 @@ async def test_an_event_sets_the_welcome_and_the_screens_languages_for_its_dates
         "until": (NOW + timedelta(hours=30)).isoformat().replace("+00:00", "Z"),
     }
     assert await station.etag("hall") != etag  # the screens' documents follow at once
+    # Its content set plays on every screen in place of their schedules', until the welcome ends.
+    hall = await station.document("hall")
+    assert hall["now"]["playlist"]["code"] == "main" and hall["now"]["ends_at"] is not None
+    assert hall["next"]["starts_at"] == hall["now"]["ends_at"]
     document = await station.document("quai-1")
     assert document["screen"]["languages"] == ["en", "zh", "fr"]
     assert document["now"]["playlist"]["items"][0]["language"] == "en"
@@ -302,7 +306,8 @@ async def test_an_event_sets_the_welcome_and_the_screens_languages_for_its_dates
         "PUT", "/agenda/salon-chine", json=without_code(coming | {"starts_at": at(-1), "status": "cancelled"})
     )
     assert (await public(station, "/welcome")).json()["event"] is None
-    assert (await station.document("hall"))["screen"]["languages"] == ["fr", "en"]
+    hall = await station.document("hall")
+    assert hall["screen"]["languages"] == ["fr", "en"] and hall["now"]["playlist"]["code"] == "expo"
 
 
 async def told(station: Station) -> list[dict[str, Any]]:

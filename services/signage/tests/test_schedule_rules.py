@@ -1,7 +1,7 @@
 """Schedule rules: now and next, overlaps, midnight, date ranges, both daylight saving changes."""
 
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from services.signage.schedules.domain import Schedule, now_and_next
 from services.signage.screens.domain import Targets
@@ -119,3 +119,24 @@ def test_a_whole_day_schedule_is_start_equals_end() -> None:
     plan = now_and_next(QUAI, [all_day], utc(2026, 11, 26, 12), fallback="main")
     assert plan.now.playlist_id == "day"
     assert plan.next is None  # every day, back to back: nothing else comes within the horizon
+
+
+def test_a_welcome_s_content_set_plays_now_and_hands_back_to_the_schedules_when_it_ends():
+    from services.signage.player.domain import with_welcome
+    from services.signage.schedules.domain import NowAndNext, Segment
+
+    start = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    usual = NowAndNext(
+        now=Segment("expo", "expo-jour", start, start + timedelta(hours=12), layout="bandeau"),
+        next=Segment("soir", "soiree", start + timedelta(hours=12), None),
+    )
+    # The fair's welcome ends within the day's stretch: the day's playlist comes back at its end.
+    until = start + timedelta(hours=4)
+    during = with_welcome(usual, "salon", until=until)
+    assert during.now == Segment("salon", None, None, until, layout="bandeau")
+    assert during.next == Segment("expo", "expo-jour", until, start + timedelta(hours=12), layout="bandeau")
+    # It ends after the day's stretch: what plays then is the evening's.
+    later = start + timedelta(hours=20)
+    assert with_welcome(usual, "salon", until=later).next == Segment("soir", "soiree", later, None)
+    # No end in sight: nothing comes next.
+    assert with_welcome(usual, "salon", until=None).next is None
