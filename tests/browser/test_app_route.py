@@ -71,3 +71,12 @@ def test_without_live_departures_the_tab_says_so(page: Page):
     answer_departures(page, None)
     page.goto(f"/app/#/departures?station={SAINT_DENIS}")
     expect(page.locator("#departures-none")).to_be_visible()
+
+
+def test_the_departures_tab_shows_the_station_s_live_departures(page: Page):
+    """No page.route: the simulated producer's feeds, pulled by the service, through the gateway."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"/app/#/departures?station={SAINT_DENIS}")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#departures-board li[data-mode=metro]").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#departures-none")).to_have_count(0)

@@ -357,5 +357,21 @@ def test_the_player_draws_its_layout_with_live_departures_disruptions_and_rtl(
 
         eventually(plays_in_content, timeout=25)
         assert call("GET", "/plays/report", params=days | {"region": "ticker"})["items"] == []
+
+        # Without the sample on the way, the board shows the station's own departures: the simulated
+        # producer's SIRI Lite and GTFS-Realtime feeds, pulled by info_kiosk, through the gateway.
+        page.unroute("**/kiosk/departures**")
+
+        def showing_the_station_s_own() -> bool | None:
+            read = httpx.get(f"{web}/api/v1/stations/{SAINT_DENIS}/kiosk/departures", timeout=10).json()
+            shown = regions(page)["departures"]
+            lines = {board["line"] for board in read["boards"]}
+            rows = shown.get("rows") or []
+            same = read["generated_at"] is not None and shown.get("generatedAt") == read["generated_at"]
+            return (
+                same and bool(rows) and {row["line"] for row in rows} <= lines and not shown["stale"]
+            ) or None
+
+        eventually(showing_the_station_s_own, timeout=90, interval=0.5)
     finally:
         context.close()
