@@ -3,6 +3,7 @@ steps, the walk outside to a bus stop, the plan), and the departures tab with "w
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -80,3 +81,56 @@ def test_the_departures_tab_shows_the_station_s_live_departures(page: Page):
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     expect(page.locator("#departures-board li[data-mode=metro]").first).to_be_visible(timeout=60_000)
     expect(page.locator("#departures-none")).to_have_count(0)
+
+
+def test_the_departures_tab_shows_the_disruptions_gravest_first_with_their_source(
+    page: Page, screenshots: Screenshots
+):
+    page.set_viewport_size(PHONE)
+    answer_departures(page, departures_body())
+
+    def disruption(id_: str, severity: str, lines: list[str], fr: str, en: str) -> dict:
+        return {
+            "id": id_,
+            "source_code": "idfm-siri-lite",
+            "source_ref": id_,
+            "severity": severity,
+            "reach": "ticker",
+            "rule_reach": "ticker",
+            "state": "active",
+            "overridden": False,
+            "text": {"fr": fr, "en": en},
+            "description": {},
+            "lines": lines,
+            "stops": [],
+            "raised_at": "2026-12-07T08:00:00Z",
+            "until": None,
+            "updated_at": "2026-12-07T08:00:00Z",
+            "cleared_at": None,
+            "cleared_by": None,
+        }
+
+    page.route(
+        re.compile(r".*/kiosk/disruptions(\?.*)?$"),
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps(
+                {
+                    "items": [
+                        disruption("d1", "info", ["153"], "Arrêt déplacé rue Pleyel", "Stop moved"),
+                        disruption("d2", "severe", ["RER D"], "Trafic interrompu", "No service"),
+                    ],
+                    "next_cursor": None,
+                }
+            ),
+        ),
+    )
+    page.goto(f"/app/#/departures?station={SAINT_DENIS}")
+    notices = page.locator("#disruptions .notice")
+    expect(notices).to_have_count(2)
+    expect(notices.nth(0)).to_have_attribute("data-severity", "severe")
+    expect(notices.nth(0)).to_contain_text("RER D — Trafic interrompu")
+    expect(notices.nth(0)).to_contain_text("idfm-siri-lite")
+    expect(notices.nth(1)).to_contain_text("153 — Arrêt déplacé rue Pleyel")
+    screenshots.take(page, "app-departures-disruptions-phone", docs=True)

@@ -1,6 +1,7 @@
-// The departures tab: the next trains and buses at the chosen station, live (SSE, with a poll when
-// the stream cannot open), each bus with the exit to take; and "which exit for …": a bus line, a
-// street, a Vélib' dock typed in finds the exit that leads to it.
+// The departures tab: the disruptions the station's sources report, the next trains and buses at
+// the chosen station, live (SSE, with a poll when the stream cannot open), each bus with the exit to
+// take; and "which exit for …": a bus line, a street, a Vélib' dock typed in finds the exit that
+// leads to it.
 
 import { boardRows, distanceText, isolated, textOn } from "../../common/departures.js";
 import { h } from "../../common/dom.js";
@@ -24,6 +25,7 @@ export default {
     const base = `/api/v1/stations/${encodeURIComponent(station)}/kiosk`;
     const lang = () => ctx.i18n.locale.split("-")[0];
     const board = h("div", { id: "departures-board", "data-rows": "0" });
+    const disruptions = h("div", { id: "disruptions", class: "stack", "aria-live": "polite" });
     const exitsByCode = new Map();
     let latest = null;
 
@@ -72,6 +74,34 @@ export default {
         latest = null; // none at this station, or the service failed: the board says there are none
       }
       draw();
+      await loadDisruptions();
+    }
+
+    /** The disruptions in force, gravest first, in the reader's language (else French). */
+    async function loadDisruptions() {
+      let found;
+      try {
+        found = itemsOf(await ctx.api.get(`${base}/disruptions`, { auth: "none", signal: ctx.signal, query: { limit: 20 } }), "/disruptions");
+      } catch {
+        return; // the last ones shown stay until the next read
+      }
+      const order = { severe: 0, warning: 1, info: 2 };
+      found.sort((a, b) => (order[a.severity] ?? 3) - (order[b.severity] ?? 3));
+      disruptions.replaceChildren(
+        ...found.map((item) =>
+          h(
+            "div",
+            { class: `notice${{ severe: " notice--danger", warning: " notice--warning" }[item.severity] ?? ""}`, role: "status", "data-id": item.id, "data-severity": item.severity },
+            h(
+              "div",
+              {},
+              h("p", { class: "notice__title" }, item.lines.length ? `${item.lines.join(" · ")} — ` : "", item.text[lang()] ?? item.text.fr ?? Object.values(item.text)[0] ?? ""),
+              (item.description[lang()] ?? item.description.fr) ? h("p", {}, item.description[lang()] ?? item.description.fr) : null,
+              h("p", { class: "list__meta" }, t("departures.from", { source: item.source_code })),
+            ),
+          ),
+        ),
+      );
     }
 
     // "Which exit for …": only what is outside the station.
@@ -112,6 +142,7 @@ export default {
     });
 
     root.append(
+      disruptions,
       h(
         "section",
         { class: "stack card", "aria-labelledby": "exit-title" },
