@@ -22,6 +22,12 @@ from playwright.sync_api import FloatRect, Page, Route, ViewportSize, expect
 
 from kernel.contracts import kiosk
 from kernel.events import OutgoingEvent, new_event
+from services.info_kiosk.tests.departures_support import (
+    feed_server,
+    general_message_without,
+    serve_samples,
+    siri_source,
+)
 from services.info_kiosk.tests.test_api import publish
 from testkit.stack import SAINT_DENIS, bearer, eventually
 from tests.browser.conftest import new_context
@@ -373,5 +379,32 @@ def test_the_player_draws_its_layout_with_live_departures_disruptions_and_rtl(
             ) or None
 
         eventually(showing_the_station_s_own, timeout=90, interval=0.5)
+
+        # A disruption raised and cleared by its source: a SIRI Lite GeneralMessage (a recorded
+        # real-format sample) on the RER D, which the station's rules put on the whole screen; its
+        # producer drops it and the screens let it go.
+        kiosk_api = f"{web}/api/v1/stations/{SAINT_DENIS}/kiosk/departure-sources"
+        with feed_server() as server:
+            serve_samples(server, datetime.now(UTC))
+            source = {**siri_source(server, f"src-{code}"), "poll_seconds": 60}
+            made = httpx.post(kiosk_api, json=source, headers=operator, timeout=10)
+            assert made.status_code == 201, made.text
+            try:
+                expect(page.locator("#alert")).to_be_visible(timeout=30000)
+                expect(page.locator("#alert-text")).to_contain_text("RER D : trafic perturbé")
+                server.serve(
+                    "/siri/general-message",
+                    general_message_without("IDFM:Message::RERD-travaux:LOC", datetime.now(UTC)),
+                )
+                changed = httpx.patch(
+                    f"{kiosk_api}/src-{code}",
+                    json={"stops": source["stops"][::-1]},  # new stops: pulled again at once
+                    headers=operator,
+                    timeout=10,
+                )
+                assert changed.status_code == 200, changed.text
+                expect(page.locator("#alert")).to_be_hidden(timeout=30000)
+            finally:
+                httpx.delete(f"{kiosk_api}/src-{code}", headers=operator, timeout=10)
     finally:
         context.close()
