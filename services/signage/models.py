@@ -44,6 +44,8 @@ class ContentItem(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     credit: Mapped[str | None] = mapped_column(String(200))
     widget: Mapped[str | None] = mapped_column(String(32))
+    # Messages: how they look on screens (content/domain.py MessageTemplate); None: the default.
+    template: Mapped[str | None] = mapped_column(String(16))
     duration_seconds: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -25,6 +25,7 @@ from services.signage.content.domain import (
     MAX_DURATION_SECONDS,
     MIN_DURATION_SECONDS,
     ContentKind,
+    MessageTemplate,
     WidgetName,
 )
 from services.signage.layouts.domain import LayoutOrientation, RegionKind
@@ -158,6 +159,10 @@ class ContentCreate(StrictInput):
     year: Annotated[int, Field(ge=-3000, le=2100), JSON_INTEGER] | None = None
     credit: Label | None = Field(default=None, description="Shown with the work: lender, licence, photo")
     widget: WidgetName | None = None
+    template: MessageTemplate | None = Field(
+        default=None,
+        description="Messages: how they look on screens: `banner` (the default), `welcome`, `notice`, `quote`",
+    )
     duration_seconds: Duration
 
 
@@ -179,6 +184,7 @@ class ContentPublic(BaseModel):
     year: int | None
     credit: str | None
     widget: WidgetName | None
+    template: MessageTemplate | None
     duration_seconds: int
     created_at: datetime
     updated_at: datetime
@@ -244,6 +250,7 @@ class PlaylistItemPublic(BaseModel):
     year: int | None
     credit: str | None
     widget: WidgetName | None
+    template: MessageTemplate | None = Field(default=None, description="Messages: how they look on screens")
     duration_seconds: int
     transition: str
     # Exhibition works joined to the rotation by an accepted visit (services/signage/exhibitions).

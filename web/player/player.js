@@ -137,6 +137,7 @@ function htmlNodes(html) {
 async function render(item, timers) {
   const box = element("div", `item item--${item.kind}`);
   box.dataset.contentId = item.content_item_id;
+  if (item.template) box.dataset.template = item.template;
   if (item.kind === "message") {
     const text = element("p", "message", item.text ?? "");
     box.append(text);

@@ -11,6 +11,11 @@ from kernel.rules import FieldProblem
 from services.signage.media.domain import MEDIA_KINDS
 
 ContentKind = Literal["message", "html", "image", "video", "artwork", "widget"]
+# How a message looks on screens: a line over the accent bar (banner), a large greeting on the
+# station's colour (welcome), a framed notice with its icon (notice), a quotation (quote).
+MessageTemplate = Literal["banner", "welcome", "notice", "quote"]
+MESSAGE_KINDS = ("message", "html")
+DEFAULT_TEMPLATE = "banner"
 WidgetName = Literal["clock", "vehicle_availability", "next_departures", "lift_status"]
 # Under 3 s nobody can read a message; over 5 min the loop stops feeling like one.
 MIN_DURATION_SECONDS = 3
@@ -33,10 +38,13 @@ def content_problems(
     media_type: str | None,
     artist: str | None,
     widget: str | None,
+    template: str | None = None,
 ) -> list[FieldProblem]:
     """What a content of this kind lacks, or carries that belongs to another kind. `media_type` is
     the sniffed type of the uploaded media named by `media` (None when there is no such upload)."""
     problems: list[FieldProblem] = []
+    if template is not None and kind not in MESSAGE_KINDS:
+        problems.append(FieldProblem("template", f"only messages have a template, not a {kind}"))
     if kind == "message" and not texts:
         problems.append(FieldProblem("texts", "a message needs a text in at least one language"))
     if kind == "html" and not html:

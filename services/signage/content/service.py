@@ -56,6 +56,7 @@ async def _checked_content(
         media_type=media_type,
         artist=content_in.artist,
         widget=content_in.widget,
+        template=content_in.template,
     )
     if problems:
         raise InvalidInput.from_problems(f"The {content_in.kind} is incomplete; see `errors`.", problems)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from kernel.i18n import pick
+from services.signage.content.domain import DEFAULT_TEMPLATE, MESSAGE_KINDS
 
 Transition = Literal["cut", "fade", "slide"]
 
@@ -26,6 +27,7 @@ class Content:
     year: int | None = None
     credit: str | None = None
     widget: str | None = None
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class RenderedItem:
     year: int | None
     credit: str | None
     widget: str | None
+    # Messages: how they look (banner when the content says nothing); None for other kinds.
+    template: str | None
     duration_seconds: int
     transition: str
 
@@ -103,6 +107,7 @@ def render(playlist: Playlist, languages: list[str]) -> RenderedPlaylist:
                 year=content.year,
                 credit=content.credit,
                 widget=content.widget,
+                template=(content.template or DEFAULT_TEMPLATE) if content.kind in MESSAGE_KINDS else None,
                 duration_seconds=item_duration(slot),
                 transition=slot.transition,
             )

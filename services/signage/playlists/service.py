@@ -172,6 +172,7 @@ def playlist_of(playlist: Playlist) -> domain.Playlist:
                     year=item.content.year,
                     credit=item.content.credit,
                     widget=item.content.widget,
+                    template=item.content.template,
                     duration_seconds=item.content.duration_seconds,
                 ),
             )

@@ -229,3 +229,37 @@ async def test_each_kind_of_edit_changes_the_etag_of_exactly_the_screens_it_touc
     # Content nobody shows changes no screen.
     spare = {"kind": "widget", "title": "Horloge", "widget": "clock", "duration_seconds": 10}
     assert await changes(station, lambda: station.call("POST", "/content", 201, json=spare)) == set()
+
+
+async def test_a_message_s_template_reaches_the_screens_and_only_messages_have_one(station):
+    welcome = f"/content/{station.ids['welcome']}"
+    stored = await station.call("GET", welcome)
+    assert stored["template"] is None
+    # The screens show a message without a template as a banner.
+    (item,) = (await station.document("quai-1"))["now"]["playlist"]["items"]
+    assert item["template"] == "banner"
+
+    body = {k: stored[k] for k in ("kind", "title", "texts", "duration_seconds")} | {"template": "welcome"}
+
+    async def greet() -> None:
+        assert (await station.call("PUT", welcome, json=body))["template"] == "welcome"
+
+    assert "quai-1" in await changes(station, greet)
+    (item,) = (await station.document("quai-1"))["now"]["playlist"]["items"]
+    assert item["template"] == "welcome"
+
+    # A template no screen knows, or one on an image, is refused and changes nothing.
+    for wrong in (
+        body | {"template": "neon"},
+        {
+            "kind": "image",
+            "title": "x",
+            "media": station.ids["media"],
+            "duration_seconds": 5,
+            "template": "quote",
+        },
+    ):
+        assert_problem(
+            await station.running.http.post(f"{BASE}/content", headers=station.operator, json=wrong), 422
+        )
+    assert (await station.call("GET", welcome))["template"] == "welcome"

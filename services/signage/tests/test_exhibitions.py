@@ -69,12 +69,10 @@ class Culture(Station):
 async def culture(
     request: pytest.FixtureRequest, tmp_path: Path, keys: Any, nats_server: Any
 ) -> AsyncIterator[Culture]:
-    settings: Any = Settings
     if request.param == "postgres":
         schema = f"t{uuid.uuid4().hex[:8]}_signage"
         url = POSTGRES_URL
         await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url, schema)
-        settings = functools.partial(Settings, database_schema=schema)
     else:
         schema = None
         url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "signage.sqlite")
@@ -84,8 +82,9 @@ async def culture(
                 hub_config(nats_server.url) as js,
                 running_service(
                     DEFINITION,
-                    settings,
+                    Settings,
                     database_url=url,
+                    database_schema=schema,
                     keys=keys,
                     nats_url=nats_server.url,
                     fetch_allow=(media,),
@@ -95,8 +94,9 @@ async def culture(
                 built.restart = functools.partial(
                     running_service,
                     DEFINITION,
-                    settings,
+                    Settings,
                     database_url=url,
+                    database_schema=schema,
                     keys=keys,
                     nats_url=nats_server.url,
                     fetch_allow=(media,),

@@ -12,6 +12,8 @@ import { drawInto, frame, MESSAGES, signageApi } from "./shared.js";
 
 export const KINDS = ["message", "html", "image", "video", "artwork", "widget"];
 const WIDGETS = ["clock", "vehicle_availability", "next_departures", "lift_status"];
+// How a message looks on screens (the API's `template`).
+const TEMPLATES = ["banner", "welcome", "notice", "quote"];
 // The languages offered for texts; an item's other languages are kept through an edit.
 const LANGUAGES = ["fr", "en", "es", "de"];
 const PAGE = 20;
@@ -55,11 +57,12 @@ function fieldsFor(ctx, kind, { upload = false } = {}) {
     { name: "year", label: ctx.t("signage.content.year"), type: "number" },
     { name: "credit", label: ctx.t("signage.content.credit"), hint: ctx.t("signage.content.creditHint") },
   ];
+  const template = { name: "template", label: ctx.t("signage.content.template"), type: "select", required: true, options: TEMPLATES.map((value) => ({ value, label: ctx.t(`signage.template.${value}`) })) };
   switch (kind) {
     case "message":
-      return [...common, ...textFields(ctx, "texts", kind)];
+      return [...common, template, ...textFields(ctx, "texts", kind)];
     case "html":
-      return [...common, ...textFields(ctx, "html", kind)];
+      return [...common, template, ...textFields(ctx, "html", kind)];
     case "widget":
       return [...common, { name: "widget", label: ctx.t("signage.content.widget"), type: "select", required: true, options: WIDGETS.map((value) => ({ value, label: ctx.t(`signage.widget.${value}`) })) }];
     case "artwork":
@@ -97,6 +100,7 @@ function bodyOf(kind, values, item = {}) {
     year: kind === "artwork" ? values.year : null,
     credit: kind === "artwork" ? values.credit : null,
     widget: kind === "widget" ? values.widget : null,
+    template: kind === "message" || kind === "html" ? values.template || "banner" : null,
   };
 }
 
@@ -129,7 +133,7 @@ async function render(ctx) {
       fields: withFile
         ? [{ name: "kind", label: ctx.t("signage.content.kind"), type: "select", required: true, options: ["image", "video", "artwork"].map((value) => ({ value, label: ctx.t(`signage.kindName.${value}`) })) }, ...fieldsFor(ctx, "artwork", { upload: true })]
         : fieldsFor(ctx, newKind),
-      values: { duration_seconds: 10, kind: "image" },
+      values: { duration_seconds: 10, kind: "image", template: "banner" },
       submitLabel: ctx.t(withFile ? "signage.content.uploadSubmit" : "console.create"),
       wide: true,
       onSubmit: async (values) => {
