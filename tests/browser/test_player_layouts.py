@@ -198,6 +198,7 @@ def test_the_player_draws_its_layout_with_live_departures_disruptions_and_rtl(
                 "en": "Welcome to Saint-Denis Pleyel",
                 "ar": "مرحبا بكم في سان دوني بلييل",
             },
+            "template": "welcome",
             "duration_seconds": 4,
         },
     )
@@ -347,6 +348,14 @@ def test_the_player_draws_its_layout_with_live_departures_disruptions_and_rtl(
         expect(page.locator("#stage")).to_have_attribute("data-layout", "landscape")
         eventually(lambda: box(page, "departures")["x"] < box(page, "content")["x"] or None, timeout=5)
         eventually(lambda: page.locator(".is-shown .message[lang='ar']").count() or None, timeout=15)
+        # The message in its template: the welcome's large greeting on the station's colour.
+        eventually(
+            lambda: (
+                page.locator(".is-shown .item--message[data-template='welcome'] .message[lang='ar']").count()
+                or None
+            ),
+            timeout=15,
+        )
         screenshots.take(page, "player-rtl", docs=True)
 
         # Proof of play names the region the rotation played in.
