@@ -201,8 +201,10 @@ class StationTraffic:
                 capacity=capacity,
                 num_vehicles_available=available,
                 vehicle_types_available=[
-                    mobility.VehicleTypeCount(vehicle_type_id="mechanical", count=available // 2),
-                    mobility.VehicleTypeCount(vehicle_type_id="electric", count=available - available // 2),
+                    mobility.VehicleTypeCountOfKind(vehicle_type_id="mechanical", count=available // 2),
+                    mobility.VehicleTypeCountOfKind(
+                        vehicle_type_id="electric", count=available - available // 2
+                    ),
                 ],
                 num_docks_available=capacity - available,
                 is_installed=True,

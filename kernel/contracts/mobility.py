@@ -16,6 +16,15 @@ class VehicleTypeCount(BaseModel):
     count: int = Field(ge=0)
 
 
+class VehicleTypeCountOfKind(VehicleTypeCount):
+    """A count as the status event tells it: with what the type is (GBFS vehicle_types.json), so
+    screens draw its icon without asking bike_share: `bicycle`, `cargo_bicycle`, `car`, `moped`,
+    `scooter_standing`...; `human`, `electric_assist`, `electric`..."""
+
+    form_factor: str | None = None
+    propulsion_type: str | None = None
+
+
 class VehicleStationStatusChanged(BaseModel):
     """Carries the whole state a consumer needs to show availability, so no one reads bike_share's DB."""
 
@@ -26,7 +35,7 @@ class VehicleStationStatusChanged(BaseModel):
     lon: float
     capacity: int | None
     num_vehicles_available: int
-    vehicle_types_available: list[VehicleTypeCount]
+    vehicle_types_available: list[VehicleTypeCountOfKind]
     num_docks_available: int | None
     is_installed: bool
     is_renting: bool

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kernel.contracts import mobility
 from kernel.events import OutgoingEvent, new_event
 from services.bike_share.models import VehicleStation, VehicleStationStatus
 
 
-def status_changed(station: VehicleStation, status: VehicleStationStatus) -> OutgoingEvent:
+def status_changed(
+    station: VehicleStation, status: VehicleStationStatus, kinds: Mapping[str, tuple[str, str]]
+) -> OutgoingEvent:
+    """`kinds`: each vehicle type's form factor and propulsion, by id (`vehicle_type_kinds`)."""
     data = mobility.VehicleStationStatusChanged(
         vehicle_station_id=station.id,
         system_id=station.system_id,
@@ -18,7 +21,14 @@ def status_changed(station: VehicleStation, status: VehicleStationStatus) -> Out
         lon=station.lon,
         capacity=station.capacity,
         num_vehicles_available=status.num_vehicles_available,
-        vehicle_types_available=[mobility.VehicleTypeCount(**c) for c in status.vehicle_types_available],
+        vehicle_types_available=[
+            mobility.VehicleTypeCountOfKind(
+                **c,
+                form_factor=kinds.get(c["vehicle_type_id"], (None, None))[0],
+                propulsion_type=kinds.get(c["vehicle_type_id"], (None, None))[1],
+            )
+            for c in status.vehicle_types_available
+        ],
         num_docks_available=status.num_docks_available,
         is_installed=status.is_installed,
         is_renting=status.is_renting,

@@ -224,7 +224,8 @@ async def apply_snapshot(
             else:
                 shared.apply(station.status, {**station_record.status, "updated_at": now})
             await session.flush()
-            await stage(session, OUTBOX, events.status_changed(station, station.status))
+            kinds = await shared.vehicle_type_kinds(session, station.system_id)
+            await stage(session, OUTBOX, events.status_changed(station, station.status, kinds))
         shared.mark_vehicle_station_changed(session, station)
     for vs_id, gone in current.items():
         if vs_id not in seen:

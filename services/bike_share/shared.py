@@ -78,3 +78,14 @@ def station_position(station_id: str) -> tuple[float, float] | None:
     if found is None or found.get("lat") is None:
         return None
     return float(found["lat"]), float(found["lon"])
+
+
+async def vehicle_type_kinds(session: AsyncSession, system_id: str) -> dict[str, tuple[str, str]]:
+    """Each vehicle type of the system: its form factor and propulsion, by id (what a status event
+    tells its consumers of each count)."""
+    rows = await session.execute(
+        select(VehicleType.id, VehicleType.form_factor, VehicleType.propulsion_type).where(
+            VehicleType.system_id == system_id
+        )
+    )
+    return {type_id: (form_factor, propulsion) for type_id, form_factor, propulsion in rows}

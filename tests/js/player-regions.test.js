@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { regionsFrom } from "../../web/console/signage/layouts.js";
-import { Regions, directionOf, vehicleIcon, whenText } from "../../web/player/regions.js";
+import { Regions, directionOf, vehicleIcon, vehicleIconOf, whenText } from "../../web/player/regions.js";
 
 const NOW = Date.parse("2026-12-07T09:00:00Z");
 const at = (minutes) => new Date(NOW + minutes * 60000).toISOString();
@@ -78,5 +78,14 @@ describe("vehicle types", () => {
     expect(vehicleIcon("dott-scooter")).toBe("scooter");
     expect(vehicleIcon("getaround-car")).toBe("car");
     expect(vehicleIcon("cargo-bike")).toBe("bike");
+  });
+
+  it("by the type's form factor and propulsion when the count carries them, whatever its id", () => {
+    expect(vehicleIconOf({ vehicle_type_id: "t1", form_factor: "bicycle", propulsion_type: "electric_assist" })).toBe("ebike");
+    expect(vehicleIconOf({ vehicle_type_id: "velib-ebike", form_factor: "bicycle", propulsion_type: "human" })).toBe("bike");
+    expect(vehicleIconOf({ vehicle_type_id: "t3", form_factor: "scooter_standing", propulsion_type: "electric" })).toBe("scooter");
+    expect(vehicleIconOf({ vehicle_type_id: "t4", form_factor: "moped", propulsion_type: "electric" })).toBe("scooter");
+    expect(vehicleIconOf({ vehicle_type_id: "t5", form_factor: "car", propulsion_type: "combustion" })).toBe("car");
+    expect(vehicleIconOf({ vehicle_type_id: "cargo-ebike", form_factor: null })).toBe("ebike");
   });
 });

@@ -5,7 +5,7 @@
 import { Api } from "../common/api.js";
 import { Session } from "../common/auth.js";
 import { icon } from "../common/icons.js";
-import { Regions, directionOf, vehicleIcon } from "./regions.js";
+import { Regions, directionOf, vehicleIconOf } from "./regions.js";
 
 // The push channel (Server-Sent Events through the gateway) brings alerts at once and says when the
 // document changed; the document is polled only while the channel is down.
@@ -190,7 +190,7 @@ async function render(item, timers) {
         // Each vehicle type its icon and count: a station's e-bikes are not its scooters.
         for (const type of s.types ?? []) {
           const badge = element("span", "widget__type");
-          badge.append(icon(vehicleIcon(type.vehicle_type_id), { label: type.vehicle_type_id }), ` ${type.count}`);
+          badge.append(icon(vehicleIconOf(type), { label: type.vehicle_type_id }), ` ${type.count}`);
           line.append(" ", badge);
         }
         list.append(line);

@@ -27,6 +27,20 @@ export function modeIcon(mode, label = null) {
   return icon(MODE_ICON[String(mode ?? "").toLowerCase()] ?? "train", { label, className: "mode-icon" });
 }
 
+/**
+ * The icon of a vehicle type: by its GBFS form factor and propulsion where the count carries them
+ * (bike_share tells them with each status), else by what its id says.
+ * @param {{ vehicle_type_id?: string, form_factor?: string | null, propulsion_type?: string | null }} type
+ */
+export function vehicleIconOf(type) {
+  const form = type?.form_factor;
+  if (!form) return vehicleIcon(type?.vehicle_type_id);
+  if (form.startsWith("scooter") || form === "moped") return "scooter";
+  if (form === "car") return "car";
+  const assisted = Boolean(type.propulsion_type) && type.propulsion_type !== "human";
+  return assisted ? "ebike" : "bike";
+}
+
 /** The icon of a vehicle type, by what its id says (scooter, car, e-bike); a bike otherwise. */
 export function vehicleIcon(typeId) {
   const id = String(typeId ?? "").toLowerCase();

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from jsonschema import Draft7Validator, FormatChecker
 from sqlalchemy import select
@@ -101,6 +102,21 @@ async def test_an_operator_configures_a_car_sharing_station_that_then_reports(fr
     assert reported.status_code == 200, reported.text
     assert reported.json()["status"]["vehicle_types_available"] == [
         {"vehicle_type_id": "getaround-zoe", "count": 2}
+    ]
+    # Its event tells each count's form factor and propulsion, so screens draw a car without asking.
+    async with fresh_bike_share.runtime.sessionmaker() as session:
+        payloads = (
+            await session.scalars(select(OUTBOX.c.payload).where(OUTBOX.c.subject.like("%.status_changed")))
+        ).all()
+    counts = json.loads(payloads[-1])["data"]["vehicle_types_available"]
+    zoe = cast(dict[str, Any], next(body for path, body in CAR_SHARING if path == "vehicle-types"))
+    assert counts == [
+        {
+            "vehicle_type_id": "getaround-zoe",
+            "count": 2,
+            "form_factor": zoe["form_factor"],
+            "propulsion_type": zoe["propulsion_type"],
+        }
     ]
 
     listed = await fresh_bike_share.http.get(

@@ -19,7 +19,7 @@ from kernel.rules import FieldProblem
 from services.bike_share import domain, events
 from services.bike_share.models import OUTBOX, VehicleStation, VehicleStationStatus
 from services.bike_share.schemas import StatusReportIn, VehicleStationCreate, VehicleStationUpdate
-from services.bike_share.shared import apply, mark_vehicle_station_changed
+from services.bike_share.shared import apply, mark_vehicle_station_changed, vehicle_type_kinds
 from services.bike_share.systems import service as systems
 from services.bike_share.vehicle_types import service as vehicle_types
 
@@ -145,7 +145,8 @@ async def report_status(
             await session.rollback()
             raise Conflict("A newer report was recorded meanwhile.", slug="stale-report")
         await session.refresh(station.status)
-    await stage(session, OUTBOX, events.status_changed(station, station.status))
+    kinds = await vehicle_type_kinds(session, station.system_id)
+    await stage(session, OUTBOX, events.status_changed(station, station.status, kinds))
     mark_vehicle_station_changed(session, station)
     await session.commit()
     return station

@@ -65,7 +65,9 @@ def status_event(vehicle_station_id: str, count: int, name: str = "Carrefour Ple
             lon=2.343,
             capacity=40,
             num_vehicles_available=count,
-            vehicle_types_available=[mobility.VehicleTypeCount(vehicle_type_id="velib-ebike", count=count)],
+            vehicle_types_available=[
+                mobility.VehicleTypeCountOfKind(vehicle_type_id="velib-ebike", count=count)
+            ],
             num_docks_available=40 - count,
             is_installed=True,
             is_renting=True,

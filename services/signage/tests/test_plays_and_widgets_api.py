@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from kernel.contracts.kiosk import EquipmentStatusChanged
-from kernel.contracts.mobility import VehicleStationStatusChanged, VehicleTypeCount
+from kernel.contracts.mobility import VehicleStationStatusChanged, VehicleTypeCountOfKind
 from services.signage.tests.stations import BASE, changes
 from services.signage.widgets.service import record_equipment_status, record_vehicle_status
 from testkit.service import SAINT_DENIS, assert_problem
@@ -96,8 +96,8 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
             capacity=30,
             num_vehicles_available=vehicles,
             vehicle_types_available=[
-                VehicleTypeCount(vehicle_type_id="velib-ebike", count=vehicles),
-                VehicleTypeCount(vehicle_type_id="velib-mechanical", count=0),
+                VehicleTypeCountOfKind(vehicle_type_id="velib-ebike", count=vehicles),
+                VehicleTypeCountOfKind(vehicle_type_id="velib-mechanical", count=0),
             ],
             num_docks_available=30 - vehicles,
             is_installed=True,
@@ -124,7 +124,9 @@ async def test_live_widgets_follow_the_events_of_other_services(station):
             "docks": 23,
             "renting": True,
             # By type, for an icon per type; a type with none available is left out.
-            "types": [{"vehicle_type_id": "velib-ebike", "count": 7}],
+            "types": [
+                {"vehicle_type_id": "velib-ebike", "count": 7, "form_factor": None, "propulsion_type": None}
+            ],
         }
     ]
     assert live["lift_status"] == []
