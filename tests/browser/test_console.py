@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from deploy.embedded.stack import StationStack
-from testkit.stack import SAINT_DENIS, VILLEJUIF, bearer
+from testkit.stack import SAINT_DENIS, VILLEJUIF, bearer, eventually
 from tests.browser.support import (
     CONSOLE_SESSION_KEY,
     DESKTOP,
@@ -145,7 +145,11 @@ def test_an_account_without_console_access_is_turned_away(
     sign_in_through_the_form(page, "courier", demo_password(stack.demo, "courier"))
     expect(page.get_by_text("Ce compte n\u2019a pas accès à la console.")).to_be_visible()
     expect(page.locator("h1")).to_have_text("Console des opérateurs")
-    page.wait_for_function(f"() => localStorage.getItem('{CONSOLE_SESSION_KEY}') === null")
+    # Polled from here: the page's CSP forbids the eval a wait_for_function polls with.
+    eventually(
+        lambda: page.evaluate(f"() => localStorage.getItem('{CONSOLE_SESSION_KEY}') === null") or None,
+        timeout=10,
+    )
 
 
 def test_the_dashboard_follows_the_station_live_in_french_and_english(

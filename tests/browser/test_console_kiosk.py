@@ -75,6 +75,7 @@ def test_a_lift_outage_set_in_the_console_reroutes_previews_and_the_kiosk(
         kiosk = page.context.new_page()
         kiosk.goto(f"/kiosk/?station={VILLEJUIF}&here=exit-bd-maxime-gorki")
         expect(kiosk.locator("body")).to_have_attribute("data-ready", "true")
+        kiosk.click("#attract-station")  # touch to start
         kiosk.fill("#search", "quai champigny")
         kiosk.click("[data-profile=step_free]")
         kiosk.locator("#hits button[data-code=quai-15-b]").click()

@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from testkit.auth import authorize_device, poll
-from testkit.stack import SAINT_DENIS, Tokens, bearer
+from testkit.stack import SAINT_DENIS, Tokens, bearer, eventually
 from tests.browser.support import DESKTOP, Screenshots, assert_accessible, open_console
 
 pytestmark = pytest.mark.e2e
@@ -230,7 +230,7 @@ def test_an_uploaded_image_shows_its_preview_in_the_library(
         thumb = page.locator(f"#content-list tr[data-key='{created}'] img")
         expect(thumb).to_be_visible()
         expect(thumb).to_have_attribute("alt", title)
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+        eventually(lambda: thumb.evaluate("img => img.complete && img.naturalWidth > 0") or None, timeout=15)
     finally:
         api(web, tokens, "DELETE", f"/content/{created}")
 

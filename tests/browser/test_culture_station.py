@@ -58,7 +58,10 @@ def test_the_work_opens_on_a_phone_in_its_language(
             expect(page.locator("#view-title")).to_have_text(title)
         assert scan.value.post_data_json == {"screen": "hall"}
         assert scan.value.response().status == 202  # public: no token through the gateway
-        page.wait_for_function("document.querySelector('.work__image').naturalWidth > 0")
+        eventually(
+            lambda: page.evaluate("() => document.querySelector('.work__image')?.naturalWidth > 0") or None,
+            timeout=15,
+        )
         expect(page.locator("#work-artist")).to_have_text("Awa Diallo")
         expect(page.locator("#work-listen")).to_have_text(listen)
         expect(page.locator("#work-others-list li")).to_have_count(2)
@@ -163,7 +166,10 @@ def test_the_player_shows_a_visiting_work_with_its_qr_code(
         eventually(
             lambda: qr.count() == 1 and qr.evaluate("img => img.naturalWidth > 0"), timeout=150, interval=0.5
         )
-        page.wait_for_function("document.querySelector('.is-shown img').naturalWidth > 0")
+        eventually(
+            lambda: page.evaluate("() => document.querySelector('.is-shown img')?.naturalWidth > 0") or None,
+            timeout=15,
+        )
         expect(page.locator("#credit")).to_contain_text("Collection Territoires en mouvement")
         read = zxingcpp.read_barcodes(
             Image.open(io.BytesIO(page.locator(".is-shown .artwork-qr").screenshot()))

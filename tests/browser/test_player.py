@@ -127,7 +127,10 @@ def test_the_player_pairs_rotates_shows_alerts_and_plays_offline(
         # Its QR code, as a phone's camera reads it off the screen, opens the pairing page with the code.
         qr = page.locator("#pairing-qr")
         expect(qr).to_be_visible()
-        page.wait_for_function("document.getElementById('pairing-qr').naturalWidth > 0")
+        eventually(
+            lambda: page.evaluate("() => document.getElementById('pairing-qr')?.naturalWidth > 0") or None,
+            timeout=15,
+        )
         read = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
         assert [barcode.text for barcode in read] == [f"{web}/console/pair?user_code={user_code}"]
         claimed = httpx.post(

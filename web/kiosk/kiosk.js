@@ -306,6 +306,8 @@ async function loadMap() {
   if (!map) return;
   state.map = map;
   drawPlan();
+  // The board names the exits by the map's places: in the map's language, whichever came back first.
+  drawDepartures();
 }
 
 // -- departures and disruptions -------------------------------------------------------------------

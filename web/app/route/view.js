@@ -185,7 +185,12 @@ export default {
       plan.replaceChildren(planSvg({ map, level, route, here: state.from, to: end, hereLabel: t("route.start"), label: t("route.plan") }));
     }
 
+    // Each change (from, to, profile) asks again; only the answer to the latest question is shown,
+    // whatever order the answers come back in.
+    let asked = 0;
+
     async function show() {
+      const question = ++asked;
       if (!state.to) {
         chosen.textContent = "";
         result.replaceChildren(h("p", { class: "muted" }, t("route.pickDestination")));
@@ -196,9 +201,10 @@ export default {
       try {
         answer = await get("/route", { from: state.from, to: state.to, profile: state.profile });
       } catch (error) {
-        result.replaceChildren(problemNotice(error));
+        if (question === asked) result.replaceChildren(problemNotice(error));
         return;
       }
+      if (question !== asked) return;
       state.answer = answer;
       const destination = answer.outside?.destination;
       chosen.textContent = t("route.going", { name: destination?.name ?? byCode.get(state.to)?.name ?? state.toName ?? state.to });
