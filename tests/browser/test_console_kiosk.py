@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from testkit.stack import VILLEJUIF, bearer
-from tests.browser.support import DESKTOP, assert_accessible, open_console
+from tests.browser.support import DESKTOP, KIOSK, assert_accessible, open_console
 
 pytestmark = pytest.mark.e2e
 VJ = f"/api/v1/stations/{VILLEJUIF}/kiosk"
@@ -73,6 +73,7 @@ def test_a_lift_outage_set_in_the_console_reroutes_previews_and_the_kiosk(
 
         # The traveller kiosk of the station says the same.
         kiosk = page.context.new_page()
+        kiosk.set_viewport_size(KIOSK)  # the kiosk's own screen, its attract screen sized for it
         kiosk.goto(f"/kiosk/?station={VILLEJUIF}&here=exit-bd-maxime-gorki")
         expect(kiosk.locator("body")).to_have_attribute("data-ready", "true")
         kiosk.click("#attract-station")  # touch to start

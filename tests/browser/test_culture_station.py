@@ -124,7 +124,21 @@ def test_the_player_shows_a_visiting_work_with_its_qr_code(
 ) -> None:
     operator = bearer(tokens.operator())
     code = f"expo-{uuid.uuid4().hex[:6]}"
+    # The screen's own loop is one short message, so the visit's works come round soon after it.
+    message = httpx.post(
+        f"{web}{SIGNAGE}/content",
+        json={"kind": "message", "title": "Exposition", "texts": {"fr": "Exposition"}, "duration_seconds": 3},
+        headers=operator,
+    )
+    assert message.status_code == 201, message.text
+    loop = httpx.post(
+        f"{web}{SIGNAGE}/playlists",
+        json={"code": f"pl-{code}", "name": code, "items": [{"content_item_id": message.json()["id"]}]},
+        headers=operator,
+    )
+    assert loop.status_code == 201, loop.text
     screen = {
+        "playlist_id": loop.json()["id"],
         "code": code,
         "name": "Écran de l'exposition",
         "location": "Hall",
@@ -162,9 +176,9 @@ def test_the_player_shows_a_visiting_work_with_its_qr_code(
         assert claimed.status_code == 201, claimed.text
         expect(page.locator("html")).to_have_attribute("data-ready", "true", timeout=15000)
         qr = page.locator(".is-shown .artwork-qr img")
-        # The default loop plays first; the visit's works join it at its end.
+        # The screen's loop plays first; the visit's works join it at its end.
         eventually(
-            lambda: qr.count() == 1 and qr.evaluate("img => img.naturalWidth > 0"), timeout=150, interval=0.5
+            lambda: qr.count() == 1 and qr.evaluate("img => img.naturalWidth > 0"), timeout=60, interval=0.5
         )
         eventually(
             lambda: page.evaluate("() => document.querySelector('.is-shown img')?.naturalWidth > 0") or None,
