@@ -278,13 +278,15 @@ def level_body(api: Api, key: str) -> dict[str, Any]:
 
 
 def departure_source_body(api: Api, key: str) -> dict[str, Any]:
-    # An address nothing answers: the source is only configured here, never pulled with success.
+    # Switched off: the source is only configured here. Pulled, its state would change between the
+    # reads before and after a collision, whatever the collision did.
     return {
         "code": key,
         "name": f"Source {key}",
         "kind": "siri-lite",
         "url": "https://feeds.invalid/stop-monitoring",
         "stops": [{"ref": "STIF:StopPoint:Q:1:", "stop_code": "quai", "stop_name": "Quai", "mode": "metro"}],
+        "enabled": False,
     }
 
 

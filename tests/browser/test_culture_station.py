@@ -185,10 +185,14 @@ def test_the_player_shows_a_visiting_work_with_its_qr_code(
             timeout=15,
         )
         expect(page.locator("#credit")).to_contain_text("Collection Territoires en mouvement")
-        read = zxingcpp.read_barcodes(
-            Image.open(io.BytesIO(page.locator(".is-shown .artwork-qr").screenshot()))
-        )
-        [link] = [barcode.text for barcode in read]
+
+        def decoded() -> str | None:
+            # Read from what the screen shows: again if the rotation was mid-fade when it was taken.
+            shot = page.locator(".is-shown .artwork-qr").screenshot()
+            texts = [barcode.text for barcode in zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))]
+            return texts[0] if len(texts) == 1 else None
+
+        link, _ = eventually(decoded, timeout=30, interval=0.5)
         assert link.startswith(f"{web}/app/#/work/{SAINT_DENIS}/{CODE}/") and link.endswith(
             f"?screen={code}"
         ), link
