@@ -180,6 +180,8 @@ async def apply_snapshot(
     }
     # A station skipped this time keeps what the feed said of it before.
     seen = {domain.vehicle_station_id(system_id, external_id) for external_id in result.skipped_stations}
+    # The system's vehicle types, read once for every status event of the round (on the first).
+    kinds: dict[str, tuple[str, str]] | None = None
     for station_record in result.stations:
         station_id = nearest_station(station_record.lat, station_record.lon, stations)
         if station_id is None:
@@ -224,7 +226,8 @@ async def apply_snapshot(
             else:
                 shared.apply(station.status, {**station_record.status, "updated_at": now})
             await session.flush()
-            kinds = await shared.vehicle_type_kinds(session, station.system_id)
+            if kinds is None:
+                kinds = await shared.vehicle_type_kinds(session, system_id)
             await stage(session, OUTBOX, events.status_changed(station, station.status, kinds))
         shared.mark_vehicle_station_changed(session, station)
     for vs_id, gone in current.items():
