@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import nats
@@ -209,6 +210,15 @@ async def test_replicas_drop_what_another_committed_and_ignore_noise(nats_server
 
         nc = await nats.connect(nats_server.url)
         subject = cache_subject("saint-denis-pleyel", "things")
+        # Listened to from the start: what replica a broadcasts is picked out by its origin below.
+        seen: list[dict] = []
+
+        async def record(message) -> None:
+            with contextlib.suppress(ValueError):
+                seen.append(json.loads(message.data))
+
+        await nc.subscribe(subject, cb=record)
+        await nc.flush()
         received = broadcasters[1].received
         for noise in (
             b"not json",
@@ -227,18 +237,18 @@ async def test_replicas_drop_what_another_committed_and_ignore_noise(nats_server
         assert broadcasters[1].received == received + 1
         assert len(b) == 1  # malformed messages, and its own, change nothing
 
-        seen: list[dict] = []
-
-        async def record(message) -> None:
-            seen.append(json.loads(message.data))
-
-        await nc.subscribe(subject, cb=record)
-        await nc.flush()
+        sent = broadcasters[0].sent
         a.changed("saint-denis-pleyel", ["things"])
         assert len(a) == 0
-        await wait_until(lambda: len(b) == 0, timeout=15)
-        await wait_until(lambda: bool(seen), timeout=15)
-        assert seen[0] == {
+        await wait_until(lambda: broadcasters[0].sent > sent, timeout=15)
+        await wait_until(lambda: broadcasters[1].received == received + 2, timeout=15)
+        assert len(b) == 0
+
+        def from_a() -> list[dict]:
+            return [m for m in seen if isinstance(m, dict) and m.get("origin") == a.origin]
+
+        await wait_until(from_a, timeout=15)
+        assert from_a()[0] == {
             "service": "test",
             "station": "saint-denis-pleyel",
             "tags": ["things"],
