@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -87,6 +88,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # The gauges are counted once a poll interval, not on every wake: under load every commit
+        # wakes the relay, and two counts per commit cost more than the publishing.
+        self._gauges_due = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -110,8 +114,8 @@ class OutboxRelay:
                 rounds += 1
                 if rounds % 600 == 0:
                     await self.prune_published()
-                OUTBOX_PENDING.labels(self.service).set(await self.pending_count())
-                OUTBOX_REFUSED.labels(self.service).set(await self.refused_count())
+                if time.monotonic() >= self._gauges_due:
+                    await self.refresh_gauges()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -178,6 +182,22 @@ class OutboxRelay:
         if done:
             EVENTS_PUBLISHED.labels(self.service).inc(len(done))
         return len(done) + len(refused)
+
+    async def refresh_gauges(self) -> None:
+        """Set `gare_outbox_pending` and `gare_outbox_refused` from one count of the table."""
+        assert self.sessionmaker is not None
+        self._gauges_due = time.monotonic() + self.poll_interval
+        refused = self.outbox.c.published_at.is_(None) & self.outbox.c.last_error.like(f"{REFUSED}%")
+        async with self.sessionmaker() as session:
+            pending, refused_count = (
+                await session.execute(
+                    select(func.count().filter(self._queued()), func.count().filter(refused)).select_from(
+                        self.outbox
+                    )
+                )
+            ).one()
+        OUTBOX_PENDING.labels(self.service).set(int(pending or 0))
+        OUTBOX_REFUSED.labels(self.service).set(int(refused_count or 0))
 
     async def pending_count(self) -> int:
         """Events waiting for JetStream (those it refused for good are not waiting)."""

@@ -115,6 +115,10 @@ async def test_an_event_jetstream_refuses_is_set_aside_and_the_events_behind_it_
     assert "no stream holds the subject" in set_aside["no-stream"]
     assert await relay.refused_count() == 3
     assert failures("poisoned-outbox-relay") - before == 3
+    # One count sets both gauges: nothing waits, the three set aside are counted as refused.
+    await relay.refresh_gauges()
+    assert REGISTRY.get_sample_value("gare_outbox_pending", {"service": relay.service}) == 0
+    assert REGISTRY.get_sample_value("gare_outbox_refused", {"service": relay.service}) == 3
 
 
 async def test_a_poisoned_event_fails_alone_and_is_given_up_after_its_deliveries(nats_server, database):
