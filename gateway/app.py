@@ -46,7 +46,7 @@ from kernel.health import Check, CheckResult, Probe, health_router
 from kernel.limits import BodySizeLimitMiddleware
 from kernel.notifier import build_notifier
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
-from kernel.openapi import refuse_other_methods_on_concrete_paths
+from kernel.openapi import add_routers, refuse_other_methods_on_concrete_paths
 from kernel.registry import SERVICES
 from kernel.streams import StreamSlots
 from kernel.tasks import stop_task
@@ -323,20 +323,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_problem_handlers(app, Base.metadata)
-    app.include_router(
-        health_router(
-            "gateway",
-            lambda request: gateway_checks(request.app.state.gateway),
-            instance=settings.instance_id,
-        )
+    health = health_router(
+        "gateway", lambda request: gateway_checks(request.app.state.gateway), instance=settings.instance_id
     )
+    add_routers(app, [health])
     metrics_route(app, settings)
-    for router in ROUTERS:
-        app.include_router(router)
-    app.include_router(directory_router)
-    app.include_router(problems_router)
+    add_routers(app, [*ROUTERS, directory_router, problems_router])
     if settings.notifier.backend == "inbox":
-        app.include_router(DEVELOPMENT_ROUTER)
+        add_routers(app, [DEVELOPMENT_ROUTER])
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -364,14 +364,27 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m))
 
 
+def add_routers(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """Serve the routers' routes in `app` as they are. `include_router` would make each route again
+    for this app, with its dependency analysis and parameter models (~90 ms for a service); a
+    route of a router is already whole (prefix, tags and models resolved when it was declared), so
+    every app of the process shares it. For routers without router-level dependencies, responses
+    or callbacks, which would need the merge `include_router` does."""
+    for router in routers:
+        if router.dependencies or router.responses or router.callbacks:
+            raise ValueError(f"router {router.prefix!r}: use include_router, it has router-level settings")
+        app.router.routes.extend(router.routes)
+
+
 def refuse_other_methods_on_concrete_paths(app: FastAPI) -> None:
     """Make routing agree with the document: a more concrete path (`/auth/devices/claim`,
     `.../alerts/reach`) answers 405 for the methods it lacks, instead of falling through to a
     template it also matches (`GET /auth/devices/{client_id}` with `claim` as the id). Call once
     every route is added."""
     routes = [(r.path, set(r.methods)) for r in iter_route_contexts(app.routes) if r.path and r.methods]
+    patterns = {path: (compile_path(path)[0], _literal_parts(path)) for path, _ in routes}
     shadows: list[BaseRoute] = []
-    for concrete in {path for path, _ in routes}:
+    for concrete, (_, literals) in patterns.items():
         # A request for this path, whatever its own parameters are (the station's, say).
         sample = "/".join("x" if part.startswith("{") else part for part in concrete.split("/"))
         own = set().union(*(methods for path, methods in routes if path == concrete))
@@ -379,7 +392,7 @@ def refuse_other_methods_on_concrete_paths(app: FastAPI) -> None:
             *(
                 methods
                 for path, methods in routes
-                if _literal_parts(path) < _literal_parts(concrete) and compile_path(path)[0].match(sample)
+                if patterns[path][1] < literals and patterns[path][0].match(sample)
             )
         )
         if others - own:

@@ -26,7 +26,7 @@ from kernel.hot_read_broadcast import CacheBroadcaster
 from kernel.hot_reads import HotReadCache, HotReadMiddleware, hot_read_session_info, hot_reads_of
 from kernel.limits import BodySizeLimitMiddleware
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
-from kernel.openapi import refuse_other_methods_on_concrete_paths
+from kernel.openapi import add_routers, refuse_other_methods_on_concrete_paths
 from kernel.outbox import OutboxRelay, relay_session_info
 from kernel.registry import Service
 from kernel.runtime import ServiceRuntime
@@ -106,12 +106,10 @@ def create_service_app(
     app.add_middleware(HotReadMiddleware, reads=hot_reads_of(definition.routers))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
-    app.include_router(
-        health_router(definition.name, lambda request: service_checks(request.app.state.runtime))
-    )
+    health = health_router(definition.name, lambda request: service_checks(request.app.state.runtime))
+    add_routers(app, [health])
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    for router in definition.routers:
-        app.include_router(router)
+    add_routers(app, definition.routers)
     refuse_other_methods_on_concrete_paths(app)
     return app
 

@@ -31,6 +31,7 @@ from kernel.auth import JwksClient, Principal, TokenVerifier
 from kernel.errors import Forbidden, NotFound, Unauthorized, install_problem_handlers
 from kernel.health import Check, CheckResult, health_router
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from kernel.openapi import add_routers
 from kernel.pagination import Page, PageRequest, page_of_items, page_request
 from services.hub.culture.api import router as culture_router
 from services.hub.feed import NetworkFeed
@@ -192,10 +193,9 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     app.state.started_at = datetime.now(UTC)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service="hub")
-    app.include_router(health_router("hub", lambda request: hub_checks(request.app.state.feed)))
+    add_routers(app, [health_router("hub", lambda request: hub_checks(request.app.state.feed))])
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    app.include_router(router)
-    app.include_router(culture_router)
+    add_routers(app, [router, culture_router])
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
