@@ -18,7 +18,7 @@ from kernel.pagination import Page, PageRequest, page_request
 from kernel.registry import INFO_KIOSK
 from kernel.runtime import ServiceRuntime
 from kernel.stations import STATION_SLUG_PATTERN
-from kernel.streams import TOO_MANY_STREAMS, event_stream_response
+from kernel.streams import event_stream_response, event_stream_responses, follows
 from services.info_kiosk.api.common import Operator
 from services.info_kiosk.departures import domain, live
 from services.info_kiosk.departures.models import Disruption
@@ -136,10 +136,7 @@ async def departures(
         "whenever it changes, keep-alive comments between. Any other client gets the current event and the end."
     ),
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
-        **problem_responses({429: TOO_MANY_STREAMS}),
-    },
+    responses=event_stream_responses(),
 )
 async def departures_live(
     station_id: StationId,
@@ -154,7 +151,7 @@ async def departures_live(
         live.channel_of(runtime),
         current=current,
         disconnected=request.is_disconnected,
-        follow="text/event-stream" in request.headers.get("accept", ""),
+        follow=follows(request),
     )
     return event_stream_response(request, stream)
 
