@@ -7,6 +7,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -228,3 +229,25 @@ def record(
             + "\n"
         )
     return path
+
+
+def command_of(scenario: str) -> str:
+    """The command that ran this scenario, as its results name it."""
+    return f"./dev bench -- {scenario} {' '.join(sys.argv[1:])}".strip()
+
+
+def record_run(
+    scenario: str, metrics: dict[str, dict[str, Any]], lines: list[str], *, configuration: dict[str, Any]
+) -> Path:
+    """`record` of this run: its command, its metrics, its summary lines."""
+    return record(scenario, command_of(scenario), metrics, "; ".join(lines), configuration=configuration)
+
+
+def machine_load(
+    metrics: dict[str, dict[str, Any]], lines: list[str], key: str = "machine_load_1min"
+) -> None:
+    """The load at the end of the run, as a metric and in the summary: on a shared machine it says
+    how far the numbers are from a quiet run."""
+    load = os.getloadavg()[0]
+    metrics[key] = metric(load, "runnable processes")
+    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")

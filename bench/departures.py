@@ -24,10 +24,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import bench_stack, machine_load, median_run, metric, record_run, stack_configuration, wrk
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
@@ -346,12 +344,9 @@ def main() -> None:
     ) as stack:
         configuration = stack_configuration(stack, sse_clients=args.clients)
         metrics, lines = measure(stack, args)
-    load = os.getloadavg()[0]
-    metrics["machine_load_1min"] = metric(load, "runnable processes")
-    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
+    machine_load(metrics, lines)
     if not args.no_record:
-        command = "./dev bench -- departures " + " ".join(sys.argv[1:])
-        print(record("departures", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+        print(record_run("departures", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

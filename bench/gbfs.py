@@ -20,15 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import sys
 import time
 from datetime import UTC, datetime
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import bench_stack, machine_load, median_run, metric, record_run, stack_configuration, wrk
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
@@ -159,12 +157,8 @@ def main() -> None:
         configuration = stack_configuration(stack)
         throughput(stack, args, metrics, lines)
         asyncio.run(visibility(stack, args, metrics, lines))
-    # A shared 2-core machine: the load says how much the numbers are worth.
-    load = os.getloadavg()[0]
-    metrics["load_average_1min"] = metric(load, "runnable processes")
-    lines.append(f"load average {load:.1f}")
-    command = "./dev bench -- gbfs " + " ".join(sys.argv[1:])
-    print(record("gbfs", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    machine_load(metrics, lines, "load_average_1min")
+    print(record_run("gbfs", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

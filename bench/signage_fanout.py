@@ -21,15 +21,13 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import statistics
-import sys
 import time
 from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import bench_stack, machine_load, median_run, metric, record_run, stack_configuration, wrk
 from bench.hot_reads import device_token
 from deploy.embedded.stack import StationStack
 
@@ -225,12 +223,8 @@ def main() -> None:
         configuration = stack_configuration(stack)
         polls(stack, args, metrics, lines)
         asyncio.run(alert_fanout(stack, args, metrics, lines))
-    # The machine is shared: its load says how far these numbers are from a quiet run.
-    load = os.getloadavg()[0]
-    metrics["machine_load_1min"] = metric(load, "runnable processes")
-    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
-    command = "./dev bench -- signage_fanout " + " ".join(sys.argv[1:])
-    print(record("signage_fanout", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    machine_load(metrics, lines)
+    print(record_run("signage_fanout", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import json
 import os
 import random
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -43,7 +42,7 @@ from typing import Any
 import httpx
 import nats
 
-from bench.common import RESULTS_DIR, UNLIMITED, metric, record
+from bench.common import RESULTS_DIR, UNLIMITED, command_of, metric, record
 from bench.hot_reads import READS, device_token
 from bench.locker_unlock import STATION, Bench, bank_code, controller_id, traveller_token
 from bench.procstat import command_line, cpu_seconds, descendants, rss_mib
@@ -315,7 +314,7 @@ def main() -> None:
         f.writelines(json.dumps(s) + "\n" for s in series)
     path = record(
         "soak",
-        ("./dev bench -- soak " + " ".join(sys.argv[1:])).strip(),
+        command_of("soak"),
         metrics,
         summary,
         configuration={
