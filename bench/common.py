@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
 from kernel.catalog import load_catalog
 
@@ -251,3 +253,30 @@ def machine_load(
     load = os.getloadavg()[0]
     metrics[key] = metric(load, "runnable processes")
     lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
+
+
+def operator_token(stack: StationStack, station: str) -> str:
+    """A bearer token of the station's demo operator, signed in at the stack's gateway."""
+    username = f"operator-{station}"
+    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
+    response = httpx.post(
+        f"{stack.gateway_url}/auth/token",
+        data={"grant_type": "password", "username": username, "password": account["password"]},
+        timeout=10,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def status_report(count: int) -> dict[str, Any]:
+    """A vehicle station's status report with `count` mechanical bikes, reported now."""
+    return {
+        "num_vehicles_available": count,
+        "vehicle_types_available": [
+            {"vehicle_type_id": "velib-mechanical", "count": count},
+            {"vehicle_type_id": "velib-ebike", "count": 0},
+        ],
+        "num_docks_available": 10,
+        "last_reported": datetime.now(UTC).isoformat(),
+    }

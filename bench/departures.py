@@ -36,7 +36,16 @@ from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, machine_load, median_run, metric, record_run, stack_configuration, wrk
+from bench.common import (
+    bench_stack,
+    machine_load,
+    median_run,
+    metric,
+    operator_token,
+    record_run,
+    stack_configuration,
+    wrk,
+)
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
@@ -132,15 +141,7 @@ def producing() -> Iterator[Producer]:
 
 
 def operator_headers(stack: StationStack) -> dict[str, str]:
-    username = f"operator-{STATION}"
-    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
-    response = httpx.post(
-        f"{stack.gateway_url}/auth/token",
-        data={"grant_type": "password", "username": username, "password": account["password"]},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return {"Authorization": f"Bearer {operator_token(stack, STATION)}"}
 
 
 def register_source(stack: StationStack, producer: Producer) -> None:

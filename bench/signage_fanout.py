@@ -27,26 +27,22 @@ from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, machine_load, median_run, metric, record_run, stack_configuration, wrk
+from bench.common import (
+    bench_stack,
+    machine_load,
+    median_run,
+    metric,
+    operator_token,
+    record_run,
+    stack_configuration,
+    wrk,
+)
 from bench.hot_reads import device_token
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
 SIGNAGE = f"/api/v1/stations/{STATION}/signage"
 POLL_304_RPS, ALERT_P99_MS = 4000, 2000
-
-
-def operator_token(stack: StationStack) -> str:
-    username = f"operator-{STATION}"
-    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
-    response = httpx.post(
-        f"{stack.gateway_url}/auth/token",
-        data={"grant_type": "password", "username": username, "password": account["password"]},
-        timeout=10,
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
 
 
 def polls(stack: StationStack, args: argparse.Namespace, metrics: dict[str, Any], lines: list[str]) -> None:
@@ -158,7 +154,7 @@ async def alert_fanout_via(
     lines: list[str],
 ) -> None:
     gateway = stack.gateway_url
-    operator = {"Authorization": f"Bearer {operator_token(stack)}"}
+    operator = {"Authorization": f"Bearer {operator_token(stack, STATION)}"}
     listening = operator | {"Accept": "text/event-stream"}
     limits = httpx.Limits(max_connections=args.screens + 20, max_keepalive_connections=args.screens + 20)
     timeout = httpx.Timeout(30, read=None)
