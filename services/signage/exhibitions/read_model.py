@@ -133,15 +133,22 @@ async def _apply_works(session: AsyncSession, station_id: str, published: Exhibi
         row.stations = list(work.rights.stations)
 
 
-async def _apply_visits(session: AsyncSession, station_id: str, published: ExhibitionPublished) -> None:
-    stored = {
+async def visits_by_start(
+    session: AsyncSession, station_id: str, exhibition: str
+) -> dict[datetime, ExhibitionVisit]:
+    """The exhibition's visits to the station, by their start (removed ones too)."""
+    return {
         v.starts_at: v
         for v in await session.scalars(
             select(ExhibitionVisit).where(
-                ExhibitionVisit.station_id == station_id, ExhibitionVisit.exhibition_code == published.code
+                ExhibitionVisit.station_id == station_id, ExhibitionVisit.exhibition_code == exhibition
             )
         )
     }
+
+
+async def _apply_visits(session: AsyncSession, station_id: str, published: ExhibitionPublished) -> None:
+    stored = await visits_by_start(session, station_id, published.code)
     mine = domain.visits_of(published, station_id)
     for visit in mine:
         row = stored.get(visit.starts_at)
@@ -168,14 +175,7 @@ async def _remove_visits(
     rows: dict[datetime, ExhibitionVisit] | None = None,
 ) -> None:
     if rows is None:
-        rows = {
-            v.starts_at: v
-            for v in await session.scalars(
-                select(ExhibitionVisit).where(
-                    ExhibitionVisit.station_id == station_id, ExhibitionVisit.exhibition_code == exhibition
-                )
-            )
-        }
+        rows = await visits_by_start(session, station_id, exhibition)
     for starts_at, row in rows.items():
         if starts_at not in keep:
             row.removed = True

@@ -16,7 +16,7 @@ from kernel.outbox import stage
 from kernel.pagination import PageRequest, page_of_rows
 from services.signage.exhibitions import domain, events
 from services.signage.exhibitions.models import Exhibition, ExhibitionVisit
-from services.signage.exhibitions.read_model import commit_change, exhibitions_by_code
+from services.signage.exhibitions.read_model import commit_change, exhibitions_by_code, visits_by_start
 from services.signage.exhibitions.schemas import VisitAnswerIn, VisitPublic
 from services.signage.models import OUTBOX
 from services.signage.schemas import TargetsPublic
@@ -81,13 +81,7 @@ async def find_visit(
     stored = await session.get(Exhibition, (station_id, exhibition))
     if stored is None:
         raise NotFound(f"No exhibition {exhibition!r} visits this station.", slug="unknown-exhibition")
-    rows = (
-        await session.scalars(
-            select(ExhibitionVisit).where(
-                ExhibitionVisit.station_id == station_id, ExhibitionVisit.exhibition_code == exhibition
-            )
-        )
-    ).all()
+    rows = (await visits_by_start(session, station_id, exhibition)).values()
     try:
         starts_at = datetime.fromisoformat(visit) if "T" in visit.upper() else None
     except ValueError:
