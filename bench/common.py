@@ -7,6 +7,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from deploy.embedded.stack import CATALOG_DIR, StackConfig, StationStack
 from kernel.catalog import load_catalog
@@ -228,3 +231,52 @@ def record(
             + "\n"
         )
     return path
+
+
+def command_of(scenario: str) -> str:
+    """The command that ran this scenario, as its results name it."""
+    return f"./dev bench -- {scenario} {' '.join(sys.argv[1:])}".strip()
+
+
+def record_run(
+    scenario: str, metrics: dict[str, dict[str, Any]], lines: list[str], *, configuration: dict[str, Any]
+) -> Path:
+    """`record` of this run: its command, its metrics, its summary lines."""
+    return record(scenario, command_of(scenario), metrics, "; ".join(lines), configuration=configuration)
+
+
+def machine_load(
+    metrics: dict[str, dict[str, Any]], lines: list[str], key: str = "machine_load_1min"
+) -> None:
+    """The load at the end of the run, as a metric and in the summary: on a shared machine it says
+    how far the numbers are from a quiet run."""
+    load = os.getloadavg()[0]
+    metrics[key] = metric(load, "runnable processes")
+    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
+
+
+def operator_token(stack: StationStack, station: str) -> str:
+    """A bearer token of the station's demo operator, signed in at the stack's gateway."""
+    username = f"operator-{station}"
+    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
+    response = httpx.post(
+        f"{stack.gateway_url}/auth/token",
+        data={"grant_type": "password", "username": username, "password": account["password"]},
+        timeout=10,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def status_report(count: int) -> dict[str, Any]:
+    """A vehicle station's status report with `count` mechanical bikes, reported now."""
+    return {
+        "num_vehicles_available": count,
+        "vehicle_types_available": [
+            {"vehicle_type_id": "velib-mechanical", "count": count},
+            {"vehicle_type_id": "velib-ebike", "count": 0},
+        ],
+        "num_docks_available": 10,
+        "last_reported": datetime.now(UTC).isoformat(),
+    }

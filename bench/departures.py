@@ -24,10 +24,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +36,16 @@ from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import (
+    bench_stack,
+    machine_load,
+    median_run,
+    metric,
+    operator_token,
+    record_run,
+    stack_configuration,
+    wrk,
+)
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
@@ -134,15 +141,7 @@ def producing() -> Iterator[Producer]:
 
 
 def operator_headers(stack: StationStack) -> dict[str, str]:
-    username = f"operator-{STATION}"
-    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
-    response = httpx.post(
-        f"{stack.gateway_url}/auth/token",
-        data={"grant_type": "password", "username": username, "password": account["password"]},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return {"Authorization": f"Bearer {operator_token(stack, STATION)}"}
 
 
 def register_source(stack: StationStack, producer: Producer) -> None:
@@ -346,12 +345,9 @@ def main() -> None:
     ) as stack:
         configuration = stack_configuration(stack, sse_clients=args.clients)
         metrics, lines = measure(stack, args)
-    load = os.getloadavg()[0]
-    metrics["machine_load_1min"] = metric(load, "runnable processes")
-    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
+    machine_load(metrics, lines)
     if not args.no_record:
-        command = "./dev bench -- departures " + " ".join(sys.argv[1:])
-        print(record("departures", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+        print(record_run("departures", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import BENCH_DIR, RESULTS_DIR, bench_stack, metric, record, stack_configuration, wrk
+from bench.common import BENCH_DIR, RESULTS_DIR, bench_stack, metric, record_run, stack_configuration, wrk
 from bench.profiling import profile_under_load
 
 READ_PATH = "/api/v1/stations/saint-denis-pleyel/mobility/vehicle-stations"
@@ -189,8 +189,7 @@ def main() -> None:
                 process.stop()
     finally:
         stand_in.terminate()
-    command = "./dev bench -- gateway_cpu " + " ".join(sys.argv[1:])
-    print(record("gateway_cpu", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    print(record_run("gateway_cpu", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -12,10 +12,9 @@ production database); metric names carry the backend.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import RESULTS_DIR, bench_stack, median_run, metric, record_run, stack_configuration, wrk
 from bench.profiling import profile_under_load
 from deploy.embedded.stack import StationStack
 
@@ -49,8 +48,7 @@ def main() -> None:
     configuration: dict = {}
     for backend, database_url in backends.items():
         configuration[backend] = measure(backend, database_url, args, metrics, lines)
-    command = "./dev bench -- gateway_overhead " + " ".join(sys.argv[1:])
-    print(record("gateway_overhead", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    print(record_run("gateway_overhead", metrics, lines, configuration=configuration))
 
 
 def measure(

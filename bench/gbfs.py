@@ -20,15 +20,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import sys
 import time
-from datetime import UTC, datetime
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import (
+    bench_stack,
+    machine_load,
+    median_run,
+    metric,
+    operator_token,
+    record_run,
+    stack_configuration,
+    status_report,
+    wrk,
+)
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
@@ -41,18 +48,6 @@ RPS_TARGET, VISIBLE_P99_MS = 3000, 100
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def operator_token(stack: StationStack) -> str:
-    account = next(a for a in stack.demo["accounts"] if a["username"] == f"operator-{STATION}")
-    response = httpx.post(
-        f"{stack.gateway_url}/auth/token",
-        data={"grant_type": "password", "username": account["username"], "password": account["password"]},
-        timeout=10,
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
 
 
 def throughput(stack: StationStack, args: argparse.Namespace, metrics: dict, lines: list[str]) -> None:
@@ -81,7 +76,7 @@ def throughput(stack: StationStack, args: argparse.Namespace, metrics: dict, lin
 
 
 async def visibility(stack: StationStack, args: argparse.Namespace, metrics: dict, lines: list[str]) -> None:
-    token = operator_token(stack)
+    token = operator_token(stack, STATION)
     report_url = (
         f"{stack.gateway_url}/api/v1/stations/{STATION}/mobility/vehicle-stations/{VEHICLE_STATION}/status"
     )
@@ -109,15 +104,7 @@ async def visibility(stack: StationStack, args: argparse.Namespace, metrics: dic
             pushed.get_nowait()
         for i in range(args.updates):
             count = 1 + i % 20
-            body = {
-                "num_vehicles_available": count,
-                "vehicle_types_available": [
-                    {"vehicle_type_id": "velib-mechanical", "count": count},
-                    {"vehicle_type_id": "velib-ebike", "count": 0},
-                ],
-                "num_docks_available": 10,
-                "last_reported": datetime.now(UTC).isoformat(),
-            }
+            body = status_report(count)
             sent = time.perf_counter()
             response = await client.put(report_url, json=body, headers={"Authorization": f"Bearer {token}"})
             response.raise_for_status()
@@ -159,12 +146,8 @@ def main() -> None:
         configuration = stack_configuration(stack)
         throughput(stack, args, metrics, lines)
         asyncio.run(visibility(stack, args, metrics, lines))
-    # A shared 2-core machine: the load says how much the numbers are worth.
-    load = os.getloadavg()[0]
-    metrics["load_average_1min"] = metric(load, "runnable processes")
-    lines.append(f"load average {load:.1f}")
-    command = "./dev bench -- gbfs " + " ".join(sys.argv[1:])
-    print(record("gbfs", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    machine_load(metrics, lines, "load_average_1min")
+    print(record_run("gbfs", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import logging
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import WrkRun, bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import WrkRun, bench_stack, median_run, metric, record_run, stack_configuration, wrk
 from bench.gateway_bare import bare_app
 from deploy.embedded.stack import StationStack
 from kernel.observability import BatchedLines, JsonLinesHandler
@@ -349,8 +348,7 @@ def main() -> None:
             compare_read(stack, read, args, metrics, lines)
         for read in wanted:
             measure_read(stack, read, args, metrics, lines, proxied_url)
-    command = "./dev bench -- hot_reads " + " ".join(sys.argv[1:])
-    print(record("hot_reads", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    print(record_run("hot_reads", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import asyncio
 import os
 import re
 import statistics
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 import httpx
 import nats
 
-from bench.common import RESULTS_DIR, bench_stack, cpu_seconds, metric, record, stack_configuration, wrk
+from bench.common import RESULTS_DIR, bench_stack, cpu_seconds, metric, record_run, stack_configuration, wrk
 from bench.profiling import Sampling, start_sampling, write_table
 from deploy.embedded.stack import StationStack
 from devices.locker_controller import LockerController
@@ -384,8 +383,7 @@ def main() -> None:
         "compartments_per_bank": BANK_SIZE,
         "travellers": levels,
     }
-    command = "./dev bench -- locker_unlock " + " ".join(sys.argv[1:])
-    print(record("locker_unlock", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    print(record_run("locker_unlock", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -55,7 +54,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
-from bench.common import metric, record
+from bench.common import command_of, metric, record
 from bench.network_traffic import RATES, StationTraffic, events_per_second
 from bench.procstat import rss_mib
 from deploy.embedded.processes import ManagedProcess
@@ -572,7 +571,7 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     path = record(
         "network",
-        ("./dev bench -- network " + " ".join(sys.argv[1:])).strip(),
+        command_of("network"),
         metrics,
         "; ".join(lines),
         configuration={

@@ -21,34 +21,28 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import statistics
-import sys
 import time
 from typing import Any
 
 import httpx
 
-from bench.common import bench_stack, median_run, metric, record, stack_configuration, wrk
+from bench.common import (
+    bench_stack,
+    machine_load,
+    median_run,
+    metric,
+    operator_token,
+    record_run,
+    stack_configuration,
+    wrk,
+)
 from bench.hot_reads import device_token
 from deploy.embedded.stack import StationStack
 
 STATION = "saint-denis-pleyel"
 SIGNAGE = f"/api/v1/stations/{STATION}/signage"
 POLL_304_RPS, ALERT_P99_MS = 4000, 2000
-
-
-def operator_token(stack: StationStack) -> str:
-    username = f"operator-{STATION}"
-    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
-    response = httpx.post(
-        f"{stack.gateway_url}/auth/token",
-        data={"grant_type": "password", "username": username, "password": account["password"]},
-        timeout=10,
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
 
 
 def polls(stack: StationStack, args: argparse.Namespace, metrics: dict[str, Any], lines: list[str]) -> None:
@@ -160,7 +154,7 @@ async def alert_fanout_via(
     lines: list[str],
 ) -> None:
     gateway = stack.gateway_url
-    operator = {"Authorization": f"Bearer {operator_token(stack)}"}
+    operator = {"Authorization": f"Bearer {operator_token(stack, STATION)}"}
     listening = operator | {"Accept": "text/event-stream"}
     limits = httpx.Limits(max_connections=args.screens + 20, max_keepalive_connections=args.screens + 20)
     timeout = httpx.Timeout(30, read=None)
@@ -225,12 +219,8 @@ def main() -> None:
         configuration = stack_configuration(stack)
         polls(stack, args, metrics, lines)
         asyncio.run(alert_fanout(stack, args, metrics, lines))
-    # The machine is shared: its load says how far these numbers are from a quiet run.
-    load = os.getloadavg()[0]
-    metrics["machine_load_1min"] = metric(load, "runnable processes")
-    lines.append(f"load average {load:.1f} on {os.cpu_count()} cores")
-    command = "./dev bench -- signage_fanout " + " ".join(sys.argv[1:])
-    print(record("signage_fanout", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    machine_load(metrics, lines)
+    print(record_run("signage_fanout", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

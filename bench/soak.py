@@ -31,19 +31,17 @@ import json
 import os
 import random
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 
-from bench.common import RESULTS_DIR, UNLIMITED, metric, record
+from bench.common import RESULTS_DIR, UNLIMITED, command_of, metric, record, status_report
 from bench.hot_reads import READS, device_token
 from bench.locker_unlock import STATION, Bench, bank_code, controller_id, traveller_token
 from bench.procstat import command_line, cpu_seconds, descendants, rss_mib
@@ -109,15 +107,7 @@ async def feed(http: httpx.AsyncClient, operator: str, until: float, out: Outcom
     while time.monotonic() < until:
         n += 1
         count = 1 + n % 20
-        body = {
-            "num_vehicles_available": count,
-            "vehicle_types_available": [
-                {"vehicle_type_id": "velib-mechanical", "count": count},
-                {"vehicle_type_id": "velib-ebike", "count": 0},
-            ],
-            "num_docks_available": 10,
-            "last_reported": datetime.now(UTC).isoformat(),
-        }
+        body = status_report(count)
         try:
             out.note("feed", await http.put(url, json=body, headers={"Authorization": f"Bearer {operator}"}))
         except httpx.HTTPError as exc:
@@ -315,7 +305,7 @@ def main() -> None:
         f.writelines(json.dumps(s) + "\n" for s in series)
     path = record(
         "soak",
-        ("./dev bench -- soak " + " ".join(sys.argv[1:])).strip(),
+        command_of("soak"),
         metrics,
         summary,
         configuration={

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 import uvloop
 
-from bench.common import BENCH_DIR, metric, record
+from bench.common import BENCH_DIR, metric, record_run
 
 BODY = (
     b'{"vehicle_stations": ['
@@ -181,9 +181,8 @@ def main() -> None:
         metrics[f"{name}_rps"] = metric(rate, "requests/s")
         lines.append(f"{name} {cpu:.0f} µs/request ({rate:.0f} req/s)")
         print(lines[-1], flush=True)
-    command = "./dev bench -- upstream_clients " + " ".join(sys.argv[1:])
     configuration = {"stack": "none: each client against one local HTTP server, in one process"}
-    print(record("upstream_clients", command.strip(), metrics, "; ".join(lines), configuration=configuration))
+    print(record_run("upstream_clients", metrics, lines, configuration=configuration))
 
 
 if __name__ == "__main__":

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_stack, metric, record
-from deploy.embedded.stack import StationStack
+from bench.common import bench_stack, metric, operator_token, record
 from services.info_kiosk import gtfs
 from services.info_kiosk.app import DEFINITION
 from services.info_kiosk.domain import graph_rules, routes, routing
@@ -214,23 +213,10 @@ async def through_http(feed: gtfs.Feed, seconds: float) -> tuple[float, float]:
             return await measure_over(kiosk.http, bearer(keys.operator()), feed, seconds, 1)
 
 
-def operator_token(stack: StationStack) -> str:
-    username = f"operator-{SAINT_DENIS}"
-    account = next(a for a in stack.demo["accounts"] if a["username"] == username)
-    response = httpx.post(
-        f"{stack.gateway_url}/auth/token",
-        data={"grant_type": "password", "username": username, "password": account["password"]},
-        timeout=10,
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
-
-
 def through_gateway(feed: gtfs.Feed, seconds: float, concurrency: int) -> tuple[float, float]:
     """The same over the real stack (gateway, info_kiosk processes, SQLite, NATS, Redis)."""
     with bench_stack() as stack:
-        operator = {"Authorization": f"Bearer {operator_token(stack)}"}
+        operator = {"Authorization": f"Bearer {operator_token(stack, SAINT_DENIS)}"}
 
         async def run() -> tuple[float, float]:
             async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as http:

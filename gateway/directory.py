@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -17,7 +17,7 @@ from kernel.catalog import CatalogStation
 from kernel.errors import NotFound
 from kernel.pagination import Page, PageRequest, page_of_items, page_request
 from kernel.registry import Service
-from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+from kernel.stations import StationSlugPath
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 # The catalog changes with a deployment, not while the gateway runs.
@@ -113,15 +113,7 @@ async def list_stations(
 )
 async def get_station(
     request: Request,
-    station_id: Annotated[
-        str,
-        Path(
-            pattern=STATION_SLUG_PATTERN,
-            max_length=STATION_SLUG_MAX_LENGTH,
-            description="Station slug, e.g. saint-denis-pleyel",
-            examples=["saint-denis-pleyel"],
-        ),
-    ],
+    station_id: StationSlugPath,
 ) -> Response:
     runtime = request.app.state.gateway
     station = next((s for s in runtime.stations_catalog if s.slug == station_id), None)

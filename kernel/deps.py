@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,7 @@ from kernel.auth import Principal, require_station
 from kernel.errors import Forbidden, NotFound, Unauthorized
 from kernel.openapi import FORBIDDEN, WRITE_CONFLICT, declares, declares_on_writes, token_optional
 from kernel.runtime import ServiceRuntime
-from kernel.stations import STATION_SLUG_MAX_LENGTH, STATION_SLUG_PATTERN
+from kernel.stations import StationSlugPath
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from the gateway's POST /auth/token")
 
@@ -38,15 +38,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 async def valid_station(
     runtime: RuntimeDep,
-    station_id: Annotated[
-        str,
-        Path(
-            pattern=STATION_SLUG_PATTERN,
-            max_length=STATION_SLUG_MAX_LENGTH,
-            description="Station slug, e.g. saint-denis-pleyel",
-            examples=["saint-denis-pleyel"],
-        ),
-    ],
+    station_id: StationSlugPath,
 ) -> str:
     if station_id not in runtime.settings.stations:
         raise NotFound(f"Station {station_id!r} is not served here.", slug="unknown-station")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterable, Mapping
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
@@ -18,10 +19,27 @@ from starlette.types import Receive, Scope, Send
 from kernel.auth import Principal
 from kernel.clients import client_address
 from kernel.errors import TooManyRequests
+from kernel.openapi import Notes, problem_responses
 
 # A client that holds its share waits for one of its streams to end: try again in a while.
 RETRY_AFTER_SECONDS = 30
 TOO_MANY_STREAMS = "`too-many-streams`: this client holds as many open event streams as allowed."
+
+
+def event_stream_responses(problems: Notes | None = None) -> dict[int | str, dict[str, Any]]:
+    """An event stream route's `responses=`: the stream itself, the route's own problems, and the
+    `429 too-many-streams` every stream may get."""
+    return {
+        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
+        **problem_responses({**(problems or {}), 429: TOO_MANY_STREAMS}),
+    }
+
+
+def follows(request: Request) -> bool:
+    """Whether the client keeps the stream open: EventSource and sse.js ask for an event stream; any
+    other client (one that buffers whole answers, the gateway's poll among them) gets what there is
+    now and the end of the answer."""
+    return "text/event-stream" in request.headers.get("accept", "")
 
 
 class StreamsFull(Exception):

@@ -14,9 +14,10 @@ from kernel.catalog import CatalogStation, load_catalog
 from kernel.geo import EARTH_RADIUS_M
 from kernel.settings import ServiceSettings
 from services.info_kiosk import gtfs
-from services.info_kiosk.departures import service as departures
 from services.info_kiosk.departures.models import DepartureSource, DisruptionRule
 from services.info_kiosk.departures.schemas import RuleCreate, SourceCreate
+from services.info_kiosk.departures.service import rules as departure_rules
+from services.info_kiosk.departures.service import sources as departure_sources
 from services.info_kiosk.exits import service as exits
 from services.info_kiosk.exits.demo import DEMO_DESTINATIONS
 from services.info_kiosk.schemas import Category, PointOfInterestCreate
@@ -263,7 +264,7 @@ async def seed_departures(session: AsyncSession, slug: str, catalog: Path, feeds
             )
         )
         if exists is None:
-            await departures.create_source(session=session, station_id=slug, source_in=source_in)
+            await departure_sources.create_source(session=session, station_id=slug, source_in=source_in)
         else:
             # The producer may listen elsewhere this run: follow it.
             source = await session.get(DepartureSource, exists)
@@ -285,4 +286,4 @@ async def seed_departures(session: AsyncSession, slug: str, catalog: Path, feeds
             )
         )
         if exists is None:
-            await departures.create_rule(session=session, station_id=slug, rule_in=rule_in)
+            await departure_rules.create_rule(session=session, station_id=slug, rule_in=rule_in)

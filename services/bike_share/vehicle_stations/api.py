@@ -16,7 +16,7 @@ from kernel.openapi import problem_responses
 from kernel.pagination import Page
 from kernel.registry import BIKE_SHARE
 from kernel.stations import STATION_SLUG_PATTERN
-from kernel.streams import TOO_MANY_STREAMS, event_stream_response
+from kernel.streams import event_stream_response, event_stream_responses, follows
 from services.bike_share import domain, live, shared
 from services.bike_share.dependencies import ID_PATTERN, LIVE, IdPath, Operator, PageAsked, Reporter, page_key
 from services.bike_share.models import VehicleStation
@@ -164,10 +164,7 @@ async def delete_vehicle_station(
         "answers the changes since `Last-Event-ID` (all current states without it) and ends."
     ),
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
-        **problem_responses({429: TOO_MANY_STREAMS}),
-    },
+    responses=event_stream_responses(),
 )
 async def availability_events(
     station_id: StationId,
@@ -183,10 +180,8 @@ async def availability_events(
             pulse=live.pulse_of(runtime),
             station_id=station_id,
             last_event_id=last_event_id,
-            # EventSource and sse.js ask for an event stream; any other client gets the changes
-            # since its Last-Event-ID and the end of the answer (proxies that buffer whole
-            # answers, the gateway among them, can then poll it).
-            follow="text/event-stream" in request.headers.get("accept", ""),
+            # A client that does not follow gets the changes since its Last-Event-ID and the end.
+            follow=follows(request),
         ),
         caller=caller,
     )

@@ -199,22 +199,22 @@ async def update_exhibition(code: str, body: ExhibitionChange, feed: FeedDep, _:
     return await change(feed, code, edit)
 
 
-@router.delete(PREFIX + "/{code}", summary="Retire an exhibition (stations stop showing it)")
-async def retire_exhibition(code: str, feed: FeedDep, _: Curator) -> ExhibitionPublic:
+async def set_retired(feed: NetworkFeed, code: str, retired: bool) -> ExhibitionPublic:
     def edit(ex: ExhibitionPublished) -> ExhibitionPublished:
-        ex.retired = True
+        ex.retired = retired
         return ex
 
     return await change(feed, code, edit)
+
+
+@router.delete(PREFIX + "/{code}", summary="Retire an exhibition (stations stop showing it)")
+async def retire_exhibition(code: str, feed: FeedDep, _: Curator) -> ExhibitionPublic:
+    return await set_retired(feed, code, True)
 
 
 @router.post(PREFIX + "/{code}/restore", summary="Bring a retired exhibition back")
 async def restore_exhibition(code: str, feed: FeedDep, _: Curator) -> ExhibitionPublic:
-    def edit(ex: ExhibitionPublished) -> ExhibitionPublished:
-        ex.retired = False
-        return ex
-
-    return await change(feed, code, edit)
+    return await set_retired(feed, code, False)
 
 
 # -- artists ---------------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from kernel.pagination import Page, PageRequest, page_request
 from kernel.registry import INFO_KIOSK
 from kernel.runtime import ServiceRuntime
 from kernel.stations import STATION_SLUG_PATTERN
-from kernel.streams import TOO_MANY_STREAMS, event_stream_response
+from kernel.streams import event_stream_response, event_stream_responses, follows
 from services.info_kiosk.api.common import Operator
-from services.info_kiosk.departures import domain, live, service
+from services.info_kiosk.departures import domain, live
 from services.info_kiosk.departures.models import Disruption
 from services.info_kiosk.departures.schemas import (
     DeparturesPublic,
@@ -37,6 +37,7 @@ from services.info_kiosk.departures.schemas import (
     SourcePublic,
     SourceUpdate,
 )
+from services.info_kiosk.departures.service import board, configuration, disruptions, rules, sources
 from services.info_kiosk.schemas import CODE_PATTERN, Code
 from services.info_kiosk.service.tags import DEPARTURES as DEPARTURES_TAG
 
@@ -96,7 +97,7 @@ def departures_entry(
 
     async def render() -> Rendered:
         async with runtime.sessionmaker() as session:
-            view = await service.departures_view(
+            view = await board.departures_view(
                 session=session, station_id=station_id, filters=filters, now=utcnow()
             )
         return Rendered.of(view, last_modified=view.generated_at)
@@ -135,10 +136,7 @@ async def departures(
         "whenever it changes, keep-alive comments between. Any other client gets the current event and the end."
     ),
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
-        **problem_responses({429: TOO_MANY_STREAMS}),
-    },
+    responses=event_stream_responses(),
 )
 async def departures_live(
     station_id: StationId,
@@ -153,7 +151,7 @@ async def departures_live(
         live.channel_of(runtime),
         current=current,
         disconnected=request.is_disconnected,
-        follow="text/event-stream" in request.headers.get("accept", ""),
+        follow=follows(request),
     )
     return event_stream_response(request, stream)
 
@@ -170,10 +168,10 @@ async def list_disruptions(
     source: Annotated[str | None, Query(pattern=CODE_PATTERN, max_length=64)] = None,
     line: LineFilter = None,
 ) -> Page[DisruptionPublic]:
-    rows, next_cursor = await service.page_disruptions(
+    rows, next_cursor = await disruptions.page_disruptions(
         session=session, station_id=station_id, page=page, state=state, source=source, line=line
     )
-    return Page(items=[service.disruption_public(d) for d in rows], next_cursor=next_cursor)
+    return Page(items=[disruptions.disruption_public(d) for d in rows], next_cursor=next_cursor)
 
 
 @router.get(
@@ -187,7 +185,7 @@ async def get_disruption(
     found = await one_or_404(
         session, Disruption, "unknown-disruption", station_id=station_id, id=disruption_id
     )
-    return service.disruption_public(found)
+    return disruptions.disruption_public(found)
 
 
 @router.patch(
@@ -204,10 +202,10 @@ async def update_disruption(
     session: SessionDep,
     _: Operator,
 ) -> DisruptionPublic:
-    d = await service.update_disruption(
+    d = await disruptions.update_disruption(
         session=session, station_id=station_id, disruption_id=disruption_id, update=update
     )
-    return service.disruption_public(d)
+    return disruptions.disruption_public(d)
 
 
 # -- sources (operators) ---------------------------------------------------------------------
@@ -221,11 +219,11 @@ async def list_sources(
     _: Operator,
     kind: Annotated[SourceKind | None, Query()] = None,
 ) -> Page[SourcePublic]:
-    rows, next_cursor = await service.page_sources(
+    rows, next_cursor = await sources.page_sources(
         session=session, station_id=station_id, page=page, kind=kind
     )
     now = utcnow()
-    return Page(items=[service.source_public(s, now) for s in rows], next_cursor=next_cursor)
+    return Page(items=[configuration.source_public(s, now) for s in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -237,8 +235,8 @@ async def list_sources(
 async def create_source(
     station_id: StationId, source_in: SourceCreate, session: SessionDep, _: Operator
 ) -> SourcePublic:
-    created = await service.create_source(session=session, station_id=station_id, source_in=source_in)
-    return service.source_public(created, utcnow())
+    created = await sources.create_source(session=session, station_id=station_id, source_in=source_in)
+    return configuration.source_public(created, utcnow())
 
 
 @router.get(
@@ -247,8 +245,8 @@ async def create_source(
     responses=problem_responses({404: UNKNOWN_SOURCE}),
 )
 async def get_source(station_id: StationId, code: CodePath, session: SessionDep, _: Operator) -> SourcePublic:
-    return service.source_public(
-        await service.get_source(session=session, station_id=station_id, code=code), utcnow()
+    return configuration.source_public(
+        await sources.get_source(session=session, station_id=station_id, code=code), utcnow()
     )
 
 
@@ -260,10 +258,10 @@ async def get_source(station_id: StationId, code: CodePath, session: SessionDep,
 async def update_source(
     station_id: StationId, code: CodePath, source_in: SourceUpdate, session: SessionDep, _: Operator
 ) -> SourcePublic:
-    updated = await service.update_source(
+    updated = await sources.update_source(
         session=session, station_id=station_id, code=code, source_in=source_in
     )
-    return service.source_public(updated, utcnow())
+    return configuration.source_public(updated, utcnow())
 
 
 @router.delete(
@@ -273,7 +271,7 @@ async def update_source(
     responses=problem_responses({404: UNKNOWN_SOURCE}),
 )
 async def delete_source(station_id: StationId, code: CodePath, session: SessionDep, _: Operator) -> Response:
-    await service.delete_source(session=session, station_id=station_id, code=code)
+    await sources.delete_source(session=session, station_id=station_id, code=code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -288,9 +286,7 @@ async def list_rules(
     _: Operator,
     reach: Annotated[Reach | None, Query()] = None,
 ) -> Page[RulePublic]:
-    rows, next_cursor = await service.page_rules(
-        session=session, station_id=station_id, page=page, reach=reach
-    )
+    rows, next_cursor = await rules.page_rules(session=session, station_id=station_id, page=page, reach=reach)
     return Page(items=[RulePublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -304,7 +300,7 @@ async def create_rule(
     station_id: StationId, rule_in: RuleCreate, session: SessionDep, _: Operator
 ) -> RulePublic:
     return RulePublic.model_validate(
-        await service.create_rule(session=session, station_id=station_id, rule_in=rule_in)
+        await rules.create_rule(session=session, station_id=station_id, rule_in=rule_in)
     )
 
 
@@ -314,9 +310,7 @@ async def create_rule(
     responses=problem_responses({404: UNKNOWN_RULE}),
 )
 async def get_rule(station_id: StationId, code: CodePath, session: SessionDep, _: Operator) -> RulePublic:
-    return RulePublic.model_validate(
-        await service.get_rule(session=session, station_id=station_id, code=code)
-    )
+    return RulePublic.model_validate(await rules.get_rule(session=session, station_id=station_id, code=code))
 
 
 @router.patch(
@@ -327,7 +321,7 @@ async def get_rule(station_id: StationId, code: CodePath, session: SessionDep, _
 async def update_rule(
     station_id: StationId, code: CodePath, rule_in: RuleUpdate, session: SessionDep, _: Operator
 ) -> RulePublic:
-    updated = await service.update_rule(session=session, station_id=station_id, code=code, rule_in=rule_in)
+    updated = await rules.update_rule(session=session, station_id=station_id, code=code, rule_in=rule_in)
     return RulePublic.model_validate(updated)
 
 
@@ -338,5 +332,5 @@ async def update_rule(
     responses=problem_responses({404: UNKNOWN_RULE}),
 )
 async def delete_rule(station_id: StationId, code: CodePath, session: SessionDep, _: Operator) -> Response:
-    await service.delete_rule(session=session, station_id=station_id, code=code)
+    await rules.delete_rule(session=session, station_id=station_id, code=code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

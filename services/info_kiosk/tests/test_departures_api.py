@@ -20,9 +20,9 @@ from kernel.db import utcnow
 from services.info_kiosk.app import DEFINITION
 from services.info_kiosk.departures import api as departures_api
 from services.info_kiosk.departures import live
-from services.info_kiosk.departures import service as departures_service
 from services.info_kiosk.departures.loops import IngestLoop
 from services.info_kiosk.departures.models import DepartureSource, Disruption
+from services.info_kiosk.departures.service import board
 from services.info_kiosk.settings import Settings
 from services.info_kiosk.tests.departures_support import (
     FeedServer,
@@ -512,14 +512,14 @@ async def test_a_change_is_rendered_once_for_every_stream(kiosk, server, monkeyp
     await add(kiosk, "departure-sources", siri_source(server))
     await pull(kiosk)
     renders = 0
-    real_view = departures_service.departures_view
+    real_view = board.departures_view
 
     async def counted(**kwargs: Any):
         nonlocal renders
         renders += 1
         return await real_view(**kwargs)
 
-    monkeypatch.setattr(departures_service, "departures_view", counted)
+    monkeypatch.setattr(board, "departures_view", counted)
     runtime = kiosk.runtime
     scope = {
         "type": "http",

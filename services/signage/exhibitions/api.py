@@ -14,7 +14,7 @@ from kernel.openapi import problem_responses
 from kernel.pagination import Page
 from kernel.registry import SIGNAGE
 from services.signage.deps import Operator, PageDep
-from services.signage.exhibitions import service
+from services.signage.exhibitions import visits, work_page
 from services.signage.exhibitions.domain import AnswerState
 from services.signage.exhibitions.schemas import (
     ExhibitionWorkPage,
@@ -55,10 +55,10 @@ async def list_visits(
     ] = None,
     answer: Annotated[AnswerState | None, Query(description="Only visits with this answer")] = None,
 ) -> Page[VisitPublic]:
-    visits, next_cursor = await service.page_visits(
+    items, next_cursor = await visits.page_visits(
         session=session, station_id=station_id, page=page, phases=when or ["current", "coming"], answer=answer
     )
-    return Page(items=visits, next_cursor=next_cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -69,10 +69,10 @@ async def list_visits(
 async def get_visit(
     station_id: StationId, exhibition: ExhibitionPath, visit: VisitPath, session: SessionDep, _: Operator
 ) -> VisitPublic:
-    row, stored = await service.find_visit(
+    row, stored = await visits.find_visit(
         session=session, station_id=station_id, exhibition=exhibition, visit=visit
     )
-    return service.visit_public(row, stored, utcnow())
+    return visits.visit_public(row, stored, utcnow())
 
 
 @router.post(
@@ -95,7 +95,7 @@ async def answer_visit(
     session: SessionDep,
     _: Operator,
 ) -> VisitPublic:
-    return await service.answer_visit(
+    return await visits.answer_visit(
         session=session, station_id=station_id, exhibition=exhibition, visit=visit, answer_in=answer_in
     )
 
@@ -117,7 +117,7 @@ async def get_work(
     accept_language: Annotated[str | None, Header(description="Used when `lang` is not given")] = None,
 ) -> ExhibitionWorkPage:
     languages = [lang] if lang else parse_accept_language(accept_language)
-    return await service.work_page(
+    return await work_page.work_page(
         session=session,
         station_id=station_id,
         exhibition=exhibition,
@@ -135,7 +135,7 @@ async def get_work(
 async def record_scan(
     station_id: StationId, exhibition: ExhibitionPath, work: WorkPath, scan: ScanIn, session: SessionDep
 ) -> ScanRecorded:
-    await service.record_scan(
+    await work_page.record_scan(
         session=session, station_id=station_id, exhibition=exhibition, work=work, screen=scan.screen
     )
     return ScanRecorded()

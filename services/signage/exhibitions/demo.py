@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.catalog import DEMO_SCREEN_CODE
 from kernel.contracts.culture import ExhibitionPublished
 from kernel.db import utcnow
-from services.signage.exhibitions import service
+from services.signage.exhibitions import read_model
 from services.signage.exhibitions.models import Exhibition, ExhibitionVisit
 from services.signage.schedules.domain import STATION_TZ
 
@@ -127,7 +127,7 @@ async def load_demo_exhibition(
         return
     images = {code: draw(seed) for code, _artist, _titles, _year, seed in WORKS}
     published = demo_exhibition(station, others, images, utcnow())
-    await service.keep_exhibition(
+    await read_model.keep_exhibition(
         session=session, station_id=station, published=published, media=images.values()
     )
     current = await session.get(ExhibitionVisit, (station, CODE, published.tour[0].starts_at))

@@ -26,9 +26,9 @@ from kernel.db import utcnow
 from kernel.runtime import ServiceRuntime
 from kernel.tasks import item_alone, record_item_failure
 from kernel.topology import CONFIG_STREAM
-from services.signage.exhibitions import domain, service
+from services.signage.exhibitions import domain, read_model, rotation
 from services.signage.exhibitions.models import Exhibition
-from services.signage.invalidation import PLAYLISTS
+from services.signage.invalidation import EXHIBITIONS, PLAYLISTS
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +113,14 @@ class ExhibitionMirror(Loop):
     async def apply(self, station_id: str, exhibitions: list[ExhibitionPublished], present: set[str]) -> None:
         async with self.runtime.sessionmaker() as session:
             for exhibition in exhibitions:
-                await service.apply_exhibition(session=session, station_id=station_id, published=exhibition)
-            await service.retire_missing(session=session, station_id=station_id, present=present)
+                await read_model.apply_exhibition(
+                    session=session, station_id=station_id, published=exhibition
+                )
+            await read_model.retire_missing(session=session, station_id=station_id, present=present)
 
     async def copy_media(self, station_id: str, known: dict[str, ExhibitionPublished]) -> None:
         async with self.runtime.sessionmaker() as session:
-            for work in await service.works_without_media(session=session, station_id=station_id):
+            for work in await read_model.works_without_media(session=session, station_id=station_id):
                 key = (station_id, work.exhibition_code, work.code)
                 tried = self.state.media_tried.get(key)
                 if tried is not None and work.media_problem and utcnow() - tried < MEDIA_RETRY:
@@ -130,7 +132,7 @@ class ExhibitionMirror(Loop):
                 if source is None:
                     continue
                 self.state.media_tried[key] = utcnow()
-                await service.copy_media(
+                await read_model.copy_media(
                     session=session,
                     station_id=station_id,
                     work=work,
@@ -157,9 +159,9 @@ class ExhibitionClock(Loop):
         upcoming = []
         for station_id in self.runtime.settings.stations:
             async with self.runtime.sessionmaker() as session:
-                times = await service.clock_boundaries(session=session, station_id=station_id)
+                times = await rotation.clock_boundaries(session=session, station_id=station_id)
             if any(self.last < t <= now for t in times):
-                self.runtime.hot.invalidate(station_id, [PLAYLISTS, service.EXHIBITIONS])
+                self.runtime.hot.invalidate(station_id, [PLAYLISTS, EXHIBITIONS])
             following = domain.boundaries(times, now)
             if following is not None:
                 upcoming.append(following)

@@ -17,7 +17,7 @@ from kernel.openapi import problem_responses
 from kernel.registry import SIGNAGE
 from kernel.runtime import ServiceRuntime
 from kernel.stations import STATION_SLUG_PATTERN
-from kernel.streams import TOO_MANY_STREAMS, event_stream_response
+from kernel.streams import event_stream_response, event_stream_responses, follows
 from services.signage import heartbeats, invalidation
 from services.signage.deps import NOT_ITS_PLAYER, UNKNOWN_SCREEN, CodePath, Viewer
 from services.signage.models import Screen
@@ -97,10 +97,7 @@ async def screen_playlist(
         "15 s. Any other client gets the current `alerts` event and the end of the answer."
     ),
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {}}, "description": "An event stream"},
-        **problem_responses({404: UNKNOWN_SCREEN, 403: NOT_ITS_PLAYER, 429: TOO_MANY_STREAMS}),
-    },
+    responses=event_stream_responses({404: UNKNOWN_SCREEN, 403: NOT_ITS_PLAYER}),
 )
 async def screen_events(
     station_id: StationId,
@@ -120,7 +117,6 @@ async def screen_events(
         station_id=station_id,
         code=code,
         disconnected=request.is_disconnected,
-        # EventSource and sse.js ask for a stream; a client that buffers whole answers gets one.
-        follow="text/event-stream" in request.headers.get("accept", ""),
+        follow=follows(request),
     )
     return event_stream_response(request, stream, caller=viewer)

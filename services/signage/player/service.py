@@ -13,7 +13,7 @@ from services.signage.agenda.service import ticker_events, welcome
 from services.signage.alerts.domain import alerts_for
 from services.signage.alerts.service import active_alerts, shown_alert
 from services.signage.disruptions.service import ticker_items
-from services.signage.exhibitions.service import playing_works, with_visit_works
+from services.signage.exhibitions.rotation import playing_works, with_visit_works
 from services.signage.layouts import domain as layouts
 from services.signage.layouts.service import station_layouts
 from services.signage.media.service import media_url

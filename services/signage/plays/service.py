@@ -11,7 +11,7 @@ from kernel.db import utcnow
 from kernel.errors import InvalidInput, commit_or_conflict
 from kernel.outbox import stage
 from kernel.rules import FieldProblem
-from services.signage.exhibitions.service import works_played
+from services.signage.exhibitions.played import works_played
 from services.signage.models import OUTBOX, Play, Screen
 from services.signage.plays import domain
 from services.signage.schemas import PlayBatch, PlayReportRow
