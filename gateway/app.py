@@ -50,6 +50,7 @@ from kernel.openapi import add_routers, refuse_other_methods_on_concrete_paths
 from kernel.registry import SERVICES
 from kernel.streams import StreamSlots
 from kernel.tasks import stop_task
+from kernel.tls import verified_context
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
     keyring = KeyRing(settings.keys_dir)
     keyring.load()
     # For readiness probes and the OpenAPI merge; the proxied traffic uses the pools below.
-    http = httpx.AsyncClient(timeout=3.0, trust_env=False)
+    http = httpx.AsyncClient(timeout=3.0, trust_env=False, verify=verified_context())
     upstreams = settings.upstreams()
     services = [s for s in SERVICES if s.name in upstreams]
     pools = {
@@ -101,7 +102,9 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         ),
         upstream_pools=pools,
         http=http,
-        stream_client=httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_connections=None)),
+        stream_client=httpx.AsyncClient(
+            trust_env=False, verify=verified_context(), limits=httpx.Limits(max_connections=None)
+        ),
         stream_slots={
             name: StreamSlots(settings.max_streams_per_service, per_client=settings.max_streams_per_client)
             for name in upstreams

@@ -24,6 +24,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from kernel.tls import verified_context
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -144,6 +146,7 @@ class GuardedFetcher:
         # host's requests over the TLS session checked for the first.
         self.http = httpx.AsyncClient(
             trust_env=False,
+            verify=verified_context(),
             follow_redirects=False,
             transport=transport,
             limits=httpx.Limits(max_keepalive_connections=0),

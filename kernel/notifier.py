@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from redis.asyncio import Redis
 
 from kernel.db import utcnow
+from kernel.tls import verified_context
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,11 @@ class HttpSmsNotifier:
         else:
             headers["Authorization"] = f"Bearer {secret}"
         self.http = httpx.AsyncClient(
-            timeout=settings.timeout_seconds, auth=auth, headers=headers, trust_env=False
+            timeout=settings.timeout_seconds,
+            auth=auth,
+            headers=headers,
+            trust_env=False,
+            verify=verified_context(),
         )
 
     async def send_sms(self, to: str, text: str) -> None:

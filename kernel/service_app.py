@@ -32,6 +32,7 @@ from kernel.registry import Service
 from kernel.runtime import ServiceRuntime
 from kernel.settings import ServiceSettings
 from kernel.streams import StreamSlots
+from kernel.tls import verified_context
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def build_runtime(
         engine, metadata=definition.metadata, **relay_session_info(relay), **hot_read_session_info(hot)
     )
     relay.sessionmaker = sessionmaker
-    http = httpx.AsyncClient()
+    http = httpx.AsyncClient(verify=verified_context())
     jwks = JwksClient(settings.jwks_url, http=http)
     verifier = TokenVerifier(
         key_lookup=key_lookup or jwks.key, issuer=settings.token_issuer, audience=settings.token_audience

@@ -33,6 +33,7 @@ from kernel.health import Check, CheckResult, health_router
 from kernel.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from kernel.openapi import add_routers
 from kernel.pagination import Page, PageRequest, page_of_items, page_request
+from kernel.tls import verified_context
 from services.hub.culture.api import router as culture_router
 from services.hub.feed import NetworkFeed
 from services.hub.gbfs import network_manifest
@@ -169,7 +170,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("hub", settings.log_level)
-        http = httpx.AsyncClient()
+        http = httpx.AsyncClient(verify=verified_context())
         jwks = JwksClient(settings.jwks_url, http=http)
         app.state.verifier = TokenVerifier(
             key_lookup=jwks.key, issuer=settings.issuer, audience=settings.token_audience
