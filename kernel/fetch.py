@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -44,6 +45,64 @@ class FetchError(Exception):
 
 class FetchRefused(FetchError):
     """The URL or an address it leads to is not one we fetch from."""
+
+
+# What the body may be encoded in: those the decoder below bounds.
+ACCEPTED_ENCODINGS = "gzip, deflate"
+
+
+class BoundedDecoder:
+    """The body decoded as it arrives, never beyond `max_bytes`: a few hundred KB of gzip can inflate
+    to gigabytes, and a decoder asked for all of one chunk at once (httpx's) holds it all in memory
+    before any cap is checked."""
+
+    def __init__(self, content_encoding: str, max_bytes: int, url: str) -> None:
+        self.max_bytes = max_bytes
+        self.url = url
+        self.body = bytearray()
+        encoding = content_encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._inflate: zlib._Decompress | None = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self._inflate = zlib.decompressobj()
+        else:
+            raise FetchError(f"{url}: content encoding {content_encoding!r} is not one we accept")
+        self._encoding = encoding
+        # Deflate comes with its zlib wrapper or raw (httpx accepts both): what came before the first
+        # decoded byte is kept, to be read again as raw deflate if the wrapper turns out missing.
+        self._until_decided: bytearray | None = bytearray() if encoding == "deflate" else None
+
+    def feed(self, data: bytes) -> None:
+        if self._inflate is None:
+            self._append(data)
+            return
+        if self._until_decided is not None:
+            self._until_decided += data
+        while data:
+            room = self.max_bytes - len(self.body) + 1
+            try:
+                self._append(self._inflate.decompress(data, room))
+            except zlib.error as exc:
+                if self._until_decided is not None:
+                    data, self._until_decided = bytes(self._until_decided), None
+                    self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise FetchError(f"{self.url}: the {self._encoding} body does not decode ({exc})") from exc
+            if self.body:
+                self._until_decided = None
+            data = self._inflate.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self._inflate is not None:
+            self._append(self._inflate.flush())
+        return bytes(self.body)
+
+    def _append(self, decoded: bytes) -> None:
+        self.body += decoded
+        if len(self.body) > self.max_bytes:
+            raise FetchRefused(f"{self.url}: over {self.max_bytes} bytes")
 
 
 @dataclass(frozen=True)
@@ -201,7 +260,7 @@ class GuardedFetcher:
         request = self.http.build_request(
             "GET",
             url.copy_with(host=address),
-            headers={**headers, "Host": url.netloc.decode("ascii")},
+            headers={"Accept-Encoding": ACCEPTED_ENCODINGS, **headers, "Host": url.netloc.decode("ascii")},
             extensions={"sni_hostname": url.host},
         )
         response = await self.http.send(request, stream=True)
@@ -211,11 +270,9 @@ class GuardedFetcher:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
                 raise FetchRefused(f"{url_text}: over {self.max_bytes} bytes ({declared} declared)")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > self.max_bytes:
-                    raise FetchRefused(f"{url_text}: over {self.max_bytes} bytes")
-            return Fetched(url_text, response.status_code, response.headers, bytes(body))
+            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), self.max_bytes, url_text)
+            async for chunk in response.aiter_raw():
+                decoder.feed(chunk)
+            return Fetched(url_text, response.status_code, response.headers, decoder.finish())
         finally:
             await response.aclose()

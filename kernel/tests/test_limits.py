@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import random
 import resource
 import struct
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image
 
 from kernel.errors import PayloadTooLarge
-from kernel.fetch import FetchRefused, GuardedFetcher
+from kernel.fetch import BoundedDecoder, FetchError, FetchRefused, GuardedFetcher
 from kernel.limits import (
     ArchiveLimits,
     check_image_pixels,
@@ -122,6 +123,14 @@ def jpeg_declaring(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+def webp_declaring(width: int, height: int) -> bytes:
+    data = bytearray(image("WEBP", (16, 16)))
+    assert data[12:16] == b"VP8 "  # lossy: the key frame's header follows the chunk's size
+    frame = data.index(b"\x9d\x01\x2a")  # the key frame's start code, then 14-bit sizes
+    data[frame + 3 : frame + 7] = struct.pack("<HH", width, height)
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     "bomb",
     [
@@ -129,7 +138,7 @@ def jpeg_declaring(width: int, height: int) -> bytes:
         pytest.param(png_declaring(10_000, 5_000), id="png-over-our-cap-under-pillows"),
         pytest.param(gif_declaring(65_535, 65_535), id="gif"),
         pytest.param(jpeg_declaring(65_000, 65_000), id="jpeg"),
-        pytest.param(image("WEBP", (16_383, 4_000)), id="webp"),
+        pytest.param(webp_declaring(16_383, 4_000), id="webp"),
     ],
 )
 def test_images_declaring_too_many_pixels_are_refused_from_their_header(bomb):
@@ -210,3 +219,41 @@ async def test_an_answer_within_the_cap_is_read_decoded(gzip_bomb):
                     await fetcher.get(small)
         finally:
             await fetcher.aclose()
+
+
+def raw_deflate(data: bytes) -> bytes:
+    deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return deflate.compress(data) + deflate.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        # Raw deflate, without the zlib wrapper: some servers send it so.
+        ("deflate", lambda data: raw_deflate(data)),
+        ("", lambda data: data),
+    ],
+    ids=["gzip", "deflate", "raw-deflate", "identity"],
+)
+def test_a_body_decodes_in_any_chunking_up_to_the_cap_and_no_further(encoding, encode):
+    document = json.dumps({"data": {"stations": list(range(2_000))}}).encode()
+    encoded = encode(document)
+    for chunk_size in (1, 7, 4096, len(encoded)):
+        decoder = BoundedDecoder(encoding, len(document), "https://feed.test/gbfs.json")
+        for start in range(0, len(encoded), chunk_size):
+            decoder.feed(encoded[start : start + chunk_size])
+        assert decoder.finish() == document
+    decoder = BoundedDecoder(encoding, len(document) - 1, "https://feed.test/gbfs.json")
+    with pytest.raises(FetchRefused, match="over"):
+        decoder.feed(encoded)
+        decoder.finish()
+
+
+def test_a_body_in_an_encoding_we_did_not_ask_for_is_refused():
+    with pytest.raises(FetchError, match="'br'"):
+        BoundedDecoder("br", 1000, "https://feed.test/gbfs.json")
+    decoder = BoundedDecoder("gzip", 1000, "https://feed.test/gbfs.json")
+    with pytest.raises(FetchError, match="does not decode"):
+        decoder.feed(b"this is not gzip at all")
