@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from redis.exceptions import RedisError
 
@@ -24,6 +25,7 @@ from services.signage.exhibitions.mirror import ExhibitionClock, ExhibitionMirro
 from services.signage.player import live
 from services.signage.screens.domain import screen_health
 from services.signage.screens.service import list_screens, report_silent_screens
+from services.signage.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,6 @@ def loops(runtime: ServiceRuntime) -> list[Loop]:
     return [
         Sweeper(runtime),
         PushWatcher(live.channel_of(runtime)),
-        ExhibitionMirror(runtime),
+        ExhibitionMirror(runtime, every=cast(Settings, runtime.settings).exhibition_mirror_seconds),
         ExhibitionClock(runtime),
     ]

@@ -13,3 +13,5 @@ class Settings(ServiceSettings):
     database_url: str = default_database_url(SIGNAGE)
     # Uploads: also bounded by max_body_bytes here and at the gateway (raise them together for videos).
     max_media_bytes: int = Field(default=1_048_576, ge=1024)
+    # How often the station reads the network's exhibitions (the hub's config stream) for changes.
+    exhibition_mirror_seconds: float = Field(default=2.0, gt=0, le=300)

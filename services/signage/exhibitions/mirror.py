@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MIRROR_LOOP = "signage-exhibitions-mirror"
 CLOCK_LOOP = "signage-exhibitions-clock"
-MIRROR_SECONDS = 2.0
 # A failed media copy is tried again this often, not at every round.
 MEDIA_RETRY = timedelta(seconds=30)
 
@@ -52,8 +51,8 @@ class MirrorState:
 
 
 class ExhibitionMirror(Loop):
-    def __init__(self, runtime: ServiceRuntime, *, stream: str = CONFIG_STREAM) -> None:
-        super().__init__(MIRROR_LOOP, every=MIRROR_SECONDS)
+    def __init__(self, runtime: ServiceRuntime, *, every: float, stream: str = CONFIG_STREAM) -> None:
+        super().__init__(MIRROR_LOOP, every=every)
         self.runtime = runtime
         self.stream = stream
         self.state = MirrorState()

@@ -65,6 +65,10 @@ class Culture(Station):
         )
 
 
+# The mirror reads the hub's stream every 0.2 s here (2 s by default): the tests wait on it often.
+QUICK_MIRROR = functools.partial(Settings, exhibition_mirror_seconds=0.2)
+
+
 @pytest.fixture(params=BACKENDS)
 async def culture(
     request: pytest.FixtureRequest, tmp_path: Path, keys: Any, nats_server: Any
@@ -82,7 +86,7 @@ async def culture(
                 hub_config(nats_server.url) as js,
                 running_service(
                     DEFINITION,
-                    Settings,
+                    QUICK_MIRROR,
                     database_url=url,
                     database_schema=schema,
                     keys=keys,
@@ -94,7 +98,7 @@ async def culture(
                 built.restart = functools.partial(
                     running_service,
                     DEFINITION,
-                    Settings,
+                    QUICK_MIRROR,
                     database_url=url,
                     database_schema=schema,
                     keys=keys,
@@ -439,7 +443,7 @@ async def test_plays_of_works_are_told_to_the_hub_once_per_batch(culture):
 async def test_without_a_hub_the_station_has_no_exhibitions_and_says_so(tmp_path, keys, nats_server):
     url = await migrated_sqlite_async(MIGRATIONS, tmp_path / "signage.sqlite")
     async with running_service(
-        DEFINITION, Settings, database_url=url, keys=keys, nats_url=nats_server.url
+        DEFINITION, QUICK_MIRROR, database_url=url, keys=keys, nats_url=nats_server.url
     ) as running:
         station = Station(running)
         mirror = next(loop for loop in running.runtime.background.loops if isinstance(loop, ExhibitionMirror))
