@@ -26,7 +26,6 @@ import hashlib
 import json
 import shutil
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from bench.common import (
     wrk,
 )
 from deploy.embedded.stack import StationStack
+from testkit.http_server import serving
 
 STATION = "saint-denis-pleyel"
 KIOSK = f"/api/v1/stations/{STATION}/kiosk"
@@ -131,13 +131,8 @@ class Producer:
 def producing() -> Iterator[Producer]:
     producer = Producer()
     producer.publish("start")
-    thread = threading.Thread(target=producer.httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(producer.httpd):
         yield producer
-    finally:
-        producer.httpd.shutdown()
-        producer.httpd.server_close()
 
 
 def operator_headers(stack: StationStack) -> dict[str, str]:

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,7 @@ import jwt
 from deploy.embedded.ports import listening_socket
 from deploy.embedded.processes import ManagedProcess, wait_until
 from deploy.embedded.stack import REPO_ROOT
+from testkit.http_server import start_serving, stop_serving
 from testkit.service import SigningKey
 
 
@@ -93,12 +93,11 @@ class JwksServer:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._thread = start_serving(self._server)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/.well-known/jwks.json"
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        stop_serving(self._server, self._thread)
 
 
 def nats_command(url: str, *args: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,6 +25,7 @@ from kernel.notifier import (
     RedisInboxNotifier,
     build_notifier,
 )
+from testkit.http_server import start_serving, stop_serving
 from testkit.stack import assert_problem
 
 CODE_TEXT = "Gare numérique : votre code est 424242."
@@ -56,11 +56,10 @@ class FakeProvider:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1/sms"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.thread = start_serving(self.server)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_serving(self.server, self.thread)
 
 
 @pytest.fixture

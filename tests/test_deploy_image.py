@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from deploy import run
 from deploy.embedded.stack import REPO_ROOT
 from kernel.registry import COMPONENTS, GATEWAY
+from testkit.http_server import serving
 from tests.conftest import BACKENDS, POSTGRES_URL, _postgres_schemas
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -135,8 +135,7 @@ class _Probe(BaseHTTPRequestHandler):
 
 def test_the_health_check_probes_the_component_of_the_container(tmp_path, monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Probe)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(server):
         # What /proc/1/cmdline says in a container running `gateway serve` through the entry point.
         cmdline = tmp_path / "cmdline"
         cmdline.write_bytes(b"/opt/venv/bin/python\0-m\0gateway\0serve\0")
@@ -148,8 +147,6 @@ def test_the_health_check_probes_the_component_of_the_container(tmp_path, monkey
         assert run.healthcheck(live=True, cmdline=cmdline) == 0
         cmdline.write_bytes(b"/opt/venv/bin/python\0-m\0deploy.nats\0hub-setup\0")
         assert run.healthcheck(live=True, cmdline=cmdline) == 1  # not a server
-    finally:
-        server.shutdown()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -16,6 +16,7 @@ from services.bike_share.app import DEFINITION
 from services.bike_share.feeds import FeedClient, pull
 from services.bike_share.ingest import FeedRejected
 from services.bike_share.settings import Settings
+from testkit.http_server import serving
 from testkit.service import SAINT_DENIS, SigningKey, bearer, migrated_sqlite_async, running_service
 
 MIGRATIONS = Path(__file__).parents[1] / "services" / "bike_share" / "migrations"
@@ -63,12 +64,9 @@ class Origin:
 @pytest.fixture
 def origin() -> Iterator[Origin]:
     server = Origin()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with serving(server.httpd):
+        yield server
+        server.release.set()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +16,7 @@ from services.bike_share.app import DEFINITION
 from services.bike_share.feeds import FeedClient, pull
 from services.bike_share.loops import IngestLoop
 from services.bike_share.settings import Settings
+from testkit.http_server import serving
 from testkit.service import (
     SAINT_DENIS,
     VILLEJUIF,
@@ -82,10 +82,8 @@ class FeedServer:
 @pytest.fixture(scope="module")
 def feeds() -> Iterator[FeedServer]:
     server = FeedServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.httpd.shutdown()
+    with serving(server.httpd):
+        yield server
 
 
 @pytest.fixture

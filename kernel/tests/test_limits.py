@@ -9,7 +9,6 @@ import json
 import random
 import resource
 import struct
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from kernel.limits import (
     open_zip,
     read_member,
 )
+from testkit.http_server import serving
 
 LIMITS = ArchiveLimits(max_members=4, max_member_bytes=4 << 20, max_total_bytes=6 << 20, max_ratio=50)
 
@@ -185,10 +185,8 @@ class GzipBombServer:
 @pytest.fixture(scope="module")
 def gzip_bomb() -> Iterator[GzipBombServer]:
     server = GzipBombServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.httpd.shutdown()
+    with serving(server.httpd):
+        yield server
 
 
 async def test_a_gzip_answer_is_read_no_further_than_the_cap(gzip_bomb):

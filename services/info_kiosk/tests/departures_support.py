@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from google.transit import gtfs_realtime_pb2
+
+from testkit.http_server import serving
 
 SAMPLES = Path(__file__).parent / "samples"
 # The samples' own "now".
@@ -156,14 +157,8 @@ class FeedServer:
 @contextmanager
 def feed_server() -> Iterator[FeedServer]:
     server = FeedServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server.httpd):
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        thread.join(5)
 
 
 def siri_source(server: FeedServer, code: str = "prim-pleyel", **extra: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ import nats
 from kernel import topology
 from kernel.contracts.culture import ExhibitionPublished, exhibition_subject
 from services.signage.tests.stations import png
+from testkit.http_server import serving
 from testkit.service import SAINT_DENIS, VILLEJUIF
 
 IMAGES = {
@@ -45,13 +45,8 @@ def media_server() -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def work(
