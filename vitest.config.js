@@ -4,8 +4,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/js/**/*.test.js"],
-    // The modules are written for browsers: location, URL, fetch, AbortSignal, DOM nodes.
-    environment: "jsdom",
+    // Pure modules run on Node.js (URL, fetch, AbortSignal are there); a test file that needs a
+    // page (location, DOM nodes) says `// @vitest-environment jsdom` on its first line.
+    environment: "node",
     environmentOptions: { jsdom: { url: "http://gare.test/console/" } },
     restoreMocks: true,
   },

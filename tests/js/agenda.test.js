@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 import { calendarUrl, localized, subscribeUrl, whenText } from "../../web/common/agenda.js";
 import { safeUrl } from "../../web/common/dom.js";

@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import { i18n } from "../../web/common/i18n.js";
 import { dataTable, localized, pagedList, stationTimeToIso } from "../../web/console/kit.js";

@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 import { levelChanges, placeLabels, planSvg, projector, wrap } from "../../web/kiosk/plan.js";
 

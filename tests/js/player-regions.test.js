@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 import { regionsFrom } from "../../web/console/signage/layouts.js";
 import { Regions, directionOf, vehicleIcon, vehicleIconOf, whenText } from "../../web/player/regions.js";

@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { i18n } from "../../web/common/i18n.js";
 import { Router, hashFor, parseHash } from "../../web/common/router.js";
