@@ -9,7 +9,7 @@ from gateway import accounts
 from gateway.app import create_app
 from gateway.keys import rotate
 from gateway.settings import GatewaySettings
-from kernel.cli import serve
+from kernel.cli import MIGRATE_FIRST_HELP, serve
 from kernel.db import create_engine, create_sessionmaker
 from kernel.migrations import new_revision, upgrade_to_head
 from kernel.observability import configure_logging
@@ -56,6 +56,7 @@ def main() -> None:
     commands.add_parser("rotate-keys", help="add a signing key; older keys stay published until pruned")
     load = commands.add_parser("load-accounts", help="create or update accounts and devices from a JSON file")
     load.add_argument("path", type=Path)
+    load.add_argument("--migrate", action="store_true", help=MIGRATE_FIRST_HELP)
     args = parser.parse_args()
 
     settings = GatewaySettings()
@@ -69,6 +70,8 @@ def main() -> None:
     elif args.command == "rotate-keys":
         print(rotate(settings.keys_dir))
     elif args.command == "load-accounts":
+        if args.migrate:
+            upgrade_to_head(MIGRATIONS, settings.database_url, settings.database_schema)
         asyncio.run(load_accounts(settings, args.path))
 
 

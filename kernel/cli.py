@@ -25,6 +25,10 @@ DemoLoader = Callable[[async_sessionmaker[AsyncSession], ServiceSettings, Path],
 S = TypeVar("S", bound=ServiceSettings)
 
 
+# The embedded stack prepares each component in one process, not two: starting Python with the
+# component's modules costs more than the migrations themselves.
+MIGRATE_FIRST_HELP = "apply the database migrations first, in the same process"
+
 # A listening socket handed over by the process that started us (the embedded runner): serving on
 # it means the port that runner reported is the one we answer on, with no window for a clash.
 LISTEN_FD_ENV = "GARE_LISTEN_FD"
@@ -72,6 +76,7 @@ def run_cli(
     revision.add_argument("-m", "--message", required=True)
     seed = commands.add_parser("seed-demo", help="load demo data for the stations of a catalog")
     seed.add_argument("--catalog", type=Path, required=True, help="folder of station JSON files")
+    seed.add_argument("--migrate", action="store_true", help=MIGRATE_FIRST_HELP)
     args = parser.parse_args()
 
     settings = settings_factory()
@@ -85,6 +90,8 @@ def run_cli(
     elif args.command == "seed-demo":
         if demo_loader is None:
             parser.error(f"{name} has no demo data")
+        if args.migrate:
+            upgrade_to_head(migrations_dir, settings.database_url, settings.database_schema)
         asyncio.run(_seed(demo_loader, settings, args.catalog))
 
 

@@ -283,13 +283,7 @@ class StationStack:
         raise AssertionError("unreachable")
 
     def _prepare_databases(self) -> None:
-        components = COMPONENTS
-        run_all(
-            {f"migrate-{c.name}": (self._command(c, "migrate"), self.component_env(c)) for c in components},
-            cwd=REPO_ROOT,
-            log_dir=self.logs,
-            log_limits=self.config.log_limits,
-        )
+        """Each component migrated, then given the demo data, in one process of its own (all at once)."""
         demo_path = self.var / "demo.json"
         credentials = demo_credentials(self.config.stations, read_previous(demo_path))
         self.demo = {
@@ -304,14 +298,14 @@ class StationStack:
         demo_path.write_text(json.dumps(self.demo, indent=2, ensure_ascii=False) + "\n")
         demo_path.chmod(0o600)
         seeds: dict[str, tuple[list[str], dict[str, str]]] = {
-            f"seed-{c.name}": (
-                self._command(c, "seed-demo", "--catalog", str(CATALOG_DIR)),
+            f"prepare-{c.name}": (
+                self._command(c, "seed-demo", "--catalog", str(CATALOG_DIR), "--migrate"),
                 self.component_env(c),
             )
             for c in SERVICES
         }
-        seeds["seed-gateway"] = (
-            self._command(GATEWAY, "load-accounts", str(demo_path)),
+        seeds["prepare-gateway"] = (
+            self._command(GATEWAY, "load-accounts", str(demo_path), "--migrate"),
             self.component_env(GATEWAY),
         )
         run_all(seeds, cwd=REPO_ROOT, log_dir=self.logs, log_limits=self.config.log_limits)
